@@ -1,0 +1,211 @@
+"""Groth16 proving keys: one in-memory layout for our own keys and snarkjs `.zkey` files.
+
+Both are held in the snarkjs layout, so one prover serves both:
+
+* `A[j] = [A_j(tau)]_1`, `B1[j] = [B_j(tau)]_1`, `B2[j] = [B_j(tau)]_2` for every wire j;
+* `C[j] = [(beta*A_j + alpha*B_j + C_j)(tau) / delta]_1` for the private wires
+  j = n_public+1 .. n_vars-1 (stored from index 0);
+* `H[i] = [L_{2i+1}(tau) / delta]_1` for i < n, where L_k is the k-th Lagrange polynomial of the
+  2n-th roots of unity: the prover multiplies them by (a*b - c) evaluated on the odd 2n-th roots,
+  which equals h(tau)*Z(tau)/delta without any division (see prover/qap.py);
+* the QAP rows: the constraints' A and B rows plus, for every public wire p (0..n_public), a row
+  `A[n_constraints + p] = {p: 1}` that makes the IC terms independent (snarkjs's convention).
+
+Points are affine, coordinates in Montgomery form as 4x64-bit limbs (Fq), G1 rows of 8
+uint64 [x, y], G2 rows of 16 [x.c0, x.c1, y.c0, y.c1]; the point at infinity is all zeros
+(as in `.zkey` files). The file format is msgpack with a format tag and version; arrays are
+stored as raw little-endian bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Optional
+
+import msgpack
+import numpy as np
+
+from circuits.r1cs import R1CS, SparseMatrix
+
+from .mont import FQ, from_mont, to_mont
+
+PK_FORMAT = "zkrollup-groth16-pk"
+PK_VERSION = 1
+
+
+class KeyFormatError(ValueError):
+    """A proving-key file that is corrupt, truncated or of another format/version."""
+
+
+@dataclass
+class ProvingKey:
+    n_vars: int                 # wires, including the constant wire 0
+    n_public: int               # public inputs (wires 1..n_public)
+    domain_size: int            # n, a power of two >= n_constraints + n_public + 1
+    n_constraints: int
+    alpha1: np.ndarray          # (8,) uint64
+    beta1: np.ndarray           # (8,)
+    beta2: np.ndarray           # (16,)
+    gamma2: np.ndarray          # (16,)
+    delta1: np.ndarray          # (8,)
+    delta2: np.ndarray          # (16,)
+    A: np.ndarray               # (n_vars, 8)
+    B1: np.ndarray              # (n_vars, 8)
+    B2: np.ndarray              # (n_vars, 16)
+    C: np.ndarray               # (n_vars - n_public - 1, 8)
+    H: np.ndarray               # (domain_size, 8)
+    IC: np.ndarray              # (n_public + 1, 8)
+    qap_A: SparseMatrix         # rows 0..n_constraints-1 of A (public rows are implicit)
+    qap_B: SparseMatrix
+    qap_C: Optional[SparseMatrix] = None  # present for our keys: lets us name an unsatisfied constraint
+    source: str = "zkrollup"    # "zkrollup" or "zkey"
+    meta: dict = field(default_factory=dict)
+
+    def r1cs(self) -> Optional[R1CS]:
+        """The constraint system, when the key carries C (our own keys)."""
+        if self.qap_C is None:
+            return None
+        return R1CS(self.n_vars, self.n_public, self.qap_A, self.qap_B, self.qap_C)
+
+    def check_shapes(self) -> None:
+        n, m = self.n_vars, self.domain_size
+        want = {"alpha1": (8,), "beta1": (8,), "beta2": (16,), "gamma2": (16,), "delta1": (8,),
+                "delta2": (16,), "A": (n, 8), "B1": (n, 8), "B2": (n, 16),
+                "C": (n - self.n_public - 1, 8), "H": (m, 8), "IC": (self.n_public + 1, 8)}
+        for name, shape in want.items():
+            arr = getattr(self, name)
+            if arr.shape != shape or arr.dtype != np.uint64:
+                raise KeyFormatError(f"proving key field {name} has shape {arr.shape}, expected {shape}")
+        if m & (m - 1) or m < self.n_constraints + self.n_public + 1:
+            raise KeyFormatError(f"domain size {m} is not a power of two >= constraints + public + 1")
+        for name, mat in (("qap_A", self.qap_A), ("qap_B", self.qap_B), ("qap_C", self.qap_C)):
+            if mat is None:
+                continue
+            if mat.n_rows != self.n_constraints:
+                raise KeyFormatError(f"{name} has {mat.n_rows} rows, expected {self.n_constraints}")
+            if mat.nnz and (int(mat.indices.min()) < 0 or int(mat.indices.max()) >= n):
+                raise KeyFormatError(f"{name} refers to a wire outside 0..{n - 1}")
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the verification-key points (identifies the circuit + ceremony)."""
+        h = hashlib.sha256()
+        for arr in (self.alpha1, self.beta2, self.gamma2, self.delta2, self.IC):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()
+
+
+# --- affine points <-> ints ---------------------------------------------------------------------
+
+def g1_to_ints(row: np.ndarray) -> Optional[tuple[int, int]]:
+    """(8,) Montgomery limbs -> (x, y) canonical ints, or None for infinity."""
+    if not row.any():
+        return None
+    x, y = from_mont(row.reshape(2, 4), FQ)
+    return x, y
+
+
+def g2_to_ints(row: np.ndarray) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    """(16,) Montgomery limbs -> ((x.c0, x.c1), (y.c0, y.c1)), or None for infinity."""
+    if not row.any():
+        return None
+    x0, x1, y0, y1 = from_mont(row.reshape(4, 4), FQ)
+    return (x0, x1), (y0, y1)
+
+
+def g1_from_ints(p: Optional[tuple[int, int]]) -> np.ndarray:
+    if p is None:
+        return np.zeros(8, dtype=np.uint64)
+    return to_mont([p[0], p[1]], FQ).reshape(8)
+
+
+def g2_from_ints(p) -> np.ndarray:
+    if p is None:
+        return np.zeros(16, dtype=np.uint64)
+    (x0, x1), (y0, y1) = p
+    return to_mont([x0, x1, y0, y1], FQ).reshape(16)
+
+
+# --- msgpack file format ------------------------------------------------------------------------
+
+_ARRAYS = ("alpha1", "beta1", "beta2", "gamma2", "delta1", "delta2", "A", "B1", "B2", "C", "H", "IC")
+_WIDTH = {"alpha1": 8, "beta1": 8, "beta2": 16, "gamma2": 16, "delta1": 8, "delta2": 16,
+          "A": 8, "B1": 8, "B2": 16, "C": 8, "H": 8, "IC": 8}
+
+
+def _pack_matrix(m: Optional[SparseMatrix]):
+    if m is None:
+        return None
+    return {"indptr": m.indptr.astype("<i8").tobytes(), "indices": m.indices.astype("<i8").tobytes(),
+            "coeffs": m.coeffs.astype("<u8").tobytes()}
+
+
+def _unpack_matrix(d, name: str) -> Optional[SparseMatrix]:
+    if d is None:
+        return None
+    try:
+        indptr = np.frombuffer(d["indptr"], dtype="<i8").astype(np.int64)
+        indices = np.frombuffer(d["indices"], dtype="<i8").astype(np.int64)
+        coeffs = np.frombuffer(d["coeffs"], dtype="<u8").astype(np.uint64).reshape(-1, 4)
+    except (KeyError, TypeError, ValueError) as e:
+        raise KeyFormatError(f"proving key matrix {name} is malformed ({e})") from None
+    if (len(indptr) < 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
+            or indptr[-1] != len(indices) or len(coeffs) != len(indices)):
+        raise KeyFormatError(f"proving key matrix {name} is inconsistent")
+    return SparseMatrix(indptr, indices, coeffs)
+
+
+def save_proving_key(pk: ProvingKey, path: str) -> None:
+    doc = {"format": PK_FORMAT, "version": PK_VERSION, "curve": "bn128",
+           "n_vars": pk.n_vars, "n_public": pk.n_public, "domain_size": pk.domain_size,
+           "n_constraints": pk.n_constraints, "source": pk.source, "meta": pk.meta,
+           "qap_A": _pack_matrix(pk.qap_A), "qap_B": _pack_matrix(pk.qap_B),
+           "qap_C": _pack_matrix(pk.qap_C)}
+    for name in _ARRAYS:
+        doc[name] = np.ascontiguousarray(getattr(pk, name), dtype="<u8").tobytes()
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as f:
+        msgpack.pack(doc, f, use_bin_type=True)
+    import os
+    os.replace(tmp, path)
+
+
+def load_proving_key(path: str) -> ProvingKey:
+    """Read a key written by `save_proving_key`; KeyFormatError for anything malformed."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise KeyFormatError(f"cannot read proving key {path}: {e.strerror}") from None
+    try:
+        doc = msgpack.unpackb(raw, raw=False, strict_map_key=False)
+    except Exception as e:  # msgpack raises several unrelated types for corrupt input
+        raise KeyFormatError(f"{path} is not a proving key (msgpack: {type(e).__name__})") from None
+    if not isinstance(doc, dict) or doc.get("format") != PK_FORMAT:
+        raise KeyFormatError(f"{path} is not a zkrollup Groth16 proving key")
+    if doc.get("version") != PK_VERSION:
+        raise KeyFormatError(f"{path} has proving-key format version {doc.get('version')}, "
+                             f"this build reads version {PK_VERSION}")
+    if doc.get("curve") != "bn128":
+        raise KeyFormatError(f"{path} is for curve {doc.get('curve')!r}, only bn128 is supported")
+    try:
+        arrays = {}
+        for name in _ARRAYS:
+            buf = doc[name]
+            if not isinstance(buf, bytes) or len(buf) % (8 * _WIDTH[name]):
+                raise KeyFormatError(f"{path}: field {name} is truncated or malformed")
+            a = np.frombuffer(buf, dtype="<u8").astype(np.uint64)
+            arrays[name] = a if name in ("alpha1", "beta1", "beta2", "gamma2", "delta1", "delta2") \
+                else a.reshape(-1, _WIDTH[name])
+        pk = ProvingKey(int(doc["n_vars"]), int(doc["n_public"]), int(doc["domain_size"]),
+                        int(doc["n_constraints"]), **arrays,
+                        qap_A=_unpack_matrix(doc["qap_A"], "A"), qap_B=_unpack_matrix(doc["qap_B"], "B"),
+                        qap_C=_unpack_matrix(doc.get("qap_C"), "C"),
+                        source=str(doc.get("source", "zkrollup")), meta=dict(doc.get("meta") or {}))
+    except KeyError as e:
+        raise KeyFormatError(f"{path}: proving key lacks field {e.args[0]}") from None
+    except (TypeError, ValueError) as e:
+        if isinstance(e, KeyFormatError):
+            raise
+        raise KeyFormatError(f"{path}: malformed proving key ({e})") from None
+    pk.check_shapes()
+    return pk
