@@ -118,7 +118,7 @@ def _ntt_ref(vals: list[int], w: int) -> list[int]:
 def qap_rows_reference(pk: ProvingKey, witness: Sequence[int]) -> tuple[list[int], list[int]]:
     """a = A·w and b = B·w over the n QAP rows (constraints, public-wire rows, zero padding)."""
     n = pk.domain_size
-    a = pk.qap_A.evaluate(witness) + [witness[p] % R for p in range(pk.n_public + 1)]
+    a = pk.qap_A.evaluate(witness)
     b = pk.qap_B.evaluate(witness)
     a += [0] * (n - len(a))
     b += [0] * (n - len(b))

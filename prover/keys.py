@@ -9,7 +9,8 @@ Both are held in the snarkjs layout, so one prover serves both:
   2n-th roots of unity: the prover multiplies them by (a*b - c) evaluated on the odd 2n-th roots,
   which equals h(tau)*Z(tau)/delta without any division (see prover/qap.py);
 * the QAP rows: the constraints' A and B rows plus, for every public wire p (0..n_public), a row
-  `A[n_constraints + p] = {p: 1}` that makes the IC terms independent (snarkjs's convention).
+  `A[n_constraints + p] = {p: 1}` that makes the IC terms independent (snarkjs's convention);
+  `qap_A` holds those extra rows explicitly, as a `.zkey` coefficient section does.
 
 Points are affine, coordinates in Montgomery form as 4x64-bit limbs (Fq), G1 rows of 8
 uint64 [x, y], G2 rows of 16 [x.c0, x.c1, y.c0, y.c1]; the point at infinity is all zeros
@@ -55,8 +56,8 @@ class ProvingKey:
     C: np.ndarray               # (n_vars - n_public - 1, 8)
     H: np.ndarray               # (domain_size, 8)
     IC: np.ndarray              # (n_public + 1, 8)
-    qap_A: SparseMatrix         # rows 0..n_constraints-1 of A (public rows are implicit)
-    qap_B: SparseMatrix
+    qap_A: SparseMatrix         # n_constraints + n_public + 1 rows: constraints, then {p: 1} rows
+    qap_B: SparseMatrix         # n_constraints rows
     qap_C: Optional[SparseMatrix] = None  # present for our keys: lets us name an unsatisfied constraint
     source: str = "zkrollup"    # "zkrollup" or "zkey"
     meta: dict = field(default_factory=dict)
@@ -65,7 +66,11 @@ class ProvingKey:
         """The constraint system, when the key carries C (our own keys)."""
         if self.qap_C is None:
             return None
-        return R1CS(self.n_vars, self.n_public, self.qap_A, self.qap_B, self.qap_C)
+        nc = self.n_constraints
+        a = self.qap_A
+        hi = int(a.indptr[nc])
+        a_rows = SparseMatrix(a.indptr[:nc + 1].copy(), a.indices[:hi].copy(), a.coeffs[:hi].copy())
+        return R1CS(self.n_vars, self.n_public, a_rows, self.qap_B, self.qap_C)
 
     def check_shapes(self) -> None:
         n, m = self.n_vars, self.domain_size
@@ -78,11 +83,13 @@ class ProvingKey:
                 raise KeyFormatError(f"proving key field {name} has shape {arr.shape}, expected {shape}")
         if m & (m - 1) or m < self.n_constraints + self.n_public + 1:
             raise KeyFormatError(f"domain size {m} is not a power of two >= constraints + public + 1")
+        rows = {"qap_A": self.n_constraints + self.n_public + 1, "qap_B": self.n_constraints,
+                "qap_C": self.n_constraints}
         for name, mat in (("qap_A", self.qap_A), ("qap_B", self.qap_B), ("qap_C", self.qap_C)):
             if mat is None:
                 continue
-            if mat.n_rows != self.n_constraints:
-                raise KeyFormatError(f"{name} has {mat.n_rows} rows, expected {self.n_constraints}")
+            if mat.n_rows != rows[name]:
+                raise KeyFormatError(f"{name} has {mat.n_rows} rows, expected {rows[name]}")
             if mat.nnz and (int(mat.indices.min()) < 0 or int(mat.indices.max()) >= n):
                 raise KeyFormatError(f"{name} refers to a wire outside 0..{n - 1}")
 

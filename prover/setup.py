@@ -12,10 +12,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from circuits.field import R
-from circuits.r1cs import R1CS
+from circuits.r1cs import R1CS, SparseMatrix
 
-from .domain import domain_size_for, lagrange_at, root_of_unity, batch_inverse
-from .keys import ProvingKey, g1_from_ints, g2_from_ints
+from .domain import batch_inverse, domain_size_for, lagrange_at
+from .keys import ProvingKey
 from . import fixed_base
 
 Progress = Optional[Callable[[str, float], None]]
@@ -37,12 +37,22 @@ def _toxic_waste(seed: Optional[bytes]) -> list[int]:
     return out
 
 
-def _wire_evaluations(r1cs: R1CS, lag: list[int]):
-    """A_j(tau), B_j(tau), C_j(tau) for every wire j, from the constraint rows and the Lagrange
-    values lag[i] = L_i(tau); public wire p also gets row n_constraints + p in A."""
+def qap_a_rows(r1cs: R1CS) -> SparseMatrix:
+    """A's constraint rows followed by the row {p: 1} for every public wire p = 0..n_public."""
+    extra = r1cs.n_public + 1
+    a = r1cs.A
+    return SparseMatrix(
+        np.concatenate([a.indptr, a.indptr[-1] + np.arange(1, extra + 1, dtype=np.int64)]),
+        np.concatenate([a.indices, np.arange(extra, dtype=np.int64)]),
+        np.concatenate([a.coeffs, np.tile(np.array([[1, 0, 0, 0]], dtype=np.uint64), (extra, 1))]))
+
+
+def _wire_evaluations(r1cs: R1CS, qap_a: SparseMatrix, lag: list[int]):
+    """A_j(tau), B_j(tau), C_j(tau) for every wire j from the QAP rows and the Lagrange
+    values lag[i] = L_i(tau)."""
     nw = r1cs.n_wires
     out = []
-    for m in (r1cs.A, r1cs.B, r1cs.C):
+    for m in (qap_a, r1cs.B, r1cs.C):
         acc = [0] * nw
         vals = m.coeff_ints()
         idx = m.indices.tolist()
@@ -52,25 +62,21 @@ def _wire_evaluations(r1cs: R1CS, lag: list[int]):
             for k in range(ptr[i], ptr[i + 1]):
                 acc[idx[k]] += vals[k] * li
         out.append(acc)
-    a, b, c = out
-    nc = r1cs.n_constraints
-    for p in range(r1cs.n_public + 1):
-        a[p] += lag[nc + p]
-    return [[v % R for v in a], [v % R for v in b], [v % R for v in c]]
+    return [[v % R for v in vec] for vec in out]
 
 
 def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -> ProvingKey:
     """Groth16 setup for `r1cs`. Returns the proving key (the verifying key is derived from it)."""
     tau, alpha, beta, gamma, delta = _toxic_waste(seed)
     n = domain_size_for(r1cs.n_constraints, r1cs.n_public)
-    w2n = root_of_unity(2 * n)
     # tau must avoid the 2n-th roots of unity (probability ~2^-230; checked anyway)
     if pow(tau, 2 * n, R) == 1:
         raise RuntimeError("setup drew tau on the evaluation domain; run it again")
     report = progress or (lambda stage, frac: None)
     report("lagrange", 0.0)
     lag = lagrange_at(tau, n)
-    a_t, b_t, c_t = _wire_evaluations(r1cs, lag)
+    qap_a = qap_a_rows(r1cs)
+    a_t, b_t, c_t = _wire_evaluations(r1cs, qap_a, lag)
     npub = r1cs.n_public
     gamma_inv, delta_inv = batch_inverse([gamma, delta])
     lin = [(beta * a + alpha * b + c) % R for a, b, c in zip(a_t, b_t, c_t)]
@@ -79,7 +85,6 @@ def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -
     # H[i] = L^{2n}_{2i+1}(tau) / delta
     lag2 = lagrange_at(tau, 2 * n, indices=range(1, 2 * n, 2))
     hq = [v * delta_inv % R for v in lag2]
-    del w2n
     report("G1 points", 0.1)
     g1 = fixed_base.g1_mul_many
     A = g1(a_t)
@@ -100,6 +105,6 @@ def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -
                     alpha1=small1[0].copy(), beta1=small1[1].copy(), delta1=small1[2].copy(),
                     beta2=small2[0].copy(), gamma2=small2[1].copy(), delta2=small2[2].copy(),
                     A=A, B1=B1, B2=B2, C=C, H=H, IC=IC,
-                    qap_A=r1cs.A, qap_B=r1cs.B, qap_C=r1cs.C, source="zkrollup")
+                    qap_A=qap_a, qap_B=r1cs.B, qap_C=r1cs.C, source="zkrollup")
     pk.check_shapes()
     return pk

@@ -1,0 +1,139 @@
+"""`zkrollup groth16 ...`: snarkjs-compatible Groth16 commands.
+
+    zkrollup groth16 setup CIRCUIT.r1cs PK VK.json
+    zkrollup groth16 prove PK|CIRCUIT.zkey WITNESS.wtns PROOF.json PUBLIC.json
+    zkrollup groth16 verify VK.json PUBLIC.json PROOF.json     (exit 0 valid, 1 invalid, 2 bad input)
+    zkrollup groth16 export-vk PK|CIRCUIT.zkey VK.json
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from .cli import CliError, cli_errors
+from . import keyfiles
+
+
+def _write_json(path: str, obj) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+    import os
+    os.replace(tmp, path)
+
+
+class _Bar:
+    """A click progress bar driven by (stage, fraction) callbacks."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.done = 0
+
+    def __enter__(self):
+        self.bar = click.progressbar(length=1000, label=self.label, file=sys.stderr,
+                                     show_eta=False, item_show_func=lambda s: s)
+        self.bar.__enter__()
+        return self
+
+    def __call__(self, stage: str, frac: float) -> None:
+        target = int(1000 * min(max(frac, 0.0), 1.0))
+        if target > self.done:
+            self.bar.update(target - self.done, stage)
+            self.done = target
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self(" done", 1.0)
+        return self.bar.__exit__(*exc)
+
+
+@click.group()
+def groth16() -> None:
+    """snarkjs-compatible Groth16: setup, prove, verify, export-vk."""
+
+
+@groth16.command()
+@click.argument("circuit", type=click.Path(dir_okay=False))
+@click.argument("pk_path", type=click.Path(dir_okay=False))
+@click.argument("vk_path", type=click.Path(dir_okay=False))
+@click.option("--seed", default=None,
+              help="INSECURE, for tests: derive the toxic waste from this string.")
+@cli_errors
+def setup(circuit: str, pk_path: str, vk_path: str, seed) -> None:
+    """Circuit-specific setup for a circom CIRCUIT.r1cs: writes PK (msgpack) and VK.json."""
+    from circuits.circom_io import read_r1cs
+    from prover.setup import setup as groth16_setup
+    from prover.keys import save_proving_key
+
+    r1cs = read_r1cs(circuit)
+    t0 = time.perf_counter()
+    with _Bar("setup") as bar:
+        pk = groth16_setup(r1cs, seed=seed.encode() if seed is not None else None, progress=bar)
+    save_proving_key(pk, pk_path)
+    _write_json(vk_path, keyfiles.vk_json_from_pk(pk))
+    click.echo(f"setup: {r1cs.n_constraints} constraints, {r1cs.n_wires} wires, "
+               f"{r1cs.n_public} public, domain 2^{pk.domain_size.bit_length() - 1}, "
+               f"{time.perf_counter() - t0:.2f} s -> {pk_path}, {vk_path}")
+
+
+@groth16.command()
+@click.argument("key_path", metavar="PK|ZKEY", type=click.Path(dir_okay=False))
+@click.argument("witness", type=click.Path(dir_okay=False))
+@click.argument("proof_path", type=click.Path(dir_okay=False))
+@click.argument("public_path", type=click.Path(dir_okay=False))
+@click.option("--r1cs", "r1cs_path", default=None, type=click.Path(dir_okay=False),
+              help="The circuit's .r1cs, to name a failing constraint when the key is a .zkey "
+                   "(default: CIRCUIT.r1cs beside CIRCUIT.zkey, if present).")
+@cli_errors
+def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_path) -> None:
+    """Prove with our proving key or a snarkjs .zkey and a circom .wtns witness."""
+    from circuits.circom_io import read_wtns
+    from prover.groth16 import prove as groth16_prove
+    from verifier.snarkjs_json import proof_to_json, public_to_json
+
+    pk = keyfiles.load_any_proving_key(key_path)
+    wit = read_wtns(witness)
+    keyfiles.check_witness(pk, wit, key_path, r1cs_path)
+    t0 = time.perf_counter()
+    proof = groth16_prove(pk, wit)
+    dt = time.perf_counter() - t0
+    keyfiles.self_check(pk, proof)
+    _write_json(proof_path, proof_to_json(keyfiles.proof_for_verifier(proof)))
+    _write_json(public_path, public_to_json(proof.public))
+    click.echo(f"proof written to {proof_path} ({dt:.2f} s)")
+
+
+@groth16.command()
+@click.argument("vk_path", type=click.Path(dir_okay=False))
+@click.argument("public_path", type=click.Path(dir_okay=False))
+@click.argument("proof_path", type=click.Path(dir_okay=False))
+@cli_errors
+def verify(vk_path: str, public_path: str, proof_path: str) -> None:
+    """Verify a snarkjs-format proof: exit 0 valid, 1 invalid, 2 bad input."""
+    from verifier.snarkjs_json import load_proof, load_public, load_vk
+    from verifier.groth16 import verify as groth16_verify
+
+    vk = load_vk(vk_path)
+    public = load_public(public_path)
+    proof = load_proof(proof_path)
+    if groth16_verify(vk, public, proof):
+        click.echo("OK: proof is valid")
+        return
+    click.echo("INVALID: proof does not verify", err=True)
+    sys.exit(1)
+
+
+@groth16.command("export-vk")
+@click.argument("key_path", metavar="PK|ZKEY", type=click.Path(dir_okay=False))
+@click.argument("vk_path", type=click.Path(dir_okay=False))
+@cli_errors
+def export_vk(key_path: str, vk_path: str) -> None:
+    """Write the verification key (snarkjs JSON) of our proving key or a .zkey."""
+    pk = keyfiles.load_any_proving_key(key_path)
+    _write_json(vk_path, keyfiles.vk_json_from_pk(pk))
+    click.echo(f"verification key written to {vk_path}")
