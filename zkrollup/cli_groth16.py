@@ -115,12 +115,12 @@ def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_p
 @cli_errors
 def verify(vk_path: str, public_path: str, proof_path: str) -> None:
     """Verify a snarkjs-format proof: exit 0 valid, 1 invalid, 2 bad input."""
-    from verifier.snarkjs_json import load_proof, load_public, load_vk
+    from verifier.snarkjs_json import read_proof, read_public, read_vk
     from verifier.groth16 import verify as groth16_verify
 
-    vk = load_vk(vk_path)
-    public = load_public(public_path)
-    proof = load_proof(proof_path)
+    vk = read_vk(vk_path)
+    public = read_public(public_path)
+    proof = read_proof(proof_path)
     if groth16_verify(vk, public, proof):
         click.echo("OK: proof is valid")
         return

@@ -1,0 +1,212 @@
+"""Rewrite tests/constraint_counts.json: the constraint count of every registered gadget.
+
+The table is the only place costs are written down as numbers; tests/test_constraint_counts.py
+recomputes every entry from `REGISTRY` and fails when a count drifts, so a change of cost
+is always a deliberate, reviewed edit made by running this script:
+
+    python benchmarks/update_constraint_counts.py           # rewrite the table
+    python benchmarks/update_constraint_counts.py --check   # report drift, exit 1 if any
+
+`REGISTRY` maps names to zero-argument functions returning a count. To register a
+gadget, put ``@entry("name")`` over a builder ``def _(cs): ...`` that builds the gadget
+once in the fresh shape-only ConstraintSystem it receives (solve=False: allocate inputs
+with ``cs.witness("x")``, no values); its count is ``cs.num_constraints`` afterwards.
+(Equivalently: ``REGISTRY.append(("name", lambda: count(build)))``.) Names are
+"<module>.<gadget>[_<size>]". Keep builders cheap (a second or two at most).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from circuits.cs import ConstraintSystem
+
+TABLE = Path(__file__).resolve().parents[1] / "tests" / "constraint_counts.json"
+
+REGISTRY: list[tuple[str, Callable[[], int]]] = []
+"""(name, zero-arg function returning the count), in table order."""
+
+
+def count(build: Callable[[ConstraintSystem], object]) -> int:
+    """Constraints that ``build`` adds to a fresh shape-only constraint system."""
+    cs = ConstraintSystem(solve=False)
+    build(cs)
+    return cs.num_constraints
+
+
+def entry(name: str) -> Callable[[Callable[[ConstraintSystem], object]], Callable]:
+    """Decorator: register ``build(cs)`` under ``name``."""
+    def deco(build: Callable[[ConstraintSystem], object]) -> Callable:
+        if any(n == name for n, _ in REGISTRY):
+            raise ValueError(f"duplicate constraint-count entry {name!r}")
+        REGISTRY.append((name, lambda: count(build)))
+        return build
+    return deco
+
+
+def _w(cs: ConstraintSystem, k: int = 1):
+    return [cs.witness(f"in{i}") for i in range(k)] if k > 1 else cs.witness("in0")
+
+
+# ---- circuits.gadgets: bits, booleans, comparators, signed, mux -------------------------
+from circuits.gadgets import bits, boolean, comparators, mux, signed  # noqa: E402
+
+
+@entry("bits.range_check_64")
+def _(cs):
+    bits.range_check(cs, _w(cs), 64)
+
+
+@entry("bits.range_check_128")
+def _(cs):
+    bits.range_check(cs, _w(cs), 128)
+
+
+@entry("bits.bits_le_253")
+def _(cs):
+    bits.bits_le(cs, _w(cs), 253)
+
+
+@entry("bits.bits_le_strict")
+def _(cs):
+    bits.bits_le_strict(cs, _w(cs))
+
+
+@entry("boolean.assert_bool")
+def _(cs):
+    boolean.assert_bool(cs, _w(cs))
+
+
+@entry("boolean.and")
+def _(cs):
+    boolean.and_(cs, *_w(cs, 2))
+
+
+@entry("boolean.or")
+def _(cs):
+    boolean.or_(cs, *_w(cs, 2))
+
+
+@entry("boolean.xor")
+def _(cs):
+    boolean.xor(cs, *_w(cs, 2))
+
+
+@entry("boolean.all_8")
+def _(cs):
+    boolean.all_(cs, _w(cs, 8))
+
+
+@entry("boolean.select")
+def _(cs):
+    boolean.select(cs, *_w(cs, 3))
+
+
+@entry("boolean.cond_swap")
+def _(cs):
+    boolean.cond_swap(cs, *_w(cs, 3))
+
+
+@entry("comparators.is_zero")
+def _(cs):
+    comparators.is_zero(cs, _w(cs))
+
+
+@entry("comparators.is_equal")
+def _(cs):
+    comparators.is_equal(cs, *_w(cs, 2))
+
+
+@entry("comparators.less_than_64")
+def _(cs):
+    comparators.less_than(cs, *_w(cs, 2), 64)
+
+
+@entry("comparators.less_than_128")
+def _(cs):
+    comparators.less_than(cs, *_w(cs, 2), 128)
+
+
+@entry("comparators.less_than_checked_128")
+def _(cs):
+    comparators.less_than_checked(cs, *_w(cs, 2), 128)
+
+
+@entry("comparators.assert_less_than_64")
+def _(cs):
+    comparators.assert_less_than(cs, *_w(cs, 2), 64)
+
+
+@entry("signed.range_check_signed_64")
+def _(cs):
+    signed.range_check_signed(cs, _w(cs), 64)
+
+
+@entry("signed.abs_signed_64")
+def _(cs):
+    signed.abs_signed(cs, _w(cs), 64)
+
+
+@entry("signed.signed_less_than_64")
+def _(cs):
+    signed.signed_less_than(cs, *_w(cs, 2), 64)
+
+
+@entry("mux.one_hot_16")
+def _(cs):
+    mux.one_hot(cs, _w(cs), 16)
+
+
+@entry("mux.mux_16_constant_table")
+def _(cs):
+    mux.mux(cs, _w(cs), list(range(1, 17)))
+
+
+@entry("mux.mux_16_witness_table")
+def _(cs):
+    mux.mux(cs, _w(cs), [cs.witness(f"t{i}") for i in range(16)])
+
+
+@entry("mux.mux_bits_4_witness_table")
+def _(cs):
+    mux.mux_bits(cs, _w(cs, 4), [cs.witness(f"t{i}") for i in range(16)])
+
+
+# ---- Poseidon (one entry per width t = 2..17, e.g. "poseidon.t3") -----------------------
+# LEAD: register the in-circuit Poseidon here.
+
+
+# ---- Merkle (e.g. "merkle.update_depth_24": verify old leaf + compute new root) --------
+# LEAD: register the Merkle path gadgets here.
+
+
+# ---- Baby Jubjub / EdDSA (e.g. "eddsa.verify_poseidon", point add/double, scalar mul) --
+# LEAD: register the Baby Jubjub and EdDSA gadgets here.
+
+
+def compute() -> dict[str, int]:
+    return {name: fn() for name, fn in REGISTRY}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Rewrite (or --check) tests/constraint_counts.json")
+    ap.add_argument("--check", action="store_true", help="compare only; exit 1 on any drift")
+    args = ap.parse_args(argv)
+    counts = compute()
+    old = json.loads(TABLE.read_text()) if TABLE.exists() else {}
+    drift = {k: (old.get(k), counts.get(k)) for k in sorted(set(old) | set(counts))
+             if old.get(k) != counts.get(k)}
+    for k, (a, b) in drift.items():
+        print(f"{k}: {a} -> {b}")
+    if args.check:
+        return 1 if drift else 0
+    TABLE.write_text(json.dumps(counts, indent=2) + "\n")
+    print(f"wrote {len(counts)} entries to {TABLE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

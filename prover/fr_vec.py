@@ -1,0 +1,476 @@
+"""Batched arithmetic over the scalar field Fr on (n, 4) uint64 Montgomery arrays.
+
+Every array here is C-contiguous uint64 of shape (n, 4): element i is row i, four
+little-endian 64-bit limbs of x * 2^256 mod r (Montgomery form), always fully reduced
+(below r). Kernels built on `prover.mont` keep that invariant, so only values coming
+from outside (Python ints, circom bytes, canonical limb arrays) are range-checked,
+at the conversion functions, which raise ValueError naming the first bad element.
+
+Public functions validate shapes and allocate; the `_k_*` Numba kernels compute.
+Elementwise kernels use both cores (prange); each kernel is compiled once per
+process run and cached on disk (`cache=True`).
+
+Also here: the sparse matrix-vector product <row_i, w> that turns a witness into the
+QAP's A.w, B.w, C.w evaluations (`MontCSR`), with coefficients 1 and -1 (most of a
+circom circuit's) handled without a multiplication.
+
+The plain-int reference for all of it is Python's own `%` arithmetic (see tests).
+"""
+from __future__ import annotations
+
+from itertools import repeat
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+from numba import njit, prange
+
+from .mont import FR, U64, ZERO, fr_add, fr_mul, fr_sub
+
+R = FR.p
+_MASK = (1 << 64) - 1
+
+
+def _limbs(x: int) -> tuple:
+    return tuple(U64((x >> (64 * i)) & _MASK) for i in range(4))
+
+
+def int_to_limb_array(x: int) -> np.ndarray:
+    """One integer in [0, 2^256) as a (4,) uint64 limb array (no reduction)."""
+    return np.array([(x >> (64 * i)) & _MASK for i in range(4)], dtype=np.uint64)
+
+
+# Numba freezes these globals as constants: keep them np.uint64.
+MONT_ONE = FR.R                # 1 in Montgomery form (2^256 mod r)
+MONT_MINUS_ONE = R - FR.R      # -1 in Montgomery form
+_ONE0, _ONE1, _ONE2, _ONE3 = _limbs(FR.R)
+_RR0, _RR1, _RR2, _RR3 = _limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
+_P0, _P1, _P2, _P3 = _limbs(R)
+_LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
+
+
+# --- validation helpers -----------------------------------------------------------------
+
+def check_array(a, name: str = "array") -> np.ndarray:
+    """Return `a` if it is a C-contiguous (n, 4) uint64 array, else raise ValueError."""
+    if not isinstance(a, np.ndarray) or a.dtype != np.uint64 or a.ndim != 2 or a.shape[1] != 4:
+        got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+        raise ValueError(f"{name} must be a (n, 4) uint64 array of Fr limbs, got {got}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
+    return a
+
+
+def _same_len(*arrays) -> int:
+    n = arrays[0].shape[0]
+    for a in arrays[1:]:
+        if a.shape[0] != n:
+            raise ValueError(f"length mismatch: {n} vs {a.shape[0]}")
+    return n
+
+
+def _out(out, n: int) -> np.ndarray:
+    if out is None:
+        return np.empty((n, 4), dtype=np.uint64)
+    check_array(out, "out")
+    if out.shape[0] != n:
+        raise ValueError(f"out has {out.shape[0]} rows, expected {n}")
+    return out
+
+
+# --- elementwise kernels ------------------------------------------------------------------
+
+@njit(cache=True, parallel=True)
+def _k_mul(a, b, out):
+    for i in prange(a.shape[0]):
+        r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+        out[i, 0] = r0
+        out[i, 1] = r1
+        out[i, 2] = r2
+        out[i, 3] = r3
+
+
+@njit(cache=True, parallel=True)
+def _k_add(a, b, out):
+    for i in prange(a.shape[0]):
+        r0, r1, r2, r3 = fr_add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+        out[i, 0] = r0
+        out[i, 1] = r1
+        out[i, 2] = r2
+        out[i, 3] = r3
+
+
+@njit(cache=True, parallel=True)
+def _k_sub(a, b, out):
+    for i in prange(a.shape[0]):
+        r0, r1, r2, r3 = fr_sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+        out[i, 0] = r0
+        out[i, 1] = r1
+        out[i, 2] = r2
+        out[i, 3] = r3
+
+
+@njit(cache=True, parallel=True)
+def _k_scale(a, c, out):
+    """out[i] = a[i] * c (Montgomery product; c a (4,) array).
+
+    With c in Montgomery form this is a field scalar multiple; with c = R^2 it is the
+    conversion canonical -> Montgomery, with c = 1 the conversion back."""
+    c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
+    for i in prange(a.shape[0]):
+        r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], c0, c1, c2, c3)
+        out[i, 0] = r0
+        out[i, 1] = r1
+        out[i, 2] = r2
+        out[i, 3] = r3
+
+
+@njit(cache=True)
+def _k_first_not_below_r(a):
+    """Index of the first row whose integer value is >= r, or -1."""
+    for i in range(a.shape[0]):
+        # lexicographic compare from the top limb
+        if a[i, 3] != _P3:
+            if a[i, 3] > _P3:
+                return i
+            continue
+        if a[i, 2] != _P2:
+            if a[i, 2] > _P2:
+                return i
+            continue
+        if a[i, 1] != _P1:
+            if a[i, 1] > _P1:
+                return i
+            continue
+        if a[i, 0] >= _P0:
+            return i
+    return -1
+
+
+# --- exponentiation and inversion ---------------------------------------------------------
+
+@njit(cache=True)
+def _pow4(x0, x1, x2, x3, e):
+    """x^e for one Montgomery element; e is a (4,) uint64 limb array (any 256-bit integer)."""
+    r0, r1, r2, r3 = _ONE0, _ONE1, _ONE2, _ONE3
+    for li in range(3, -1, -1):
+        limb = e[li]
+        for bi in range(63, -1, -1):
+            r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, r0, r1, r2, r3)
+            if (limb >> U64(bi)) & _LIT1:
+                r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, x0, x1, x2, x3)
+    return r0, r1, r2, r3
+
+
+@njit(cache=True, parallel=True)
+def _k_pow(a, e, out):
+    for i in prange(a.shape[0]):
+        r0, r1, r2, r3 = _pow4(a[i, 0], a[i, 1], a[i, 2], a[i, 3], e)
+        out[i, 0] = r0
+        out[i, 1] = r1
+        out[i, 2] = r2
+        out[i, 3] = r3
+
+
+_R_MINUS_2 = int_to_limb_array(R - 2)
+
+
+@njit(cache=True, parallel=True)
+def _k_batch_inv(a, out, n_chunks, e_rm2):
+    """Montgomery's trick per chunk (chunks run in parallel); zeros map to zeros."""
+    n = a.shape[0]
+    for ch in prange(n_chunks):
+        lo = ch * n // n_chunks
+        hi = (ch + 1) * n // n_chunks
+        # forward: out[i] = product of the non-zero a[lo..i-1]
+        p0, p1, p2, p3 = _ONE0, _ONE1, _ONE2, _ONE3
+        for i in range(lo, hi):
+            x0, x1, x2, x3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
+            out[i, 0] = p0
+            out[i, 1] = p1
+            out[i, 2] = p2
+            out[i, 3] = p3
+            if (x0 | x1 | x2 | x3) != ZERO:
+                p0, p1, p2, p3 = fr_mul(p0, p1, p2, p3, x0, x1, x2, x3)
+        # one inversion (Fermat) of the whole chunk's product
+        q0, q1, q2, q3 = _pow4(p0, p1, p2, p3, e_rm2)
+        # backward: q = (a[lo..i] non-zero product)^-1; a[i]^-1 = q * prefix(i)
+        for i in range(hi - 1, lo - 1, -1):
+            x0, x1, x2, x3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
+            if (x0 | x1 | x2 | x3) == ZERO:
+                out[i, 0] = ZERO
+                out[i, 1] = ZERO
+                out[i, 2] = ZERO
+                out[i, 3] = ZERO
+                continue
+            r0, r1, r2, r3 = fr_mul(q0, q1, q2, q3, out[i, 0], out[i, 1], out[i, 2], out[i, 3])
+            q0, q1, q2, q3 = fr_mul(q0, q1, q2, q3, x0, x1, x2, x3)
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
+
+
+# --- public elementwise API ---------------------------------------------------------------
+
+def mul(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Elementwise a*b (Montgomery arrays). `out` may be `a` or `b`."""
+    n = _same_len(check_array(a, "a"), check_array(b, "b"))
+    out = _out(out, n)
+    _k_mul(a, b, out)
+    return out
+
+
+def add(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Elementwise a+b (works on Montgomery or canonical arrays alike). `out` may alias."""
+    n = _same_len(check_array(a, "a"), check_array(b, "b"))
+    out = _out(out, n)
+    _k_add(a, b, out)
+    return out
+
+
+def sub(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Elementwise a-b (works on Montgomery or canonical arrays alike). `out` may alias."""
+    n = _same_len(check_array(a, "a"), check_array(b, "b"))
+    out = _out(out, n)
+    _k_sub(a, b, out)
+    return out
+
+
+def scale(a: np.ndarray, c: int, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Elementwise c*a for a field constant c given as a Python int (reduced mod r)."""
+    n = check_array(a, "a").shape[0]
+    out = _out(out, n)
+    _k_scale(a, int_to_limb_array(FR.to_mont_int(int(c) % R)), out)
+    return out
+
+
+def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Elementwise a^e for an integer 0 <= e < 2^256 (0^0 = 1)."""
+    e = int(e)
+    if not 0 <= e < 1 << 256:
+        raise ValueError("exponent must be in [0, 2^256); reduce it mod r-1 first")
+    n = check_array(a, "a").shape[0]
+    out = _out(out, n)
+    _k_pow(a, int_to_limb_array(e), out)
+    return out
+
+
+def batch_inverse(a: np.ndarray) -> np.ndarray:
+    """Elementwise inverse by Montgomery's trick: one field inversion per chunk.
+
+    Zeros are allowed and map to zero (0 has no inverse; this is the convention of
+    arkworks' batch_inversion), and do not disturb the other elements' inverses.
+    Returns a new array."""
+    n = check_array(a, "a").shape[0]
+    out = np.empty((n, 4), dtype=np.uint64)
+    if n:
+        n_chunks = max(1, min(64, n // 2048))
+        _k_batch_inv(a, out, n_chunks, _R_MINUS_2)
+    return out
+
+
+def inverse(x: int) -> int:
+    """Scalar inverse in Fr (Python int); raises ZeroDivisionError for 0."""
+    x %= R
+    if x == 0:
+        raise ZeroDivisionError("inverse of 0 in Fr")
+    return pow(x, -1, R)
+
+
+# --- conversions ----------------------------------------------------------------------------
+
+def _range_check(a: np.ndarray, what: str) -> None:
+    bad = _k_first_not_below_r(a)
+    if bad >= 0:
+        v = int.from_bytes(a[bad].astype("<u8").tobytes(), "little")
+        raise ValueError(f"{what} {bad} is not a field element below r: {v}")
+
+
+def to_montgomery(a: np.ndarray, out: Optional[np.ndarray] = None, *, check: bool = True) -> np.ndarray:
+    """Canonical limbs (each < r, range-checked unless check=False) -> Montgomery form."""
+    check_array(a, "a")
+    if check:
+        _range_check(a, "element")
+    out = _out(out, a.shape[0])
+    _k_scale(a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
+    return out
+
+
+def from_montgomery(a: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Montgomery form -> canonical limbs (what an MSM or a file wants)."""
+    check_array(a, "a")
+    out = _out(out, a.shape[0])
+    _k_scale(a, np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64), out)
+    return out
+
+
+def limbs_from_ints(values: Sequence[int]) -> np.ndarray:
+    """Python ints in [0, r) -> (n, 4) canonical limbs; ValueError naming the first bad one.
+
+    ~170 ns per element (one `int.to_bytes` each, through `map`), the fastest pure-Python
+    route measured; the range check runs in Numba afterwards."""
+    try:
+        buf = b"".join(map(int.to_bytes, values, repeat(32), repeat("little")))
+    except (OverflowError, TypeError):
+        for i, v in enumerate(values):
+            if not isinstance(v, int) or not 0 <= v < R:
+                raise ValueError(f"value {i} is not a field element below r: {v!r}") from None
+        raise
+    a = np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64)
+    _range_check(a, "value")
+    return a
+
+
+def from_ints(values: Sequence[int]) -> np.ndarray:
+    """Python ints in [0, r) -> Montgomery array (range-checked)."""
+    a = limbs_from_ints(values)
+    _k_scale(a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), a)
+    return a
+
+
+def to_ints(a: np.ndarray) -> list[int]:
+    """Montgomery array -> Python ints in [0, r)."""
+    raw = from_montgomery(a).astype("<u8", copy=False).tobytes()
+    return [int.from_bytes(raw[i:i + 32], "little") for i in range(0, len(raw), 32)]
+
+
+def limbs_from_bytes(buf, n: Optional[int] = None) -> np.ndarray:
+    """circom-style field elements (32 bytes each, little-endian, as in .wtns / .zkey) ->
+    (n, 4) canonical limbs, range-checked below r. Zero-copy read, one checking pass."""
+    mv = memoryview(buf).cast("B")
+    if n is None:
+        if len(mv) % 32:
+            raise ValueError(f"byte length {len(mv)} is not a multiple of 32")
+        n = len(mv) // 32
+    elif len(mv) < 32 * n:
+        raise ValueError(f"need {32 * n} bytes for {n} elements, got {len(mv)}")
+    a = np.frombuffer(mv, dtype="<u8", count=4 * n).reshape(n, 4)
+    if a.dtype != np.uint64 or not a.flags.writeable:
+        # native, writable copy: a read-only array would make Numba compile every
+        # kernel a second time for the read-only type
+        a = a.astype(np.uint64)
+    _range_check(a, "element")
+    return a
+
+
+def from_bytes(buf, n: Optional[int] = None) -> np.ndarray:
+    """circom-style little-endian 32-byte elements -> Montgomery array (range-checked)."""
+    a = limbs_from_bytes(buf, n)
+    out = np.empty_like(a)
+    _k_scale(a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
+    return out
+
+
+def zeros(n: int) -> np.ndarray:
+    return np.zeros((n, 4), dtype=np.uint64)
+
+
+def ones(n: int) -> np.ndarray:
+    """n copies of 1 in Montgomery form."""
+    out = np.empty((n, 4), dtype=np.uint64)
+    out[:] = np.array([_ONE0, _ONE1, _ONE2, _ONE3], dtype=np.uint64)
+    return out
+
+
+# --- sparse matrix-vector product (R1CS rows times the witness) ----------------------------
+
+KIND_GENERAL, KIND_ONE, KIND_MINUS_ONE = 0, 1, 2
+
+
+@njit(cache=True, parallel=True)
+def _k_spmv(indptr, indices, coeffs, kinds, w, out):
+    """out[i] = sum_k coeffs[k] * w[indices[k]] over row i (all Montgomery).
+
+    Coefficient kind 1 (= 1) adds w, kind 2 (= -1) subtracts it, kind 0 multiplies;
+    zero witness values (bits are half of a circom witness) are skipped."""
+    for i in prange(indptr.shape[0] - 1):
+        s0, s1, s2, s3 = ZERO, ZERO, ZERO, ZERO
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            w0, w1, w2, w3 = w[j, 0], w[j, 1], w[j, 2], w[j, 3]
+            if (w0 | w1 | w2 | w3) == ZERO:
+                continue
+            kd = kinds[k]
+            if kd == 2:
+                s0, s1, s2, s3 = fr_sub(s0, s1, s2, s3, w0, w1, w2, w3)
+                continue
+            if kd == 0:
+                w0, w1, w2, w3 = fr_mul(coeffs[k, 0], coeffs[k, 1], coeffs[k, 2], coeffs[k, 3],
+                                        w0, w1, w2, w3)
+            s0, s1, s2, s3 = fr_add(s0, s1, s2, s3, w0, w1, w2, w3)
+        out[i, 0] = s0
+        out[i, 1] = s1
+        out[i, 2] = s2
+        out[i, 3] = s3
+
+
+class MontCSR:
+    """A CSR matrix over Fr with Montgomery coefficients, prepared for `matvec`.
+
+    Build it once per circuit (`from_sparse` for `circuits.r1cs.SparseMatrix`, whose
+    coefficients are canonical; `from_montgomery` when they already are Montgomery, as
+    after reading a zkey), then call `matvec(w)` per proof."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, coeffs: np.ndarray, kinds: np.ndarray):
+        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(indices, dtype=np.int64)
+        self.coeffs = check_array(np.ascontiguousarray(coeffs), "coeffs")
+        self.kinds = np.ascontiguousarray(kinds, dtype=np.uint8)
+        nnz = self.indices.shape[0]
+        if self.indptr.ndim != 1 or self.indptr.shape[0] < 1:
+            raise ValueError("indptr must be a 1-d array of n_rows + 1 offsets")
+        if self.coeffs.shape[0] != nnz or self.kinds.shape[0] != nnz:
+            raise ValueError("indices, coeffs and kinds must have the same length")
+        if self.indptr[0] != 0 or self.indptr[-1] != nnz or np.any(np.diff(self.indptr) < 0):
+            raise ValueError("indptr must rise from 0 to nnz")
+        if nnz and int(self.indices.min()) < 0:
+            raise ValueError("negative column index")
+        self.n_cols_min = int(self.indices.max()) + 1 if nnz else 0
+
+    @property
+    def n_rows(self) -> int:
+        return self.indptr.shape[0] - 1
+
+    @property
+    def nnz(self) -> int:
+        return self.indices.shape[0]
+
+    @staticmethod
+    def _kinds(coeffs_mont: np.ndarray) -> np.ndarray:
+        one = np.array(_limbs(MONT_ONE), dtype=np.uint64)
+        mone = np.array(_limbs(MONT_MINUS_ONE), dtype=np.uint64)
+        kinds = np.zeros(coeffs_mont.shape[0], dtype=np.uint8)
+        kinds[(coeffs_mont == one).all(axis=1)] = KIND_ONE
+        kinds[(coeffs_mont == mone).all(axis=1)] = KIND_MINUS_ONE
+        return kinds
+
+    @classmethod
+    def from_montgomery(cls, indptr, indices, coeffs_mont) -> "MontCSR":
+        """From CSR arrays whose coefficients are already Montgomery (range-checked)."""
+        coeffs_mont = check_array(np.ascontiguousarray(coeffs_mont, dtype=np.uint64), "coeffs")
+        _range_check(coeffs_mont, "coefficient")
+        return cls(indptr, indices, coeffs_mont, cls._kinds(coeffs_mont))
+
+    @classmethod
+    def from_sparse(cls, m) -> "MontCSR":
+        """From a `circuits.r1cs.SparseMatrix` (canonical coefficients, range-checked)."""
+        coeffs = np.ascontiguousarray(m.coeffs, dtype=np.uint64).reshape(-1, 4)
+        mont = to_montgomery(coeffs) if coeffs.shape[0] else coeffs.copy()
+        return cls(m.indptr, m.indices, mont, cls._kinds(mont))
+
+    def matvec(self, w: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """<row_i, w> for every row, w a Montgomery array with one entry per wire.
+
+        `out` may have more rows than the matrix (e.g. a QAP domain); only the first
+        n_rows are written."""
+        check_array(w, "w")
+        if w.shape[0] < self.n_cols_min:
+            raise ValueError(f"w has {w.shape[0]} entries, the matrix refers to wire {self.n_cols_min - 1}")
+        if out is None:
+            out = np.empty((self.n_rows, 4), dtype=np.uint64)
+        else:
+            check_array(out, "out")
+            if out.shape[0] < self.n_rows:
+                raise ValueError(f"out has {out.shape[0]} rows, the matrix has {self.n_rows}")
+        _k_spmv(self.indptr, self.indices, self.coeffs, self.kinds, w, out)
+        return out

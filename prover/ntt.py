@@ -1,0 +1,358 @@
+"""Radix-2 number-theoretic transforms over Fr, without bit-reversal passes.
+
+Orders. An array of n = 2^k Montgomery elements is either in *natural* order (index i)
+or in *bit-reversed* order (index i holds what natural order keeps at bitrev_k(i)).
+The two kernels each change order once, so pairing them never needs a permutation:
+
+    ntt_nr   natural coefficients   -> bit-reversed evaluations   (decimation in frequency)
+    intt_rn  bit-reversed evals     -> natural coefficients       (decimation in time, /n)
+    intt_nr  natural evaluations    -> bit-reversed coefficients  (DIF with inverse roots, /n)
+    ntt_rn   bit-reversed coeffs    -> natural evaluations        (DIT)
+
+so `intt_rn(ntt_nr(x)) == x` and `ntt_rn(intt_nr(x)) == x`. "Evaluations" are at the
+powers of omega_n = root_of_unity(n): natural index i holds p(omega_n^i). The coset
+variants evaluate at shift * omega_n^i. `ntt`, `intt`, `coset_ntt`, `coset_intt` are
+natural-in, natural-out conveniences that pay one explicit permutation (tests, tools).
+
+Roots: omega_{2^28} = 5^((r-1)/2^28) (5 is the smallest non-residue, the generator
+ffjavascript/snarkjs and arkworks use); omega_{2^k} = omega_{2^28}^(2^(28-k)), so our
+roots are exactly snarkjs's `Fr.w[k]`, which the zkey H points depend on.
+
+Speed: twiddles are precomputed per size (cached) as per-stage contiguous tables;
+the stages whose butterflies span more than BLOCK elements sweep the whole array in
+parallel, the rest run block by block (one block per task, in L2 cache). Both cores
+are used (numba prange).
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+from numba import njit, prange
+
+from .fr_vec import _k_mul, _k_scale, check_array, int_to_limb_array
+from .mont import FR, ZERO, fr_add, fr_mul, fr_sub
+
+R = FR.p
+TWO_ADICITY = 28
+GENERATOR = 5
+"""Multiplicative generator of Fr* (smallest quadratic non-residue): the default coset shift."""
+ROOT_OF_UNITY_2_28 = pow(GENERATOR, (R - 1) >> TWO_ADICITY, R)
+
+BLOCK_LOG = 12
+"""Stages whose butterflies stay inside 2^BLOCK_LOG elements (128 KiB) run per block."""
+N_CHUNKS = 16
+"""Parallel spans per whole-array stage (a few per core evens out a busy core)."""
+
+
+def root_of_unity(n: int) -> int:
+    """The primitive n-th root of unity used for size n (a power of two <= 2^28)."""
+    log_n = log2_exact(n)
+    return pow(ROOT_OF_UNITY_2_28, 1 << (TWO_ADICITY - log_n), R)
+
+
+def log2_exact(n: int) -> int:
+    if not isinstance(n, (int, np.integer)) or n < 1 or n & (n - 1):
+        raise ValueError(f"NTT size must be a power of two, got {n}")
+    log_n = int(n).bit_length() - 1
+    if log_n > TWO_ADICITY:
+        raise ValueError(f"NTT size 2^{log_n} exceeds Fr's 2-adicity 2^{TWO_ADICITY}")
+    return log_n
+
+
+def _mont(x: int) -> np.ndarray:
+    return int_to_limb_array(FR.to_mont_int(x % R))
+
+
+# --- kernels --------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _k_powers(start, base, out):
+    """out[i] = start * base^i (Montgomery), sequentially."""
+    p0, p1, p2, p3 = start[0], start[1], start[2], start[3]
+    b0, b1, b2, b3 = base[0], base[1], base[2], base[3]
+    for i in range(out.shape[0]):
+        out[i, 0] = p0
+        out[i, 1] = p1
+        out[i, 2] = p2
+        out[i, 3] = p3
+        p0, p1, p2, p3 = fr_mul(p0, p1, p2, p3, b0, b1, b2, b3)
+
+
+@njit(cache=True)
+def _dif_span(x, tw, lm, t0, t1):
+    """Butterflies t0..t1-1 of the DIF stage of half-width m = 2^lm:
+    (x[i0], x[i1]) <- (u + v, (u - v) * w_{2m}^j), i0 = 2m*(t >> lm) + j, i1 = i0 + m.
+
+    One function for every stage so the Montgomery code is compiled once (the
+    parallel drivers call it on contiguous spans; the call costs nothing per span)."""
+    m = 1 << lm
+    mask = m - 1
+    for t in range(t0, t1):
+        j = t & mask
+        i0 = ((t >> lm) << (lm + 1)) + j
+        i1 = i0 + m
+        u0, u1, u2, u3 = x[i0, 0], x[i0, 1], x[i0, 2], x[i0, 3]
+        v0, v1, v2, v3 = x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3]
+        s0, s1, s2, s3 = fr_add(u0, u1, u2, u3, v0, v1, v2, v3)
+        d0, d1, d2, d3 = fr_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+        if j != 0:  # w^0 = 1: a whole stage (m = 1) and one butterfly per group skip the mul
+            ti = m + j
+            d0, d1, d2, d3 = fr_mul(d0, d1, d2, d3, tw[ti, 0], tw[ti, 1], tw[ti, 2], tw[ti, 3])
+        x[i0, 0] = s0
+        x[i0, 1] = s1
+        x[i0, 2] = s2
+        x[i0, 3] = s3
+        x[i1, 0] = d0
+        x[i1, 1] = d1
+        x[i1, 2] = d2
+        x[i1, 3] = d3
+
+
+@njit(cache=True)
+def _dit_span(x, tw, lm, t0, t1):
+    """Butterflies t0..t1-1 of the DIT stage of half-width m = 2^lm:
+    (x[i0], x[i1]) <- (u + v * w_{2m}^j, u - v * w_{2m}^j)."""
+    m = 1 << lm
+    mask = m - 1
+    for t in range(t0, t1):
+        j = t & mask
+        i0 = ((t >> lm) << (lm + 1)) + j
+        i1 = i0 + m
+        u0, u1, u2, u3 = x[i0, 0], x[i0, 1], x[i0, 2], x[i0, 3]
+        v0, v1, v2, v3 = x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3]
+        if j != 0:
+            ti = m + j
+            v0, v1, v2, v3 = fr_mul(v0, v1, v2, v3, tw[ti, 0], tw[ti, 1], tw[ti, 2], tw[ti, 3])
+        s0, s1, s2, s3 = fr_add(u0, u1, u2, u3, v0, v1, v2, v3)
+        d0, d1, d2, d3 = fr_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+        x[i0, 0] = s0
+        x[i0, 1] = s1
+        x[i0, 2] = s2
+        x[i0, 3] = s3
+        x[i1, 0] = d0
+        x[i1, 1] = d1
+        x[i1, 2] = d2
+        x[i1, 3] = d3
+
+
+@njit(cache=True, parallel=True)
+def _k_dif(x, tw, log_n, block_log, n_chunks):
+    """Gentleman-Sande, natural -> bit-reversed; tw[m + j] = w_{2m}^j (stage tables).
+
+    Stages with 2m > 2^block_log: the n/2 butterflies split into n_chunks parallel
+    spans. Then every block of 2^block_log elements runs its remaining stages alone
+    (its butterflies are one contiguous span of t in every such stage)."""
+    n = x.shape[0]
+    if n <= 1:
+        return
+    lb = min(block_log, log_n)
+    half = n >> 1
+    lm = log_n - 1
+    while lm >= lb:
+        for c in prange(n_chunks):
+            _dif_span(x, tw, lm, c * half // n_chunks, (c + 1) * half // n_chunks)
+        lm -= 1
+    hb = 1 << (lb - 1)  # butterflies per block per stage
+    for blk in prange(n >> lb):
+        for lm2 in range(lb - 1, -1, -1):
+            _dif_span(x, tw, lm2, blk * hb, (blk + 1) * hb)
+
+
+@njit(cache=True, parallel=True)
+def _k_dit(x, tw, log_n, block_log, n_chunks):
+    """Cooley-Tukey, bit-reversed -> natural; same stage tables as `_k_dif`."""
+    n = x.shape[0]
+    if n <= 1:
+        return
+    lb = min(block_log, log_n)
+    half = n >> 1
+    hb = 1 << (lb - 1)
+    for blk in prange(n >> lb):
+        for lm2 in range(lb):
+            _dit_span(x, tw, lm2, blk * hb, (blk + 1) * hb)
+    lm = lb
+    while lm < log_n:
+        for c in prange(n_chunks):
+            _dit_span(x, tw, lm, c * half // n_chunks, (c + 1) * half // n_chunks)
+        lm += 1
+
+
+@njit(cache=True, parallel=True)
+def _k_permute_mul(x, perm, table, out):
+    """out[perm[i]] = x[i] * table[i] (a scatter; perm a permutation)."""
+    for i in prange(x.shape[0]):
+        r0, r1, r2, r3 = fr_mul(x[i, 0], x[i, 1], x[i, 2], x[i, 3],
+                                table[i, 0], table[i, 1], table[i, 2], table[i, 3])
+        p = perm[i]
+        out[p, 0] = r0
+        out[p, 1] = r1
+        out[p, 2] = r2
+        out[p, 3] = r3
+
+
+# --- domains (cached precomputation per size) ------------------------------------------------
+
+def bitrev_indices(log_n: int) -> np.ndarray:
+    n = 1 << log_n
+    idx = np.arange(n, dtype=np.int64)
+    rev = np.zeros(n, dtype=np.int64)
+    for b in range(log_n):
+        rev |= ((idx >> b) & 1) << (log_n - 1 - b)
+    return rev
+
+
+class Domain:
+    """Precomputed data for transforms of size n = 2^log_n (get one with `domain(n)`).
+
+    Holds omega (Python int), its inverse, 1/n, the forward and inverse stage twiddle
+    tables (Montgomery, (n, 4): entry m + j is omega_{2m}^{+-j}), the bit-reversal
+    permutation, and power tables for cosets, built on first use and kept."""
+
+    def __init__(self, n: int):
+        self.log_n = log2_exact(n)
+        self.n = n
+        self.omega = root_of_unity(n)
+        self.omega_inv = pow(self.omega, -1, R)
+        self.n_inv = pow(n, -1, R)
+        self.tw = self._stage_table(self.omega)
+        self.tw_inv = self._stage_table(self.omega_inv)
+        self._bitrev: Optional[np.ndarray] = None
+        self._tables: Dict[tuple, np.ndarray] = {}
+
+    def _stage_table(self, w: int) -> np.ndarray:
+        n = self.n
+        tw = np.zeros((max(n, 1), 4), dtype=np.uint64)
+        if n >= 2:
+            big = np.empty((n // 2, 4), dtype=np.uint64)
+            _k_powers(_mont(1), _mont(w), big)  # w^j for j < n/2
+            m = n // 2
+            while m >= 1:
+                tw[m:2 * m] = big[::n // (2 * m)]
+                m //= 2
+        return tw
+
+    @property
+    def bitrev(self) -> np.ndarray:
+        if self._bitrev is None:
+            self._bitrev = bitrev_indices(self.log_n)
+        return self._bitrev
+
+    def powers(self, base: int, scale: int = 1, bitrev: bool = False, canonical: bool = False) -> np.ndarray:
+        """Table T[i] = scale * base^i (natural) or scale * base^bitrev(i); cached.
+
+        Montgomery form, or with canonical=True plain limbs: a Montgomery product of x
+        with a plain value t is x*t in plain form (a conversion folded into a multiply)."""
+        key = (base % R, scale % R, bitrev, canonical)
+        t = self._tables.get(key)
+        if t is None:
+            if canonical:
+                t = np.empty((self.n, 4), dtype=np.uint64)
+                _k_scale(self.powers(base, scale, bitrev), np.array([1, 0, 0, 0], dtype=np.uint64), t)
+            else:
+                t = np.empty((self.n, 4), dtype=np.uint64)
+                _k_powers(_mont(scale), _mont(base), t)
+                if bitrev:
+                    t = np.ascontiguousarray(t[self.bitrev])
+            self._tables[key] = t
+        return t
+
+
+_DOMAINS: Dict[int, Domain] = {}
+
+
+def domain(n: int) -> Domain:
+    """The cached `Domain` of size n."""
+    d = _DOMAINS.get(n)
+    if d is None:
+        d = _DOMAINS[n] = Domain(n)
+    return d
+
+
+def clear_cache() -> None:
+    """Drop every cached domain (twiddle tables are 64 bytes per element per direction)."""
+    _DOMAINS.clear()
+
+
+# --- public transforms ----------------------------------------------------------------------
+
+def _prepare(a: np.ndarray, inplace: bool) -> Tuple[np.ndarray, Domain]:
+    check_array(a, "a")
+    d = domain(a.shape[0])
+    return (a if inplace else a.copy()), d
+
+
+def _scale_inplace(x: np.ndarray, c: int) -> None:
+    _k_scale(x, _mont(c), x)
+
+
+def ntt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Natural-order coefficients -> evaluations at omega^i, in bit-reversed order."""
+    x, d = _prepare(a, inplace)
+    _k_dif(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    return x
+
+
+def ntt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Bit-reversed coefficients -> evaluations at omega^i, natural order."""
+    x, d = _prepare(a, inplace)
+    _k_dit(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    return x
+
+
+def intt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Bit-reversed evaluations -> natural-order coefficients (inverse of `ntt_nr`)."""
+    x, d = _prepare(a, inplace)
+    _k_dit(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
+    _scale_inplace(x, d.n_inv)
+    return x
+
+
+def intt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Natural-order evaluations -> bit-reversed coefficients (inverse of `ntt_rn`)."""
+    x, d = _prepare(a, inplace)
+    _k_dif(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
+    _scale_inplace(x, d.n_inv)
+    return x
+
+
+def coset_ntt_nr(a: np.ndarray, shift: int = GENERATOR, inplace: bool = False) -> np.ndarray:
+    """Natural coefficients -> evaluations at shift * omega^i, bit-reversed order."""
+    x, d = _prepare(a, inplace)
+    _k_mul(x, d.powers(shift), x)
+    _k_dif(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    return x
+
+
+def coset_intt_rn(a: np.ndarray, shift: int = GENERATOR, inplace: bool = False) -> np.ndarray:
+    """Bit-reversed evaluations at shift * omega^i -> natural coefficients."""
+    x, d = _prepare(a, inplace)
+    _k_dit(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
+    _k_mul(x, d.powers(pow(shift, -1, R), d.n_inv), x)
+    return x
+
+
+def bitrev_permute(a: np.ndarray) -> np.ndarray:
+    """The explicit permutation between natural and bit-reversed order (its own inverse)."""
+    check_array(a, "a")
+    return np.ascontiguousarray(a[domain(a.shape[0]).bitrev])
+
+
+def ntt(a: np.ndarray) -> np.ndarray:
+    """Natural coefficients -> natural evaluations (one explicit permutation)."""
+    return bitrev_permute(ntt_nr(a))
+
+
+def intt(a: np.ndarray) -> np.ndarray:
+    """Natural evaluations -> natural coefficients (one explicit permutation)."""
+    return bitrev_permute(intt_nr(a))
+
+
+def coset_ntt(a: np.ndarray, shift: int = GENERATOR) -> np.ndarray:
+    """Natural coefficients -> natural evaluations at shift * omega^i."""
+    return bitrev_permute(coset_ntt_nr(a, shift))
+
+
+def coset_intt(a: np.ndarray, shift: int = GENERATOR) -> np.ndarray:
+    """Natural evaluations at shift * omega^i -> natural coefficients."""
+    return coset_intt_rn(bitrev_permute(a), shift, inplace=True)

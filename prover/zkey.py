@@ -1,0 +1,522 @@
+"""snarkjs Groth16 `.zkey` files, read into arrays the prover uses directly.
+
+Container: iden3 binfile (see `circuits.binfile`), magic "zkey", version 1. Sections:
+
+  1  header: protocol id u32 (1 Groth16; 2 PLONK and 10 FFLONK are refused)
+  2  Groth16 header: n8q u32 | q | n8r u32 | r | nVars u32 | nPublic u32 | domainSize u32 |
+     alpha1 G1 | beta1 G1 | beta2 G2 | gamma2 G2 | delta1 G1 | delta2 G2
+  3  IC: nPublic + 1 G1 points
+  4  coefficients: n u32, then n x (matrix u32 (0 = A, 1 = B) | constraint u32 | signal u32 |
+     value: 32 bytes, little-endian, equal to v * R^2 mod r where v is the matrix entry and
+     R = 2^256 mod r). The A rows include, after the circuit's nConstraints rows, one row
+     per public signal s = 0..nPublic: A[nConstraints + s] = {s: 1}. C is not stored.
+  5  A: nVars G1        6  B1: nVars G1        7  B2: nVars G2
+  8  C: nVars - nPublic - 1 G1 (signals nPublic+1 .. nVars-1)
+  9  H: domainSize G1 (the odd-index Lagrange points of the 2*domainSize domain, over delta)
+  10 contributions: csHash (64 bytes) | n u32 | n contributions (optional here)
+
+Points are affine, each coordinate 32 bytes little-endian in Montgomery form (x * 2^256 mod q);
+G2 coordinates are (c0, c1) pairs; (0, 0) is the point at infinity. That is exactly the
+prover's array layout, so a point section becomes its array with one `np.frombuffer`.
+
+Enforced: the container; Groth16 on bn128 (other protocols and curves are named in the
+error); every section's size against nVars / nPublic / domainSize; coordinates below q,
+every point on its curve (G1: y^2 = x^3 + 3; G2: y^2 = x^3 + 3/(9+u)), the verification
+key's G2 points in the r-torsion subgroup (the bulk B2 section is checked on the curve only:
+a bad B2 point can only spoil our own proof); coefficients below r, matrix ids 0/1,
+constraint < domainSize, signal < nVars; the contributions section's structure.
+Every problem raises `ZKeyFormatError`, one line naming the file and the fault.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from numba import njit
+from py_ecc import optimized_bn128 as ob
+
+from circuits.binfile import BinFileError, BinFile, load_bytes, parse_binfile
+from circuits.r1cs import SparseMatrix
+
+from .mont import FQ, FR, ONE_U, ZERO, fq_add, fq_mul, fq_sub, fr_mul
+
+Q = FQ.p
+R = FR.p
+N8 = 32
+G1_BYTES, G2_BYTES = 2 * N8, 4 * N8
+_COEF_BYTES = 12 + N8
+MAX_DOMAIN_LOG = 28                      # Fr's 2-adicity: no larger radix-2 domain exists
+
+PROTOCOLS = {1: "groth16", 2: "plonk", 10: "fflonk"}
+KNOWN_CURVES_BY_Q = {
+    Q: "bn128",
+    0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab:
+        "bls12381",
+}
+SEC_HEADER, SEC_GROTH, SEC_IC, SEC_COEFS, SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_H, SEC_CONTRIB = range(1, 11)
+
+
+class ZKeyFormatError(BinFileError):
+    """A .zkey file that is malformed or not Groth16 over bn128 (a ValueError)."""
+
+
+# --- Montgomery constants as numba-frozen uint64 globals --------------------------------------
+
+_M64 = (1 << 64) - 1
+
+
+def _mont_limbs(x: int, p: int, R_: int) -> tuple:
+    m = (x % p) * R_ % p
+    return tuple(np.uint64((m >> (64 * i)) & _M64) for i in range(4))
+
+
+_B1 = _mont_limbs(3, Q, FQ.R)                                       # G1: b = 3
+_B2_C0 = _mont_limbs(ob.b2.coeffs[0], Q, FQ.R)                      # G2: b = 3 / (9 + u)
+_B2_C1 = _mont_limbs(ob.b2.coeffs[1], Q, FQ.R)
+B1_0, B1_1, B1_2, B1_3 = _B1
+B2A0, B2A1, B2A2, B2A3 = _B2_C0
+B2B0, B2B1, B2B2, B2B3 = _B2_C1
+
+
+def _limbs_of(x: int) -> tuple:
+    return tuple(np.uint64((x >> (64 * i)) & _M64) for i in range(4))
+
+
+def first_not_below(limbs: np.ndarray, p: int) -> int:
+    """Index of the first row of a (n, 4) little-endian limb array that is >= p, or -1."""
+    pl = _limbs_of(p)
+    lt = np.zeros(len(limbs), dtype=bool)
+    eq = np.ones(len(limbs), dtype=bool)
+    for j in (3, 2, 1, 0):
+        col = limbs[:, j]
+        lt |= eq & (col < pl[j])
+        eq &= col == pl[j]
+    bad = np.flatnonzero(~lt)
+    return int(bad[0]) if len(bad) else -1
+
+
+# --- on-curve kernels (Montgomery limbs) and their plain-int twins ------------------------------
+
+@njit(cache=True)
+def _g1_first_off_curve(pts):
+    """Index of the first row of (n, 8) affine G1 points not on y^2 = x^3 + 3 (infinity passes)."""
+    for i in range(pts.shape[0]):
+        x0, x1, x2, x3 = pts[i, 0], pts[i, 1], pts[i, 2], pts[i, 3]
+        y0, y1, y2, y3 = pts[i, 4], pts[i, 5], pts[i, 6], pts[i, 7]
+        if (x0 | x1 | x2 | x3 | y0 | y1 | y2 | y3) == ZERO:
+            continue
+        l0, l1, l2, l3 = fq_mul(y0, y1, y2, y3, y0, y1, y2, y3)
+        s0, s1, s2, s3 = fq_mul(x0, x1, x2, x3, x0, x1, x2, x3)
+        c0, c1, c2, c3 = fq_mul(s0, s1, s2, s3, x0, x1, x2, x3)
+        r0, r1, r2, r3 = fq_add(c0, c1, c2, c3, B1_0, B1_1, B1_2, B1_3)
+        if l0 != r0 or l1 != r1 or l2 != r2 or l3 != r3:
+            return i
+    return -1
+
+
+@njit(inline="always", cache=True)
+def _f2_mul(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3):
+    """(a + b u)(c + d u) with u^2 = -1: returns (ac - bd, ad + bc) as 8 limbs."""
+    t0, t1, t2, t3 = fq_mul(a0, a1, a2, a3, c0, c1, c2, c3)
+    s0, s1, s2, s3 = fq_mul(b0, b1, b2, b3, d0, d1, d2, d3)
+    e0, e1, e2, e3 = fq_sub(t0, t1, t2, t3, s0, s1, s2, s3)
+    t0, t1, t2, t3 = fq_mul(a0, a1, a2, a3, d0, d1, d2, d3)
+    s0, s1, s2, s3 = fq_mul(b0, b1, b2, b3, c0, c1, c2, c3)
+    f0, f1, f2, f3 = fq_add(t0, t1, t2, t3, s0, s1, s2, s3)
+    return e0, e1, e2, e3, f0, f1, f2, f3
+
+
+@njit(cache=True)
+def _g2_first_off_curve(pts):
+    """Index of the first row of (n, 16) affine G2 points not on y^2 = x^3 + 3/(9+u), or -1."""
+    for i in range(pts.shape[0]):
+        acc = ZERO
+        for k in range(16):
+            acc |= pts[i, k]
+        if acc == ZERO:
+            continue
+        xa0, xa1, xa2, xa3 = pts[i, 0], pts[i, 1], pts[i, 2], pts[i, 3]
+        xb0, xb1, xb2, xb3 = pts[i, 4], pts[i, 5], pts[i, 6], pts[i, 7]
+        ya0, ya1, ya2, ya3 = pts[i, 8], pts[i, 9], pts[i, 10], pts[i, 11]
+        yb0, yb1, yb2, yb3 = pts[i, 12], pts[i, 13], pts[i, 14], pts[i, 15]
+        la0, la1, la2, la3, lb0, lb1, lb2, lb3 = _f2_mul(ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3,
+                                                         ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3)
+        sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3 = _f2_mul(xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3,
+                                                         xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3)
+        ca0, ca1, ca2, ca3, cb0, cb1, cb2, cb3 = _f2_mul(sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3,
+                                                         xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3)
+        ra0, ra1, ra2, ra3 = fq_add(ca0, ca1, ca2, ca3, B2A0, B2A1, B2A2, B2A3)
+        rb0, rb1, rb2, rb3 = fq_add(cb0, cb1, cb2, cb3, B2B0, B2B1, B2B2, B2B3)
+        if (la0 != ra0 or la1 != ra1 or la2 != ra2 or la3 != ra3
+                or lb0 != rb0 or lb1 != rb1 or lb2 != rb2 or lb3 != rb3):
+            return i
+    return -1
+
+
+def _g1_first_off_curve_ref(pts: np.ndarray) -> int:
+    """Plain-int twin of `_g1_first_off_curve` (the tests compare them)."""
+    for i, row in enumerate(pts):
+        p = g1_to_ints(row)
+        if p is not None and (p[1] * p[1] - p[0] ** 3 - 3) % Q:
+            return i
+    return -1
+
+
+def _g2_first_off_curve_ref(pts: np.ndarray) -> int:
+    """Plain-int (py_ecc field) twin of `_g2_first_off_curve`."""
+    for i, row in enumerate(pts):
+        p = g2_to_ints(row)
+        if p is None:
+            continue
+        x, y = ob.FQ2(list(p[0])), ob.FQ2(list(p[1]))
+        if y * y != x * x * x + ob.b2:
+            return i
+    return -1
+
+
+@njit(cache=True)
+def _fr_mont_reduce(vals, out):
+    """out[i] = vals[i] * 2^-256 mod r (one Montgomery reduction per row)."""
+    for i in range(vals.shape[0]):
+        a0, a1, a2, a3 = fr_mul(vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3], ONE_U, ZERO, ZERO, ZERO)
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = a0, a1, a2, a3
+
+
+def fr_mont_reduce(vals: np.ndarray) -> np.ndarray:
+    """(n, 4) uint64 limbs x (each < r) -> x * R^-1 mod r, vectorised in Numba."""
+    vals = np.ascontiguousarray(vals, dtype=np.uint64)
+    out = np.empty_like(vals)
+    _fr_mont_reduce(vals, out)
+    return out
+
+
+# --- points <-> ints ----------------------------------------------------------------------------
+
+def _from_mont_ints(row: np.ndarray) -> list[int]:
+    raw = np.ascontiguousarray(row, dtype="<u8").tobytes()
+    return [int.from_bytes(raw[i:i + 32], "little") * FQ.Rinv % Q for i in range(0, len(raw), 32)]
+
+
+def g1_to_ints(row: np.ndarray) -> Optional[tuple[int, int]]:
+    """(8,) Montgomery limbs -> canonical (x, y), or None for the point at infinity."""
+    if not np.any(row):
+        return None
+    x, y = _from_mont_ints(row)
+    return x, y
+
+
+def g2_to_ints(row: np.ndarray) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    """(16,) Montgomery limbs -> ((x.c0, x.c1), (y.c0, y.c1)), or None for infinity."""
+    if not np.any(row):
+        return None
+    x0, x1, y0, y1 = _from_mont_ints(row)
+    return (x0, x1), (y0, y1)
+
+
+def g1_to_py_ecc(row: np.ndarray):
+    """As an optimized_bn128 Jacobian point (infinity is Z = 0)."""
+    p = g1_to_ints(row)
+    if p is None:
+        return ob.Z1
+    return ob.FQ(p[0]), ob.FQ(p[1]), ob.FQ.one()
+
+
+def g2_to_py_ecc(row: np.ndarray):
+    p = g2_to_ints(row)
+    if p is None:
+        return ob.Z2
+    return ob.FQ2(list(p[0])), ob.FQ2(list(p[1])), ob.FQ2.one()
+
+
+# --- the key ------------------------------------------------------------------------------------
+
+@dataclass
+class ZKey:
+    """A parsed Groth16 zkey. Point arrays: uint64 Montgomery limbs, G1 (n, 8), G2 (n, 16).
+
+    Coefficients (COO, in file order): `a_rows`/`a_cols` (int64: constraint, signal) and
+    `a_vals` (nnz, 4) canonical limbs of the entry v; `a_vals_mont` holds v * 2^256 mod r
+    (Montgomery form), the form the prover multiplies by Montgomery witness values.
+    Same for B. The A rows include the public-signal rows (see the module docstring).
+    """
+
+    n_vars: int
+    n_public: int
+    domain_size: int
+    alpha1: np.ndarray
+    beta1: np.ndarray
+    beta2: np.ndarray
+    gamma2: np.ndarray
+    delta1: np.ndarray
+    delta2: np.ndarray
+    IC: np.ndarray        # (n_public + 1, 8)
+    A: np.ndarray         # (n_vars, 8)
+    B1: np.ndarray        # (n_vars, 8)
+    B2: np.ndarray        # (n_vars, 16)
+    C: np.ndarray         # (n_vars - n_public - 1, 8): signals n_public+1 .. n_vars-1
+    H: np.ndarray         # (domain_size, 8)
+    a_rows: np.ndarray
+    a_cols: np.ndarray
+    a_vals: np.ndarray
+    a_vals_mont: np.ndarray
+    b_rows: np.ndarray
+    b_cols: np.ndarray
+    b_vals: np.ndarray
+    b_vals_mont: np.ndarray
+    cs_hash: Optional[bytes] = None
+    n_contributions: int = 0
+    source: str = "<zkey>"
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def power(self) -> int:
+        return self.domain_size.bit_length() - 1
+
+    @property
+    def n_constraints(self) -> Optional[int]:
+        """The circuit's constraint count, read off snarkjs's layout (the public-signal rows of A
+        follow the constraints), or None when the coefficients do not have that layout."""
+        if not len(self.a_rows):
+            return None
+        nc = int(self.a_rows.max()) - self.n_public
+        if nc < 0 or (len(self.b_rows) and int(self.b_rows.max()) >= nc):
+            return None
+        tail = self.a_rows >= nc
+        if int(tail.sum()) != self.n_public + 1:
+            return None
+        rows, cols = self.a_rows[tail], self.a_cols[tail]
+        if not np.array_equal(rows - nc, cols):
+            return None
+        one = np.array(_limbs_of(1), dtype=np.uint64)
+        if not np.all(self.a_vals[tail] == one):
+            return None
+        return nc
+
+    def matrix(self, which: str, n_rows: Optional[int] = None) -> SparseMatrix:
+        """A or B as a CSR `SparseMatrix` over Fr (canonical), `n_rows` rows (default domain_size)."""
+        rows, cols, vals = {"A": (self.a_rows, self.a_cols, self.a_vals),
+                            "B": (self.b_rows, self.b_cols, self.b_vals)}[which]
+        n_rows = self.domain_size if n_rows is None else n_rows
+        if len(rows) and int(rows.max()) >= n_rows:
+            raise ValueError(f"matrix {which} has a row {int(rows.max())} beyond n_rows = {n_rows}")
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        return SparseMatrix(indptr, cols[order].astype(np.int64), vals[order].copy())
+
+    def to_proving_key(self):
+        """This key as a `prover.keys.ProvingKey` (snarkjs layout, qap_C absent)."""
+        from .keys import ProvingKey  # the shared in-memory key of the prover
+        nc = self.n_constraints
+        if nc is None:
+            raise ZKeyFormatError(f"{self.source}: coefficient section does not have snarkjs's layout "
+                                  "(constraints, then one A row per public signal)")
+        return ProvingKey(self.n_vars, self.n_public, self.domain_size, nc,
+                          self.alpha1, self.beta1, self.beta2, self.gamma2, self.delta1, self.delta2,
+                          self.A, self.B1, self.B2, self.C, self.H, self.IC,
+                          qap_A=self.matrix("A", nc + self.n_public + 1),
+                          qap_B=self.matrix("B", nc), qap_C=None, source="zkey",
+                          meta={"zkey": self.source})
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _points(bf: BinFile, kind: int, what: str, n: int, width: int) -> np.ndarray:
+    """Section `kind` as an (n, width) uint64 array; size, coordinates < q and curve checked."""
+    off, size = bf.section(kind, what)
+    if size != n * width * 8:
+        bf.fail(f"section {kind} ({what}) has {size} bytes, expected {n} points x {width * 8} = {n * width * 8}")
+    arr = np.frombuffer(bf.data, dtype="<u8", count=n * width, offset=off).reshape(n, width).astype(np.uint64)
+    _check_points(bf, arr, what)
+    return arr
+
+
+def _check_points(bf: BinFile, arr: np.ndarray, what: str) -> None:
+    width = arr.shape[1]
+    if len(arr):
+        bad = first_not_below(arr.reshape(-1, 4), Q)
+        if bad >= 0:
+            bf.fail(f"{what}: point {bad // (width // 4)} has a coordinate not below q")
+        bad = (_g1_first_off_curve if width == 8 else _g2_first_off_curve)(arr)
+        if bad >= 0:
+            bf.fail(f"{what}: point {bad} is not on the {'G1' if width == 8 else 'G2'} curve")
+
+
+def _check_g2_subgroup(bf: BinFile, row: np.ndarray, what: str) -> None:
+    if not ob.is_inf(ob.multiply(g2_to_py_ecc(row), R)):
+        bf.fail(f"{what} is not in the G2 subgroup of order r")
+
+
+def _read_header(bf: BinFile) -> dict:
+    h = bf.reader(SEC_HEADER, "header")
+    proto = h.u32("protocol id")
+    h.done()
+    if proto != 1:
+        name = PROTOCOLS.get(proto)
+        bf.fail(f"is a {name} key (protocol id {proto}); only groth16 is supported" if name
+                else f"unknown protocol id {proto}; only groth16 (id 1) is supported")
+
+    g = bf.reader(SEC_GROTH, "groth16 header")
+    n8q = g.u32("n8q")
+    if n8q == 0 or n8q % 8 or n8q > 128:
+        g.fail(f"implausible base field size n8q = {n8q}")
+    q = g.bigint(n8q, "q")
+    if q != Q:
+        curve = KNOWN_CURVES_BY_Q.get(q)
+        bf.fail(f"key is for curve {curve}; only bn128 (BN254) is supported" if curve
+                else f"key is for an unknown curve (q = {q:#x}); only bn128 (BN254) is supported")
+    if n8q != N8:
+        bf.fail(f"n8q = {n8q}, expected {N8} for bn128")
+    n8r = g.u32("n8r")
+    if n8r != N8:
+        bf.fail(f"n8r = {n8r}, expected {N8} for bn128")
+    r = g.bigint(n8r, "r")
+    if r != R:
+        bf.fail(f"scalar field r = {r:#x} is not bn128's")
+    n_vars = g.u32("nVars")
+    n_public = g.u32("nPublic")
+    domain = g.u32("domainSize")
+    if domain == 0 or domain & (domain - 1) or domain > 1 << MAX_DOMAIN_LOG:
+        bf.fail(f"domainSize {domain} is not a power of two up to 2^{MAX_DOMAIN_LOG}")
+    if n_public + 1 > n_vars:
+        bf.fail(f"nPublic {n_public} + 1 exceeds nVars {n_vars}")
+    if n_public + 1 > domain:
+        bf.fail(f"domainSize {domain} is too small for nPublic {n_public}")
+    pts = {}
+    for name, width in (("alpha1", 8), ("beta1", 8), ("beta2", 16), ("gamma2", 16),
+                        ("delta1", 8), ("delta2", 16)):
+        raw = g.raw(width * 8, name)
+        pts[name] = np.frombuffer(raw, dtype="<u8").astype(np.uint64)
+    g.done()
+    for name, arr in pts.items():
+        if not arr.any():
+            bf.fail(f"{name} is the point at infinity")
+        _check_points(bf, arr.reshape(1, -1), name)
+    for name in ("beta2", "gamma2", "delta2"):
+        _check_g2_subgroup(bf, pts[name], name)
+    return dict(n_vars=n_vars, n_public=n_public, domain_size=domain, **pts)
+
+
+def _read_coefficients(bf: BinFile, n_vars: int, domain: int) -> dict:
+    off, size = bf.section(SEC_COEFS, "coefficients")
+    if size < 4:
+        bf.fail(f"section {SEC_COEFS} (coefficients) is truncated ({size} bytes)")
+    n = int(np.frombuffer(bf.data, dtype="<u4", count=1, offset=off)[0])
+    if size != 4 + n * _COEF_BYTES:
+        bf.fail(f"section {SEC_COEFS} (coefficients) has {size} bytes, expected 4 + {n} x {_COEF_BYTES} "
+                f"= {4 + n * _COEF_BYTES} for the {n} coefficients it declares")
+    rec = np.frombuffer(bf.data, dtype=np.dtype([("m", "<u4"), ("c", "<u4"), ("s", "<u4"), ("v", "<u8", (4,))]),
+                        count=n, offset=off + 4)
+    m, c, s = rec["m"], rec["c"], rec["s"]
+    raw = rec["v"].astype(np.uint64)
+    for what, bad_mask in (("matrix id (not 0 = A or 1 = B)", m > 1),
+                           (f"constraint index (>= domainSize {domain})", c >= domain),
+                           (f"signal index (>= nVars {n_vars})", s >= n_vars)):
+        bad = np.flatnonzero(bad_mask)
+        if len(bad):
+            bf.fail(f"coefficient {int(bad[0])} has an invalid {what}")
+    bad = first_not_below(raw, R)
+    if bad >= 0:
+        bf.fail(f"coefficient {bad} has a value not below r")
+    mont = fr_mont_reduce(raw)          # v*R^2 -> v*R (Montgomery form of v)
+    canon = fr_mont_reduce(mont)        # -> v
+    out = {}
+    for k, tag in ((0, "a"), (1, "b")):
+        sel = m == k
+        out[f"{tag}_rows"] = c[sel].astype(np.int64)
+        out[f"{tag}_cols"] = s[sel].astype(np.int64)
+        out[f"{tag}_vals"] = canon[sel]
+        out[f"{tag}_vals_mont"] = mont[sel]
+    return out
+
+
+def _read_contributions(bf: BinFile) -> tuple[Optional[bytes], int]:
+    if not bf.has(SEC_CONTRIB):
+        return None, 0
+    rd = bf.reader(SEC_CONTRIB, "contributions")
+    cs_hash = rd.raw(64, "circuit hash")
+    n = rd.u32("contribution count")
+    for i in range(n):
+        rd.skip(3 * G1_BYTES + G2_BYTES + 64 + 4, f"contribution {i}")
+        plen = rd.u32(f"contribution {i} parameter length")
+        rd.skip(plen, f"contribution {i} parameters")
+    rd.done()
+    return bytes(cs_hash), n
+
+
+def parse_zkey(data: bytes, name: str = "<zkey>") -> ZKey:
+    """Parse the bytes of a snarkjs Groth16 .zkey (see the module docstring for what is checked)."""
+    bf = parse_binfile(data, name=name, magic=b"zkey", versions=(1,), error=ZKeyFormatError)
+    hdr = _read_header(bf)
+    n_vars, n_public, domain = hdr["n_vars"], hdr["n_public"], hdr["domain_size"]
+    coefs = _read_coefficients(bf, n_vars, domain)
+    IC = _points(bf, SEC_IC, "IC", n_public + 1, 8)
+    A = _points(bf, SEC_A, "A points", n_vars, 8)
+    B1 = _points(bf, SEC_B1, "B1 points", n_vars, 8)
+    B2 = _points(bf, SEC_B2, "B2 points", n_vars, 16)
+    C = _points(bf, SEC_C, "C points", n_vars - n_public - 1, 8)
+    H = _points(bf, SEC_H, "H points", domain, 8)
+    cs_hash, n_contrib = _read_contributions(bf)
+    return ZKey(IC=IC, A=A, B1=B1, B2=B2, C=C, H=H, cs_hash=cs_hash, n_contributions=n_contrib,
+                source=name, **hdr, **coefs)
+
+
+def read_zkey(path) -> ZKey:
+    """Read a snarkjs Groth16 .zkey file (raises ZKeyFormatError on any fault)."""
+    return parse_zkey(load_bytes(path, ZKeyFormatError), os.fspath(path))
+
+
+# --- verification key export --------------------------------------------------------------------
+
+# snarkjs's pairing (ffjavascript) ends with a final exponentiation to a fixed multiple of
+# py_ecc's, (q^12 - 1)/r * 2z(6z^2 + 3z + 1) with z the BN parameter; vk_alphabeta_12 is that
+# power of py_ecc's e(alpha, beta). Checked against the demo vector.
+_BN_Z = 4965661367192848881
+_GT_EXTRA_EXP = 2 * _BN_Z * (6 * _BN_Z * _BN_Z + 3 * _BN_Z + 1)
+
+
+def _fq12_to_tower(f) -> list:
+    """py_ecc FQ12 (basis w^0..w^11, w^6 = 9 + u) -> snarkjs's nested [[c0, c1, c2], [c0, c1, c2]]
+    of Fq2 pairs for Fq12 = Fq6[w]/(w^2 - v), Fq6 = Fq2[v]/(v^3 - (9 + u))."""
+    c = [int(x) % Q for x in f.coeffs]
+    # (a + b u) w^n with u = w^6 - 9 contributes (a - 9b) w^n + b w^(n+6), n = 2j + i < 6.
+    return [[[str((c[2 * j + i] + 9 * c[2 * j + i + 6]) % Q), str(c[2 * j + i + 6])]
+             for j in range(3)] for i in range(2)]
+
+
+def alphabeta_12(zkey: ZKey) -> list:
+    """snarkjs's vk_alphabeta_12 = e(alpha1, beta2) in its Gt layout (py_ecc pairing, ~0.5 s)."""
+    e = ob.pairing(g2_to_py_ecc(zkey.beta2), g1_to_py_ecc(zkey.alpha1))
+    return _fq12_to_tower(e ** _GT_EXTRA_EXP)
+
+
+def _g1_json(row: np.ndarray) -> list:
+    p = g1_to_ints(row)
+    return ["0", "1", "0"] if p is None else [str(p[0]), str(p[1]), "1"]
+
+
+def _g2_json(row: np.ndarray) -> list:
+    p = g2_to_ints(row)
+    if p is None:
+        return [["0", "0"], ["1", "0"], ["0", "0"]]
+    (x0, x1), (y0, y1) = p
+    return [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
+
+
+def export_vk(zkey: ZKey, alphabeta: bool = True) -> dict:
+    """The verification key in snarkjs's verification_key.json layout (same keys and order).
+
+    `vk_alphabeta_12` is informative only: snarkjs's `groth16 verify` recomputes the pairing
+    from vk_alpha_1 and vk_beta_2; pass alphabeta=False to skip the ~0.5 s pairing.
+    """
+    vk = {"protocol": "groth16", "curve": "bn128", "nPublic": zkey.n_public,
+          "vk_alpha_1": _g1_json(zkey.alpha1),
+          "vk_beta_2": _g2_json(zkey.beta2),
+          "vk_gamma_2": _g2_json(zkey.gamma2),
+          "vk_delta_2": _g2_json(zkey.delta2)}
+    if alphabeta:
+        vk["vk_alphabeta_12"] = alphabeta_12(zkey)
+    vk["IC"] = [_g1_json(row) for row in zkey.IC]
+    return vk

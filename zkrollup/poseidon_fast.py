@@ -1,0 +1,304 @@
+"""Poseidon in Numba: the same hash as `circuits.poseidon.poseidon`, hundreds of times faster.
+
+The native state hashes a lot (a depth-24 account update is 24 two-input hashes, every
+leaf a 6-input hash); pure-Python Poseidon costs ~0.3 ms per hash, this ~10 us. The
+permutation is the fast (sparse partial-round) form derived by
+`circuits.poseidon.fast_params`, run on 4x64-bit Montgomery limbs (`prover.mont`).
+
+Layout: a field element is 4 uint64 limbs, least significant first. The public
+functions take and return canonical Python ints (validated < r); the kernels take
+canonical limbs and convert to and from Montgomery form themselves (one multiplication
+by R^2 mod r in, one by 1 out), so no Python-side modular arithmetic is needed.
+
+Public API:
+- `poseidon(inputs)`: one hash of 1..16 ints (same result as circuits.poseidon).
+- `poseidon_many(rows)`: many hashes of the same width in one kernel call.
+- `hash_pairs(left, right)`: n two-input hashes from (n, 4) limb arrays (the Merkle tree's
+  level-by-level batch update).
+- `merkle_path(leaf, index, siblings)`: every node on a leaf-to-root path in one call.
+
+Reference twin: `circuits.poseidon.poseidon`; tests compare them with Hypothesis.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+from numba import njit
+
+from circuits.field import R, check_elements, ints_to_limbs, limbs_to_ints
+from circuits.poseidon import MAX_INPUTS, fast_params
+from prover.mont import FR, U64, ZERO, fr_add, fr_mul, to_mont
+
+# R^2 mod r as canonical limbs: mont_mul(x, R^2) = x * R (into Montgomery form).
+_R2 = np.array([(FR.R2 >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)
+ONE_RAW = U64(1)
+
+
+# --- kernels --------------------------------------------------------------------------
+
+@njit(inline="always", cache=True)
+def _pow5(a0, a1, a2, a3):
+    b0, b1, b2, b3 = fr_mul(a0, a1, a2, a3, a0, a1, a2, a3)
+    b0, b1, b2, b3 = fr_mul(b0, b1, b2, b3, b0, b1, b2, b3)
+    return fr_mul(b0, b1, b2, b3, a0, a1, a2, a3)
+
+
+@njit(cache=True)
+def _mat_vec(m, s, tmp):
+    """tmp = m . s (all Montgomery), then copied back into s."""
+    t = s.shape[0]
+    for i in range(t):
+        c0 = ZERO
+        c1 = ZERO
+        c2 = ZERO
+        c3 = ZERO
+        for j in range(t):
+            p0, p1, p2, p3 = fr_mul(m[i, j, 0], m[i, j, 1], m[i, j, 2], m[i, j, 3],
+                                    s[j, 0], s[j, 1], s[j, 2], s[j, 3])
+            c0, c1, c2, c3 = fr_add(c0, c1, c2, c3, p0, p1, p2, p3)
+        tmp[i, 0] = c0
+        tmp[i, 1] = c1
+        tmp[i, 2] = c2
+        tmp[i, 3] = c3
+    for i in range(t):
+        for q in range(4):
+            s[i, q] = tmp[i, q]
+
+
+@njit(cache=True)
+def _full_round(s, c, m, tmp):
+    t = s.shape[0]
+    for i in range(t):
+        a0, a1, a2, a3 = fr_add(s[i, 0], s[i, 1], s[i, 2], s[i, 3], c[i, 0], c[i, 1], c[i, 2], c[i, 3])
+        s[i, 0], s[i, 1], s[i, 2], s[i, 3] = _pow5(a0, a1, a2, a3)
+    _mat_vec(m, s, tmp)
+
+
+@njit(cache=True)
+def _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp):
+    """Poseidon permutation (fast form) of the Montgomery state s (t, 4), in place."""
+    t = s.shape[0]
+    half = full_c.shape[0] // 2
+    for k in range(half - 1):
+        _full_round(s, full_c[k], mds, tmp)
+    _full_round(s, full_c[half - 1], pre_sparse, tmp)
+    for i in range(partial_c.shape[0]):
+        a0, a1, a2, a3 = fr_add(s[0, 0], s[0, 1], s[0, 2], s[0, 3],
+                                partial_c[i, 0], partial_c[i, 1], partial_c[i, 2], partial_c[i, 3])
+        x0, x1, x2, x3 = _pow5(a0, a1, a2, a3)
+        f0, f1, f2, f3 = fr_mul(rows[i, 0, 0], rows[i, 0, 1], rows[i, 0, 2], rows[i, 0, 3], x0, x1, x2, x3)
+        for j in range(1, t):
+            p0, p1, p2, p3 = fr_mul(rows[i, j, 0], rows[i, j, 1], rows[i, j, 2], rows[i, j, 3],
+                                    s[j, 0], s[j, 1], s[j, 2], s[j, 3])
+            f0, f1, f2, f3 = fr_add(f0, f1, f2, f3, p0, p1, p2, p3)
+            g0, g1, g2, g3 = fr_mul(cols[i, j - 1, 0], cols[i, j - 1, 1], cols[i, j - 1, 2],
+                                    cols[i, j - 1, 3], x0, x1, x2, x3)
+            s[j, 0], s[j, 1], s[j, 2], s[j, 3] = fr_add(s[j, 0], s[j, 1], s[j, 2], s[j, 3], g0, g1, g2, g3)
+        s[0, 0] = f0
+        s[0, 1] = f1
+        s[0, 2] = f2
+        s[0, 3] = f3
+    for k in range(half, 2 * half):
+        _full_round(s, full_c[k], mds, tmp)
+
+
+@njit(inline="always", cache=True)
+def _load(s, i, v, r2):
+    """s[i] = Montgomery form of canonical limbs v."""
+    s[i, 0], s[i, 1], s[i, 2], s[i, 3] = fr_mul(v[0], v[1], v[2], v[3], r2[0], r2[1], r2[2], r2[3])
+
+
+@njit(inline="always", cache=True)
+def _store(out, s, i):
+    """out = canonical limbs of Montgomery s[i]."""
+    out[0], out[1], out[2], out[3] = fr_mul(s[i, 0], s[i, 1], s[i, 2], s[i, 3], ONE_RAW, ZERO, ZERO, ZERO)
+
+
+@njit(cache=True)
+def _hash_rows(inp, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
+    """out[r] = Poseidon(inp[r, 0..m-1]) for canonical limb arrays inp (n, m, 4), out (n, 4)."""
+    n, m = inp.shape[0], inp.shape[1]
+    t = m + 1
+    s = np.zeros((t, 4), dtype=np.uint64)
+    tmp = np.zeros((t, 4), dtype=np.uint64)
+    for r in range(n):
+        for q in range(4):
+            s[0, q] = ZERO
+        for j in range(m):
+            _load(s, j + 1, inp[r, j], r2)
+        _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp)
+        _store(out[r], s, 0)
+
+
+# --- width 3 (two inputs, the Merkle tree's hash), unrolled on scalars -------------------
+
+# Numba IR-inlines these into _full3 and the partial rounds; _full3 itself stays a
+# regular call (IR-inlining it eight times made the first compile take minutes).
+@njit(inline="always", cache=True)
+def _mul_e(m, a):
+    """m (4 limbs, an array row) times a (4-tuple)."""
+    return fr_mul(m[0], m[1], m[2], m[3], a[0], a[1], a[2], a[3])
+
+
+@njit(inline="always", cache=True)
+def _add_t(a, b):
+    return fr_add(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
+
+
+@njit(inline="always", cache=True)
+def _pow5_t(a):
+    return _pow5(a[0], a[1], a[2], a[3])
+
+
+@njit(inline="always", cache=True)
+def _add_c(a, c):
+    """a (4-tuple) + c (4 limbs, an array row)."""
+    return fr_add(a[0], a[1], a[2], a[3], c[0], c[1], c[2], c[3])
+
+
+@njit(cache=True)
+def _full3(x, y, z, c, m):
+    x = _pow5_t(_add_c(x, c[0]))
+    y = _pow5_t(_add_c(y, c[1]))
+    z = _pow5_t(_add_c(z, c[2]))
+    n0 = _add_t(_add_t(_mul_e(m[0, 0], x), _mul_e(m[0, 1], y)), _mul_e(m[0, 2], z))
+    n1 = _add_t(_add_t(_mul_e(m[1, 0], x), _mul_e(m[1, 1], y)), _mul_e(m[1, 2], z))
+    n2 = _add_t(_add_t(_mul_e(m[2, 0], x), _mul_e(m[2, 1], y)), _mul_e(m[2, 2], z))
+    return n0, n1, n2
+
+
+@njit(cache=True)
+def _permute3(x, y, z, full_c, partial_c, mds, pre_sparse, rows, cols):
+    """The width-3 permutation on three Montgomery 4-tuples; returns element 0."""
+    half = full_c.shape[0] // 2
+    for k in range(half - 1):
+        x, y, z = _full3(x, y, z, full_c[k], mds)
+    x, y, z = _full3(x, y, z, full_c[half - 1], pre_sparse)
+    for i in range(partial_c.shape[0]):
+        x = _pow5_t(_add_c(x, partial_c[i]))
+        row = rows[i]
+        col = cols[i]
+        f = _add_t(_add_t(_mul_e(row[0], x), _mul_e(row[1], y)), _mul_e(row[2], z))
+        y = _add_t(y, _mul_e(col[0], x))
+        z = _add_t(z, _mul_e(col[1], x))
+        x = f
+    for k in range(half, 2 * half):
+        x, y, z = _full3(x, y, z, full_c[k], mds)
+    return x
+
+
+@njit(inline="always", cache=True)
+def _to_mont_t(v, r2):
+    return fr_mul(v[0], v[1], v[2], v[3], r2[0], r2[1], r2[2], r2[3])
+
+
+@njit(cache=True)
+def _hash_pairs(left, right, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
+    """out[r] = Poseidon(left[r], right[r]) for canonical limb arrays (n, 4)."""
+    zero = (ZERO, ZERO, ZERO, ZERO)
+    for r in range(left.shape[0]):
+        h = _permute3(zero, _to_mont_t(left[r], r2), _to_mont_t(right[r], r2),
+                      full_c, partial_c, mds, pre_sparse, rows, cols)
+        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = fr_mul(h[0], h[1], h[2], h[3],
+                                                            ONE_RAW, ZERO, ZERO, ZERO)
+
+
+@njit(cache=True)
+def _path(leaf, bits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
+    """out[k] = node at level k+1 on the path of `leaf` (bits[k] = 1: node is the right child)."""
+    zero = (ZERO, ZERO, ZERO, ZERO)
+    node = _to_mont_t(leaf, r2)
+    for k in range(sibs.shape[0]):
+        sib = _to_mont_t(sibs[k], r2)
+        if bits[k] == 0:
+            node = _permute3(zero, node, sib, full_c, partial_c, mds, pre_sparse, rows, cols)
+        else:
+            node = _permute3(zero, sib, node, full_c, partial_c, mds, pre_sparse, rows, cols)
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = fr_mul(node[0], node[1], node[2], node[3],
+                                                            ONE_RAW, ZERO, ZERO, ZERO)
+
+
+# --- constants ------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _consts(t: int) -> tuple[np.ndarray, ...]:
+    """The fast-form parameters of width t as Montgomery limb arrays (kernel arguments)."""
+    f = fast_params(t)
+
+    def m(values):
+        return to_mont(values, FR)
+
+    full_c = m([c for row in f.full_constants for c in row]).reshape(len(f.full_constants), t, 4)
+    partial_c = m(f.partial_constants).reshape(f.n_rounds_p, 4)
+    mds = m([c for row in f.mds for c in row]).reshape(t, t, 4)
+    pre = m([c for row in f.pre_sparse for c in row]).reshape(t, t, 4)
+    rows = m([c for row in f.sparse_first_row for c in row]).reshape(f.n_rounds_p, t, 4)
+    cols = m([c for col in f.sparse_first_col for c in col]).reshape(f.n_rounds_p, t - 1, 4)
+    return (_R2, full_c, partial_c, mds, pre, rows, cols)
+
+
+# --- public API -------------------------------------------------------------------------
+
+def _as_limbs(values: Sequence[int], what: str) -> np.ndarray:
+    check_elements(list(values), what)
+    return ints_to_limbs(values)
+
+
+def poseidon(inputs: Sequence[int]) -> int:
+    """circomlib Poseidon of 1..16 field elements (ints in [0, r)); equals circuits.poseidon."""
+    if not isinstance(inputs, (list, tuple)) or not 1 <= len(inputs) <= MAX_INPUTS:
+        raise ValueError(f"Poseidon takes a list of 1..{MAX_INPUTS} field elements, got {inputs!r}")
+    inp = _as_limbs(inputs, "Poseidon input").reshape(1, len(inputs), 4)
+    out = np.empty((1, 4), dtype=np.uint64)
+    _hash_rows(inp, out, *_consts(len(inputs) + 1))
+    return limbs_to_ints(out)[0]
+
+
+def poseidon_many(rows: Sequence[Sequence[int]]) -> list[int]:
+    """[poseidon(row) for row in rows] in one kernel call; all rows the same width (1..16)."""
+    if len(rows) == 0:
+        return []
+    m = len(rows[0])
+    if not 1 <= m <= MAX_INPUTS or any(len(r) != m for r in rows):
+        raise ValueError(f"poseidon_many needs rows of one width in 1..{MAX_INPUTS}")
+    flat = [v for r in rows for v in r]
+    inp = _as_limbs(flat, "Poseidon input").reshape(len(rows), m, 4)
+    out = np.empty((len(rows), 4), dtype=np.uint64)
+    _hash_rows(inp, out, *_consts(m + 1))
+    return limbs_to_ints(out)
+
+
+def hash_pairs_limbs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Poseidon(left[i], right[i]) for canonical (n, 4) uint64 limb arrays (unchecked: < r)."""
+    out = np.empty((left.shape[0], 4), dtype=np.uint64)
+    _hash_pairs(np.ascontiguousarray(left), np.ascontiguousarray(right), out, *_consts(3))
+    return out
+
+
+def hash_pairs(left: Sequence[int], right: Sequence[int]) -> list[int]:
+    """[poseidon([l, r]) for l, r in zip(left, right)] in one kernel call."""
+    if len(left) != len(right):
+        raise ValueError("hash_pairs needs equally long lists")
+    if not left:
+        return []
+    return limbs_to_ints(hash_pairs_limbs(_as_limbs(left, "left"), _as_limbs(right, "right")))
+
+
+def merkle_path(leaf: int, index: int, siblings: Sequence[int]) -> list[int]:
+    """Nodes at levels 1..d above `leaf` at `index` (bit k of index, LSB first: 1 = right child).
+
+    The last element is the root; equals circuits.merkle_native.merkle_root_from_path.
+    """
+    d = len(siblings)
+    if not isinstance(index, int) or not 0 <= index < (1 << d):
+        raise ValueError(f"leaf index must be an int in [0, 2^{d}), got {index!r}")
+    if d == 0:
+        check_elements([leaf], "leaf")
+        return []
+    limbs = _as_limbs([leaf, *siblings], "Merkle path element")
+    bits = np.array([(index >> k) & 1 for k in range(d)], dtype=np.uint8)
+    out = np.empty((d, 4), dtype=np.uint64)
+    _path(limbs[0], bits, limbs[1:], out, *_consts(3))
+    return limbs_to_ints(out)
