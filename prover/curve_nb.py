@@ -114,7 +114,7 @@ def fe_store(arr, i, j, v):
 
 
 def _ol2(stub, fq_fn, fq2_fn):
-    @overload(stub, inline="always")
+    @overload(stub)
     def _impl(a, b):
         if _is_fq(a):
             return lambda a, b: fq_fn(a, b)
@@ -124,7 +124,7 @@ def _ol2(stub, fq_fn, fq2_fn):
 
 
 def _ol1(stub, fq_fn, fq2_fn):
-    @overload(stub, inline="always")
+    @overload(stub)
     def _impl(a):
         if _is_fq(a):
             return lambda a: fq_fn(a)
@@ -145,7 +145,7 @@ _ol1(fe_inv, f_inv, f2_inv)
 
 
 def _ol_const(stub, fq_val, fq2_val):
-    @overload(stub, inline="always")
+    @overload(stub)
     def _impl(like):
         if _is_fq(like):
             return lambda like: fq_val
@@ -159,7 +159,7 @@ _ol_const(fe_one, FQ_ONE, FQ2_ONE)
 _ol_const(fe_curve_b, G1_B, G2_B)
 
 
-@overload(fe_load, inline="always")
+@overload(fe_load)
 def _ol_load(arr, i, j, like):
     if _is_fq(like):
         def impl(arr, i, j, like):
@@ -175,7 +175,7 @@ def _ol_load(arr, i, j, like):
     return None
 
 
-@overload(fe_store, inline="always")
+@overload(fe_store)
 def _ol_store(arr, i, j, v):
     if _is_fq(v):
         def impl(arr, i, j, v):
@@ -500,66 +500,72 @@ def _digit(s0, s1, s2, s3, off, c):
     return np.int64(v & U64((1 << c) - 1))
 
 
+@njit(cache=True)
+def _fb_chunk(table, scalars, c, nwin, out, lo, hi, like):
+    """Scalars lo..hi of `_k_fb_mul`: accumulators live in out[lo:hi]."""
+    H = 1 << (c - 1)
+    K = out.shape[1] // 2
+    m = hi - lo
+    digs = np.empty((m, nwin), dtype=np.int64)
+    for k in range(m):
+        i = lo + k
+        carry = 0
+        for w in range(nwin):
+            d = _digit(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], w * c, c) + carry
+            if d > H:
+                d -= 2 * H
+                carry = 1
+            else:
+                carry = 0
+            digs[k, w] = d
+    for k in range(m):
+        for j in range(2 * K):
+            out[lo + k, j] = ZERO
+    den = np.empty((m, K), dtype=np.uint64)
+    pref = np.empty((m, K), dtype=np.uint64)
+    kinds = np.empty(m, dtype=np.uint8)
+    one = fe_one(like)
+    for w in range(nwin):
+        for k in range(m):
+            d = digs[k, w]
+            if d == 0:
+                fe_store(den, k, 0, one)
+                continue
+            row = w * H + abs(d) - 1
+            x2, y2 = fe_load(table, row, 0, like), fe_load(table, row, 1, like)
+            if d < 0:
+                y2 = fe_neg(y2)
+            dn, kd = pair_den(fe_load(out, lo + k, 0, like), fe_load(out, lo + k, 1, like), x2, y2)
+            fe_store(den, k, 0, dn)
+            kinds[k] = kd
+        batch_inverse_rows(den, pref, m, like)
+        for k in range(m):
+            d = digs[k, w]
+            if d == 0:
+                continue
+            row = w * H + abs(d) - 1
+            x2, y2 = fe_load(table, row, 0, like), fe_load(table, row, 1, like)
+            if d < 0:
+                y2 = fe_neg(y2)
+            x3, y3 = pair_finish(fe_load(out, lo + k, 0, like), fe_load(out, lo + k, 1, like),
+                                 x2, y2, fe_load(den, k, 0, like), kinds[k])
+            fe_store(out, lo + k, 0, x3)
+            fe_store(out, lo + k, 1, y3)
+
+
 @njit(parallel=True, cache=True)
 def _k_fb_mul(table, scalars, c, nwin, out, like):
     """out[i] = scalars[i] * base from the window table, with batch-affine accumulation.
 
     Signed c-bit digits d in [-2^(c-1), 2^(c-1)]: each window adds +-T[w][|d| - 1].
-    Scalars are split in chunks; each chunk keeps its accumulators in `out` and adds one
-    window at a time to all of them with one shared inversion.
+    Scalars are split in chunks (spread over the threads); each chunk keeps its accumulators
+    in `out` and adds one window at a time to all of them with one shared inversion.
     """
     n = scalars.shape[0]
-    H = 1 << (c - 1)
-    K = out.shape[1] // 2
     nchunks = (n + _FB_CHUNK - 1) // _FB_CHUNK
     for ch in prange(nchunks):
         lo = ch * _FB_CHUNK
-        hi = min(n, lo + _FB_CHUNK)
-        m = hi - lo
-        digs = np.empty((m, nwin), dtype=np.int64)
-        for k in range(m):
-            i = lo + k
-            carry = 0
-            for w in range(nwin):
-                d = _digit(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], w * c, c) + carry
-                if d > H:
-                    d -= 2 * H
-                    carry = 1
-                else:
-                    carry = 0
-                digs[k, w] = d
-        for k in range(m):
-            for j in range(2 * K):
-                out[lo + k, j] = ZERO
-        den = np.empty((m, K), dtype=np.uint64)
-        pref = np.empty((m, K), dtype=np.uint64)
-        kinds = np.empty(m, dtype=np.uint8)
-        for w in range(nwin):
-            for k in range(m):
-                d = digs[k, w]
-                if d == 0:
-                    fe_store(den, k, 0, fe_one(like))
-                    continue
-                row = w * H + abs(d) - 1
-                x2, y2 = fe_load(table, row, 0, like), fe_load(table, row, 1, like)
-                if d < 0:
-                    y2 = fe_neg(y2)
-                dn, kd = pair_den(fe_load(out, lo + k, 0, like), fe_load(out, lo + k, 1, like), x2, y2)
-                fe_store(den, k, 0, dn)
-                kinds[k] = kd
-            batch_inverse_rows(den, pref, m, like)
-            for k in range(m):
-                d = digs[k, w]
-                if d == 0:
-                    continue
-                row = w * H + abs(d) - 1
-                x2, y2 = fe_load(table, row, 0, like), fe_load(table, row, 1, like)
-                if d < 0:
-                    y2 = fe_neg(y2)
-                x3, y3 = pair_finish(fe_load(out, lo + k, 0, like), fe_load(out, lo + k, 1, like),
-                                     x2, y2, fe_load(den, k, 0, like), kinds[k])
-                fe_store(out, lo + k, 0, x3)
-                fe_store(out, lo + k, 1, y3)
+        _fb_chunk(table, scalars, c, nwin, out, lo, min(n, lo + _FB_CHUNK), like)
 
 
 # --- Python side: validation and conversions -----------------------------------------------------

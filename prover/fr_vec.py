@@ -21,6 +21,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Iterable, Optional, Sequence
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -46,6 +47,27 @@ _ONE0, _ONE1, _ONE2, _ONE3 = _limbs(FR.R)
 _RR0, _RR1, _RR2, _RR3 = _limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
 _P0, _P1, _P2, _P3 = _limbs(R)
 _LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
+
+
+# --- running kernels ----------------------------------------------------------------------
+
+PARALLEL_MIN = 1 << 12
+"""Below this many elements a parallel kernel runs on one thread: waking the OpenMP team
+costs more than the work (milliseconds when the other core is busy)."""
+
+
+def run(kernel, n: int, *args):
+    """Call a parallel kernel, on the calling thread alone when n < PARALLEL_MIN."""
+    if n >= PARALLEL_MIN:
+        return kernel(*args)
+    prev = numba.get_num_threads()
+    if prev == 1:
+        return kernel(*args)
+    numba.set_num_threads(1)
+    try:
+        return kernel(*args)
+    finally:
+        numba.set_num_threads(prev)
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -216,7 +238,7 @@ def mul(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.nd
     """Elementwise a*b (Montgomery arrays). `out` may be `a` or `b`."""
     n = _same_len(check_array(a, "a"), check_array(b, "b"))
     out = _out(out, n)
-    _k_mul(a, b, out)
+    run(_k_mul, n, a, b, out)
     return out
 
 
@@ -224,7 +246,7 @@ def add(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.nd
     """Elementwise a+b (works on Montgomery or canonical arrays alike). `out` may alias."""
     n = _same_len(check_array(a, "a"), check_array(b, "b"))
     out = _out(out, n)
-    _k_add(a, b, out)
+    run(_k_add, n, a, b, out)
     return out
 
 
@@ -232,7 +254,7 @@ def sub(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.nd
     """Elementwise a-b (works on Montgomery or canonical arrays alike). `out` may alias."""
     n = _same_len(check_array(a, "a"), check_array(b, "b"))
     out = _out(out, n)
-    _k_sub(a, b, out)
+    run(_k_sub, n, a, b, out)
     return out
 
 
@@ -240,7 +262,7 @@ def scale(a: np.ndarray, c: int, out: Optional[np.ndarray] = None) -> np.ndarray
     """Elementwise c*a for a field constant c given as a Python int (reduced mod r)."""
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    _k_scale(a, int_to_limb_array(FR.to_mont_int(int(c) % R)), out)
+    run(_k_scale, n, a, int_to_limb_array(FR.to_mont_int(int(c) % R)), out)
     return out
 
 
@@ -251,7 +273,7 @@ def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray
         raise ValueError("exponent must be in [0, 2^256); reduce it mod r-1 first")
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    _k_pow(a, int_to_limb_array(e), out)
+    run(_k_pow, n, a, int_to_limb_array(e), out)
     return out
 
 
@@ -265,7 +287,7 @@ def batch_inverse(a: np.ndarray) -> np.ndarray:
     out = np.empty((n, 4), dtype=np.uint64)
     if n:
         n_chunks = max(1, min(64, n // 2048))
-        _k_batch_inv(a, out, n_chunks, _R_MINUS_2)
+        run(_k_batch_inv, n, a, out, n_chunks, _R_MINUS_2)
     return out
 
 
@@ -292,7 +314,7 @@ def to_montgomery(a: np.ndarray, out: Optional[np.ndarray] = None, *, check: boo
     if check:
         _range_check(a, "element")
     out = _out(out, a.shape[0])
-    _k_scale(a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
+    run(_k_scale, a.shape[0], a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
     return out
 
 
@@ -300,7 +322,7 @@ def from_montgomery(a: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarr
     """Montgomery form -> canonical limbs (what an MSM or a file wants)."""
     check_array(a, "a")
     out = _out(out, a.shape[0])
-    _k_scale(a, np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64), out)
+    run(_k_scale, a.shape[0], a, np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64), out)
     return out
 
 
@@ -324,7 +346,7 @@ def limbs_from_ints(values: Sequence[int]) -> np.ndarray:
 def from_ints(values: Sequence[int]) -> np.ndarray:
     """Python ints in [0, r) -> Montgomery array (range-checked)."""
     a = limbs_from_ints(values)
-    _k_scale(a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), a)
+    run(_k_scale, a.shape[0], a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), a)
     return a
 
 
@@ -357,7 +379,7 @@ def from_bytes(buf, n: Optional[int] = None) -> np.ndarray:
     """circom-style little-endian 32-byte elements -> Montgomery array (range-checked)."""
     a = limbs_from_bytes(buf, n)
     out = np.empty_like(a)
-    _k_scale(a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
+    run(_k_scale, a.shape[0], a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
     return out
 
 
@@ -472,5 +494,5 @@ class MontCSR:
             check_array(out, "out")
             if out.shape[0] < self.n_rows:
                 raise ValueError(f"out has {out.shape[0]} rows, the matrix has {self.n_rows}")
-        _k_spmv(self.indptr, self.indices, self.coeffs, self.kinds, w, out)
+        run(_k_spmv, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out)
         return out

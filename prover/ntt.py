@@ -30,7 +30,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from numba import njit, prange
 
-from .fr_vec import _k_mul, _k_scale, check_array, int_to_limb_array
+from .fr_vec import _k_mul, _k_scale, check_array, int_to_limb_array, run
 from .mont import FR, ZERO, fr_add, fr_mul, fr_sub
 
 R = FR.p
@@ -248,7 +248,7 @@ class Domain:
         if t is None:
             if canonical:
                 t = np.empty((self.n, 4), dtype=np.uint64)
-                _k_scale(self.powers(base, scale, bitrev), np.array([1, 0, 0, 0], dtype=np.uint64), t)
+                run(_k_scale, self.n, self.powers(base, scale, bitrev), np.array([1, 0, 0, 0], dtype=np.uint64), t)
             else:
                 t = np.empty((self.n, 4), dtype=np.uint64)
                 _k_powers(_mont(scale), _mont(base), t)
@@ -283,27 +283,27 @@ def _prepare(a: np.ndarray, inplace: bool) -> Tuple[np.ndarray, Domain]:
 
 
 def _scale_inplace(x: np.ndarray, c: int) -> None:
-    _k_scale(x, _mont(c), x)
+    run(_k_scale, x.shape[0], x, _mont(c), x)
 
 
 def ntt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Natural-order coefficients -> evaluations at omega^i, in bit-reversed order."""
     x, d = _prepare(a, inplace)
-    _k_dif(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    run(_k_dif, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
     return x
 
 
 def ntt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Bit-reversed coefficients -> evaluations at omega^i, natural order."""
     x, d = _prepare(a, inplace)
-    _k_dit(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    run(_k_dit, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
     return x
 
 
 def intt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Bit-reversed evaluations -> natural-order coefficients (inverse of `ntt_nr`)."""
     x, d = _prepare(a, inplace)
-    _k_dit(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
+    run(_k_dit, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
     _scale_inplace(x, d.n_inv)
     return x
 
@@ -311,7 +311,7 @@ def intt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
 def intt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Natural-order evaluations -> bit-reversed coefficients (inverse of `ntt_rn`)."""
     x, d = _prepare(a, inplace)
-    _k_dif(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
+    run(_k_dif, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
     _scale_inplace(x, d.n_inv)
     return x
 
@@ -319,16 +319,16 @@ def intt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
 def coset_ntt_nr(a: np.ndarray, shift: int = GENERATOR, inplace: bool = False) -> np.ndarray:
     """Natural coefficients -> evaluations at shift * omega^i, bit-reversed order."""
     x, d = _prepare(a, inplace)
-    _k_mul(x, d.powers(shift), x)
-    _k_dif(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    run(_k_mul, x.shape[0], x, d.powers(shift), x)
+    run(_k_dif, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
     return x
 
 
 def coset_intt_rn(a: np.ndarray, shift: int = GENERATOR, inplace: bool = False) -> np.ndarray:
     """Bit-reversed evaluations at shift * omega^i -> natural coefficients."""
     x, d = _prepare(a, inplace)
-    _k_dit(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
-    _k_mul(x, d.powers(pow(shift, -1, R), d.n_inv), x)
+    run(_k_dit, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
+    run(_k_mul, x.shape[0], x, d.powers(pow(shift, -1, R), d.n_inv), x)
     return x
 
 

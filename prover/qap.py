@@ -41,7 +41,7 @@ from numba import njit, prange
 
 from . import fr_vec
 from .domain import domain_size_for
-from .fr_vec import MontCSR, check_array, int_to_limb_array
+from .fr_vec import MontCSR, check_array, int_to_limb_array, run
 from .mont import FR, fr_mul, fr_sub
 from .ntt import (BLOCK_LOG, GENERATOR, N_CHUNKS, TWO_ADICITY, Domain, _k_dif, _k_dit,
                   _k_permute_mul, domain, root_of_unity)
@@ -91,9 +91,9 @@ def _check_abc(a, b, c) -> Domain:
 
 def _to_coset(x: np.ndarray, d: Domain, shift: int) -> None:
     """In place: evaluations on H_n (natural) -> evaluations on shift*H_n (natural)."""
-    _k_dif(x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)          # bit-reversed coeffs * n
-    fr_vec._k_mul(x, d.powers(shift, d.n_inv, bitrev=True), x)  # coeff j * shift^j / n
-    _k_dit(x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)              # natural coset evaluations
+    run(_k_dif, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)          # bit-reversed coeffs * n
+    run(fr_vec._k_mul, x.shape[0], x, d.powers(shift, d.n_inv, bitrev=True), x)  # coeff j * shift^j / n
+    run(_k_dit, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)              # natural coset evaluations
 
 
 def _abc_on_coset(a, b, c, d: Domain, shift: int, overwrite: bool):
@@ -101,7 +101,7 @@ def _abc_on_coset(a, b, c, d: Domain, shift: int, overwrite: bool):
     xb = b if overwrite else b.copy()
     if c is None:  # snarkjs: c = a * b on H_n
         xc = np.empty_like(xa)
-        fr_vec._k_mul(xa, xb, xc)
+        run(fr_vec._k_mul, xa.shape[0], xa, xb, xc)
     else:
         xc = c if overwrite else c.copy()
     for x in (xa, xb, xc):
@@ -121,7 +121,7 @@ def h_snarkjs(a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray] = None, *,
     xa, xb, xc = _abc_on_coset(a, b, c, d, snarkjs_shift(d.n), overwrite)
     # mont_mul(x, 1) = x / 2^256: the canonical value, folded into the join
     k = np.array([1, 0, 0, 0], dtype=np.uint64)
-    _k_join(xa, xb, xc, k, bool(canonical), xc)
+    run(_k_join, xa.shape[0], xa, xb, xc, k, bool(canonical), xc)
     return xc
 
 
@@ -144,15 +144,15 @@ def h_classic(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, shift: int = GENER
         raise ValueError("the coset shift must be nonzero and outside the 2-power subgroups")
     xa, xb, xc = _abc_on_coset(a, b, c, d, shift, overwrite)
     zinv = int_to_limb_array(FR.to_mont_int(pow(z, -1, R)))
-    _k_join(xa, xb, xc, zinv, True, xc)                  # h on the coset, natural order
-    _k_dif(xc, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)   # bit-reversed coeffs of n*h(shift*x)
+    run(_k_join, xa.shape[0], xa, xb, xc, zinv, True, xc)                  # h on the coset, natural order
+    run(_k_dif, xc.shape[0], xc, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)   # bit-reversed coeffs of n*h(shift*x)
     # shift^-j / n at slot j; plain (non-Montgomery) values give a plain result for free
     table = d.powers(pow(shift, -1, R), d.n_inv, bitrev=True, canonical=canonical)
     if order == "bitrev":
-        fr_vec._k_mul(xc, table, xc)
+        run(fr_vec._k_mul, xc.shape[0], xc, table, xc)
         return xc
     out = np.empty_like(xc)
-    _k_permute_mul(xc, d.bitrev, table, out)
+    run(_k_permute_mul, xc.shape[0], xc, d.bitrev, table, out)
     return out
 
 

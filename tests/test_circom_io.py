@@ -401,7 +401,7 @@ def _snarkjs_cmd():
         try:
             p = subprocess.run(["npx", "--no-install", "snarkjs", "--help"], capture_output=True,
                                text=True, timeout=60)
-            if "snarkjs" in (p.stdout + p.stderr).lower() and "could not determine" not in p.stderr:
+            if p.stdout.lstrip().startswith("snarkjs@"):  # its banner; npx's own errors go to stderr
                 return ["npx", "--no-install", "snarkjs"]
         except (OSError, subprocess.TimeoutExpired):
             pass

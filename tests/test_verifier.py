@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from py_ecc import optimized_bn128 as ob
 
+from circuits.r1cs import R1CS
 from prover.ref import curves as C
 from prover.ref import groth16 as ref
 from prover.ref.fields import Q, R
@@ -123,7 +124,7 @@ def test_tampered_proof_fails(vk, proof, public, which):
 
 def test_another_verifying_key_fails(proof, public):
     # a key of our reference setup for another circuit with 2 public inputs
-    r1cs = ref.R1CS.from_rows(4, 2, [{3: 1}, {3: 1}], [{0: 1}, {3: 1}], [{1: 1}, {2: 1}])
+    r1cs = R1CS.from_rows(4, 2, [{3: 1}, {3: 1}], [{0: 1}, {3: 1}], [{1: 1}, {2: 1}])
     other = ref.setup(r1cs, ref.ToxicWaste(11, 12, 13, 14, 15)).vk
     assert not verify(VerifyingKey(**dataclasses.asdict(other)), public, proof)
 

@@ -14,7 +14,7 @@ Layout (as snarkjs 0.7 writes it; every number a decimal string):
 Reading enforces: valid JSON of that shape; every coordinate a decimal string (or JSON
 integer) below q; z exactly 1, or the canonical infinity encoding where infinity is legal
 (IC entries and proof points); points on their curves and G2 points in the subgroup (via
-verifier.groth16's checks); protocol "groth16"; curve "bn128" (also "bn254"/"alt_bn128",
+verifier.curve); protocol "groth16"; curve "bn128" (also "bn254"/"alt_bn128",
 snarkjs's aliases); len(IC) = nPublic + 1; public inputs below r and, when the count is
 known, exactly nPublic of them. proof.json's protocol and curve may be absent. Any problem
 raises VerifierInputError with a one-line message naming the field (and the file, for the
@@ -63,12 +63,32 @@ def _load(data: JsonInput) -> Any:
             raise VerifierInputError("not UTF-8 text") from None
     if not isinstance(data, str):
         raise VerifierInputError(f"expected JSON text or a parsed object, got {type(data).__name__}")
+    _check_nesting(data)
     try:
         return json.loads(data)
     except json.JSONDecodeError as e:
         raise VerifierInputError(f"invalid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except (ValueError, RecursionError) as e:
         raise VerifierInputError(f"invalid JSON ({type(e).__name__})") from None
+
+
+_NESTING_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+MAX_NESTING = 16
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse deeply nested JSON before parsing it: py_ecc raises the recursion limit to
+    100000 on import, so the json module would overflow the C stack and crash the process
+    instead of raising RecursionError. snarkjs files nest at most 4 deep."""
+    depth = 0
+    for m in _NESTING_TOKENS.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise VerifierInputError(f"invalid JSON (nested deeper than {MAX_NESTING})")
+        elif c in "]}":
+            depth -= 1
 
 
 def _field(obj: dict, key: str) -> Any:

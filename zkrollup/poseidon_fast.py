@@ -132,92 +132,40 @@ def _hash_rows(inp, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
         _store(out[r], s, 0)
 
 
-# --- width 3 (two inputs, the Merkle tree's hash), unrolled on scalars -------------------
-
-# Numba IR-inlines these into _full3 and the partial rounds; _full3 itself stays a
-# regular call (IR-inlining it eight times made the first compile take minutes).
-@njit(inline="always", cache=True)
-def _mul_e(m, a):
-    """m (4 limbs, an array row) times a (4-tuple)."""
-    return fr_mul(m[0], m[1], m[2], m[3], a[0], a[1], a[2], a[3])
-
-
-@njit(inline="always", cache=True)
-def _add_t(a, b):
-    return fr_add(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
-
-
-@njit(inline="always", cache=True)
-def _pow5_t(a):
-    return _pow5(a[0], a[1], a[2], a[3])
-
-
-@njit(inline="always", cache=True)
-def _add_c(a, c):
-    """a (4-tuple) + c (4 limbs, an array row)."""
-    return fr_add(a[0], a[1], a[2], a[3], c[0], c[1], c[2], c[3])
-
-
-@njit(cache=True)
-def _full3(x, y, z, c, m):
-    x = _pow5_t(_add_c(x, c[0]))
-    y = _pow5_t(_add_c(y, c[1]))
-    z = _pow5_t(_add_c(z, c[2]))
-    n0 = _add_t(_add_t(_mul_e(m[0, 0], x), _mul_e(m[0, 1], y)), _mul_e(m[0, 2], z))
-    n1 = _add_t(_add_t(_mul_e(m[1, 0], x), _mul_e(m[1, 1], y)), _mul_e(m[1, 2], z))
-    n2 = _add_t(_add_t(_mul_e(m[2, 0], x), _mul_e(m[2, 1], y)), _mul_e(m[2, 2], z))
-    return n0, n1, n2
-
-
-@njit(cache=True)
-def _permute3(x, y, z, full_c, partial_c, mds, pre_sparse, rows, cols):
-    """The width-3 permutation on three Montgomery 4-tuples; returns element 0."""
-    half = full_c.shape[0] // 2
-    for k in range(half - 1):
-        x, y, z = _full3(x, y, z, full_c[k], mds)
-    x, y, z = _full3(x, y, z, full_c[half - 1], pre_sparse)
-    for i in range(partial_c.shape[0]):
-        x = _pow5_t(_add_c(x, partial_c[i]))
-        row = rows[i]
-        col = cols[i]
-        f = _add_t(_add_t(_mul_e(row[0], x), _mul_e(row[1], y)), _mul_e(row[2], z))
-        y = _add_t(y, _mul_e(col[0], x))
-        z = _add_t(z, _mul_e(col[1], x))
-        x = f
-    for k in range(half, 2 * half):
-        x, y, z = _full3(x, y, z, full_c[k], mds)
-    return x
-
-
-@njit(inline="always", cache=True)
-def _to_mont_t(v, r2):
-    return fr_mul(v[0], v[1], v[2], v[3], r2[0], r2[1], r2[2], r2[3])
-
-
 @njit(cache=True)
 def _hash_pairs(left, right, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
     """out[r] = Poseidon(left[r], right[r]) for canonical limb arrays (n, 4)."""
-    zero = (ZERO, ZERO, ZERO, ZERO)
+    s = np.zeros((3, 4), dtype=np.uint64)
+    tmp = np.zeros((3, 4), dtype=np.uint64)
     for r in range(left.shape[0]):
-        h = _permute3(zero, _to_mont_t(left[r], r2), _to_mont_t(right[r], r2),
-                      full_c, partial_c, mds, pre_sparse, rows, cols)
-        out[r, 0], out[r, 1], out[r, 2], out[r, 3] = fr_mul(h[0], h[1], h[2], h[3],
-                                                            ONE_RAW, ZERO, ZERO, ZERO)
+        for q in range(4):
+            s[0, q] = ZERO
+        _load(s, 1, left[r], r2)
+        _load(s, 2, right[r], r2)
+        _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp)
+        _store(out[r], s, 0)
 
 
 @njit(cache=True)
 def _path(leaf, bits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
     """out[k] = node at level k+1 on the path of `leaf` (bits[k] = 1: node is the right child)."""
-    zero = (ZERO, ZERO, ZERO, ZERO)
-    node = _to_mont_t(leaf, r2)
+    s = np.zeros((3, 4), dtype=np.uint64)
+    tmp = np.zeros((3, 4), dtype=np.uint64)
+    node = np.empty((1, 4), dtype=np.uint64)
+    sib = np.empty((1, 4), dtype=np.uint64)
+    _load(node, 0, leaf, r2)
     for k in range(sibs.shape[0]):
-        sib = _to_mont_t(sibs[k], r2)
-        if bits[k] == 0:
-            node = _permute3(zero, node, sib, full_c, partial_c, mds, pre_sparse, rows, cols)
-        else:
-            node = _permute3(zero, sib, node, full_c, partial_c, mds, pre_sparse, rows, cols)
-        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = fr_mul(node[0], node[1], node[2], node[3],
-                                                            ONE_RAW, ZERO, ZERO, ZERO)
+        _load(sib, 0, sibs[k], r2)
+        a = 1 if bits[k] == 0 else 2   # where the running node goes
+        b = 3 - a
+        for q in range(4):
+            s[0, q] = ZERO
+            s[a, q] = node[0, q]
+            s[b, q] = sib[0, q]
+        _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp)
+        for q in range(4):
+            node[0, q] = s[0, q]
+        _store(out[k], node, 0)
 
 
 # --- constants ------------------------------------------------------------------------
