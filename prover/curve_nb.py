@@ -105,6 +105,14 @@ def fe_curve_b(like):
     """The curve constant b of the group over like's field."""
 
 
+def fe_like(tag):
+    """A zero of the field selected by a tag array: 1-D tag -> Fq, 2-D tag -> Fq2.
+
+    Parallel kernels cannot pass a nested tuple into a prange body, so they take this array
+    tag instead and serial workers recover `like` from it.
+    """
+
+
 def fe_load(arr, i, j, like):
     """Field element j of row i (G1 rows hold 4-limb elements, G2 rows 8-limb ones)."""
 
@@ -157,6 +165,19 @@ def _ol_const(stub, fq_val, fq2_val):
 _ol_const(fe_zero, FQ_ZERO, FQ2_ZERO)
 _ol_const(fe_one, FQ_ONE, FQ2_ONE)
 _ol_const(fe_curve_b, G1_B, G2_B)
+
+
+@overload(fe_like)
+def _ol_like(tag):
+    if isinstance(tag, types.Array) and tag.ndim == 1:
+        return lambda tag: FQ_ZERO
+    if isinstance(tag, types.Array) and tag.ndim == 2:
+        return lambda tag: FQ2_ZERO
+    return None
+
+
+TAG_G1 = np.zeros(1, dtype=np.uint64)
+TAG_G2 = np.zeros((1, 1), dtype=np.uint64)
 
 
 @overload(fe_load)
@@ -501,8 +522,9 @@ def _digit(s0, s1, s2, s3, off, c):
 
 
 @njit(cache=True)
-def _fb_chunk(table, scalars, c, nwin, out, lo, hi, like):
+def _fb_chunk(table, scalars, c, nwin, out, lo, hi, tag):
     """Scalars lo..hi of `_k_fb_mul`: accumulators live in out[lo:hi]."""
+    like = fe_like(tag)
     H = 1 << (c - 1)
     K = out.shape[1] // 2
     m = hi - lo
@@ -554,7 +576,7 @@ def _fb_chunk(table, scalars, c, nwin, out, lo, hi, like):
 
 
 @njit(parallel=True, cache=True)
-def _k_fb_mul(table, scalars, c, nwin, out, like):
+def _k_fb_mul(table, scalars, c, nwin, out, tag):
     """out[i] = scalars[i] * base from the window table, with batch-affine accumulation.
 
     Signed c-bit digits d in [-2^(c-1), 2^(c-1)]: each window adds +-T[w][|d| - 1].
@@ -565,13 +587,14 @@ def _k_fb_mul(table, scalars, c, nwin, out, like):
     nchunks = (n + _FB_CHUNK - 1) // _FB_CHUNK
     for ch in prange(nchunks):
         lo = ch * _FB_CHUNK
-        _fb_chunk(table, scalars, c, nwin, out, lo, min(n, lo + _FB_CHUNK), like)
+        _fb_chunk(table, scalars, c, nwin, out, lo, min(n, lo + _FB_CHUNK), tag)
 
 
 # --- Python side: validation and conversions -----------------------------------------------------
 
 G1_COLS, G2_COLS = 8, 16
 _LIKE = {G1_COLS: FQ_ZERO, G2_COLS: FQ2_ZERO}
+_TAG = {G1_COLS: TAG_G1, G2_COLS: TAG_G2}
 
 
 def _ints_to_mont_rows(rows: list[list[int]]) -> np.ndarray:
@@ -836,7 +859,7 @@ def _batch_mul(base, scalars, cols: int) -> np.ndarray:
     c = _fb_window(n)
     nwin = -(-255 // c)     # 255 bits: signed digits of a 254-bit scalar never carry out
     table = _k_fb_table(base, c, nwin, _LIKE[cols])
-    _k_fb_mul(table, s, c, nwin, out, _LIKE[cols])
+    _k_fb_mul(table, s, c, nwin, out, _TAG[cols])
     return out
 
 

@@ -18,7 +18,7 @@ are the twins of the Numba point kernels. Scalars are used as given, not reduced
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 from . import fields as F
 from .fields import Q, R

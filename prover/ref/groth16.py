@@ -197,7 +197,7 @@ def quotient(r1cs: R1CS, witness: Sequence[int]) -> list[int]:
         p[i] -= ci
     p = [v % R for v in p]
     # p = h (x^N - 1) with deg h <= N - 2: h_k = p_{N+k}, and p_k + h_k = 0 for k < N
-    h = p[N:] 
+    h = p[N:]
     if any((p[k] + (h[k] if k < N - 1 else 0)) % R for k in range(N)):
         raise AssertionError("a*b - c is not divisible by x^N - 1 (bug: the witness was checked)")
     return h
