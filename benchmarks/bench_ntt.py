@@ -42,8 +42,12 @@ from prover import fr_vec, ntt, qap
 res = {"import": time.perf_counter() - t}
 def timed(name, f):
     t = time.perf_counter(); f(); res[name] = round(time.perf_counter() - t, 3)
-a = fr_vec.from_ints([1, 2, 3, 4])
-timed("fr_vec.from_ints+to_ints", lambda: fr_vec.to_ints(a))
+a = None
+def conv():
+    global a
+    a = fr_vec.from_ints([1, 2, 3, 4])
+    fr_vec.to_ints(a)
+timed("fr_vec.from_ints+to_ints", conv)
 timed("fr_vec.mul/add/sub", lambda: (fr_vec.mul(a, a), fr_vec.add(a, a), fr_vec.sub(a, a)))
 timed("fr_vec.batch_inverse", lambda: fr_vec.batch_inverse(a))
 from circuits.r1cs import SparseMatrix
@@ -128,12 +132,12 @@ def vec_mul_ns(log_n: int = 20, repeat: int = 3) -> dict:
     a, b = random_mont(n), random_mont(n, 2)
     out = np.empty_like(a)
     _fq_vec_mul(a[:2], b[:2], out[:2])
-    fr_vec._k_mul(a[:2], b[:2], out[:2])
+    fr_vec.mul(a[:2], b[:2], out[:2])
     res = {"n": n}
     all_threads = numba.get_num_threads()
     for threads in sorted({all_threads, 1}, reverse=True):
         numba.set_num_threads(threads)
-        res[f"fr_mul_{threads}t"] = round(best_ms(lambda: fr_vec._k_mul(a, b, out), repeat) * 1e6 / n, 2)
+        res[f"fr_mul_{threads}t"] = round(best_ms(lambda: fr_vec.mul(a, b, out), repeat) * 1e6 / n, 2)
         res[f"fq_mul_{threads}t"] = round(best_ms(lambda: _fq_vec_mul(a, b, out), repeat) * 1e6 / n, 2)
     numba.set_num_threads(all_threads)
     return res

@@ -384,6 +384,6 @@ def montgomery_double(m: tuple[int, int]) -> tuple[int, int]:
     return (u3, (lam * (u - u3) - v) % P)
 
 
-def points_from_ints(values: Sequence[object]) -> Point:
+def point_from_ints(values: Sequence[object]) -> Point:
     """A point from two decimal strings or ints (the vector files' format); not validated."""
     return (int(values[0]), int(values[1]))

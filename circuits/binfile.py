@@ -166,7 +166,7 @@ def build_binfile(magic: bytes, version: int, sections: Iterable[tuple[int, Sequ
     sections = list(sections)
     parts.append(magic + struct.pack("<II", version, len(sections)))
     for stype, payload in sections:
-        if isinstance(payload, (bytes, bytearray, memoryview)):
+        if not isinstance(payload, (list, tuple)):
             payload = [payload]
         size = sum(memoryview(p).nbytes for p in payload)
         parts.append(struct.pack("<IQ", stype, size))

@@ -97,7 +97,7 @@ def _first_not_below_r(limbs: np.ndarray) -> int:
 
 def _bytes_to_limbs(raw: np.ndarray) -> np.ndarray:
     """(n, 32) uint8 little-endian -> (n, 4) native uint64."""
-    return np.ascontiguousarray(raw).view("<u8").reshape(-1, 4).astype(np.uint64)
+    return np.ascontiguousarray(raw).view("<u8").reshape(-1, 4).astype(np.uint64, copy=False)
 
 
 # --- constraints section: Numba kernels -------------------------------------------------

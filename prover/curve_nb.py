@@ -11,9 +11,9 @@ Conventions (used everywhere in the prover):
 - Affine arrays: G1 (n, 8) uint64 rows [x limbs, y limbs]; G2 (n, 16) rows
   [x.c0, x.c1, y.c0, y.c1], 4 limbs each.
 - The affine point at infinity is all-zero coordinates (0, 0), as in circom/snarkjs zkey files;
-  (0, 0) is on neither curve, so the encoding is unambiguous. Plain-int tuples follow the
-  same rule: (0, 0) for G1, ((0, 0), (0, 0)) for G2. py_ecc points use py_ecc's own
-  infinity (Z = 0 in optimized_bn128, None in bn128).
+  (0, 0) is on neither curve, so the encoding is unambiguous. Plain-int tuples are those of
+  `prover.ref.curves`: (x, y) with None for infinity (`*_from_ints` also accepts (0, 0)).
+  py_ecc points use py_ecc's own infinity (Z = 0 in optimized_bn128, None in bn128).
 - Jacobian points (X, Y, Z) stand for (X/Z^2, Y/Z^3); Z = 0 is infinity. Jacobian arrays:
   G1 (n, 12), G2 (n, 24) rows [X, Y, Z].
 
@@ -27,9 +27,8 @@ from numba import njit, prange, types
 from numba.extending import overload
 from py_ecc import optimized_bn128 as ob
 
-from prover.fq2_nb import (FQ2_ONE, FQ2_ZERO, FQ_ONE, FQ_ZERO, f2_add, f2_dbl, f2_eq, f2_inv,
-                           f2_is_zero, f2_mul, f2_neg, f2_sqr, f2_sub, f_add, f_dbl, f_eq, f_inv,
-                           f_is_zero, f_mul, f_neg, f_sqr, f_sub)
+from prover.fq2_nb import (FQ2_ONE, FQ2_ZERO, FQ_ONE, FQ_ZERO, f2_inv, f_inv, fe_add, fe_dbl, fe_eq,
+                           fe_is_zero, fe_mul, fe_neg, fe_sqr, fe_sub)
 from prover.mont import FQ, FR, ONE_U, ZERO
 
 U64 = np.uint64
@@ -48,6 +47,7 @@ G2_B = (_mont_limbs(ob.b2.coeffs[0]), _mont_limbs(ob.b2.coeffs[1]))   # 3 / (9 +
 
 
 # --- generic field operations (compile-time dispatch on the tuple type) ----------------------
+# The arithmetic fe_mul, fe_add, ... are intrinsics from prover.fq2_nb; the rest are overloads.
 
 def _is_fq(t) -> bool:
     return isinstance(t, types.UniTuple) and t.count == 4 and t.dtype == types.uint64
@@ -55,38 +55,6 @@ def _is_fq(t) -> bool:
 
 def _is_fq2(t) -> bool:
     return isinstance(t, types.UniTuple) and t.count == 2 and _is_fq(t.dtype)
-
-
-def fe_mul(a, b):
-    """a*b in Fq or Fq2 (Numba only)."""
-
-
-def fe_sqr(a):
-    """a^2."""
-
-
-def fe_add(a, b):
-    """a+b."""
-
-
-def fe_sub(a, b):
-    """a-b."""
-
-
-def fe_dbl(a):
-    """2a."""
-
-
-def fe_neg(a):
-    """-a."""
-
-
-def fe_is_zero(a):
-    """a == 0."""
-
-
-def fe_eq(a, b):
-    """a == b."""
 
 
 def fe_inv(a):
@@ -121,35 +89,13 @@ def fe_store(arr, i, j, v):
     """Write field element v as element j of row i."""
 
 
-def _ol2(stub, fq_fn, fq2_fn):
-    @overload(stub)
-    def _impl(a, b):
-        if _is_fq(a):
-            return lambda a, b: fq_fn(a, b)
-        if _is_fq2(a):
-            return lambda a, b: fq2_fn(a, b)
-        return None
-
-
-def _ol1(stub, fq_fn, fq2_fn):
-    @overload(stub)
-    def _impl(a):
-        if _is_fq(a):
-            return lambda a: fq_fn(a)
-        if _is_fq2(a):
-            return lambda a: fq2_fn(a)
-        return None
-
-
-_ol2(fe_mul, f_mul, f2_mul)
-_ol2(fe_add, f_add, f2_add)
-_ol2(fe_sub, f_sub, f2_sub)
-_ol2(fe_eq, f_eq, f2_eq)
-_ol1(fe_sqr, f_sqr, f2_sqr)
-_ol1(fe_dbl, f_dbl, f2_dbl)
-_ol1(fe_neg, f_neg, f2_neg)
-_ol1(fe_is_zero, f_is_zero, f2_is_zero)
-_ol1(fe_inv, f_inv, f2_inv)
+@overload(fe_inv)
+def _ol_inv(a):
+    if _is_fq(a):
+        return lambda a: f_inv(a)
+    if _is_fq2(a):
+        return lambda a: f2_inv(a)
+    return None
 
 
 def _ol_const(stub, fq_val, fq2_val):
@@ -663,23 +609,27 @@ def _k_first_ge_r(s):
 
 
 def g1_from_ints(points) -> np.ndarray:
-    """[(x, y)] canonical ints -> (n, 8) Montgomery; (0, 0) is infinity."""
-    return _ints_to_mont_rows([[x, y] for x, y in points]).reshape(len(points), G1_COLS)
+    """[(x, y) | None] canonical ints -> (n, 8) Montgomery rows; None (or (0, 0)) is infinity."""
+    return _ints_to_mont_rows([[0, 0] if p is None else [p[0], p[1]] for p in points]
+                              ).reshape(len(points), G1_COLS)
 
 
-def g1_to_ints(arr) -> list[tuple[int, int]]:
+def g1_to_ints(arr) -> list:
+    """(n, 8) Montgomery rows -> [(x, y) | None] canonical ints (None for infinity, as prover.ref)."""
     arr = check_points(arr, G1_COLS)
-    return [(r[0], r[1]) for r in _mont_rows_to_ints(arr)]
+    return [None if r[0] == 0 and r[1] == 0 else (r[0], r[1]) for r in _mont_rows_to_ints(arr)]
 
 
 def g2_from_ints(points) -> np.ndarray:
-    """[((x0, x1), (y0, y1))] canonical ints (x = x0 + x1 u) -> (n, 16) Montgomery."""
-    return _ints_to_mont_rows([[x[0], x[1], y[0], y[1]] for x, y in points]).reshape(len(points), G2_COLS)
+    """[((x0, x1), (y0, y1)) | None] (x = x0 + x1 u) -> (n, 16) Montgomery rows."""
+    rows = [[0, 0, 0, 0] if p is None else [p[0][0], p[0][1], p[1][0], p[1][1]] for p in points]
+    return _ints_to_mont_rows(rows).reshape(len(points), G2_COLS)
 
 
-def g2_to_ints(arr) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def g2_to_ints(arr) -> list:
+    """(n, 16) Montgomery rows -> [((x0, x1), (y0, y1)) | None]."""
     arr = check_points(arr, G2_COLS)
-    return [((r[0], r[1]), (r[2], r[3])) for r in _mont_rows_to_ints(arr)]
+    return [None if not any(r) else ((r[0], r[1]), (r[2], r[3])) for r in _mont_rows_to_ints(arr)]
 
 
 def _py_ecc_affine(pt):
@@ -698,7 +648,7 @@ def g1_from_py_ecc(points) -> np.ndarray:
     rows = []
     for pt in points:
         a = _py_ecc_affine(pt)
-        rows.append((0, 0) if a is None else (int(a[0]), int(a[1])))
+        rows.append(None if a is None else (int(a[0]), int(a[1])))
     return g1_from_ints(rows)
 
 
@@ -707,7 +657,7 @@ def g2_from_py_ecc(points) -> np.ndarray:
     for pt in points:
         a = _py_ecc_affine(pt)
         if a is None:
-            rows.append(((0, 0), (0, 0)))
+            rows.append(None)
         else:
             rows.append((tuple(int(c) for c in a[0].coeffs), tuple(int(c) for c in a[1].coeffs)))
     return g2_from_ints(rows)
@@ -716,18 +666,18 @@ def g2_from_py_ecc(points) -> np.ndarray:
 def g1_to_py_ecc(arr) -> list:
     """(n, 8) -> optimized_bn128 points (x, y, 1), infinity as py_ecc's Z1."""
     out = []
-    for x, y in g1_to_ints(arr):
-        out.append(ob.Z1 if x == 0 and y == 0 else (ob.FQ(x), ob.FQ(y), ob.FQ.one()))
+    for p in g1_to_ints(arr):
+        out.append(ob.Z1 if p is None else (ob.FQ(p[0]), ob.FQ(p[1]), ob.FQ.one()))
     return out
 
 
 def g2_to_py_ecc(arr) -> list:
     out = []
-    for x, y in g2_to_ints(arr):
-        if x == (0, 0) and y == (0, 0):
+    for p in g2_to_ints(arr):
+        if p is None:
             out.append(ob.Z2)
         else:
-            out.append((ob.FQ2(list(x)), ob.FQ2(list(y)), ob.FQ2.one()))
+            out.append((ob.FQ2(list(p[0])), ob.FQ2(list(p[1])), ob.FQ2.one()))
     return out
 
 

@@ -51,9 +51,10 @@ _LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
 
 # --- running kernels ----------------------------------------------------------------------
 
-PARALLEL_MIN = 1 << 12
-"""Below this many elements a parallel kernel runs on one thread: waking the OpenMP team
-costs more than the work (milliseconds when the other core is busy)."""
+PARALLEL_MIN = 1 << 14
+"""Below this many elements a parallel kernel runs on the calling thread alone: waking
+the OpenMP team costs tens of microseconds on an idle machine and milliseconds when the
+other core is busy (measured on the shared 2-core host), more than the work it saves."""
 
 
 def run(kernel, n: int, *args):
@@ -99,51 +100,140 @@ def _out(out, n: int) -> np.ndarray:
     return out
 
 
-# --- elementwise kernels ------------------------------------------------------------------
+# --- kernels ---------------------------------------------------------------------------------
+#
+# One parallel driver (`_k_ew`) for every elementwise operation: Numba's parfor
+# machinery costs ~2 s of compile time per parallel kernel however small its body, so
+# the loops live in the serial `_ew_span` and the driver only splits [0, n) into spans.
 
-@njit(cache=True, parallel=True)
-def _k_mul(a, b, out):
-    for i in prange(a.shape[0]):
-        r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+OP_MUL, OP_ADD, OP_SUB, OP_SCALE, OP_POW, OP_INV, OP_MULSUB, OP_MULSUB_SCALE = range(8)
+
+
+@njit(cache=True)
+def _pow4(x0, x1, x2, x3, e):
+    """x^e for one Montgomery element; e is a (4,) uint64 limb array (any 256-bit integer)."""
+    r0, r1, r2, r3 = _ONE0, _ONE1, _ONE2, _ONE3
+    for li in range(3, -1, -1):
+        limb = e[li]
+        for bi in range(63, -1, -1):
+            r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, r0, r1, r2, r3)
+            if (limb >> U64(bi)) & _LIT1:
+                r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, x0, x1, x2, x3)
+    return r0, r1, r2, r3
+
+
+@njit(cache=True)
+def _batch_inv_span(a, out, lo, hi, e_rm2):
+    """Montgomery's trick on a[lo:hi] -> out[lo:hi] (out must not alias a); zeros -> zeros."""
+    # forward: out[i] = product of the non-zero a[lo..i-1]
+    p0, p1, p2, p3 = _ONE0, _ONE1, _ONE2, _ONE3
+    for i in range(lo, hi):
+        x0, x1, x2, x3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
+        out[i, 0] = p0
+        out[i, 1] = p1
+        out[i, 2] = p2
+        out[i, 3] = p3
+        if (x0 | x1 | x2 | x3) != ZERO:
+            p0, p1, p2, p3 = fr_mul(p0, p1, p2, p3, x0, x1, x2, x3)
+    # one inversion (Fermat) of the span's product
+    q0, q1, q2, q3 = _pow4(p0, p1, p2, p3, e_rm2)
+    # backward: q = (non-zero product of a[lo..i])^-1, so a[i]^-1 = q * prefix(i)
+    for i in range(hi - 1, lo - 1, -1):
+        x0, x1, x2, x3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
+        if (x0 | x1 | x2 | x3) == ZERO:
+            out[i, 0] = ZERO
+            out[i, 1] = ZERO
+            out[i, 2] = ZERO
+            out[i, 3] = ZERO
+            continue
+        r0, r1, r2, r3 = fr_mul(q0, q1, q2, q3, out[i, 0], out[i, 1], out[i, 2], out[i, 3])
+        q0, q1, q2, q3 = fr_mul(q0, q1, q2, q3, x0, x1, x2, x3)
         out[i, 0] = r0
         out[i, 1] = r1
         out[i, 2] = r2
         out[i, 3] = r3
 
 
-@njit(cache=True, parallel=True)
-def _k_add(a, b, out):
-    for i in prange(a.shape[0]):
-        r0, r1, r2, r3 = fr_add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
-        out[i, 0] = r0
-        out[i, 1] = r1
-        out[i, 2] = r2
-        out[i, 3] = r3
+@njit(cache=True)
+def _ew_span(op, a, b, c, out, k, lo, hi):
+    """out[i] = op(a[i], b[i], c[i], k) for lo <= i < hi; k is a (4,) constant.
+
+    OP_SCALE multiplies by k in the Montgomery sense: with k in Montgomery form that is
+    a field multiple, with k = R^2 the conversion to Montgomery form, with k = 1 the
+    conversion back. OP_POW raises to the integer k; OP_INV is Montgomery's trick
+    on the span (k = r - 2); OP_MULSUB is a*b - c, OP_MULSUB_SCALE (a*b - c)*k."""
+    if op == OP_INV:
+        _batch_inv_span(a, out, lo, hi, k)
+        return
+    k0, k1, k2, k3 = k[0], k[1], k[2], k[3]
+    if op == OP_MUL:
+        for i in range(lo, hi):
+            r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
+    elif op == OP_ADD:
+        for i in range(lo, hi):
+            r0, r1, r2, r3 = fr_add(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
+    elif op == OP_SUB:
+        for i in range(lo, hi):
+            r0, r1, r2, r3 = fr_sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
+    elif op == OP_SCALE:
+        for i in range(lo, hi):
+            r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], k0, k1, k2, k3)
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
+    elif op == OP_POW:
+        for i in range(lo, hi):
+            r0, r1, r2, r3 = _pow4(a[i, 0], a[i, 1], a[i, 2], a[i, 3], k)
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
+    else:  # OP_MULSUB, OP_MULSUB_SCALE
+        for i in range(lo, hi):
+            r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
+            r0, r1, r2, r3 = fr_sub(r0, r1, r2, r3, c[i, 0], c[i, 1], c[i, 2], c[i, 3])
+            if op == OP_MULSUB_SCALE:
+                r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, k0, k1, k2, k3)
+            out[i, 0] = r0
+            out[i, 1] = r1
+            out[i, 2] = r2
+            out[i, 3] = r3
 
 
 @njit(cache=True, parallel=True)
-def _k_sub(a, b, out):
-    for i in prange(a.shape[0]):
-        r0, r1, r2, r3 = fr_sub(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
-        out[i, 0] = r0
-        out[i, 1] = r1
-        out[i, 2] = r2
-        out[i, 3] = r3
+def _k_ew(op, n_spans, a, b, c, out, k):
+    n = a.shape[0]
+    for t in prange(n_spans):
+        _ew_span(op, a, b, c, out, k, t * n // n_spans, (t + 1) * n // n_spans)
 
 
-@njit(cache=True, parallel=True)
-def _k_scale(a, c, out):
-    """out[i] = a[i] * c (Montgomery product; c a (4,) array).
+def elementwise(op: int, a: np.ndarray, b: np.ndarray, c: np.ndarray, out: np.ndarray,
+                k: np.ndarray, n_spans: int = 0) -> np.ndarray:
+    """Run `_ew_span` over all of a in parallel spans (arrays already validated). out may
+    alias a, b or c except for OP_INV. Used by prover.ntt and prover.qap too."""
+    n = a.shape[0]
+    if n_spans <= 0:
+        n_spans = max(1, min(32, n >> 11))
+    run(_k_ew, n, op, n_spans, a, b, c, out, k)
+    return out
 
-    With c in Montgomery form this is a field scalar multiple; with c = R^2 it is the
-    conversion canonical -> Montgomery, with c = 1 the conversion back."""
-    c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
-    for i in prange(a.shape[0]):
-        r0, r1, r2, r3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], c0, c1, c2, c3)
-        out[i, 0] = r0
-        out[i, 1] = r1
-        out[i, 2] = r2
-        out[i, 3] = r3
+
+_NO_K = np.zeros(4, dtype=np.uint64)
+_K_R2 = np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64)
+_K_RAW_ONE = np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64)
 
 
 @njit(cache=True)
@@ -168,68 +258,7 @@ def _k_first_not_below_r(a):
     return -1
 
 
-# --- exponentiation and inversion ---------------------------------------------------------
-
-@njit(cache=True)
-def _pow4(x0, x1, x2, x3, e):
-    """x^e for one Montgomery element; e is a (4,) uint64 limb array (any 256-bit integer)."""
-    r0, r1, r2, r3 = _ONE0, _ONE1, _ONE2, _ONE3
-    for li in range(3, -1, -1):
-        limb = e[li]
-        for bi in range(63, -1, -1):
-            r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, r0, r1, r2, r3)
-            if (limb >> U64(bi)) & _LIT1:
-                r0, r1, r2, r3 = fr_mul(r0, r1, r2, r3, x0, x1, x2, x3)
-    return r0, r1, r2, r3
-
-
-@njit(cache=True, parallel=True)
-def _k_pow(a, e, out):
-    for i in prange(a.shape[0]):
-        r0, r1, r2, r3 = _pow4(a[i, 0], a[i, 1], a[i, 2], a[i, 3], e)
-        out[i, 0] = r0
-        out[i, 1] = r1
-        out[i, 2] = r2
-        out[i, 3] = r3
-
-
 _R_MINUS_2 = int_to_limb_array(R - 2)
-
-
-@njit(cache=True, parallel=True)
-def _k_batch_inv(a, out, n_chunks, e_rm2):
-    """Montgomery's trick per chunk (chunks run in parallel); zeros map to zeros."""
-    n = a.shape[0]
-    for ch in prange(n_chunks):
-        lo = ch * n // n_chunks
-        hi = (ch + 1) * n // n_chunks
-        # forward: out[i] = product of the non-zero a[lo..i-1]
-        p0, p1, p2, p3 = _ONE0, _ONE1, _ONE2, _ONE3
-        for i in range(lo, hi):
-            x0, x1, x2, x3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
-            out[i, 0] = p0
-            out[i, 1] = p1
-            out[i, 2] = p2
-            out[i, 3] = p3
-            if (x0 | x1 | x2 | x3) != ZERO:
-                p0, p1, p2, p3 = fr_mul(p0, p1, p2, p3, x0, x1, x2, x3)
-        # one inversion (Fermat) of the whole chunk's product
-        q0, q1, q2, q3 = _pow4(p0, p1, p2, p3, e_rm2)
-        # backward: q = (a[lo..i] non-zero product)^-1; a[i]^-1 = q * prefix(i)
-        for i in range(hi - 1, lo - 1, -1):
-            x0, x1, x2, x3 = a[i, 0], a[i, 1], a[i, 2], a[i, 3]
-            if (x0 | x1 | x2 | x3) == ZERO:
-                out[i, 0] = ZERO
-                out[i, 1] = ZERO
-                out[i, 2] = ZERO
-                out[i, 3] = ZERO
-                continue
-            r0, r1, r2, r3 = fr_mul(q0, q1, q2, q3, out[i, 0], out[i, 1], out[i, 2], out[i, 3])
-            q0, q1, q2, q3 = fr_mul(q0, q1, q2, q3, x0, x1, x2, x3)
-            out[i, 0] = r0
-            out[i, 1] = r1
-            out[i, 2] = r2
-            out[i, 3] = r3
 
 
 # --- public elementwise API ---------------------------------------------------------------
@@ -238,32 +267,28 @@ def mul(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.nd
     """Elementwise a*b (Montgomery arrays). `out` may be `a` or `b`."""
     n = _same_len(check_array(a, "a"), check_array(b, "b"))
     out = _out(out, n)
-    run(_k_mul, n, a, b, out)
-    return out
+    return elementwise(OP_MUL, a, b, a, out, _NO_K)
 
 
 def add(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Elementwise a+b (works on Montgomery or canonical arrays alike). `out` may alias."""
     n = _same_len(check_array(a, "a"), check_array(b, "b"))
     out = _out(out, n)
-    run(_k_add, n, a, b, out)
-    return out
+    return elementwise(OP_ADD, a, b, a, out, _NO_K)
 
 
 def sub(a: np.ndarray, b: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Elementwise a-b (works on Montgomery or canonical arrays alike). `out` may alias."""
     n = _same_len(check_array(a, "a"), check_array(b, "b"))
     out = _out(out, n)
-    run(_k_sub, n, a, b, out)
-    return out
+    return elementwise(OP_SUB, a, b, a, out, _NO_K)
 
 
 def scale(a: np.ndarray, c: int, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Elementwise c*a for a field constant c given as a Python int (reduced mod r)."""
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    run(_k_scale, n, a, int_to_limb_array(FR.to_mont_int(int(c) % R)), out)
-    return out
+    return elementwise(OP_SCALE, a, a, a, out, int_to_limb_array(FR.to_mont_int(int(c) % R)))
 
 
 def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -273,12 +298,11 @@ def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray
         raise ValueError("exponent must be in [0, 2^256); reduce it mod r-1 first")
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    run(_k_pow, n, a, int_to_limb_array(e), out)
-    return out
+    return elementwise(OP_POW, a, a, a, out, int_to_limb_array(e))
 
 
 def batch_inverse(a: np.ndarray) -> np.ndarray:
-    """Elementwise inverse by Montgomery's trick: one field inversion per chunk.
+    """Elementwise inverse by Montgomery's trick: one field inversion per chunk of ~2048.
 
     Zeros are allowed and map to zero (0 has no inverse; this is the convention of
     arkworks' batch_inversion), and do not disturb the other elements' inverses.
@@ -286,8 +310,7 @@ def batch_inverse(a: np.ndarray) -> np.ndarray:
     n = check_array(a, "a").shape[0]
     out = np.empty((n, 4), dtype=np.uint64)
     if n:
-        n_chunks = max(1, min(64, n // 2048))
-        run(_k_batch_inv, n, a, out, n_chunks, _R_MINUS_2)
+        elementwise(OP_INV, a, a, a, out, _R_MINUS_2, max(1, min(64, n // 2048)))
     return out
 
 
@@ -313,17 +336,13 @@ def to_montgomery(a: np.ndarray, out: Optional[np.ndarray] = None, *, check: boo
     check_array(a, "a")
     if check:
         _range_check(a, "element")
-    out = _out(out, a.shape[0])
-    run(_k_scale, a.shape[0], a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
-    return out
+    return elementwise(OP_SCALE, a, a, a, _out(out, a.shape[0]), _K_R2)
 
 
 def from_montgomery(a: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Montgomery form -> canonical limbs (what an MSM or a file wants)."""
     check_array(a, "a")
-    out = _out(out, a.shape[0])
-    run(_k_scale, a.shape[0], a, np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64), out)
-    return out
+    return elementwise(OP_SCALE, a, a, a, _out(out, a.shape[0]), _K_RAW_ONE)
 
 
 def limbs_from_ints(values: Sequence[int]) -> np.ndarray:
@@ -346,8 +365,7 @@ def limbs_from_ints(values: Sequence[int]) -> np.ndarray:
 def from_ints(values: Sequence[int]) -> np.ndarray:
     """Python ints in [0, r) -> Montgomery array (range-checked)."""
     a = limbs_from_ints(values)
-    run(_k_scale, a.shape[0], a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), a)
-    return a
+    return elementwise(OP_SCALE, a, a, a, a, _K_R2)
 
 
 def to_ints(a: np.ndarray) -> list[int]:
@@ -358,7 +376,7 @@ def to_ints(a: np.ndarray) -> list[int]:
 
 def limbs_from_bytes(buf, n: Optional[int] = None) -> np.ndarray:
     """circom-style field elements (32 bytes each, little-endian, as in .wtns / .zkey) ->
-    (n, 4) canonical limbs, range-checked below r. Zero-copy read, one checking pass."""
+    (n, 4) canonical limbs, range-checked below r (one copy, one checking pass)."""
     mv = memoryview(buf).cast("B")
     if n is None:
         if len(mv) % 32:
@@ -378,9 +396,7 @@ def limbs_from_bytes(buf, n: Optional[int] = None) -> np.ndarray:
 def from_bytes(buf, n: Optional[int] = None) -> np.ndarray:
     """circom-style little-endian 32-byte elements -> Montgomery array (range-checked)."""
     a = limbs_from_bytes(buf, n)
-    out = np.empty_like(a)
-    run(_k_scale, a.shape[0], a, np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64), out)
-    return out
+    return elementwise(OP_SCALE, a, a, a, np.empty_like(a), _K_R2)
 
 
 def zeros(n: int) -> np.ndarray:
@@ -399,13 +415,13 @@ def ones(n: int) -> np.ndarray:
 KIND_GENERAL, KIND_ONE, KIND_MINUS_ONE = 0, 1, 2
 
 
-@njit(cache=True, parallel=True)
-def _k_spmv(indptr, indices, coeffs, kinds, w, out):
-    """out[i] = sum_k coeffs[k] * w[indices[k]] over row i (all Montgomery).
+@njit(cache=True)
+def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1):
+    """out[i] = sum_k coeffs[k] * w[indices[k]] over rows r0 <= i < r1 (all Montgomery).
 
     Coefficient kind 1 (= 1) adds w, kind 2 (= -1) subtracts it, kind 0 multiplies;
     zero witness values (bits are half of a circom witness) are skipped."""
-    for i in prange(indptr.shape[0] - 1):
+    for i in range(r0, r1):
         s0, s1, s2, s3 = ZERO, ZERO, ZERO, ZERO
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
@@ -424,6 +440,13 @@ def _k_spmv(indptr, indices, coeffs, kinds, w, out):
         out[i, 1] = s1
         out[i, 2] = s2
         out[i, 3] = s3
+
+
+@njit(cache=True, parallel=True)
+def _k_spmv(indptr, indices, coeffs, kinds, w, out, n_chunks):
+    n = indptr.shape[0] - 1
+    for ch in prange(n_chunks):
+        _spmv_rows(indptr, indices, coeffs, kinds, w, out, ch * n // n_chunks, (ch + 1) * n // n_chunks)
 
 
 class MontCSR:
@@ -494,5 +517,6 @@ class MontCSR:
             check_array(out, "out")
             if out.shape[0] < self.n_rows:
                 raise ValueError(f"out has {out.shape[0]} rows, the matrix has {self.n_rows}")
-        run(_k_spmv, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out)
+        n_chunks = max(1, min(64, self.n_rows // 256))
+        run(_k_spmv, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks)
         return out

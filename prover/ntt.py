@@ -30,7 +30,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from numba import njit, prange
 
-from .fr_vec import _k_mul, _k_scale, check_array, int_to_limb_array, run
+from .fr_vec import OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, int_to_limb_array, run
 from .mont import FR, ZERO, fr_add, fr_mul, fr_sub
 
 R = FR.p
@@ -41,8 +41,6 @@ ROOT_OF_UNITY_2_28 = pow(GENERATOR, (R - 1) >> TWO_ADICITY, R)
 
 BLOCK_LOG = 12
 """Stages whose butterflies stay inside 2^BLOCK_LOG elements (128 KiB) run per block."""
-N_CHUNKS = 16
-"""Parallel spans per whole-array stage (a few per core evens out a busy core)."""
 
 
 def root_of_unity(n: int) -> int:
@@ -136,59 +134,96 @@ def _dit_span(x, tw, lm, t0, t1):
         x[i1, 3] = d3
 
 
+@njit(cache=True)
+def _premul(x, pre, pre_mode, i0, i1):
+    """x[i] *= pre[i] (pre_mode 1) or *= pre[0] (pre_mode 2) for i0 <= i < i1."""
+    for i in range(i0, i1):
+        k = i if pre_mode == 1 else 0
+        r0, r1, r2, r3 = fr_mul(x[i, 0], x[i, 1], x[i, 2], x[i, 3], pre[k, 0], pre[k, 1], pre[k, 2], pre[k, 3])
+        x[i, 0] = r0
+        x[i, 1] = r1
+        x[i, 2] = r2
+        x[i, 3] = r3
+
+
+@njit(cache=True)
+def _group_size(log_n, lb):
+    """Residues per column task: ~2^14 elements per task (in L2), 8 <= g <= 2^lb / 8."""
+    g = 1 << max(0, 14 - (log_n - lb))
+    return max(min(g, (1 << lb) >> 3), 1)
+
+
+OP_DIF_COLS, OP_DIF_BLOCKS, OP_DIT_BLOCKS, OP_DIT_COLS, OP_PERMUTE_MUL = range(5)
+
+
+@njit(cache=True)
+def _ntt_task(op, t, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out):
+    """Task t of one phase of a transform of every xs[k] ((k, n, 4) stack, n > 1).
+
+    The stages of half-width m >= B = 2^lb pair elements of the same residue i mod B
+    only: a *column* task takes g consecutive residues of one array through all those
+    stages (DIF: first, after the optional pre-multiply; DIT: last). The other stages
+    stay inside blocks of B elements: a *block* task takes one block through them (DIT
+    pre-multiplies the block first). Both touch ~2^14 elements, which stay in L2.
+    OP_PERMUTE_MUL: span t of out[perm[i]] = xs[0][i] * pre[i]."""
+    n = xs.shape[1]
+    bsize = 1 << lb
+    n_rows = n >> lb
+    if op == OP_DIF_COLS or op == OP_DIT_COLS:
+        g = _group_size(log_n, lb)
+        per = bsize // g
+        x = xs[t // per]
+        r0 = (t % per) * g
+        if op == OP_DIF_COLS:
+            if pre_mode != 0:
+                for q in range(n_rows):
+                    _premul(x, pre, pre_mode, q * bsize + r0, q * bsize + r0 + g)
+            for lm in range(log_n - 1, lb - 1, -1):
+                m = 1 << lm
+                for blk in range(n >> (lm + 1)):
+                    for jj in range(0, m, bsize):
+                        t0 = blk * m + jj + r0
+                        _dif_span(x, tw, lm, t0, t0 + g)
+        else:
+            for lm in range(lb, log_n):
+                m = 1 << lm
+                for blk in range(n >> (lm + 1)):
+                    for jj in range(0, m, bsize):
+                        t0 = blk * m + jj + r0
+                        _dit_span(x, tw, lm, t0, t0 + g)
+    elif op == OP_DIF_BLOCKS or op == OP_DIT_BLOCKS:
+        x = xs[t // n_rows]
+        blk = t % n_rows
+        hb = bsize >> 1
+        if op == OP_DIF_BLOCKS:
+            if pre_mode != 0 and log_n == lb:
+                _premul(x, pre, pre_mode, 0, n)
+            for lm in range(lb - 1, -1, -1):
+                _dif_span(x, tw, lm, blk * hb, (blk + 1) * hb)
+        else:
+            if pre_mode != 0:
+                _premul(x, pre, pre_mode, blk * bsize, (blk + 1) * bsize)
+            for lm in range(lb):
+                _dit_span(x, tw, lm, blk * hb, (blk + 1) * hb)
+    else:  # OP_PERMUTE_MUL
+        x = xs[0]
+        for i in range(t * n // n_tasks, (t + 1) * n // n_tasks):
+            r0, r1, r2, r3 = fr_mul(x[i, 0], x[i, 1], x[i, 2], x[i, 3],
+                                    pre[i, 0], pre[i, 1], pre[i, 2], pre[i, 3])
+            p = perm[i]
+            out[p, 0] = r0
+            out[p, 1] = r1
+            out[p, 2] = r2
+            out[p, 3] = r3
+
+
 @njit(cache=True, parallel=True)
-def _k_dif(x, tw, log_n, block_log, n_chunks):
-    """Gentleman-Sande, natural -> bit-reversed; tw[m + j] = w_{2m}^j (stage tables).
-
-    Stages with 2m > 2^block_log: the n/2 butterflies split into n_chunks parallel
-    spans. Then every block of 2^block_log elements runs its remaining stages alone
-    (its butterflies are one contiguous span of t in every such stage)."""
-    n = x.shape[0]
-    if n <= 1:
-        return
-    lb = min(block_log, log_n)
-    half = n >> 1
-    lm = log_n - 1
-    while lm >= lb:
-        for c in prange(n_chunks):
-            _dif_span(x, tw, lm, c * half // n_chunks, (c + 1) * half // n_chunks)
-        lm -= 1
-    hb = 1 << (lb - 1)  # butterflies per block per stage
-    for blk in prange(n >> lb):
-        for lm2 in range(lb - 1, -1, -1):
-            _dif_span(x, tw, lm2, blk * hb, (blk + 1) * hb)
-
-
-@njit(cache=True, parallel=True)
-def _k_dit(x, tw, log_n, block_log, n_chunks):
-    """Cooley-Tukey, bit-reversed -> natural; same stage tables as `_k_dif`."""
-    n = x.shape[0]
-    if n <= 1:
-        return
-    lb = min(block_log, log_n)
-    half = n >> 1
-    hb = 1 << (lb - 1)
-    for blk in prange(n >> lb):
-        for lm2 in range(lb):
-            _dit_span(x, tw, lm2, blk * hb, (blk + 1) * hb)
-    lm = lb
-    while lm < log_n:
-        for c in prange(n_chunks):
-            _dit_span(x, tw, lm, c * half // n_chunks, (c + 1) * half // n_chunks)
-        lm += 1
-
-
-@njit(cache=True, parallel=True)
-def _k_permute_mul(x, perm, table, out):
-    """out[perm[i]] = x[i] * table[i] (a scatter; perm a permutation)."""
-    for i in prange(x.shape[0]):
-        r0, r1, r2, r3 = fr_mul(x[i, 0], x[i, 1], x[i, 2], x[i, 3],
-                                table[i, 0], table[i, 1], table[i, 2], table[i, 3])
-        p = perm[i]
-        out[p, 0] = r0
-        out[p, 1] = r1
-        out[p, 2] = r2
-        out[p, 3] = r3
+def _k_ntt(op, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out):
+    """The one parallel driver of this module: one OpenMP region per phase (waking the
+    second core costs ~ms on a busy host, so the number of regions matters; and each
+    parallel kernel costs ~2 s of first-run compile time, so there is only this one)."""
+    for t in prange(n_tasks):
+        _ntt_task(op, t, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out)
 
 
 # --- domains (cached precomputation per size) ------------------------------------------------
@@ -248,7 +283,8 @@ class Domain:
         if t is None:
             if canonical:
                 t = np.empty((self.n, 4), dtype=np.uint64)
-                run(_k_scale, self.n, self.powers(base, scale, bitrev), np.array([1, 0, 0, 0], dtype=np.uint64), t)
+                src = self.powers(base, scale, bitrev)
+                elementwise(OP_SCALE, src, src, src, t, _K_RAW_ONE)
             else:
                 t = np.empty((self.n, 4), dtype=np.uint64)
                 _k_powers(_mont(scale), _mont(base), t)
@@ -282,53 +318,104 @@ def _prepare(a: np.ndarray, inplace: bool) -> Tuple[np.ndarray, Domain]:
     return (a if inplace else a.copy()), d
 
 
-def _scale_inplace(x: np.ndarray, c: int) -> None:
-    run(_k_scale, x.shape[0], x, _mont(c), x)
+_NO_PRE = np.zeros((1, 4), dtype=np.uint64)
+_NO_PERM = np.zeros(1, dtype=np.int64)
+_NO_OUT = np.zeros((1, 4), dtype=np.uint64)
+
+
+def _transform(xs: np.ndarray, tw: np.ndarray, pre: Optional[np.ndarray], forward_dif: bool) -> None:
+    k, n = xs.shape[0], xs.shape[1]
+    log_n = log2_exact(n)
+    if n == 1:  # no butterflies; only the pre-multiply
+        if pre is not None:
+            for x in xs:
+                elementwise(OP_MUL, x, pre[:1], x, x, _NO_K)
+        return
+    mode = 0 if pre is None else (1 if pre.shape[0] == n else 2)
+    pre = _NO_PRE if pre is None else pre
+    lb = min(BLOCK_LOG, log_n)
+    n_cols = k * ((1 << lb) // _group_size(log_n, lb)) if log_n > lb else 0
+    n_blocks = k * (n >> lb)
+    phases = [(OP_DIF_COLS, n_cols), (OP_DIF_BLOCKS, n_blocks)] if forward_dif else \
+             [(OP_DIT_BLOCKS, n_blocks), (OP_DIT_COLS, n_cols)]
+    for op, n_tasks in phases:
+        if n_tasks:
+            run(_k_ntt, k * n, op, n_tasks, xs, tw, log_n, lb, pre, mode, _NO_PERM, _NO_OUT)
+
+
+def dif(xs: np.ndarray, tw: np.ndarray, pre: Optional[np.ndarray] = None) -> None:
+    """In place on a (k, n, 4) stack: optional pre-multiply (pre of n rows: elementwise;
+    of 1 row: a constant), then the DIF kernel with stage table tw (natural -> bit-reversed)."""
+    _transform(xs, tw, pre, True)
+
+
+def dit(xs: np.ndarray, tw: np.ndarray, pre: Optional[np.ndarray] = None) -> None:
+    """As `dif`, with the DIT kernel (bit-reversed -> natural)."""
+    _transform(xs, tw, pre, False)
+
+
+def permute_mul(x: np.ndarray, perm: np.ndarray, table: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out[perm[i]] = x[i] * table[i] (a scatter fused with a multiply; out must not alias x)."""
+    n = x.shape[0]
+    run(_k_ntt, n, OP_PERMUTE_MUL, max(1, min(32, n >> 11)), x.reshape(1, n, 4), _NO_OUT, 0, 0,
+        table, 1, perm, out)
+    return out
+
+
+def _one(x: np.ndarray) -> np.ndarray:
+    return x.reshape(1, x.shape[0], 4)
 
 
 def ntt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Natural-order coefficients -> evaluations at omega^i, in bit-reversed order."""
     x, d = _prepare(a, inplace)
-    run(_k_dif, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    dif(_one(x), d.tw)
     return x
 
 
 def ntt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Bit-reversed coefficients -> evaluations at omega^i, natural order."""
     x, d = _prepare(a, inplace)
-    run(_k_dit, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    dit(_one(x), d.tw)
     return x
 
 
 def intt_rn(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Bit-reversed evaluations -> natural-order coefficients (inverse of `ntt_nr`)."""
     x, d = _prepare(a, inplace)
-    run(_k_dit, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
-    _scale_inplace(x, d.n_inv)
+    dit(_one(x), d.tw_inv, _mont(d.n_inv).reshape(1, 4))
     return x
 
 
 def intt_nr(a: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Natural-order evaluations -> bit-reversed coefficients (inverse of `ntt_rn`)."""
     x, d = _prepare(a, inplace)
-    run(_k_dif, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
-    _scale_inplace(x, d.n_inv)
+    dif(_one(x), d.tw_inv, _mont(d.n_inv).reshape(1, 4))
     return x
+
+
+def _check_shift(shift: int) -> int:
+    shift %= R
+    if shift == 0:
+        raise ValueError("coset shift must be nonzero mod r")
+    return shift
 
 
 def coset_ntt_nr(a: np.ndarray, shift: int = GENERATOR, inplace: bool = False) -> np.ndarray:
     """Natural coefficients -> evaluations at shift * omega^i, bit-reversed order."""
+    shift = _check_shift(shift)
     x, d = _prepare(a, inplace)
-    run(_k_mul, x.shape[0], x, d.powers(shift), x)
-    run(_k_dif, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)
+    dif(_one(x), d.tw, d.powers(shift))
     return x
 
 
 def coset_intt_rn(a: np.ndarray, shift: int = GENERATOR, inplace: bool = False) -> np.ndarray:
     """Bit-reversed evaluations at shift * omega^i -> natural coefficients."""
+    shift = _check_shift(shift)
     x, d = _prepare(a, inplace)
-    run(_k_dit, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)
-    run(_k_mul, x.shape[0], x, d.powers(pow(shift, -1, R), d.n_inv), x)
+    dit(_one(x), d.tw_inv)
+    tab = d.powers(pow(shift, -1, R), d.n_inv)
+    elementwise(OP_MUL, x, tab, x, x, _NO_K)
     return x
 
 

@@ -37,14 +37,13 @@ from __future__ import annotations
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
-from numba import njit, prange
 
 from . import fr_vec
 from .domain import domain_size_for
-from .fr_vec import MontCSR, check_array, int_to_limb_array, run
-from .mont import FR, fr_mul, fr_sub
-from .ntt import (BLOCK_LOG, GENERATOR, N_CHUNKS, TWO_ADICITY, Domain, _k_dif, _k_dit,
-                  _k_permute_mul, domain, root_of_unity)
+from .fr_vec import (OP_MUL, OP_MULSUB, OP_MULSUB_SCALE, _NO_K, _K_RAW_ONE, MontCSR, check_array,
+                     elementwise, int_to_limb_array)
+from .mont import FR
+from .ntt import GENERATOR, TWO_ADICITY, Domain, dif, dit, domain, permute_mul, root_of_unity
 
 R = FR.p
 SNARKJS_LAST_SHIFT = 25
@@ -57,21 +56,6 @@ def snarkjs_shift(n: int) -> int:
     """The coset shift of convention (a): w_2n, a primitive 2n-th root (25 when n = 2^28)."""
     d = domain(n)
     return SNARKJS_LAST_SHIFT if d.log_n == TWO_ADICITY else root_of_unity(2 * n)
-
-
-@njit(cache=True, parallel=True)
-def _k_join(a, b, c, k, use_k, out):
-    """out = (a*b - c) [* k] elementwise; c may alias out."""
-    k0, k1, k2, k3 = k[0], k[1], k[2], k[3]
-    for i in prange(a.shape[0]):
-        p0, p1, p2, p3 = fr_mul(a[i, 0], a[i, 1], a[i, 2], a[i, 3], b[i, 0], b[i, 1], b[i, 2], b[i, 3])
-        p0, p1, p2, p3 = fr_sub(p0, p1, p2, p3, c[i, 0], c[i, 1], c[i, 2], c[i, 3])
-        if use_k:
-            p0, p1, p2, p3 = fr_mul(p0, p1, p2, p3, k0, k1, k2, k3)
-        out[i, 0] = p0
-        out[i, 1] = p1
-        out[i, 2] = p2
-        out[i, 3] = p3
 
 
 def _check_abc(a, b, c) -> Domain:
@@ -89,24 +73,20 @@ def _check_abc(a, b, c) -> Domain:
     return domain(n)  # validates the power of two
 
 
-def _to_coset(x: np.ndarray, d: Domain, shift: int) -> None:
-    """In place: evaluations on H_n (natural) -> evaluations on shift*H_n (natural)."""
-    run(_k_dif, x.shape[0], x, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)          # bit-reversed coeffs * n
-    run(fr_vec._k_mul, x.shape[0], x, d.powers(shift, d.n_inv, bitrev=True), x)  # coeff j * shift^j / n
-    run(_k_dit, x.shape[0], x, d.tw, d.log_n, BLOCK_LOG, N_CHUNKS)              # natural coset evaluations
+def _abc_on_coset(a, b, c, d: Domain, shift: int) -> np.ndarray:
+    """A (3, n, 4) stack of a, b, c moved from H_n to shift*H_n (natural order both).
 
-
-def _abc_on_coset(a, b, c, d: Domain, shift: int, overwrite: bool):
-    xa = a if overwrite else a.copy()
-    xb = b if overwrite else b.copy()
+    All three go through each kernel together: one parallel region per phase."""
+    xs = np.empty((3, d.n, 4), dtype=np.uint64)
+    xs[0] = a
+    xs[1] = b
     if c is None:  # snarkjs: c = a * b on H_n
-        xc = np.empty_like(xa)
-        run(fr_vec._k_mul, xa.shape[0], xa, xb, xc)
+        elementwise(OP_MUL, a, b, a, xs[2], _NO_K)
     else:
-        xc = c if overwrite else c.copy()
-    for x in (xa, xb, xc):
-        _to_coset(x, d, shift)
-    return xa, xb, xc
+        xs[2] = c
+    dif(xs, d.tw_inv)                                  # bit-reversed coefficients * n
+    dit(xs, d.tw, d.powers(shift, d.n_inv, bitrev=True))  # coeff j * shift^j / n, then evaluate
+    return xs
 
 
 def h_snarkjs(a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray] = None, *,
@@ -115,14 +95,15 @@ def h_snarkjs(a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray] = None, *,
 
     These are the scalars for the zkey's H points (no division by Z). c=None derives
     c = a*b on H_n as snarkjs does. canonical=True returns plain limbs (what an MSM
-    takes) instead of Montgomery, at no extra pass. overwrite=True lets the function
-    use a, b, c as scratch (saves three copies of n elements)."""
+    takes) instead of Montgomery, at no extra pass. overwrite=True writes the result
+    into c (when given) instead of a new array; a and b are never modified."""
     d = _check_abc(a, b, c)
-    xa, xb, xc = _abc_on_coset(a, b, c, d, snarkjs_shift(d.n), overwrite)
+    xs = _abc_on_coset(a, b, c, d, snarkjs_shift(d.n))
+    out = c if (overwrite and c is not None) else np.empty((d.n, 4), dtype=np.uint64)
     # mont_mul(x, 1) = x / 2^256: the canonical value, folded into the join
-    k = np.array([1, 0, 0, 0], dtype=np.uint64)
-    run(_k_join, xa.shape[0], xa, xb, xc, k, bool(canonical), xc)
-    return xc
+    if canonical:
+        return elementwise(OP_MULSUB_SCALE, xs[0], xs[1], xs[2], out, _K_RAW_ONE)
+    return elementwise(OP_MULSUB, xs[0], xs[1], xs[2], out, _NO_K)
 
 
 def h_classic(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, shift: int = GENERATOR,
@@ -132,7 +113,8 @@ def h_classic(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, shift: int = GENER
     order="natural": h[i] is the coefficient of x^i; order="bitrev": bit-reversed order
     (skips the scatter; the caller then permutes its H query once instead). The top
     coefficient is 0 exactly when Z divides A*B - C (a satisfying witness).
-    canonical=True returns plain limbs instead of Montgomery."""
+    canonical=True returns plain limbs instead of Montgomery; overwrite=True writes the
+    result into c instead of a new array."""
     if order not in ("natural", "bitrev"):
         raise ValueError("order must be 'natural' or 'bitrev'")
     if c is None:
@@ -142,17 +124,18 @@ def h_classic(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, shift: int = GENER
     z = (pow(shift, d.n, R) - 1) % R
     if shift == 0 or z == 0:
         raise ValueError("the coset shift must be nonzero and outside the 2-power subgroups")
-    xa, xb, xc = _abc_on_coset(a, b, c, d, shift, overwrite)
+    xs = _abc_on_coset(a, b, c, d, shift)
     zinv = int_to_limb_array(FR.to_mont_int(pow(z, -1, R)))
-    run(_k_join, xa.shape[0], xa, xb, xc, zinv, True, xc)                  # h on the coset, natural order
-    run(_k_dif, xc.shape[0], xc, d.tw_inv, d.log_n, BLOCK_LOG, N_CHUNKS)   # bit-reversed coeffs of n*h(shift*x)
+    xc = xs[2]
+    elementwise(OP_MULSUB_SCALE, xs[0], xs[1], xc, xc, zinv)  # h on the coset, natural order
+    dif(xs[2:], d.tw_inv)                                 # bit-reversed coeffs of n*h(shift*x)
     # shift^-j / n at slot j; plain (non-Montgomery) values give a plain result for free
     table = d.powers(pow(shift, -1, R), d.n_inv, bitrev=True, canonical=canonical)
+    out = c if overwrite else np.empty((d.n, 4), dtype=np.uint64)
     if order == "bitrev":
-        run(fr_vec._k_mul, xc.shape[0], xc, table, xc)
-        return xc
-    out = np.empty_like(xc)
-    run(_k_permute_mul, xc.shape[0], xc, d.bitrev, table, out)
+        elementwise(OP_MUL, xc, table, xc, out, _NO_K)
+    else:
+        permute_mul(xc, d.bitrev, table, out)
     return out
 
 

@@ -30,6 +30,7 @@ Every problem raises `ZKeyFormatError`, one line naming the file and the fault.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -313,9 +314,10 @@ class ZKey:
         if nc is None:
             raise ZKeyFormatError(f"{self.source}: coefficient section does not have snarkjs's layout "
                                   "(constraints, then one A row per public signal)")
-        return ProvingKey(self.n_vars, self.n_public, self.domain_size, nc,
-                          self.alpha1, self.beta1, self.beta2, self.gamma2, self.delta1, self.delta2,
-                          self.A, self.B1, self.B2, self.C, self.H, self.IC,
+        return ProvingKey(n_vars=self.n_vars, n_public=self.n_public, domain_size=self.domain_size,
+                          n_constraints=nc, alpha1=self.alpha1, beta1=self.beta1, beta2=self.beta2,
+                          gamma2=self.gamma2, delta1=self.delta1, delta2=self.delta2, A=self.A,
+                          B1=self.B1, B2=self.B2, C=self.C, H=self.H, IC=self.IC,
                           qap_A=self.matrix("A", nc + self.n_public + 1),
                           qap_B=self.matrix("B", nc), qap_C=None, source="zkey",
                           meta={"zkey": self.source})
@@ -344,8 +346,16 @@ def _check_points(bf: BinFile, arr: np.ndarray, what: str) -> None:
             bf.fail(f"{what}: point {bad} is not on the {'G1' if width == 8 else 'G2'} curve")
 
 
+@lru_cache(maxsize=64)
+def _g2_in_subgroup(raw: bytes) -> bool:
+    """[r]P == O for an on-curve G2 point given as 128 Montgomery bytes (py_ecc, ~0.1 s; the
+    cache spares re-checking the same key's points)."""
+    row = np.frombuffer(raw, dtype="<u8").astype(np.uint64)
+    return ob.is_inf(ob.multiply(g2_to_py_ecc(row), R))
+
+
 def _check_g2_subgroup(bf: BinFile, row: np.ndarray, what: str) -> None:
-    if not ob.is_inf(ob.multiply(g2_to_py_ecc(row), R)):
+    if not _g2_in_subgroup(np.ascontiguousarray(row, dtype="<u8").tobytes()):
         bf.fail(f"{what} is not in the G2 subgroup of order r")
 
 

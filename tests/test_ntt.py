@@ -82,30 +82,41 @@ def test_edges_all_zero_all_minus_one_and_impulse(k):
         assert fv.to_ints(ntt.ntt(fv.from_ints([0, 1] + [0] * (n - 2)))) == [pow(w, i, R) for i in range(n)]
 
 
-def test_whole_array_parallel_stages_match_reference(monkeypatch):
-    # sizes above 2^BLOCK_LOG run the early stages over the whole array in chunks
+def test_column_and_block_phases_match_reference(monkeypatch):
+    # sizes above 2^BLOCK_LOG run the wide stages as residue-column tasks first
     rng = np.random.default_rng(3)
     xs = [int(v) for v in rng.integers(0, 1 << 63, size=1 << 13)]
     a = fv.from_ints(xs)
     want = ref.fft(xs)
     assert fv.to_ints(ntt.ntt(a)) == want
     monkeypatch.setattr(ntt, "BLOCK_LOG", 3)
-    monkeypatch.setattr(ntt, "N_CHUNKS", 5)  # spans not aligned to blocks
     assert fv.to_ints(ntt.ntt(a)) == want
     assert fv.to_ints(ntt.intt_rn(ntt.ntt_nr(a))) == xs
+    assert fv.to_ints(ntt.coset_intt(ntt.coset_ntt(a))) == xs
 
 
 @settings(max_examples=20, deadline=None)
-@given(sized(7), st.integers(1, 4), st.integers(1, 7))
-def test_block_size_and_chunking_do_not_change_results(xs, block_log, n_chunks):
-    a = fv.from_ints(xs)
-    want = fv.to_ints(ntt.ntt_nr(a))
-    b = a.copy()
-    d = ntt.domain(len(xs))
-    ntt._k_dif(b, d.tw, d.log_n, block_log, n_chunks)
-    assert fv.to_ints(b) == want
-    ntt._k_dit(b, d.tw_inv, d.log_n, block_log, n_chunks)
-    assert fv.to_ints(fv.scale(b, d.n_inv)) == xs
+@given(st.integers(1, 3).flatmap(lambda k: st.lists(sized(7), min_size=k, max_size=k)
+                                 .filter(lambda v: len({len(x) for x in v}) == 1)),
+       st.integers(1, 5))
+def test_stacks_block_sizes_and_premultiply_do_not_change_results(vectors, block_log):
+    n = len(vectors[0])
+    d = ntt.domain(n)
+    xs = np.stack([fv.from_ints(v) for v in vectors])
+    want = [fv.to_ints(ntt.ntt_nr(fv.from_ints(v))) for v in vectors]
+    saved = ntt.BLOCK_LOG
+    ntt.BLOCK_LOG = block_log
+    try:
+        ntt.dif(xs, d.tw)
+        assert [fv.to_ints(x) for x in xs] == want
+        # DIT with the 1/n constant pre-multiplied: back to the inputs
+        ntt.dit(xs, d.tw_inv, ntt._mont(d.n_inv).reshape(1, 4))
+        assert [fv.to_ints(x) for x in xs] == vectors
+        # DIF with an elementwise pre-multiply = coset transform
+        ntt.dif(xs, d.tw, d.powers(7))
+        assert [fv.to_ints(x) for x in xs] == [ref.bitrev_permute(ref.coset_fft(v, 7)) for v in vectors]
+    finally:
+        ntt.BLOCK_LOG = saved
 
 
 def test_inplace_transforms_overwrite_their_input_and_others_do_not():

@@ -344,8 +344,8 @@ def _fixed_base_plan(base: bj.Point, n: int) -> _FixedPlan:
     never meet an exceptional case.
 
     Window w covers bits [s_w, s_w + c_w). Montgomery windows carry entries
-    (d + o_w) * 2^s_w * base with o_0 = E (a large constant, E / 2^s_1 chosen ~ L/2) and
-    o_w = 1 otherwise, so no entry is the identity. Before adding window w the
+    d * 2^s_w * base + o_w * base with o_0 = E = floor(L / 2) and o_w = 2^s_w otherwise,
+    so no entry is the identity. Before adding window w the
     accumulator is K_w * base with K_w = E + sum_{0<i<w} 2^s_i + D, D in [0, 2^s_w),
     i.e. K_w ranges over one interval. The addition is exceptional iff K_w = +-t (mod L)
     for an entry t of window w (equal u coordinates), and the result is the identity iff
@@ -371,7 +371,7 @@ def _fixed_base_plan(base: bj.Point, n: int) -> _FixedPlan:
             break
         lo = nxt
         n_mont += 1
-    offset = lo - 0  # K after the Montgomery windows is offset + (low bits of k)
+    offset = lo  # K after the Montgomery windows is offset + (low bits of k)
     mont_tables = []
     for w in range(n_mont):
         s, c = windows[w]
@@ -388,9 +388,19 @@ def _fixed_base_plan(base: bj.Point, n: int) -> _FixedPlan:
 
 def _check_base(base: Sequence[int]) -> bj.Point:
     b = bj.check_point(tuple(base), "base")
-    if b == bj.IDENTITY or not bj.is_in_subgroup(b):
+    if not _is_subgroup_generator(b):
         raise ValueError("the fixed base must be a point of the subgroup of order L, not the identity")
     return b
+
+
+@lru_cache(maxsize=16)
+def _is_subgroup_generator(b: bj.Point) -> bool:
+    return b != bj.IDENTITY and bj.is_in_subgroup(b)
+
+
+def fixed_base_offset(base: Sequence[int], n: int) -> int:
+    """The constant C with `fixed_base_mul_offset` (n bits) returning (k + C) * base."""
+    return _fixed_base_plan(_check_base(base), n).offset
 
 
 def fixed_base_mul_offset(cs: ConstraintSystem, bits: Sequence[Operand], base: Sequence[int],
@@ -404,8 +414,8 @@ def fixed_base_mul_offset(cs: ConstraintSystem, bits: Sequence[Operand], base: S
     base = _check_base(base)
     bits = [as_lc(b) for b in bits]
     n = len(bits)
-    if n == 0:
-        raise ValueError("a scalar needs at least one bit")
+    if not 1 <= n <= 253:
+        raise ValueError("a fixed-base scalar has 1..253 bits")
     plan = _fixed_base_plan(base, n)
     with cs.namespace(name):
         acc: Optional[PointLC] = None
@@ -437,8 +447,6 @@ def fixed_base_mul(cs: ConstraintSystem, bits: Sequence[Operand], base: Sequence
 
     Cost: 507 constraints for n = 251 (504 + 3); about 2n in general.
     """
-    if len(bits) > 253:
-        raise ValueError("fixed_base_mul takes at most 253 bits")
     (x, y), offset = fixed_base_mul_offset(cs, bits, base, name=name)
     corr = bj.mul_fixed(-offset, _check_base(base))
     with cs.namespace(name):
@@ -490,7 +498,7 @@ def var_base_mul(cs: ConstraintSystem, bits: Sequence[Operand], pt: Sequence[Ope
     `var_base_core` (k_hi = k >> 1), then removes the constant 2^(n-1) F and subtracts pt
     when bit 0 is 0, with complete Edwards additions.
 
-    Cost: 7n + 12 constraints (1790 for n = 254): 1 (x != 0) + 2 (to Montgomery) + 4 +
+    Cost: 7n + 14 constraints (1792 for n = 254): 1 (x != 0) + 2 (to Montgomery) + 4 +
     7 (n - 1) + 1 (v != 0) + 2 (to Edwards) + 3 (constant) + 2 (select) + 6 (addition).
     """
     bits = [as_lc(b) for b in bits]

@@ -1,0 +1,136 @@
+"""`BatchShape`: every size and bit width that fixes the batch circuit's constraints.
+
+The application (zkrollup) builds it from its units and passes it in, so this package
+never imports the application. Two batches with equal shapes have the same R1CS (and
+the same proving key); `BatchShape.key()` names the compiled circuit on disk.
+
+Width conventions are those of `zkrollup.units`: an unsigned width B means
+0 <= v < 2^B; a signed width B means |v| < 2^B (so -2^B is excluded too). The circuit
+range-checks every value it reads from a user or computes to exactly these bounds, so no
+sum or product can wrap modulo r (`BatchShape.check` verifies the worst cases).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+
+CIRCUIT_VERSION = 1
+"""Bumped whenever the batch circuit's constraints change for an equal shape (cache key)."""
+
+MAX_RANGE_BITS = 240
+"""Largest width the circuit range-checks (headroom under the 252-bit comparator limit)."""
+
+
+@dataclass(frozen=True)
+class BatchShape:
+    """Sizes and widths of one batch circuit (all ints).
+
+    Sizes: ``n_slots`` operation slots; account tree depth ``acc_depth``; order-fill
+    subtree depth ``ord_depth``; ``n_instruments`` K market slots (1..16, so one Poseidon
+    hashes the positions); ``n_scen_init`` / ``n_scen_maint`` scenarios of the initial
+    and maintenance grids (the native risk engine uses one S for both; they must be equal).
+
+    Widths (see the module docstring for signed/unsigned):
+    ``size_bits`` signed position sizes, unsigned order sizes, fills, filled amounts and
+    open interest; ``price_bits`` trade and limit prices and every oracle value (marks,
+    scenario values, settlement values); ``fee_rate_bits`` an order's max fee per
+    contract; ``fee_bits`` a fill's fee; ``amount_bits`` deposit and withdrawal amounts;
+    ``cash_bits`` signed cash; ``equity_bits`` signed scenario equities and liquidation
+    remainders; ``nonce_bits``; ``order_id_bits``; ``time_bits`` timestamps, expiries,
+    valid-until; ``l1_address_bits``; ``account_bits`` account numbers in messages;
+    ``bps_bits`` and ``bps_denominator`` the liquidation bonus/penalty in basis points.
+    """
+
+    n_slots: int
+    acc_depth: int
+    ord_depth: int
+    n_instruments: int
+    n_scen_init: int
+    n_scen_maint: int
+    size_bits: int = 40
+    price_bits: int = 48
+    fee_rate_bits: int = 32
+    fee_bits: int = 72
+    amount_bits: int = 64
+    cash_bits: int = 96
+    equity_bits: int = 97
+    nonce_bits: int = 32
+    order_id_bits: int = 48
+    time_bits: int = 40
+    l1_address_bits: int = 160
+    account_bits: int = 32
+    bps_bits: int = 14
+    bps_denominator: int = 10_000
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    @property
+    def K(self) -> int:
+        return self.n_instruments
+
+    @property
+    def S(self) -> int:
+        return self.n_scen_init
+
+    @property
+    def gross_bits(self) -> int:
+        """Width of sum_k |size_k| * mark_k (K <= 16 terms)."""
+        return self.size_bits + self.price_bits + max(1, (self.n_instruments - 1).bit_length())
+
+    @property
+    def index_bits(self) -> int:
+        """Bits decomposed from an account number: enough for the tree and for messages."""
+        return max(self.acc_depth, self.account_bits)
+
+    # -- validation ------------------------------------------------------------------------
+    def check(self) -> None:
+        """ValueError unless every size is sane and no checked sum can wrap modulo r."""
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"BatchShape.{f.name} must be a non-negative int, got {v!r}")
+        if self.n_slots < 1:
+            raise ValueError("a batch needs at least one slot")
+        if not 1 <= self.acc_depth <= 32 or not 1 <= self.ord_depth <= 32:
+            raise ValueError("tree depths must be in 1..32")
+        if self.acc_depth < 2:
+            raise ValueError("the account tree needs depth >= 2 (special accounts 0, 1, 2)")
+        if not 1 <= self.n_instruments <= 16:
+            raise ValueError("n_instruments must be in 1..16 (one Poseidon hashes the positions)")
+        if self.n_scen_init < 1 or self.n_scen_init != self.n_scen_maint:
+            raise ValueError("the initial and maintenance grids must have the same number (>= 1) "
+                             "of scenarios, as in the native risk engine")
+        for f in fields(self):
+            if f.name.endswith("_bits") and not 1 <= getattr(self, f.name) <= MAX_RANGE_BITS:
+                raise ValueError(f"BatchShape.{f.name} must be in 1..{MAX_RANGE_BITS}")
+        if not 1 < self.bps_denominator < (1 << self.bps_bits):
+            raise ValueError("bps_denominator must fit bps_bits")
+        if self.order_id_bits < self.ord_depth:
+            raise ValueError("order ids must have at least ord_depth bits")
+        # worst cases (as in zkrollup.units): products and sums stay inside their widths
+        k_bits = max(1, (self.n_instruments - 1).bit_length())
+        portfolio = self.size_bits + self.price_bits + k_bits
+        if not (self.size_bits + self.price_bits < self.cash_bits and self.fee_bits < self.cash_bits
+                and portfolio < self.cash_bits and self.amount_bits < self.cash_bits):
+            raise ValueError("cash_bits must exceed every cash change (fills, fees, portfolios, amounts)")
+        if self.fee_rate_bits + self.size_bits > self.fee_bits:
+            raise ValueError("fee_bits must hold max_fee * fill")
+        haircut = self.size_bits + k_bits
+        if (1 << self.cash_bits) + 3 * (1 << portfolio) + (1 << haircut) >= (1 << self.equity_bits):
+            raise ValueError("equity_bits must hold cash + portfolio value - haircut (and the "
+                             "liquidation remainder cash + V - bonus - penalty)")
+        if self.gross_bits + self.bps_bits + 2 > MAX_RANGE_BITS:
+            raise ValueError("widths too large for the liquidation arithmetic")
+
+    # -- identity --------------------------------------------------------------------------
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def key(self) -> str:
+        """A short stable name of this shape (and the circuit version), for cache files."""
+        blob = json.dumps({"v": CIRCUIT_VERSION, **self.as_dict()}, sort_keys=True).encode()
+        digest = hashlib.blake2b(blob, digest_size=8).hexdigest()
+        return (f"batch_n{self.n_slots}_d{self.acc_depth}_o{self.ord_depth}"
+                f"_k{self.n_instruments}_s{self.S}_{digest}")

@@ -1,0 +1,376 @@
+"""Multi-scalar multiplication sum_i s_i * P_i on G1 and G2 (Pippenger), the prover's hot spot.
+
+Algorithm (the same code serves G1 and G2, see `prover.curve_nb`):
+1. Classify: points at infinity and zero scalars are dropped; points whose scalar is 1 are
+   summed on their own (one batch-affine tree reduction, no windows at all) since circom
+   witnesses are mostly bits. The rest are the "general" points.
+2. Signed digits: each general scalar is cut into `nwin` windows of c bits with digits in
+   [-2^(c-1), 2^(c-1)], so a window needs 2^(c-1) buckets and -P costs a negated y.
+   `nwin` follows the largest general scalar's bit length (small scalars, fewer windows).
+3. Buckets, per window: the points are sorted by bucket (counting sort, y negated for
+   negative digits), then each bucket's list is summed as a tree of affine additions done
+   in chunks that share one inversion (Montgomery's trick): ~6 multiplications per
+   addition instead of ~11 for mixed Jacobian addition. Doubling (equal points in a
+   bucket) and P + (-P) are classified per pair (`pair_den`) and handled in the batch.
+4. Reduction, per window: sum_b (b+1) S_b by the running-sum trick in Jacobian
+   coordinates; then the windows are combined by Horner (c doublings per window).
+5. Threads: windows are dealt round-robin to the threads (numba prange); each thread
+   owns its scratch buffers.
+
+Inputs: points in Montgomery affine form (G1 (n, 8), G2 (n, 16), infinity (0, 0)), scalars
+canonical (NOT Montgomery) (n, 4) uint64 little-endian limbs, each < r. Output: one affine
+point in the same layout ((8,) or (16,) array).
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from prover.curve_nb import (G1_COLS, G2_COLS, KIND_INF, TAG_G1, TAG_G2, _digit, _k_on_curve,
+                             batch_inverse_rows,
+                             check_points, check_scalars, fe_add, fe_is_zero, fe_like, fe_load,
+                             fe_neg, fe_one, fe_store, fe_zero, jac_add, jac_add_affine, jac_double,
+                             jac_to_affine, pair_den, pair_finish)
+from prover.fq2_nb import FQ2_ZERO, FQ_ZERO
+from prover.mont import ONE_U, ZERO
+
+U64 = np.uint64
+_CHUNK = 1024          # pairs sharing one inversion: inversion ~4 us, amortised < 5 ns/pair
+
+
+# --- classification and digits ---------------------------------------------------------------
+
+@njit(cache=True)
+def _k_classify(points, scalars):
+    """Indices of general points and of scalar-1 points, and the general scalars' max bit length."""
+    n = points.shape[0]
+    gidx = np.empty(n, dtype=np.int64)
+    oidx = np.empty(n, dtype=np.int64)
+    ng = 0
+    no = 0
+    top = 0
+    for i in range(n):
+        s0, s1, s2, s3 = scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3]
+        if (s0 | s1 | s2 | s3) == ZERO:
+            continue
+        inf = True
+        for j in range(points.shape[1]):
+            if points[i, j] != ZERO:
+                inf = False
+                break
+        if inf:
+            continue
+        if s0 == ONE_U and (s1 | s2 | s3) == ZERO:
+            oidx[no] = i
+            no += 1
+            continue
+        gidx[ng] = i
+        ng += 1
+        if s3 != ZERO:
+            b = 192 + _bitlen(s3)
+        elif s2 != ZERO:
+            b = 128 + _bitlen(s2)
+        elif s1 != ZERO:
+            b = 64 + _bitlen(s1)
+        else:
+            b = _bitlen(s0)
+        if b > top:
+            top = b
+    return gidx[:ng].copy(), oidx[:no].copy(), top
+
+
+@njit(inline="always", cache=True)
+def _bitlen(x):
+    n = 0
+    while x != ZERO:
+        x >>= ONE_U
+        n += 1
+    return n
+
+
+@njit(parallel=True, cache=True)
+def _k_digits(scalars, gidx, c, nwin, dig):
+    """dig[w, k] = signed digit w of scalars[gidx[k]], in [-2^(c-1), 2^(c-1)]."""
+    half = 1 << (c - 1)
+    for k in prange(gidx.shape[0]):
+        i = gidx[k]
+        carry = 0
+        for w in range(nwin):
+            d = _digit(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], w * c, c) + carry
+            if d > half:
+                d -= 2 * half
+                carry = 1
+            else:
+                carry = 0
+            dig[w, k] = d
+
+
+# --- bucket accumulation ------------------------------------------------------------------------
+
+@njit(cache=True)
+def _finish_chunk(buf, cnt, st, wc, den, pref, pp, pb, kinds, nk, like):
+    """Complete the nk queued pair additions: one shared inversion, results compacted in place."""
+    batch_inverse_rows(den, pref, nk, like)
+    for k in range(nk):
+        kd = kinds[k]
+        if kd == KIND_INF:          # P + (-P): the pair vanishes from its bucket
+            continue
+        pos = pp[k]
+        b = pb[k]
+        x3, y3 = pair_finish(fe_load(buf, pos, 0, like), fe_load(buf, pos, 1, like),
+                             fe_load(buf, pos + 1, 0, like), fe_load(buf, pos + 1, 1, like),
+                             fe_load(den, k, 0, like), kd)
+        out = st[b] + (cnt[b] & 1) + wc[b]
+        fe_store(buf, out, 0, x3)
+        fe_store(buf, out, 1, y3)
+        wc[b] += 1
+
+
+@njit(cache=True)
+def _reduce_buckets(buf, cnt, st, wc, nb, den, pref, pp, pb, kinds, like):
+    """Sum each bucket's points (buf[st[b] : st[b] + cnt[b]], affine) down to at most one.
+
+    Each round pairs up the points of every bucket (an odd one out stays first) and adds the
+    pairs in batch-affine chunks; results are written back in place, after the odd one, so a
+    bucket stays contiguous. Writes never overtake reads: pair j reads slots 2j, 2j+1 past
+    the odd one and writes slot <= j. On return cnt[b] is 0 or 1.
+    """
+    cap = den.shape[0]
+    while True:
+        nk = 0
+        active = False
+        for b in range(nb):
+            c = cnt[b]
+            if c < 2:
+                continue
+            active = True
+            wc[b] = 0
+            base = st[b] + (c & 1)
+            for j in range(c >> 1):
+                pos = base + 2 * j
+                dn, kd = pair_den(fe_load(buf, pos, 0, like), fe_load(buf, pos, 1, like),
+                                  fe_load(buf, pos + 1, 0, like), fe_load(buf, pos + 1, 1, like))
+                fe_store(den, nk, 0, dn)
+                kinds[nk] = kd
+                pp[nk] = pos
+                pb[nk] = b
+                nk += 1
+                if nk == cap:
+                    _finish_chunk(buf, cnt, st, wc, den, pref, pp, pb, kinds, nk, like)
+                    nk = 0
+        if not active:
+            return
+        if nk > 0:
+            _finish_chunk(buf, cnt, st, wc, den, pref, pp, pb, kinds, nk, like)
+        for b in range(nb):
+            if cnt[b] >= 2:
+                cnt[b] = (cnt[b] & 1) + wc[b]
+
+
+@njit(cache=True)
+def _window(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds, res, like):
+    """res[w] = sum over general points of dig[w, k] * P_k (Jacobian)."""
+    ng = gidx.shape[0]
+    cols = points.shape[1]
+    for b in range(nb):
+        cnt[b] = 0
+    for k in range(ng):
+        d = dig[w, k]
+        if d != 0:
+            cnt[abs(d) - 1] += 1
+    s = 0
+    for b in range(nb):
+        st[b] = s
+        wc[b] = s
+        s += cnt[b]
+    half = cols // 2
+    for k in range(ng):
+        d = dig[w, k]
+        if d == 0:
+            continue
+        b = abs(d) - 1
+        pos = wc[b]
+        wc[b] += 1
+        src = gidx[k]
+        for j in range(half):
+            buf[pos, j] = points[src, j]
+        if d > 0:
+            for j in range(half, cols):
+                buf[pos, j] = points[src, j]
+        else:
+            fe_store(buf, pos, 1, fe_neg(fe_load(points, src, 1, like)))
+    _reduce_buckets(buf, cnt, st, wc, nb, den, pref, pp, pb, kinds, like)
+    # sum_b (b + 1) * S_b = sum over b of the running sums S_top + ... + S_b
+    z = fe_zero(like)
+    one = fe_one(like)
+    RX, RY, RZ = one, one, z
+    TX, TY, TZ = one, one, z
+    for b in range(nb - 1, -1, -1):
+        if cnt[b] == 1:
+            RX, RY, RZ = jac_add_affine(RX, RY, RZ, fe_load(buf, st[b], 0, like),
+                                        fe_load(buf, st[b], 1, like))
+        if not fe_is_zero(RZ):
+            TX, TY, TZ = jac_add(TX, TY, TZ, RX, RY, RZ)
+    fe_store(res, w, 0, TX)
+    fe_store(res, w, 1, TY)
+    fe_store(res, w, 2, TZ)
+
+
+@njit(cache=True)
+def _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag):
+    """Windows t, t + nthreads, ... with this thread's own scratch."""
+    like = fe_like(tag)
+    ng = gidx.shape[0]
+    cols = points.shape[1]
+    K = cols // 2
+    buf = np.empty((max(ng, 1), cols), dtype=np.uint64)
+    cnt = np.empty(nb, dtype=np.int64)
+    st = np.empty(nb, dtype=np.int64)
+    wc = np.empty(nb, dtype=np.int64)
+    cap = min(_CHUNK, max(ng // 2, 1))
+    den = np.empty((cap, K), dtype=np.uint64)
+    pref = np.empty((cap, K), dtype=np.uint64)
+    pp = np.empty(cap, dtype=np.int64)
+    pb = np.empty(cap, dtype=np.int64)
+    kinds = np.empty(cap, dtype=np.uint8)
+    for w in range(t, dig.shape[0], nthreads):
+        _window(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds, res, like)
+
+
+@njit(parallel=True, cache=True)
+def _k_windows(points, gidx, dig, nb, nthreads, res, tag):
+    for t in prange(nthreads):
+        _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag)
+
+
+@njit(cache=True)
+def _k_sum_points(points, idx, acc, tag):
+    """acc[0] = affine sum of points[idx] (the scalar-1 points) by one batch-affine tree, as a
+    Jacobian row (Z = 0 for infinity)."""
+    like = fe_like(tag)
+    m = idx.shape[0]
+    cols = points.shape[1]
+    K = cols // 2
+    z = fe_zero(like)
+    one = fe_one(like)
+    fe_store(acc, 0, 0, one)
+    fe_store(acc, 0, 1, one)
+    fe_store(acc, 0, 2, z)
+    if m == 0:
+        return
+    buf = np.empty((m, cols), dtype=np.uint64)
+    for k in range(m):
+        for j in range(cols):
+            buf[k, j] = points[idx[k], j]
+    cnt = np.full(1, m, dtype=np.int64)
+    st = np.zeros(1, dtype=np.int64)
+    wc = np.zeros(1, dtype=np.int64)
+    cap = min(_CHUNK, max(m // 2, 1))
+    den = np.empty((cap, K), dtype=np.uint64)
+    pref = np.empty((cap, K), dtype=np.uint64)
+    pp = np.empty(cap, dtype=np.int64)
+    pb = np.empty(cap, dtype=np.int64)
+    kinds = np.empty(cap, dtype=np.uint8)
+    _reduce_buckets(buf, cnt, st, wc, 1, den, pref, pp, pb, kinds, like)
+    if cnt[0] == 1:
+        fe_store(acc, 0, 0, fe_load(buf, 0, 0, like))
+        fe_store(acc, 0, 1, fe_load(buf, 0, 1, like))
+        fe_store(acc, 0, 2, one)
+
+
+@njit(cache=True)
+def _k_combine(res, c, acc, out, tag):
+    """out = sum_w 2^(c w) res[w] + acc[0] (Jacobian rows), as an affine row (infinity (0, 0))."""
+    like = fe_like(tag)
+    z = fe_zero(like)
+    one = fe_one(like)
+    AX, AY, AZ = one, one, z
+    for w in range(res.shape[0] - 1, -1, -1):
+        for _ in range(c):
+            AX, AY, AZ = jac_double(AX, AY, AZ)
+        AX, AY, AZ = jac_add(AX, AY, AZ, fe_load(res, w, 0, like), fe_load(res, w, 1, like),
+                             fe_load(res, w, 2, like))
+    AX, AY, AZ = jac_add(AX, AY, AZ, fe_load(acc, 0, 0, like), fe_load(acc, 0, 1, like),
+                         fe_load(acc, 0, 2, like))
+    x, y = jac_to_affine(AX, AY, AZ)
+    fe_store(out, 0, 0, x)
+    fe_store(out, 0, 1, y)
+
+
+# --- window choice and public API -----------------------------------------------------------------
+
+# Relative costs measured on this machine (units: one batch-affine bucket addition):
+_COST_SCATTER = 0.15      # sorting one point into its bucket
+_COST_REDUCE = 2.5        # one bucket of the running-sum reduction (mixed + full Jacobian add)
+
+
+def window_bits(ng: int, bits: int, nthreads: int) -> int:
+    """Window size c minimising the modelled time of `ng` general points with `bits`-bit scalars.
+
+    Per window: ng scatters, ng - (occupied buckets) bucket additions, 2^(c-1) reduction steps;
+    windows are dealt to `nthreads` threads, so the time goes with ceil(nwin / nthreads).
+    """
+    best, best_cost = 1, math.inf
+    for c in range(1, 21):
+        nwin = -(-(bits + 1) // c)
+        nb = 1 << (c - 1)
+        occupied = nb * (1.0 - math.exp(-ng / nb))
+        per_win = ng * _COST_SCATTER + (ng - occupied) + nb * _COST_REDUCE
+        cost = -(-nwin // max(1, min(nthreads, nwin))) * per_win
+        if cost < best_cost:
+            best, best_cost = c, cost
+    return best
+
+
+def _msm(points, scalars, cols: int, tag, check: bool, window: int | None) -> np.ndarray:
+    points = check_points(points, cols)
+    scalars = check_scalars(scalars, points.shape[0])
+    if check:
+        ok = np.empty(points.shape[0], dtype=np.bool_)
+        _k_on_curve(points, ok, FQ_ZERO if cols == G1_COLS else FQ2_ZERO)
+        if not ok.all():
+            raise ValueError(f"point {int(np.argmin(ok))} is not on the curve")
+    out = np.zeros((1, cols), dtype=np.uint64)
+    if points.shape[0] == 0:
+        return out[0]
+    gidx, oidx, bits = _k_classify(points, scalars)
+    K = cols // 2
+    acc = np.empty((1, 3 * K), dtype=np.uint64)
+    _k_sum_points(points, oidx, acc, tag)
+    ng = gidx.shape[0]
+    nthreads = numba.get_num_threads()
+    if ng == 0:
+        res = np.zeros((0, 3 * K), dtype=np.uint64)
+        c = 1
+    else:
+        c = window if window is not None else window_bits(ng, bits, nthreads)
+        if not 1 <= c <= 24:
+            raise ValueError(f"window must be in 1..24, got {c}")
+        nwin = -(-(bits + 1) // c)      # one spare bit: the top signed digit never carries out
+        dig = np.empty((nwin, ng), dtype=np.int32)
+        _k_digits(scalars, gidx, c, nwin, dig)
+        res = np.empty((nwin, 3 * K), dtype=np.uint64)
+        _k_windows(points, gidx, dig, 1 << (c - 1), min(nthreads, nwin), res, tag)
+    _k_combine(res, c, acc, out, tag)
+    return out[0]
+
+
+def msm_g1(points, scalars, *, check: bool = False, window: int | None = None) -> np.ndarray:
+    """sum_i scalars[i] * points[i] in G1.
+
+    points: (n, 8) uint64, Montgomery affine rows [x, y], infinity (0, 0).
+    scalars: (n, 4) uint64 canonical little-endian limbs (not Montgomery), each < r.
+    check: also verify every point is on the curve (n squarings; off by default because
+    proving keys are checked once when loaded). window: force the Pippenger window (tests).
+    Returns the affine sum as an (8,) uint64 Montgomery row ((0, 0) for infinity).
+    """
+    return _msm(points, scalars, G1_COLS, TAG_G1, check, window)
+
+
+def msm_g2(points, scalars, *, check: bool = False, window: int | None = None) -> np.ndarray:
+    """sum_i scalars[i] * points[i] in G2: points (n, 16) Montgomery affine
+    [x.c0, x.c1, y.c0, y.c1], scalars as in `msm_g1`; returns a (16,) row."""
+    return _msm(points, scalars, G2_COLS, TAG_G2, check, window)

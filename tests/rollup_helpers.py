@@ -1,0 +1,52 @@
+"""Shared fixtures of the native-state tests: keys, a small market, a funded state."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from circuits import eddsa
+from zkrollup.market import Instrument, market_of
+from zkrollup.ops import Order
+from zkrollup.risk import build_oracle_table
+from zkrollup.state import RollupState
+
+T0 = 1_700_000_000
+DAY = 86_400
+EXPIRY = T0 + 30 * DAY
+SPOT = 60_000_000          # cash units (micro-USD) per lot
+VOL = 0.6
+KEYS = [bytes([i + 1]) * 32 for i in range(12)]
+
+
+@lru_cache(maxsize=None)
+def pk(i: int):
+    return eddsa.public_key(KEYS[i])
+
+
+def make_market(k: int = 4):
+    return market_of([Instrument.call(SPOT, EXPIRY), Instrument.put(SPOT, EXPIRY),
+                      Instrument.future(EXPIRY)], k)
+
+
+def make_state(account_depth: int = 6, order_depth: int = 3, k: int = 4, spot: int = SPOT,
+               ts: int = T0) -> RollupState:
+    st = RollupState(make_market(k), fee_pk=pk(0), insurance_pk=pk(1),
+                     account_depth=account_depth, order_depth=order_depth)
+    st.set_oracle(build_oracle_table(st.market, ts, spot, VOL))
+    return st
+
+
+def fund(st: RollupState, idx: int, amount: int, key: int | None = None):
+    """Deposit through the L1 queue and consume it at once."""
+    d = st.enqueue_deposit(idx, pk(idx if key is None else key), amount)
+    return st.apply(d)
+
+
+def reprice(st: RollupState, spot: int, ts: int | None = None, **kw) -> None:
+    ts = st.oracle.timestamp if ts is None else ts
+    st.set_oracle(build_oracle_table(st.market, ts, spot, VOL, **kw))
+
+
+def order(acct: int, side: int, size: int, price: int, oid: int, slot: int = 0, max_fee: int = 10,
+          valid_until: int = T0 + DAY, key: int | None = None):
+    return Order(acct, slot, side, size, price, max_fee, oid, valid_until).sign(
+        KEYS[acct if key is None else key])

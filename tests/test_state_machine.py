@@ -1,0 +1,227 @@
+"""Hypothesis state machine over random valid and invalid operations on the native state.
+
+After every step: cash is conserved, open interest is long = short, the tree matches the
+accounts (RollupState.check_invariants); a rejected operation changed nothing; no order is
+filled beyond its size; every account touched by a risk-increasing operation passes initial
+margin; replayed withdrawals (stale nonce) and replayed orders are rejected; liquidation
+happens exactly when the target fails maintenance; settlement pays the exact payoff.
+"""
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from zkrollup.account import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
+from zkrollup.errors import (NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
+from zkrollup.market import Instrument
+from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from zkrollup.risk import build_oracle_table, min_equity, passes_initial, passes_maintenance
+
+from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, fund, make_state, order, pk, reprice
+
+USERS = (3, 4, 5, 6)
+USD = 1_000_000
+user = st.sampled_from(USERS)
+slot = st.integers(0, 3)
+
+
+class RollupMachine(RuleBasedStateMachine):
+    @initialize(amounts=st.lists(st.integers(10, 2_000), min_size=4, max_size=4))
+    def genesis(self, amounts):
+        self.st = make_state(account_depth=4, order_depth=2, k=4)
+        for u, a in zip(USERS, amounts):
+            fund(self.st, u, a * USD)
+        self.next_oid = {u: 1 for u in USERS}
+        self.fills = {}            # (account, order_id) -> (size, filled so far)
+        self.done_withdrawals = []
+        self.full_orders = []      # signed orders filled completely
+        self.settled_slots = set()
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def attempt(self, op):
+        """Apply op; on rejection check that nothing changed and return None."""
+        before = self.st.fingerprint()
+        try:
+            return self.st.apply(op)
+        except RollupError as e:
+            assert self.st.fingerprint() == before, f"rejected {type(e).__name__} changed the state"
+            return None
+
+    def fresh_oid(self, u):
+        self.next_oid[u] += 1
+        return self.next_oid[u]
+
+    # --- rules ----------------------------------------------------------------------------
+
+    @rule(u=user, amount=st.integers(1, 500))
+    def deposit(self, u, amount):
+        fund(self.st, u, amount * USD)
+
+    @rule(u=user, frac=st.floats(0.0, 1.5), stale=st.booleans(), wrong_key=st.booleans())
+    def withdraw(self, u, frac, stale, wrong_key):
+        acc = self.st.account(u)
+        amount = max(1, int(max(acc.cash, 1) * frac))
+        nonce = acc.nonce - 1 if stale and acc.nonce > 0 else acc.nonce
+        op = Withdraw.create(KEYS[USERS[0] if wrong_key and u != USERS[0] else u], u, amount, nonce, 0xabc)
+        w = self.attempt(op)
+        if w is not None:
+            acc = self.st.account(u)
+            assert passes_initial(acc.cash, acc.sizes, self.st.oracle)
+            assert nonce == acc.nonce - 1 and not wrong_key or u == USERS[0]
+            self.done_withdrawals.append(op)
+
+    @precondition(lambda self: self.done_withdrawals)
+    @rule(data=st.data())
+    def replay_withdrawal(self, data):
+        op = data.draw(st.sampled_from(self.done_withdrawals))
+        before = self.st.fingerprint()
+        try:
+            self.st.apply(op)
+            raise AssertionError("a replayed withdrawal was accepted")
+        except StaleNonce:
+            pass
+        assert self.st.fingerprint() == before
+
+    @rule(maker=user, taker=user, k=slot, maker_buys=st.booleans(), size=st.integers(1, 60),
+          fill=st.integers(1, 80), price_bp=st.integers(-3000, 3000), limit_slack=st.integers(-200, 400),
+          fee=st.integers(0, 30), reuse=st.booleans())
+    def trade(self, maker, taker, k, maker_buys, size, fill, price_bp, limit_slack, fee, reuse):
+        o = self.st.oracle
+        price = max(0, o.mark[k] + o.mark[k] * price_bp // 10_000)
+        m_side, t_side = (BUY, SELL) if maker_buys else (SELL, BUY)
+        lim = lambda side: max(0, price + (limit_slack if side == BUY else -limit_slack))
+        m_oid = self.next_oid[maker] if reuse else self.fresh_oid(maker)
+        t_oid = self.fresh_oid(taker)
+        m_size = self.fills.get((maker, m_oid), (size, 0))[0]
+        mo = order(maker, m_side, m_size, lim(m_side), m_oid, slot=k, max_fee=1, valid_until=T0 + 400 * DAY)
+        to = order(taker, t_side, size, lim(t_side), t_oid, slot=k, max_fee=1, valid_until=T0 + 400 * DAY)
+        olds = {a: (self.st.account(a).cash, list(self.st.account(a).sizes)) for a in {maker, taker}}
+        w = self.attempt(Trade(mo, to, fill, price, min(fee, fill), 0))
+        if w is None:
+            return
+        for a, so, role in ((maker, mo, "maker"), (taker, to, "taker")):
+            key = (a, so.order.order_id)
+            sz, done = self.fills.get(key, (so.order.size, 0))
+            assert done + fill <= sz, "order filled beyond its size"
+            self.fills[key] = (sz, done + fill)
+            if done + fill == sz:
+                self.full_orders.append((so, k))
+            acc = self.st.account(a)
+            if w.details[f"{role}_margin"] == "initial":
+                assert passes_initial(acc.cash, acc.sizes, self.st.oracle)
+            else:
+                old_cash, old_sizes = olds[a]
+                assert 0 <= acc.sizes[k] * (1 if old_sizes[k] > 0 else -1) < abs(old_sizes[k])
+                assert (min_equity(acc.cash, acc.sizes, self.st.oracle.scen_init)[0]
+                        >= min_equity(old_cash, old_sizes, self.st.oracle.scen_init)[0])
+
+    @precondition(lambda self: self.full_orders)
+    @rule(data=st.data(), counter=user)
+    def replay_filled_order(self, data, counter):
+        so, k = data.draw(st.sampled_from(self.full_orders))
+        if counter == so.order.account:
+            return
+        side = SELL if so.order.side == BUY else BUY
+        other = order(counter, side, 1, so.order.limit_price, self.fresh_oid(counter), slot=k,
+                      valid_until=T0 + 400 * DAY)
+        before = self.st.fingerprint()
+        try:
+            self.st.apply(Trade(so, other, 1, so.order.limit_price))
+            raise AssertionError("a fully filled order was filled again")
+        except (OverFill, ReplayedOrder):
+            pass
+        except RollupError:
+            pass   # rejected for another reason first (e.g. expired instrument)
+        assert self.st.fingerprint() == before
+
+    @rule(liq=user, victim=user)
+    def liquidate(self, liq, victim):
+        target = victim
+        t = self.st.account(target)
+        failing = not passes_maintenance(t.cash, t.sizes, self.st.oracle)
+        op = Liquidate.create(KEYS[liq], liq, target, self.st.account(liq).nonce, T0 + 400 * DAY)
+        try:
+            before = self.st.fingerprint()
+            self.st.apply(op)
+        except NotLiquidatable:
+            assert not failing and self.st.fingerprint() == before
+            return
+        except RollupError:
+            assert self.st.fingerprint() == before
+            return
+        assert failing, "liquidated an account that passes maintenance"
+        a = self.st.account(liq)
+        assert passes_initial(a.cash, a.sizes, self.st.oracle)
+        assert self.st.account(target).sizes == [0] * 4
+
+    @rule(factor_bp=st.integers(-3500, 3500), days=st.integers(0, 12))
+    def move_market(self, factor_bp, days):
+        o = self.st.oracle
+        if o.timestamp >= EXPIRY:
+            return
+        ts = min(o.timestamp + days * DAY, EXPIRY - 1)
+        reprice(self.st, max(1, o.spot + o.spot * factor_bp // 10_000), ts=ts)
+
+    @precondition(lambda self: self.st.oracle.timestamp < EXPIRY)
+    @rule(settle_bp=st.integers(-3000, 3000))
+    def expire(self, settle_bp):
+        price = SPOT + SPOT * settle_bp // 10_000
+        reprice(self.st, price, ts=EXPIRY, settle_prices={0: price, 1: price, 2: price})
+
+    @rule(u=st.sampled_from(USERS + (INSURANCE_ACCOUNT, CLEARING_ACCOUNT)), k=slot)
+    def settle(self, u, k):
+        acc = self.st.get_account(u)
+        size, cash = (acc.sizes[k], acc.cash) if acc else (0, 0)
+        w = self.attempt(Settle(u, k))
+        if w is not None:
+            assert self.st.account(u).cash == cash + size * self.st.oracle.settle_value[k]
+            assert self.st.oracle.settle_value[k] == self.st.market[k].payoff(self.st.oracle.settle_price[k])
+
+    @precondition(lambda self: self.st.oracle.timestamp >= EXPIRY)
+    @rule(k=st.integers(0, 2))
+    def relist(self, k):
+        if self.st.oi[k] != 0:
+            return
+        ts = self.st.oracle.timestamp
+        keep = {j: self.st.oracle.settle_price[j] for j in range(3) if j != k}
+        self.st.list_instrument(k, Instrument.call(SPOT, ts + 60 * DAY) if k < 2 else Instrument.future(ts + 60 * DAY))
+        self.st.set_oracle(build_oracle_table(self.st.market, ts + 1, SPOT, 0.6, settle_prices=keep))
+
+    @rule(u=user, amount=st.integers(1, 3_000), valid=st.booleans())
+    def forced_withdraw(self, u, amount, valid):
+        acc = self.st.account(u)
+        nonce = acc.nonce if valid else acc.nonce + 1
+        req = self.st.enqueue_forced_withdraw(ForcedWithdraw.create(KEYS[u], u, amount * USD, nonce, 0xf))
+        allowed = max(0, min_equity(acc.cash, acc.sizes, self.st.oracle.scen_init)[0])
+        w = self.st.apply(req)
+        assert w.effect.amount == (min(amount * USD, allowed) if valid else 0)
+        acc = self.st.account(u)
+        assert passes_initial(acc.cash, acc.sizes, self.st.oracle) or not valid or w.effect.amount == 0
+
+    @rule()
+    def noop(self):
+        root = self.st.root
+        self.st.apply(Noop())
+        assert self.st.root == root
+
+    # --- invariants ---------------------------------------------------------------------------
+
+    @invariant()
+    def state_invariants_hold(self):
+        if hasattr(self, "st"):
+            assert self.st.check_invariants() == []
+
+    @invariant()
+    def recorded_fills_match_the_order_trees(self):
+        if not hasattr(self, "st"):
+            return
+        for (a, oid), (size, done) in self.fills.items():
+            assert done <= size
+            acc = self.st.account(a)
+            sid, filled = acc.order_state(acc.order_slot_of(oid))
+            if sid == oid:
+                assert filled == done
+
+
+RollupMachine.TestCase.settings = settings(max_examples=12, stateful_step_count=20, deadline=None,
+                                           suppress_health_check=[HealthCheck.too_slow])
+TestRollupMachine = RollupMachine.TestCase

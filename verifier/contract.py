@@ -1,0 +1,772 @@
+"""`RollupContract`: the L1 contract of the rollup, as a Python model with SQLite state.
+
+What it holds: a Groth16 verifying key per batch size, the state root and batch number,
+its token balance (`collateral`), the L1 users' token balances, the deposit priority
+queue with its rolling hash, the registered market table hash, the oracle tables the
+oracle published, the forced-withdrawal requests, the record of accepted batches, and
+the exodus flag.
+
+`submit_batch(calldata, proof)` recomputes the batch's single public input itself,
+
+    batch_commitment(old_root = its root, new_root = calldata.new_root,
+                     batch_number = its batch number + 1, market_hash = its market,
+                     oracle_hash = hash of the published table the calldata names,
+                     deposit_hash_old/new = its rolling hash before and after the
+                     calldata's n_deposits queued deposits,
+                     effects_hash = effects_hash(calldata.effects, batch_size))
+
+(circuits.batch.public, the function the circuit proves), verifies the proof with the
+verifying key of the batch size, and in the same call moves the root, bumps the batch
+number, pops the consumed deposits, marks served forced withdrawals, and pays every
+withdrawal effect to the user's L1 balance: instant finality. Anything wrong raises
+`BatchRejected` with a specific `reason` and changes nothing (one SQLite transaction
+per call; see verifier/contract_store.py). Calldata is never trusted for anything the
+contract knows itself: the old root and batch number in it must equal the contract's.
+
+Rules beyond the proof (the circuit cannot see L1):
+* the oracle table must be published, belong to the registered market, be no older than
+  the last accepted batch's, and be the latest, or superseded less than
+  `oracle_grace_s` ago (so an operator cannot pick old prices);
+* the batch's forced-withdrawal effects (kind 2) serve the pending requests in request
+  order: same account and L1 address, amount at most the requested one (the circuit
+  pays "as much as margin allows", possibly 0);
+* the payouts never exceed the contract's balance less the still-queued deposits.
+
+Censorship resistance: `request_forced_withdrawal` queues a request with a deadline
+(`forced_deadline_s`, default 7 days). Once any call sees a time after the deadline of
+a request still unserved, the contract enters exodus mode for good: no more batches
+or deposits; each account may `exit` once against the last accepted root with a Merkle
+proof of its leaf and an EdDSA signature of its key naming the L1 address to pay
+(`exit_message`); the account is valued at cash + sum_k size_k * mark_k with the marks of
+the last accepted batch's oracle table (settled slots carry their settlement payoff),
+floored at 0, and paid while the contract holds enough (first come, first served; the
+still-queued deposits are kept back for `reclaim_deposit`).
+
+Time: every call that depends on time takes `now` (unix seconds); the contract keeps
+the latest time it has seen and refuses time going backwards; `now=None` means "no
+later than the last call".
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from circuits import eddsa
+from circuits.batch.account_leaf import account_leaf_of
+from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, EFFECT_FORCED, batch_commitment,
+                                   deposit_chain, effects_hash)
+from circuits.field import R, check_elements
+from circuits.merkle_native import merkle_root_from_path
+from circuits.poseidon import poseidon, poseidon_sponge
+
+from . import gas as gasmodel
+from .calldata import BatchCalldata, CalldataError
+from .contract_store import ContractStore, StoreError
+from .errors import VerifierInputError
+from .groth16 import Proof, VerifyingKey, verify as groth16_verify
+from .oracle_model import DEFAULT_ORACLE_ADDRESS, table_layout, table_market_hash, table_marks
+
+DAY = 24 * 3600
+AMOUNT_BITS = 64
+L1_ADDRESS_BITS = 160
+EXIT_DOMAIN = int.from_bytes(b"zkrollup.exit", "big")
+"""Domain tag of the exit authorisation message (see `exit_message`)."""
+
+Verifier = Callable[[VerifyingKey, Sequence[int], object], bool]
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+class ContractError(ValueError):
+    """A call the contract refuses (bad argument, wrong mode, insufficient balance)."""
+
+
+class BatchRejected(ContractError):
+    """`submit_batch` refused the batch; `reason` is one of the `Reason` constants. Nothing changed."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"batch rejected ({reason})" + (f": {detail}" if detail else ""))
+
+
+class ExitRejected(ContractError):
+    """`exit` refused; `reason` is one of the `Reason` constants. Nothing changed."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"exit rejected ({reason})" + (f": {detail}" if detail else ""))
+
+
+class Reason:
+    MALFORMED_CALLDATA = "malformed calldata"
+    EXODUS = "exodus mode"
+    NO_VERIFYING_KEY = "no verifying key for this batch size"
+    REPLAYED = "replayed batch"
+    OUT_OF_ORDER = "batch number is not the next one"
+    WRONG_OLD_ROOT = "wrong old root"
+    TOO_MANY_DEPOSITS = "more deposits claimed than queued"
+    NO_MARKET = "no market registered"
+    UNKNOWN_ORACLE_TABLE = "oracle table not published"
+    STALE_ORACLE_TABLE = "oracle table superseded"
+    ORACLE_MARKET_MISMATCH = "oracle table is for another market"
+    FORCED_MISMATCH = "forced-withdrawal effects do not match the pending requests"
+    INSUFFICIENT_COLLATERAL = "payouts exceed the collateral"
+    MALFORMED_PROOF = "malformed proof"
+    INVALID_PROOF = "invalid proof"
+    # exits
+    NOT_EXODUS = "not in exodus mode"
+    ALREADY_EXITED = "account already exited"
+    BAD_MERKLE_PROOF = "leaf not in the last accepted root"
+    BAD_SIGNATURE = "exit not signed by the account key"
+    BAD_POSITIONS = "positions do not fit the oracle table"
+    WRONG_MARKS = "marks differ from the last accepted oracle table"
+    NO_PRICES = "no accepted oracle table to value positions"
+
+
+# --- records -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContractConfig:
+    """Fixed at creation, stored with the state."""
+    forced_deadline_s: int = 7 * DAY
+    oracle_grace_s: int = 600
+    acc_depth: int = 32
+    oracle_address: int = DEFAULT_ORACLE_ADDRESS
+
+    def __post_init__(self) -> None:
+        for name in ("forced_deadline_s", "oracle_grace_s", "acc_depth", "oracle_address"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"ContractConfig.{name} must be a non-negative int, got {v!r}")
+        if not 1 <= self.acc_depth <= 32:
+            raise ValueError("acc_depth must be in 1..32")
+
+
+@dataclass(frozen=True)
+class Payout:
+    kind: int           # 1 withdrawal, 2 forced withdrawal served
+    account: int
+    l1_address: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class BatchReceipt:
+    """What an accepted batch did, in the accepting call."""
+    batch_number: int
+    old_root: int
+    new_root: int
+    commitment: int
+    deposits_consumed: tuple[int, ...]       # queue indices
+    forced_served: tuple[int, ...]           # request ids
+    payouts: tuple[Payout, ...]
+    gas: int
+    accepted_at: int
+
+
+@dataclass(frozen=True)
+class ExitLeaf:
+    """The fields of an account leaf (circuits.batch.account_leaf): signed cash and sizes
+    as integers in (-r/2, r/2], which makes their field encoding one-to-one."""
+    pk_x: int
+    pk_y: int
+    nonce: int
+    cash: int
+    sizes: tuple
+    orders_root: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sizes", tuple(self.sizes))
+
+    def leaf(self) -> int:
+        return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root)
+
+
+def exit_message(account: int, l1_address: int) -> int:
+    """The message an account's key signs to exit to `l1_address`: Poseidon(tag, account, address)."""
+    return poseidon([EXIT_DOMAIN, account, l1_address])
+
+
+# --- (de)serialisation of keys and proofs ---------------------------------------------------------
+
+def _vk_to_obj(vk: VerifyingKey) -> dict:
+    return {"alpha1": vk.alpha1, "beta2": vk.beta2, "gamma2": vk.gamma2, "delta2": vk.delta2,
+            "ic": list(vk.ic)}
+
+
+def _tup(v):
+    return tuple(_tup(x) for x in v) if isinstance(v, list) else v
+
+
+def _vk_from_obj(d: dict) -> VerifyingKey:
+    return VerifyingKey(alpha1=_tup(d["alpha1"]), beta2=_tup(d["beta2"]), gamma2=_tup(d["gamma2"]),
+                        delta2=_tup(d["delta2"]), ic=tuple(_tup(p) for p in d["ic"]))
+
+
+def _as_proof(proof):
+    """verifier.groth16.Proof as is; any object with a, b, c (e.g. the prover's Proof) converted."""
+    if isinstance(proof, Proof):
+        return proof
+    if all(hasattr(proof, k) for k in ("a", "b", "c")):
+        return Proof(a=proof.a, b=proof.b, c=proof.c)
+    return proof
+
+
+def _proof_obj(proof) -> dict:
+    if all(hasattr(proof, k) for k in ("a", "b", "c")):
+        return {"a": proof.a, "b": proof.b, "c": proof.c}
+    return {"opaque": repr(proof)}
+
+
+def _check_uint(v, bits: int, what: str, minimum: int = 0) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not minimum <= v < (1 << bits):
+        raise ContractError(f"{what} must be an int in [{minimum}, 2^{bits}), got {v!r}")
+    return v
+
+
+def _check_signed(v, what: str) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not -(R // 2) <= v <= R // 2:
+        raise ExitRejected(Reason.BAD_MERKLE_PROOF, f"{what} must be an int in [-(r//2), r//2]")
+    return v
+
+
+# --- the contract ---------------------------------------------------------------------------------
+
+class RollupContract:
+    """The rollup's L1 contract (see the module docstring).
+
+    `path`: the SQLite file of its state (":memory:" by default). A new store needs
+    `genesis_root` (the root of the initial account tree) and takes `config`; an existing
+    one is reopened as it was committed (a given genesis_root must match it).
+    `verifier(vk, public_inputs, proof) -> bool` defaults to verifier.groth16.verify; tests
+    of the bookkeeping inject a cheaper one.
+    """
+
+    def __init__(self, path: str = ":memory:", genesis_root: Optional[int] = None, *,
+                 config: Optional[ContractConfig] = None, verifier: Optional[Verifier] = None):
+        self.store = ContractStore(path)
+        self._verify = verifier or groth16_verify
+        self._vk_cache: dict[int, VerifyingKey] = {}
+        s = self.store
+        if s.get_meta("root") is None:
+            if genesis_root is None:
+                raise StoreError(f"{path}: a new contract state needs genesis_root")
+            check_elements([genesis_root], "genesis_root")
+            cfg = config or ContractConfig()
+            with s.transaction():
+                s.set_meta("config", cfg.__dict__)
+                s.set_meta("genesis_root", genesis_root)
+                s.set_meta("root", genesis_root)
+                for k in ("batch_number", "collateral", "deposits_consumed", "pending_deposit_total",
+                          "last_oracle_table_id", "last_time", "minted"):
+                    s.set_meta(k, 0)
+                s.set_meta("exodus", False)
+                s.set_meta("exodus_at", None)
+        else:
+            if genesis_root is not None and genesis_root != s.get_meta("genesis_root"):
+                raise StoreError(f"{path}: holds a contract with another genesis root")
+            stored = ContractConfig(**s.get_meta("config"))
+            if config is not None and config != stored:
+                raise StoreError(f"{path}: holds a contract with another configuration")
+        self.config = ContractConfig(**s.get_meta("config"))
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- views --------------------------------------------------------------------------------
+    @property
+    def state_root(self) -> int:
+        return self.store.get_meta("root")
+
+    @property
+    def batch_number(self) -> int:
+        return self.store.get_meta("batch_number")
+
+    @property
+    def collateral(self) -> int:
+        """The contract's token balance: L2 cash plus queued (unconsumed) deposits."""
+        return self.store.get_meta("collateral")
+
+    @property
+    def exodus(self) -> bool:
+        return self.store.get_meta("exodus")
+
+    @property
+    def now(self) -> int:
+        """The latest time the contract has seen."""
+        return self.store.get_meta("last_time")
+
+    @property
+    def market_hash(self) -> Optional[int]:
+        m = self.store.current_market()
+        return None if m is None else m[1]
+
+    @property
+    def deposits_consumed(self) -> int:
+        return self.store.get_meta("deposits_consumed")
+
+    @property
+    def pending_deposit_total(self) -> int:
+        return self.store.get_meta("pending_deposit_total")
+
+    @property
+    def last_oracle_table_id(self) -> int:
+        """The table of the last accepted batch (0: none yet)."""
+        return self.store.get_meta("last_oracle_table_id")
+
+    @property
+    def latest_oracle_table_id(self) -> int:
+        return self.store.latest_oracle_table_id()
+
+    def l1_balance(self, address: int) -> int:
+        return self.store.balance(address)
+
+    def l1_balances(self) -> dict[int, int]:
+        return self.store.balances()
+
+    def deposit_count(self) -> int:
+        return self.store.deposit_count()
+
+    def deposits(self, start: int = 0, stop: Optional[int] = None) -> list[dict]:
+        """Queued deposits by index (all of them: the published deposit log)."""
+        return self.store.deposits(start, stop)
+
+    def pending_deposits(self) -> list[dict]:
+        """The deposits not yet consumed by a batch, in queue order."""
+        return self.store.deposits(self.deposits_consumed)
+
+    def deposit_hash(self, n: Optional[int] = None) -> int:
+        """The rolling hash after the first n deposits (default: the consumed ones)."""
+        n = self.deposits_consumed if n is None else n
+        return self.store.chain_after(n, DEPOSIT_CHAIN_EMPTY)
+
+    def oracle_table(self, table_id: int) -> Optional[dict]:
+        t = self.store.oracle_table(table_id)
+        return None if t is None else {"table_id": table_id, "hash": t[0], "encoded": t[1], "published_at": t[2]}
+
+    def forced_requests(self, pending_only: bool = False) -> list[dict]:
+        return self.store.forced_requests(pending_only)
+
+    def pending_forced_withdrawals(self) -> list[dict]:
+        return self.store.forced_requests(True)
+
+    def verifying_key(self, batch_size: int) -> Optional[VerifyingKey]:
+        if batch_size in self._vk_cache:
+            return self._vk_cache[batch_size]
+        obj = self.store.get_vk(batch_size)
+        if obj is None:
+            return None
+        vk = _vk_from_obj(obj)
+        self._vk_cache[batch_size] = vk
+        return vk
+
+    def batch_sizes(self) -> list[int]:
+        return self.store.vk_sizes()
+
+    def accepted_batches(self) -> list[dict]:
+        """The published record of every accepted batch, in order: its calldata (decoded, as
+        `BatchCalldata`, and raw), proof, commitment, roots, hashes, time and gas."""
+        out = []
+        for rec in self.store.batches():
+            rec["calldata_bytes"] = rec["calldata"]
+            rec["calldata"] = BatchCalldata.from_bytes(rec["calldata"])
+            out.append(rec)
+        return out
+
+    def exits(self) -> dict[int, dict]:
+        return self.store.exits()
+
+    def snapshot(self) -> dict:
+        """Every piece of state, for comparisons (tests: a rejected call changes nothing)."""
+        s = self.store
+        meta = {k: s.get_meta(k) for k in ("root", "batch_number", "collateral", "deposits_consumed",
+                                           "pending_deposit_total", "last_oracle_table_id",
+                                           "exodus", "exodus_at", "minted")}
+        return {"meta": meta, "balances": s.balances(), "deposits": s.deposits(),
+                "forced": s.forced_requests(), "batches": s.batches(), "exits": s.exits(),
+                "market": s.current_market(), "oracle_latest": s.latest_oracle_table_id(),
+                "vks": s.vk_sizes()}
+
+    # --- time and exodus --------------------------------------------------------------------------
+    def _clock(self, now: Optional[int]) -> int:
+        last = self.store.get_meta("last_time")
+        if now is None:
+            return last
+        if not isinstance(now, int) or isinstance(now, bool) or now < 0:
+            raise ContractError(f"time must be a non-negative int, got {now!r}")
+        if now < last:
+            raise ContractError(f"time went backwards: {now} < {last}")
+        if now != last:
+            self.store.set_meta("last_time", now)
+        return now
+
+    def tick(self, now: Optional[int] = None) -> bool:
+        """Advance the clock; enter exodus mode if a pending forced withdrawal's deadline has
+        passed. Returns whether the contract is in exodus mode."""
+        s = self.store
+        with s.transaction():
+            t = self._clock(now)
+            if not s.get_meta("exodus"):
+                d = s.earliest_pending_deadline()
+                if d is not None and t > d:
+                    s.set_meta("exodus", True)
+                    s.set_meta("exodus_at", t)
+        return s.get_meta("exodus")
+
+    def _require_active(self, now: Optional[int]) -> None:
+        if self.tick(now):
+            raise ContractError("the contract is in exodus mode")
+
+    # --- governance and oracle ----------------------------------------------------------------------
+    def register_verifying_key(self, batch_size: int, vk: VerifyingKey) -> None:
+        """Set (or replace: a governance act) the verifying key of batch size N. The batch
+        circuit has exactly one public input."""
+        _check_uint(batch_size, 16, "batch_size", 1)
+        if not isinstance(vk, VerifyingKey):
+            raise ContractError(f"expected a VerifyingKey, got {type(vk).__name__}")
+        if vk.n_public != 1:
+            raise ContractError(f"the batch circuit has 1 public input; this key has {vk.n_public}")
+        with self.store.transaction():
+            self.store.set_vk(batch_size, _vk_to_obj(vk))
+        self._vk_cache[batch_size] = vk
+
+    def register_market(self, market, now: Optional[int] = None) -> int:
+        """Register the market table (an object with encode(), or its encoded list); the
+        contract hashes it itself (poseidon_sponge). Returns the market hash. A new market
+        (a reused slot) applies to the batches submitted after it."""
+        enc = market.encode() if hasattr(market, "encode") else market
+        enc = [int(v) for v in enc]
+        try:
+            check_elements(enc, "market table value")
+        except ValueError as e:
+            raise ContractError(str(e)) from None
+        h = poseidon_sponge(enc)
+        with self.store.transaction():
+            t = self._clock(now)
+            if self.store.get_meta("exodus"):
+                raise ContractError("the contract is in exodus mode")
+            self.store.add_market(h, enc, t)
+        return h
+
+    def publish_oracle_table(self, encoded: Sequence[int], now: Optional[int] = None,
+                             sender: Optional[int] = None) -> int:
+        """Called by the oracle (`sender` must be the configured oracle address): hash the
+        table, store it under the next table id and return the id."""
+        if sender != self.config.oracle_address:
+            raise ContractError("only the registered oracle may publish oracle tables")
+        enc = [int(v) for v in encoded]
+        try:
+            check_elements(enc, "oracle table value")
+            table_layout(enc)
+        except ValueError as e:
+            raise ContractError(str(e)) from None
+        h = poseidon_sponge(enc)
+        with self.store.transaction():
+            t = self._clock(now)
+            m = self.store.current_market()
+            if m is not None and table_market_hash(enc) != m[1]:
+                raise ContractError("the oracle table was built for another market table")
+            return self.store.add_oracle_table(h, enc, t)
+
+    # --- the L1 token and deposits --------------------------------------------------------------------
+    def mint(self, l1_address: int, amount: int) -> None:
+        """Give an L1 user tokens (the model's faucet for the collateral token)."""
+        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
+        _check_uint(amount, 256, "amount")
+        s = self.store
+        with s.transaction():
+            s.set_balance(l1_address, s.balance(l1_address) + amount)
+            s.set_meta("minted", s.get_meta("minted") + amount)
+
+    def deposit(self, l1_address: int, account: int, pk_x: int, pk_y: int, amount: int,
+                now: Optional[int] = None) -> int:
+        """Move `amount` from the sender's L1 balance into the contract and queue
+        (account, pk_x, pk_y, amount) for the operator; returns the queue index."""
+        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
+        _check_uint(account, self.config.acc_depth, "account")
+        _check_uint(amount, AMOUNT_BITS, "deposit amount", 1)
+        try:
+            check_elements([pk_x, pk_y], "public key coordinate")
+        except ValueError as e:
+            raise ContractError(str(e)) from None
+        self._require_active(now)
+        s = self.store
+        with s.transaction():
+            t = self._clock(now)
+            bal = s.balance(l1_address)
+            if bal < amount:
+                raise ContractError(f"L1 balance {bal} is below the deposit {amount}")
+            n = s.deposit_count()
+            chain = deposit_chain(s.chain_after(n, DEPOSIT_CHAIN_EMPTY), account, pk_x, pk_y, amount)
+            idx = s.add_deposit(account, pk_x, pk_y, amount, l1_address, chain, t)
+            s.set_balance(l1_address, bal - amount)
+            s.set_meta("collateral", s.get_meta("collateral") + amount)
+            s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") + amount)
+        return idx
+
+    # --- forced withdrawals ------------------------------------------------------------------------
+    def request_forced_withdrawal(self, account: int, l1_address: int, amount: int,
+                                  now: Optional[int] = None) -> int:
+        """Queue a forced withdrawal; the operator must serve it (kind-2 effect) in a batch
+        accepted by now + forced_deadline_s, or the contract enters exodus mode.
+        Returns the request id."""
+        _check_uint(account, self.config.acc_depth, "account")
+        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
+        _check_uint(amount, AMOUNT_BITS, "amount", 1)
+        self._require_active(now)
+        with self.store.transaction():
+            t = self._clock(now)
+            return self.store.add_forced(account, l1_address, amount, t, t + self.config.forced_deadline_s)
+
+    # --- batches -------------------------------------------------------------------------------------
+    def _oracle_hash_for(self, table_id: int, t: int) -> int:
+        s = self.store
+        tab = s.oracle_table(table_id)
+        if tab is None:
+            raise BatchRejected(Reason.UNKNOWN_ORACLE_TABLE, f"table id {table_id}")
+        h, enc, _ = tab
+        if table_id < s.get_meta("last_oracle_table_id"):
+            raise BatchRejected(Reason.STALE_ORACLE_TABLE,
+                                f"table {table_id} is older than the last accepted batch's")
+        if table_id < s.latest_oracle_table_id():
+            nxt = s.oracle_table(table_id + 1)
+            if nxt is not None and t - nxt[2] > self.config.oracle_grace_s:
+                raise BatchRejected(Reason.STALE_ORACLE_TABLE,
+                                    f"table {table_id} was superseded {t - nxt[2]} s ago")
+        m = s.current_market()
+        if m is None:
+            raise BatchRejected(Reason.NO_MARKET)
+        if table_market_hash(enc) != m[1]:
+            raise BatchRejected(Reason.ORACLE_MARKET_MISMATCH, f"table id {table_id}")
+        return h
+
+    def _check_batch(self, cd: BatchCalldata, t: int) -> dict:
+        """Every check but the proof; returns what the commitment and the state change need."""
+        s = self.store
+        bn = s.get_meta("batch_number")
+        if cd.batch_number <= bn:
+            raise BatchRejected(Reason.REPLAYED, f"batch {cd.batch_number}, the contract is at {bn}")
+        if cd.batch_number != bn + 1:
+            raise BatchRejected(Reason.OUT_OF_ORDER, f"batch {cd.batch_number}, expected {bn + 1}")
+        root = s.get_meta("root")
+        if cd.old_root != root:
+            raise BatchRejected(Reason.WRONG_OLD_ROOT)
+        vk = self.verifying_key(cd.batch_size)
+        if vk is None:
+            raise BatchRejected(Reason.NO_VERIFYING_KEY, f"N = {cd.batch_size}")
+        consumed = s.get_meta("deposits_consumed")
+        queued = s.deposit_count()
+        if consumed + cd.n_deposits > queued:
+            raise BatchRejected(Reason.TOO_MANY_DEPOSITS,
+                                f"{cd.n_deposits} claimed, {queued - consumed} queued")
+        market_hash = self.market_hash
+        if market_hash is None:
+            raise BatchRejected(Reason.NO_MARKET)
+        oracle_hash = self._oracle_hash_for(cd.oracle_table_id, t)
+        # forced-withdrawal effects serve the pending requests in order
+        pending = s.forced_requests(pending_only=True)
+        forced = [e for e in cd.effects if e is not None and e.kind == EFFECT_FORCED]
+        if len(forced) > len(pending):
+            raise BatchRejected(Reason.FORCED_MISMATCH, f"{len(forced)} served, {len(pending)} pending")
+        served = []
+        for e, req in zip(forced, pending):
+            if (e.account, e.l1_address) != (req["account"], req["l1_address"]) or e.amount > req["amount"]:
+                raise BatchRejected(Reason.FORCED_MISMATCH, f"request {req['id']} is for account "
+                                    f"{req['account']}, amount <= {req['amount']}")
+            served.append((req["id"], e.amount))
+        new_deps = s.deposits(consumed, consumed + cd.n_deposits)
+        consumed_amount = sum(d["amount"] for d in new_deps)
+        payouts = [Payout(e.kind, e.account, e.l1_address, e.amount) for e in cd.withdrawals()]
+        total = sum(p.amount for p in payouts)
+        l2_funds = s.get_meta("collateral") - (s.get_meta("pending_deposit_total") - consumed_amount)
+        if total > l2_funds:
+            raise BatchRejected(Reason.INSUFFICIENT_COLLATERAL, f"{total} > {l2_funds}")
+        return {"vk": vk, "market_hash": market_hash, "oracle_hash": oracle_hash,
+                "deposit_hash_old": s.chain_after(consumed, DEPOSIT_CHAIN_EMPTY),
+                "deposit_hash_new": s.chain_after(consumed + cd.n_deposits, DEPOSIT_CHAIN_EMPTY),
+                "consumed": consumed, "consumed_amount": consumed_amount, "served": served,
+                "payouts": payouts, "total": total}
+
+    def _commitment(self, cd: BatchCalldata, ctx: dict) -> int:
+        return batch_commitment(old_root=cd.old_root, new_root=cd.new_root, batch_number=cd.batch_number,
+                                market_hash=ctx["market_hash"], oracle_hash=ctx["oracle_hash"],
+                                deposit_hash_old=ctx["deposit_hash_old"],
+                                deposit_hash_new=ctx["deposit_hash_new"],
+                                effects_hash=effects_hash(cd.effects, cd.batch_size))
+
+    def expected_commitment(self, calldata: BatchCalldata, now: Optional[int] = None) -> int:
+        """The public input `submit_batch` would check for this calldata now (a view: the
+        operator can compare it with its witness before proving). Raises BatchRejected for
+        calldata the contract would refuse before looking at the proof."""
+        s = self.store
+        with s.transaction():
+            ctx = self._check_batch(calldata, now if now is not None else s.get_meta("last_time"))
+            c = self._commitment(calldata, ctx)
+            raise _Rollback(c)
+
+    def submit_batch(self, calldata, proof, now: Optional[int] = None) -> BatchReceipt:
+        """Verify and apply one batch (see the module docstring). Returns the receipt; raises
+        BatchRejected (nothing changed) otherwise."""
+        if isinstance(calldata, (bytes, bytearray, memoryview)):
+            try:
+                calldata = BatchCalldata.from_bytes(calldata)
+            except CalldataError as e:
+                raise BatchRejected(Reason.MALFORMED_CALLDATA, str(e)) from None
+        if not isinstance(calldata, BatchCalldata):
+            raise BatchRejected(Reason.MALFORMED_CALLDATA, f"got {type(calldata).__name__}")
+        # the clock (and the exodus switch it may trigger) commits on its own, like
+        # zkSync's activateExodusMode: a rejected batch cannot undo a missed deadline
+        if self.tick(now):
+            raise BatchRejected(Reason.EXODUS)
+        s = self.store
+        cd = calldata
+        with s.transaction():
+            t = self._clock(now)
+            ctx = self._check_batch(cd, t)
+            commitment = self._commitment(cd, ctx)
+            try:
+                ok = self._verify(ctx["vk"], [commitment], _as_proof(proof))
+            except VerifierInputError as e:
+                raise BatchRejected(Reason.MALFORMED_PROOF, str(e)) from None
+            if ok is not True:
+                raise BatchRejected(Reason.INVALID_PROOF)
+            # --- accepted: apply everything in this same transaction
+            gas = gasmodel.batch_gas(cd, _as_proof(proof) if isinstance(_as_proof(proof), Proof) else None).total
+            s.set_meta("root", cd.new_root)
+            s.set_meta("batch_number", cd.batch_number)
+            s.set_meta("deposits_consumed", ctx["consumed"] + cd.n_deposits)
+            s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") - ctx["consumed_amount"])
+            s.set_meta("last_oracle_table_id", cd.oracle_table_id)
+            for req_id, amount in ctx["served"]:
+                s.serve_forced(req_id, cd.batch_number, amount)
+            for p in ctx["payouts"]:
+                s.set_balance(p.l1_address, s.balance(p.l1_address) + p.amount)
+            s.set_meta("collateral", s.get_meta("collateral") - ctx["total"])
+            s.add_batch({"batch_number": cd.batch_number, "calldata": cd.to_bytes(),
+                         "proof": _proof_obj(proof), "commitment": commitment, "accepted_at": t,
+                         "old_root": cd.old_root, "new_root": cd.new_root,
+                         "market_hash": ctx["market_hash"], "oracle_hash": ctx["oracle_hash"],
+                         "deposit_hash_old": ctx["deposit_hash_old"],
+                         "deposit_hash_new": ctx["deposit_hash_new"], "first_deposit": ctx["consumed"],
+                         "gas": gas})
+        return BatchReceipt(batch_number=cd.batch_number, old_root=cd.old_root, new_root=cd.new_root,
+                            commitment=commitment,
+                            deposits_consumed=tuple(range(ctx["consumed"], ctx["consumed"] + cd.n_deposits)),
+                            forced_served=tuple(r for r, _ in ctx["served"]),
+                            payouts=tuple(ctx["payouts"]), gas=gas, accepted_at=t)
+
+    # --- exodus ------------------------------------------------------------------------------------
+    def _exit_reserve(self) -> int:
+        """Funds kept back for queued deposits that were never consumed (reclaimable)."""
+        return sum(d["amount"] for d in self.pending_deposits() if not d["refunded"])
+
+    def exit_value(self, leaf: ExitLeaf) -> int:
+        """cash + sum_k size_k * mark_k at the last accepted batch's marks, floored at 0
+        (before the collateral cap)."""
+        sizes = list(leaf.sizes)
+        value = leaf.cash
+        if any(sizes):
+            tid = self.last_oracle_table_id
+            tab = self.store.oracle_table(tid) if tid else None
+            if tab is None:
+                raise ExitRejected(Reason.NO_PRICES)
+            marks = table_marks(tab[1])
+            if len(marks) != len(sizes):
+                raise ExitRejected(Reason.BAD_POSITIONS, f"{len(sizes)} sizes, the table has {len(marks)} slots")
+            value += sum(q * m for q, m in zip(sizes, marks))
+        return max(0, value)
+
+    def exit(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], l1_address: int,
+             signature, marks: Optional[Sequence[int]] = None, now: Optional[int] = None) -> int:
+        """Exodus exit of one account against the last accepted root: verifies the Merkle
+        proof of its leaf, the key's signature of `exit_message(account, l1_address)`, values
+        it (`exit_value`), pays min(value, what the contract holds beyond queued deposits) to
+        `l1_address` once. `marks`, if given, must be those of the last accepted table.
+        Returns the amount paid; ExitRejected (nothing changed) otherwise."""
+        _check_uint(account, self.config.acc_depth, "account")
+        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
+        if not isinstance(leaf, ExitLeaf):
+            raise ContractError(f"expected an ExitLeaf, got {type(leaf).__name__}")
+        if not self.tick(now):
+            raise ExitRejected(Reason.NOT_EXODUS)
+        s = self.store
+        with s.transaction():
+            t = self._clock(now)
+            if s.exit_of(account) is not None:
+                raise ExitRejected(Reason.ALREADY_EXITED, f"account {account}")
+            _check_signed(leaf.cash, "cash")
+            for q in leaf.sizes:
+                _check_signed(q, "position size")
+            if len(siblings) != self.config.acc_depth:
+                raise ExitRejected(Reason.BAD_MERKLE_PROOF,
+                                   f"{len(siblings)} siblings, the tree has depth {self.config.acc_depth}")
+            try:
+                check_elements([leaf.pk_x, leaf.pk_y, leaf.nonce, leaf.orders_root], "leaf field")
+                if not 1 <= len(leaf.sizes) <= 16:
+                    raise ValueError("an account has 1..16 position slots")
+                root = merkle_root_from_path(leaf.leaf(), account, list(siblings))
+            except ValueError as e:
+                raise ExitRejected(Reason.BAD_MERKLE_PROOF, str(e)) from None
+            if root != s.get_meta("root"):
+                raise ExitRejected(Reason.BAD_MERKLE_PROOF)
+            if not eddsa.verify((leaf.pk_x, leaf.pk_y), exit_message(account, l1_address), signature):
+                raise ExitRejected(Reason.BAD_SIGNATURE)
+            if marks is not None:
+                tid = s.get_meta("last_oracle_table_id")
+                tab = s.oracle_table(tid) if tid else None
+                if tab is None or list(marks) != table_marks(tab[1]):
+                    raise ExitRejected(Reason.WRONG_MARKS)
+            value = self.exit_value(leaf)
+            available = s.get_meta("collateral") - self._exit_reserve()
+            paid = max(0, min(value, available))
+            s.add_exit(account, l1_address, paid, t)
+            s.set_balance(l1_address, s.balance(l1_address) + paid)
+            s.set_meta("collateral", s.get_meta("collateral") - paid)
+        return paid
+
+    def reclaim_deposit(self, index: int, now: Optional[int] = None) -> int:
+        """In exodus mode, return a queued deposit that no batch consumed to its depositor
+        (once). Returns the amount."""
+        if not self.tick(now):
+            raise ContractError("deposits can be reclaimed only in exodus mode")
+        s = self.store
+        with s.transaction():
+            self._clock(now)
+            deps = s.deposits(index, index + 1) if isinstance(index, int) and index >= 0 else []
+            if not deps:
+                raise ContractError(f"no deposit number {index!r}")
+            d = deps[0]
+            if index < s.get_meta("deposits_consumed"):
+                raise ContractError(f"deposit {index} was consumed by a batch: exit with the account instead")
+            if d["refunded"]:
+                raise ContractError(f"deposit {index} was already reclaimed")
+            s.mark_refunded(index)
+            s.set_balance(d["depositor"], s.balance(d["depositor"]) + d["amount"])
+            s.set_meta("collateral", s.get_meta("collateral") - d["amount"])
+            s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") - d["amount"])
+        return d["amount"]
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it (views that reuse the checking code)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _expected_commitment_wrapper(method):
+    def wrapper(self, calldata, now=None):
+        try:
+            method(self, calldata, now)
+        except _Rollback as r:
+            return r.value
+        raise AssertionError("unreachable")
+    wrapper.__doc__ = method.__doc__
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+RollupContract.expected_commitment = _expected_commitment_wrapper(RollupContract.expected_commitment)

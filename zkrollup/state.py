@@ -1,0 +1,234 @@
+"""RollupState: the whole native state of the exchange, exact and in memory.
+
+Holds the account tree (depth `account_depth`) with its accounts, the market, the oracle
+table of the current batch, open interest per slot, and the L1 side that the state must
+balance against: collateral held by the contract, the pending deposit queue and the
+forced-withdrawal queue. `zkrollup.store` persists it.
+
+Committed root: `root = Poseidon(accounts_root, oi_hash)` with `oi_hash =
+Poseidon(oi[0..K-1])`; oi[k] = sum of the positive sizes of slot k (= sum of the negative
+ones, negated). Committing open interest lets the circuit and the L1 model check that a
+reused slot is empty; `accounts_root` alone is the account tree (exits prove leaves
+against it).
+
+Invariants (`check_invariants`, run by the tests after every step):
+- conservation: sum of all accounts' cash + pending deposits = collateral held;
+- open interest: for every slot, sum of positive sizes = - sum of negative sizes = oi[k];
+- the tree holds exactly the leaves of the accounts, and the roots match.
+
+Genesis creates the special accounts (fee 0, insurance 1, clearing 2; `zkrollup.account`).
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable
+
+from . import poseidon_fast
+from .account import (CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_ACCOUNTS, Account,
+                      check_public_key)
+from .errors import NoOracle, RollupError, UnknownAccount
+from .market import Instrument, Market
+from .ops.base import Operation
+from .ops.transfers import Deposit, ForcedWithdraw
+from .ops.witness import OpWitness
+from .risk import OracleTable
+from .smt import SparseMerkleTree
+from .units import MAX_SCENARIOS
+
+
+class RollupState:
+    """Native state; apply operations with `apply(op)` (or `op.apply(state)`)."""
+
+    def __init__(self, market: Market, *, fee_pk, insurance_pk, clearing_pk=None,
+                 account_depth: int = 16, order_depth: int = 8, n_scenarios: int = 16):
+        if not isinstance(market, Market):
+            raise ValueError("market must be a zkrollup.market.Market")
+        if not 2 <= account_depth <= 32:
+            raise ValueError(f"account_depth must be in 2..32, got {account_depth}")
+        if not 1 <= order_depth <= 32:
+            raise ValueError(f"order_depth must be in 1..32, got {order_depth}")
+        if not 1 <= n_scenarios <= MAX_SCENARIOS:
+            raise ValueError(f"n_scenarios must be in 1..{MAX_SCENARIOS}")
+        self.market = market
+        self.account_depth = account_depth
+        self.order_depth = order_depth
+        self.n_scenarios = n_scenarios
+        self.oracle: OracleTable | None = None
+        self.accounts: dict[int, Account] = {}
+        self.tree = SparseMerkleTree(account_depth)
+        self.oi = [0] * market.K
+        self.collateral = 0
+        self.pending_deposits = 0
+        self.deposit_queue: deque[Deposit] = deque()
+        self.deposit_hash = 0
+        self.deposits_consumed = 0
+        self.forced_queue: deque[ForcedWithdraw] = deque()
+        self.forced_served = 0
+        self.batch_number = 0
+        self.dirty: set[int] = set()
+        fee_pk = check_public_key(fee_pk, "fee account key")
+        insurance_pk = check_public_key(insurance_pk, "insurance fund key")
+        clearing_pk = fee_pk if clearing_pk is None else check_public_key(clearing_pk, "clearing key")
+        for idx, pk in ((FEE_ACCOUNT, fee_pk), (INSURANCE_ACCOUNT, insurance_pk),
+                        (CLEARING_ACCOUNT, clearing_pk)):
+            self.accounts[idx] = Account(pk, market.K, order_depth)
+        self.tree.update_many({i: a.leaf for i, a in self.accounts.items()})
+        self.dirty.update(self.accounts)
+
+    # --- roots -------------------------------------------------------------------------
+
+    @property
+    def K(self) -> int:
+        return self.market.K
+
+    @property
+    def accounts_root(self) -> int:
+        return self.tree.root
+
+    @property
+    def oi_hash(self) -> int:
+        return poseidon_fast.poseidon(list(self.oi))
+
+    @property
+    def root(self) -> int:
+        return poseidon_fast.poseidon([self.accounts_root, self.oi_hash])
+
+    @property
+    def now(self) -> int:
+        return self.require_oracle().timestamp
+
+    # --- accounts ------------------------------------------------------------------------
+
+    def get_account(self, index: int) -> Account | None:
+        return self.accounts.get(index)
+
+    def account(self, index: int) -> Account:
+        acc = self.accounts.get(index)
+        if acc is None:
+            raise UnknownAccount(f"account {index} does not exist")
+        return acc
+
+    def proof(self, index: int) -> list[int]:
+        return self.tree.proof(index)
+
+    def free_index(self, start: int = len(SPECIAL_ACCOUNTS)) -> int:
+        """The lowest index >= start that holds no account and no queued deposit."""
+        queued = {d.account for d in self.deposit_queue}
+        i = start
+        while i in self.accounts or i in queued:
+            i += 1
+        if i >= self.tree.capacity:
+            raise ValueError("the account tree is full")
+        return i
+
+    # --- market and oracle ---------------------------------------------------------------
+
+    def require_oracle(self) -> OracleTable:
+        if self.oracle is None:
+            raise NoOracle("no oracle table is set for this batch")
+        return self.oracle
+
+    def set_oracle(self, table: OracleTable) -> None:
+        """Install the batch's oracle table (must fit the market; time never goes back)."""
+        if not isinstance(table, OracleTable):
+            raise ValueError("oracle table must be a zkrollup.risk.OracleTable")
+        table.check_against(self.market)
+        if table.S != self.n_scenarios:
+            raise NoOracle(f"oracle table has {table.S} scenarios, the state uses {self.n_scenarios}")
+        if self.oracle is not None and table.timestamp < self.oracle.timestamp:
+            raise NoOracle("oracle timestamps must not decrease")
+        self.oracle = table
+
+    def list_instrument(self, k: int, inst: Instrument) -> None:
+        """Put `inst` in slot k (SlotInUse unless its open interest is 0); clears the oracle."""
+        if not isinstance(inst, Instrument):
+            raise ValueError("instrument must be a zkrollup.market.Instrument")
+        self.market = self.market.with_instrument(k, inst, self.oi[k] if 0 <= k < self.K else 0)
+        self.oracle = None
+
+    # --- L1 side -----------------------------------------------------------------------------
+
+    def enqueue_deposit(self, account: int, pk, amount: int) -> Deposit:
+        """L1: a user deposits `amount`; the contract holds it until a batch consumes it."""
+        if not isinstance(account, int) or not 0 <= account < self.tree.capacity:
+            raise ValueError(f"deposit account must be in [0, 2^{self.account_depth})")
+        if account == CLEARING_ACCOUNT:
+            raise ValueError("deposits into the clearing account are not allowed")
+        d = Deposit(account, pk, amount)
+        self.deposit_queue.append(d)
+        self.collateral += amount
+        self.pending_deposits += amount
+        return d
+
+    def enqueue_forced_withdraw(self, request: ForcedWithdraw) -> ForcedWithdraw:
+        """L1: queue a forced withdrawal (its validity is judged when served)."""
+        if not isinstance(request, ForcedWithdraw):
+            raise ValueError("expected a ForcedWithdraw")
+        self.forced_queue.append(request)
+        return request
+
+    # --- operations ----------------------------------------------------------------------------
+
+    def apply(self, op: Operation) -> OpWitness:
+        if not isinstance(op, Operation):
+            raise ValueError(f"not an operation: {op!r}")
+        return op.apply(self)
+
+    def try_apply(self, op: Operation) -> OpWitness | RollupError:
+        """apply, returning the RollupError instead of raising it."""
+        try:
+            return self.apply(op)
+        except RollupError as e:
+            return e
+
+    def end_batch(self) -> int:
+        """Close the current batch: the batch number moves on. Returns the new number."""
+        self.batch_number += 1
+        return self.batch_number
+
+    # --- checks and copies --------------------------------------------------------------------
+
+    def total_cash(self) -> int:
+        return sum(a.cash for a in self.accounts.values())
+
+    def check_invariants(self) -> list[str]:
+        """Descriptions of every violated invariant (empty when all hold)."""
+        bad = []
+        if self.total_cash() + self.pending_deposits != self.collateral:
+            bad.append(f"conservation: cash {self.total_cash()} + pending {self.pending_deposits} "
+                       f"!= collateral {self.collateral}")
+        if self.pending_deposits != sum(d.amount for d in self.deposit_queue):
+            bad.append("pending deposits differ from the queue")
+        for k in range(self.K):
+            long = sum(max(a.sizes[k], 0) for a in self.accounts.values())
+            short = sum(max(-a.sizes[k], 0) for a in self.accounts.values())
+            if not long == short == self.oi[k]:
+                bad.append(f"open interest of slot {k}: long {long}, short {short}, oi {self.oi[k]}")
+        if len(self.tree) != len(self.accounts) or any(self.tree.get(i) != a.leaf
+                                                       for i, a in self.accounts.items()):
+            bad.append("account tree leaves differ from the accounts")
+        return bad
+
+    def copy(self) -> "RollupState":
+        new = RollupState.__new__(RollupState)
+        new.__dict__.update(self.__dict__)
+        new.accounts = {i: a.copy() for i, a in self.accounts.items()}
+        new.tree = self.tree.copy()
+        new.oi = list(self.oi)
+        new.deposit_queue = deque(self.deposit_queue)
+        new.forced_queue = deque(self.forced_queue)
+        new.dirty = set(self.dirty)
+        return new
+
+    def fingerprint(self) -> tuple:
+        """Everything that defines the state, for equality checks in tests and after reopen."""
+        return (self.root, self.accounts_root, tuple(self.oi), self.collateral, self.pending_deposits,
+                self.deposit_hash, self.deposits_consumed, self.forced_served, self.batch_number,
+                self.market, self.oracle, tuple(self.deposit_queue), tuple(self.forced_queue),
+                tuple(sorted((i, a.pk, a.nonce, a.cash, tuple(a.sizes), tuple(sorted(a.orders.items())))
+                             for i, a in self.accounts.items())),
+                self.account_depth, self.order_depth, self.n_scenarios)
+
+    def accounts_items(self) -> Iterable[tuple[int, Account]]:
+        return sorted(self.accounts.items())
+
