@@ -37,9 +37,25 @@ def g2_mul_many_reference(scalars) -> np.ndarray:
     return np.array(rows, dtype=np.uint64).reshape(-1, 16)
 
 
+G1_GEN = g1_from_ints(_norm1(ob.G1))
+G2_GEN = g2_from_ints(_norm2(ob.G2))
+
+
+def _limbs(scalars) -> np.ndarray:
+    from circuits.field import ints_to_limbs
+    vals = [int(s) % R for s in scalars]
+    return ints_to_limbs(vals) if vals else np.zeros((0, 4), dtype=np.uint64)
+
+
 def g1_mul_many(scalars) -> np.ndarray:
-    return g1_mul_many_reference(scalars)
+    """[s_i]G1 for every scalar, (n, 8) Montgomery affine rows (infinity all zeros)."""
+    from .curve_nb import g1_batch_mul
+    lim = _limbs(scalars)
+    return g1_batch_mul(G1_GEN, lim) if len(lim) else np.zeros((0, 8), dtype=np.uint64)
 
 
 def g2_mul_many(scalars) -> np.ndarray:
-    return g2_mul_many_reference(scalars)
+    """[s_i]G2 for every scalar, (n, 16) Montgomery affine rows."""
+    from .curve_nb import g2_batch_mul
+    lim = _limbs(scalars)
+    return g2_batch_mul(G2_GEN, lim) if len(lim) else np.zeros((0, 16), dtype=np.uint64)

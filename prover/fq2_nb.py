@@ -164,6 +164,66 @@ def _g2_sqr(b, x):
     return [c0, _g_add(b, c1, c1)]
 
 
+def _outlined(b, name, gen, nargs):
+    """Call a shared module-level LLVM function computing gen on nargs Fq2 values.
+
+    Fq2 products are emitted once per module (linkonce_odr, so linked modules keep one copy)
+    and called, rather than inlined at every use: a G2 point addition would otherwise hold
+    ~40 inlined Montgomery products and LLVM took minutes over the MSM kernels. A call costs
+    a few ns against ~60 ns for the product.
+    """
+    module = b.module
+    fn = module.globals.get(name)
+    if fn is None:
+        ret = ir.LiteralStructType([_I64] * 8)
+        fn = ir.Function(module, ir.FunctionType(ret, [_I64] * (8 * nargs)), name)
+        fn.linkage = "linkonce_odr"
+        fn.attributes.add("noinline")
+        fb = ir.IRBuilder(fn.append_basic_block("entry"))
+        a = list(fn.args)
+        vals = [[a[8 * k:8 * k + 4], a[8 * k + 4:8 * k + 8]] for k in range(nargs)]
+        r = gen(fb, *vals)
+        agg = ir.Constant(ret, ir.Undefined)
+        for i, v in enumerate(r[0] + r[1]):
+            agg = fb.insert_value(agg, v, i)
+        fb.ret(agg)
+    return fn
+
+
+def _outlined1(b, name, gen, nargs):
+    module = b.module
+    fn = module.globals.get(name)
+    if fn is None:
+        ret = ir.LiteralStructType([_I64] * 4)
+        fn = ir.Function(module, ir.FunctionType(ret, [_I64] * (4 * nargs)), name)
+        fn.linkage = "linkonce_odr"
+        fn.attributes.add("noinline")
+        fb = ir.IRBuilder(fn.append_basic_block("entry"))
+        a = list(fn.args)
+        r = gen(fb, *[a[4 * k:4 * k + 4] for k in range(nargs)])
+        agg = ir.Constant(ret, ir.Undefined)
+        for i, v in enumerate(r):
+            agg = fb.insert_value(agg, v, i)
+        fb.ret(agg)
+    return fn
+
+
+def _call_outlined1(b, name, gen, *xs):
+    import os
+    if not os.environ.get("ZKR_OUTLINE"):
+        return gen(b, *xs)
+    fn = _outlined1(b, name, gen, len(xs))
+    res = b.call(fn, [limb for x in xs for limb in x])
+    return [b.extract_value(res, i) for i in range(4)]
+
+
+def _call_outlined(b, name, gen, *xs):
+    fn = _outlined(b, name, gen, len(xs))
+    res = b.call(fn, [limb for x in xs for part in x for limb in part])
+    flat = [b.extract_value(res, i) for i in range(8)]
+    return [flat[:4], flat[4:]]
+
+
 def _unpack(b, typ, v):
     if typ == FQ_TYPE:
         return [b.extract_value(v, i) for i in range(4)]
@@ -230,7 +290,8 @@ def _predicate(gen1, nargs):
 @intrinsic
 def fe_mul(typingctx, x, y):
     """x*y in Fq or Fq2 (Montgomery)."""
-    return _binary(_g_mul, _g2_mul)(typingctx, x, y)
+    return _binary(lambda b, u, v: _call_outlined1(b, "zkr_fq_mul", _g_mul, u, v), lambda b, u, v: _call_outlined(b, "zkr_fq2_mul", _g2_mul, u, v))(
+        typingctx, x, y)
 
 
 @intrinsic
@@ -248,7 +309,8 @@ def fe_sub(typingctx, x, y):
 @intrinsic
 def fe_sqr(typingctx, x):
     """x^2 (Fq: one product; Fq2: complex squaring, two products)."""
-    return _unary(lambda b, v: _g_mul(b, v, v), _g2_sqr)(typingctx, x)
+    return _unary(lambda b, v: _call_outlined1(b, "zkr_fq_mul", _g_mul, v, v),
+                  lambda b, v: _call_outlined(b, "zkr_fq2_sqr", _g2_sqr, v))(typingctx, x)
 
 
 @intrinsic

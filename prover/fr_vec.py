@@ -6,9 +6,10 @@ little-endian 64-bit limbs of x * 2^256 mod r (Montgomery form), always fully re
 from outside (Python ints, circom bytes, canonical limb arrays) are range-checked,
 at the conversion functions, which raise ValueError naming the first bad element.
 
-Public functions validate shapes and allocate; the `_k_*` Numba kernels compute.
-Elementwise kernels use both cores (prange); each kernel is compiled once per
-process run and cached on disk (`cache=True`).
+Public functions validate shapes and allocate; Numba kernels compute, on both cores
+(prange) from PARALLEL_MIN elements up, on the calling thread below. All of them are
+cached on disk (`cache=True`): the first run on a machine compiles (~10-20 s for this
+module and prover.ntt together), later runs load in well under a second.
 
 Also here: the sparse matrix-vector product <row_i, w> that turns a witness into the
 QAP's A.w, B.w, C.w evaluations (`MontCSR`), with coefficients 1 and -1 (most of a
@@ -19,13 +20,14 @@ The plain-int reference for all of it is Python's own `%` arithmetic (see tests)
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numba
 import numpy as np
 from numba import njit, prange
 
-from .mont import FR, U64, ZERO, fr_add, fr_mul, fr_sub
+from .mont import FR, U64, ZERO
+from .mont import fr_add as _fr_add_inl, fr_mul as _fr_mul_inl, fr_sub as _fr_sub_inl
 
 R = FR.p
 _MASK = (1 << 64) - 1
@@ -47,6 +49,27 @@ _ONE0, _ONE1, _ONE2, _ONE3 = _limbs(FR.R)
 _RR0, _RR1, _RR2, _RR3 = _limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
 _P0, _P1, _P2, _P3 = _limbs(R)
 _LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
+
+
+# --- scalar operations, compiled once --------------------------------------------------------
+#
+# prover.mont's fr_* are inline="always": Numba copies their IR into every call site,
+# and each copy costs ~0.3-0.5 s of first-run compile time. These plain wrappers are
+# compiled once; LLVM still inlines them into the loops (same speed, measured).
+
+@njit(cache=True)
+def fr_mul(a0, a1, a2, a3, b0, b1, b2, b3):
+    return _fr_mul_inl(a0, a1, a2, a3, b0, b1, b2, b3)
+
+
+@njit(cache=True)
+def fr_add(a0, a1, a2, a3, b0, b1, b2, b3):
+    return _fr_add_inl(a0, a1, a2, a3, b0, b1, b2, b3)
+
+
+@njit(cache=True)
+def fr_sub(a0, a1, a2, a3, b0, b1, b2, b3):
+    return _fr_sub_inl(a0, a1, a2, a3, b0, b1, b2, b3)
 
 
 # --- running kernels ----------------------------------------------------------------------

@@ -18,10 +18,14 @@ Roots: omega_{2^28} = 5^((r-1)/2^28) (5 is the smallest non-residue, the generat
 ffjavascript/snarkjs and arkworks use); omega_{2^k} = omega_{2^28}^(2^(28-k)), so our
 roots are exactly snarkjs's `Fr.w[k]`, which the zkey H points depend on.
 
-Speed: twiddles are precomputed per size (cached) as per-stage contiguous tables;
-the stages whose butterflies span more than BLOCK elements sweep the whole array in
-parallel, the rest run block by block (one block per task, in L2 cache). Both cores
-are used (numba prange).
+Speed: twiddles are precomputed per size (cached) as per-stage contiguous tables
+(entry m + j is w_{2m}^j). A transform runs in two parallel phases, each cache-friendly:
+the stages wider than B = 2^BLOCK_LOG elements as "column" tasks (g consecutive
+residues mod B through all of them), the others as "block" tasks (one block of B
+elements through all of them). Several arrays of one size go through together (a
+(k, n, 4) stack: the QAP's a, b, c), so a whole transform is two OpenMP regions.
+Butterflies with twiddle 1 skip the multiplication. About 1.5 field multiplications
+of time per butterfly, single-threaded.
 """
 from __future__ import annotations
 
@@ -30,8 +34,9 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from numba import njit, prange
 
-from .fr_vec import OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, int_to_limb_array, run
-from .mont import FR, ZERO, fr_add, fr_mul, fr_sub
+from .fr_vec import (OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, fr_add, fr_mul, fr_sub,
+                     int_to_limb_array, run)
+from .mont import FR
 
 R = FR.p
 TWO_ADICITY = 28
@@ -82,8 +87,8 @@ def _dif_span(x, tw, lm, t0, t1):
     """Butterflies t0..t1-1 of the DIF stage of half-width m = 2^lm:
     (x[i0], x[i1]) <- (u + v, (u - v) * w_{2m}^j), i0 = 2m*(t >> lm) + j, i1 = i0 + m.
 
-    One function for every stage so the Montgomery code is compiled once (the
-    parallel drivers call it on contiguous spans; the call costs nothing per span)."""
+    One function for every stage so the Montgomery code is compiled once (the tasks
+    call it on contiguous spans; the call costs nothing per span)."""
     m = 1 << lm
     mask = m - 1
     for t in range(t0, t1):

@@ -34,11 +34,10 @@ natural-order output of (b), which folds a scatter into its last scaling.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
-from . import fr_vec
 from .domain import domain_size_for
 from .fr_vec import (OP_MUL, OP_MULSUB, OP_MULSUB_SCALE, _NO_K, _K_RAW_ONE, MontCSR, check_array,
                      elementwise, int_to_limb_array)

@@ -6,7 +6,7 @@ filled beyond its size; every account touched by a risk-increasing operation pas
 margin; replayed withdrawals (stale nonce) and replayed orders are rejected; liquidation
 happens exactly when the target fails maintenance; settlement pays the exact payoff.
 """
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from zkrollup.account import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
@@ -18,22 +18,30 @@ from zkrollup.risk import build_oracle_table, min_equity, passes_initial, passes
 from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, fund, make_state, order, pk, reprice
 
 USERS = (3, 4, 5, 6)
+WHALE = 7
 USD = 1_000_000
 user = st.sampled_from(USERS)
 slot = st.integers(0, 3)
 
 
 class RollupMachine(RuleBasedStateMachine):
-    @initialize(amounts=st.lists(st.integers(10, 2_000), min_size=4, max_size=4))
-    def genesis(self, amounts):
+    @initialize(amounts=st.lists(st.integers(20, 2_000), min_size=4, max_size=4),
+                opening=st.lists(st.floats(0.0, 1.3), min_size=3, max_size=3))
+    def genesis(self, amounts, opening):
         self.st = make_state(account_depth=4, order_depth=2, k=4)
         for u, a in zip(USERS, amounts):
             fund(self.st, u, a * USD)
+        fund(self.st, WHALE, 10 ** 7 * USD)   # a liquidator that can afford any portfolio here
         self.next_oid = {u: 1 for u in USERS}
         self.fills = {}            # (account, order_id) -> (size, filled so far)
         self.done_withdrawals = []
         self.full_orders = []      # signed orders filled completely
-        self.settled_slots = set()
+        # open some positions so that every run has risk to move (each may fail margin)
+        cash = dict(zip(USERS, amounts))
+        for (seller, buyer, k), frac in zip(((3, 4, 0), (5, 6, 1), (6, 3, 2)), opening):
+            n = int(frac * cash[seller] / (8 if k < 2 else 15))   # near the seller's margin limit
+            if n:
+                self.trade(buyer, seller, k, True, n, n, 0, 0, 0, False)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -41,10 +49,13 @@ class RollupMachine(RuleBasedStateMachine):
         """Apply op; on rejection check that nothing changed and return None."""
         before = self.st.fingerprint()
         try:
-            return self.st.apply(op)
+            w = self.st.apply(op)
         except RollupError as e:
             assert self.st.fingerprint() == before, f"rejected {type(e).__name__} changed the state"
+            event(f"{op.kind} rejected: {type(e).__name__}")
             return None
+        event(f"{op.kind} applied")
+        return w
 
     def fresh_oid(self, u):
         self.next_oid[u] += 1
@@ -56,7 +67,8 @@ class RollupMachine(RuleBasedStateMachine):
     def deposit(self, u, amount):
         fund(self.st, u, amount * USD)
 
-    @rule(u=user, frac=st.floats(0.0, 1.5), stale=st.booleans(), wrong_key=st.booleans())
+    @rule(u=user, frac=st.floats(0.0, 1.5), stale=st.sampled_from([False, False, True]),
+          wrong_key=st.sampled_from([False, False, True]))
     def withdraw(self, u, frac, stale, wrong_key):
         acc = self.st.account(u)
         amount = max(1, int(max(acc.cash, 1) * frac))
@@ -81,14 +93,17 @@ class RollupMachine(RuleBasedStateMachine):
             pass
         assert self.st.fingerprint() == before
 
-    @rule(maker=user, taker=user, k=slot, maker_buys=st.booleans(), size=st.integers(1, 60),
-          fill=st.integers(1, 80), price_bp=st.integers(-3000, 3000), limit_slack=st.integers(-200, 400),
-          fee=st.integers(0, 30), reuse=st.booleans())
+    @rule(maker=user, taker=user, k=st.sampled_from([0, 0, 1, 2, 3]), maker_buys=st.booleans(),
+          size=st.integers(1, 200), fill=st.integers(1, 200), price_bp=st.integers(-2000, 2000),
+          limit_slack=st.integers(-100, 1000), fee=st.integers(0, 30), reuse=st.booleans())
     def trade(self, maker, taker, k, maker_buys, size, fill, price_bp, limit_slack, fee, reuse):
         o = self.st.oracle
         price = max(0, o.mark[k] + o.mark[k] * price_bp // 10_000)
         m_side, t_side = (BUY, SELL) if maker_buys else (SELL, BUY)
         lim = lambda side: max(0, price + (limit_slack if side == BUY else -limit_slack))
+        if maker == taker:
+            taker = USERS[(USERS.index(maker) + 1) % len(USERS)]
+        fill = min(fill, size) if fill % 5 else fill      # mostly within the order size
         m_oid = self.next_oid[maker] if reuse else self.fresh_oid(maker)
         t_oid = self.fresh_oid(taker)
         m_size = self.fills.get((maker, m_oid), (size, 0))[0]
@@ -133,7 +148,7 @@ class RollupMachine(RuleBasedStateMachine):
             pass   # rejected for another reason first (e.g. expired instrument)
         assert self.st.fingerprint() == before
 
-    @rule(liq=user, victim=user)
+    @rule(liq=st.sampled_from(USERS + (WHALE, WHALE, WHALE)), victim=user)
     def liquidate(self, liq, victim):
         target = victim
         t = self.st.account(target)
@@ -144,11 +159,13 @@ class RollupMachine(RuleBasedStateMachine):
             self.st.apply(op)
         except NotLiquidatable:
             assert not failing and self.st.fingerprint() == before
+            event("liquidate rejected: NotLiquidatable")
             return
         except RollupError:
             assert self.st.fingerprint() == before
             return
         assert failing, "liquidated an account that passes maintenance"
+        event("liquidate applied")
         a = self.st.account(liq)
         assert passes_initial(a.cash, a.sizes, self.st.oracle)
         assert self.st.account(target).sizes == [0] * 4
@@ -160,6 +177,12 @@ class RollupMachine(RuleBasedStateMachine):
             return
         ts = min(o.timestamp + days * DAY, EXPIRY - 1)
         reprice(self.st, max(1, o.spot + o.spot * factor_bp // 10_000), ts=ts)
+
+    @rule(factor_bp=st.sampled_from([-4000, -2500, 2500, 4000]))
+    def shock_then_liquidate(self, factor_bp):
+        self.move_market(factor_bp, 1)
+        for victim in USERS:
+            self.liquidate(WHALE, victim)
 
     @precondition(lambda self: self.st.oracle.timestamp < EXPIRY)
     @rule(settle_bp=st.integers(-3000, 3000))
@@ -182,7 +205,7 @@ class RollupMachine(RuleBasedStateMachine):
         if self.st.oi[k] != 0:
             return
         ts = self.st.oracle.timestamp
-        keep = {j: self.st.oracle.settle_price[j] for j in range(3) if j != k}
+        keep = {j: self.st.oracle.settle_price[j] for j in range(3) if j != k and self.st.oracle.settled[j]}
         self.st.list_instrument(k, Instrument.call(SPOT, ts + 60 * DAY) if k < 2 else Instrument.future(ts + 60 * DAY))
         self.st.set_oracle(build_oracle_table(self.st.market, ts + 1, SPOT, 0.6, settle_prices=keep))
 
@@ -222,6 +245,6 @@ class RollupMachine(RuleBasedStateMachine):
                 assert filled == done
 
 
-RollupMachine.TestCase.settings = settings(max_examples=12, stateful_step_count=20, deadline=None,
+RollupMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,
                                            suppress_health_check=[HealthCheck.too_slow])
 TestRollupMachine = RollupMachine.TestCase

@@ -177,3 +177,11 @@ def test_reduces_risk_requires_smaller_same_sign_size_and_no_worse_minimum():
     assert not reduces_risk(0, old, -10 ** 12, [-7, 0, 0, 0], 0, tab)   # pays too much
     assert not reduces_risk(0, old, -3 * ask, [-7, 1, 0, 0], 0, tab)    # another slot moved
     assert not reduces_risk(0, [0, 0, 0, 0], 0, [0, 0, 0, 0], 0, tab)
+
+
+def test_batch_shape_carries_the_units_widths():
+    from zkrollup.units import EQUITY_BITS, PRICE_BITS, batch_shape
+    shape = batch_shape(2, 8, 4, 4, 16)
+    assert (shape.n_slots, shape.acc_depth, shape.ord_depth, shape.n_instruments) == (2, 8, 4, 4)
+    assert shape.size_bits == SIZE_BITS and shape.price_bits == PRICE_BITS
+    assert shape.cash_bits == CASH_BITS and shape.equity_bits == EQUITY_BITS

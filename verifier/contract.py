@@ -37,10 +37,12 @@ Censorship resistance: `request_forced_withdrawal` queues a request with a deadl
 a request still unserved, the contract enters exodus mode for good: no more batches
 or deposits; each account may `exit` once against the last accepted root with a Merkle
 proof of its leaf and an EdDSA signature of its key naming the L1 address to pay
-(`exit_message`); the account is valued at cash + sum_k size_k * mark_k with the marks of
-the last accepted batch's oracle table (settled slots carry their settlement payoff),
-floored at 0, and paid while the contract holds enough (first come, first served; the
-still-queued deposits are kept back for `reclaim_deposit`).
+(`exit_message`), and the open-interest hash that completes the root (the committed
+root is Poseidon(accounts_root, oi_hash), see `state_root`); the account is valued at
+cash + sum_k size_k * mark_k with the marks of the last accepted batch's oracle table
+(settled slots carry their settlement payoff), floored at 0, and paid while the
+contract holds enough (first come, first served; the still-queued deposits are kept
+back for `reclaim_deposit`).
 
 Time: every call that depends on time takes `now` (unix seconds); the contract keeps
 the latest time it has seen and refuses time going backwards; `now=None` means "no
@@ -48,8 +50,7 @@ later than the last call".
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from circuits import eddsa
@@ -65,7 +66,8 @@ from .calldata import BatchCalldata, CalldataError
 from .contract_store import ContractStore, StoreError
 from .errors import VerifierInputError
 from .groth16 import Proof, VerifyingKey, verify as groth16_verify
-from .oracle_model import DEFAULT_ORACLE_ADDRESS, table_layout, table_market_hash, table_marks
+from .oracle_model import (DEFAULT_ORACLE_ADDRESS, check_market_encoding, check_oracle_encoding,
+                           table_market_hash, table_marks)
 
 DAY = 24 * 3600
 AMOUNT_BITS = 64
@@ -183,6 +185,12 @@ class ExitLeaf:
 
     def leaf(self) -> int:
         return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root)
+
+
+def state_root(accounts_root: int, oi_hash: int) -> int:
+    """The committed state root (zkrollup.state): Poseidon(accounts_root, oi_hash), oi_hash
+    = Poseidon(open interest per slot)."""
+    return poseidon([accounts_root, oi_hash])
 
 
 def exit_message(account: int, l1_address: int) -> int:
@@ -441,6 +449,7 @@ class RollupContract:
         enc = [int(v) for v in enc]
         try:
             check_elements(enc, "market table value")
+            check_market_encoding(enc)
         except ValueError as e:
             raise ContractError(str(e)) from None
         h = poseidon_sponge(enc)
@@ -458,17 +467,19 @@ class RollupContract:
         if sender != self.config.oracle_address:
             raise ContractError("only the registered oracle may publish oracle tables")
         enc = [int(v) for v in encoded]
+        m = self.store.current_market()
+        if m is None:
+            raise ContractError("register the market table before publishing oracle tables")
         try:
             check_elements(enc, "oracle table value")
-            table_layout(enc)
+            if table_market_hash(enc) != m[1]:
+                raise ValueError("the oracle table was built for another market table")
+            check_oracle_encoding(enc, m[2])
         except ValueError as e:
             raise ContractError(str(e)) from None
         h = poseidon_sponge(enc)
         with self.store.transaction():
             t = self._clock(now)
-            m = self.store.current_market()
-            if m is not None and table_market_hash(enc) != m[1]:
-                raise ContractError("the oracle table was built for another market table")
             return self.store.add_oracle_table(h, enc, t)
 
     # --- the L1 token and deposits --------------------------------------------------------------------
@@ -509,17 +520,27 @@ class RollupContract:
 
     # --- forced withdrawals ------------------------------------------------------------------------
     def request_forced_withdrawal(self, account: int, l1_address: int, amount: int,
-                                  now: Optional[int] = None) -> int:
-        """Queue a forced withdrawal; the operator must serve it (kind-2 effect) in a batch
-        accepted by now + forced_deadline_s, or the contract enters exodus mode.
-        Returns the request id."""
+                                  now: Optional[int] = None, *, nonce: Optional[int] = None,
+                                  signature=None) -> int:
+        """Queue a forced withdrawal; the operator must serve it (kind-2 effect, in request
+        order) in a batch accepted by now + forced_deadline_s, or the contract enters exodus
+        mode. `nonce` and `signature` (the user's signed ForcedWithdraw message, which the
+        circuit checks; an invalid one is served with 0) are published with the request so
+        the operator can build the operation from L1 data alone. Returns the request id."""
         _check_uint(account, self.config.acc_depth, "account")
         _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
         _check_uint(amount, AMOUNT_BITS, "amount", 1)
+        extra = None
+        if nonce is not None or signature is not None:
+            _check_uint(nonce, 32, "nonce")
+            if not isinstance(signature, eddsa.Signature):
+                raise ContractError("signature must be a circuits.eddsa.Signature")
+            extra = {"nonce": nonce, "r8": list(signature.R8), "s": signature.S}
         self._require_active(now)
         with self.store.transaction():
             t = self._clock(now)
-            return self.store.add_forced(account, l1_address, amount, t, t + self.config.forced_deadline_s)
+            return self.store.add_forced(account, l1_address, amount, t,
+                                         t + self.config.forced_deadline_s, extra)
 
     # --- batches -------------------------------------------------------------------------------------
     def _oracle_hash_for(self, table_id: int, t: int) -> int:
@@ -601,11 +622,8 @@ class RollupContract:
         """The public input `submit_batch` would check for this calldata now (a view: the
         operator can compare it with its witness before proving). Raises BatchRejected for
         calldata the contract would refuse before looking at the proof."""
-        s = self.store
-        with s.transaction():
-            ctx = self._check_batch(calldata, now if now is not None else s.get_meta("last_time"))
-            c = self._commitment(calldata, ctx)
-            raise _Rollback(c)
+        t = self.store.get_meta("last_time") if now is None else now
+        return self._commitment(calldata, self._check_batch(calldata, t))  # reads only
 
     def submit_batch(self, calldata, proof, now: Optional[int] = None) -> BatchReceipt:
         """Verify and apply one batch (see the module docstring). Returns the receipt; raises
@@ -634,7 +652,8 @@ class RollupContract:
             if ok is not True:
                 raise BatchRejected(Reason.INVALID_PROOF)
             # --- accepted: apply everything in this same transaction
-            gas = gasmodel.batch_gas(cd, _as_proof(proof) if isinstance(_as_proof(proof), Proof) else None).total
+            vproof = _as_proof(proof)
+            gas = gasmodel.batch_gas(cd, vproof if isinstance(vproof, Proof) else None).total
             s.set_meta("root", cd.new_root)
             s.set_meta("batch_number", cd.batch_number)
             s.set_meta("deposits_consumed", ctx["consumed"] + cd.n_deposits)
@@ -661,7 +680,7 @@ class RollupContract:
     # --- exodus ------------------------------------------------------------------------------------
     def _exit_reserve(self) -> int:
         """Funds kept back for queued deposits that were never consumed (reclaimable)."""
-        return sum(d["amount"] for d in self.pending_deposits() if not d["refunded"])
+        return self.store.get_meta("pending_deposit_total")
 
     def exit_value(self, leaf: ExitLeaf) -> int:
         """cash + sum_k size_k * mark_k at the last accepted batch's marks, floored at 0
@@ -679,10 +698,12 @@ class RollupContract:
             value += sum(q * m for q, m in zip(sizes, marks))
         return max(0, value)
 
-    def exit(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], l1_address: int,
-             signature, marks: Optional[Sequence[int]] = None, now: Optional[int] = None) -> int:
+    def exit(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int,
+             l1_address: int, signature, marks: Optional[Sequence[int]] = None,
+             now: Optional[int] = None) -> int:
         """Exodus exit of one account against the last accepted root: verifies the Merkle
-        proof of its leaf, the key's signature of `exit_message(account, l1_address)`, values
+        proof of its leaf (`state_root(accounts root from the path, oi_hash)` must equal the
+        contract's root), the key's signature of `exit_message(account, l1_address)`, values
         it (`exit_value`), pays min(value, what the contract holds beyond queued deposits) to
         `l1_address` once. `marks`, if given, must be those of the last accepted table.
         Returns the amount paid; ExitRejected (nothing changed) otherwise."""
@@ -704,10 +725,10 @@ class RollupContract:
                 raise ExitRejected(Reason.BAD_MERKLE_PROOF,
                                    f"{len(siblings)} siblings, the tree has depth {self.config.acc_depth}")
             try:
-                check_elements([leaf.pk_x, leaf.pk_y, leaf.nonce, leaf.orders_root], "leaf field")
+                check_elements([leaf.pk_x, leaf.pk_y, leaf.nonce, leaf.orders_root, oi_hash], "leaf field")
                 if not 1 <= len(leaf.sizes) <= 16:
                     raise ValueError("an account has 1..16 position slots")
-                root = merkle_root_from_path(leaf.leaf(), account, list(siblings))
+                root = state_root(merkle_root_from_path(leaf.leaf(), account, list(siblings)), oi_hash)
             except ValueError as e:
                 raise ExitRejected(Reason.BAD_MERKLE_PROOF, str(e)) from None
             if root != s.get_meta("root"):
@@ -748,25 +769,3 @@ class RollupContract:
             s.set_meta("collateral", s.get_meta("collateral") - d["amount"])
             s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") - d["amount"])
         return d["amount"]
-
-
-class _Rollback(Exception):
-    """Raised inside a transaction to undo it (views that reuse the checking code)."""
-
-    def __init__(self, value):
-        self.value = value
-
-
-def _expected_commitment_wrapper(method):
-    def wrapper(self, calldata, now=None):
-        try:
-            method(self, calldata, now)
-        except _Rollback as r:
-            return r.value
-        raise AssertionError("unreachable")
-    wrapper.__doc__ = method.__doc__
-    wrapper.__name__ = method.__name__
-    return wrapper
-
-
-RollupContract.expected_commitment = _expected_commitment_wrapper(RollupContract.expected_commitment)

@@ -17,7 +17,8 @@ amounts, are stored as decimal TEXT; structured values as JSON, whose integers a
     oracle_tables(table_id, hash, encoded, published_at)
     deposits(idx, account, pk_x, pk_y, amount, depositor, chain, refunded)
                                         chain = rolling hash after this deposit
-    forced(req_id, account, l1_address, amount, requested_at, deadline, served_batch, served_amount)
+    forced(req_id, account, l1_address, amount, requested_at, deadline, served_batch,
+           served_amount, request)  request: the user's signed message fields, published
     batches(batch_number, calldata, proof, commitment, accepted_at, new_root, ...)
                                         the published record of every accepted batch
     exits(account, l1_address, amount, exited_at)
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS deposits (idx INTEGER PRIMARY KEY, account INTEGER NO
     chain TEXT NOT NULL, queued_at INTEGER NOT NULL, refunded INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS forced (req_id INTEGER PRIMARY KEY, account INTEGER NOT NULL,
     l1_address TEXT NOT NULL, amount TEXT NOT NULL, requested_at INTEGER NOT NULL,
-    deadline INTEGER NOT NULL, served_batch INTEGER, served_amount TEXT);
+    deadline INTEGER NOT NULL, served_batch INTEGER, served_amount TEXT, request TEXT);
 CREATE TABLE IF NOT EXISTS batches (batch_number INTEGER PRIMARY KEY, calldata BLOB NOT NULL,
     proof TEXT NOT NULL, commitment TEXT NOT NULL, accepted_at INTEGER NOT NULL,
     old_root TEXT NOT NULL, new_root TEXT NOT NULL, market_hash TEXT NOT NULL,
@@ -202,20 +203,23 @@ class ContractStore:
         self._w("UPDATE deposits SET refunded = 1 WHERE idx = ?", (idx,))
 
     # -- forced withdrawals ------------------------------------------------------------------
-    def add_forced(self, account: int, l1_address: int, amount: int, at: int, deadline: int) -> int:
-        cur = self._w("INSERT INTO forced (account, l1_address, amount, requested_at, deadline) "
-                      "VALUES (?, ?, ?, ?, ?)", (account, str(l1_address), str(amount), at, deadline))
+    def add_forced(self, account: int, l1_address: int, amount: int, at: int, deadline: int,
+                   request: Optional[dict] = None) -> int:
+        cur = self._w("INSERT INTO forced (account, l1_address, amount, requested_at, deadline, request) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", (account, str(l1_address), str(amount), at, deadline,
+                                                    json.dumps(request)))
         return int(cur.lastrowid)
 
     def forced_requests(self, pending_only: bool = False) -> list[dict]:
         sql = ("SELECT req_id, account, l1_address, amount, requested_at, deadline, served_batch, "
-               "served_amount FROM forced")
+               "served_amount, request FROM forced")
         if pending_only:
             sql += " WHERE served_batch IS NULL"
         rows = self._r(sql + " ORDER BY req_id")
         return [{"id": r[0], "account": r[1], "l1_address": int(r[2]), "amount": int(r[3]),
                  "requested_at": r[4], "deadline": r[5], "served_batch": r[6],
-                 "served_amount": None if r[7] is None else int(r[7])} for r in rows]
+                 "served_amount": None if r[7] is None else int(r[7]),
+                 "request": json.loads(r[8]) if r[8] else None} for r in rows]
 
     def earliest_pending_deadline(self) -> Optional[int]:
         return self._r("SELECT MIN(deadline) FROM forced WHERE served_batch IS NULL")[0][0]

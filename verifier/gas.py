@@ -23,12 +23,14 @@ precompile prices and from published measurements where the cost is code, not an
   T4 37,643; T5 54,352; T6 74,065 gas (circomlibjs's generated contracts: T3 32,173,
   T6 100,197). Wider permutations are not published; their cost grows with the number
   of MDS products, (R_F + R_P(t)) * t^2, and a least-squares fit to the five points,
-  gas(t) = 6,570 + 27.91 * (R_F + R_P(t)) * t^2 (within 6% of each measured point),
+  gas(t) = 6,570 + 27.91 * (R_F + R_P(t)) * t^2 (within 9% of each measured point),
   gives t = 9 (the 8-input commitment): ~167,000 and t = 17 (a sponge block of 16
-  values): ~620,000. These dominate the batch cost; `POSEIDON_GAS` overrides them.
-  (A SHA-256 public-data hash, as zkSync Lite and Loopring use, would cost 60 + 12 per
-  word on L1 but ~30,000 constraints per 64-byte block in the circuit:
-  `sha256_public_data_gas` prices that alternative for comparison.)
+  values): ~620,000. The effects sponge (4 values per slot, effect or not) therefore
+  costs ~155,000 gas per slot and dominates the batch; `effects_hashing_gas` prices two
+  alternatives for comparison: a Poseidon chain over the listed effects only (74,065 per
+  withdrawal, nothing per trade), and a SHA-256 public-data hash as zkSync Lite and
+  Loopring use (60 + 12 per word on L1, but ~30,000 constraints per 64-byte block in
+  the circuit).
 * Baby Jubjub EdDSA on L1 (exits only): a 2-point Baby Jubjub multi-scalar
   multiplication, 107,543 gas measured by AztecProtocol/Oliver (README), plus one
   Poseidon T6 for the challenge hash.
@@ -164,7 +166,28 @@ SUBMIT_UPDATES = 3                  # root, batch number, last oracle table id
 BATCH_EVENT = log_gas(2, 64)        # BatchAccepted(batch_number, commitment) with (new_root, n_deposits)
 
 
-def batch_gas(calldata: BatchCalldata, proof=None) -> GasReport:
+EFFECTS_MODELS = ("sponge", "chain", "sha256")
+
+
+def effects_hashing_gas(n_slots: int, n_effects: int, model: str = "sponge") -> int:
+    """L1 gas of the effects part of the commitment.
+
+    "sponge": what circuits.batch.public defines today, poseidon_sponge over 4 values per
+    slot, effect or not (one width-17 permutation per 4 slots).
+    "chain" (an alternative, not implemented in the circuit): h' = Poseidon(h, kind,
+    account, l1_address, amount) over the listed effects only, so trades cost nothing.
+    "sha256" (an alternative): SHA-256 of the public data, zkSync Lite / Loopring style.
+    """
+    if model == "sponge":
+        return sponge_gas(4 * n_slots)
+    if model == "chain":
+        return n_effects * poseidon_gas(5)
+    if model == "sha256":
+        return sha256_public_data_gas(n_slots)
+    raise ValueError(f"effects model must be one of {EFFECTS_MODELS}, got {model!r}")
+
+
+def batch_gas(calldata: BatchCalldata, proof=None, effects_model: str = "sponge") -> GasReport:
     """Gas of submitBatch(calldata, proof) on Ethereum (see the module docstring)."""
     rep = GasReport()
     rep.add("tx_base", TX_BASE)
@@ -172,7 +195,8 @@ def batch_gas(calldata: BatchCalldata, proof=None) -> GasReport:
     rep.add("calldata", calldata_gas(abi_submit_bytes(calldata.to_bytes(), words)))
     rep.add("groth16_verify", groth16_verify_gas(1))
     rep.add("commitment_poseidon", poseidon_gas(8))
-    rep.add("effects_sponge", sponge_gas(4 * calldata.batch_size))
+    rep.add("effects_hash", effects_hashing_gas(calldata.batch_size, len(calldata.withdrawals()),
+                                                effects_model))
     rep.add("storage_reads", SUBMIT_COLD_READS * COLD_SLOAD)
     writes = SUBMIT_UPDATES + (1 if calldata.n_deposits else 0)
     rep.add("storage_writes", writes * sstore_gas(new=False))
@@ -202,16 +226,17 @@ def synthetic_calldata(n_slots: int, n_withdrawals: int = 0, n_deposits: int = 0
                          effects=tuple(effects))
 
 
-def per_trade_gas(n_slots: int) -> dict:
+def per_trade_gas(n_slots: int, effects_model: str = "sponge") -> dict:
     """Gas of a batch whose N slots are all trades (no L1 effects), and per trade."""
-    rep = batch_gas(synthetic_calldata(n_slots))
+    rep = batch_gas(synthetic_calldata(n_slots), effects_model=effects_model)
     return {"n_slots": n_slots, "batch_gas": rep.total, "gas_per_trade": rep.total // n_slots,
             "items": rep.as_dict()}
 
 
-def withdrawal_marginal_gas(n_slots: int) -> int:
-    """Extra gas one withdrawal adds to a batch of N slots (its calldata and its payout)."""
-    return batch_gas(synthetic_calldata(n_slots, 1)).total - batch_gas(synthetic_calldata(n_slots)).total
+def withdrawal_marginal_gas(n_slots: int, effects_model: str = "sponge") -> int:
+    """Extra gas one withdrawal adds to a batch of N slots (its calldata, hashing, payout)."""
+    return (batch_gas(synthetic_calldata(n_slots, 1), effects_model=effects_model).total
+            - batch_gas(synthetic_calldata(n_slots), effects_model=effects_model).total)
 
 
 # --- per L1 operation ------------------------------------------------------------------------
@@ -250,7 +275,7 @@ def exit_gas(acc_depth: int, n_instruments: int) -> GasReport:
     rep.add("tx_base", TX_BASE)
     words = 4 + 6 + n_instruments + acc_depth + 3 + 1
     rep.add("calldata", calldata_gas(b"\x12\x34\x56\x78" + b"\xff" * (32 * words)))
-    rep.add("merkle_path", acc_depth * poseidon_gas(2))
+    rep.add("merkle_path", (acc_depth + 1) * poseidon_gas(2))   # + Poseidon(accounts_root, oi_hash)
     rep.add("leaf_hash", poseidon_gas(n_instruments) + poseidon_gas(6))
     rep.add("eddsa", BABYJUB_MSM2 + poseidon_gas(5))
     rep.add("storage", (3 + n_instruments) * COLD_SLOAD + sstore_gas(new=True))

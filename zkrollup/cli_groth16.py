@@ -92,12 +92,12 @@ def setup(circuit: str, pk_path: str, vk_path: str, seed) -> None:
 @cli_errors
 def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_path) -> None:
     """Prove with our proving key or a snarkjs .zkey and a circom .wtns witness."""
-    from circuits.circom_io import read_wtns
+    from circuits.circom_io import read_wtns_limbs
     from prover.groth16 import prove as groth16_prove
     from verifier.snarkjs_json import proof_to_json, public_to_json
 
     pk = keyfiles.load_any_proving_key(key_path)
-    wit = read_wtns(witness)
+    wit = read_wtns_limbs(witness)
     keyfiles.check_witness(pk, wit, key_path, r1cs_path)
     t0 = time.perf_counter()
     proof = groth16_prove(pk, wit)

@@ -28,8 +28,7 @@ def load_any_proving_key(path: str) -> ProvingKey:
     """Our msgpack proving key, or a snarkjs Groth16 .zkey (told apart by the magic bytes)."""
     if is_zkey(path):
         from prover.zkey import read_zkey
-        from prover.keys import proving_key_from_zkey
-        return proving_key_from_zkey(read_zkey(path))
+        return read_zkey(path).to_proving_key()
     return load_proving_key(path)
 
 
@@ -52,10 +51,9 @@ def check_witness(pk: ProvingKey, witness: Sequence[int], key_path: str = "",
     """Refuse a witness that does not fit or does not satisfy the circuit, naming the first
     failing constraint. A .zkey has no C matrix: its circuit is taken from `r1cs_path`, or
     CIRCUIT.r1cs beside CIRCUIT.zkey; without either, `self_check` catches it after proving."""
+    from prover.groth16 import first_unsatisfied_r1cs
     if len(witness) != pk.n_vars:
         raise WitnessMismatch(f"witness has {len(witness)} values, the key's circuit has {pk.n_vars} wires")
-    if witness[0] != 1:
-        raise WitnessMismatch("witness[0] must be 1 (the constant wire)")
     r1cs = pk.r1cs()
     if r1cs is None:
         if r1cs_path is None and key_path.endswith(".zkey"):
@@ -67,8 +65,7 @@ def check_witness(pk: ProvingKey, witness: Sequence[int], key_path: str = "",
         if r1cs.n_wires != pk.n_vars or r1cs.n_public != pk.n_public:
             raise WitnessMismatch(f"{r1cs_path} ({r1cs.n_wires} wires, {r1cs.n_public} public) "
                                   f"is not the circuit of {key_path}")
-    from prover.witness_check import first_unsatisfied
-    bad = first_unsatisfied(r1cs, witness)
+    bad = first_unsatisfied_r1cs(r1cs, witness)
     if bad is not None:
         raise WitnessMismatch(f"the witness does not satisfy the circuit: constraint "
                               f"{r1cs.constraint_name(bad)} fails")

@@ -133,20 +133,6 @@ def _hash_rows(inp, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
 
 
 @njit(cache=True)
-def _hash_pairs(left, right, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
-    """out[r] = Poseidon(left[r], right[r]) for canonical limb arrays (n, 4)."""
-    s = np.zeros((3, 4), dtype=np.uint64)
-    tmp = np.zeros((3, 4), dtype=np.uint64)
-    for r in range(left.shape[0]):
-        for q in range(4):
-            s[0, q] = ZERO
-        _load(s, 1, left[r], r2)
-        _load(s, 2, right[r], r2)
-        _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp)
-        _store(out[r], s, 0)
-
-
-@njit(cache=True)
 def _path(leaf, bits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
     """out[k] = node at level k+1 on the path of `leaf` (bits[k] = 1: node is the right child)."""
     s = np.zeros((3, 4), dtype=np.uint64)
@@ -221,7 +207,7 @@ def poseidon_many(rows: Sequence[Sequence[int]]) -> list[int]:
 def hash_pairs_limbs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Poseidon(left[i], right[i]) for canonical (n, 4) uint64 limb arrays (unchecked: < r)."""
     out = np.empty((left.shape[0], 4), dtype=np.uint64)
-    _hash_pairs(np.ascontiguousarray(left), np.ascontiguousarray(right), out, *_consts(3))
+    _hash_rows(np.stack([left, right], axis=1), out, *_consts(3))   # one kernel for every width
     return out
 
 

@@ -21,6 +21,7 @@ Widths (unsigned: 0 <= v < 2^B; signed: -2^B < v < 2^B):
 | order id (>= 1)                            | unsigned | 48 (`ORDER_ID_BITS`) |
 | time: valid-until, expiry, batch timestamp | unsigned | 40 (`TIME_BITS`) |
 | L1 address                                 | unsigned | 160 (`L1_ADDRESS_BITS`) |
+| account index in messages                  | unsigned | 32 (`ACCOUNT_BITS`) |
 | basis points (liquidation bonus, penalty)  | unsigned, < 10,000 | 14 (`BPS_BITS`) |
 
 Worst cases (checked by the asserts at the bottom of this module), with K <= 16 slots:
@@ -59,6 +60,7 @@ TIME_BITS = 40
 L1_ADDRESS_BITS = 160
 BPS_BITS = 14
 BPS_DENOMINATOR = 10_000
+ACCOUNT_BITS = 32
 MAX_SLOTS = 16
 MAX_SCENARIOS = 64
 
@@ -127,3 +129,24 @@ assert PORTFOLIO_BITS < CASH_BITS
 assert (1 << CASH_BITS) + (1 << PORTFOLIO_BITS) + (1 << HAIRCUT_BITS) < (1 << EQUITY_BITS)
 assert PORTFOLIO_BITS + BPS_BITS + 1 < 253
 assert EQUITY_BITS + 2 < 253
+
+
+
+WIDTHS = {"size_bits": SIZE_BITS, "price_bits": PRICE_BITS, "fee_rate_bits": FEE_RATE_BITS,
+          "fee_bits": FEE_BITS, "amount_bits": AMOUNT_BITS, "cash_bits": CASH_BITS,
+          "equity_bits": EQUITY_BITS, "nonce_bits": NONCE_BITS, "order_id_bits": ORDER_ID_BITS,
+          "time_bits": TIME_BITS, "l1_address_bits": L1_ADDRESS_BITS, "account_bits": ACCOUNT_BITS,
+          "bps_bits": BPS_BITS, "bps_denominator": BPS_DENOMINATOR}
+"""Every width of this module by the name the batch circuit's BatchShape uses."""
+
+
+def batch_shape(n_slots: int, acc_depth: int, ord_depth: int, n_instruments: int, n_scenarios: int = 16):
+    """The batch circuit's `circuits.batch.shape.BatchShape` for these sizes with this module's
+    widths (same conventions: unsigned 0 <= v < 2^B, signed |v| < 2^B)."""
+    from dataclasses import fields
+
+    from circuits.batch.shape import BatchShape
+    names = {f.name for f in fields(BatchShape)}
+    return BatchShape(n_slots=n_slots, acc_depth=acc_depth, ord_depth=ord_depth,
+                      n_instruments=n_instruments, n_scen_init=n_scenarios, n_scen_maint=n_scenarios,
+                      **{k: v for k, v in WIDTHS.items() if k in names})

@@ -25,7 +25,7 @@ from circuits import eddsa
 from circuits.eddsa import Signature
 
 from .. import poseidon_fast
-from ..units import (FEE_RATE_BITS, L1_ADDRESS_BITS, MAX_SLOTS, NONCE_BITS, ORDER_ID_BITS,
+from ..units import (ACCOUNT_BITS, FEE_RATE_BITS, L1_ADDRESS_BITS, MAX_SLOTS, NONCE_BITS, ORDER_ID_BITS,
                      PRICE_BITS, SIZE_BITS, TIME_BITS, AMOUNT_BITS, check_positive, check_unsigned)
 
 TAG_ORDER = 1
@@ -36,7 +36,6 @@ TAG_FORCED_WITHDRAW = 4
 BUY = 0
 SELL = 1
 
-ACCOUNT_BITS = 32
 
 
 def check_account(name: str, v: object) -> int:

@@ -1,0 +1,177 @@
+"""The whole batch circuit: tables, N slots on the running state, the end flushes, the
+public commitment. `compile_batch(shape)` gives the R1CS (cached on disk, keyed by the
+shape), `solve_batch(shape, batch)` the witness.
+
+Batch structure (constraint namespaces in brackets):
+1. [tables] market and oracle tables, hashed once (`tables.py`).
+2. [start] the old state root = Poseidon(accounts_root, Poseidon(oi[0..K-1])), as
+   `zkrollup.state.RollupState.root`.
+3. [slot<i>] N universal slots (`slot.py`) carry the account root, open interest, the
+   pending fee / insurance totals and the deposit rolling hash.
+4. [flush_fee], [flush_insurance] the fee account (index 0) and the insurance fund
+   (index 1) receive what is still pending: one leaf update each on the final root.
+5. [end] the new state root; [effects] the effects hash; [commitment] the single public
+   input `commitment` = `public.batch_commitment(...)`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..cs import LC, ConstraintSystem
+from ..gadgets.boolean import select  # noqa: F401  (kept for symmetry with slot.py)
+from ..gadgets.merkle import merkle_root_unchecked
+from ..gadgets.poseidon import poseidon as poseidon_gadget
+from ..r1cs import R1CS
+from .account_leaf import AccountVars, account_leaf_gadget
+from .public import batch_commitment_gadget, effects_hash_gadget
+from .ranges import signed_range
+from .shape import BatchShape
+from .slot import Running, empty_root, slot_gadget
+from .tables import MarketTable, OracleTable, tables_gadget
+from .witness import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountFields, BatchInput, Flush
+
+
+@dataclass
+class BatchOutputs:
+    """Values the circuit computed while solving (for tests and the operator)."""
+
+    old_root: int
+    new_root: int
+    accounts_root: int
+    oi: list[int]
+    market_hash: int
+    oracle_hash: int
+    deposit_hash: int
+    effects_hash: int
+    commitment: int
+
+
+def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pending: LC,
+           root: LC, name: str) -> LC:
+    """Add ``pending`` to the cash of the special account at ``index``; returns the new root.
+
+    Cost: 2 * (241 - 240 + 240) * depth... = 2 * 240 * depth + 2 leaf hashes + cash range.
+    """
+    K, D = shape.K, shape.acc_depth
+    f = fl.before if fl.before is not None else AccountFields(sizes=(0,) * K)
+    with cs.namespace(name):
+        W = cs.witness
+        old = AccountVars(W("pk_x", f.pk_x), W("pk_y", f.pk_y), W("nonce", f.nonce), W("cash", f.cash),
+                          [W(f"size{k}", f.sizes[k]) for k in range(K)], W("orders_root", f.orders_root))
+        sibs = [W(f"sib{i}", fl.siblings[i] if fl.siblings else 0) for i in range(D)]
+        bits = [(index >> i) & 1 for i in range(D)]
+        new_cash = old.cash + pending
+        signed_range(cs, new_cash, shape.cash_bits, name="cash_range")
+        new = AccountVars(old.pk_x, old.pk_y, old.nonce, new_cash, old.sizes, old.orders_root)
+        h_old = account_leaf_gadget(cs, old, name="leaf_old")
+        h_new = account_leaf_gadget(cs, new, name="leaf_new")
+        r_old = merkle_root_unchecked(cs, h_old, bits, sibs, name="path_old")
+        cs.assert_equal(r_old, root, name="old_root")
+        return merkle_root_unchecked(cs, h_new, bits, sibs, name="path_new")
+
+
+def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[BatchInput] = None) -> Optional[BatchOutputs]:
+    """Build (and, when ``cs`` solves, fill) the batch circuit. ``batch`` is required when
+    solving and ignored when compiling. Returns the computed outputs when solving."""
+    solving = cs.solving
+    if solving:
+        if not isinstance(batch, BatchInput):
+            raise ValueError("solving the batch circuit needs a circuits.batch.witness.BatchInput")
+        if len(batch.slots) != shape.n_slots:
+            raise ValueError(f"batch has {len(batch.slots)} slots, the shape {shape.n_slots}")
+        if len(batch.oi) != shape.K:
+            raise ValueError(f"open interest must have {shape.K} entries")
+    K = shape.K
+    W = cs.witness
+
+    def v(get):
+        return get() if solving else 0
+
+    tv = tables_gadget(cs, shape, batch.market if solving else None,
+                       batch.oracle if solving else None)
+    with cs.namespace("start"):
+        batch_number = W("batch_number", v(lambda: batch.batch_number))
+        acc_root = W("accounts_root", v(lambda: batch.accounts_root))
+        oi = [W(f"oi{k}", v(lambda: batch.oi[k])) for k in range(K)]
+        dep_hash0 = W("deposit_hash", v(lambda: batch.deposit_hash))
+        old_root = poseidon_gadget(cs, [acc_root, poseidon_gadget(cs, oi, name="oi_hash")], name="root")
+    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), dep_hash0)
+    effects: list[LC] = []
+    for i in range(shape.n_slots):
+        with cs.namespace(f"slot{i}"):
+            run, eff = slot_gadget(cs, shape, tv, run, batch.slots[i] if solving else None)
+        effects += eff
+    root = _flush(cs, shape, FEE_ACCOUNT, batch.fee_flush if solving else Flush(), run.pend_fee,
+                  run.root, "flush_fee")
+    root = _flush(cs, shape, INSURANCE_ACCOUNT, batch.insurance_flush if solving else Flush(),
+                  run.pend_ins, root, "flush_insurance")
+    with cs.namespace("end"):
+        new_root = poseidon_gadget(cs, [root, poseidon_gadget(cs, run.oi, name="oi_hash")], name="root")
+    eh = effects_hash_gadget(cs, effects, name="effects")
+    com = batch_commitment_gadget(cs, old_root=old_root, new_root=new_root, batch_number=batch_number,
+                                  market_hash=tv.market_hash, oracle_hash=tv.oracle_hash,
+                                  deposit_hash_old=dep_hash0, deposit_hash_new=run.dep_hash,
+                                  effects_hash=eh, name="commitment")
+    pub = cs.public("commitment", v(lambda: cs.value(com)))
+    cs.assert_equal(pub, com, name="public_commitment")
+    if not solving:
+        return None
+    val = cs.value
+    return BatchOutputs(val(old_root), val(new_root), val(root), [val(x) for x in run.oi],
+                        val(tv.market_hash), val(tv.oracle_hash), val(run.dep_hash), val(eh), val(com))
+
+
+# ---- compile (cached) and solve ----------------------------------------------------------------
+
+def cache_dir() -> Path:
+    """Where compiled batch circuits are kept: $ZKROLLUP_CACHE/circuits, else
+    ~/.cache/zkrollup/circuits."""
+    base = os.environ.get("ZKROLLUP_CACHE")
+    root = Path(base) if base else Path.home() / ".cache" / "zkrollup"
+    return root / "circuits"
+
+
+_MEMO: dict[str, R1CS] = {}
+
+
+def compile_batch(shape: BatchShape, cache: bool = True) -> R1CS:
+    """The batch circuit's R1CS for ``shape``, compiled once and cached on disk (circom
+    .r1cs format, `circuits.circom_io`, file named by `BatchShape.key()`) and in memory."""
+    key = shape.key()
+    if key in _MEMO:
+        return _MEMO[key]
+    path = cache_dir() / f"{key}.r1cs"
+    if cache and path.exists():
+        from ..circom_io import read_r1cs
+        r1cs = read_r1cs(path)
+    else:
+        cs = ConstraintSystem(solve=False)
+        batch_circuit(cs, shape)
+        r1cs = cs.to_r1cs()
+        if cache:
+            from ..circom_io import write_r1cs
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            write_r1cs(r1cs, tmp)
+            os.replace(tmp, path)
+    _MEMO[key] = r1cs
+    return r1cs
+
+
+def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True) -> tuple[list[int], BatchOutputs]:
+    """The witness (R1CS wire order) of ``batch`` and the values the circuit computed.
+
+    With ``check`` (default) raise `circuits.cs.UnsatisfiedConstraint` naming the first
+    failing constraint when the batch does not satisfy the circuit.
+    """
+    from ..cs import UnsatisfiedConstraint
+    cs = ConstraintSystem(solve=True)
+    out = batch_circuit(cs, shape, batch)
+    if check:
+        bad = cs.which_is_unsatisfied()
+        if bad is not None:
+            raise UnsatisfiedConstraint(f"batch does not satisfy constraint '{bad}'")
+    return cs.witness_values(), out

@@ -1,0 +1,158 @@
+"""The batch input record: what the application hands the batch circuit, as plain ints.
+
+The application (zkrollup) fills these dataclasses from what `apply(state)` returned for
+each operation (`zkrollup.ops.witness.OpWitness`), see docs/batch_circuit.md. Everything
+the circuit can derive itself (scenario indices, quotients, flags, new field values) it
+derives with hints while solving, so the record holds only the operations, the fields of
+the accounts they read, and the Merkle paths.
+
+Conventions:
+- Signed values (cash, sizes) are Python ints (negative allowed); the circuit maps them
+  to field elements v mod r.
+- ``Port.before`` is the account as stored in the account tree *of the circuit* at the
+  moment the slot reads it. The circuit defers the fee account's and insurance fund's
+  cash changes (Loopring-style, see docs/batch_circuit.md): their stored cash lacks the
+  amounts pending since they were last touched, and the paths are those of that tree.
+- Unused ports, orders, signatures and parameters are left at their zero defaults.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .tables import MarketTable, OracleTable
+
+OP_NOOP = 0
+OP_DEPOSIT = 1
+OP_WITHDRAW = 2
+OP_FORCED = 3
+OP_TRADE = 4
+OP_LIQUIDATE = 5
+OP_SETTLE = 6
+N_OPS = 7
+OP_NAMES = ("noop", "deposit", "withdraw", "forced_withdraw", "trade", "liquidate", "settle")
+
+FEE_ACCOUNT = 0
+INSURANCE_ACCOUNT = 1
+CLEARING_ACCOUNT = 2
+"""Special account indices (as `zkrollup.account`)."""
+
+TAG_ORDER = 1
+TAG_WITHDRAW = 2
+TAG_LIQUIDATE = 3
+TAG_FORCED_WITHDRAW = 4
+"""Message domain tags (as `zkrollup.ops.messages`)."""
+
+
+@dataclass
+class AccountFields:
+    """An account leaf's preimage: key, nonce, signed cash, K signed sizes, orders root."""
+
+    pk_x: int = 0
+    pk_y: int = 0
+    nonce: int = 0
+    cash: int = 0
+    sizes: tuple[int, ...] = ()
+    orders_root: int = 0
+
+
+@dataclass
+class OrderFill:
+    """The order-fill leaf a trade side reads: (stored order id, stored filled) at slot
+    order_id mod 2^ord_depth of the account's subtree, and that leaf's path."""
+
+    stored_id: int = 0
+    stored_filled: int = 0
+    siblings: tuple[int, ...] = ()
+
+
+@dataclass
+class Port:
+    """One account a slot reads and writes (port A: the acting account; port B: the
+    trade taker, the liquidation target, or the clearing account of a settlement).
+
+    ``exists``: 0 when the leaf is empty (a deposit creating the account, or a forced
+    withdrawal naming an unknown account); ``before`` is then all zeros except
+    ``orders_root`` = the empty subtree root."""
+
+    account: int = 0
+    exists: int = 1
+    before: Optional[AccountFields] = None
+    siblings: tuple[int, ...] = ()
+    fill: OrderFill = field(default_factory=OrderFill)
+
+
+@dataclass
+class Signature:
+    r8x: int = 0
+    r8y: int = 0
+    s: int = 0
+
+
+@dataclass
+class OrderParams:
+    """A signed order as the circuit reads it (the account and instrument slot come
+    from the port and the slot input), and the fee charged to its side of this fill."""
+
+    side: int = 0
+    size: int = 0
+    limit_price: int = 0
+    max_fee: int = 0
+    order_id: int = 0
+    valid_until: int = 0
+    fee: int = 0
+    sig: Signature = field(default_factory=Signature)
+
+
+@dataclass
+class SlotInput:
+    """One operation slot.
+
+    - Deposit: ``a`` (account, possibly exists=0), ``amount``, ``deposit_pk``.
+    - Withdraw / ForcedWithdraw: ``a``, ``amount`` (requested), ``nonce`` (the request's),
+      ``l1_address``, ``sig`` (the request signature); ForcedWithdraw: ``forced_valid``
+      (0 when served with 0 for a reason the circuit proves, see slot.py).
+    - Trade: ``a`` maker, ``b`` taker, ``instrument`` (slot k), ``fill``, ``price``,
+      ``order_a`` (maker) and ``order_b`` (taker) with their fees and signatures.
+    - Liquidate: ``a`` liquidator, ``b`` target, ``nonce``, ``valid_until``, ``sig``.
+    - Settle: ``a`` the account, ``b`` the clearing account, ``instrument``.
+    """
+
+    op: int = OP_NOOP
+    a: Port = field(default_factory=Port)
+    b: Port = field(default_factory=Port)
+    amount: int = 0
+    l1_address: int = 0
+    nonce: int = 0
+    valid_until: int = 0
+    deposit_pk: tuple[int, int] = (0, 0)
+    sig: Signature = field(default_factory=Signature)
+    forced_valid: int = 0
+    instrument: int = 0
+    fill: int = 0
+    price: int = 0
+    order_a: OrderParams = field(default_factory=OrderParams)
+    order_b: OrderParams = field(default_factory=OrderParams)
+
+
+@dataclass
+class Flush:
+    """A special account's leaf at the end of the batch, before its pending cash is added."""
+
+    before: Optional[AccountFields] = None
+    siblings: tuple[int, ...] = ()
+
+
+@dataclass
+class BatchInput:
+    """A whole batch: tables, the state it starts from, its slots and the end flushes."""
+
+    batch_number: int
+    market: MarketTable
+    oracle: OracleTable
+    accounts_root: int
+    oi: tuple[int, ...]
+    deposit_hash: int
+    slots: list[SlotInput]
+    fee_flush: Flush
+    insurance_flush: Flush
