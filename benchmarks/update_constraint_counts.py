@@ -187,6 +187,32 @@ def _(cs):
 # LEAD: register the Baby Jubjub and EdDSA gadgets here.
 
 
+# ---- the batch circuit (circuits.batch): per part, at the budget shape K = 8, S = 16 ------
+# slot / flush at account depths 16 and 24 (order-fill depth 8); totals by batch size.
+from circuits.batch import costs as _batch_costs  # noqa: E402
+from circuits.batch.shape import BatchShape as _BatchShape  # noqa: E402
+
+
+def _bshape(n: int = 1, depth: int = 24) -> _BatchShape:
+    return _BatchShape(n_slots=n, acc_depth=depth, ord_depth=8, n_instruments=8,
+                       n_scen_init=16, n_scen_maint=16)
+
+
+for _d in (16, 24):
+    entry(f"batch.slot_d{_d}_o8_k8_s16")(lambda cs, _d=_d: _batch_costs.build_slot(cs, _bshape(1, _d)))
+entry("batch.tables_k8_s16")(lambda cs: _batch_costs.build_tables(cs, _bshape()))
+for _d in (16, 24):
+    entry(f"batch.flush_d{_d}_k8")(lambda cs, _d=_d: _batch_costs.build_flush(cs, _bshape(1, _d)))
+entry("batch.roots_k8")(lambda cs: _batch_costs.build_roots(cs, _bshape()))
+for _n in (1, 2, 4, 8, 16):
+    entry(f"batch.effects_n{_n}")(lambda cs, _n=_n: _batch_costs.build_effects(cs, _bshape(_n)))
+entry("batch.commitment")(lambda cs: _batch_costs.build_commitment(cs, _bshape()))
+for _d in (16, 24):
+    for _n in (1, 2, 4, 8, 16):
+        REGISTRY.append((f"batch.total_n{_n}_d{_d}_o8_k8_s16",
+                         lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["total"]))
+
+
 def compute() -> dict[str, int]:
     return {name: fn() for name, fn in REGISTRY}
 

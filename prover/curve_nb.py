@@ -28,7 +28,7 @@ from numba.extending import overload
 from py_ecc import optimized_bn128 as ob
 
 from prover.fq2_nb import (FQ2_ONE, FQ2_ZERO, FQ_ONE, FQ_ZERO, f2_inv, f_inv, fe_add, fe_dbl, fe_eq,
-                           fe_is_zero, fe_mul, fe_neg, fe_sqr, fe_sub)
+                           fe_is_zero, fe_mul, fe_mul_hot, fe_neg, fe_sqr, fe_sqr_hot, fe_sub)
 from prover.mont import FQ, FR, ONE_U, ZERO
 
 U64 = np.uint64
@@ -306,9 +306,9 @@ def pair_den(x1, y1, x2, y2):
 def pair_finish(x1, y1, x2, y2, inv, kind):
     """The affine sum given inv = 1/denominator from `pair_den`; infinity is (0, 0)."""
     if kind == KIND_ADD:
-        lam = fe_mul(fe_sub(y2, y1), inv)
+        lam = fe_mul_hot(fe_sub(y2, y1), inv)
     elif kind == KIND_DBL:
-        lam = fe_mul(fe_triple(fe_sqr(x1)), inv)
+        lam = fe_mul_hot(fe_triple(fe_sqr_hot(x1)), inv)
     elif kind == KIND_TAKE2:
         return x2, y2
     elif kind == KIND_TAKE1:
@@ -316,8 +316,8 @@ def pair_finish(x1, y1, x2, y2, inv, kind):
     else:
         z = fe_zero(x1)
         return z, z
-    x3 = fe_sub(fe_sub(fe_sqr(lam), x1), x2)
-    y3 = fe_sub(fe_mul(lam, fe_sub(x1, x3)), y1)
+    x3 = fe_sub(fe_sub(fe_sqr_hot(lam), x1), x2)
+    y3 = fe_sub(fe_mul_hot(lam, fe_sub(x1, x3)), y1)
     return x3, y3
 
 
@@ -332,13 +332,13 @@ def batch_inverse_rows(den, pref, m, like):
     acc = fe_load(den, 0, 0, like)
     fe_store(pref, 0, 0, acc)
     for k in range(1, m):
-        acc = fe_mul(acc, fe_load(den, k, 0, like))
+        acc = fe_mul_hot(acc, fe_load(den, k, 0, like))
         fe_store(pref, k, 0, acc)
     inv = fe_inv(acc)
     for k in range(m - 1, 0, -1):
         d = fe_load(den, k, 0, like)
-        fe_store(den, k, 0, fe_mul(inv, fe_load(pref, k - 1, 0, like)))
-        inv = fe_mul(inv, d)
+        fe_store(den, k, 0, fe_mul_hot(inv, fe_load(pref, k - 1, 0, like)))
+        inv = fe_mul_hot(inv, d)
     fe_store(den, 0, 0, inv)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from circuits import eddsa
 from circuits.batch.public import batch_commitment, effects_hash
 from verifier.calldata import BatchCalldata
-from verifier.contract import ContractConfig, RollupContract
+from verifier.contract import ContractConfig, ExitLeaf, RollupContract, exit_message
 from verifier.groth16 import VerifyingKey
 from verifier.oracle_model import OracleModel
 from zkrollup.ops import Noop
@@ -97,10 +98,12 @@ class Rig:
                            n_deposits=self.st.deposits_consumed - self.consumed_before,
                            oracle_table_id=self.table_id, effects=effects)
         table = self.st.oracle if oracle_table is None else oracle_table
-        c = batch_commitment(old_root=cd.old_root, new_root=cd.new_root, batch_number=cd.batch_number,
-                             market_hash=self.st.market.hash(), oracle_hash=table.hash(),
-                             deposit_hash_old=self.dep_hash_before, deposit_hash_new=self.st.deposit_hash,
-                             effects_hash=effects_hash(effects, self.n))
+        self.last_fields = dict(old_root=cd.old_root, new_root=cd.new_root, batch_number=cd.batch_number,
+                                market_hash=self.st.market.hash(), oracle_hash=table.hash(),
+                                deposit_hash_old=self.dep_hash_before,
+                                deposit_hash_new=self.st.deposit_hash,
+                                effects_hash=effects_hash(effects, self.n))
+        c = batch_commitment(**self.last_fields)
         self.st.end_batch()
         self._start_batch()
         return cd, prover(c), c
@@ -110,6 +113,20 @@ class Rig:
         c = self.contract
         return (sum(c.l1_balances().values()) + c.collateral == self.minted
                 and c.collateral == self.st.collateral)
+
+
+def exit_args(r: Rig, account: int, addr: int, key: Optional[int] = None):
+    """(leaf, siblings, oi_hash, addr, signature) for RollupContract.exit, from the native state."""
+    a = r.st.account(account)
+    leaf = ExitLeaf(a.pk[0], a.pk[1], a.nonce, a.cash, tuple(a.sizes), a.orders_root)
+    sig = eddsa.sign(KEYS[account if key is None else key], exit_message(account, addr))
+    return leaf, r.st.proof(account), r.st.oi_hash, addr, sig
+
+
+def expected_value(r: Rig, account: int) -> int:
+    """cash + sum size * mark at the native (= last accepted) oracle table, floored at 0."""
+    a = r.st.account(account)
+    return max(0, a.cash + sum(q * m for q, m in zip(a.sizes, r.st.oracle.mark)))
 
 
 def funded_rig(**kw) -> Rig:
@@ -127,4 +144,4 @@ def funded_rig(**kw) -> Rig:
 
 
 __all__ = ["ALICE", "BOB", "CAROL", "DAY", "FAKE_VK", "FakeProof", "KEYS", "Rig", "T0", "USD",
-           "fake_prover", "fake_verify", "funded_rig", "pk"]
+           "exit_args", "expected_value", "fake_prover", "fake_verify", "funded_rig", "pk"]

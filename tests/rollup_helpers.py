@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import pytest
+
 from circuits import eddsa
+from circuits.merkle_native import merkle_root_from_path
+from circuits.poseidon import poseidon
 from zkrollup.market import Instrument, market_of
 from zkrollup.ops import Order
 from zkrollup.risk import build_oracle_table
@@ -50,3 +54,31 @@ def order(acct: int, side: int, size: int, price: int, oid: int, slot: int = 0, 
           valid_until: int = T0 + DAY, key: int | None = None):
     return Order(acct, slot, side, size, price, max_fee, oid, valid_until).sign(
         KEYS[acct if key is None else key])
+
+
+def rejected(st, op, err):
+    """Apply op expecting err; the state must be exactly as before."""
+    before = st.fingerprint()
+    with pytest.raises(err):
+        st.apply(op)
+    assert st.fingerprint() == before
+    assert st.check_invariants() == []
+
+
+def check_witness(st, w):
+    """Every recorded path proves its leaves against the recorded roots, in a chain."""
+    root = w.old_accounts_root
+    for u in w.updates:
+        assert u.root_before == root
+        assert merkle_root_from_path(u.leaf_before, u.index, u.siblings) == u.root_before
+        assert merkle_root_from_path(u.leaf_after, u.index, u.siblings) == u.root_after
+        if u.order is not None:
+            o = u.order
+            leaf = lambda s: 0 if s == (0, 0) else poseidon(list(s))
+            assert merkle_root_from_path(leaf(o.before), o.slot, o.siblings) == o.root_before
+            assert merkle_root_from_path(leaf(o.after), o.slot, o.siblings) == o.root_after
+            assert u.after.orders_root == o.root_after
+        root = u.root_after
+    assert root == w.new_accounts_root == st.accounts_root
+    assert w.new_root == st.root == poseidon([st.accounts_root, poseidon(list(st.oi))])
+    assert list(w.oi_after) == st.oi

@@ -391,31 +391,6 @@ def test_writer_rejects_out_of_range_values():
 
 # --- snarkjs accepts what we write (needs node + snarkjs) -------------------------------------------
 
-def _snarkjs_cmd():
-    """snarkjs as a command list: $SNARKJS, a snarkjs on PATH, or `npx --no-install snarkjs`."""
-    if os.environ.get("SNARKJS"):
-        return os.environ["SNARKJS"].split()
-    if shutil.which("snarkjs"):
-        return ["snarkjs"]
-    if shutil.which("npx"):
-        try:
-            p = subprocess.run(["npx", "--no-install", "snarkjs", "--help"], capture_output=True,
-                               text=True, timeout=60)
-            if p.stdout.lstrip().startswith("snarkjs@"):  # its banner; npx's own errors go to stderr
-                return ["npx", "--no-install", "snarkjs"]
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-    return None
-
-
-@pytest.fixture(scope="module")
-def snarkjs():
-    cmd = _snarkjs_cmd()
-    if cmd is None:
-        pytest.skip("snarkjs not found (set SNARKJS or install it for npx)")
-    return cmd
-
-
 @pytest.mark.node
 def test_snarkjs_reads_our_r1cs_and_checks_our_wtns(snarkjs, demo, small, tmp_path):
     r1cs, wit = demo

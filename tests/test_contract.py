@@ -5,16 +5,14 @@ import dataclasses
 
 import pytest
 
-from circuits import eddsa
 from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect
 from verifier.calldata import BatchCalldata
-from verifier.contract import (BatchRejected, ContractError, ExitLeaf, ExitRejected, Reason,
-                               RollupContract, exit_message)
+from verifier.contract import BatchRejected, ContractError, ExitRejected, Reason
 from zkrollup.ops import BUY, SELL, ForcedWithdraw, Trade, Withdraw
 from zkrollup.risk import build_oracle_table
 
 from contract_helpers import (ALICE, BOB, CAROL, DAY, FAKE_VK, KEYS, T0, USD, FakeProof, Rig,
-                              funded_rig, pk)
+                              exit_args, expected_value, funded_rig, pk)
 from rollup_helpers import EXPIRY, SPOT, VOL, order
 
 
@@ -280,14 +278,6 @@ def test_time_never_goes_backwards():
 
 # --- exits --------------------------------------------------------------------------------------------
 
-def exit_args(r, account, addr, key=None, st=None):
-    st = st or r.st
-    a = st.account(account)
-    leaf = ExitLeaf(a.pk[0], a.pk[1], a.nonce, a.cash, tuple(a.sizes), a.orders_root)
-    sig = eddsa.sign(KEYS[account if key is None else key], exit_message(account, addr))
-    return leaf, st.proof(account), st.oi_hash, addr, sig
-
-
 def trading_rig():
     """Accounts 3 (long) and 4 (short) 5 futures, accepted; then a request is ignored past its
     deadline: exodus, with the native state equal to the last accepted root."""
@@ -302,11 +292,6 @@ def trading_rig():
     assert r.contract.tick(T0 + 8 * DAY)
     assert r.contract.state_root == r.st.root
     return r
-
-
-def expected_value(r, account):
-    a = r.st.account(account)
-    return max(0, a.cash + sum(q * m for q, m in zip(a.sizes, r.st.oracle.mark)))
 
 
 def test_exit_pays_cash_plus_positions_at_the_last_accepted_marks_once():

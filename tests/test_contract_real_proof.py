@@ -23,7 +23,7 @@ from zkrollup.keyfiles import vk_from_pk
 from zkrollup.ops import Withdraw
 from zkrollup.risk import build_oracle_table
 
-from contract_helpers import ALICE, BOB, CAROL, DAY, KEYS, T0, USD, Rig
+from contract_helpers import ALICE, BOB, CAROL, DAY, KEYS, T0, USD, Rig, exit_args, expected_value
 from rollup_helpers import SPOT, VOL
 
 
@@ -95,7 +95,6 @@ def test_accepted_batch_moves_the_root_and_pays_the_withdrawal_in_the_same_call(
     # the root the real proof moved the contract to
     c.request_forced_withdrawal(4, BOB, 1, T0 + 60)
     assert c.tick(T0 + 60 + 7 * DAY + 1)
-    from test_contract import exit_args, expected_value
     paid = c.exit(4, *exit_args(r, 4, BOB))
     assert paid == expected_value(r, 4) == 700 * USD
 
@@ -138,3 +137,35 @@ def test_oracle_tables_differing_from_the_published_ones_are_rejected(key):
     r.apply(Withdraw.create(KEYS[3], 3, 100 * USD, 0, CAROL))
     cd, proof, _ = r.close_batch(real_prover(key[0]), oracle_table=forged)
     rejected(r, cd, proof, Reason.INVALID_PROOF)
+
+
+@pytest.mark.slow
+def test_commitment_computed_inside_the_circuit_is_accepted_too():
+    """The same path with the commitment hashed in the circuit (batch_commitment_gadget over
+    the eight private inputs): 403 constraints, slow with the reference prover."""
+    from circuits.batch.public import COMMITMENT_FIELDS, batch_commitment, batch_commitment_gadget
+
+    def circuit(vals):
+        cs = ConstraintSystem(solve=True)
+        pub = cs.public("commitment", batch_commitment(**vals))
+        h = batch_commitment_gadget(cs, **{k: cs.witness(k, v) for k, v in vals.items()})
+        cs.enforce(h, 1, pub, name="binds")
+        return cs
+
+    zero = dict.fromkeys(COMMITMENT_FIELDS, 0)
+    pk = setup(circuit(zero).to_r1cs(), seed=b"zkrollup contract test, hashed")
+    r = Rig(verifier=None, vk=vk_from_pk(pk))
+    r.mint(ALICE, 10 * USD)
+    r.apply(r.deposit(ALICE, 3, 10 * USD))
+
+    def prove(c):
+        cs = circuit(r.last_fields)
+        assert cs.which_is_unsatisfied() is None
+        p = prove_reference(pk, cs.witness_values())
+        assert p.public == [c]
+        return Proof(a=p.a, b=p.b, c=p.c)
+
+    cd, proof, _ = r.close_batch(prove)
+    r.contract.submit_batch(cd, proof, now=T0)
+    assert r.contract.state_root == r.st.root and r.contract.deposits_consumed == 1
+    rejected(r, cd, proof, Reason.REPLAYED)

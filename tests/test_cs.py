@@ -228,26 +228,14 @@ def test_export_circom_round_trips(tmp_path):
         assert getattr(r1cs, m).rows() == getattr(ours, m).rows()
 
 
-def _snarkjs():
-    import os
-    import shutil
-    tools = os.environ.get("NODE_TOOLS")
-    if tools and os.path.exists(os.path.join(tools, "node_modules", ".bin", "snarkjs")):
-        return os.path.join(tools, "node_modules", ".bin", "snarkjs")
-    return shutil.which("snarkjs")
-
-
 @pytest.mark.node
-def test_exported_circuit_passes_snarkjs_wtns_check(tmp_path):
-    """Needs snarkjs (on PATH, or NODE_TOOLS=/dir/with/node_modules); skipped otherwise."""
+def test_exported_circuit_passes_snarkjs_wtns_check(tmp_path, snarkjs):
+    """Needs snarkjs (see tests/conftest.py); skipped otherwise."""
     import subprocess
-    snarkjs = _snarkjs()
-    if snarkjs is None:
-        pytest.skip("snarkjs not found (set NODE_TOOLS or put snarkjs on PATH)")
     cs, r1cs_path, wtns_path = _export(tmp_path)
 
     def check(wtns):
-        res = subprocess.run([snarkjs, "wtns", "check", str(r1cs_path), str(wtns)],
+        res = subprocess.run(snarkjs + ["wtns", "check", str(r1cs_path), str(wtns)],
                              capture_output=True, text=True, timeout=120)
         return res.returncode, res.stdout + res.stderr
 

@@ -15,7 +15,7 @@ from zkrollup.market import Instrument
 from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.risk import build_oracle_table, min_equity, passes_initial, passes_maintenance
 
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, fund, make_state, order, pk, reprice
+from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, check_witness, fund, make_state, order, reprice
 
 USERS = (3, 4, 5, 6)
 WHALE = 7
@@ -55,6 +55,7 @@ class RollupMachine(RuleBasedStateMachine):
             event(f"{op.kind} rejected: {type(e).__name__}")
             return None
         event(f"{op.kind} applied")
+        check_witness(self.st, w)
         return w
 
     def fresh_oid(self, u):

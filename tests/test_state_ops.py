@@ -2,48 +2,18 @@
 import pytest
 
 from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, deposit_chain
-from circuits.merkle_native import merkle_root_from_path
-from circuits.poseidon import poseidon
 from zkrollup.account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from zkrollup.errors import (BadInstrument, BadSignature, ExpiredOrder, FeeTooHigh, ForbiddenAccount,
                              InsufficientMargin, NothingToSettle, NotLiquidatable, OrderMismatch, OutOfRange,
                              OverFill, QueueError, ReplayedOrder, SlotInUse, StaleNonce, UnknownAccount)
 from zkrollup.market import Instrument
-from zkrollup.ops import BUY, SELL, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.risk import (gross_mark_value, min_equity, passes_initial, passes_maintenance,
                            portfolio_mark_value)
 
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, fund, make_state, order, pk, reprice
+from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, check_witness, fund, make_state, order, pk, rejected, reprice
 
 USD = 1_000_000
-
-
-def rejected(st, op, err):
-    """Apply op expecting err; the state must be exactly as before."""
-    before = st.fingerprint()
-    with pytest.raises(err):
-        st.apply(op)
-    assert st.fingerprint() == before
-    assert st.check_invariants() == []
-
-
-def check_witness(st, w):
-    """Every recorded path proves its leaves against the recorded roots, in a chain."""
-    root = w.old_accounts_root
-    for u in w.updates:
-        assert u.root_before == root
-        assert merkle_root_from_path(u.leaf_before, u.index, u.siblings) == u.root_before
-        assert merkle_root_from_path(u.leaf_after, u.index, u.siblings) == u.root_after
-        if u.order is not None:
-            o = u.order
-            leaf = lambda s: 0 if s == (0, 0) else poseidon(list(s))
-            assert merkle_root_from_path(leaf(o.before), o.slot, o.siblings) == o.root_before
-            assert merkle_root_from_path(leaf(o.after), o.slot, o.siblings) == o.root_after
-            assert u.after.orders_root == o.root_after
-        root = u.root_after
-    assert root == w.new_accounts_root == st.accounts_root
-    assert w.new_root == st.root == poseidon([st.accounts_root, poseidon(list(st.oi))])
-    assert list(w.oi_after) == st.oi
 
 
 @pytest.fixture

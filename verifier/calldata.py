@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 import msgpack
 
@@ -175,7 +175,8 @@ class BatchCalldata:
                 "old_root": self.old_root.to_bytes(32, "big"),
                 "new_root": self.new_root.to_bytes(32, "big"),
                 "n_deposits": self.n_deposits, "oracle_table_id": self.oracle_table_id,
-                "effects": [[s, e.kind, e.account, e.l1_address.to_bytes(20, "big"), e.amount]
+                "effects": [[s, e.kind, e.account, e.l1_address.to_bytes(20, "big"),
+                             e.amount.to_bytes(16, "big")]
                             for s, e in self.listed_effects()]}
 
     @classmethod
@@ -191,7 +192,9 @@ class BatchCalldata:
                 s, kind, acct, l1, amt = item
                 if not isinstance(s, int) or not 0 <= s < len(effects) or effects[s] is not None:
                     raise CalldataError(f"effect slot {s!r} out of range or repeated")
-                effects[s] = (kind, acct, int.from_bytes(l1, "big"), amt)
+                if not isinstance(l1, bytes) or len(l1) != 20 or not isinstance(amt, bytes) or len(amt) != 16:
+                    raise CalldataError(f"effect of slot {s}: address and amount must be 20 and 16 bytes")
+                effects[s] = (kind, acct, int.from_bytes(l1, "big"), int.from_bytes(amt, "big"))
             return cls(batch_size=n, batch_number=d["batch_number"],
                        old_root=int.from_bytes(d["old_root"], "big"),
                        new_root=int.from_bytes(d["new_root"], "big"),

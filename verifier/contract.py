@@ -50,152 +50,28 @@ later than the last call".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from circuits import eddsa
-from circuits.batch.account_leaf import account_leaf_of
 from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, EFFECT_FORCED, batch_commitment,
                                    deposit_chain, effects_hash)
 from circuits.field import R, check_elements
 from circuits.merkle_native import merkle_root_from_path
-from circuits.poseidon import poseidon, poseidon_sponge
+from circuits.poseidon import poseidon_sponge
 
 from . import gas as gasmodel
 from .calldata import BatchCalldata, CalldataError
 from .contract_store import ContractStore, StoreError
 from .errors import VerifierInputError
 from .groth16 import Proof, VerifyingKey, verify as groth16_verify
-from .oracle_model import (DEFAULT_ORACLE_ADDRESS, check_market_encoding, check_oracle_encoding,
-                           table_market_hash, table_marks)
+from .contract_types import (AMOUNT_BITS, DAY, EXIT_DOMAIN, L1_ADDRESS_BITS,  # noqa: F401 (re-exported)
+                             BatchReceipt, BatchRejected, ContractConfig, ContractError, ExitLeaf,
+                             ExitRejected, Payout, Reason, exit_message, state_root)
+from .oracle_model import (check_market_encoding, check_oracle_encoding, table_market_hash,
+                           table_marks)
 
-DAY = 24 * 3600
-AMOUNT_BITS = 64
-L1_ADDRESS_BITS = 160
-EXIT_DOMAIN = int.from_bytes(b"zkrollup.exit", "big")
-"""Domain tag of the exit authorisation message (see `exit_message`)."""
 
 Verifier = Callable[[VerifyingKey, Sequence[int], object], bool]
-
-
-# --- errors -------------------------------------------------------------------------------------
-
-class ContractError(ValueError):
-    """A call the contract refuses (bad argument, wrong mode, insufficient balance)."""
-
-
-class BatchRejected(ContractError):
-    """`submit_batch` refused the batch; `reason` is one of the `Reason` constants. Nothing changed."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"batch rejected ({reason})" + (f": {detail}" if detail else ""))
-
-
-class ExitRejected(ContractError):
-    """`exit` refused; `reason` is one of the `Reason` constants. Nothing changed."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"exit rejected ({reason})" + (f": {detail}" if detail else ""))
-
-
-class Reason:
-    MALFORMED_CALLDATA = "malformed calldata"
-    EXODUS = "exodus mode"
-    NO_VERIFYING_KEY = "no verifying key for this batch size"
-    REPLAYED = "replayed batch"
-    OUT_OF_ORDER = "batch number is not the next one"
-    WRONG_OLD_ROOT = "wrong old root"
-    TOO_MANY_DEPOSITS = "more deposits claimed than queued"
-    NO_MARKET = "no market registered"
-    UNKNOWN_ORACLE_TABLE = "oracle table not published"
-    STALE_ORACLE_TABLE = "oracle table superseded"
-    ORACLE_MARKET_MISMATCH = "oracle table is for another market"
-    FORCED_MISMATCH = "forced-withdrawal effects do not match the pending requests"
-    INSUFFICIENT_COLLATERAL = "payouts exceed the collateral"
-    MALFORMED_PROOF = "malformed proof"
-    INVALID_PROOF = "invalid proof"
-    # exits
-    NOT_EXODUS = "not in exodus mode"
-    ALREADY_EXITED = "account already exited"
-    BAD_MERKLE_PROOF = "leaf not in the last accepted root"
-    BAD_SIGNATURE = "exit not signed by the account key"
-    BAD_POSITIONS = "positions do not fit the oracle table"
-    WRONG_MARKS = "marks differ from the last accepted oracle table"
-    NO_PRICES = "no accepted oracle table to value positions"
-
-
-# --- records -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ContractConfig:
-    """Fixed at creation, stored with the state."""
-    forced_deadline_s: int = 7 * DAY
-    oracle_grace_s: int = 600
-    acc_depth: int = 32
-    oracle_address: int = DEFAULT_ORACLE_ADDRESS
-
-    def __post_init__(self) -> None:
-        for name in ("forced_deadline_s", "oracle_grace_s", "acc_depth", "oracle_address"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"ContractConfig.{name} must be a non-negative int, got {v!r}")
-        if not 1 <= self.acc_depth <= 32:
-            raise ValueError("acc_depth must be in 1..32")
-
-
-@dataclass(frozen=True)
-class Payout:
-    kind: int           # 1 withdrawal, 2 forced withdrawal served
-    account: int
-    l1_address: int
-    amount: int
-
-
-@dataclass(frozen=True)
-class BatchReceipt:
-    """What an accepted batch did, in the accepting call."""
-    batch_number: int
-    old_root: int
-    new_root: int
-    commitment: int
-    deposits_consumed: tuple[int, ...]       # queue indices
-    forced_served: tuple[int, ...]           # request ids
-    payouts: tuple[Payout, ...]
-    gas: int
-    accepted_at: int
-
-
-@dataclass(frozen=True)
-class ExitLeaf:
-    """The fields of an account leaf (circuits.batch.account_leaf): signed cash and sizes
-    as integers in (-r/2, r/2], which makes their field encoding one-to-one."""
-    pk_x: int
-    pk_y: int
-    nonce: int
-    cash: int
-    sizes: tuple
-    orders_root: int
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "sizes", tuple(self.sizes))
-
-    def leaf(self) -> int:
-        return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root)
-
-
-def state_root(accounts_root: int, oi_hash: int) -> int:
-    """The committed state root (zkrollup.state): Poseidon(accounts_root, oi_hash), oi_hash
-    = Poseidon(open interest per slot)."""
-    return poseidon([accounts_root, oi_hash])
-
-
-def exit_message(account: int, l1_address: int) -> int:
-    """The message an account's key signs to exit to `l1_address`: Poseidon(tag, account, address)."""
-    return poseidon([EXIT_DOMAIN, account, l1_address])
 
 
 # --- (de)serialisation of keys and proofs ---------------------------------------------------------

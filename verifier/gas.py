@@ -44,7 +44,7 @@ from typing import Optional, Sequence
 
 from circuits.poseidon_params import N_ROUNDS_F, N_ROUNDS_P
 
-from .calldata import EFFECT_BYTES, HEADER_BYTES, BatchCalldata
+from .calldata import BatchCalldata
 
 # --- EVM prices -----------------------------------------------------------------------------
 TX_BASE = 21_000

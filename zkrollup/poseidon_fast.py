@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 from numba import njit
 
-from circuits.field import R, check_elements, ints_to_limbs, limbs_to_ints
+from circuits.field import check_elements, ints_to_limbs, limbs_to_ints
 from circuits.poseidon import MAX_INPUTS, fast_params
 from prover.mont import FR, U64, ZERO, fr_add, fr_mul, to_mont
 

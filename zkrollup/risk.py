@@ -53,6 +53,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from circuits.field import R
 from circuits.poseidon import poseidon_sponge
 
 from .errors import NoOracle
@@ -165,7 +166,8 @@ class OracleTable:
         for name in ("settled", "settle_price", "settle_value"):
             if len(getattr(self, name)) != k:
                 raise ValueError(f"{name} must have {k} entries")
-        check_unsigned("market_hash", self.market_hash, 254)
+        if not isinstance(self.market_hash, int) or not 0 <= self.market_hash < R:
+            raise ValueError("market_hash must be a field element")
         check_unsigned("timestamp", self.timestamp, TIME_BITS)
         check_unsigned("spot", self.spot, PRICE_BITS)
         for v in (*self.mark, *self.settle_price, *self.settle_value,

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Optional
 
 from ..cs import LC, ConstraintSystem
-from ..gadgets.boolean import select  # noqa: F401  (kept for symmetry with slot.py)
 from ..gadgets.merkle import merkle_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
@@ -53,7 +52,8 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
            root: LC, name: str) -> LC:
     """Add ``pending`` to the cash of the special account at ``index``; returns the new root.
 
-    Cost: 2 * (241 - 240 + 240) * depth... = 2 * 240 * depth + 2 leaf hashes + cash range.
+    The index is a constant, so the path needs no swaps: 2 * 240 * depth constraints, plus
+    two account leaves and the new cash's range check (depth 24, K = 8: 13,117).
     """
     K, D = shape.K, shape.acc_depth
     f = fl.before if fl.before is not None else AccountFields(sizes=(0,) * K)
@@ -73,9 +73,15 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
         return merkle_root_unchecked(cs, h_new, bits, sibs, name="path_new")
 
 
-def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[BatchInput] = None) -> Optional[BatchOutputs]:
+def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[BatchInput] = None,
+                  public_commitment: Optional[int] = None) -> Optional[BatchOutputs]:
     """Build (and, when ``cs`` solves, fill) the batch circuit. ``batch`` is required when
-    solving and ignored when compiling. Returns the computed outputs when solving."""
+    solving and ignored when compiling. Returns the computed outputs when solving.
+
+    ``public_commitment``: the value of the public input (as a verifier would compute it
+    from the calldata); by default the commitment the circuit computes. A different value
+    makes the constraint 'public_commitment' fail.
+    """
     solving = cs.solving
     if solving:
         if not isinstance(batch, BatchInput):
@@ -115,7 +121,8 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
                                   market_hash=tv.market_hash, oracle_hash=tv.oracle_hash,
                                   deposit_hash_old=dep_hash0, deposit_hash_new=run.dep_hash,
                                   effects_hash=eh, name="commitment")
-    pub = cs.public("commitment", v(lambda: cs.value(com)))
+    pub = cs.public("commitment", v(lambda: cs.value(com) if public_commitment is None
+                                    else public_commitment))
     cs.assert_equal(pub, com, name="public_commitment")
     if not solving:
         return None
@@ -161,17 +168,27 @@ def compile_batch(shape: BatchShape, cache: bool = True) -> R1CS:
     return r1cs
 
 
-def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True) -> tuple[list[int], BatchOutputs]:
+def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True,
+                public_commitment: Optional[int] = None) -> tuple[list[int], BatchOutputs]:
     """The witness (R1CS wire order) of ``batch`` and the values the circuit computed.
 
     With ``check`` (default) raise `circuits.cs.UnsatisfiedConstraint` naming the first
-    failing constraint when the batch does not satisfy the circuit.
+    failing constraint when the batch does not satisfy the circuit. The witness has the
+    wire order of `compile_batch(shape)` (the same circuit function builds both).
     """
     from ..cs import UnsatisfiedConstraint
     cs = ConstraintSystem(solve=True)
-    out = batch_circuit(cs, shape, batch)
+    out = batch_circuit(cs, shape, batch, public_commitment)
     if check:
         bad = cs.which_is_unsatisfied()
         if bad is not None:
             raise UnsatisfiedConstraint(f"batch does not satisfy constraint '{bad}'")
     return cs.witness_values(), out
+
+
+def first_failure(shape: BatchShape, batch: BatchInput,
+                  public_commitment: Optional[int] = None) -> Optional[str]:
+    """Name of the first constraint the batch violates (None when it satisfies the circuit)."""
+    cs = ConstraintSystem(solve=True)
+    batch_circuit(cs, shape, batch, public_commitment)
+    return cs.which_is_unsatisfied()

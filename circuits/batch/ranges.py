@@ -57,19 +57,24 @@ class Signed:
         return self.neg_value
 
 
-def signed(cs: ConstraintSystem, x: Operand, bits: int, name: str) -> Signed:
+def signed(cs: ConstraintSystem, x: Operand, bits: int, name: str,
+           trusted: bool = False) -> Signed:
     """Enforce |x| < 2^bits and split off the sign: neg = 1 iff x < 0.
 
     x + 2^bits is decomposed into bits + 1 bits (so -2^bits <= x < 2^bits) and is nonzero
     (which excludes -2^bits); its top bit is 1 iff x >= 0. Fails at '<name>.bits.sum'
-    (too large) or '<name>.not_min.inv' (x = -2^bits).
+    (too large) or '<name>.not_min.inv' (x = -2^bits). ``trusted``: x is known to satisfy
+    the bound (a value read from the tree, checked when written); the nonzero test is
+    skipped, the split still fixes the sign.
 
-    Cost: bits + 4 constraints (bits + 2 split, 1 nonzero, 1 product neg * x).
+    Cost: bits + 4 constraints (bits + 2 split, 1 nonzero, 1 product neg * x); bits + 3
+    when trusted.
     """
     x = as_lc(x)
     with cs.namespace(name):
         b = bits_le(cs, x + (1 << bits), bits + 1, name="bits")
-        assert_nonzero(cs, x + (1 << bits), name="not_min")
+        if not trusted:
+            assert_nonzero(cs, x + (1 << bits), name="not_min")
         neg = 1 - b[bits]
         nx = cs.mul(neg, x, name="neg_x")
     return Signed(x, neg, nx)

@@ -43,7 +43,6 @@ from ..poseidon import poseidon
 from .account_leaf import AccountVars, account_leaf_gadget
 from .margin import assert_nonneg, dot, equities, equities_native
 from .orders import order_fill
-from .public import deposit_chain_gadget
 from .ranges import positive, signed, signed_range, unsigned
 from .shape import BatchShape
 from .tables import TablesVars
@@ -168,9 +167,12 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     for tag, p, use in (("a", inp.a, use_a), ("b", inp.b, use_b)):
         with cs.namespace(tag):
             account = W("account", p.account)
-            bits = bits_le(cs, account, shape.index_bits, name="account_bits")
+            # port A may name an account outside the tree (a forced withdrawal refused for
+            # that reason): its number gets all its message bits; port B is always in the tree
+            bits = bits_le(cs, account, shape.index_bits if tag == "a" else D, name="account_bits")
             high = lc_sum(bits[D:])
-            cs.enforce(use, high, 0, name="in_tree")
+            if tag == "a" and shape.index_bits > D:
+                cs.enforce(use, high, 0, name="in_tree")
             f = p.before
             old = AccountVars(W("pk_x", f.pk_x), W("pk_y", f.pk_y), W("nonce", f.nonce),
                               W("cash", f.cash), [W(f"size{k}", f.sizes[k]) for k in range(K)],
@@ -226,7 +228,9 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     so = {}
     for tag, P in (("a", A), ("b", B)):
         with cs.namespace(f"old_sizes_{tag}"):
-            so[tag] = [signed(cs, x, shape.size_bits, name=f"s{k}") for k, x in enumerate(P.old.sizes)]
+            # stored sizes were range-checked when written: only their signs are needed
+            so[tag] = [signed(cs, x, shape.size_bits, name=f"s{k}", trusted=True)
+                       for k, x in enumerate(P.old.sizes)]
     hc_old = {t: lc_sum(s.abs for s in so[t]) for t in so}
 
     # ---- trade parameters and orders ----------------------------------------------------------
@@ -318,7 +322,9 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
                 cs.enforce(q * den + rem, 1, prod, name="div")
                 unsigned(cs, rem, shape.bps_bits, name="rem_range")
                 unsigned(cs, den - 1 - rem, shape.bps_bits, name="rem_lt")
-                unsigned(cs, q, shape.gross_bits, name="q_range")
+                # q is not range-checked: a wrong rem moves q by a nonzero multiple of
+                # 1/den mod r, larger than 2^124 in absolute value, which the liquidator's
+                # cash range and the range of `left` reject (docs/batch_circuit.md)
                 parts[what] = q
         left = signed(cs, cash_b + value - parts["bonus"] - parts["penalty"], shape.equity_bits,
                       name="left")
@@ -330,16 +336,27 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
         take = [cs.mul(lq, B.old.sizes[k], name=f"take{k}") for k in range(K)]
         new_sizes_a = [A.old.sizes[k] + cs.mul(oh_k[k], xa, name=f"a{k}") + take[k] for k in range(K)]
         new_sizes_b = [B.old.sizes[k] + cs.mul(oh_k[k], xb, name=f"b{k}") - take[k] for k in range(K)]
-    sn = {}
-    for tag, ns in (("a", new_sizes_a), ("b", new_sizes_b)):
-        with cs.namespace(f"new_sizes_{tag}"):
-            sn[tag] = [signed(cs, x, shape.size_bits, name=f"s{k}") for k, x in enumerate(ns)]
-    hc_new = {t: lc_sum(s.abs for s in sn[t]) for t in sn}
+    # port A's new sizes may all change (a liquidator takes the target's portfolio): each
+    # is range-checked and split. Port B's change only in the instrument slot k (trade,
+    # settlement) or all become 0 (liquidated target), so one split of the slot-k value
+    # serves: haircut and open interest follow from the old splits.
+    with cs.namespace("new_sizes_a"):
+        sn_a = [signed(cs, x, shape.size_bits, name=f"s{k}") for k, x in enumerate(new_sizes_a)]
+    with cs.namespace("new_sizes_b"):
+        old_bk = dot(cs, oh_k, B.old.sizes, name="old_k")
+        abs_bk = dot(cs, oh_k, [x.abs for x in so["b"]], name="old_abs_k")
+        pos_bk = dot(cs, oh_k, [x.pos for x in so["b"]], name="old_pos_k")
+        nb = signed(cs, old_bk + xb, shape.size_bits, name="new_k")
+        keep = 1 - lq
+        hc_new_b = cs.mul(keep, hc_old["b"] - abs_bk + nb.abs, name="haircut")
+        dpos = nb.pos - pos_bk
+        dpos_b = [cs.mul(oh_k[k], dpos, name=f"dpos{k}") - cs.mul(lq, so["b"][k].pos, name=f"lq_pos{k}")
+                  for k in range(K)]
+    hc_new = {"a": lc_sum(x.abs for x in sn_a), "b": hc_new_b}
 
     # open interest: oi_k += sum over ports of max(new, 0) - max(old, 0)
     with cs.namespace("oi"):
-        new_oi = [run.oi[k] + sn["a"][k].pos - so["a"][k].pos + sn["b"][k].pos - so["b"][k].pos
-                  for k in range(K)]
+        new_oi = [run.oi[k] + sn_a[k].pos - so["a"][k].pos + dpos_b[k] for k in range(K)]
         oi_k = dot(cs, oh_k, new_oi, name="traded")
         unsigned(cs, cs.mul(tr, oi_k, name="sel"), shape.size_bits, name="trade_oi_range")
 
@@ -376,12 +393,14 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     req_nonce = W("req_nonce", inp.nonce)
     l1 = W("l1_address", inp.l1_address)
     with cs.namespace("request"):
-        unsigned(cs, req_nonce, shape.nonce_bits, name="nonce_range")
         unsigned(cs, l1, shape.l1_address_bits, name="l1_range")
         positive(cs, amount, shape.amount_bits, name="amount_range", enabled=dep + wd + fw)
         cs.enforce(wd + fwv + lq, req_nonce - A.old.nonce, 0, name="nonce_current")
-        new_nonce_a = A.old.nonce + wd + fwv + lq
-        unsigned(cs, new_nonce_a, shape.nonce_bits, name="new_nonce_range")
+        bump = wd + fwv + lq
+        new_nonce_a = A.old.nonce + bump
+        # the stored nonce is below 2^nonce_bits: only the last value cannot be bumped
+        at_max = is_equal(cs, A.old.nonce, (1 << shape.nonce_bits) - 1, name="nonce_at_max")
+        cs.enforce(bump, at_max, 0, name="new_nonce_range")
         # a forced withdrawal served with 0 must be provably invalid: clearing account,
         # unknown account, or stale nonce (or outside the tree, port A unused)
         nonce_eq = is_equal(cs, req_nonce, A.old.nonce, name="nonce_eq")
@@ -393,8 +412,6 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
         created = cs.mul(dep, 1 - A.exists, name="created")
         new_pk_x = A.old.pk_x + cs.mul(1 - A.exists, dpx, name="pk_x")
         new_pk_y = A.old.pk_y + cs.mul(1 - A.exists, dpy, name="pk_y")
-        h = deposit_chain_gadget(cs, run.dep_hash, A.account, dpx, dpy, amount, name="chain")
-        dep_hash = select(cs, dep, h, run.dep_hash, name="chain_sel")
     exists_new_a = A.exists + created
 
     # ---- margin ----------------------------------------------------------------------------------
@@ -479,11 +496,18 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     # ---- signatures --------------------------------------------------------------------------
     sig_a = oa.sig if inp.op == OP_TRADE else inp.sig
     with cs.namespace("sig_a"):
+        # One Poseidon of 5 inputs serves the request messages of port A,
+        #   (tag, account, amount | target, nonce, l1_address | valid_until),
+        # and the deposit rolling hash (h, account, pk_x, pk_y, amount) of `public.py`:
+        # the operations are exclusive and both put the account second.
         tag_a = TAG_WITHDRAW * wd + TAG_FORCED_WITHDRAW * fw + TAG_LIQUIDATE * lq
         f2 = select(cs, lq, B.account, amount, name="f2")
         f4 = select(cs, lq, orders["a"]["vu"], l1, name="f4")
-        msg5 = poseidon_gadget(cs, [tag_a, A.account, f2, req_nonce, f4], name="request")
-        msg_a = select(cs, tr, orders["a"]["msg"], msg5, name="msg")
+        p5 = poseidon_gadget(cs, [select(cs, dep, run.dep_hash, tag_a, name="in1"), A.account,
+                                  select(cs, dep, dpx, f2, name="in3"),
+                                  select(cs, dep, dpy, req_nonce, name="in4"),
+                                  select(cs, dep, amount, f4, name="in5")], name="request")
+        msg_a = select(cs, tr, orders["a"]["msg"], p5, name="msg")
         r8x, r8y, ss = W("r8x", sig_a.r8x), W("r8y", sig_a.r8y), W("s", sig_a.s)
         eddsa_verify(cs, wd + fwv + tr + lq, A.old.pk_x, A.old.pk_y, r8x, r8y, ss, msg_a, name="verify")
     with cs.namespace("sig_b"):
@@ -509,6 +533,9 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
             cs.enforce(use, r_old - root, 0, name="old_root")
             r_new = merkle_root_unchecked(cs, leaf_new, P.path_bits, P.siblings, name="path_new")
             root = select(cs, use, r_new, root, name="root")
+
+    with cs.namespace("deposit"):
+        dep_hash = select(cs, dep, p5, run.dep_hash, name="chain")
 
     # ---- effects, pending totals -------------------------------------------------------------
     with cs.namespace("effect"):

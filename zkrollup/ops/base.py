@@ -8,10 +8,10 @@ roots of each into the OpWitness, and updates open interest. Commit cannot fail.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..account import Account, AccountFields, SPECIAL_ACCOUNTS
+from ..account import SPECIAL_ACCOUNTS, Account
 from ..errors import ForbiddenAccount, UnknownAccount
 from ..units import NONCE_BITS, SIZE_BITS, check_cash, check_size, check_unsigned, OutOfRange
 from .witness import AccountUpdate, OpWitness, OrderUpdate

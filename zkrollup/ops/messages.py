@@ -25,7 +25,7 @@ from circuits import eddsa
 from circuits.eddsa import Signature
 
 from .. import poseidon_fast
-from ..units import (ACCOUNT_BITS, FEE_RATE_BITS, L1_ADDRESS_BITS, MAX_SLOTS, NONCE_BITS, ORDER_ID_BITS,
+from ..units import (ACCOUNT_BITS, FEE_RATE_BITS, L1_ADDRESS_BITS, NONCE_BITS, ORDER_ID_BITS,
                      PRICE_BITS, SIZE_BITS, TIME_BITS, AMOUNT_BITS, check_positive, check_unsigned)
 
 TAG_ORDER = 1
@@ -69,9 +69,7 @@ class Order:
 
     def __post_init__(self):
         check_account("account", self.account)
-        check_unsigned("slot", self.slot, 4)
-        if self.slot >= MAX_SLOTS:
-            raise ValueError(f"slot must be below {MAX_SLOTS}")
+        check_unsigned("slot", self.slot, 4)          # < 16 = MAX_SLOTS
         if self.side not in (BUY, SELL):
             raise ValueError(f"side must be {BUY} (buy) or {SELL} (sell), got {self.side!r}")
         check_positive("order size", self.size, SIZE_BITS)

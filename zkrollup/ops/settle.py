@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..account import CLEARING_ACCOUNT
+from ..account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from ..errors import BadInstrument, NothingToSettle
 from ..units import check_unsigned
 from .base import Operation, Plan
@@ -41,7 +41,7 @@ class Settle(Operation):
         if k >= state.K or not oracle.settled[k]:
             raise BadInstrument(f"slot {k} has no settlement price in the oracle table")
         plan = Plan(state)
-        plan.not_special(self.account, "settled account", allowed=(0, 1))
+        plan.not_special(self.account, "settled account", allowed=(FEE_ACCOUNT, INSURANCE_ACCOUNT))
         v = plan.existing(self.account, "settled")
         size = v.sizes[k]
         if size == 0:

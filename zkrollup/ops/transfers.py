@@ -23,7 +23,7 @@ from circuits import eddsa
 from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect, deposit_chain
 from circuits.eddsa import Signature
 
-from ..account import CLEARING_ACCOUNT, Point, check_public_key
+from ..account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, Point, check_public_key
 from ..errors import BadSignature, InsufficientMargin, QueueError, StaleNonce
 from ..risk import min_equity, passes_initial
 from ..units import AMOUNT_BITS, check_positive
@@ -106,7 +106,7 @@ class Withdraw(_SignedRequest):
     def apply(self, state):
         oracle = state.require_oracle()
         plan = Plan(state)
-        plan.not_special(self.account, "withdrawer", allowed=(0, 1))
+        plan.not_special(self.account, "withdrawer", allowed=(FEE_ACCOUNT, INSURANCE_ACCOUNT))
         v = plan.existing(self.account, "withdrawing")
         if self.nonce != v.nonce:
             raise StaleNonce(f"withdrawal nonce {self.nonce}, account {self.account} is at {v.nonce}")

@@ -1,0 +1,87 @@
+"""Constraint counts of the batch circuit's parts, measured by building each part alone
+in a shape-only constraint system (the numbers in tests/constraint_counts.json and
+docs/batch_circuit.md come from these builders).
+
+    total(N) = N * slot + tables + 2 * flush + roots + effects(N) + commitment + 1 - 4
+
+(+ 1: the public-commitment equality; - 4: the first slot's flush products are free,
+its pending totals being the constant 0.)
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..cs import LC, ConstraintSystem
+from ..gadgets.poseidon import poseidon as poseidon_gadget
+from .circuit import _flush
+from .public import EFFECT_WIDTH, batch_commitment_gadget, effects_hash_gadget
+from .shape import BatchShape
+from .slot import Running, slot_gadget
+from .tables import TablesVars, tables_gadget
+from .witness import FEE_ACCOUNT, Flush
+
+
+def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
+    """The tables as free witnesses (no hashing): what a slot reads."""
+    K, S = shape.K, shape.S
+    w = cs.witness
+    vec = lambda n: [w(f"{n}{k}") for k in range(K)]  # noqa: E731
+    grid = lambda n: [[w(f"{n}{k}_{s}") for s in range(S)] for k in range(K)]  # noqa: E731
+    return TablesVars(w("mh"), w("oh"), vec("kind"), vec("expiry"), w("bonus"), w("penalty"),
+                      w("ts"), vec("mark"), grid("init"), grid("maint"), vec("settled"), vec("value"))
+
+
+def build_slot(cs: ConstraintSystem, shape: BatchShape) -> None:
+    tv = _table_witnesses(cs, shape)
+    run = Running(cs.witness("root"), [cs.witness(f"oi{k}") for k in range(shape.K)],
+                  cs.witness("pf"), cs.witness("pi"), cs.witness("h"))
+    slot_gadget(cs, shape, tv, run, None)
+
+
+def build_tables(cs: ConstraintSystem, shape: BatchShape) -> None:
+    tables_gadget(cs, shape, None, None)
+
+
+def build_flush(cs: ConstraintSystem, shape: BatchShape) -> None:
+    _flush(cs, shape, FEE_ACCOUNT, Flush(), cs.witness("pending"), cs.witness("root"), "flush")
+
+
+def build_roots(cs: ConstraintSystem, shape: BatchShape) -> None:
+    """The old and the new state root: Poseidon(accounts_root, Poseidon(oi))."""
+    for tag in ("start", "end"):
+        oi = [cs.witness(f"{tag}_oi{k}") for k in range(shape.K)]
+        poseidon_gadget(cs, [cs.witness(f"{tag}_root"), poseidon_gadget(cs, oi)])
+
+
+def build_effects(cs: ConstraintSystem, shape: BatchShape) -> None:
+    effects_hash_gadget(cs, [cs.witness(f"e{i}") for i in range(EFFECT_WIDTH * shape.n_slots)])
+
+
+def build_commitment(cs: ConstraintSystem, shape: BatchShape) -> None:
+    names = ("old_root", "new_root", "batch_number", "market_hash", "oracle_hash",
+             "deposit_hash_old", "deposit_hash_new", "effects_hash")
+    batch_commitment_gadget(cs, **{n: cs.witness(n) for n in names})
+
+
+PARTS = {"slot": build_slot, "tables": build_tables, "flush": build_flush, "roots": build_roots,
+         "effects": build_effects, "commitment": build_commitment}
+
+
+@lru_cache(maxsize=None)
+def part_cost(part: str, shape: BatchShape) -> int:
+    cs = ConstraintSystem(solve=False)
+    PARTS[part](cs, shape)
+    return cs.num_constraints
+
+
+def slot_cost(shape: BatchShape) -> int:
+    """Constraints of one operation slot."""
+    return part_cost("slot", shape)
+
+
+def batch_cost(shape: BatchShape) -> dict[str, int]:
+    """Every part's count and the total (the public-commitment equality adds 1)."""
+    parts = {p: part_cost(p, shape) for p in PARTS}
+    parts["total"] = (shape.n_slots * parts["slot"] + parts["tables"] + 2 * parts["flush"]
+                      + parts["roots"] + parts["effects"] + parts["commitment"] + 1 - 4)
+    return parts

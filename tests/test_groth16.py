@@ -1,0 +1,132 @@
+"""Groth16 end to end: setup, the fast prover against its reference twin, and the verifier's
+rejections (changed public input, tampered proof, another key, bad points, inputs >= r)."""
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from circuits.cs import solve_circuit
+from circuits.field import R
+from prover.groth16 import WitnessError, prove, prove_reference
+from prover.keys import load_proving_key, save_proving_key
+from prover.setup import setup
+from verifier.errors import VerifierInputError
+from verifier.groth16 import Proof, verify
+from zkrollup.keyfiles import proof_for_verifier, vk_from_pk
+
+
+def product_circuit(cs, xs=None, n_pub=1):
+    """Publics p_i; private x; enforce chained products so the witness is full of big values."""
+    vals = xs or [None] * (n_pub + 1)
+    pubs = [cs.public(f"p{i}", None if xs is None else vals[i] * vals[-1] % R) for i in range(n_pub)]
+    x = cs.witness("x", None if xs is None else vals[-1])
+    acc = x
+    for i, p in enumerate(pubs):
+        y = cs.witness(f"y{i}", None if xs is None else vals[i])
+        cs.enforce(y, x, p, name=f"prod{i}")
+        acc = cs.mul(acc, acc + y, name=f"sq{i}")
+    cs.enforce(acc, 1, cs.witness("out", None if xs is None else cs.value(acc)), name="out")
+
+
+def _circuit(n_pub, seed=1):
+    rnd = random.Random(seed)
+    xs = [rnd.randrange(R) for _ in range(n_pub + 1)]
+    return solve_circuit(product_circuit, xs, n_pub)
+
+
+@pytest.fixture(scope="module")
+def small():
+    r1cs, wit = _circuit(3)
+    pk = setup(r1cs, seed=b"small")
+    return r1cs, wit, pk
+
+
+def test_fast_prover_equals_reference_for_fixed_randomisers(small):
+    r1cs, wit, pk = small
+    fast = prove(pk, wit, rs=(11, 22))
+    ref = prove_reference(pk, wit, rs=(11, 22))
+    assert (fast.a, fast.b, fast.c) == (ref.a, ref.b, ref.c)
+    assert fast.public == ref.public == wit[1:4]
+
+
+def test_round_trip_verifies_and_rejects_changed_public_input(small):
+    r1cs, wit, pk = small
+    pf = prove(pk, wit)
+    vk = vk_from_pk(pk)
+    assert verify(vk, pf.public, proof_for_verifier(pf))
+    bad = list(pf.public)
+    bad[1] = (bad[1] + 1) % R
+    assert not verify(vk, bad, proof_for_verifier(pf))
+
+
+def test_proofs_are_randomised(small):
+    _, wit, pk = small
+    assert prove(pk, wit).a != prove(pk, wit).a
+
+
+def test_tampered_proof_and_other_key_are_rejected(small):
+    r1cs, wit, pk = small
+    pf = proof_for_verifier(prove(pk, wit))
+    vk = vk_from_pk(pk)
+    other = vk_from_pk(setup(r1cs, seed=b"other"))
+    assert not verify(other, wit[1:4], pf)
+    # swap A and C (both valid G1 points): must fail
+    assert not verify(vk, wit[1:4], Proof(a=pf.c, b=pf.b, c=pf.a))
+    from py_ecc import optimized_bn128 as ob
+    a2 = ob.normalize(ob.add((ob.FQ(pf.a[0]), ob.FQ(pf.a[1]), ob.FQ.one()), ob.G1))
+    assert not verify(vk, wit[1:4], Proof(a=(int(a2[0]), int(a2[1])), b=pf.b, c=pf.c))
+
+
+def test_off_curve_point_and_public_input_above_r_are_input_errors(small):
+    r1cs, wit, pk = small
+    pf = proof_for_verifier(prove(pk, wit))
+    vk = vk_from_pk(pk)
+    with pytest.raises(VerifierInputError):
+        verify(vk, wit[1:4], Proof(a=(pf.a[0], pf.a[1] + 1), b=pf.b, c=pf.c))
+    with pytest.raises(VerifierInputError):
+        verify(vk, [wit[1] + R] + wit[2:4], pf)
+    with pytest.raises(VerifierInputError):
+        verify(vk, wit[1:3], pf)
+
+
+def test_many_public_inputs_round_trip():
+    r1cs, wit = _circuit(12, seed=5)
+    pk = setup(r1cs, seed=b"many")
+    pf = prove(pk, wit)
+    assert verify(vk_from_pk(pk), wit[1:13], proof_for_verifier(pf))
+
+
+def test_unsatisfying_witness_is_refused_before_proving_naming_the_constraint(small):
+    r1cs, wit, pk = small
+    bad = list(wit)
+    bad[-1] = (bad[-1] + 1) % R
+    with pytest.raises(WitnessError, match="does not satisfy"):
+        prove(pk, bad)
+    with pytest.raises(WitnessError, match="wires"):
+        prove(pk, wit[:-1])
+    with pytest.raises(WitnessError, match="constant wire"):
+        prove(pk, [2] + wit[1:])
+
+
+def test_proving_key_file_round_trip(tmp_path, small):
+    r1cs, wit, pk = small
+    path = tmp_path / "pk.bin"
+    save_proving_key(pk, str(path))
+    pk2 = load_proving_key(str(path))
+    for name in ("A", "B1", "B2", "C", "H", "IC", "alpha1", "delta2"):
+        assert np.array_equal(getattr(pk, name), getattr(pk2, name))
+    assert (prove(pk2, wit, rs=(3, 4)).c == prove(pk, wit, rs=(3, 4)).c)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(0, R - 1), min_size=3, max_size=3), st.integers(0, R - 1), st.integers(0, R - 1))
+def test_fast_and_reference_agree_on_random_witnesses_and_randomisers(xs, r, s):
+    r1cs, wit = solve_circuit(product_circuit, xs, 2)
+    pk = _PK_2
+    fast = prove(pk, wit, rs=(r, s))
+    ref = prove_reference(pk, wit, rs=(r, s))
+    assert (fast.a, fast.b, fast.c) == (ref.a, ref.b, ref.c)
+
+
+_PK_2 = setup(_circuit(2)[0], seed=b"two")
