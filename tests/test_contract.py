@@ -8,6 +8,7 @@ import pytest
 from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect
 from verifier.calldata import BatchCalldata
 from verifier.contract import BatchRejected, ContractError, ExitRejected, Reason
+from circuits.field import R
 from zkrollup.ops import BUY, SELL, ForcedWithdraw, Trade, Withdraw
 from zkrollup.risk import build_oracle_table
 
@@ -428,8 +429,12 @@ def test_deposit_checks_balance_and_bounds():
     c = r.contract
     r.mint(ALICE, 10)
     snap = c.snapshot()
+    off_curve = (pk(3)[0], pk(3)[1] + 1)
+    small_order = (0, R - 1)                                 # order 2: not in the subgroup
     for args in ((ALICE, 3, *pk(3), 11), (ALICE, 3, *pk(3), 0), (ALICE, 1 << 6, *pk(3), 1),
-                 (ALICE, 3, pk(3)[0], 1 << 254, 1), (ALICE, 3, *pk(3), 1 << 64)):
+                 (ALICE, 3, pk(3)[0], 1 << 254, 1), (ALICE, 3, *pk(3), 1 << 64),
+                 (ALICE, 3, *off_curve, 1), (ALICE, 3, *small_order, 1), (ALICE, 3, 0, 1, 1),
+                 (ALICE, 2, *pk(3), 1)):                    # the clearing account
         with pytest.raises(ContractError):
             c.deposit(*args)
     assert c.snapshot() == snap

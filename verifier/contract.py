@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
 
-from circuits import eddsa
+from circuits import babyjub, eddsa
 from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, EFFECT_FORCED, batch_commitment,
                                    deposit_chain, effects_hash)
 from circuits.field import R, check_elements
@@ -375,10 +375,14 @@ class RollupContract:
         _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
         _check_uint(account, self.config.acc_depth, "account")
         _check_uint(amount, AMOUNT_BITS, "deposit amount", 1)
-        try:
-            check_elements([pk_x, pk_y], "public key coordinate")
-        except ValueError as e:
-            raise ContractError(str(e)) from None
+        if account in self.config.no_deposit_accounts:
+            raise ContractError(f"deposits into account {account} are not allowed")
+        # the operator must be able to consume every queued deposit (in order), so a key the
+        # circuit would refuse is refused here: a point of Baby Jubjub's prime-order
+        # subgroup other than the identity
+        pk = (pk_x, pk_y)
+        if not babyjub.is_in_subgroup(pk) or pk == babyjub.IDENTITY:
+            raise ContractError("the deposit key must be a non-identity point of Baby Jubjub's prime-order subgroup")
         self._require_active(now)
         s = self.store
         with s.transaction():

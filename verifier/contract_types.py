@@ -69,13 +69,17 @@ class Reason:
 
 @dataclass(frozen=True)
 class ContractConfig:
-    """Fixed at creation, stored with the state."""
+    """Fixed at creation, stored with the state. `no_deposit_accounts`: indices a deposit
+    may not name (the application's clearing account, zkrollup.account.CLEARING_ACCOUNT = 2,
+    which the native state and the circuit refuse: such a deposit would block the queue)."""
     forced_deadline_s: int = 7 * DAY
     oracle_grace_s: int = 600
     acc_depth: int = 32
     oracle_address: int = DEFAULT_ORACLE_ADDRESS
+    no_deposit_accounts: tuple = (2,)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "no_deposit_accounts", tuple(self.no_deposit_accounts))
         for name in ("forced_deadline_s", "oracle_grace_s", "acc_depth", "oracle_address"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:

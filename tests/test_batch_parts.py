@@ -1,0 +1,159 @@
+"""Pieces of the batch circuit against their native twins and against zkrollup's definitions:
+range checks, account leaf, order-fill rule, tables, shape, constants."""
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from circuits.batch import witness as bw
+from circuits.batch.account_leaf import AccountVars, account_leaf_gadget, account_leaf_of
+from circuits.batch.orders import fill_native, order_fill, order_leaf_native
+from circuits.batch.ranges import in_positive, in_signed, in_unsigned, positive, signed, unsigned
+from circuits.batch.shape import BatchShape
+from circuits.batch.slot import empty_root
+from circuits.cs import ConstraintSystem
+from circuits.field import R
+from circuits.merkle_native import merkle_root_from_path
+from zkrollup import account as za
+from zkrollup import units
+from zkrollup.ops import messages
+from zkrollup.smt import SparseMerkleTree, default_node
+
+from batch_native import market_table, oracle_table
+from rollup_helpers import make_state
+
+
+# --- ranges ------------------------------------------------------------------------------------
+
+EDGE = [0, 1, 2 ** 8 - 1, 2 ** 8, -1, -(2 ** 8) + 1, -(2 ** 8), R - 1, R // 2]
+
+
+@pytest.mark.parametrize("v", EDGE)
+def test_range_gadgets_equal_their_twins_on_edge_values(v):
+    v = v if v <= R // 2 else v - R          # read r - 1 as -1
+    for kind, gadget, twin in (("u", unsigned, in_unsigned), ("p", positive, in_positive),
+                               ("s", signed, in_signed)):
+        cs = ConstraintSystem()
+        out = gadget(cs, cs.witness("x", v % R), 8, name="r")
+        ok = cs.which_is_unsatisfied() is None
+        assert ok == twin(v, 8), (kind, v)
+        if kind == "s" and ok:
+            assert cs.value(out.neg) == int(v < 0)
+            assert cs.value(out.abs) == abs(v) and cs.value(out.pos) == max(v, 0)
+
+
+def test_signed_excludes_minus_two_to_the_bits_by_name():
+    cs = ConstraintSystem()
+    signed(cs, cs.witness("x", -(2 ** 8) % R), 8, name="r")
+    assert cs.which_is_unsatisfied() == "r.not_min.inv"
+
+
+# --- account leaf, order leaves, empty roots ----------------------------------------------------
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.integers(-(2 ** 96) + 1, 2 ** 96 - 1),
+       st.lists(st.integers(-(2 ** 40) + 1, 2 ** 40 - 1), min_size=4, max_size=4))
+def test_account_leaf_gadget_equals_zkrollup_leaf(nonce, cash, sizes):
+    pk = (12345, 67890)
+    native = za.AccountFields(pk, nonce, cash, tuple(sizes), 777).leaf
+    assert account_leaf_of(*pk, nonce, cash, sizes, 777) == native
+    cs = ConstraintSystem()
+    w = cs.witness
+    acct = AccountVars(w("x", pk[0]), w("y", pk[1]), w("n", nonce), w("c", cash),
+                       [w("s", s) for s in sizes], w("o", 777))
+    assert cs.value(account_leaf_gadget(cs, acct)) == native
+
+
+def test_order_leaf_and_empty_roots_match_zkrollup():
+    assert order_leaf_native(0, 0) == za.order_leaf(0, 0) == 0
+    assert order_leaf_native(5, 3) == za.order_leaf(5, 3)
+    for d in range(0, 9):
+        assert empty_root(d) == default_node(d)
+
+
+def _fill_circuit(order_id, size, fill, stored, depth=3, enabled=1, other=()):
+    tree = SparseMerkleTree(depth)
+    slot = order_id % (1 << depth)
+    for s, (i, f) in other:
+        tree.update(s, za.order_leaf(i, f))
+    if stored != (0, 0):
+        tree.update(slot, za.order_leaf(*stored))
+    cs = ConstraintSystem()
+    w = cs.witness
+    oid = w("oid", order_id)
+    from circuits.gadgets.bits import bits_le
+    bits = bits_le(cs, oid, 48, name="oid_bits")
+    res = order_fill(cs, enabled, bits[:depth], oid, w("size", size), w("fill", fill),
+                     w("sid", stored[0]), w("sf", stored[1]),
+                     [w("sib", s) for s in tree.proof(slot)], w("root", tree.root), 48, 40, name="f")
+    return cs, res, tree, slot
+
+
+@pytest.mark.parametrize("order_id,size,fill,stored,expect", [
+    (9, 10, 4, (0, 0), 4),          # empty slot
+    (9, 10, 4, (9, 5), 9),          # same order: accumulates
+    (9, 10, 6, (9, 5), "no_overfill"),
+    (9, 10, 4, (1, 10), 4),         # newer order takes the slot over
+    (1, 10, 4, (9, 0), "no_replay"),
+    (9, 10, 11, (0, 0), "no_overfill"),
+])
+def test_order_fill_rule_equals_native(order_id, size, fill, stored, expect):
+    cs, res, tree, slot = _fill_circuit(order_id, size, fill, stored, other=[(3, (11, 2))])
+    bad = cs.which_is_unsatisfied()
+    if isinstance(expect, str):
+        with pytest.raises(ValueError):
+            fill_native(order_id, size, fill, *stored)
+        assert bad == f"f.{expect}.sum"
+        return
+    assert bad is None
+    assert cs.value(res.filled_after) == expect == fill_native(order_id, size, fill, *stored)
+    tree.update(slot, za.order_leaf(order_id, expect))
+    assert cs.value(res.orders_root) == tree.root
+
+
+def test_order_fill_wrong_stored_leaf_fails_at_old_root_only_when_enabled():
+    cs, res, tree, slot = _fill_circuit(9, 10, 1, (0, 0), other=[(1, (9, 5))])  # slot 1 holds (9, 5)
+    assert cs.which_is_unsatisfied() == "f.old_root"
+    cs, res, tree, slot = _fill_circuit(9, 10, 1, (0, 0), other=[(1, (9, 5))], enabled=0)
+    assert cs.which_is_unsatisfied() is None and cs.value(res.orders_root) == tree.root
+
+
+# --- tables, shape, constants ------------------------------------------------------------------
+
+def test_tables_encode_and_hash_like_zkrollup():
+    st_ = make_state(account_depth=4, order_depth=2, k=4)
+    mt, ot = market_table(st_.market), oracle_table(st_.oracle)
+    assert mt.encode() == st_.market.encode() and mt.hash() == st_.market.hash()
+    assert ot.encode(mt.hash()) == st_.oracle.encode() and ot.hash(mt.hash()) == st_.oracle.hash()
+
+
+def test_shape_defaults_are_the_native_units():
+    sh = BatchShape(1, 24, 8, 8, 16, 16)
+    assert (sh.size_bits, sh.price_bits, sh.fee_rate_bits, sh.fee_bits, sh.amount_bits, sh.cash_bits,
+            sh.equity_bits, sh.nonce_bits, sh.order_id_bits, sh.time_bits, sh.l1_address_bits,
+            sh.bps_bits, sh.bps_denominator) == (
+        units.SIZE_BITS, units.PRICE_BITS, units.FEE_RATE_BITS, units.FEE_BITS, units.AMOUNT_BITS,
+        units.CASH_BITS, units.EQUITY_BITS, units.NONCE_BITS, units.ORDER_ID_BITS, units.TIME_BITS,
+        units.L1_ADDRESS_BITS, units.BPS_BITS, units.BPS_DENOMINATOR)
+    assert sh.account_bits == messages.ACCOUNT_BITS
+    assert (bw.FEE_ACCOUNT, bw.INSURANCE_ACCOUNT, bw.CLEARING_ACCOUNT) == (
+        za.FEE_ACCOUNT, za.INSURANCE_ACCOUNT, za.CLEARING_ACCOUNT)
+    assert (bw.TAG_ORDER, bw.TAG_WITHDRAW, bw.TAG_LIQUIDATE, bw.TAG_FORCED_WITHDRAW) == (
+        messages.TAG_ORDER, messages.TAG_WITHDRAW, messages.TAG_LIQUIDATE, messages.TAG_FORCED_WITHDRAW)
+    assert sh.key() == BatchShape(1, 24, 8, 8, 16, 16).key() != BatchShape(2, 24, 8, 8, 16, 16).key()
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(n_slots=0), "slot"), (dict(acc_depth=33), "depth"), (dict(n_instruments=17), "16"),
+    (dict(n_scen_maint=8), "same number"), (dict(cash_bits=80), "cash_bits"),
+    (dict(size_bits=True), "int"),
+])
+def test_bad_shapes_raise_clear_errors(kw, msg):
+    base = dict(n_slots=1, acc_depth=8, ord_depth=4, n_instruments=4, n_scen_init=16, n_scen_maint=16)
+    base.update(kw)
+    with pytest.raises(ValueError, match=msg):
+        BatchShape(**base)
+
+
+def test_merkle_path_convention_is_the_native_one():
+    tree = SparseMerkleTree(4)
+    tree.update(5, 99)
+    assert merkle_root_from_path(99, 5, tree.proof(5)) == tree.root
