@@ -176,15 +176,41 @@ def _(cs):
 
 
 # ---- Poseidon (one entry per width t = 2..17, e.g. "poseidon.t3") -----------------------
-# LEAD: register the in-circuit Poseidon here.
+from circuits.gadgets import poseidon as _poseidon  # noqa: E402
+for _k in range(1, 17):
+    entry(f"poseidon.t{_k + 1}")(lambda cs, _k=_k: _poseidon.poseidon(cs, [cs.witness(f"x{i}") for i in range(_k)]))
 
 
 # ---- Merkle (e.g. "merkle.update_depth_24": verify old leaf + compute new root) --------
-# LEAD: register the Merkle path gadgets here.
+from circuits.gadgets import merkle as _merkle  # noqa: E402
+for _d in (16, 24, 32):
+    entry(f"merkle.verify_depth_{_d}")(lambda cs, _d=_d: _merkle.merkle_verify(
+        cs, cs.witness("leaf"), cs.witness("idx"), [cs.witness(f"s{i}") for i in range(_d)], cs.witness("root")))
+    entry(f"merkle.update_depth_{_d}")(lambda cs, _d=_d: _merkle.merkle_update(
+        cs, cs.witness("old"), cs.witness("new"), cs.witness("idx"),
+        [cs.witness(f"s{i}") for i in range(_d)], cs.witness("root")))
 
 
 # ---- Baby Jubjub / EdDSA (e.g. "eddsa.verify_poseidon", point add/double, scalar mul) --
-# LEAD: register the Baby Jubjub and EdDSA gadgets here.
+from circuits.gadgets import babyjub as _bj  # noqa: E402
+from circuits.gadgets import eddsa as _eddsa  # noqa: E402
+from circuits import babyjub as _bjn  # noqa: E402
+
+
+def _pt(cs, name):
+    return (cs.witness(f"{name}x"), cs.witness(f"{name}y"))
+
+
+entry("babyjub.point_add")(lambda cs: _bj.point_add(cs, _pt(cs, "p"), _pt(cs, "q")))
+entry("babyjub.point_double")(lambda cs: _bj.point_double(cs, _pt(cs, "p")))
+entry("babyjub.fixed_base_mul_251")(lambda cs: _bj.fixed_base_mul(
+    cs, [cs.witness(f"b{i}") for i in range(251)], _bjn.BASE8))
+entry("babyjub.var_base_mul_254")(lambda cs: _bj.var_base_mul(
+    cs, [cs.witness(f"b{i}") for i in range(254)], _pt(cs, "p")))
+entry("eddsa.verify_poseidon")(lambda cs: _eddsa.eddsa_verify(
+    cs, 1, *[cs.witness(n) for n in ("Ax", "Ay", "R8x", "R8y", "S", "msg")]))
+entry("eddsa.verify_poseidon_enabled_flag")(lambda cs: _eddsa.eddsa_verify(
+    cs, cs.witness("en"), *[cs.witness(n) for n in ("Ax", "Ay", "R8x", "R8y", "S", "msg")]))
 
 
 # ---- the batch circuit (circuits.batch): per part, at the budget shape K = 8, S = 16 ------

@@ -39,6 +39,7 @@ from prover.mont import ONE_U, ZERO
 
 U64 = np.uint64
 _CHUNK = 1024          # pairs sharing one inversion: inversion ~4 us, amortised < 5 ns/pair
+_SEGMENTS = 64         # bucket segments per window in the batch-affine reduction
 
 
 # --- classification and digits ---------------------------------------------------------------
@@ -171,8 +172,9 @@ def _reduce_buckets(buf, cnt, st, wc, nb, den, pref, pp, pb, kinds, like):
 
 
 @njit(cache=True)
-def _window(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds, res, like):
-    """res[w] = sum over general points of dig[w, k] * P_k (Jacobian)."""
+def _window_buckets(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds, bsum, row0, like):
+    """Bucket sums of window w: bsum[row0 + b] = sum of the points with digit +-(b + 1)
+    (negated for negative digits), affine, (0, 0) for an empty bucket."""
     ng = gidx.shape[0]
     cols = points.shape[1]
     for b in range(nb):
@@ -187,7 +189,7 @@ def _window(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds
         wc[b] = s
         s += cnt[b]
     half = cols // 2
-    for k in range(ng):
+    for k in range(ng):                      # counting sort into buckets
         d = dig[w, k]
         if d == 0:
             continue
@@ -203,29 +205,100 @@ def _window(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds
         else:
             fe_store(buf, pos, 1, fe_neg(fe_load(points, src, 1, like)))
     _reduce_buckets(buf, cnt, st, wc, nb, den, pref, pp, pb, kinds, like)
-    # sum_b (b + 1) * S_b = sum over b of the running sums S_top + ... + S_b
+    for b in range(nb):
+        if cnt[b] == 1:
+            for j in range(cols):
+                bsum[row0 + b, j] = buf[st[b], j]
+        else:
+            for j in range(cols):
+                bsum[row0 + b, j] = ZERO
+
+
+@njit(cache=True)
+def _lane_add(acc, src, src_rows, lanes, den, pref, kinds, like):
+    """acc[l] += src[src_rows[l]] for every lane l < lanes: one batch-affine step."""
+    for l in range(lanes):
+        r = src_rows[l]
+        dn, kd = pair_den(fe_load(acc, l, 0, like), fe_load(acc, l, 1, like),
+                          fe_load(src, r, 0, like), fe_load(src, r, 1, like))
+        fe_store(den, l, 0, dn)
+        kinds[l] = kd
+    batch_inverse_rows(den, pref, lanes, like)
+    for l in range(lanes):
+        r = src_rows[l]
+        x3, y3 = pair_finish(fe_load(acc, l, 0, like), fe_load(acc, l, 1, like),
+                             fe_load(src, r, 0, like), fe_load(src, r, 1, like),
+                             fe_load(den, l, 0, like), kinds[l])
+        fe_store(acc, l, 0, x3)
+        fe_store(acc, l, 1, y3)
+
+
+@njit(cache=True)
+def _reduce_windows(bsum, nw, nb, wins, res, like):
+    """res[wins[i]] = sum_b (b + 1) * bsum[i * nb + b] for each of this thread's nw windows.
+
+    The running-sum trick (run += S_b, tot += run, from the top bucket down) is sequential,
+    so the buckets of each window are cut into S segments of L = nb / S, and all
+    (window, segment) lanes advance together: each step is one batch-affine addition over
+    nw * S lanes sharing one inversion (~12 multiplications per bucket instead of ~27 in
+    Jacobian coordinates). Segment j yields R_j = sum S_b and T_j = sum (b - jL + 1) S_b;
+    the window is sum_j T_j + L * sum_j j R_j, combined in Jacobian coordinates.
+    """
+    cols = bsum.shape[1]
+    K = cols // 2
+    S = min(nb, _SEGMENTS)
+    L = nb // S
+    lanes = nw * S
+    run = np.zeros((lanes, cols), dtype=np.uint64)
+    tot = np.zeros((lanes, cols), dtype=np.uint64)
+    den = np.empty((lanes, K), dtype=np.uint64)
+    pref = np.empty((lanes, K), dtype=np.uint64)
+    kinds = np.empty(lanes, dtype=np.uint8)
+    rows = np.empty(lanes, dtype=np.int64)
+    ident = np.arange(lanes)
+    for i in range(L):
+        off = L - 1 - i
+        for l in range(lanes):
+            rows[l] = (l // S) * nb + (l % S) * L + off
+        _lane_add(run, bsum, rows, lanes, den, pref, kinds, like)
+        _lane_add(tot, run, ident, lanes, den, pref, kinds, like)
     z = fe_zero(like)
     one = fe_one(like)
-    RX, RY, RZ = one, one, z
-    TX, TY, TZ = one, one, z
-    for b in range(nb - 1, -1, -1):
-        if cnt[b] == 1:
-            RX, RY, RZ = jac_add_affine(RX, RY, RZ, fe_load(buf, st[b], 0, like),
-                                        fe_load(buf, st[b], 1, like))
-        if not fe_is_zero(RZ):
-            TX, TY, TZ = jac_add(TX, TY, TZ, RX, RY, RZ)
-    fe_store(res, w, 0, TX)
-    fe_store(res, w, 1, TY)
-    fe_store(res, w, 2, TZ)
+    for wi in range(nw):
+        AX, AY, AZ = one, one, z            # sum_j T_j
+        RX, RY, RZ = one, one, z            # running sum of R_j, j from the top
+        UX, UY, UZ = one, one, z            # sum_j j R_j
+        for j in range(S - 1, 0, -1):
+            lane = wi * S + j
+            AX, AY, AZ = jac_add_affine(AX, AY, AZ, fe_load(tot, lane, 0, like), fe_load(tot, lane, 1, like))
+            RX, RY, RZ = jac_add_affine(RX, RY, RZ, fe_load(run, lane, 0, like), fe_load(run, lane, 1, like))
+            UX, UY, UZ = jac_add(UX, UY, UZ, RX, RY, RZ)
+        lane = wi * S
+        AX, AY, AZ = jac_add_affine(AX, AY, AZ, fe_load(tot, lane, 0, like), fe_load(tot, lane, 1, like))
+        m = L
+        while m > 1:                         # L is a power of two
+            UX, UY, UZ = jac_double(UX, UY, UZ)
+            m >>= 1
+        AX, AY, AZ = jac_add(AX, AY, AZ, UX, UY, UZ)
+        fe_store(res, wins[wi], 0, AX)
+        fe_store(res, wins[wi], 1, AY)
+        fe_store(res, wins[wi], 2, AZ)
 
 
 @njit(cache=True)
 def _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag):
-    """Windows t, t + nthreads, ... with this thread's own scratch."""
+    """Windows t, t + nthreads, ... with this thread's own scratch: buckets, then reduction."""
     like = fe_like(tag)
     ng = gidx.shape[0]
     cols = points.shape[1]
     K = cols // 2
+    nwin = dig.shape[0]
+    nw = (nwin - t + nthreads - 1) // nthreads
+    if nw <= 0:
+        return
+    wins = np.empty(nw, dtype=np.int64)
+    for i in range(nw):
+        wins[i] = t + i * nthreads
     buf = np.empty((max(ng, 1), cols), dtype=np.uint64)
     cnt = np.empty(nb, dtype=np.int64)
     st = np.empty(nb, dtype=np.int64)
@@ -236,8 +309,11 @@ def _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag):
     pp = np.empty(cap, dtype=np.int64)
     pb = np.empty(cap, dtype=np.int64)
     kinds = np.empty(cap, dtype=np.uint8)
-    for w in range(t, dig.shape[0], nthreads):
-        _window(points, gidx, dig, w, nb, buf, cnt, st, wc, den, pref, pp, pb, kinds, res, like)
+    bsum = np.empty((nw * nb, cols), dtype=np.uint64)
+    for i in range(nw):
+        _window_buckets(points, gidx, dig, wins[i], nb, buf, cnt, st, wc, den, pref, pp, pb, kinds,
+                        bsum, i * nb, like)
+    _reduce_windows(bsum, nw, nb, wins, res, like)
 
 
 @njit(parallel=True, cache=True)

@@ -138,7 +138,7 @@ def _random_op(s, draw):
         return s.enqueue_deposit(a, pk(a), draw(st.integers(1, 10 ** 9)))
     if kind == "withdraw":
         n = s.account(a).nonce if a in s.accounts else 0
-        return Withdraw.create(KEYS[a], a, draw(st.integers(1, 2 * 10 ** 9)), n, 0x1234)
+        return Withdraw.create(KEYS[a], a, draw(st.integers(1, 10 ** 9)), n, 0x1234)
     if kind == "forced":
         n = s.account(a).nonce if a in s.accounts else 0
         return s.enqueue_forced_withdraw(
