@@ -1,10 +1,16 @@
 """BN254 G1 and G2 point arithmetic in Numba, written once for both groups.
 
 Field elements are limb tuples (see `prover.fq2_nb`): an Fq element is a 4-tuple of uint64,
-an Fq2 element a pair of them. The generic `fe_*` functions below are Numba overloads that
-pick the Fq or Fq2 code from the argument's type at compile time, so each curve kernel is
-written once and compiled twice (G1 over Fq: y^2 = x^3 + 3; G2 over Fq2 on the twist
-y^2 = x^3 + 3/(9+u)). Both curves have a = 0.
+an Fq2 element a pair of them. The generic `fe_*` functions (intrinsics from fq2_nb for the
+arithmetic, overloads here for inversion, constants and array access) pick the Fq or Fq2 code
+from the argument's type at compile time, so each curve kernel is written once and compiled
+twice (G1 over Fq: y^2 = x^3 + 3; G2 over Fq2 on the twist y^2 = x^3 + 3/(9+u)). Both curves
+have a = 0. Kernels that need the field but take no field value get a `like` argument (a
+zero of the field) or, in parallel kernels, a tag array (`TAG_G1`, `TAG_G2`, see `fe_like`).
+
+Fixed-base batch multiplication (`g1_batch_mul`, `g2_batch_mul`, for the Groth16 setup) uses
+a window table of the base and batch-affine accumulation: measured ~5 us per G1 point and
+~17 us per G2 point of CPU time at 2^16 scalars (both cores share the scalars).
 
 Conventions (used everywhere in the prover):
 - Montgomery form for every coordinate; canonical (< q) limbs.
@@ -27,8 +33,9 @@ from numba import njit, prange, types
 from numba.extending import overload
 from py_ecc import optimized_bn128 as ob
 
-from prover.fq2_nb import (FQ2_ONE, FQ2_ZERO, FQ_ONE, FQ_ZERO, f2_inv, f_inv, fe_add, fe_dbl, fe_eq,
+from prover.fq2_nb import (FQ2_ONE, FQ2_ZERO, FQ_ONE, FQ_ZERO, Q_T, f2_inv, f_inv, fe_add, fe_dbl, fe_eq,
                            fe_is_zero, fe_mul, fe_mul_hot, fe_neg, fe_sqr, fe_sqr_hot, fe_sub)
+from circuits.field import ints_to_limbs
 from prover.mont import FQ, FR, ONE_U, ZERO
 
 U64 = np.uint64
@@ -346,8 +353,19 @@ def batch_inverse_rows(den, pref, m, like):
 
 @njit(cache=True)
 def _k_on_curve(a, out, like):
+    """out[i]: row i has canonical limbs (every 4-limb coordinate part < q) and is on the curve
+    (or is the infinity encoding)."""
     for i in range(a.shape[0]):
-        out[i] = aff_on_curve(fe_load(a, i, 0, like), fe_load(a, i, 1, like))
+        ok = True
+        for o in range(0, a.shape[1], 4):
+            for k in range(3, -1, -1):          # lexicographic a[i, o:o+4] < q
+                if a[i, o + k] != Q_T[k]:
+                    if a[i, o + k] > Q_T[k]:
+                        ok = False
+                    break
+                if k == 0:
+                    ok = False                  # equal to q
+        out[i] = ok and aff_on_curve(fe_load(a, i, 0, like), fe_load(a, i, 1, like))
 
 
 @njit(cache=True)
@@ -577,7 +595,13 @@ def check_points(arr, cols: int, what: str = "points") -> np.ndarray:
 
 
 def check_scalars(s, n: int | None = None, what: str = "scalars") -> np.ndarray:
-    """Validate canonical scalars: (n, 4) uint64 limbs, each value < r."""
+    """Validate canonical scalars: (n, 4) uint64 limbs, each value < r. A list or tuple of
+    Python ints in [0, r) is accepted too and converted."""
+    if isinstance(s, (list, tuple)):
+        for i, v in enumerate(s):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not 0 <= int(v) < R:
+                raise ValueError(f"{what}[{i}] is not an integer in [0, r): {v!r}")
+        s = ints_to_limbs([int(v) for v in s]).reshape(len(s), 4)
     if not isinstance(s, np.ndarray):
         raise ValueError(f"{what} must be a numpy array, got {type(s).__name__}")
     if s.dtype != np.uint64:
@@ -737,8 +761,8 @@ def g2_neg(a) -> np.ndarray:
 
 
 def g1_on_curve(a) -> np.ndarray:
-    """Boolean per row: on y^2 = x^3 + 3 or the infinity encoding (0, 0). No subgroup check
-    (G1 has cofactor 1, so on-curve means in the group)."""
+    """Boolean per row: canonical limbs (< q) and on y^2 = x^3 + 3, or the infinity encoding
+    (0, 0). No subgroup check needed: G1 has cofactor 1, so on the curve means in the group."""
     a = check_points(a, G1_COLS)
     out = np.empty(a.shape[0], dtype=np.bool_)
     _k_on_curve(a, out, FQ_ZERO)
@@ -746,7 +770,8 @@ def g1_on_curve(a) -> np.ndarray:
 
 
 def g2_on_curve(a) -> np.ndarray:
-    """Boolean per row: on the twist y^2 = x^3 + 3/(9+u) or (0, 0). Not a subgroup check."""
+    """Boolean per row: canonical limbs (< q) and on the twist y^2 = x^3 + 3/(9+u), or (0, 0).
+    Not a subgroup check (the twist has a large cofactor; see prover.ref.curves.g2_in_subgroup)."""
     a = check_points(a, G2_COLS)
     out = np.empty(a.shape[0], dtype=np.bool_)
     _k_on_curve(a, out, FQ2_ZERO)
@@ -813,9 +838,10 @@ def _batch_mul(base, scalars, cols: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
-def _k_on_curve_one(a, like):
-    return aff_on_curve(fe_load(a, 0, 0, like), fe_load(a, 0, 1, like))
+def _k_on_curve_one(a, like) -> bool:
+    out = np.empty(1, dtype=np.bool_)
+    _k_on_curve(a[:1], out, like)
+    return bool(out[0])
 
 
 def g1_batch_mul(base, scalars) -> np.ndarray:

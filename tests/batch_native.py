@@ -21,6 +21,7 @@ from circuits.batch import witness as bw
 from circuits.batch.public import batch_commitment, effects_hash
 from circuits.batch.shape import BatchShape
 from circuits.batch.tables import MarketTable, OracleTable
+from zkrollup import units
 from zkrollup.account import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from zkrollup.ops import Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.smt import default_node
@@ -32,8 +33,8 @@ DEFERRED_ROLES = {"fee": FEE_ACCOUNT, "insurance": INSURANCE_ACCOUNT}
 
 
 def shape_of(state, n_slots: int) -> BatchShape:
-    return BatchShape(n_slots=n_slots, acc_depth=state.account_depth, ord_depth=state.order_depth,
-                      n_instruments=state.K, n_scen_init=state.n_scenarios, n_scen_maint=state.n_scenarios)
+    """The circuit shape of `state` (zkrollup.units builds it with the native widths)."""
+    return units.batch_shape(n_slots, state.account_depth, state.order_depth, state.K, state.n_scenarios)
 
 
 def market_table(market) -> MarketTable:
@@ -116,8 +117,9 @@ class BatchRecorder:
 
     def record(self, w) -> bw.SlotInput:
         """Turn one native record into a slot (updates the circuit's tree view)."""
-        if w.op.__class__ is not Noop and self.oracle is not self.state.oracle:
-            raise ValueError("the oracle table changed inside a batch")
+        if w.op.__class__ is not Noop and (self.oracle is not self.state.oracle
+                                           or self.market != self.state.market):
+            raise ValueError("the oracle or market table changed inside a batch")
         ports = []
         for u in w.updates:
             if u.role in DEFERRED_ROLES:

@@ -1,12 +1,9 @@
 """The batch circuit against the native state (zkrollup): valid batches satisfy it with the
 native new root and commitment; every operation of the native test suite is covered,
 including the fee account / insurance fund aggregation and every forced-withdrawal case."""
-import copy
-
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from circuits.batch.circuit import batch_circuit, compile_batch, first_failure, solve_batch
+from circuits.batch.circuit import batch_circuit, compile_batch, solve_batch
 from circuits.batch.costs import batch_cost
 from circuits.cs import ConstraintSystem
 from zkrollup.account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT

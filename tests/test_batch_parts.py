@@ -81,7 +81,7 @@ def _fill_circuit(order_id, size, fill, stored, depth=3, enabled=1, other=()):
     oid = w("oid", order_id)
     from circuits.gadgets.bits import bits_le
     bits = bits_le(cs, oid, 48, name="oid_bits")
-    res = order_fill(cs, enabled, bits[:depth], oid, w("size", size), w("fill", fill),
+    res = order_fill(cs, w("en", enabled), bits[:depth], oid, w("size", size), w("fill", fill),
                      w("sid", stored[0]), w("sf", stored[1]),
                      [w("sib", s) for s in tree.proof(slot)], w("root", tree.root), 48, 40, name="f")
     return cs, res, tree, slot
@@ -107,6 +107,12 @@ def test_order_fill_rule_equals_native(order_id, size, fill, stored, expect):
     assert cs.value(res.filled_after) == expect == fill_native(order_id, size, fill, *stored)
     tree.update(slot, za.order_leaf(order_id, expect))
     assert cs.value(res.orders_root) == tree.root
+
+
+def test_order_fill_cost_formula():
+    from circuits.batch.orders import order_fill_cost
+    cs, *_ = _fill_circuit(9, 10, 4, (0, 0))
+    assert cs.num_constraints - 49 == order_fill_cost(3, 48, 40)     # less the order-id split
 
 
 def test_order_fill_wrong_stored_leaf_fails_at_old_root_only_when_enabled():

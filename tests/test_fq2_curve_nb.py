@@ -261,6 +261,12 @@ def test_on_curve_accepts_group_points_and_infinity_and_rejects_others():
     assert C.g1_on_curve(a).all()
     bad = C.g1_from_ints([(1, 3), (0, 1)])
     assert not C.g1_on_curve(bad).any()
+    # the generator with x's Montgomery limbs replaced by x + q (same value mod q): not canonical
+    g = C.g1_from_py_ecc([ob.G1])
+    xq = int.from_bytes(g[0, :4].tobytes(), "little") + Q
+    assert xq < 1 << 256
+    g[0, :4] = np.frombuffer(xq.to_bytes(32, "little"), dtype="<u8")
+    assert not C.g1_on_curve(g).any()
     b = C.g2_from_py_ecc(_P2 + [ob.Z2])
     assert C.g2_on_curve(b).all()
     x, y = C.g2_to_ints(b[:1])[0]

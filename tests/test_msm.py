@@ -123,7 +123,8 @@ def test_circom_like_mix_of_zero_one_and_large_scalars_many_points():
         assert _eq1(msm_g1(pts, ints_to_limbs(ks), window=window), want)
     pts2 = C.g2_batch_mul(C.g2_from_py_ecc([ob.G2])[0], ints_to_limbs(logs[:301]))
     want2 = ob.multiply(ob.G2, sum(s * k for s, k in zip(ks[:301], logs[:301])) % R)
-    assert _eq2(msm_g2(pts2, ints_to_limbs(ks[:301])), want2)
+    for window in (None, 9):       # 9: 256 buckets, several buckets per reduction segment
+        assert _eq2(msm_g2(pts2, ints_to_limbs(ks[:301]), window=window), want2)
 
 
 def test_small_scalars_use_fewer_windows_and_stay_correct():
@@ -135,6 +136,15 @@ def test_small_scalars_use_fewer_windows_and_stay_correct():
 def test_window_model_grows_with_n():
     cs = [window_bits(1 << k, 254, 2) for k in range(4, 21, 2)]
     assert cs == sorted(cs) and cs[0] < cs[-1] and 1 <= cs[0] and cs[-1] <= 20
+
+
+def test_python_int_scalars_are_accepted_and_checked():
+    ks = [5, 0, 1, R - 1]
+    assert (msm_g1(_A1[:4], ks) == msm_g1(_A1[:4], ints_to_limbs(ks))).all()
+    with pytest.raises(ValueError, match=r"\[1\] is not an integer in \[0, r\)"):
+        msm_g1(_A1[:2], [3, R])
+    with pytest.raises(ValueError, match="not an integer"):
+        msm_g1(_A1[:2], [3, -1])
 
 
 def test_bad_inputs_raise_clear_value_errors():

@@ -28,8 +28,8 @@ from .account_leaf import AccountVars, account_leaf_gadget
 from .public import batch_commitment_gadget, effects_hash_gadget
 from .ranges import signed_range
 from .shape import BatchShape
-from .slot import Running, empty_root, slot_gadget
-from .tables import MarketTable, OracleTable, tables_gadget
+from .slot import Running, slot_gadget
+from .tables import tables_gadget
 from .witness import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountFields, BatchInput, Flush
 
 

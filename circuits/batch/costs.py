@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..cs import LC, ConstraintSystem
+from ..cs import ConstraintSystem
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from .circuit import _flush
 from .public import EFFECT_WIDTH, batch_commitment_gadget, effects_hash_gadget

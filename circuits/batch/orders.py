@@ -50,8 +50,8 @@ def order_fill(cs: ConstraintSystem, enabled: Operand, slot_bits: Sequence[LC], 
     filled + fill <= size ('<name>.no_overfill.sum'), where filled = stored_filled when
     the ids are equal and 0 when order_id is larger (it takes the slot over).
 
-    Cost: 2 * 241 * ord_depth + order_id_bits + size_bits + 489 constraints (old leaf 243,
-    old path, root check 1, replay order_id_bits + 1, new-order test 2, filled 1,
+    Cost: 2 * 241 * ord_depth + order_id_bits + size_bits + 490 constraints (old leaf 243,
+    old path, root check 1, replay order_id_bits + 1, same-order test 2, filled 1,
     over-fill size_bits + 1, new leaf 240, new path, select 1).
     """
     enabled = as_lc(enabled)
@@ -75,7 +75,7 @@ def order_fill(cs: ConstraintSystem, enabled: Operand, slot_bits: Sequence[LC], 
 
 
 def order_fill_cost(ord_depth: int, order_id_bits: int, size_bits: int) -> int:
-    return 2 * LEVEL_COST * ord_depth + order_id_bits + size_bits + 489
+    return 2 * LEVEL_COST * ord_depth + order_id_bits + size_bits + 490
 
 
 # ---- native twins -------------------------------------------------------------------------

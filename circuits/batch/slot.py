@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from ..cs import LC, ConstraintSystem, Operand, as_lc, lc_sum
-from ..field import R, to_signed
+from ..cs import LC, ConstraintSystem, lc_sum
+from ..field import to_signed
 from ..gadgets.bits import bits_le
 from ..gadgets.boolean import assert_bool, select
 from ..gadgets.comparators import assert_nonzero, is_equal, is_zero
@@ -48,8 +48,7 @@ from .shape import BatchShape
 from .tables import TablesVars
 from .witness import (CLEARING_ACCOUNT, N_OPS, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NOOP,
                       OP_SETTLE, OP_TRADE, OP_WITHDRAW, TAG_FORCED_WITHDRAW, TAG_LIQUIDATE,
-                      TAG_ORDER, TAG_WITHDRAW, AccountFields, OrderParams, Port, Signature,
-                      SlotInput)
+                      TAG_ORDER, TAG_WITHDRAW, AccountFields, Port, SlotInput)
 
 
 @lru_cache(maxsize=None)
@@ -128,7 +127,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     slot's effect 4-tuple (kind, account, l1_address, amount) of `public.py`.
 
     ``inp`` is None when compiling (a default Noop supplies placeholder values that are
-    never read). Cost: `slot_cost(shape)`.
+    never read). Cost: `costs.slot_cost(shape)` (K = 8, S = 16, order depth 8: 42,135 at
+    account depth 16, 49,855 at depth 24).
     """
     solving = cs.solving
     if inp is None or not solving:

@@ -21,8 +21,6 @@ Native twins: `MarketTable.encode/hash`, `OracleTable.encode/hash`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
-
 from ..cs import LC, ConstraintSystem
 from ..gadgets.poseidon import poseidon_sponge as sponge_gadget
 from ..poseidon import poseidon_sponge
