@@ -18,8 +18,10 @@ _ROOT_2_28 = pow(5, (R - 1) >> TWO_ADICITY, R)
 @lru_cache(maxsize=None)
 def root_of_unity(n: int) -> int:
     """A primitive n-th root of unity, n a power of two <= 2^28."""
-    if n < 1 or n & (n - 1) or n > 1 << TWO_ADICITY:
-        raise ValueError(f"domain size {n} is not a power of two <= 2^{TWO_ADICITY}")
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"domain size {n} is not a power of two")
+    if n > 1 << TWO_ADICITY:
+        raise ValueError(f"domain size {n} exceeds Fr's 2-adicity 2^{TWO_ADICITY}")
     w = _ROOT_2_28
     for _ in range(TWO_ADICITY - n.bit_length() + 1):
         w = w * w % R

@@ -25,6 +25,7 @@ from py_ecc import optimized_bn128 as ob
 from circuits.field import R
 
 from .domain import root_of_unity
+from .ref.ntt import fft as _ref_fft
 from .keys import ProvingKey, g1_to_ints, g2_to_ints
 
 
@@ -98,23 +99,6 @@ def _fresh_randomisers(rs: Optional[tuple[int, int]]):
 
 # --- reference twin ------------------------------------------------------------------------------------
 
-def _ntt_ref(vals: list[int], w: int) -> list[int]:
-    """Evaluate the polynomial with coefficients `vals` at w^0..w^(n-1) (recursive radix-2)."""
-    n = len(vals)
-    if n == 1:
-        return list(vals)
-    even = _ntt_ref(vals[0::2], w * w % R)
-    odd = _ntt_ref(vals[1::2], w * w % R)
-    out = [0] * n
-    t = 1
-    for i in range(n // 2):
-        x = odd[i] * t % R
-        out[i] = (even[i] + x) % R
-        out[i + n // 2] = (even[i] - x) % R
-        t = t * w % R
-    return out
-
-
 def qap_rows_reference(pk: ProvingKey, witness: Sequence[int]) -> tuple[list[int], list[int]]:
     """a = A·w and b = B·w over the n QAP rows (constraints, public-wire rows, zero padding)."""
     n = pk.domain_size
@@ -136,12 +120,12 @@ def h_scalars_reference(pk: ProvingKey, witness: Sequence[int]) -> list[int]:
     w2n = root_of_unity(2 * n)
     out = []
     for vec in (a, b, c):
-        coeffs = [x * n_inv % R for x in _ntt_ref(vec, w_inv)]
+        coeffs = [x * n_inv % R for x in _ref_fft(vec, w_inv)]
         t = 1
         for i in range(n):
             coeffs[i] = coeffs[i] * t % R
             t = t * w2n % R
-        out.append(_ntt_ref(coeffs, w))
+        out.append(_ref_fft(coeffs, w))
     ea, eb, ec = out
     return [(x * y - z) % R for x, y, z in zip(ea, eb, ec)]
 

@@ -37,21 +37,14 @@ from numba import njit, prange
 from .fr_vec import (OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, fr_add, fr_mul, fr_sub,
                      int_to_limb_array, run)
 from .mont import FR
+from .domain import TWO_ADICITY, root_of_unity  # one definition of the domains
 
 R = FR.p
-TWO_ADICITY = 28
 GENERATOR = 5
 """Multiplicative generator of Fr* (smallest quadratic non-residue): the default coset shift."""
-ROOT_OF_UNITY_2_28 = pow(GENERATOR, (R - 1) >> TWO_ADICITY, R)
 
 BLOCK_LOG = 12
 """Stages whose butterflies stay inside 2^BLOCK_LOG elements (128 KiB) run per block."""
-
-
-def root_of_unity(n: int) -> int:
-    """The primitive n-th root of unity used for size n (a power of two <= 2^28)."""
-    log_n = log2_exact(n)
-    return pow(ROOT_OF_UNITY_2_28, 1 << (TWO_ADICITY - log_n), R)
 
 
 def log2_exact(n: int) -> int:

@@ -39,12 +39,8 @@ def _toxic_waste(seed: Optional[bytes]) -> list[int]:
 
 def qap_a_rows(r1cs: R1CS) -> SparseMatrix:
     """A's constraint rows followed by the row {p: 1} for every public wire p = 0..n_public."""
-    extra = r1cs.n_public + 1
-    a = r1cs.A
-    return SparseMatrix(
-        np.concatenate([a.indptr, a.indptr[-1] + np.arange(1, extra + 1, dtype=np.int64)]),
-        np.concatenate([a.indices, np.arange(extra, dtype=np.int64)]),
-        np.concatenate([a.coeffs, np.tile(np.array([[1, 0, 0, 0]], dtype=np.uint64), (extra, 1))]))
+    from .qap import QapEvaluator
+    return SparseMatrix(*QapEvaluator.public_rows(r1cs.A, r1cs.n_public))
 
 
 def _wire_evaluations(r1cs: R1CS, qap_a: SparseMatrix, lag: list[int]):

@@ -41,6 +41,7 @@ from py_ecc import optimized_bn128 as ob
 from circuits.binfile import BinFileError, BinFile, load_bytes, parse_binfile
 from circuits.r1cs import SparseMatrix
 
+from .keys import g1_to_ints, g2_to_ints
 from .mont import FQ, FR, ONE_U, ZERO, fq_add, fq_mul, fq_sub, fr_mul
 
 Q = FQ.p
@@ -194,27 +195,6 @@ def fr_mont_reduce(vals: np.ndarray) -> np.ndarray:
 
 
 # --- points <-> ints ----------------------------------------------------------------------------
-
-def _from_mont_ints(row: np.ndarray) -> list[int]:
-    raw = np.ascontiguousarray(row, dtype="<u8").tobytes()
-    return [int.from_bytes(raw[i:i + 32], "little") * FQ.Rinv % Q for i in range(0, len(raw), 32)]
-
-
-def g1_to_ints(row: np.ndarray) -> Optional[tuple[int, int]]:
-    """(8,) Montgomery limbs -> canonical (x, y), or None for the point at infinity."""
-    if not np.any(row):
-        return None
-    x, y = _from_mont_ints(row)
-    return x, y
-
-
-def g2_to_ints(row: np.ndarray) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
-    """(16,) Montgomery limbs -> ((x.c0, x.c1), (y.c0, y.c1)), or None for infinity."""
-    if not np.any(row):
-        return None
-    x0, x1, y0, y1 = _from_mont_ints(row)
-    return (x0, x1), (y0, y1)
-
 
 def g1_to_py_ecc(row: np.ndarray):
     """As an optimized_bn128 Jacobian point (infinity is Z = 0)."""
