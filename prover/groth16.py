@@ -231,15 +231,21 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
     t0 = time.perf_counter()
     r, s = _fresh_randomisers(rs)
     npub = pk.n_public
-    m_a = msm_g1(pk.A, wc)
+    def timed(name, fn, *args):
+        t1 = time.perf_counter()
+        out = fn(*args)
+        t[f"msm_{name}_s"] = time.perf_counter() - t1
+        return out
+
+    m_a = timed("a", msm_g1, pk.A, wc)
     report("MSM B1", 0.35)
-    m_b1 = msm_g1(pk.B1, wc)
+    m_b1 = timed("b1", msm_g1, pk.B1, wc)
     report("MSM B2", 0.45)
-    m_b2 = msm_g2(pk.B2, wc)
+    m_b2 = timed("b2", msm_g2, pk.B2, wc)
     report("MSM C", 0.75)
-    m_c = msm_g1(pk.C, np.ascontiguousarray(wc[npub + 1:]))
+    m_c = timed("c", msm_g1, pk.C, np.ascontiguousarray(wc[npub + 1:]))
     report("MSM H", 0.85)
-    m_h = msm_g1(pk.H, h)
+    m_h = timed("h", msm_g1, pk.H, h)
     t["msm_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     public = limbs_to_public(wc[1:npub + 1])
