@@ -3,10 +3,12 @@
 A model, not a measurement (see verifier/gas.py for every price and its source). The
 synthetic calldata layout: random-looking roots, a batch of N trades (no L1 effects,
 so the calldata is the 83-byte header) plus, for the withdrawal figures, one
-withdrawal (43 more bytes and an ERC-20 payout). The same batch is priced with the
-effects hash the circuit uses today ("sponge") and two alternatives ("chain",
-"sha256"); user operations (deposit, forced-withdrawal request, exodus exit) and the
-zk-vs-optimistic withdrawal comparison follow.
+withdrawal (41 more bytes, one Poseidon T4 of the effects chain and an ERC-20 payout).
+The same batch is priced with the effects hash the circuit uses (commitment v2: a
+"chain" over the actual effects, nothing per trade) and, for comparison, commitment v1's
+fixed-length "sponge" over 4 values per slot and a "sha256" public-data hash; user
+operations (deposit, forced-withdrawal request with its on-L1 signature check, exodus
+exit) and the zk-vs-optimistic withdrawal comparison follow.
 
 Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16] [--amount 1000000000]
     [--rate 0.05] [--zk-wait 600] [--acc-depth 16] [--instruments 8]
@@ -27,7 +29,7 @@ def report(sizes, amount: int, rate: float, zk_wait: float, acc_depth: int, k: i
         row["alternatives"] = {m: {"batch_gas": gas.per_trade_gas(n, m)["batch_gas"],
                                    "gas_per_trade": gas.per_trade_gas(n, m)["gas_per_trade"],
                                    "withdrawal_marginal_gas": gas.withdrawal_marginal_gas(n, m)}
-                               for m in gas.EFFECTS_MODELS if m != "sponge"}
+                               for m in gas.EFFECTS_MODELS if m != "chain"}
         batches.append(row)
     return {
         "model": "verifier/gas.py (EIP-1108, EIP-2028, EIP-2929 prices; Poseidon from poseidon-solidity)",

@@ -230,8 +230,6 @@ entry("batch.tables_k8_s16")(lambda cs: _batch_costs.build_tables(cs, _bshape())
 for _d in (16, 24):
     entry(f"batch.flush_d{_d}_k8")(lambda cs, _d=_d: _batch_costs.build_flush(cs, _bshape(1, _d)))
 entry("batch.roots_k8")(lambda cs: _batch_costs.build_roots(cs, _bshape()))
-for _n in (1, 2, 4, 8, 16):
-    entry(f"batch.effects_n{_n}")(lambda cs, _n=_n: _batch_costs.build_effects(cs, _bshape(_n)))
 entry("batch.commitment")(lambda cs: _batch_costs.build_commitment(cs, _bshape()))
 for _d in (16, 24):
     for _n in (1, 2, 4, 8, 16):

@@ -75,6 +75,8 @@ class Expected:
     deposit_hash_old: int
     deposit_hash_new: int
     effects_hash: int
+    forced_hash_old: int = 0
+    forced_hash_new: int = 0
 
     def commitment(self) -> int:
         return batch_commitment(**self.__dict__)
@@ -93,6 +95,7 @@ class BatchRecorder:
         self.start_accounts_root = state.accounts_root
         self.start_oi = tuple(state.oi)
         self.start_deposit_hash = state.deposit_hash
+        self.start_forced_hash = state.forced_hash
         self.batch_number = state.batch_number
         self.market = state.market
         self.oracle = state.oracle
@@ -132,12 +135,14 @@ class BatchRecorder:
         op = w.op
         if isinstance(op, Deposit):
             s.amount, s.deposit_pk = op.amount, tuple(op.pk)
-        elif isinstance(op, (Withdraw, ForcedWithdraw)):
+        elif isinstance(op, Withdraw):
             s.amount, s.nonce, s.l1_address, s.sig = op.amount, op.nonce, op.l1_address, sig_of(op.signature)
-            if isinstance(op, ForcedWithdraw):
-                s.forced_valid = int(w.details["rejected"] is None)
-                if not ports:
-                    s.a = self._empty_port(op.account)
+        elif isinstance(op, ForcedWithdraw):
+            # the request as queued on L1 (its signature was checked there, not in the circuit)
+            s.amount, s.nonce, s.l1_address, s.deposit_pk = op.amount, op.nonce, op.l1_address, tuple(op.pk)
+            s.forced_valid = int(w.details["rejected"] is None)
+            if not ports:
+                s.a = self._empty_port(op.account)
         elif isinstance(op, Trade):
             s.instrument, s.fill, s.price = op.maker.order.slot, op.fill, op.price
             s.order_a = order_params(op.maker, op.maker_fee)
@@ -172,8 +177,10 @@ class BatchRecorder:
         assert self.tree.root == self.state.accounts_root, "replayed tree differs from the native one"
         mt, ot = market_table(self.market), oracle_table(self.oracle)
         batch = bw.BatchInput(self.batch_number, mt, ot, self.start_accounts_root, self.start_oi,
-                              self.start_deposit_hash, list(self.slots), fee, ins)
+                              self.start_deposit_hash, list(self.slots), fee, ins,
+                              forced_hash=self.start_forced_hash)
         exp = Expected(self.start_root, self.state.root, self.batch_number, self.market.hash(),
                        self.oracle.hash(), self.start_deposit_hash, self.state.deposit_hash,
-                       effects_hash([w.effect for w in self.records], n_slots))
+                       effects_hash([w.effect for w in self.records], n_slots),
+                       self.start_forced_hash, self.state.forced_hash)
         return batch, exp

@@ -16,7 +16,7 @@ from verifier.calldata import BatchCalldata
 from verifier.contract import ContractConfig, ExitLeaf, RollupContract, exit_message
 from verifier.groth16 import VerifyingKey
 from verifier.oracle_model import OracleModel
-from zkrollup.ops import Noop
+from zkrollup.ops import ForcedWithdraw, Noop
 
 from rollup_helpers import DAY, KEYS, T0, make_state, pk
 
@@ -37,6 +37,14 @@ def fake_verify(vk, public_inputs, proof) -> bool:
 
 def fake_prover(commitment: int) -> FakeProof:
     return FakeProof(commitment)
+
+
+def signed_forced(account: int, l1_address: int, amount: int, nonce: int = 0,
+                  key: Optional[int] = None):
+    """A forced withdrawal signed by KEYS[key] (default: the account's), and the keyword
+    arguments `RollupContract.request_forced_withdrawal` needs for it (nonce, signature, pk)."""
+    req = ForcedWithdraw.create(KEYS[account if key is None else key], account, amount, nonce, l1_address)
+    return req, dict(nonce=req.nonce, signature=req.signature, pk=req.pk)
 
 
 class Rig:
@@ -78,6 +86,7 @@ class Rig:
         self.ops = []
         self.root_before = self.st.root
         self.dep_hash_before = self.st.deposit_hash
+        self.forced_hash_before = self.st.forced_hash
         self.consumed_before = self.st.deposits_consumed
 
     def apply(self, op):
@@ -102,6 +111,8 @@ class Rig:
                                 market_hash=self.st.market.hash(), oracle_hash=table.hash(),
                                 deposit_hash_old=self.dep_hash_before,
                                 deposit_hash_new=self.st.deposit_hash,
+                                forced_hash_old=self.forced_hash_before,
+                                forced_hash_new=self.st.forced_hash,
                                 effects_hash=effects_hash(effects, self.n))
         c = batch_commitment(**self.last_fields)
         self.st.end_batch()

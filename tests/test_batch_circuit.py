@@ -34,6 +34,7 @@ def prove_like(rec: BatchRecorder, n_slots: int):
     assert (out.old_root, out.new_root) == (exp.old_root, exp.new_root)
     assert (out.market_hash, out.oracle_hash) == (exp.market_hash, exp.oracle_hash)
     assert (out.deposit_hash, out.effects_hash) == (exp.deposit_hash_new, exp.effects_hash)
+    assert out.forced_hash == exp.forced_hash_new
     assert out.commitment == exp.commitment() == cs.public_values()[0]
     assert rec.state.check_invariants() == []
     return batch, exp, shape
@@ -109,13 +110,22 @@ def test_forced_withdrawals_every_case():
             ForcedWithdraw.create(KEYS[4], 4, 5, 0, 0xDD),          # stale nonce
             ForcedWithdraw.create(KEYS[9], 9, 5, 0, 0xEE),          # unknown account
             ForcedWithdraw.create(KEYS[4], 40, 5, 0, 0xFF),         # outside the tree
-            ForcedWithdraw.create(KEYS[0], CLEARING_ACCOUNT, 5, 0, 0x11)]
+            ForcedWithdraw.create(KEYS[0], CLEARING_ACCOUNT, 5, 0, 0x11),
+            ForcedWithdraw.create(KEYS[5], 4, 5, 1, 0x22)]          # another account's key
     for r in reqs:
         s.enqueue_forced_withdraw(r)
     rec = BatchRecorder(s)
-    paid = [rec.apply(r).details["paid"] for r in reqs]
-    assert paid == [allowed, 5, 0, 0, 0, 0, 0]
-    prove_like(rec, 8)
+    ws = [rec.apply(r) for r in reqs]
+    assert [w.details["paid"] for w in ws] == [allowed, 5, 0, 0, 0, 0, 0, 0]
+    assert [w.details["rejected"] for w in ws] == [None, None, None, "stale nonce", "unknown account",
+                                                   "account outside the tree", "clearing account",
+                                                   "another key"]
+    batch, exp, shape = prove_like(rec, 8)
+    # the batch consumed the eight queued requests, in order
+    h = 0
+    for r in reqs:
+        h = r.chain(h)
+    assert (exp.forced_hash_old, exp.forced_hash_new) == (0, h)
 
 
 def test_a_batch_of_noops_changes_nothing_but_is_committed():

@@ -109,7 +109,8 @@ TAMPERS = {
          "slot0.a.old_root"),
         ("old leaf nonce", lambda b: setattr(_slot(b).a.before, "nonce", 1), "slot0.request.nonce_current"),
         ("oracle scenario", _scen, "public_commitment"),
-        ("selector", lambda b: setattr(_slot(b), "op", 3), "slot0.request.forced_refusal_proven"),
+        # as a forced withdrawal the slot names no key (0): a refusal, paying 0, so the root differs
+        ("selector", lambda b: setattr(_slot(b), "op", 3), "flush_fee.old_root"),
     ],
     "trade": [
         ("fill", lambda b: setattr(_slot(b), "fill", _slot(b).fill + 1), "slot0.b.old_root"),
@@ -147,12 +148,15 @@ TAMPERS = {
         ("selector", lambda b: setattr(_slot(b), "op", 0), "flush_fee.old_root"),
     ],
     "forced": [
-        ("amount", lambda b: setattr(_slot(b), "amount", 49), "slot0.sig_a.verify.check.x"),
-        ("signature", lambda b: setattr(_slot(b).sig, "s", _slot(b).sig.s + 1), "slot0.sig_a.verify.check.x"),
+        # a forced request's fields are bound by the forced-request chain (public commitment);
+        # changing one changes what the circuit pays, so the roots differ first
+        ("amount", lambda b: setattr(_slot(b), "amount", 49), "flush_fee.old_root"),
+        ("request key", lambda b: setattr(_slot(b), "deposit_pk", pk(4)), "slot0.request.key_matches"),
         ("claimed invalid", lambda b: setattr(_slot(b), "forced_valid", 0), "slot0.request.forced_refusal_proven"),
         ("path sibling", lambda b: _bump_sib(_slot(b).a), "slot0.a.old_root"),
         ("old leaf nonce", lambda b: setattr(_slot(b).a.before, "nonce", 1), "slot0.request.nonce_current"),
-        ("selector", lambda b: setattr(_slot(b), "op", 2), "slot0.sig_a.verify.check.x"),
+        # as a withdrawal it needs a signature, which the forced slot does not carry
+        ("selector", lambda b: setattr(_slot(b), "op", 2), "slot0.sig_a.verify.r8_on_curve.curve"),
     ],
 }
 
@@ -299,20 +303,54 @@ def test_overwritten_hint_fails_at_a_named_constraint(op_name, var, change, expe
     assert cs.which_is_unsatisfied() == expect
 
 
-# --- known gap (docs/batch_circuit.md, "Open issues" 1) ---------------------------------------
+# --- forced withdrawals are bound by the L1 forced-request chain -------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a forced withdrawal's requested amount and nonce are not in "
-                   "the public input, so the operator can refuse a valid request by claiming a stale "
-                   "nonce; fix: bind the L1 forced-request queue in the commitment")
-def test_a_valid_forced_withdrawal_cannot_be_refused_with_a_made_up_stale_nonce():
+def _l1_commitment(exp, l1_forced_hash_new):
+    """The commitment the L1 contract computes: its own forced-request chain, not the operator's."""
+    return replace(exp, forced_hash_new=l1_forced_hash_new).commitment()
+
+
+@pytest.mark.parametrize("claim", [dict(nonce=7), dict(amount=10), dict(l1_address=0xAB)],
+                         ids=["stale nonce", "smaller amount", "other address"])
+def test_a_valid_forced_withdrawal_cannot_be_served_differently_with_made_up_fields(claim, monkeypatch):
     s = base_state()
-    real = ForcedWithdraw.create(KEYS[3], 3, 50, 0, 0xAA)      # what the L1 queue holds
-    fake = ForcedWithdraw(3, 50, 7, 0xAA, real.signature)      # the operator's claim
-    s.enqueue_forced_withdraw(fake)
+    real = ForcedWithdraw.create(KEYS[3], 3, 50, 0, 0xAA)      # what the L1 queue holds (signature checked)
+    fake = replace(real, **claim)                              # the operator's claim
+    with pytest.raises(ValueError, match="signature"):
+        s.enqueue_forced_withdraw(fake)                        # L1 (and the native queue) refuse it
+    # a cheating operator skips that check in its own state and serves its claim natively
+    monkeypatch.setattr(ForcedWithdraw, "check_request", lambda self: None)
+    s.forced_queue.append(fake)
     rec = BatchRecorder(s)
-    w = rec.apply(fake)                                        # "stale nonce": served with 0
-    assert w.effect.as_tuple() == (2, 3, 0xAA, 0)
+    w = rec.apply(fake)
+    batch, exp = rec.finish(1)
+    shape = shape_of(s, 1)
+    if "nonce" in claim:
+        assert w.details["rejected"] == "stale nonce" and w.effect.amount == 0
+    # the witness is consistent with the operator's own commitment ...
+    assert first_failure(shape, batch, exp.commitment()) is None
+    # ... but not with the contract's: the forced chain names the real request
+    assert first_failure(shape, batch, _l1_commitment(exp, real.chain(0))) == "public_commitment"
+
+
+def test_a_valid_forced_withdrawal_cannot_be_refused_with_the_real_fields():
+    shape, batch, com = valid("forced")
+    batch.slots[0].forced_valid = 0
+    assert first_failure(shape, batch, com) == "slot0.request.forced_refusal_proven"
+    # nor by naming another key for it
+    batch, com = valid("forced")[1:]
+    batch.slots[0].deposit_pk = pk(4)
+    assert first_failure(shape, batch, com) == "slot0.request.key_matches"
+
+
+def test_a_request_under_another_key_is_served_with_zero_and_cannot_be_paid():
+    s = base_state()
+    r = ForcedWithdraw.create(KEYS[4], 3, 50, 0, 0xAA)         # account 3, signed by 4's key
+    s.enqueue_forced_withdraw(r)                               # L1 accepts: the signature is 4's
+    rec = BatchRecorder(s)
+    w = rec.apply(r)
+    assert w.details["rejected"] == "another key" and w.effect.amount == 0
     shape, batch, com = _finish(rec)
-    # the public effect (FORCED, 3, 0xAA, 0) names the queued request's account and address:
-    # the L1 contract cannot tell that the request was valid
-    assert first_failure(shape, batch, com) is not None
+    assert first_failure(shape, batch, com) is None
+    batch.slots[0].forced_valid = 1
+    assert first_failure(shape, batch, com) == "slot0.request.key_matches"

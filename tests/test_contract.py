@@ -13,7 +13,7 @@ from zkrollup.ops import BUY, SELL, ForcedWithdraw, Trade, Withdraw
 from zkrollup.risk import build_oracle_table
 
 from contract_helpers import (ALICE, BOB, CAROL, DAY, FAKE_VK, KEYS, T0, USD, FakeProof, Rig,
-                              exit_args, expected_value, funded_rig, pk)
+                              exit_args, expected_value, funded_rig, pk, signed_forced)
 from rollup_helpers import EXPIRY, SPOT, VOL, order
 
 
@@ -111,7 +111,8 @@ def test_wrong_old_root_is_rejected(pending):
     {"n_deposits": 0},
     {"effects": (None, Effect(EFFECT_WITHDRAWAL, 3, ALICE, 100 * USD + 1))},
     {"effects": (None, Effect(EFFECT_WITHDRAWAL, 3, BOB, 100 * USD))},
-    {"effects": (Effect(EFFECT_WITHDRAWAL, 3, ALICE, 100 * USD), None)},
+    # one effect more (the commitment chains the listed effects, not their slot positions)
+    {"effects": (Effect(EFFECT_WITHDRAWAL, 3, ALICE, 100 * USD), Effect(EFFECT_WITHDRAWAL, 3, ALICE, 1))},
 ])
 def test_altered_calldata_is_rejected(pending, change):
     r, cd, proof, c = pending
@@ -203,7 +204,7 @@ def test_payouts_may_not_touch_queued_deposits():
 def forced(r, account, amount, addr, now):
     req = ForcedWithdraw.create(KEYS[account], account, amount, r.st.account(account).nonce, addr)
     rid = r.contract.request_forced_withdrawal(account, addr, amount, now, nonce=req.nonce,
-                                               signature=req.signature)
+                                               signature=req.signature, pk=req.pk)
     r.st.enqueue_forced_withdraw(req)
     return rid, req
 
@@ -242,7 +243,7 @@ def test_forced_effects_must_match_pending_requests_in_order():
     cd = BatchCalldata(2, 2, c.state_root, 777, 0, r.table_id,
                        (Effect(EFFECT_FORCED, 3, ALICE, 1), None))
     rejected(r, cd, FakeProof(0), Reason.FORCED_MISMATCH)     # no request pending
-    c.request_forced_withdrawal(3, ALICE, 10, T0)
+    c.request_forced_withdrawal(3, ALICE, 10, T0, **signed_forced(3, ALICE, 10)[1])
     for e in (Effect(EFFECT_FORCED, 4, ALICE, 1), Effect(EFFECT_FORCED, 3, BOB, 1),
               Effect(EFFECT_FORCED, 3, ALICE, 11)):
         bad = dataclasses.replace(cd, effects=(e, None))
@@ -263,7 +264,7 @@ def test_missed_deadline_puts_the_contract_in_exodus_for_good():
     with pytest.raises(ContractError):
         c.deposit(ALICE, 3, *pk(3), 1)
     with pytest.raises(ContractError):
-        c.request_forced_withdrawal(3, ALICE, 1, T0 + 8 * DAY)
+        c.request_forced_withdrawal(3, ALICE, 1, T0 + 8 * DAY, **signed_forced(3, ALICE, 1)[1])
     with pytest.raises(ContractError):
         c.register_market(r.st.market)
     assert c.tick(T0 + 9 * DAY) is True and (c.state_root, c.batch_number) == (root, bn)
@@ -289,7 +290,7 @@ def trading_rig():
     r.contract.submit_batch(cd, proof)
     r.mint(CAROL, 50 * USD)
     r.deposit(CAROL, 5, 50 * USD)                          # queued, never consumed
-    r.contract.request_forced_withdrawal(3, ALICE, 1, T0)
+    r.contract.request_forced_withdrawal(3, ALICE, 1, T0, **signed_forced(3, ALICE, 1)[1])
     assert r.contract.tick(T0 + 8 * DAY)
     assert r.contract.state_root == r.st.root
     return r
@@ -371,7 +372,7 @@ def test_exits_never_pay_more_than_the_collateral():
     r.publish(build_oracle_table(r.st.market, T0, SPOT * 3, VOL))   # the price triples
     cd, proof, _ = r.close_batch()                                    # an empty batch at the new marks
     r.contract.submit_batch(cd, proof)
-    r.contract.request_forced_withdrawal(3, ALICE, 1, T0)
+    r.contract.request_forced_withdrawal(3, ALICE, 1, T0, **signed_forced(3, ALICE, 1)[1])
     assert r.contract.tick(T0 + 8 * DAY)
     assert expected_value(r, 4) == 0 and r.st.account(4).cash + 20 * -r.st.oracle.mark[2] < 0
     owed = sum(expected_value(r, a) for a in r.st.accounts)
@@ -439,3 +440,72 @@ def test_deposit_checks_balance_and_bounds():
             c.deposit(*args)
     assert c.snapshot() == snap
     assert c.deposit(ALICE, 3, *pk(3), 10) == 0 and c.deposit_count() == 1
+
+
+# --- forced requests are checked and chained on L1 (commitment v2) --------------------------------
+
+def test_a_forced_request_needs_a_subgroup_key_and_its_signature():
+    r = funded_rig()
+    c = r.contract
+    before = c.snapshot()
+    req, kw = signed_forced(3, ALICE, 10)
+    with pytest.raises(ContractError, match="needs"):
+        c.request_forced_withdrawal(3, ALICE, 10, T0, nonce=0, signature=req.signature)   # no key
+    with pytest.raises(ContractError, match="signature"):
+        c.request_forced_withdrawal(3, ALICE, 11, T0, **kw)                 # signed another amount
+    with pytest.raises(ContractError, match="signature"):
+        c.request_forced_withdrawal(3, ALICE, 10, T0, **{**kw, "nonce": 1})
+    with pytest.raises(ContractError, match="subgroup"):
+        c.request_forced_withdrawal(3, ALICE, 10, T0, **{**kw, "pk": (1, 2)})
+    with pytest.raises(ContractError, match="subgroup"):
+        c.request_forced_withdrawal(3, ALICE, 10, T0, **{**kw, "pk": (0, 1)})   # the identity
+    assert c.snapshot() == before
+
+
+def test_the_contract_chains_forced_requests_as_the_native_queue_does():
+    r = funded_rig()
+    c = r.contract
+    assert c.forced_hash() == 0
+    reqs = [signed_forced(3, ALICE, 10), signed_forced(4, BOB, 20, key=3), signed_forced(4, BOB, 5, nonce=9)]
+    h = 0
+    for req, kw in reqs:
+        c.request_forced_withdrawal(req.account, req.l1_address, req.amount, T0, **kw)
+        h = req.chain(h)
+        assert c.forced_hash(len(c.forced_requests())) == h
+    assert c.forced_hash() == 0                              # none served yet
+    assert c.forced_requests()[1]["request"]["pk"] == list(pk(3))
+
+
+def test_requests_under_another_key_or_a_stale_nonce_are_served_with_zero_and_accepted():
+    r = funded_rig()
+    c = r.contract
+    for req, kw in (signed_forced(4, BOB, 20, key=3), signed_forced(3, ALICE, 5, nonce=9)):
+        c.request_forced_withdrawal(req.account, req.l1_address, req.amount, T0, **kw)
+        r.st.enqueue_forced_withdraw(req)
+        w = r.apply(req)
+        assert w.effect.amount == 0 and w.details["rejected"] in ("another key", "stale nonce")
+    cd, proof, _ = r.close_batch()
+    rc = c.submit_batch(cd, proof)
+    assert len(rc.forced_served) == 2 and c.pending_forced_withdrawals() == [] and r.conserved()
+    assert c.forced_hash() == r.st.forced_hash != 0
+
+
+def test_a_batch_that_serves_a_forced_request_with_made_up_fields_is_rejected():
+    """The operator's own commitment names its claim (here: a stale nonce, paying 0); the
+    contract's names the queued request: the proof does not verify."""
+    r = funded_rig()
+    c = r.contract
+    req, kw = signed_forced(3, ALICE, 300 * USD)
+    c.request_forced_withdrawal(3, ALICE, 300 * USD, T0, **kw)
+    fake = dataclasses.replace(req, nonce=5)
+    r.st.forced_queue.append(fake)                            # the operator's own (cheating) queue
+    import zkrollup.ops.transfers as tr
+    orig = tr.ForcedWithdraw.check_request
+    tr.ForcedWithdraw.check_request = lambda self: None
+    try:
+        w = r.apply(fake)
+    finally:
+        tr.ForcedWithdraw.check_request = orig
+    assert w.effect == Effect(EFFECT_FORCED, 3, ALICE, 0)    # account and address match the request
+    cd, proof, _ = r.close_batch()
+    rejected(r, cd, proof, Reason.INVALID_PROOF)

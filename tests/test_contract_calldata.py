@@ -11,7 +11,7 @@ from verifier.calldata import EFFECT_BYTES, HEADER_BYTES, BatchCalldata, Calldat
 
 effect = st.one_of(st.none(), st.builds(
     Effect, st.sampled_from([EFFECT_WITHDRAWAL, EFFECT_FORCED]), st.integers(0, 2**32 - 1),
-    st.integers(0, 2**160 - 1), st.integers(0, 2**128 - 1)))
+    st.integers(0, 2**160 - 1), st.integers(0, 2**64 - 1)))
 
 
 @st.composite
@@ -34,14 +34,17 @@ def test_bytes_and_msgpack_round_trip(cd):
     assert len(cd.effects) == cd.batch_size
 
 
-def test_effects_are_padded_per_slot_as_the_commitment_hashes_them():
+def test_effects_are_listed_in_order_as_the_commitment_chains_them():
     e = Effect(EFFECT_WITHDRAWAL, 3, 0xA11CE, 5)
-    cd = BatchCalldata(4, 1, 0, 0, 0, 1, (None, e))
-    assert cd.effects == (None, e, None, None)
-    assert effects_hash(cd.effects, 4) == effects_hash([None, e], 4)
-    assert cd.listed_effects() == [(1, e)] and cd.withdrawals() == [e]
-    # a kind-0 tuple is the same as None
-    assert BatchCalldata(4, 1, 0, 0, 0, 1, ((0, 0, 0, 0), e)) == cd
+    f = Effect(EFFECT_FORCED, 4, 0xB0B, 0)
+    cd = BatchCalldata(4, 1, 0, 0, 0, 1, (None, e, None, f))
+    assert cd.effects == (e, f, None, None)                  # slot positions are not committed
+    assert effects_hash(cd.effects, 4) == effects_hash([None, e, None, f], 4)
+    assert cd.listed_effects() == [(0, e), (1, f)] and cd.withdrawals() == [e, f] and cd.forced() == [f]
+    # a kind-0 tuple is the same as None; where the gaps were does not matter
+    assert BatchCalldata(4, 1, 0, 0, 0, 1, ((0, 0, 0, 0), e, f)) == cd
+    # the order does
+    assert BatchCalldata(4, 1, 0, 0, 0, 1, (f, e)) != cd
 
 
 def base():
@@ -52,11 +55,11 @@ def base():
 @pytest.mark.parametrize("mutate", [
     lambda b: b + b"\x00",                                    # trailing byte
     lambda b: b[:-1],                                         # missing byte
-    lambda b: b"\x02" + b[1:],                                # unknown version
+    lambda b: b"\x01" + b[1:],                                # unknown (old) version
     lambda b: b[:11] + (R).to_bytes(32, "big") + b[43:],      # old root not below r
-    lambda b: b[:HEADER_BYTES] + b[HEADER_BYTES + EFFECT_BYTES:] + b[HEADER_BYTES:HEADER_BYTES + EFFECT_BYTES],
-    lambda b: b[:HEADER_BYTES + 2] + b"\x07" + b[HEADER_BYTES + 3:],          # unknown kind
-    lambda b: b[:HEADER_BYTES] + b"\x00\x09" + b[HEADER_BYTES + 2:],          # slot out of range
+    lambda b: b[:HEADER_BYTES] + b"\x07" + b[HEADER_BYTES + 1:],              # unknown kind
+    lambda b: b[:HEADER_BYTES] + b"\x00" + b[HEADER_BYTES + 1:],              # kind none listed
+    lambda b: b[:81] + b"\x00\x05" + b[83:] + b[HEADER_BYTES:] * 3,          # more effects than slots
     lambda b: b[:75] + b"\x00\x09" + b[77:],                  # n_deposits > batch size
     lambda b: b[:1] + b"\x00\x00" + b[3:],                    # batch size 0
 ])
@@ -71,7 +74,7 @@ def test_decoding_is_strict(mutate):
     {"batch_number": 2**64}, {"oracle_table_id": 2**32},
     {"effects": (Effect(3, 1, 1, 1),)}, {"effects": (Effect(EFFECT_WITHDRAWAL, 2**32, 1, 1),)},
     {"effects": (Effect(EFFECT_WITHDRAWAL, 1, 2**160, 1),)},
-    {"effects": (Effect(EFFECT_WITHDRAWAL, 1, 1, 2**128),)},
+    {"effects": (Effect(EFFECT_WITHDRAWAL, 1, 1, 2**64),)},   # the commitment packs amounts < 2^64
     {"effects": (None,) * 5}, {"effects": ((0, 1, 0, 0),)}, {"batch_size": True},
 ])
 def test_out_of_range_fields_are_refused(change):
@@ -90,6 +93,10 @@ def test_bad_msgpack_is_refused():
     with pytest.raises(CalldataError):
         BatchCalldata.from_dict(d)
     d = base().to_dict()
-    d["effects"].append(d["effects"][0])                      # the same slot twice
+    d["effects"] += d["effects"] * 2                          # more effects than slots
+    with pytest.raises(CalldataError):
+        BatchCalldata.from_msgpack(msgpack.packb(d, use_bin_type=True))
+    d = base().to_dict()
+    d["effects"][0][0] = 0                                    # a listed effect without a kind
     with pytest.raises(CalldataError):
         BatchCalldata.from_msgpack(msgpack.packb(d, use_bin_type=True))

@@ -28,7 +28,8 @@ def test_poseidon_model_reproduces_the_published_measurements():
         assert gas.POSEIDON_GAS[t] == g
         fit = gas._FIT_A + gas._FIT_B * (8 + gas.N_ROUNDS_P[t - 2]) * t * t
         assert abs(fit - g) / g < 0.09
-    assert 150_000 < gas.poseidon_gas(8) < 180_000           # the 8-input commitment (t = 9)
+    assert 150_000 < gas.poseidon_gas(8) < 180_000           # commitment v1 (t = 9)
+    assert gas.commitment_gas() == 74_065 + gas.POSEIDON_GAS[7] < gas.poseidon_gas(8) + 20_000
     assert gas.sponge_gas(16) == gas.POSEIDON_GAS[17] and gas.sponge_gas(17) == 2 * gas.POSEIDON_GAS[17]
     assert gas.sponge_gas(0) == gas.POSEIDON_GAS[17]
 
@@ -46,24 +47,28 @@ def test_batch_gas_items_and_totals():
     rep = gas.batch_gas(cd)
     assert rep.total == sum(rep.items.values()) == rep.as_dict()["total"]
     assert rep.items["payouts"] == 2 * gas.ERC20_TRANSFER
-    assert rep.items["forced_requests"] == 2 * 2_100 + 5_000
-    assert rep.items["effects_hash"] == gas.POSEIDON_GAS[17]
+    assert rep.items["forced_requests"] == 2 * 2_100 + 5_000 + 2_100 + 5_000
+    assert rep.items["effects_hash"] == 2 * gas.POSEIDON_GAS[4]          # one T4 per listed effect
+    assert rep.items["commitment_poseidon"] == gas.commitment_gas()
+    assert gas.batch_gas(cd, effects_model="sponge").items["effects_hash"] == gas.POSEIDON_GAS[17]
     assert rep.items["groth16_verify"] == gas.groth16_verify_gas(1)
 
 
 def test_gas_per_trade_falls_with_batch_size():
     per_trade = [gas.per_trade_gas(n)["gas_per_trade"] for n in SIZES]
     assert per_trade == sorted(per_trade, reverse=True) and per_trade[0] > per_trade[-1]
-    for model in ("chain", "sha256"):
-        alt = [gas.per_trade_gas(n, model)["gas_per_trade"] for n in SIZES]
-        assert all(a < b for a, b in zip(alt, per_trade))
-        assert alt[-1] * 16 == pytest.approx(alt[0], rel=0.01)   # fixed cost, shared
+    # trades add no L1 hashing: the batch cost is fixed and shared
+    assert per_trade[-1] * 16 == pytest.approx(per_trade[0], rel=0.01)
+    # commitment v1's sponge hashed every slot: far more per trade
+    v1 = [gas.per_trade_gas(n, "sponge")["gas_per_trade"] for n in SIZES]
+    assert all(a < b for a, b in zip(per_trade, v1)) and v1[-1] > 150_000
 
 
 def test_a_withdrawal_adds_its_calldata_hashing_and_payout():
     m = gas.withdrawal_marginal_gas(8)
-    assert gas.ERC20_TRANSFER < m < gas.ERC20_TRANSFER + 43 * 16 + 64
-    assert gas.withdrawal_marginal_gas(8, "chain") == m + gas.poseidon_gas(5)
+    hashing = gas.poseidon_gas(3)
+    assert gas.ERC20_TRANSFER + hashing < m < gas.ERC20_TRANSFER + hashing + 41 * 16 + 64
+    assert gas.withdrawal_marginal_gas(8, "sponge") == m - hashing
 
 
 def test_optimistic_window_costs_capital_that_instant_payout_does_not():

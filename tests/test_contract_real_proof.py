@@ -23,7 +23,8 @@ from zkrollup.keyfiles import vk_from_pk
 from zkrollup.ops import Withdraw
 from zkrollup.risk import build_oracle_table
 
-from contract_helpers import ALICE, BOB, CAROL, DAY, KEYS, T0, USD, Rig, exit_args, expected_value
+from contract_helpers import (ALICE, BOB, CAROL, DAY, KEYS, T0, USD, Rig, exit_args, expected_value,
+                              signed_forced)
 from rollup_helpers import SPOT, VOL
 
 
@@ -93,7 +94,7 @@ def test_accepted_batch_moves_the_root_and_pays_the_withdrawal_in_the_same_call(
                                                  "c": list(proof.c)}
     # then the operator ignores a forced withdrawal: exodus, and the exit is paid against
     # the root the real proof moved the contract to
-    c.request_forced_withdrawal(4, BOB, 1, T0 + 60)
+    c.request_forced_withdrawal(4, BOB, 1, T0 + 60, **signed_forced(4, BOB, 1)[1])
     assert c.tick(T0 + 60 + 7 * DAY + 1)
     paid = c.exit(4, *exit_args(r, 4, BOB))
     assert paid == expected_value(r, 4) == 700 * USD
@@ -142,7 +143,7 @@ def test_oracle_tables_differing_from_the_published_ones_are_rejected(key):
 @pytest.mark.slow
 def test_commitment_computed_inside_the_circuit_is_accepted_too():
     """The same path with the commitment hashed in the circuit (batch_commitment_gadget over
-    the eight private inputs): 403 constraints, slow with the reference prover."""
+    the ten private inputs): 676 constraints, slow with the reference prover."""
     from circuits.batch.public import COMMITMENT_FIELDS, batch_commitment, batch_commitment_gadget
 
     def circuit(vals):

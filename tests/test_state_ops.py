@@ -274,6 +274,30 @@ def test_forced_withdrawal_pays_what_margin_allows_and_invalid_ones_pay_zero(st)
     assert w.effect.amount == 0 and w.details["rejected"] == "stale nonce" and st.root == root
     assert len(w.updates) == 1 and w.updates[0].before == w.updates[0].after
     assert st.forced_served == 2 and st.check_invariants() == []
+    # the forced-request chain moved over both, in queue order
+    assert st.forced_hash == bad.chain(good.chain(0)) == w.details["forced_hash_after"]
+
+
+def test_forced_requests_are_checked_when_queued_and_keyed(st):
+    req = ForcedWithdraw.create(KEYS[3], 3, 5, 0, 0xaa)
+    assert req.pk == pk(3)
+    with pytest.raises(ValueError, match="key"):
+        st.enqueue_forced_withdraw(ForcedWithdraw(3, 5, 0, 0xaa, req.signature))          # no key
+    with pytest.raises(ValueError, match="signature"):
+        st.enqueue_forced_withdraw(ForcedWithdraw(3, 6, 0, 0xaa, req.signature, pk(3)))   # another amount
+    with pytest.raises(ValueError, match="subgroup"):
+        ForcedWithdraw(3, 5, 0, 0xaa, req.signature, (0, 1))
+    assert not st.forced_queue and st.forced_hash == 0
+    # a request under another key verifies (L1 accepts it) but is served with 0
+    other = ForcedWithdraw.create(KEYS[4], 3, 5, 0, 0xaa)
+    st.enqueue_forced_withdraw(other)
+    root = st.root
+    w = st.apply(other)
+    assert w.effect.amount == 0 and w.details["rejected"] == "another key" and st.root == root
+    assert st.account(3).nonce == 0 and st.forced_hash == other.chain(0)
+    # the key travels with the request (store, files)
+    from zkrollup.ops import op_from_obj
+    assert op_from_obj(req.to_obj()) == req
 
 
 def test_noop_changes_nothing(st):

@@ -130,3 +130,22 @@ def test_kill_at_a_random_time_keeps_the_last_committed_batch(tmp_path, expected
     if rc == 0:   # finished before the kill: the whole run must be there
         assert committed[-1] == max(expected)
     _check_reopened(db, expected, committed)
+
+
+
+def test_forced_request_chain_survives_a_reopen(tmp_path):
+    """The forced-request rolling hash (commitment v2) is committed state: a served request
+    must not come back as hash 0 after a restart."""
+    from rollup_helpers import KEYS
+    from zkrollup.ops import ForcedWithdraw
+    st = make_state()
+    fund(st, 3, 1000)
+    req = st.enqueue_forced_withdraw(ForcedWithdraw.create(KEYS[3], 3, 100, 0, 0xABC))
+    st.apply(req)
+    assert st.forced_hash != 0
+    with StateStore(tmp_path / "s.db") as store:
+        store.commit(st)
+    with StateStore(tmp_path / "s.db") as store:
+        again = store.load()
+    assert again.forced_hash == st.forced_hash
+    assert again.fingerprint() == st.fingerprint()

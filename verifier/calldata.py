@@ -9,22 +9,29 @@ public-input commitment (circuits.batch.public) together with its own state:
     new_root         the root after the batch
     n_deposits       how many queued L1 deposits the batch consumed, in queue order
     oracle_table_id  the published oracle table the batch was proved against
-    effects          one entry per slot: None, or an Effect (kind 1 withdrawal, kind 2
-                     forced withdrawal served) with account, L1 address and amount
+    effects          the batch's L1-visible effects in batch order: Effects of kind 1
+                     (withdrawal) or 2 (forced withdrawal served, in forced-queue order),
+                     with account, L1 address and amount
+
+The commitment (v2) hashes the effects as a chain over the actual effects only
+(`circuits.batch.public.effects_hash`), so their slot positions are not part of it: the
+constructor accepts one entry per slot (None for a slot without an effect, as before)
+and normalises `effects` to the listed effects first, in order, then None up to
+`batch_size` (two calldata that differ only in where the gaps were are equal). The
+number of forced withdrawals served is the number of kind-2 effects: the contract
+advances its forced-request chain by that many.
 
 Canonical byte encoding (`to_bytes` / `from_bytes`), big-endian, what a Solidity
 contract would read from calldata and what the gas model prices:
 
-    version u8 (=1) | batch_size u16 | batch_number u64 | old_root 32B | new_root 32B |
+    version u8 (=2) | batch_size u16 | batch_number u64 | old_root 32B | new_root 32B |
     n_deposits u16 | oracle_table_id u32 | n_effects u16 |
-    n_effects x (slot u16 | kind u8 | account u32 | l1_address 20B | amount u128)
+    n_effects x (kind u8 | account u32 | l1_address 20B | amount u128)
 
-Only slots with an effect are listed (43 bytes each), in strictly increasing slot
-order; the contract re-expands them to the N-slot list the commitment hashes. Decoding
-is strict: unknown version, trailing or missing bytes, a root not below r, a slot out
-of range or out of order, an unknown kind, or n_deposits > N raise CalldataError, so one
-calldata has exactly one encoding. `to_msgpack` / `from_msgpack` carry the same fields
-(with a format version) for files.
+(41 bytes per effect). Decoding is strict: unknown version, trailing or missing bytes, a
+root not below r, more effects than slots, an unknown kind, or n_deposits > N raise
+CalldataError, so one calldata has exactly one encoding. `to_msgpack` / `from_msgpack`
+carry the same fields (with a format version) for files.
 """
 from __future__ import annotations
 
@@ -37,21 +44,21 @@ import msgpack
 from circuits.batch.public import EFFECT_FORCED, EFFECT_NONE, EFFECT_WITHDRAWAL, Effect
 from circuits.field import R
 
-CALLDATA_VERSION = 1
+CALLDATA_VERSION = 2
 MSGPACK_FORMAT = "zkrollup.batch_calldata"
-MSGPACK_VERSION = 1
+MSGPACK_VERSION = 2
 
 MAX_BATCH_SIZE = (1 << 16) - 1
 ACCOUNT_BITS = 32
 L1_ADDRESS_BITS = 160
-AMOUNT_BITS = 128
+AMOUNT_BITS = 64                   # encoded in 16 bytes; the commitment packs amounts below 2^64
 BATCH_NUMBER_BITS = 64
 TABLE_ID_BITS = 32
 
 _HEAD = struct.Struct(">BHQ32s32sHIH")
-_EFFECT = struct.Struct(">HBI20s16s")
+_EFFECT = struct.Struct(">BI20s16s")
 HEADER_BYTES = _HEAD.size          # 1+2+8+32+32+2+4+2 = 83
-EFFECT_BYTES = _EFFECT.size        # 2+1+4+20+16 = 43
+EFFECT_BYTES = _EFFECT.size        # 1+4+20+16 = 41
 
 
 class CalldataError(ValueError):
@@ -92,7 +99,7 @@ def _check_effect(e, i: int) -> Optional[Effect]:
 @dataclass(frozen=True)
 class BatchCalldata:
     """One batch's calldata (see the module docstring). `effects` is normalised to a tuple
-    of exactly `batch_size` entries (None or Effect); a shorter list is padded with None."""
+    of exactly `batch_size` entries: the listed effects in order, then None."""
 
     batch_size: int
     batch_number: int
@@ -116,17 +123,21 @@ class BatchCalldata:
         effects = list(self.effects)
         if len(effects) > n:
             raise CalldataError(f"{len(effects)} effects for a batch of {n} slots")
-        effects += [None] * (n - len(effects))
-        object.__setattr__(self, "effects", tuple(_check_effect(e, i) for i, e in enumerate(effects)))
+        listed = [x for x in (_check_effect(e, i) for i, e in enumerate(effects)) if x is not None]
+        object.__setattr__(self, "effects", tuple(listed) + (None,) * (n - len(listed)))
 
     # -- views -----------------------------------------------------------------------------
     def listed_effects(self) -> list[tuple[int, Effect]]:
-        """(slot, effect) for the slots that have one, in slot order."""
+        """(index, effect) for the actual effects, in order (index = position in the list)."""
         return [(i, e) for i, e in enumerate(self.effects) if e is not None]
 
     def withdrawals(self) -> list[Effect]:
         """Every effect that pays out on L1 (withdrawals and forced withdrawals served)."""
         return [e for e in self.effects if e is not None]
+
+    def forced(self) -> list[Effect]:
+        """The forced withdrawals served (kind 2), in order: one per queued request consumed."""
+        return [e for e in self.effects if e is not None and e.kind == EFFECT_FORCED]
 
     # -- canonical bytes -------------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -134,8 +145,8 @@ class BatchCalldata:
         out = [_HEAD.pack(CALLDATA_VERSION, self.batch_size, self.batch_number,
                           self.old_root.to_bytes(32, "big"), self.new_root.to_bytes(32, "big"),
                           self.n_deposits, self.oracle_table_id, len(listed))]
-        for slot, e in listed:
-            out.append(_EFFECT.pack(slot, e.kind, e.account, e.l1_address.to_bytes(20, "big"),
+        for _, e in listed:
+            out.append(_EFFECT.pack(e.kind, e.account, e.l1_address.to_bytes(20, "big"),
                                     e.amount.to_bytes(16, "big")))
         return b"".join(out)
 
@@ -154,16 +165,12 @@ class BatchCalldata:
             raise CalldataError(f"calldata has {len(data)} bytes, {n_eff} effects need exactly {want}")
         if n_eff > n:
             raise CalldataError(f"{n_eff} effects listed for a batch of {n} slots")
-        effects: list = [None] * n if n >= 1 else []
-        last = -1
+        effects: list = []
         for j in range(n_eff):
-            slot, kind, acct, l1, amt = _EFFECT.unpack_from(data, HEADER_BYTES + j * EFFECT_BYTES)
-            if slot <= last or slot >= n:
-                raise CalldataError(f"effect {j}: slot {slot} out of range or not increasing")
+            kind, acct, l1, amt = _EFFECT.unpack_from(data, HEADER_BYTES + j * EFFECT_BYTES)
             if kind not in (EFFECT_WITHDRAWAL, EFFECT_FORCED):
                 raise CalldataError(f"effect {j}: unknown kind {kind}")
-            last = slot
-            effects[slot] = Effect(kind, acct, int.from_bytes(l1, "big"), int.from_bytes(amt, "big"))
+            effects.append(Effect(kind, acct, int.from_bytes(l1, "big"), int.from_bytes(amt, "big")))
         return cls(batch_size=n, batch_number=bn, old_root=int.from_bytes(old, "big"),
                    new_root=int.from_bytes(new, "big"), n_deposits=n_dep,
                    oracle_table_id=table, effects=tuple(effects))
@@ -175,9 +182,9 @@ class BatchCalldata:
                 "old_root": self.old_root.to_bytes(32, "big"),
                 "new_root": self.new_root.to_bytes(32, "big"),
                 "n_deposits": self.n_deposits, "oracle_table_id": self.oracle_table_id,
-                "effects": [[s, e.kind, e.account, e.l1_address.to_bytes(20, "big"),
+                "effects": [[e.kind, e.account, e.l1_address.to_bytes(20, "big"),
                              e.amount.to_bytes(16, "big")]
-                            for s, e in self.listed_effects()]}
+                            for _, e in self.listed_effects()]}
 
     @classmethod
     def from_dict(cls, d) -> "BatchCalldata":
@@ -187,14 +194,14 @@ class BatchCalldata:
             raise CalldataError(f"unsupported batch calldata format version {d.get('version')!r}")
         try:
             n = d["batch_size"]
-            effects: list = [None] * n if isinstance(n, int) and n >= 1 else []
-            for item in d["effects"]:
-                s, kind, acct, l1, amt = item
-                if not isinstance(s, int) or not 0 <= s < len(effects) or effects[s] is not None:
-                    raise CalldataError(f"effect slot {s!r} out of range or repeated")
+            effects: list = []
+            for j, item in enumerate(d["effects"]):
+                kind, acct, l1, amt = item
+                if kind == 0:
+                    raise CalldataError(f"effect {j}: a listed effect must have a kind")
                 if not isinstance(l1, bytes) or len(l1) != 20 or not isinstance(amt, bytes) or len(amt) != 16:
-                    raise CalldataError(f"effect of slot {s}: address and amount must be 20 and 16 bytes")
-                effects[s] = (kind, acct, int.from_bytes(l1, "big"), int.from_bytes(amt, "big"))
+                    raise CalldataError(f"effect {j}: address and amount must be 20 and 16 bytes")
+                effects.append((kind, acct, int.from_bytes(l1, "big"), int.from_bytes(amt, "big")))
             return cls(batch_size=n, batch_number=d["batch_number"],
                        old_root=int.from_bytes(d["old_root"], "big"),
                        new_root=int.from_bytes(d["new_root"], "big"),

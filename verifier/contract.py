@@ -3,8 +3,8 @@
 What it holds: a Groth16 verifying key per batch size, the state root and batch number,
 its token balance (`collateral`), the L1 users' token balances, the deposit priority
 queue with its rolling hash, the registered market table hash, the oracle tables the
-oracle published, the forced-withdrawal requests, the record of accepted batches, and
-the exodus flag.
+oracle published, the forced-withdrawal requests with their rolling hash, the record of
+accepted batches, and the exodus flag.
 
 `submit_batch(calldata, proof)` recomputes the batch's single public input itself,
 
@@ -13,7 +13,10 @@ the exodus flag.
                      oracle_hash = hash of the published table the calldata names,
                      deposit_hash_old/new = its rolling hash before and after the
                      calldata's n_deposits queued deposits,
-                     effects_hash = effects_hash(calldata.effects, batch_size))
+                     forced_hash_old/new = its forced-request rolling hash before and
+                     after as many queued requests as the calldata has kind-2 effects,
+                     effects_hash = effects_hash(calldata.effects): a chain over the
+                     listed effects only)
 
 (circuits.batch.public, the function the circuit proves), verifies the proof with the
 verifying key of the batch size, and in the same call moves the root, bumps the batch
@@ -29,10 +32,15 @@ Rules beyond the proof (the circuit cannot see L1):
   `oracle_grace_s` ago (so an operator cannot pick old prices);
 * the batch's forced-withdrawal effects (kind 2) serve the pending requests in request
   order: same account and L1 address, amount at most the requested one (the circuit
-  pays "as much as margin allows", possibly 0);
+  pays "as much as margin allows", possibly 0, and proves which requests it consumed:
+  the forced-request chain is in the commitment, so the amount, nonce and key of each
+  request are those queued here);
 * the payouts never exceed the contract's balance less the still-queued deposits.
 
-Censorship resistance: `request_forced_withdrawal` queues a request with a deadline
+Censorship resistance: `request_forced_withdrawal` checks the requester's key (a
+non-identity point of Baby Jubjub's prime-order subgroup) and EdDSA signature of
+`forced_request_message(account, amount, nonce, l1_address)`, extends the forced-request
+chain (`circuits.batch.public.forced_chain`) and queues the request with a deadline
 (`forced_deadline_s`, default 7 days). Once any call sees a time after the deadline of
 a request still unserved, the contract enters exodus mode for good: no more batches
 or deposits; each account may `exit` once against the last accepted root with a Merkle
@@ -53,8 +61,8 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence
 
 from circuits import babyjub, eddsa
-from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, EFFECT_FORCED, batch_commitment,
-                                   deposit_chain, effects_hash)
+from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, FORCED_CHAIN_EMPTY, batch_commitment,
+                                   deposit_chain, effects_hash, forced_chain, forced_request_message)
 from circuits.field import R, check_elements
 from circuits.merkle_native import merkle_root_from_path
 from circuits.poseidon import poseidon_sponge
@@ -232,7 +240,23 @@ class RollupContract:
         return None if t is None else {"table_id": table_id, "hash": t[0], "encoded": t[1], "published_at": t[2]}
 
     def forced_requests(self, pending_only: bool = False) -> list[dict]:
+        """Queued forced withdrawals by id; `request` holds the published fields: nonce,
+        signature (r8, s), key pk, and chain (the rolling hash after this request)."""
         return self.store.forced_requests(pending_only)
+
+    def forced_served_count(self) -> int:
+        """How many forced requests accepted batches have consumed (they are served in order)."""
+        return sum(1 for r in self.store.forced_requests() if r["served_batch"] is not None)
+
+    def forced_hash(self, n: Optional[int] = None) -> int:
+        """The forced-request rolling hash after the first n requests (default: the served ones)."""
+        n = self.forced_served_count() if n is None else n
+        if n == 0:
+            return FORCED_CHAIN_EMPTY
+        reqs = self.store.forced_requests()
+        if not 0 < n <= len(reqs):
+            raise ContractError(f"no forced request number {n - 1}")
+        return int(reqs[n - 1]["request"]["chain"])
 
     def pending_forced_withdrawals(self) -> list[dict]:
         return self.store.forced_requests(True)
@@ -401,24 +425,41 @@ class RollupContract:
     # --- forced withdrawals ------------------------------------------------------------------------
     def request_forced_withdrawal(self, account: int, l1_address: int, amount: int,
                                   now: Optional[int] = None, *, nonce: Optional[int] = None,
-                                  signature=None) -> int:
+                                  signature=None, pk=None) -> int:
         """Queue a forced withdrawal; the operator must serve it (kind-2 effect, in request
         order) in a batch accepted by now + forced_deadline_s, or the contract enters exodus
-        mode. `nonce` and `signature` (the user's signed ForcedWithdraw message, which the
-        circuit checks; an invalid one is served with 0) are published with the request so
-        the operator can build the operation from L1 data alone. Returns the request id."""
+        mode. Required: the requester's key `pk` (x, y), a non-identity point of Baby
+        Jubjub's prime-order subgroup, the account's `nonce` and the EdDSA `signature` of
+        `forced_request_message(account, amount, nonce, l1_address)` under `pk`; all are
+        checked here and published with the request (so the operator can build the
+        operation from L1 data alone), and the request extends the forced-request chain
+        that the next batches must consume. The circuit pays it (as much as margin allows)
+        when pk is the account's key and the nonce is current, else serves it with 0.
+        Returns the request id."""
         _check_uint(account, self.config.acc_depth, "account")
         _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
         _check_uint(amount, AMOUNT_BITS, "amount", 1)
-        extra = None
-        if nonce is not None or signature is not None:
-            _check_uint(nonce, 32, "nonce")
-            if not isinstance(signature, eddsa.Signature):
-                raise ContractError("signature must be a circuits.eddsa.Signature")
-            extra = {"nonce": nonce, "r8": list(signature.R8), "s": signature.S}
+        if nonce is None or signature is None or pk is None:
+            raise ContractError("a forced withdrawal needs the requester's key pk, the nonce and the signature")
+        _check_uint(nonce, 32, "nonce")
+        if not isinstance(signature, eddsa.Signature):
+            raise ContractError("signature must be a circuits.eddsa.Signature")
+        try:
+            pk = (int(pk[0]), int(pk[1]))
+            ok_key = babyjub.is_in_subgroup(pk) and pk != babyjub.IDENTITY
+        except (TypeError, ValueError, IndexError):
+            ok_key = False
+        if not ok_key:
+            raise ContractError("the request key must be a non-identity point of Baby Jubjub's prime-order subgroup")
+        if not eddsa.verify(pk, forced_request_message(account, amount, nonce, l1_address), signature):
+            raise ContractError("the forced withdrawal signature does not verify under the request key")
         self._require_active(now)
         with self.store.transaction():
             t = self._clock(now)
+            prev = self.forced_hash(len(self.store.forced_requests()))
+            chain = forced_chain(prev, account, pk[0], amount, nonce, l1_address)
+            extra = {"nonce": nonce, "r8": list(signature.R8), "s": signature.S, "pk": list(pk),
+                     "chain": str(chain)}
             return self.store.add_forced(account, l1_address, amount, t,
                                          t + self.config.forced_deadline_s, extra)
 
@@ -469,7 +510,7 @@ class RollupContract:
         oracle_hash = self._oracle_hash_for(cd.oracle_table_id, t)
         # forced-withdrawal effects serve the pending requests in order
         pending = s.forced_requests(pending_only=True)
-        forced = [e for e in cd.effects if e is not None and e.kind == EFFECT_FORCED]
+        forced = cd.forced()
         if len(forced) > len(pending):
             raise BatchRejected(Reason.FORCED_MISMATCH, f"{len(forced)} served, {len(pending)} pending")
         served = []
@@ -485,9 +526,12 @@ class RollupContract:
         l2_funds = s.get_meta("collateral") - (s.get_meta("pending_deposit_total") - consumed_amount)
         if total > l2_funds:
             raise BatchRejected(Reason.INSUFFICIENT_COLLATERAL, f"{total} > {l2_funds}")
+        n_served = self.forced_served_count()
         return {"vk": vk, "market_hash": market_hash, "oracle_hash": oracle_hash,
                 "deposit_hash_old": s.chain_after(consumed, DEPOSIT_CHAIN_EMPTY),
                 "deposit_hash_new": s.chain_after(consumed + cd.n_deposits, DEPOSIT_CHAIN_EMPTY),
+                "forced_hash_old": self.forced_hash(n_served),
+                "forced_hash_new": self.forced_hash(n_served + len(forced)),
                 "consumed": consumed, "consumed_amount": consumed_amount, "served": served,
                 "payouts": payouts, "total": total}
 
@@ -496,6 +540,8 @@ class RollupContract:
                                 market_hash=ctx["market_hash"], oracle_hash=ctx["oracle_hash"],
                                 deposit_hash_old=ctx["deposit_hash_old"],
                                 deposit_hash_new=ctx["deposit_hash_new"],
+                                forced_hash_old=ctx["forced_hash_old"],
+                                forced_hash_new=ctx["forced_hash_new"],
                                 effects_hash=effects_hash(cd.effects, cd.batch_size))
 
     def expected_commitment(self, calldata: BatchCalldata, now: Optional[int] = None) -> int:

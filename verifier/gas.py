@@ -24,16 +24,19 @@ precompile prices and from published measurements where the cost is code, not an
   T6 100,197). Wider permutations are not published; their cost grows with the number
   of MDS products, (R_F + R_P(t)) * t^2, and a least-squares fit to the five points,
   gas(t) = 6,570 + 27.91 * (R_F + R_P(t)) * t^2 (within 9% of each measured point),
-  gives t = 9 (the 8-input commitment): ~167,000 and t = 17 (a sponge block of 16
-  values): ~620,000. The effects sponge (4 values per slot, effect or not) therefore
-  costs ~155,000 gas per slot and dominates the batch; `effects_hashing_gas` prices two
-  alternatives for comparison: a Poseidon chain over the listed effects only (74,065 per
-  withdrawal, nothing per trade), and a SHA-256 public-data hash as zkSync Lite and
-  Loopring use (60 + 12 per word on L1, but ~30,000 constraints per 64-byte block in
-  the circuit).
-* Baby Jubjub EdDSA on L1 (exits only): a 2-point Baby Jubjub multi-scalar
-  multiplication, 107,543 gas measured by AztecProtocol/Oliver (README), plus one
-  Poseidon T6 for the challenge hash.
+  gives t = 7: ~104,000, t = 9: ~167,000 and t = 17 (a sponge block of 16 values):
+  ~620,000. The commitment (v2, circuits.batch.public) is Poseidon T6 of the five state
+  fields, then T7 of that and the five chain hashes: ~178,000. Effects are a rolling
+  chain over the actual effects only, one Poseidon T4 (37,643) per withdrawal or forced
+  withdrawal served and nothing per trade. `effects_hashing_gas` also prices, for
+  comparison, the fixed-length sponge of commitment v1 (4 values per slot, effect or not:
+  ~155,000 gas per slot) and a SHA-256 public-data hash as zkSync Lite and Loopring use
+  (60 + 12 per word on L1, but ~30,000 constraints per 64-byte block in the circuit).
+* Baby Jubjub EdDSA on L1 (exits, and forced-withdrawal requests since commitment v2): a
+  2-point Baby Jubjub multi-scalar multiplication, 107,543 gas measured by
+  AztecProtocol/Oliver (README), plus one Poseidon T6 for the challenge hash. The
+  request key's subgroup check (a multiplication by the subgroup order) is priced as
+  one more such MSM: an assumption.
 
 All figures are model outputs, not measurements of deployed code.
 """
@@ -159,42 +162,49 @@ class GasReport:
 
 # Storage touched by submitBatch: read root, batch number, market hash, oracle table hash
 # (by id), latest oracle id, deposit pointer, deposit count, two deposit chain hashes,
-# exodus flag, forced-request queue head; written: root, batch number, deposit pointer
-# (when deposits were consumed), last oracle id.
-SUBMIT_COLD_READS = 11
+# exodus flag, forced-request queue head, the forced chain at the head; written: root,
+# batch number, deposit pointer (when deposits were consumed), last oracle id; with
+# forced requests served also the chain after them (read) and the queue head (write).
+SUBMIT_COLD_READS = 12
 SUBMIT_UPDATES = 3                  # root, batch number, last oracle table id
 BATCH_EVENT = log_gas(2, 64)        # BatchAccepted(batch_number, commitment) with (new_root, n_deposits)
 
 
-EFFECTS_MODELS = ("sponge", "chain", "sha256")
+EFFECTS_MODELS = ("chain", "sponge", "sha256")
 
 
-def effects_hashing_gas(n_slots: int, n_effects: int, model: str = "sponge") -> int:
+def commitment_gas() -> int:
+    """The commitment v2: Poseidon of 5 (state fields), then of 6 (that and the 5 hashes)."""
+    return poseidon_gas(5) + poseidon_gas(6)
+
+
+def effects_hashing_gas(n_slots: int, n_effects: int, model: str = "chain") -> int:
     """L1 gas of the effects part of the commitment.
 
-    "sponge": what circuits.batch.public defines today, poseidon_sponge over 4 values per
-    slot, effect or not (one width-17 permutation per 4 slots).
-    "chain" (an alternative, not implemented in the circuit): h' = Poseidon(h, kind,
-    account, l1_address, amount) over the listed effects only, so trades cost nothing.
+    "chain" (what circuits.batch.public defines, commitment v2): h' = Poseidon(h,
+    kind + 4 account + 2^34 amount, l1_address) over the actual effects only, so trades
+    cost nothing.
+    "sponge" (commitment v1, for comparison): poseidon_sponge over 4 values per slot,
+    effect or not (one width-17 permutation per 4 slots).
     "sha256" (an alternative): SHA-256 of the public data, zkSync Lite / Loopring style.
     """
     if model == "sponge":
         return sponge_gas(4 * n_slots)
     if model == "chain":
-        return n_effects * poseidon_gas(5)
+        return n_effects * poseidon_gas(3)
     if model == "sha256":
         return sha256_public_data_gas(n_slots)
     raise ValueError(f"effects model must be one of {EFFECTS_MODELS}, got {model!r}")
 
 
-def batch_gas(calldata: BatchCalldata, proof=None, effects_model: str = "sponge") -> GasReport:
+def batch_gas(calldata: BatchCalldata, proof=None, effects_model: str = "chain") -> GasReport:
     """Gas of submitBatch(calldata, proof) on Ethereum (see the module docstring)."""
     rep = GasReport()
     rep.add("tx_base", TX_BASE)
     words = proof_words(proof) if proof is not None else None
     rep.add("calldata", calldata_gas(abi_submit_bytes(calldata.to_bytes(), words)))
     rep.add("groth16_verify", groth16_verify_gas(1))
-    rep.add("commitment_poseidon", poseidon_gas(8))
+    rep.add("commitment_poseidon", commitment_gas() if effects_model == "chain" else poseidon_gas(8))
     rep.add("effects_hash", effects_hashing_gas(calldata.batch_size, len(calldata.withdrawals()),
                                                 effects_model))
     rep.add("storage_reads", SUBMIT_COLD_READS * COLD_SLOAD)
@@ -202,8 +212,10 @@ def batch_gas(calldata: BatchCalldata, proof=None, effects_model: str = "sponge"
     rep.add("storage_writes", writes * sstore_gas(new=False))
     listed = calldata.withdrawals()
     n_forced = sum(1 for e in listed if e.kind == 2)
-    # a served forced request: read its record (2 cold slots), clear it
-    rep.add("forced_requests", n_forced * (2 * COLD_SLOAD + sstore_gas(new=False)))
+    # a served forced request: read its record (2 cold slots), clear it; once per batch
+    # with any: read the chain after them, move the queue head
+    rep.add("forced_requests", n_forced * (2 * COLD_SLOAD + sstore_gas(new=False))
+            + (COLD_SLOAD + sstore_gas(new=False) if n_forced else 0))
     rep.add("payouts", len(listed) * ERC20_TRANSFER)
     rep.add("events", BATCH_EVENT)
     return rep
@@ -226,14 +238,14 @@ def synthetic_calldata(n_slots: int, n_withdrawals: int = 0, n_deposits: int = 0
                          effects=tuple(effects))
 
 
-def per_trade_gas(n_slots: int, effects_model: str = "sponge") -> dict:
+def per_trade_gas(n_slots: int, effects_model: str = "chain") -> dict:
     """Gas of a batch whose N slots are all trades (no L1 effects), and per trade."""
     rep = batch_gas(synthetic_calldata(n_slots), effects_model=effects_model)
     return {"n_slots": n_slots, "batch_gas": rep.total, "gas_per_trade": rep.total // n_slots,
             "items": rep.as_dict()}
 
 
-def withdrawal_marginal_gas(n_slots: int, effects_model: str = "sponge") -> int:
+def withdrawal_marginal_gas(n_slots: int, effects_model: str = "chain") -> int:
     """Extra gas one withdrawal adds to a batch of N slots (its calldata, hashing, payout)."""
     return (batch_gas(synthetic_calldata(n_slots, 1), effects_model=effects_model).total
             - batch_gas(synthetic_calldata(n_slots), effects_model=effects_model).total)
@@ -256,14 +268,21 @@ def deposit_gas() -> GasReport:
 
 
 def forced_withdrawal_request_gas() -> GasReport:
-    """requestForcedWithdrawal(account, amount): a two-slot record (account, address,
-    amount; deadline) in fresh slots and the queue tail."""
+    """requestForcedWithdrawal(account, l1_address, amount, nonce, pk, signature): check
+    the key (subgroup) and the EdDSA signature of the request message, extend the
+    forced-request chain, store a two-slot record (account, address, amount; deadline)
+    and the chain value in fresh slots, bump the queue tail, emit the request (the
+    operator reads nonce, key and signature from the event)."""
     rep = GasReport()
     rep.add("tx_base", TX_BASE)
     rep.add("calldata", calldata_gas(b"\x12\x34\x56\x78" + b"\x00" * 28 + b"\x01\x02\x03\x04"
-                                     + b"\x00" * 24 + b"\x05" * 8))
-    rep.add("storage", COLD_SLOAD + 2 * sstore_gas(new=True) + sstore_gas(new=False))
-    rep.add("event", log_gas(2, 64))
+                                     + b"\x00" * 12 + b"\xff" * 20 + b"\x00" * 24 + b"\x05" * 8
+                                     + b"\x00" * 31 + b"\x01" + b"\xff" * (32 * 5)))
+    rep.add("key_subgroup_check", BABYJUB_MSM2)
+    rep.add("eddsa_verify", BABYJUB_MSM2 + poseidon_gas(5) + poseidon_gas(5))   # + the message hash
+    rep.add("forced_chain_poseidon", poseidon_gas(5))
+    rep.add("storage", 2 * COLD_SLOAD + 3 * sstore_gas(new=True) + sstore_gas(new=False))
+    rep.add("event", log_gas(2, 7 * 32))
     return rep
 
 

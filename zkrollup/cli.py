@@ -59,3 +59,7 @@ from .cli_groth16 import groth16  # noqa: E402  (registers the subgroup)
 
 main.add_command(groth16)
 
+
+from .cli_rollup import register as _register_rollup  # noqa: E402  (setup, demo, prove, verify, state)
+
+_register_rollup(main)

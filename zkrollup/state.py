@@ -3,7 +3,9 @@
 Holds the account tree (depth `account_depth`) with its accounts, the market, the oracle
 table of the current batch, open interest per slot, and the L1 side that the state must
 balance against: collateral held by the contract, the pending deposit queue and the
-forced-withdrawal queue. `zkrollup.store` persists it.
+forced-withdrawal queue, and the rolling hashes of the consumed deposits and of the served
+forced requests (`circuits.batch.public`; the batch commitment binds both).
+`zkrollup.store` persists it.
 
 Committed root: `root = Poseidon(accounts_root, oi_hash)` with `oi_hash =
 Poseidon(oi[0..K-1])`; oi[k] = sum of the positive sizes of slot k (= sum of the negative
@@ -24,6 +26,8 @@ from collections import deque
 from typing import Iterable
 
 from . import poseidon_fast
+from circuits.batch.public import FORCED_CHAIN_EMPTY
+
 from .account import (CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_ACCOUNTS, Account,
                       check_public_key)
 from .errors import NoOracle, RollupError, UnknownAccount
@@ -38,6 +42,9 @@ from .units import MAX_SCENARIOS
 
 class RollupState:
     """Native state; apply operations with `apply(op)` (or `op.apply(state)`)."""
+
+    forced_hash: int = FORCED_CHAIN_EMPTY
+    """Rolling hash of the served forced requests (class default: states stored before it existed)."""
 
     def __init__(self, market: Market, *, fee_pk, insurance_pk, clearing_pk=None,
                  account_depth: int = 16, order_depth: int = 8, n_scenarios: int = 16):
@@ -64,6 +71,7 @@ class RollupState:
         self.deposits_consumed = 0
         self.forced_queue: deque[ForcedWithdraw] = deque()
         self.forced_served = 0
+        self.forced_hash = FORCED_CHAIN_EMPTY
         self.batch_number = 0
         self.dirty: set[int] = set()
         fee_pk = check_public_key(fee_pk, "fee account key")
@@ -161,9 +169,12 @@ class RollupState:
         return d
 
     def enqueue_forced_withdraw(self, request: ForcedWithdraw) -> ForcedWithdraw:
-        """L1: queue a forced withdrawal (its validity is judged when served)."""
+        """L1: queue a forced withdrawal. As the contract does, refuse (ValueError) a request
+        without a key or whose signature does not verify under its key; whether it pays
+        (the key is the account's, the nonce current, ...) is judged when served."""
         if not isinstance(request, ForcedWithdraw):
             raise ValueError("expected a ForcedWithdraw")
+        request.check_request()
         self.forced_queue.append(request)
         return request
 
@@ -223,7 +234,8 @@ class RollupState:
     def fingerprint(self) -> tuple:
         """Everything that defines the state, for equality checks in tests and after reopen."""
         return (self.root, self.accounts_root, tuple(self.oi), self.collateral, self.pending_deposits,
-                self.deposit_hash, self.deposits_consumed, self.forced_served, self.batch_number,
+                self.deposit_hash, self.deposits_consumed, self.forced_served, self.forced_hash,
+                self.batch_number,
                 self.market, self.oracle, tuple(self.deposit_queue), tuple(self.forced_queue),
                 tuple(sorted((i, a.pk, a.nonce, a.cash, tuple(a.sizes), tuple(sorted(a.orders.items())))
                              for i, a in self.accounts.items())),

@@ -31,7 +31,7 @@ from .state import RollupState
 
 SCHEMA_VERSION = 1
 
-_SCALARS = ("collateral", "pending_deposits", "deposit_hash", "deposits_consumed", "forced_served",
+_SCALARS = ("collateral", "pending_deposits", "deposit_hash", "deposits_consumed", "forced_served", "forced_hash",
             "batch_number")
 
 

@@ -7,11 +7,12 @@ Batch structure (constraint namespaces in brackets):
 2. [start] the old state root = Poseidon(accounts_root, Poseidon(oi[0..K-1])), as
    `zkrollup.state.RollupState.root`.
 3. [slot<i>] N universal slots (`slot.py`) carry the account root, open interest, the
-   pending fee / insurance totals and the deposit rolling hash.
+   pending fee / insurance totals, the deposit and forced-request rolling hashes and the
+   effects chain.
 4. [flush_fee], [flush_insurance] the fee account (index 0) and the insurance fund
    (index 1) receive what is still pending: one leaf update each on the final root.
-5. [end] the new state root; [effects] the effects hash; [commitment] the single public
-   input `commitment` = `public.batch_commitment(...)`.
+5. [end] the new state root; [commitment] the single public input `commitment` =
+   `public.batch_commitment(...)` (v2: the forced-request hashes, the effects chain).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from ..gadgets.merkle import merkle_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
 from .account_leaf import AccountVars, account_leaf_gadget
-from .public import batch_commitment_gadget, effects_hash_gadget
+from .public import EFFECTS_CHAIN_EMPTY, batch_commitment_gadget
 from .ranges import signed_range
 from .shape import BatchShape
 from .slot import Running, slot_gadget
@@ -46,6 +47,7 @@ class BatchOutputs:
     deposit_hash: int
     effects_hash: int
     commitment: int
+    forced_hash: int = 0
 
 
 def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pending: LC,
@@ -103,23 +105,24 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
         acc_root = W("accounts_root", v(lambda: batch.accounts_root))
         oi = [W(f"oi{k}", v(lambda: batch.oi[k])) for k in range(K)]
         dep_hash0 = W("deposit_hash", v(lambda: batch.deposit_hash))
+        forced_hash0 = W("forced_hash", v(lambda: batch.forced_hash))
         old_root = poseidon_gadget(cs, [acc_root, poseidon_gadget(cs, oi, name="oi_hash")], name="root")
-    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), dep_hash0)
-    effects: list[LC] = []
+    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), dep_hash0, forced_hash0,
+                  LC.constant(EFFECTS_CHAIN_EMPTY))
     for i in range(shape.n_slots):
         with cs.namespace(f"slot{i}"):
-            run, eff = slot_gadget(cs, shape, tv, run, batch.slots[i] if solving else None)
-        effects += eff
+            run, _ = slot_gadget(cs, shape, tv, run, batch.slots[i] if solving else None)
     root = _flush(cs, shape, FEE_ACCOUNT, batch.fee_flush if solving else Flush(), run.pend_fee,
                   run.root, "flush_fee")
     root = _flush(cs, shape, INSURANCE_ACCOUNT, batch.insurance_flush if solving else Flush(),
                   run.pend_ins, root, "flush_insurance")
     with cs.namespace("end"):
         new_root = poseidon_gadget(cs, [root, poseidon_gadget(cs, run.oi, name="oi_hash")], name="root")
-    eh = effects_hash_gadget(cs, effects, name="effects")
+    eh = run.effects_hash
     com = batch_commitment_gadget(cs, old_root=old_root, new_root=new_root, batch_number=batch_number,
                                   market_hash=tv.market_hash, oracle_hash=tv.oracle_hash,
                                   deposit_hash_old=dep_hash0, deposit_hash_new=run.dep_hash,
+                                  forced_hash_old=forced_hash0, forced_hash_new=run.forced_hash,
                                   effects_hash=eh, name="commitment")
     pub = cs.public("commitment", v(lambda: cs.value(com) if public_commitment is None
                                     else public_commitment))
@@ -128,7 +131,8 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
         return None
     val = cs.value
     return BatchOutputs(val(old_root), val(new_root), val(root), [val(x) for x in run.oi],
-                        val(tv.market_hash), val(tv.oracle_hash), val(run.dep_hash), val(eh), val(com))
+                        val(tv.market_hash), val(tv.oracle_hash), val(run.dep_hash), val(eh), val(com),
+                        val(run.forced_hash))
 
 
 # ---- compile (cached) and solve ----------------------------------------------------------------

@@ -2,10 +2,11 @@
 in a shape-only constraint system (the numbers in tests/constraint_counts.json and
 docs/batch_circuit.md come from these builders).
 
-    total(N) = N * slot + tables + 2 * flush + roots + effects(N) + commitment + 1 - 4
+    total(N) = N * slot + tables + 2 * flush + roots + commitment + 1 - FIRST_SLOT_SAVING
 
-(+ 1: the public-commitment equality; - 4: the first slot's flush products are free,
-its pending totals being the constant 0.)
+(+ 1: the public-commitment equality; the first slot is cheaper: its pending totals and
+effects chain start as constants, see `FIRST_SLOT_SAVING`.) The effects are hashed per
+slot (a rolling chain, `public.py`), so there is no per-batch effects part.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from functools import lru_cache
 from ..cs import ConstraintSystem
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from .circuit import _flush
-from .public import EFFECT_WIDTH, batch_commitment_gadget, effects_hash_gadget
+from .public import COMMITMENT_FIELDS, batch_commitment_gadget
 from .shape import BatchShape
 from .slot import Running, slot_gadget
 from .tables import TablesVars, tables_gadget
@@ -34,7 +35,8 @@ def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
 def build_slot(cs: ConstraintSystem, shape: BatchShape) -> None:
     tv = _table_witnesses(cs, shape)
     run = Running(cs.witness("root"), [cs.witness(f"oi{k}") for k in range(shape.K)],
-                  cs.witness("pf"), cs.witness("pi"), cs.witness("h"))
+                  cs.witness("pf"), cs.witness("pi"), cs.witness("h"), cs.witness("fh"),
+                  cs.witness("eh"))
     slot_gadget(cs, shape, tv, run, None)
 
 
@@ -53,18 +55,16 @@ def build_roots(cs: ConstraintSystem, shape: BatchShape) -> None:
         poseidon_gadget(cs, [cs.witness(f"{tag}_root"), poseidon_gadget(cs, oi)])
 
 
-def build_effects(cs: ConstraintSystem, shape: BatchShape) -> None:
-    effects_hash_gadget(cs, [cs.witness(f"e{i}") for i in range(EFFECT_WIDTH * shape.n_slots)])
-
-
 def build_commitment(cs: ConstraintSystem, shape: BatchShape) -> None:
-    names = ("old_root", "new_root", "batch_number", "market_hash", "oracle_hash",
-             "deposit_hash_old", "deposit_hash_new", "effects_hash")
-    batch_commitment_gadget(cs, **{n: cs.witness(n) for n in names})
+    batch_commitment_gadget(cs, **{n: cs.witness(n) for n in COMMITMENT_FIELDS})
 
 
 PARTS = {"slot": build_slot, "tables": build_tables, "flush": build_flush, "roots": build_roots,
-         "effects": build_effects, "commitment": build_commitment}
+         "commitment": build_commitment}
+
+FIRST_SLOT_SAVING = 7
+"""Constraints the first slot saves: its pending totals (4 products) and effects chain (3)
+start as constants. Checked against a full build in tests/test_batch_parts.py."""
 
 
 @lru_cache(maxsize=None)
@@ -83,5 +83,5 @@ def batch_cost(shape: BatchShape) -> dict[str, int]:
     """Every part's count and the total (the public-commitment equality adds 1)."""
     parts = {p: part_cost(p, shape) for p in PARTS}
     parts["total"] = (shape.n_slots * parts["slot"] + parts["tables"] + 2 * parts["flush"]
-                      + parts["roots"] + parts["effects"] + parts["commitment"] + 1 - 4)
+                      + parts["roots"] + parts["commitment"] + 1 - FIRST_SLOT_SAVING)
     return parts

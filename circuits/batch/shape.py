@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
 
-CIRCUIT_VERSION = 1
+CIRCUIT_VERSION = 2
 """Bumped whenever the batch circuit's constraints change for an equal shape (cache key)."""
 
 MAX_RANGE_BITS = 240

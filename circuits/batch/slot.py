@@ -43,12 +43,14 @@ from ..poseidon import poseidon
 from .account_leaf import AccountVars, account_leaf_gadget
 from .margin import assert_nonneg, dot, equities, equities_native
 from .orders import order_fill
+from .public import (ACCOUNT_PACK_BITS, AMOUNT_PACK_BITS, EFFECTS_CHAIN_EMPTY, FORCED_CHAIN_EMPTY,
+                     effect_chain_gadget)
 from .ranges import positive, signed, signed_range, unsigned
 from .shape import BatchShape
 from .tables import TablesVars
 from .witness import (CLEARING_ACCOUNT, N_OPS, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NOOP,
-                      OP_SETTLE, OP_TRADE, OP_WITHDRAW, TAG_FORCED_WITHDRAW, TAG_LIQUIDATE,
-                      TAG_ORDER, TAG_WITHDRAW, AccountFields, Port, SlotInput)
+                      OP_SETTLE, OP_TRADE, OP_WITHDRAW, TAG_LIQUIDATE, TAG_ORDER, TAG_WITHDRAW,
+                      AccountFields, Port, SlotInput)
 
 
 @lru_cache(maxsize=None)
@@ -63,13 +65,22 @@ def empty_root(depth: int) -> int:
 @dataclass
 class Running:
     """What flows from slot to slot: the account root, open interest per instrument slot,
-    the pending fee and insurance totals, the deposit rolling hash."""
+    the pending fee and insurance totals, the deposit and forced-request rolling hashes,
+    the effects chain (`public.py`)."""
 
     root: LC
     oi: list[LC]
     pend_fee: LC
     pend_ins: LC
     dep_hash: LC
+    forced_hash: LC = None
+    effects_hash: LC = None
+
+    def __post_init__(self):
+        if self.forced_hash is None:
+            self.forced_hash = LC.constant(FORCED_CHAIN_EMPTY)
+        if self.effects_hash is None:
+            self.effects_hash = LC.constant(EFFECTS_CHAIN_EMPTY)
 
 
 @dataclass
@@ -124,7 +135,8 @@ def _argmin(vals: list[int]) -> int:
 def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Running,
                 inp: Optional[SlotInput]) -> tuple[Running, list[LC]]:
     """One operation slot on the running state; returns the new running state and the
-    slot's effect 4-tuple (kind, account, l1_address, amount) of `public.py`.
+    slot's effect (kind, account, l1_address, amount) as linear combinations (meaningful
+    when kind is 1 or 2; the running effects chain already includes it).
 
     ``inp`` is None when compiling (a default Noop supplies placeholder values that are
     never read). Cost: `costs.slot_cost(shape)` (K = 8, S = 16, order depth 8: 42,135 at
@@ -135,6 +147,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
         inp = default_slot(shape)
     else:
         _check_input(shape, inp)
+    if shape.index_bits > ACCOUNT_PACK_BITS or shape.amount_bits > AMOUNT_PACK_BITS:
+        raise ValueError("the public packings need account numbers below 2^32 and amounts below 2^64")
     K, S, D = shape.K, shape.S, shape.acc_depth
     W = cs.witness
     sv = to_signed
@@ -379,7 +393,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
 
     # ---- new cash --------------------------------------------------------------------------------
     with cs.namespace("cash"):
-        new_cash_a = (cash_a + cs.mul(dep - wd, amount, name="transfer_a") - paid
+        transfer_a = cs.mul(dep - wd, amount, name="transfer_a")
+        new_cash_a = (cash_a + transfer_a - paid
                       + cs.mul(tr, orders["a"]["dcash"], name="trade_a")
                       - cs.mul(lq, value - parts["bonus"], name="liq_a")
                       + cs.mul(st, settle_amt, name="settle_a"))
@@ -392,8 +407,14 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     # ---- nonce, key, request fields -------------------------------------------------------------------
     req_nonce = W("req_nonce", inp.nonce)
     l1 = W("l1_address", inp.l1_address)
+    with cs.namespace("deposit"):
+        # the key of the L1 queue entry: a deposit's, or a forced request's (whose x alone
+        # enters the forced chain: in the prime-order subgroup x determines the point)
+        dpx = W("pk_x", inp.deposit_pk[0])
+        dpy = W("pk_y", inp.deposit_pk[1])
     with cs.namespace("request"):
-        unsigned(cs, l1, shape.l1_address_bits, name="l1_range")
+        # no range check of the L1 address: it is only hashed (message, forced chain,
+        # effects chain), and the commitment binds it to the contract's 20-byte value
         positive(cs, amount, shape.amount_bits, name="amount_range", enabled=dep + wd + fw)
         cs.enforce(wd + fwv + lq, req_nonce - A.old.nonce, 0, name="nonce_current")
         bump = wd + fwv + lq
@@ -401,14 +422,18 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
         # the stored nonce is below 2^nonce_bits: only the last value cannot be bumped
         at_max = is_equal(cs, A.old.nonce, (1 << shape.nonce_bits) - 1, name="nonce_at_max")
         cs.enforce(bump, at_max, 0, name="new_nonce_range")
+        # a forced request served (valid) names the account's key: L1 verified the
+        # request's signature under that key (both keys are subgroup points, so equal x
+        # means equal keys)
+        cs.enforce(fwv, dpx - A.old.pk_x, 0, name="key_matches")
         # a forced withdrawal served with 0 must be provably invalid: clearing account,
-        # unknown account, or stale nonce (or outside the tree, port A unused)
+        # unknown account, another key, or stale nonce (or outside the tree, port A unused)
         nonce_eq = is_equal(cs, req_nonce, A.old.nonce, name="nonce_eq")
-        valid_looking = cs.mul(cs.mul(1 - A.is2, A.exists, name="r1"), nonce_eq, name="r2")
+        key_eq = is_equal(cs, dpx, A.old.pk_x, name="key_eq")
+        valid_looking = cs.mul(cs.mul(cs.mul(1 - A.is2, A.exists, name="r1"), nonce_eq, name="r2"),
+                               key_eq, name="r3")
         cs.enforce(fw - fwv - fw_out, valid_looking, 0, name="forced_refusal_proven")
     with cs.namespace("deposit"):
-        dpx = W("pk_x", inp.deposit_pk[0])
-        dpy = W("pk_y", inp.deposit_pk[1])
         created = cs.mul(dep, 1 - A.exists, name="created")
         new_pk_x = A.old.pk_x + cs.mul(1 - A.exists, dpx, name="pk_x")
         new_pk_y = A.old.pk_y + cs.mul(1 - A.exists, dpy, name="pk_y")
@@ -498,18 +523,23 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     with cs.namespace("sig_a"):
         # One Poseidon of 5 inputs serves the request messages of port A,
         #   (tag, account, amount | target, nonce, l1_address | valid_until),
-        # and the deposit rolling hash (h, account, pk_x, pk_y, amount) of `public.py`:
-        # the operations are exclusive and both put the account second.
-        tag_a = TAG_WITHDRAW * wd + TAG_FORCED_WITHDRAW * fw + TAG_LIQUIDATE * lq
+        # the deposit rolling hash (h, account, pk_x, pk_y, amount) and the forced-request
+        # rolling hash (h, account + 2^32 amount, pk_x, nonce, l1_address) of `public.py`:
+        # the operations are exclusive and all put the account second. A forced request's
+        # signature was verified by L1 when it was queued: no EdDSA for it here.
+        tag_a = TAG_WITHDRAW * wd + TAG_LIQUIDATE * lq
         f2 = select(cs, lq, B.account, amount, name="f2")
         f4 = select(cs, lq, orders["a"]["vu"], l1, name="f4")
-        p5 = poseidon_gadget(cs, [select(cs, dep, run.dep_hash, tag_a, name="in1"), A.account,
-                                  select(cs, dep, dpx, f2, name="in3"),
+        in1 = (tag_a + cs.mul(dep, run.dep_hash, name="in1_dep")
+               + cs.mul(fw, run.forced_hash, name="in1_forced"))
+        in2 = A.account + cs.mul(fw, amount, name="in2_pack") * (1 << ACCOUNT_PACK_BITS)
+        p5 = poseidon_gadget(cs, [in1, in2,
+                                  select(cs, dep + fw, dpx, f2, name="in3"),
                                   select(cs, dep, dpy, req_nonce, name="in4"),
                                   select(cs, dep, amount, f4, name="in5")], name="request")
         msg_a = select(cs, tr, orders["a"]["msg"], p5, name="msg")
         r8x, r8y, ss = W("r8x", sig_a.r8x), W("r8y", sig_a.r8y), W("s", sig_a.s)
-        eddsa_verify(cs, wd + fwv + tr + lq, A.old.pk_x, A.old.pk_y, r8x, r8y, ss, msg_a, name="verify")
+        eddsa_verify(cs, wd + tr + lq, A.old.pk_x, A.old.pk_y, r8x, r8y, ss, msg_a, name="verify")
     with cs.namespace("sig_b"):
         r8x, r8y, ss = W("r8x", ob.sig.r8x), W("r8y", ob.sig.r8y), W("s", ob.sig.s)
         eddsa_verify(cs, tr, B.old.pk_x, B.old.pk_y, r8x, r8y, ss, orders["b"]["msg"], name="verify")
@@ -536,13 +566,19 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
 
     with cs.namespace("deposit"):
         dep_hash = select(cs, dep, p5, run.dep_hash, name="chain")
+    with cs.namespace("forced"):
+        forced_hash = select(cs, fw, p5, run.forced_hash, name="chain")
 
-    # ---- effects, pending totals -------------------------------------------------------------
+    # ---- effects chain, pending totals ---------------------------------------------------------
     with cs.namespace("effect"):
-        out = wd + fw
-        effect = [wd + 2 * fw, cs.mul(out, A.account, name="account"), cs.mul(out, l1, name="l1"),
-                  cs.mul(wd, amount, name="amount") + paid]
+        # kind 1 (withdraw, amount) or 2 (forced, paid); -transfer_a is the withdrawn amount.
+        # Packing ranges: kind < 4, account < 2^32 (port A's bits), amount and paid < 2^64.
+        kind = wd + 2 * fw
+        amt = paid - transfer_a
+        h_eff = effect_chain_gadget(cs, run.effects_hash, kind, A.account, l1, amt, name="hash")
+        effects_hash = select(cs, wd + fw, h_eff, run.effects_hash, name="chain")
+        effect = [kind, A.account, l1, amt]
     with cs.namespace("pending"):
         pf = pf + cs.mul(tr, orders["a"]["fee"] + orders["b"]["fee"], name="fees")
         pi = pi + cs.mul(lq, parts["penalty"] + left.negpart, name="insurance")
-    return Running(root, new_oi, pf, pi, dep_hash), effect
+    return Running(root, new_oi, pf, pi, dep_hash, forced_hash, effects_hash), effect

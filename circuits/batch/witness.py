@@ -109,9 +109,11 @@ class SlotInput:
     """One operation slot.
 
     - Deposit: ``a`` (account, possibly exists=0), ``amount``, ``deposit_pk``.
-    - Withdraw / ForcedWithdraw: ``a``, ``amount`` (requested), ``nonce`` (the request's),
-      ``l1_address``, ``sig`` (the request signature); ForcedWithdraw: ``forced_valid``
-      (0 when served with 0 for a reason the circuit proves, see slot.py).
+    - Withdraw: ``a``, ``amount``, ``nonce`` (the request's), ``l1_address``, ``sig``.
+    - ForcedWithdraw: ``a``, ``amount`` (requested), ``nonce``, ``l1_address`` and
+      ``deposit_pk`` = the requester's key, all as queued on L1 (no signature: L1 verified
+      it); ``forced_valid`` 0 when served with 0 (unknown or clearing account, another
+      key, stale nonce; see slot.py).
     - Trade: ``a`` maker, ``b`` taker, ``instrument`` (slot k), ``fill``, ``price``,
       ``order_a`` (maker) and ``order_b`` (taker) with their fees and signatures.
     - Liquidate: ``a`` liquidator, ``b`` target, ``nonce``, ``valid_until``, ``sig``.
@@ -156,3 +158,5 @@ class BatchInput:
     slots: list[SlotInput]
     fee_flush: Flush
     insurance_flush: Flush
+    forced_hash: int = 0
+    """The forced-request rolling hash before the batch (`public.forced_chain`)."""

@@ -7,12 +7,15 @@
 - Withdraw (signed by the account key, message in `messages`): nonce must equal the
   account's, cash -= amount, nonce += 1; the account must pass initial margin afterwards.
   Public effect (WITHDRAWAL, account, l1_address, amount); the L1 contract pays it.
-- ForcedWithdraw (L1 queue, signed like a withdrawal with its own tag): must be served in
-  queue order and can never be refused. If it is valid (account exists and is not the
-  clearing account, nonce current, signature good) it pays
+- ForcedWithdraw (L1 queue, signed like a withdrawal with its own tag, carrying the
+  requester's key ``pk``): L1 (and `RollupState.enqueue_forced_withdraw`) verifies the
+  signature under ``pk`` and that ``pk`` is a non-identity subgroup point when queuing it,
+  and extends the forced-request chain (`circuits.batch.public.forced_chain`). Served in
+  queue order, never refused. Valid, i.e. the account is in the tree, exists, is not
+  the clearing account, holds the key ``pk`` and the nonce is current: pays
   min(amount, max(0, min_s equity_s)) over the initial grid (as much as margin allows)
-  and bumps the nonce; otherwise it is served with 0 and changes nothing. Public effect
-  (FORCED, account, l1_address, paid).
+  and bumps the nonce. Otherwise (exactly those reasons) it is served with 0 and changes
+  nothing. Public effect (FORCED, account, l1_address, paid).
 - Noop: changes nothing.
 """
 from __future__ import annotations
@@ -20,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits import eddsa
-from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect, deposit_chain
+from circuits.batch.public import (EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect, deposit_chain,
+                                   forced_chain)
 from circuits.eddsa import Signature
 
 from ..account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, Point, check_public_key
@@ -126,8 +130,40 @@ class Withdraw(_SignedRequest):
 
 @dataclass(frozen=True)
 class ForcedWithdraw(_SignedRequest):
+    """A forced withdrawal request as queued on L1. ``pk``: the requester's key (the one
+    that signed; it must be the account's for the request to be served with more than 0).
+    `create` fills it from the private key."""
+
+    pk: Point | None = None
     kind = "forced_withdraw"
     _message = staticmethod(forced_withdraw_message)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.pk is not None:
+            object.__setattr__(self, "pk", check_public_key(self.pk, "forced withdrawal key"))
+
+    @classmethod
+    def create(cls, priv: bytes, account: int, amount: int, nonce: int, l1_address: int):
+        msg = cls._message(account, amount, nonce, l1_address)
+        return cls(account, amount, nonce, l1_address, eddsa.sign(priv, msg), eddsa.public_key(priv))
+
+    def check_request(self) -> None:
+        """What L1 checks when queuing: a key (subgroup point, checked at construction) and
+        a signature of the request under it; ValueError otherwise."""
+        if self.pk is None:
+            raise ValueError("a forced withdrawal request needs the requester's public key")
+        if not _verify(self.pk, self.message(), self.signature):
+            raise ValueError("the forced withdrawal signature does not verify under the request's key")
+
+    def chain(self, h: int) -> int:
+        """The forced-request rolling hash after this request (`public.forced_chain`)."""
+        return forced_chain(h, self.account, self.pk[0], self.amount, self.nonce, self.l1_address)
+
+    def to_obj(self) -> dict:
+        obj = super().to_obj()
+        obj["pk"] = None if self.pk is None else list(self.pk)
+        return obj
 
     def apply(self, state):
         if not state.forced_queue:
@@ -138,6 +174,7 @@ class ForcedWithdraw(_SignedRequest):
         plan = Plan(state)
         msg = self.message()
         v = plan.view(self.account) if self.account < state.tree.capacity else None
+        self.check_request()           # queued requests passed it; guards hand-made queues
         reason, paid, scen = None, 0, 0
         if v is None:
             reason = "account outside the tree"
@@ -145,21 +182,25 @@ class ForcedWithdraw(_SignedRequest):
             reason = "clearing account"
         elif not v.exists:
             reason = "unknown account"
+        elif tuple(self.pk) != tuple(v.pk):
+            reason = "another key"
         elif self.nonce != v.nonce:
             reason = "stale nonce"
-        elif not _verify(v.pk, msg, self.signature):
-            reason = "bad signature"
         if reason is None:
             m, scen = min_equity(v.cash, v.sizes, oracle.scen_init)
             paid = min(self.amount, max(m, 0))
             plan.set(self.account, "account", cash=v.cash - paid, nonce=v.nonce + 1)
         elif v is not None:
             plan.read(self.account, "account")
+        h0 = state.forced_hash
+        h1 = self.chain(h0)
         w = plan.commit(self, self.kind, message=msg,
                         effect=Effect(EFFECT_FORCED, self.account, self.l1_address, paid),
                         details={"requested": self.amount, "paid": paid, "rejected": reason,
-                                 "min_scenario": scen})
+                                 "min_scenario": scen, "forced_hash_before": h0,
+                                 "forced_hash_after": h1})
         state.forced_queue.popleft()
+        state.forced_hash = h1
         state.forced_served += 1
         state.collateral -= paid
         return w
@@ -177,6 +218,11 @@ class Noop(Operation):
 
 
 def request_from_obj(obj: dict):
-    cls = {"withdraw": Withdraw, "forced_withdraw": ForcedWithdraw}[obj["type"]]
-    return cls(obj["account"], obj["amount"], obj["nonce"], obj["l1_address"],
-               signature_from_obj(obj["signature"]))
+    args = (obj["account"], obj["amount"], obj["nonce"], obj["l1_address"],
+            signature_from_obj(obj["signature"]))
+    if obj["type"] == "forced_withdraw":
+        pk = obj.get("pk")
+        return ForcedWithdraw(*args, pk=None if pk is None else tuple(pk))
+    if obj["type"] == "withdraw":
+        return Withdraw(*args)
+    raise KeyError(obj["type"])

@@ -1,0 +1,99 @@
+"""Shared rig of the operator tests: a tiny batch shape (N = 2, account depth 4, order depth 2,
+K = 3 instruments, S = 2 scenarios: about 50,000 constraints) whose proving key is made once
+per test process, and a deployment (contract + oracle + operator) on a temporary directory.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from circuits import eddsa
+from zkrollup.deployment import Deployment
+from zkrollup.keycache import KeyCache
+from zkrollup.market import Instrument, market_of
+from zkrollup.operator import Genesis
+from zkrollup.ops import Order
+from zkrollup.risk import ScenarioGrid, build_oracle_table
+from zkrollup.units import batch_shape
+
+T0 = 1_700_000_000
+DAY = 86_400
+EXPIRY = T0 + 30 * DAY
+SPOT = 60_000_000
+VOL = 0.6
+USD = 1_000_000
+N, ACC_DEPTH, ORD_DEPTH, K, S = 2, 4, 2, 3, 2
+KEYS = [bytes([i + 1]) * 32 for i in range(12)]
+ADDR = {i: 0xA000 + i for i in range(12)}
+
+# two scenarios per grid keep the circuit small (the margin rules are the same)
+INITIAL = ScenarioGrid.product((-0.15, 0.15), (0.0,))
+MAINT = ScenarioGrid.product((-0.10, 0.10), (0.0,))
+
+
+@lru_cache(maxsize=None)
+def pk(i: int):
+    return eddsa.public_key(KEYS[i])
+
+
+def market():
+    return market_of([Instrument.call(SPOT, EXPIRY), Instrument.put(SPOT, EXPIRY), Instrument.future(EXPIRY)], K)
+
+
+def genesis() -> Genesis:
+    return Genesis(market(), ACC_DEPTH, ORD_DEPTH, S, pk(0), pk(1), pk(2))
+
+
+def shape():
+    return batch_shape(N, ACC_DEPTH, ORD_DEPTH, K, S)
+
+
+def table(spot: int = SPOT, ts: int = T0, settle=None):
+    return build_oracle_table(market(), ts, spot, VOL, initial=INITIAL, maintenance=MAINT, settle_prices=settle)
+
+
+@lru_cache(maxsize=None)
+def session_keys() -> KeyCache:
+    """One KeyCache (and one Groth16 setup) per test process."""
+    given = os.environ.get("ZKROLLUP_TEST_KEYS")        # a child process of a test reuses the parent's
+    keys = KeyCache(Path(given) if given else Path(tempfile.mkdtemp(prefix="zkrollup-test-keys-")))
+    keys.ensure(shape(), seed=b"zkrollup operator tests")
+    return keys
+
+
+class Clock:
+    def __init__(self, t: int = T0):
+        self.t = t
+
+    def __call__(self) -> int:
+        return self.t
+
+
+def deploy(workdir, clock: Clock | None = None, **kw) -> Deployment:
+    """A new deployment with table 1 (SPOT) published."""
+    clock = clock or Clock()
+    kw.setdefault("setup_seed", b"zkrollup operator tests")
+    dep = Deployment.create(workdir, genesis(), N, keys=session_keys(), clock=clock, **kw)
+    dep.clock = clock
+    dep.oracle.publish(table(ts=clock.t), now=clock.t)
+    return dep
+
+
+def reopen(workdir, clock: Clock, **kw) -> Deployment:
+    dep = Deployment.open(workdir, keys=session_keys(), clock=clock, **kw)
+    dep.clock = clock
+    return dep
+
+
+def fund(dep: Deployment, acct: int, amount: int = 100_000 * USD) -> None:
+    """Mint on L1 and deposit into `acct` (the operator takes it at its next sync)."""
+    c = dep.contract
+    c.mint(ADDR[acct], amount)
+    c.deposit(ADDR[acct], acct, *pk(acct), amount, now=dep.clock.t)
+
+
+def order(acct: int, side: int, size: int, price: int, oid: int, slot: int = 0, max_fee: int = 10,
+          valid_until: int = T0 + DAY):
+    return Order(acct, slot, side, size, price, max_fee, oid, valid_until).sign(KEYS[acct])

@@ -1,0 +1,257 @@
+"""The operator end to end with real Groth16 proofs (N = 2, tiny depths; one key per test
+process): batches accepted by the contract with withdrawals paid in the accepting call;
+matching through the native state; refused requests change nothing; tampered submissions
+are refused and change nothing on either side; rebuild from published data."""
+import dataclasses
+
+import pytest
+
+from circuits.batch.public import EFFECT_WITHDRAWAL, Effect
+from verifier.contract import BatchRejected, Reason
+from verifier.groth16 import Proof
+from zkrollup.errors import BadSignature, InsufficientMargin, ReplayedOrder, StaleNonce
+from zkrollup.keyfiles import proof_for_verifier
+from zkrollup.l1data import rebuild_from_l1
+from zkrollup.ops import BUY, SELL, Liquidate, Withdraw
+
+from operator_helpers import (ADDR, DAY, KEYS, SPOT, T0, USD, Clock, deploy, fund, genesis, order,
+                              reopen, table)
+
+
+@pytest.fixture
+def dep(tmp_path):
+    d = deploy(tmp_path / "rollup")
+    for acct in (3, 4, 5):
+        fund(d, acct)
+    d.operator.flush()                      # batch 1: three deposits and a Noop
+    yield d
+    d.close()
+
+
+def in_step(d) -> bool:
+    op, c = d.operator, d.contract
+    return (c.state_root == op.l1_state.root and c.batch_number == op.l1_state.batch_number
+            and op.l1_state.check_invariants() == [] and op.state.check_invariants() == [])
+
+
+def test_deposits_trades_and_a_withdrawal_are_proved_accepted_and_paid_in_the_same_call(dep):
+    op, c = dep.operator, dep.contract
+    assert c.batch_number == 1 and in_step(dep)
+    assert [r.ops for r in op.batch_reports()] == [{"deposit": 3, "noop": 1}]
+    mark = op.state.oracle.mark[0]
+    res = op.submit(order(3, SELL, 10, mark, 1))
+    assert res.rested and not res.fills
+    res = op.submit(order(4, BUY, 4, mark + 5, 1))
+    assert [(f.maker, f.fill, f.price) for f in res.fills] == [((3, 1), 4, mark)]   # maker's price
+    assert c.batch_number == 1                                                        # one op open
+    op.submit(Withdraw.create(KEYS[5], 5, 7 * USD, 0, ADDR[5]))
+    assert c.batch_number == 2 and c.l1_balance(ADDR[5]) == 7 * USD and in_step(dep)
+    rep = op.batch_reports()[-1]
+    assert rep.ops == {"trade": 1, "withdraw": 1} and rep.payouts == [[1, 5, ADDR[5], 7 * USD]]
+    assert rep.n_constraints > 40_000 and rep.prove_s > 0 and rep.gas > 0
+    assert op.state.account(3).sizes[0] == -4 and op.state.account(4).sizes[0] == 4
+    assert op.book.get((3, 1)).remaining == 6
+    rec = op.batch_record(2)
+    assert rec["report"]["batch_number"] == 2 and rec["calldata"] == c.accepted_batches()[1]["calldata_bytes"]
+
+
+def test_price_time_priority_and_fees_through_the_native_state(tmp_path):
+    d = deploy(tmp_path / "r", maker_fee=2, taker_fee=3)
+    for acct in (3, 4, 5):
+        fund(d, acct)
+    op = d.operator
+    op.sync()
+    mark = op.state.oracle.mark[0]
+    op.submit(order(3, SELL, 2, mark + 10, 1, max_fee=1))       # worse price
+    op.submit(order(4, SELL, 2, mark, 1, max_fee=10))          # best price, first
+    op.submit(order(3, SELL, 2, mark, 2, max_fee=10))          # best price, second
+    res = op.submit(order(5, BUY, 5, mark + 10, 1, max_fee=10))
+    assert [(f.maker, f.fill, f.price) for f in res.fills] == [((4, 1), 2, mark), ((3, 2), 2, mark),
+                                                                ((3, 1), 1, mark + 10)]
+    op.flush()
+    fees = op.l1_state.account(0).cash
+    # maker fees capped by each order's max fee: 2*2 + 2*2 + 1*1; taker 3 per contract
+    assert fees == 4 + 4 + 1 + 3 * 5
+    assert in_step(d)
+    d.close()
+
+
+def test_refused_requests_change_nothing(dep):
+    op = dep.operator
+    mark = op.state.oracle.mark[0]
+    before = (op.state.fingerprint(), op.book.to_obj(), dep.contract.snapshot())
+    with pytest.raises(BadSignature):
+        op.submit(dataclasses.replace(order(3, SELL, 1, mark, 1), signature=order(4, SELL, 1, mark, 1).signature))
+    with pytest.raises(StaleNonce):
+        op.submit(Withdraw.create(KEYS[3], 3, USD, 5, ADDR[3]))
+    with pytest.raises(InsufficientMargin):
+        op.submit(Withdraw.create(KEYS[3], 3, 10**6 * USD - 1, 0, ADDR[3]))
+    with pytest.raises(ValueError, match="come from the L1"):
+        op.submit_obj({"type": "deposit", "account": 3, "pk": [1, 2], "amount": 5})
+    assert (op.state.fingerprint(), op.book.to_obj(), dep.contract.snapshot()) == before
+    # a taker without margin for a fill is refused, the maker stays
+    op.submit(order(3, SELL, 5, mark, 1))
+    with pytest.raises(InsufficientMargin):
+        op.submit(order(4, BUY, 10**6, mark, 1))
+    assert op.book.get((3, 1)).remaining == 5
+    # replays are refused before matching
+    op.submit(order(4, BUY, 1, mark, 7))
+    with pytest.raises(ReplayedOrder):
+        op.submit(order(4, BUY, 1, mark, 3))       # same order-fill slot (7 mod 4), older id
+
+
+def test_a_maker_that_can_no_longer_trade_leaves_the_book(dep):
+    op = dep.operator
+    mark = op.state.oracle.mark[2]                  # the future
+    op.submit(order(3, SELL, 50, mark, 1, slot=2))  # rests; fine at today's prices
+    op.submit(Withdraw.create(KEYS[3], 3, 99_000 * USD, 0, ADDR[3]))    # now 3 cannot sell 50
+    res = op.submit(order(4, BUY, 50, mark, 1, slot=2))
+    assert res.fills == [] and res.dropped and res.dropped[0][0] == (3, 1) and res.rested
+    assert "InsufficientMargin" in res.dropped[0][1]
+
+
+def _seal(op):
+    """Seal the open batch and return it with its calldata, without submitting."""
+    op.auto_prove = False
+    op._emit_seal()
+    op._write_journal()
+    sb = op.sealed[0]
+    return sb, op._calldata(sb)
+
+
+def test_tampered_submissions_are_refused_and_change_nothing(dep):
+    op, c = dep.operator, dep.contract
+    first = c.accepted_batches()[0]
+    op.auto_prove = False
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    sb, cd = _seal(op)
+    proof, _ = op.prove(sb)
+    good = proof_for_verifier(proof)
+    before = (c.snapshot(), op.l1_state.fingerprint())
+
+    def refused(calldata, prf, reason):
+        with pytest.raises(BatchRejected) as e:
+            c.submit_batch(calldata, prf, now=dep.clock.t)
+        assert e.value.reason == reason, str(e.value)
+        assert (c.snapshot(), op.l1_state.fingerprint()) == before
+
+    old = first["proof"]
+    refused(cd, Proof(a=tuple(old["a"]), b=tuple(tuple(x) for x in old["b"]), c=tuple(old["c"])),
+            Reason.INVALID_PROOF)                                       # a proof of another batch
+    refused(dataclasses.replace(cd, old_root=cd.new_root), good, Reason.WRONG_OLD_ROOT)
+    refused(dataclasses.replace(cd, effects=(Effect(EFFECT_WITHDRAWAL, 4, ADDR[5], 3 * USD),)), good,
+            Reason.INVALID_PROOF)                                       # payout redirected
+    refused(dataclasses.replace(cd, effects=(Effect(EFFECT_WITHDRAWAL, 4, ADDR[4], 30 * USD),)), good,
+            Reason.INVALID_PROOF)                                       # amount altered
+    refused(first["calldata"], good, Reason.REPLAYED)
+    # the honest submission still goes through, and pays once
+    op.process_sealed()
+    assert c.batch_number == 2 and c.l1_balance(ADDR[4]) == 3 * USD and in_step(dep)
+    refused_again = c.snapshot()
+    with pytest.raises(BatchRejected) as e:
+        c.submit_batch(cd, good, now=dep.clock.t)
+    assert e.value.reason == Reason.REPLAYED and c.snapshot() == refused_again
+
+
+def test_a_batch_proved_against_unpublished_oracle_tables_is_refused(dep):
+    op, c = dep.operator, dep.contract
+    op.auto_prove = False
+    forged = table(spot=2 * SPOT)                   # the operator prices with its own table
+    op.state.set_oracle(forged)
+    op.builder = type(op.builder)(op.state)
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    sb, cd = _seal(op)
+    proof, _ = op.prove(sb)                         # the circuit is satisfied with the forged table
+    before = (c.snapshot(), op.l1_state.fingerprint())
+    with pytest.raises(BatchRejected) as e:
+        c.submit_batch(cd, proof_for_verifier(proof), now=dep.clock.t)
+    assert e.value.reason == Reason.INVALID_PROOF
+    assert (c.snapshot(), op.l1_state.fingerprint()) == before
+    with pytest.raises(Exception, match="another commitment"):
+        op.process_sealed()                         # the operator itself notices before proving
+    assert (c.snapshot(), op.l1_state.fingerprint()) == before
+
+
+def test_a_stale_sealed_batch_is_rolled_back_and_redone_under_the_new_table(dep):
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    op.auto_prove = False
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    op.submit(order(3, SELL, 5, op.state.oracle.mark[0], 1))       # rests
+    sb, cd = _seal(op)
+    clock.t += 3600                                  # the oracle moves on; the batch waited too long
+    dep.oracle.publish(table(spot=SPOT * 101 // 100, ts=clock.t), now=clock.t)
+    clock.t += 3600
+    reports = op.process_sealed()
+    # rolled back: the withdrawal is processed again under table 2 (after the seal, so it
+    # waits for the next batch), the resting order is still there
+    assert reports == [] and c.batch_number == 1 and op.table_id == 2
+    assert op.open_batch_size() == 1 and (3, 1) in op.book
+    op.flush()
+    assert c.batch_number == 2 and c.l1_balance(ADDR[4]) == 3 * USD and in_step(dep)
+    assert c.accepted_batches()[-1]["calldata"].oracle_table_id == 2
+
+
+def test_timeout_pads_the_open_batch_with_noops(dep):
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    op.batch_timeout_s = 60
+    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
+    assert op.tick() == [] and c.batch_number == 1
+    clock.t += 61
+    [rep] = op.tick()
+    assert rep.ops == {"withdraw": 1, "noop": 1} and c.batch_number == 2
+
+
+def test_liquidation_price_move_settlement_and_rebuild_from_published_data(dep):
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    fut = op.state.oracle.mark[2]
+    op.submit(order(3, SELL, 10, fut, 1, slot=2))
+    size = 14                                         # about all 5's margin allows
+    res = op.submit(order(5, BUY, size, fut, 1, slot=2))
+    assert res.filled == size
+    clock.t += DAY
+    dep.oracle.publish(table(spot=SPOT * 85 // 100, ts=clock.t), now=clock.t)
+    op.sync()
+    assert op.liquidatable() == [5]
+    op.submit(Liquidate.create(KEYS[4], 4, 5, 0, clock.t + DAY))
+    assert op.liquidatable() == []
+    op.flush()
+    clock.t = T0 + 30 * DAY
+    dep.oracle.publish(table(spot=SPOT * 85 // 100, ts=clock.t, settle={0: SPOT * 85 // 100,
+                                                                      1: SPOT * 85 // 100,
+                                                                      2: SPOT * 85 // 100}), now=clock.t)
+    op.flush()
+    assert all(not any(a.sizes) for i, a in op.l1_state.accounts_items())
+    assert in_step(dep)
+    kinds = [k for r in op.batch_reports() for k in r.ops]
+    assert {"liquidate", "settle", "trade"} <= set(kinds)
+    rebuilt = rebuild_from_l1(c, op.data_log, genesis())
+    assert rebuilt.fingerprint() == op.l1_state.fingerprint()
+
+
+def test_rebuild_refuses_published_data_that_does_not_lead_to_the_accepted_root(dep):
+    from zkrollup.l1data import RebuildError, encode_batch_data
+    from zkrollup.ops import Noop
+    op, c = dep.operator, dep.contract
+    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
+    op.flush()
+    assert rebuild_from_l1(c, op.data_log, genesis()).root == c.state_root
+    op.data_log.put(2, encode_batch_data(2, 1, [Noop(), Noop()]))    # a lie about batch 2
+    with pytest.raises(RebuildError, match="batch 2"):
+        rebuild_from_l1(c, op.data_log, genesis())
+
+
+def test_requests_from_json_and_msgpack_files(dep, tmp_path):
+    import json
+    from zkrollup import batchfile
+    op = dep.operator
+    mark = op.state.oracle.mark[0]
+    sell = {"type": "order", **order(3, SELL, 3, mark, 1).to_obj()}
+    buy = {"type": "order", **order(4, BUY, 3, mark, 1).to_obj()}
+    wd = Withdraw.create(KEYS[5], 5, USD, 0, ADDR[5]).to_obj()
+    (tmp_path / "a.json").write_text(json.dumps([sell, {"type": "nonsense"}]))
+    (tmp_path / "b.msgpack").write_bytes(batchfile.pack([buy, wd]))
+    ra = op.submit_file(tmp_path / "a.json")
+    assert ra[0].rested and isinstance(ra[1], ValueError)
+    rb = op.submit_file(tmp_path / "b.msgpack")
+    assert rb[0].filled == 3 and rb[1].kind == "withdraw"
+    assert dep.contract.batch_number == 2 and dep.contract.l1_balance(ADDR[5]) == USD

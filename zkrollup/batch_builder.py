@@ -1,0 +1,237 @@
+"""The batch circuit's input, built from what the native state's `apply()` returns.
+
+`BatchBuilder(state)` opens a batch on the operator's working state; `apply(op)` applies
+an operation natively (`RollupState.apply`) and turns its `OpWitness` into one slot of
+`circuits.batch.witness.BatchInput`; `finish(n_slots)` pads with Noop, closes the batch
+(`state.end_batch()`) and returns a `SealedBatch`: the circuit input, the commitment
+fields as the native state computed them, the records and the L1 effects.
+
+Batch numbers: a batch carries the number the L1 contract will give it, i.e. the number
+of batches before it plus one (`state.batch_number + 1` at the start; after
+`end_batch()` the state's batch number equals it).
+
+The circuit defers the fee account's and the insurance fund's cash changes (docs/
+batch_circuit.md, "aggregated per batch"): the builder replays the records on a copy of
+the batch's starting account tree with those two accounts' changes pending until a slot
+reads them or the batch ends, so every path is one of the circuit's tree; `finish`
+checks that the replayed tree ends at the native accounts root. The market and oracle
+tables must stay the same for the whole batch (the circuit hashes one of each).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from circuits.batch import witness as bw
+from circuits.batch.public import batch_commitment, effects_hash
+from circuits.batch.shape import BatchShape
+from circuits.batch.tables import MarketTable, OracleTable as CircuitOracleTable
+
+from . import units
+from .account import FEE_ACCOUNT, INSURANCE_ACCOUNT
+from .ops import Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from .smt import default_node
+
+OP_CODES = {"noop": bw.OP_NOOP, "deposit": bw.OP_DEPOSIT, "withdraw": bw.OP_WITHDRAW,
+            "forced_withdraw": bw.OP_FORCED, "trade": bw.OP_TRADE, "liquidate": bw.OP_LIQUIDATE,
+            "settle": bw.OP_SETTLE}
+_DEFERRED_ROLES = {"fee": FEE_ACCOUNT, "insurance": INSURANCE_ACCOUNT}
+
+
+def shape_of(state, n_slots: int) -> BatchShape:
+    """The circuit shape for batches of `n_slots` on `state` (widths of `zkrollup.units`)."""
+    return units.batch_shape(n_slots, state.account_depth, state.order_depth, state.K, state.n_scenarios)
+
+
+def market_table(market) -> MarketTable:
+    return MarketTable(tuple(int(i.kind) for i in market.slots), tuple(i.strike for i in market.slots),
+                       tuple(i.expiry for i in market.slots), tuple(i.contract_size for i in market.slots),
+                       market.liq_bonus_bps, market.liq_penalty_bps)
+
+
+def oracle_table(o) -> CircuitOracleTable:
+    return CircuitOracleTable(o.timestamp, o.spot, tuple(o.mark), tuple(map(tuple, o.scen_init)),
+                              tuple(map(tuple, o.scen_maint)), tuple(o.settled), tuple(o.settle_price),
+                              tuple(o.settle_value))
+
+
+def _fields(f, k: int, ord_depth: int) -> bw.AccountFields:
+    if f is None:
+        return bw.AccountFields(0, 0, 0, 0, (0,) * k, default_node(ord_depth))
+    return bw.AccountFields(f.pk[0], f.pk[1], f.nonce, f.cash, tuple(f.sizes), f.orders_root)
+
+
+def _sig(sig) -> bw.Signature:
+    return bw.Signature() if sig is None else bw.Signature(sig.R8[0], sig.R8[1], sig.S)
+
+
+def _order_params(so, fee: int) -> bw.OrderParams:
+    o = so.order
+    return bw.OrderParams(o.side, o.size, o.limit_price, o.max_fee, o.order_id, o.valid_until, fee,
+                          _sig(so.signature))
+
+
+@dataclass
+class CommitmentFields:
+    """The eight inputs of the batch commitment (circuits.batch.public), natively computed."""
+
+    old_root: int
+    new_root: int
+    batch_number: int
+    market_hash: int
+    oracle_hash: int
+    deposit_hash_old: int
+    deposit_hash_new: int
+    effects_hash: int
+    forced_hash_old: int = 0
+    forced_hash_new: int = 0
+
+    def commitment(self) -> int:
+        return batch_commitment(**self.__dict__)
+
+
+@dataclass
+class SealedBatch:
+    """A closed batch: circuit input, commitment fields, the applied operations in slot order
+    (Noop padding included), their L1 effects (None for slots without one)."""
+
+    batch_number: int
+    n_slots: int
+    circuit_input: bw.BatchInput
+    fields: CommitmentFields
+    ops: list
+    effects: tuple
+    n_deposits: int
+    details: list = field(default_factory=list)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [op.kind for op in self.ops]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for k in self.kinds if k == kind)
+
+
+class BatchBuilder:
+    """Apply operations natively and collect the circuit input of one batch."""
+
+    def __init__(self, state):
+        self.state = state
+        self.k = state.K
+        self.od = state.order_depth
+        self.tree = state.tree.copy()           # the circuit's view of the account tree
+        self.pending = {FEE_ACCOUNT: 0, INSURANCE_ACCOUNT: 0}
+        self.start_root = state.root
+        self.start_accounts_root = state.accounts_root
+        self.start_oi = tuple(state.oi)
+        self.start_deposit_hash = state.deposit_hash
+        self.start_deposits = state.deposits_consumed
+        self.start_forced_hash = state.forced_hash
+        self.batch_number = state.batch_number + 1
+        self.market = state.market
+        self.oracle = state.oracle
+        self.records: list = []
+        self.slots: list[bw.SlotInput] = []
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    # --- slots ---------------------------------------------------------------------------
+
+    def _port(self, u) -> bw.Port:
+        before = _fields(u.before, self.k, self.od)
+        if u.index in self.pending:                 # flush on touch, as the circuit does
+            before.cash -= self.pending[u.index]
+            self.pending[u.index] = 0
+        sib = tuple(self.tree.proof(u.index))
+        self.tree.update(u.index, u.leaf_after)
+        fill = bw.OrderFill(siblings=(0,) * self.od)
+        if u.order is not None:
+            fill = bw.OrderFill(u.order.before[0], u.order.before[1], tuple(u.order.siblings))
+        return bw.Port(u.index, int(u.before is not None), before, sib, fill)
+
+    def _empty_port(self, account: int = 0) -> bw.Port:
+        return bw.Port(account, 0, _fields(None, self.k, self.od), (0,) * self.state.account_depth,
+                       bw.OrderFill(siblings=(0,) * self.od))
+
+    def _check_tables(self, w) -> None:
+        if w.kind != "noop" and (self.oracle is not self.state.oracle or self.market != self.state.market):
+            raise ValueError("the oracle or market table changed inside a batch")
+
+    def record(self, w) -> bw.SlotInput:
+        """Turn one native record into a slot (updates the circuit's tree view)."""
+        self._check_tables(w)
+        ports = []
+        for u in w.updates:
+            if u.role in _DEFERRED_ROLES:
+                self.pending[u.index] += u.after.cash - u.before.cash
+            else:
+                ports.append(u)
+        s = bw.SlotInput(op=OP_CODES[w.kind])
+        s.a = self._port(ports[0]) if len(ports) > 0 else self._empty_port()
+        s.b = self._port(ports[1]) if len(ports) > 1 else self._empty_port()
+        op = w.op
+        if isinstance(op, Deposit):
+            s.amount, s.deposit_pk = op.amount, tuple(op.pk)
+        elif isinstance(op, Withdraw):
+            s.amount, s.nonce, s.l1_address, s.sig = op.amount, op.nonce, op.l1_address, _sig(op.signature)
+        elif isinstance(op, ForcedWithdraw):
+            # the request as queued on L1 (which checked its signature under op.pk)
+            s.amount, s.nonce, s.l1_address, s.deposit_pk = op.amount, op.nonce, op.l1_address, tuple(op.pk)
+            s.forced_valid = int(w.details["rejected"] is None)
+            if not ports:
+                s.a = self._empty_port(op.account)
+        elif isinstance(op, Trade):
+            s.instrument, s.fill, s.price = op.maker.order.slot, op.fill, op.price
+            s.order_a = _order_params(op.maker, op.maker_fee)
+            s.order_b = _order_params(op.taker, op.taker_fee)
+        elif isinstance(op, Liquidate):
+            s.nonce, s.valid_until, s.sig = op.nonce, op.valid_until, _sig(op.signature)
+        elif isinstance(op, Settle):
+            s.instrument = op.slot
+        self.records.append(w)
+        self.slots.append(s)
+        return s
+
+    def apply(self, op):
+        """Apply `op` to the state (RollupError: nothing changed) and record its slot."""
+        if self.oracle is not self.state.oracle or self.market != self.state.market:
+            raise ValueError("the oracle or market table changed inside a batch")
+        w = self.state.apply(op)
+        self.record(w)
+        return w
+
+    # --- closing -------------------------------------------------------------------------
+
+    def _flush(self, index: int) -> bw.Flush:
+        acc = self.state.account(index)
+        f = _fields(acc.fields(), self.k, self.od)
+        f.cash -= self.pending[index]
+        fl = bw.Flush(f, tuple(self.tree.proof(index)))
+        self.tree.update(index, acc.leaf)
+        return fl
+
+    def finish(self, n_slots: int) -> SealedBatch:
+        """Pad with Noop to `n_slots`, close the batch on the state, return it sealed."""
+        if len(self.slots) > n_slots:
+            raise ValueError(f"{len(self.slots)} operations do not fit {n_slots} slots")
+        if self.oracle is None:
+            raise ValueError("a batch needs an oracle table")
+        while len(self.slots) < n_slots:
+            self.apply(Noop())
+        fee, ins = self._flush(FEE_ACCOUNT), self._flush(INSURANCE_ACCOUNT)
+        if self.tree.root != self.state.accounts_root:
+            raise AssertionError("the circuit's replayed account tree differs from the native one")
+        batch = bw.BatchInput(self.batch_number, market_table(self.market), oracle_table(self.oracle),
+                              self.start_accounts_root, self.start_oi, self.start_deposit_hash,
+                              list(self.slots), fee, ins, forced_hash=self.start_forced_hash)
+        effects = tuple(w.effect if w.effect.kind else None for w in self.records)
+        fields = CommitmentFields(self.start_root, self.state.root, self.batch_number, self.market.hash(),
+                                  self.oracle.hash(), self.start_deposit_hash, self.state.deposit_hash,
+                                  effects_hash([w.effect for w in self.records], n_slots),
+                                  self.start_forced_hash, self.state.forced_hash)
+        self.state.end_batch()
+        if self.state.batch_number != self.batch_number:
+            raise AssertionError("batch numbers out of step")
+        return SealedBatch(self.batch_number, n_slots, batch, fields, [w.op for w in self.records], effects,
+                           self.state.deposits_consumed - self.start_deposits,
+                           [dict(w.details) for w in self.records])

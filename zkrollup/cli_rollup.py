@@ -1,0 +1,347 @@
+"""`zkrollup setup | demo | prove | verify | state`: the rollup's commands.
+
+    zkrollup setup --batch-size N --acc-depth D --ord-depth O [--dir DIR]   proving key (cached)
+    zkrollup demo [--dir DIR] [--fresh] [--batch-size N] ...                the market end to end
+    zkrollup prove BATCH_FILE [--dir DIR]                                   Groth16 proof of a batch file
+    zkrollup verify [BATCH_FILE] [--dir DIR]                                check a batch proof / L1's batches
+    zkrollup state [--dir DIR] [--account I]                                accounts, margin, L1 balances
+
+DIR (default ./zkrollup-demo) holds the deployment made by the demo (contract, operator,
+batch files) and the proving keys (DIR/keys, or --keys-dir). Bad input of any kind ends in
+one line starting with "error:" and exit status 2, with nothing written.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .cli import CliError, cli_errors
+
+DEFAULT_DIR = "zkrollup-demo"
+
+
+class StageBar:
+    """A (stage, fraction) progress callback drawing one click progress bar per task; a task
+    ends when the fraction reaches 1."""
+
+    SETUP_STAGES = ("lagrange", "G1 points", "G2 points")
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, frac: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            label = "key setup" if stage in self.SETUP_STAGES else "proving "
+            self.bar = click.progressbar(length=1000, label=f"  {label}", file=sys.stderr, show_eta=False,
+                                         item_show_func=lambda s: s)
+            self.bar.__enter__()
+            self.done = 0
+        target = int(1000 * min(max(frac, 0.0), 1.0))
+        if target > self.done:
+            self.bar.update(target - self.done, stage)
+            self.done = target
+        if frac >= 1.0:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def rollup_errors(fn):
+    """`cli_errors`, plus the rollup's own refusals (RollupError, OperatorError) as bad input."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .errors import RollupError
+        from .operator import OperatorError
+        try:
+            return fn(*args, **kwargs)
+        except (RollupError, OperatorError) as e:
+            raise CliError(f"{type(e).__name__}: {e}") from None
+    return cli_errors(wrapper)
+
+
+def _keys(dir_: str, keys_dir):
+    from .keycache import KeyCache
+    return KeyCache(Path(keys_dir) if keys_dir else Path(dir_) / "keys")
+
+
+def _positive(name: str, v: int, lo: int, hi: int) -> int:
+    if not lo <= v <= hi:
+        raise CliError(f"{name} must be in {lo}..{hi}, got {v}")
+    return v
+
+
+dir_option = click.option("--dir", "dir_", default=DEFAULT_DIR, show_default=True,
+                          type=click.Path(file_okay=False), help="Deployment directory.")
+keys_option = click.option("--keys-dir", default=None, type=click.Path(file_okay=False),
+                           help="Proving-key cache (default DIR/keys).")
+
+
+@click.command()
+@click.option("--batch-size", "-n", type=int, default=4, show_default=True, help="Operation slots per batch (N).")
+@click.option("--acc-depth", type=int, default=16, show_default=True, help="Account tree depth.")
+@click.option("--ord-depth", type=int, default=4, show_default=True, help="Order-fill subtree depth.")
+@click.option("--instruments", "-k", type=int, default=4, show_default=True, help="Instrument slots K.")
+@click.option("--scenarios", type=int, default=16, show_default=True, help="Margin scenarios S.")
+@dir_option
+@keys_option
+@click.option("--seed", default=None, help="INSECURE, for tests: derive the toxic waste from this string.")
+@rollup_errors
+def setup(batch_size, acc_depth, ord_depth, instruments, scenarios, dir_, keys_dir, seed) -> None:
+    """Make (or find) the proving key of the batch circuit for N slots and these depths."""
+    from .units import batch_shape
+    _positive("--batch-size", batch_size, 1, 64)
+    _positive("--acc-depth", acc_depth, 2, 32)
+    _positive("--ord-depth", ord_depth, 1, 32)
+    _positive("--instruments", instruments, 1, 16)
+    _positive("--scenarios", scenarios, 1, 64)
+    shape = batch_shape(batch_size, acc_depth, ord_depth, instruments, scenarios)
+    keys = _keys(dir_, keys_dir)
+    if keys.has(shape):
+        pk = keys.get(shape)
+        click.echo(f"proving key already cached: {keys.path(shape)} ({pk.n_constraints:,} constraints)")
+        return
+    t0 = time.perf_counter()
+    bar = StageBar()
+    click.echo(f"compiling the batch circuit (N = {batch_size}, depth {acc_depth}, order depth {ord_depth}, "
+               f"K = {instruments}, S = {scenarios})")
+    try:
+        pk = keys.ensure(shape, progress=bar, seed=seed.encode() if seed else None,
+                         on_compiled=lambda n: click.echo(f"  {n:,} constraints; Groth16 setup"))
+    finally:
+        bar.close()
+    click.echo(f"proving key written to {keys.path(shape)} in {time.perf_counter() - t0:.1f} s")
+
+
+@click.command()
+@dir_option
+@keys_option
+@click.option("--fresh", is_flag=True, help="Also remake the proving key (a cold start).")
+@click.option("--batch-size", "-n", type=int, default=4, show_default=True, help="Operation slots per batch (N).")
+@click.option("--acc-depth", type=int, default=16, show_default=True, help="Account tree depth.")
+@click.option("--ord-depth", type=int, default=4, show_default=True, help="Order-fill subtree depth.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@rollup_errors
+def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet) -> None:
+    """Run the options and futures market end to end: deposits, quotes, trades, a hedge, a price
+    move, a liquidation, withdrawals paid at once, expiry and settlement; every batch proved
+    and verified by the L1 contract model. The demo's state in DIR is replaced on every run;
+    cached keys are kept (--fresh remakes them)."""
+    from .demo import Demo, DemoConfig
+    _positive("--batch-size", batch_size, 1, 64)
+    _positive("--acc-depth", acc_depth, 3, 32)
+    _positive("--ord-depth", ord_depth, 2, 32)
+    bar = StageBar(enabled=not quiet and sys.stderr.isatty())
+    d = Demo(dir_, DemoConfig(batch_size, acc_depth, ord_depth), echo=click.echo, progress=bar,
+             fresh_keys=fresh, keys_dir=keys_dir)
+    try:
+        summary = d.run()
+    finally:
+        bar.close()
+        d.close()
+    if not summary["ok"]:
+        raise CliError("the demo finished but a check failed (see above)")
+
+
+@click.command()
+@click.argument("batch_file", type=click.Path(dir_okay=False))
+@dir_option
+@keys_option
+@click.option("--proof", "proof_path", default=None, type=click.Path(dir_okay=False),
+              help="Where to write the proof (default BATCH.proof.json).")
+@click.option("--public", "public_path", default=None, type=click.Path(dir_okay=False),
+              help="Where to write the public input (default BATCH.public.json).")
+@rollup_errors
+def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
+    """Prove a batch file (msgpack, written by the operator) with the cached key of its shape."""
+    from circuits.batch.circuit import solve_batch
+    from circuits.cs import UnsatisfiedConstraint
+    from prover.groth16 import prove as groth16_prove
+    from verifier.snarkjs_json import write_proof, write_public
+    from .batchfile import BatchFile
+    from .keyfiles import proof_for_verifier, self_check
+
+    bf = BatchFile.read(batch_file)
+    keys = _keys(dir_, keys_dir)
+    pk = keys.get(bf.shape)
+    if pk is None:
+        s = bf.shape
+        raise CliError(f"no proving key for this batch shape in {keys.dir}: run `zkrollup setup --batch-size "
+                       f"{s.n_slots} --acc-depth {s.acc_depth} --ord-depth {s.ord_depth} --instruments "
+                       f"{s.n_instruments} --scenarios {s.S}`")
+    t0 = time.perf_counter()
+    try:
+        wit, out = solve_batch(bf.shape, bf.circuit_input)
+    except UnsatisfiedConstraint as e:
+        raise CliError(f"the batch does not satisfy the circuit: {e}") from None
+    solve_s = time.perf_counter() - t0
+    if out.commitment != bf.fields.commitment():
+        raise CliError("the batch's commitment fields differ from what the circuit computes")
+    bar = StageBar()
+    t0 = time.perf_counter()
+    try:
+        proof = groth16_prove(pk, wit, progress=bar)
+    finally:
+        bar.close()
+    prove_s = time.perf_counter() - t0
+    self_check(pk, proof)
+    base = Path(batch_file)
+    proof_path = proof_path or str(base.with_suffix(".proof.json"))
+    public_path = public_path or str(base.with_suffix(".public.json"))
+    write_proof(proof_path, proof_for_verifier(proof))
+    write_public(public_path, proof.public)
+    click.echo(f"batch {bf.circuit_input.batch_number}: {pk.n_constraints:,} constraints, witness {solve_s:.2f} s, "
+               f"proof {prove_s:.2f} s -> {proof_path}, {public_path}")
+
+
+@click.command()
+@click.argument("batch_file", required=False, type=click.Path(dir_okay=False))
+@dir_option
+@keys_option
+@click.option("--proof", "proof_path", default=None, type=click.Path(dir_okay=False),
+              help="The proof (default BATCH.proof.json).")
+@click.option("--public", "public_path", default=None, type=click.Path(dir_okay=False),
+              help="The public input (default BATCH.public.json).")
+@rollup_errors
+def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
+    """Check a batch proof: its public input must be the batch's commitment and the proof must
+    verify under the key of the batch's shape. Without BATCH_FILE, re-verify every batch the
+    L1 contract in DIR accepted. Exit 0 valid, 1 invalid, 2 bad input."""
+    from verifier.groth16 import verify as groth16_verify
+    from verifier.snarkjs_json import read_proof, read_public
+
+    if batch_file is None:
+        _verify_accepted(dir_)
+        return
+    from .batchfile import BatchFile
+    bf = BatchFile.read(batch_file)
+    base = Path(batch_file)
+    proof = read_proof(proof_path or str(base.with_suffix(".proof.json")))
+    public = read_public(public_path or str(base.with_suffix(".public.json")))
+    vk = _keys(dir_, keys_dir).verifying_key(bf.shape)
+    want = bf.fields.commitment()
+    if public != [want]:
+        click.echo("INVALID: the public input is not the batch's commitment", err=True)
+        sys.exit(1)
+    if not groth16_verify(vk, public, proof):
+        click.echo("INVALID: proof does not verify", err=True)
+        sys.exit(1)
+    click.echo(f"OK: batch {bf.circuit_input.batch_number} proof is valid (commitment {hex(want)[:18]}...)")
+
+
+def _verify_accepted(dir_: str) -> None:
+    from verifier.contract import RollupContract
+    from verifier.groth16 import Proof, verify as groth16_verify
+    from .deployment import CONTRACT_FILE
+    path = Path(dir_) / CONTRACT_FILE
+    if not path.exists():
+        raise CliError(f"{dir_} holds no L1 contract (run `zkrollup demo --dir {dir_}` first, or give a BATCH_FILE)")
+    c = RollupContract(str(path))
+    bad = 0
+    try:
+        recs = c.accepted_batches()
+        if not recs:
+            raise CliError(f"the contract in {dir_} has accepted no batch yet")
+        for rec in recs:
+            cd = rec["calldata"]
+            vk = c.verifying_key(cd.batch_size)
+            p = rec["proof"]
+            proof = Proof(a=tuple(p["a"]), b=tuple(tuple(x) for x in p["b"]), c=tuple(p["c"]))
+            t0 = time.perf_counter()
+            ok = groth16_verify(vk, [rec["commitment"]], proof)
+            click.echo(f"batch {cd.batch_number}: {'valid' if ok else 'INVALID'} "
+                       f"({time.perf_counter() - t0:.2f} s, old root {hex(rec['old_root'])[:12]}..., "
+                       f"new root {hex(rec['new_root'])[:12]}...)")
+            bad += not ok
+    finally:
+        c.close()
+    if bad:
+        click.echo(f"INVALID: {bad} batch proof(s) do not verify", err=True)
+        sys.exit(1)
+
+
+@click.command()
+@dir_option
+@click.option("--account", "-a", type=int, default=None, help="Show one account in detail.")
+@rollup_errors
+def state(dir_, account) -> None:
+    """Show the accepted state: accounts (cash, positions, margin status) and L1 balances."""
+    from .deployment import CONTRACT_FILE, OPERATOR_FILE
+    from .demo import L1_ADDRESS, NAMES, SLOT_NAMES, usd
+    from .risk import min_equity
+    from .store import StateStore
+    from verifier.contract import RollupContract
+
+    opath = Path(dir_) / OPERATOR_FILE
+    if not opath.exists():
+        raise CliError(f"{dir_} holds no rollup state (run `zkrollup demo --dir {dir_}` first)")
+    store = StateStore(opath)
+    try:
+        if not store.exists():
+            raise CliError(f"{opath} holds no committed state")
+        st = store.load()
+    finally:
+        store.close()
+    cpath = Path(dir_) / CONTRACT_FILE
+    contract = RollupContract(str(cpath)) if cpath.exists() else None
+    try:
+        names = [(SLOT_NAMES[k] if k < len(SLOT_NAMES) and st.K == len(SLOT_NAMES) else f"slot{k}")
+                 for k in range(st.K)]
+        if account is not None:
+            acc = st.get_account(account)
+            if acc is None:
+                raise CliError(f"account {account} does not exist (accounts: {sorted(st.accounts)})")
+            click.echo(f"account {account} ({NAMES.get(account, 'user')}) at batch {st.batch_number}")
+            click.echo(f"  key      ({hex(acc.pk[0])[:14]}..., {hex(acc.pk[1])[:14]}...)")
+            click.echo(f"  nonce    {acc.nonce}")
+            click.echo(f"  cash     {usd(acc.cash)} USD")
+            for k, q in enumerate(acc.sizes):
+                if q:
+                    click.echo(f"  {names[k]:<12} {q:+d}")
+            if st.oracle is not None:
+                init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)
+                maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)
+                click.echo(f"  initial margin      min equity {usd(init[0])} USD (scenario {init[1]}): "
+                           f"{'passes' if init[0] >= 0 else 'FAILS'}")
+                click.echo(f"  maintenance margin  min equity {usd(maint[0])} USD (scenario {maint[1]}): "
+                           f"{'passes' if maint[0] >= 0 else 'FAILS (liquidatable)'}")
+            click.echo(f"  orders   {len(acc.orders)} order-fill slots used")
+            return
+        click.echo(f"state after batch {st.batch_number}: root {hex(st.root)[:18]}..., "
+                   f"{len(st.accounts)} accounts, collateral {usd(st.collateral)} USD")
+        if st.oracle is not None:
+            click.echo(f"oracle: spot {usd(st.oracle.spot * 100)} USD/BTC at t={st.oracle.timestamp}")
+        click.echo(f"{'acct':>4}  {'name':<9} {'nonce':>5} {'cash USD':>15}  {'positions':<30} {'margin':<12}")
+        for idx, acc in st.accounts_items():
+            pos = ", ".join(f"{names[k]} {q:+d}" for k, q in enumerate(acc.sizes) if q) or "-"
+            status = "-"
+            if st.oracle is not None:
+                init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
+                maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0]
+                status = "ok" if init >= 0 else ("below initial" if maint >= 0 else "liquidatable")
+            click.echo(f"{idx:>4}  {NAMES.get(idx, 'user'):<9} {acc.nonce:>5} {usd(acc.cash):>15}  {pos:<30} {status:<12}")
+        if contract is not None:
+            match = "matches" if contract.state_root == st.root else "DIFFERS from"
+            click.echo(f"L1: batch {contract.batch_number}, root {match} the operator's; contract holds "
+                       f"{usd(contract.collateral)} USD" + (" (EXODUS MODE)" if contract.exodus else ""))
+            bal = {a: contract.l1_balance(a) for a in L1_ADDRESS.values()}
+            if any(bal.values()):
+                click.echo("L1 balances: " + ", ".join(f"{NAMES[i]} {usd(bal[a])}" for i, a in L1_ADDRESS.items()))
+    finally:
+        if contract is not None:
+            contract.close()
+
+
+def register(main: click.Group) -> None:
+    for cmd in (setup, demo, prove, verify, state):
+        main.add_command(cmd)

@@ -1,0 +1,318 @@
+"""`zkrollup demo`: a small options and futures market, end to end with real proofs.
+
+The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.01 BTC):
+
+1. Four users deposit on L1: a market maker, Alice, Bob and Carol. The operator takes the
+   deposits from the contract's queue into batch 1.
+2. The maker quotes bid and ask on every instrument of the market (a 60,000 call and put,
+   a dated future, a 66,000 call, all expiring in 7 days) around the oracle's marks.
+3. Alice buys calls and puts, Bob buys futures with little collateral, Alice buys the
+   out-of-the-money call. The maker is left short delta; it computes its delta from the
+   risk engine and buys futures from Carol's offer to hedge.
+4. The price falls 10%: the oracle publishes a new table. Bob's account fails
+   maintenance margin; Carol liquidates him (she takes over his futures at mark minus
+   the bonus, the insurance fund gets the penalty).
+5. Alice withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is
+   left to him; the operator serves it. Both are paid in the L1 call that accepts the batch.
+6. The options and the future expire: the oracle publishes settlement prices; the
+   operator settles every position (through the clearing account).
+7. Everyone withdraws; every batch was proved, verified by the contract and paid at once.
+   The final state is rebuilt from what L1 published alone, to the same root.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from circuits import eddsa
+
+from .account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from .deployment import CONTRACT_FILE, DATA_FILE, OPERATOR_FILE, Deployment
+from .keycache import KeyCache
+from .l1data import rebuild_from_l1
+from .market import Instrument, market_of
+from .operator import BatchReport, Genesis
+from .ops import BUY, SELL, ForcedWithdraw, Liquidate, Order, Withdraw
+from .ops.messages import forced_withdraw_message
+from .risk import build_oracle_table, float_values, min_equity
+from .units import batch_shape
+
+USD = 1_000_000                       # cash units: micro-USD
+LOTS = 100                            # lots of 0.01 BTC per contract (1 BTC)
+T0 = 1_767_225_600                    # 2026-01-01 00:00 UTC, simulated
+DAY = 86_400
+EXPIRY = T0 + 7 * DAY
+VOL = 0.60
+SPOT = 60_000 * USD // LOTS           # per lot (0.01 BTC)
+
+NAMES = {FEE_ACCOUNT: "fees", INSURANCE_ACCOUNT: "insurance", CLEARING_ACCOUNT: "clearing",
+         3: "maker", 4: "alice", 5: "bob", 6: "carol"}
+L1_ADDRESS = {3: 0x3A4E5000000000000000000000000000000000A1, 4: 0xA11CE00000000000000000000000000000000004,
+              5: 0xB0B0000000000000000000000000000000000005, 6: 0xCA201000000000000000000000000000000000C6}
+DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 20_000 * USD, 6: 600_000 * USD}
+DEMO_MARKER = "demo.json"
+
+
+def demo_key(name: str) -> bytes:
+    """Deterministic demo keys (never use such keys for anything real)."""
+    return hashlib.blake2b(b"zkrollup demo key " + name.encode(), digest_size=32).digest()
+
+
+def usd(v: int, signed: bool = False) -> str:
+    s = f"{abs(v) / USD:,.2f}"
+    return ("-" if v < 0 else ("+" if signed and v > 0 else "")) + s
+
+
+def demo_market():
+    strike = SPOT
+    return market_of([Instrument.call(strike, EXPIRY, LOTS), Instrument.put(strike, EXPIRY, LOTS),
+                      Instrument.future(EXPIRY, LOTS), Instrument.call(strike * 11 // 10, EXPIRY, LOTS)], 4)
+
+
+SLOT_NAMES = ("CALL 60000", "PUT 60000", "FUTURE", "CALL 66000")
+
+
+@dataclass
+class DemoConfig:
+    batch_size: int = 4
+    acc_depth: int = 16
+    ord_depth: int = 4
+
+
+class Demo:
+    """Runs the story of the module docstring in `workdir` (state files replaced; keys kept
+    under `<workdir>/keys` unless `fresh_keys`)."""
+
+    def __init__(self, workdir, cfg: DemoConfig = DemoConfig(), *, echo: Callable[[str], None] = print,
+                 progress: Optional[Callable[[str, float], None]] = None, fresh_keys: bool = False,
+                 keys_dir=None):
+        self.dir = Path(workdir)
+        self.cfg = cfg
+        self.echo = echo
+        self.progress = progress
+        self.fresh_keys = fresh_keys
+        self.keys_dir = Path(keys_dir) if keys_dir else self.dir / "keys"
+        self.t = T0
+        self.minted = 0
+        self.reports: list[BatchReport] = []
+        self.order_ids = {i: 0 for i in NAMES}
+        self.priv = {i: demo_key(NAMES[i]) for i in NAMES}
+        self.pub = {i: eddsa.public_key(self.priv[i]) for i in NAMES}
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def clock(self) -> int:
+        return self.t
+
+    def _prepare_dir(self) -> None:
+        d = self.dir
+        if d.exists() and any(d.iterdir()) and not (d / DEMO_MARKER).exists() \
+                and not (d / CONTRACT_FILE).exists():
+            raise ValueError(f"{d} exists and is not a zkrollup demo directory; pick another --dir")
+        d.mkdir(parents=True, exist_ok=True)
+        for name in (CONTRACT_FILE, DATA_FILE, OPERATOR_FILE, DEMO_MARKER):
+            for p in d.glob(name + "*"):
+                p.unlink()
+        shutil.rmtree(d / "batches", ignore_errors=True)
+        if self.fresh_keys:
+            shutil.rmtree(self.keys_dir, ignore_errors=True)
+        (d / DEMO_MARKER).write_text('{"demo": 1}\n')
+
+    def order(self, acct: int, slot: int, side: int, size: int, price: int, max_fee: int = 5 * USD):
+        self.order_ids[acct] += 1
+        o = Order(acct, slot, side, size, price, max_fee, self.order_ids[acct], EXPIRY - 1)
+        return o.sign(self.priv[acct])
+
+    def publish(self, spot: int, *, settle: bool = False) -> None:
+        table = build_oracle_table(self.market, self.t, spot, VOL,
+                                   settle_prices={k: spot for k in range(4)} if settle else None)
+        self.dep.oracle.publish(table, now=self.t)
+        self.op.sync()
+        self.op.pump()
+
+    @staticmethod
+    def ops_text(ops: dict) -> str:
+        short = {"deposit": "dep", "withdraw": "wd", "forced_withdraw": "forced", "liquidate": "liq",
+                 "trade": "trade", "settle": "settle", "noop": "noop"}
+        return ", ".join(f"{n} {short.get(k, k)}" for k, n in sorted(ops.items(), key=lambda t: t[0] == "noop"))
+
+    def _on_batch(self, r: BatchReport) -> None:
+        self.reports.append(r)
+        ops = self.ops_text(r.ops)
+        paid = ""
+        if r.payouts:
+            paid = "; paid on L1 in the same call: " + ", ".join(
+                f"{NAMES.get(a, a)} {usd(x)}" for _, a, _, x in r.payouts)
+        self.echo(f"  batch {r.batch_number}: [{ops}] proved in {r.prove_s:.1f} s, accepted by L1 "
+                  f"(verify {r.verify_s:.2f} s, gas {r.gas:,}){paid}")
+
+    def submit(self, what: str, req):
+        res = self.op.submit(req)
+        self.echo(f"  {what}" + (f": {res.filled} filled" if hasattr(res, "filled") else ""))
+        return res
+
+    def delta(self, acct: int) -> float:
+        """The account's delta in BTC, from the risk engine's model (finite differences)."""
+        o = self.op.state.oracle
+        up = float_values(self.market, o.timestamp, o.spot * 1.001, VOL)[0]
+        dn = float_values(self.market, o.timestamp, o.spot * 0.999, VOL)[0]
+        sizes = self.op.state.account(acct).sizes
+        per_btc = (o.spot * LOTS * 0.002) / USD           # a 0.2% move of 1 BTC, in USD
+        return sum(q * (u - d) / USD for q, u, d in zip(sizes, up, dn)) / per_btc
+
+    # --- the story -----------------------------------------------------------------------
+
+    def run(self) -> dict:
+        cfg = self.cfg
+        t_start = time.perf_counter()
+        self._prepare_dir()
+        self.market = demo_market()
+        genesis = Genesis(self.market, cfg.acc_depth, cfg.ord_depth, 16, self.pub[FEE_ACCOUNT],
+                          self.pub[INSURANCE_ACCOUNT], self.pub[CLEARING_ACCOUNT])
+        shape = batch_shape(cfg.batch_size, cfg.acc_depth, cfg.ord_depth, self.market.K, 16)
+        keys = KeyCache(self.keys_dir)
+        e = self.echo
+        e(f"zkrollup demo: BTC options and futures; batches of N = {cfg.batch_size}, account tree depth "
+          f"{cfg.acc_depth}, order depth {cfg.ord_depth}, K = 4 instruments, 16 margin scenarios")
+        e(f"  directory {self.dir}, keys {self.keys_dir}")
+        t_keys = time.perf_counter()
+        if keys.has(shape):
+            e("[keys] proving key found in the cache")
+        else:
+            e("[keys] no cached key for this batch shape: compiling the batch circuit and running the "
+              "Groth16 setup (first run only; Numba also compiles its kernels now)")
+        self.dep = Deployment.create(self.dir, genesis, cfg.batch_size, keys=keys, clock=self.clock,
+                                     progress=self.progress, on_batch=self._on_batch,
+                                     on_compiled=lambda n: e(f"  batch circuit: {n:,} constraints"),
+                                     maker_fee=1 * USD, taker_fee=2 * USD, export_dir=self.dir / "batches")
+        keys_s = time.perf_counter() - t_keys
+        self.op, c = self.dep.operator, self.dep.contract
+        e(f"  key ready in {keys_s:.1f} s; L1 contract deployed with the genesis root, market and "
+          f"verifying key")
+
+        e(f"\n[1] day 0: the oracle publishes BTC at 60,000 USD (vol {VOL:.0%}); four users deposit on L1")
+        self.publish(SPOT)
+        for acct, amount in DEPOSITS.items():
+            c.mint(L1_ADDRESS[acct], amount)
+            self.minted += amount
+            c.deposit(L1_ADDRESS[acct], acct, *self.pub[acct], amount, now=self.t)
+            e(f"  {NAMES[acct]} deposits {usd(amount)} USD into account {acct}")
+        self.op.sync()
+        self.op.pump()
+
+        e("\n[2] the maker quotes every instrument: options 2% and the future 0.2% around the marks")
+        marks = self.op.state.oracle.mark
+        for k in range(4):
+            size = 20 if k != 2 else 10
+            spread = 20 if k != 2 else 2                    # per mille
+            bid, ask = marks[k] * (1000 - spread) // 1000, marks[k] * (1000 + spread) // 1000
+            self.op.submit(self.order(3, k, BUY, size, bid))
+            self.op.submit(self.order(3, k, SELL, size, ask))
+            e(f"  {SLOT_NAMES[k]:<11} bid {usd(bid):>10}  ask {usd(ask):>10}  (mark {usd(marks[k])}) x {size}")
+
+        e("\n[3] traders take the maker's quotes")
+        self.submit("alice buys 10 CALL 60000", self.order(4, 0, BUY, 10, marks[0] * 103 // 100))
+        self.submit("alice buys 5 PUT 60000", self.order(4, 1, BUY, 5, marks[1] * 103 // 100))
+        self.submit("bob buys 2 FUTURE with 20,000 USD of collateral", self.order(5, 2, BUY, 2, marks[2] * 103 // 100))
+        self.submit("alice buys 5 CALL 66000", self.order(4, 3, BUY, 5, marks[3] * 103 // 100))
+        d = self.delta(3)
+        hedge = round(-d)
+        e(f"  the maker's delta is {d:+.2f} BTC: it buys {hedge} FUTURE to hedge")
+        self.submit("carol offers 10 FUTURE at mark + 0.1%", self.order(6, 2, SELL, 10, marks[2] * 1001 // 1000))
+        if hedge > 0:
+            self.submit(f"maker buys {hedge} FUTURE (lifts carol's offer)",
+                        self.order(3, 2, BUY, hedge, marks[2] * 1002 // 1000))
+        e(f"  the maker's delta is now {self.delta(3):+.2f} BTC")
+
+        e("\n[4] day 1: BTC falls 10% to 54,000 USD; the oracle publishes a new table")
+        self.t += DAY
+        self.publish(SPOT * 9 // 10)
+        bad = self.op.liquidatable()
+        e(f"  accounts failing maintenance margin: {[NAMES.get(i, i) for i in bad]}")
+        for target in bad:
+            liq = Liquidate.create(self.priv[6], 6, target, self.op.state.account(6).nonce, self.t + DAY)
+            self.submit(f"carol liquidates {NAMES.get(target, target)}", liq)
+
+        e("\n[5] withdrawals: alice withdraws 20,000 USD; bob forces a withdrawal through L1")
+        self.submit("alice withdraws 20,000 USD",
+                    Withdraw.create(self.priv[4], 4, 20_000 * USD, self.op.state.account(4).nonce, L1_ADDRESS[4]))
+        bob = self.op.state.account(5)
+        left = max(0, min_equity(bob.cash, bob.sizes, self.op.state.oracle.scen_init)[0])
+        if left > 0:
+            sig = eddsa.sign(self.priv[5], forced_withdraw_message(5, left, bob.nonce, L1_ADDRESS[5]))
+            c.request_forced_withdrawal(5, L1_ADDRESS[5], left, self.t, nonce=bob.nonce, signature=sig,
+                                        pk=self.pub[5])
+            e(f"  bob requests a forced withdrawal of {usd(left)} USD on L1 (deadline 7 days)")
+            self.op.sync()
+        self.op.flush()
+
+        e("\n[6] day 7: expiry; BTC settles at 54,000 USD; the operator settles every position")
+        self.t = EXPIRY
+        self.publish(SPOT * 9 // 10, settle=True)
+        self.op.flush()
+
+        e("\n[7] everyone withdraws what is left")
+        for acct in (4, 6, 3):
+            a = self.op.state.account(acct)
+            if a.cash > 0 and not any(a.sizes):
+                self.submit(f"{NAMES[acct]} withdraws {usd(a.cash)} USD",
+                            Withdraw.create(self.priv[acct], acct, a.cash, a.nonce, L1_ADDRESS[acct]))
+        self.op.flush()
+
+        summary = self.summary(time.perf_counter() - t_start, keys_s)
+        return summary
+
+    # --- the report ------------------------------------------------------------------------
+
+    def summary(self, total_s: float, keys_s: float) -> dict:
+        c, op, e = self.dep.contract, self.op, self.echo
+        e("\nbatches (every one proved with Groth16 and verified by the L1 contract model):")
+        head = (f"{'batch':>5}  {'operations':<30} {'constraints':>11} {'solve s':>7} {'prove s':>7} "
+                f"{'verify s':>8} {'gas':>10} {'gas/trade':>9}")
+        e(head)
+        e("-" * len(head))
+        for r in self.reports:
+            ops = self.ops_text(r.ops)
+            gpt = f"{r.gas_per_trade:,}" if r.gas_per_trade else "-"
+            e(f"{r.batch_number:>5}  {ops:<30} {r.n_constraints:>11,} {r.solve_s:>7.2f} {r.prove_s:>7.2f} "
+              f"{r.verify_s:>8.2f} {r.gas:>10,} {gpt:>9}")
+        n_trades = sum(r.n_trades for r in self.reports)
+        gas = sum(r.gas for r in self.reports)
+        e(f"total: {len(self.reports)} batches, {sum(sum(r.ops.values()) for r in self.reports)} slots, "
+          f"{n_trades} trades, gas {gas:,}; mean prove {sum(r.prove_s for r in self.reports) / max(1, len(self.reports)):.2f} s")
+
+        st = op.l1_state
+        e("\nfinal state (accepted on L1):")
+        e(f"{'acct':>4}  {'name':<9} {'cash USD':>14} {'positions':<26} {'margin':<12} {'L1 balance USD':>15}")
+        for idx, acc in st.accounts_items():
+            pos = ", ".join(f"{SLOT_NAMES[k]} {q:+d}" for k, q in enumerate(acc.sizes) if q) or "-"
+            init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
+            maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0]
+            status = "ok" if init >= 0 else ("below initial" if maint >= 0 else "liquidatable")
+            bal = usd(c.l1_balance(L1_ADDRESS[idx])) if idx in L1_ADDRESS else ""
+            e(f"{idx:>4}  {NAMES.get(idx, '?'):<9} {usd(acc.cash):>14} {pos:<26} {status:<12} {bal:>15}")
+        rebuilt = rebuild_from_l1(c, op.data_log, op.genesis)
+        paid = sum(x for r in self.reports for _, _, _, x in r.payouts)
+        conserved = sum(c.l1_balances().values()) + c.collateral == self.minted
+        checks = {
+            "batches accepted": c.batch_number == len(self.reports) == st.batch_number,
+            "L1 root = operator root": c.state_root == st.root,
+            "rebuilt from L1 data alone to the same root": rebuilt.root == st.root,
+            "withdrawals paid in the accepting calls": paid == sum(c.l1_balances().values()),
+            "tokens conserved on L1": conserved,
+            "native invariants hold": st.check_invariants() == [],
+        }
+        e(f"\nL1: batch {c.batch_number}, root {hex(c.state_root)[:18]}..., contract holds {usd(c.collateral)} USD")
+        for name, ok in checks.items():
+            e(f"  [{'ok' if ok else 'FAILED'}] {name}")
+        e(f"\ndemo finished in {total_s:.1f} s (keys {keys_s:.1f} s); files in {self.dir}")
+        return {"ok": all(checks.values()), "checks": checks, "batches": [r.to_obj() for r in self.reports],
+                "total_s": total_s, "keys_s": keys_s}
+
+    def close(self) -> None:
+        if hasattr(self, "dep"):
+            self.dep.close()

@@ -1,0 +1,193 @@
+"""What the operator publishes on L1 besides the calldata, and rebuilding the state from L1.
+
+**Batch data.** A validity proof shows that the new root follows from the old one, but
+users can only rebuild the tree (and exit in exodus mode) if the operations themselves
+are public. The contract model's calldata (`verifier.calldata`) carries roots, deposit
+count, oracle table id and the L1 effects, not the trades. So the operator posts each
+batch's operations with the batch, as the data part of the same L1 transaction:
+
+    msgpack {"format": "zkrollup.batch_ops", "version": 1, "batch_number": b,
+             "oracle_table_id": t, "ops": [op.to_obj() for every slot, Noop included]}
+
+(big integers as in `zkrollup.batchfile`). `DataLog` keeps these blobs by batch number
+(SQLite); it stands in for the transaction data until the contract model stores it with
+the batch record. The data is not bound by the proof's public input, but it cannot make
+a rebuilt state wrong: `rebuild_from_l1` replays it and accepts a batch only if it leads
+exactly to the root, effects and deposit count the contract accepted with a proof.
+
+**Rebuild.** `rebuild_from_l1(contract, data_log, genesis)` starts from the genesis state
+and, for every accepted batch in order, installs the oracle table the calldata names (as
+published to the contract, hash checked), feeds the consumed deposits from the
+contract's deposit log, applies the published operations, closes the batch, and checks
+old root, new root, effects and deposit count against the contract's record.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Optional
+
+from .batchfile import pack, unpack
+from .market import Instrument, Market
+from .ops import Deposit, ForcedWithdraw, op_from_obj
+from .risk import OracleTable
+
+DATA_FORMAT = "zkrollup.batch_ops"
+DATA_VERSION = 1
+
+
+class RebuildError(ValueError):
+    """The published data does not lead to what the contract accepted."""
+
+
+def encode_batch_data(batch_number: int, table_id: int, ops) -> bytes:
+    return pack({"format": DATA_FORMAT, "version": DATA_VERSION, "batch_number": batch_number,
+                 "oracle_table_id": table_id, "ops": [op.to_obj() for op in ops]})
+
+
+def decode_batch_data(data: bytes) -> dict:
+    d = unpack(data)
+    if not isinstance(d, dict) or d.get("format") != DATA_FORMAT or d.get("version") != DATA_VERSION:
+        raise RebuildError("not a zkrollup batch-data record of a known version")
+    try:
+        d["ops"] = [op_from_obj(o) for o in d["ops"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise RebuildError(f"batch {d.get('batch_number')}: malformed operation ({e})") from None
+    return d
+
+
+class DataLog:
+    """Batch data posted with each submission (see the module docstring). ':memory:' works."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        self._conn = sqlite3.connect(self.path, isolation_level=None)
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS batch_data (batch_number INTEGER PRIMARY KEY, "
+                           "data BLOB NOT NULL)")
+
+    def put(self, batch_number: int, data: bytes) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO batch_data (batch_number, data) VALUES (?, ?)",
+                           (batch_number, bytes(data)))
+
+    def get(self, batch_number: int) -> Optional[bytes]:
+        row = self._conn.execute("SELECT data FROM batch_data WHERE batch_number = ?",
+                                 (batch_number,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# --- the contract's tables as native objects ----------------------------------------------------
+
+def market_from_encoding(enc) -> Market:
+    """Inverse of `Market.encode`."""
+    k = enc[0]
+    slots = tuple(Instrument(*enc[3 + 4 * i:7 + 4 * i]) for i in range(k))
+    return Market(slots, enc[1], enc[2])
+
+
+def oracle_from_encoding(enc) -> OracleTable:
+    """Inverse of `OracleTable.encode`."""
+    enc = [int(v) for v in enc]
+    mh, ts, spot, k, s = enc[:5]
+    i = 5
+    mark = enc[i:i + k]
+    i += k
+    init = [tuple(enc[i + j * s:i + (j + 1) * s]) for j in range(k)]
+    i += k * s
+    maint = [tuple(enc[i + j * s:i + (j + 1) * s]) for j in range(k)]
+    i += k * s
+    settled, price, value = enc[i:i + k], enc[i + k:i + 2 * k], enc[i + 2 * k:i + 3 * k]
+    if i + 3 * k != len(enc):
+        raise ValueError("oracle table encoding has the wrong length")
+    return OracleTable(mh, ts, spot, tuple(mark), tuple(init), tuple(maint), tuple(settled), tuple(price),
+                       tuple(value))
+
+
+def published_oracle(contract, table_id: int) -> OracleTable:
+    """The oracle table `table_id` as the oracle published it to the contract."""
+    t = contract.oracle_table(table_id)
+    if t is None:
+        raise ValueError(f"the contract has no oracle table {table_id}")
+    table = oracle_from_encoding(t["encoded"])
+    if table.hash() != t["hash"]:
+        raise ValueError(f"oracle table {table_id} does not hash to its published hash")
+    return table
+
+
+def published_market(contract) -> Market:
+    """The market table currently registered with the contract."""
+    m = contract.store.current_market()
+    if m is None:
+        raise ValueError("the contract has no registered market")
+    market = market_from_encoding(m[2])
+    if market.hash() != m[1]:
+        raise ValueError("the registered market does not hash to its published hash")
+    return market
+
+
+# --- rebuild ------------------------------------------------------------------------------------
+
+def rebuild_from_l1(contract, data_log: DataLog, genesis):
+    """The state after the contract's last accepted batch, from published data alone (see the
+    module docstring). `genesis` is a `zkrollup.operator.Genesis`. Raises RebuildError."""
+    st = genesis.make_state()
+    market = published_market(contract)
+    deposits = contract.deposits()
+    forced = {r["id"]: r for r in contract.forced_requests()}
+    for rec in contract.accepted_batches():
+        cd = rec["calldata"]
+        b = cd.batch_number
+        if rec["old_root"] != st.root:
+            raise RebuildError(f"batch {b}: its old root is not the root rebuilt so far")
+        if rec["market_hash"] != st.market.hash():
+            if rec["market_hash"] != market.hash():
+                raise RebuildError(f"batch {b} was proved against a market table that is no longer "
+                                   f"published (market history is needed to rebuild it)")
+            st.market = market
+        table = published_oracle(contract, cd.oracle_table_id)
+        if table.hash() != rec["oracle_hash"]:
+            raise RebuildError(f"batch {b}: oracle table {cd.oracle_table_id} differs from the one it was proved with")
+        if st.oracle != table:
+            st.set_oracle(table)
+        blob = data_log.get(b)
+        if blob is None:
+            raise RebuildError(f"batch {b}: its operations were not published")
+        data = decode_batch_data(blob)
+        if data["batch_number"] != b or len(data["ops"]) != cd.batch_size:
+            raise RebuildError(f"batch {b}: published operations do not fit the batch")
+        nd = rec["first_deposit"]
+        effects = []
+        for op in data["ops"]:
+            if isinstance(op, Deposit):
+                if nd >= len(deposits):
+                    raise RebuildError(f"batch {b}: consumes a deposit that L1 never queued")
+                d = deposits[nd]
+                if (d["account"], d["pk_x"], d["pk_y"], d["amount"]) != (op.account, *op.pk, op.amount):
+                    raise RebuildError(f"batch {b}: deposit {nd} differs from the L1 deposit log")
+                st.enqueue_deposit(op.account, op.pk, op.amount)
+                nd += 1
+            elif isinstance(op, ForcedWithdraw):
+                st.enqueue_forced_withdraw(op)
+            try:
+                w = st.apply(op)
+            except Exception as e:
+                raise RebuildError(f"batch {b}: published operation {op.kind} does not apply ({e})") from None
+            effects.append(w.effect if w.effect.kind else None)
+        if nd - rec["first_deposit"] != cd.n_deposits:
+            raise RebuildError(f"batch {b}: consumes {nd - rec['first_deposit']} deposits, the calldata says "
+                               f"{cd.n_deposits}")
+        if [e for e in effects if e is not None] != [e for e in cd.effects if e is not None]:
+            raise RebuildError(f"batch {b}: the published operations' L1 effects differ from the calldata's")
+        served = [r for r in forced.values() if r["served_batch"] == b]
+        n_forced = sum(1 for op in data["ops"] if isinstance(op, ForcedWithdraw))
+        if n_forced != len(served):
+            raise RebuildError(f"batch {b}: serves {n_forced} forced withdrawals, L1 recorded {len(served)}")
+        st.end_batch()
+        if st.batch_number != b or st.root != rec["new_root"]:
+            raise RebuildError(f"batch {b}: the published operations do not lead to the accepted root")
+    if st.root != contract.state_root:
+        raise RebuildError("the rebuilt root differs from the contract's root")
+    return st
