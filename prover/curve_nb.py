@@ -594,6 +594,35 @@ def check_points(arr, cols: int, what: str = "points") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def first_invalid_point(arr: np.ndarray):
+    """(index, reason) of the first row of a G1 (n, 8) or G2 (n, 16) Montgomery array that has
+    a coordinate not below q or is not on its curve (infinity (0, 0) passes), or None."""
+    cols = arr.shape[1]
+    arr = check_points(arr, cols)
+    ok = np.empty(arr.shape[0], dtype=np.bool_)
+    _k_on_curve(arr, ok, _LIKE[cols])
+    bad = np.flatnonzero(~ok)
+    if not len(bad):
+        return None
+    i = int(bad[0])
+    above_q = first_not_below(arr[i].reshape(-1, 4), Q) >= 0
+    return i, ("has a coordinate not below q" if above_q
+               else f"is not on the {'G1' if cols == G1_COLS else 'G2'} curve")
+
+
+def first_not_below(limbs: np.ndarray, p: int) -> int:
+    """Index of the first row of a (n, 4) little-endian limb array that is >= p, or -1."""
+    ql = [U64((p >> (64 * j)) & 0xFFFFFFFFFFFFFFFF) for j in range(4)]
+    lt = np.zeros(len(limbs), dtype=bool)
+    eq = np.ones(len(limbs), dtype=bool)
+    for j in (3, 2, 1, 0):
+        col = limbs[:, j]
+        lt |= eq & (col < ql[j])
+        eq &= col == ql[j]
+    bad = np.flatnonzero(~lt)
+    return int(bad[0]) if len(bad) else -1
+
+
 def check_scalars(s, n: int | None = None, what: str = "scalars") -> np.ndarray:
     """Validate canonical scalars: (n, 4) uint64 limbs, each value < r. A list or tuple of
     Python ints in [0, r) is accepted too and converted."""

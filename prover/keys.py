@@ -215,4 +215,18 @@ def load_proving_key(path: str) -> ProvingKey:
             raise
         raise KeyFormatError(f"{path}: malformed proving key ({e})") from None
     pk.check_shapes()
+    _check_points(pk, path)
     return pk
+
+
+def _check_points(pk: ProvingKey, path: str) -> None:
+    """Every point of the key has coordinates below q and lies on its curve (one Numba pass).
+    The G2 subgroup of beta/gamma/delta is the verifier's to check (it does)."""
+    from .curve_nb import first_invalid_point
+    for name in _ARRAYS:
+        arr = getattr(pk, name)
+        arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
+        if len(arr):
+            bad = first_invalid_point(arr)
+            if bad is not None:
+                raise KeyFormatError(f"{path}: {name} point {bad[0]} {bad[1]}")

@@ -41,8 +41,9 @@ from py_ecc import optimized_bn128 as ob
 from circuits.binfile import BinFileError, BinFile, load_bytes, parse_binfile
 from circuits.r1cs import SparseMatrix
 
+from .curve_nb import first_invalid_point, first_not_below
 from .keys import g1_to_ints, g2_to_ints
-from .mont import FQ, FR, ONE_U, ZERO, fq_add, fq_mul, fq_sub, fr_mul
+from .mont import FQ, FR, ONE_U, ZERO, fr_mul
 
 Q = FQ.p
 R = FR.p
@@ -62,120 +63,6 @@ SEC_HEADER, SEC_GROTH, SEC_IC, SEC_COEFS, SEC_A, SEC_B1, SEC_B2, SEC_C, SEC_H, S
 
 class ZKeyFormatError(BinFileError):
     """A .zkey file that is malformed or not Groth16 over bn128 (a ValueError)."""
-
-
-# --- Montgomery constants as numba-frozen uint64 globals --------------------------------------
-
-_M64 = (1 << 64) - 1
-
-
-def _mont_limbs(x: int, p: int, R_: int) -> tuple:
-    m = (x % p) * R_ % p
-    return tuple(np.uint64((m >> (64 * i)) & _M64) for i in range(4))
-
-
-_B1 = _mont_limbs(3, Q, FQ.R)                                       # G1: b = 3
-_B2_C0 = _mont_limbs(ob.b2.coeffs[0], Q, FQ.R)                      # G2: b = 3 / (9 + u)
-_B2_C1 = _mont_limbs(ob.b2.coeffs[1], Q, FQ.R)
-B1_0, B1_1, B1_2, B1_3 = _B1
-B2A0, B2A1, B2A2, B2A3 = _B2_C0
-B2B0, B2B1, B2B2, B2B3 = _B2_C1
-
-
-def _limbs_of(x: int) -> tuple:
-    return tuple(np.uint64((x >> (64 * i)) & _M64) for i in range(4))
-
-
-def first_not_below(limbs: np.ndarray, p: int) -> int:
-    """Index of the first row of a (n, 4) little-endian limb array that is >= p, or -1."""
-    pl = _limbs_of(p)
-    lt = np.zeros(len(limbs), dtype=bool)
-    eq = np.ones(len(limbs), dtype=bool)
-    for j in (3, 2, 1, 0):
-        col = limbs[:, j]
-        lt |= eq & (col < pl[j])
-        eq &= col == pl[j]
-    bad = np.flatnonzero(~lt)
-    return int(bad[0]) if len(bad) else -1
-
-
-# --- on-curve kernels (Montgomery limbs) and their plain-int twins ------------------------------
-
-@njit(cache=True)
-def _g1_first_off_curve(pts):
-    """Index of the first row of (n, 8) affine G1 points not on y^2 = x^3 + 3 (infinity passes)."""
-    for i in range(pts.shape[0]):
-        x0, x1, x2, x3 = pts[i, 0], pts[i, 1], pts[i, 2], pts[i, 3]
-        y0, y1, y2, y3 = pts[i, 4], pts[i, 5], pts[i, 6], pts[i, 7]
-        if (x0 | x1 | x2 | x3 | y0 | y1 | y2 | y3) == ZERO:
-            continue
-        l0, l1, l2, l3 = fq_mul(y0, y1, y2, y3, y0, y1, y2, y3)
-        s0, s1, s2, s3 = fq_mul(x0, x1, x2, x3, x0, x1, x2, x3)
-        c0, c1, c2, c3 = fq_mul(s0, s1, s2, s3, x0, x1, x2, x3)
-        r0, r1, r2, r3 = fq_add(c0, c1, c2, c3, B1_0, B1_1, B1_2, B1_3)
-        if l0 != r0 or l1 != r1 or l2 != r2 or l3 != r3:
-            return i
-    return -1
-
-
-@njit(inline="always", cache=True)
-def _f2_mul(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3):
-    """(a + b u)(c + d u) with u^2 = -1: returns (ac - bd, ad + bc) as 8 limbs."""
-    t0, t1, t2, t3 = fq_mul(a0, a1, a2, a3, c0, c1, c2, c3)
-    s0, s1, s2, s3 = fq_mul(b0, b1, b2, b3, d0, d1, d2, d3)
-    e0, e1, e2, e3 = fq_sub(t0, t1, t2, t3, s0, s1, s2, s3)
-    t0, t1, t2, t3 = fq_mul(a0, a1, a2, a3, d0, d1, d2, d3)
-    s0, s1, s2, s3 = fq_mul(b0, b1, b2, b3, c0, c1, c2, c3)
-    f0, f1, f2, f3 = fq_add(t0, t1, t2, t3, s0, s1, s2, s3)
-    return e0, e1, e2, e3, f0, f1, f2, f3
-
-
-@njit(cache=True)
-def _g2_first_off_curve(pts):
-    """Index of the first row of (n, 16) affine G2 points not on y^2 = x^3 + 3/(9+u), or -1."""
-    for i in range(pts.shape[0]):
-        acc = ZERO
-        for k in range(16):
-            acc |= pts[i, k]
-        if acc == ZERO:
-            continue
-        xa0, xa1, xa2, xa3 = pts[i, 0], pts[i, 1], pts[i, 2], pts[i, 3]
-        xb0, xb1, xb2, xb3 = pts[i, 4], pts[i, 5], pts[i, 6], pts[i, 7]
-        ya0, ya1, ya2, ya3 = pts[i, 8], pts[i, 9], pts[i, 10], pts[i, 11]
-        yb0, yb1, yb2, yb3 = pts[i, 12], pts[i, 13], pts[i, 14], pts[i, 15]
-        la0, la1, la2, la3, lb0, lb1, lb2, lb3 = _f2_mul(ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3,
-                                                         ya0, ya1, ya2, ya3, yb0, yb1, yb2, yb3)
-        sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3 = _f2_mul(xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3,
-                                                         xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3)
-        ca0, ca1, ca2, ca3, cb0, cb1, cb2, cb3 = _f2_mul(sa0, sa1, sa2, sa3, sb0, sb1, sb2, sb3,
-                                                         xa0, xa1, xa2, xa3, xb0, xb1, xb2, xb3)
-        ra0, ra1, ra2, ra3 = fq_add(ca0, ca1, ca2, ca3, B2A0, B2A1, B2A2, B2A3)
-        rb0, rb1, rb2, rb3 = fq_add(cb0, cb1, cb2, cb3, B2B0, B2B1, B2B2, B2B3)
-        if (la0 != ra0 or la1 != ra1 or la2 != ra2 or la3 != ra3
-                or lb0 != rb0 or lb1 != rb1 or lb2 != rb2 or lb3 != rb3):
-            return i
-    return -1
-
-
-def _g1_first_off_curve_ref(pts: np.ndarray) -> int:
-    """Plain-int twin of `_g1_first_off_curve` (the tests compare them)."""
-    for i, row in enumerate(pts):
-        p = g1_to_ints(row)
-        if p is not None and (p[1] * p[1] - p[0] ** 3 - 3) % Q:
-            return i
-    return -1
-
-
-def _g2_first_off_curve_ref(pts: np.ndarray) -> int:
-    """Plain-int (py_ecc field) twin of `_g2_first_off_curve`."""
-    for i, row in enumerate(pts):
-        p = g2_to_ints(row)
-        if p is None:
-            continue
-        x, y = ob.FQ2(list(p[0])), ob.FQ2(list(p[1]))
-        if y * y != x * x * x + ob.b2:
-            return i
-    return -1
 
 
 @njit(cache=True)
@@ -270,7 +157,7 @@ class ZKey:
         rows, cols = self.a_rows[tail], self.a_cols[tail]
         if not np.array_equal(rows - nc, cols):
             return None
-        one = np.array(_limbs_of(1), dtype=np.uint64)
+        one = np.array([1, 0, 0, 0], dtype=np.uint64)
         if not np.all(self.a_vals[tail] == one):
             return None
         return nc
@@ -316,14 +203,10 @@ def _points(bf: BinFile, kind: int, what: str, n: int, width: int) -> np.ndarray
 
 
 def _check_points(bf: BinFile, arr: np.ndarray, what: str) -> None:
-    width = arr.shape[1]
     if len(arr):
-        bad = first_not_below(arr.reshape(-1, 4), Q)
-        if bad >= 0:
-            bf.fail(f"{what}: point {bad // (width // 4)} has a coordinate not below q")
-        bad = (_g1_first_off_curve if width == 8 else _g2_first_off_curve)(arr)
-        if bad >= 0:
-            bf.fail(f"{what}: point {bad} is not on the {'G1' if width == 8 else 'G2'} curve")
+        bad = first_invalid_point(arr)
+        if bad is not None:
+            bf.fail(f"{what}: point {bad[0]} {bad[1]}")
 
 
 @lru_cache(maxsize=64)

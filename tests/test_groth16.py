@@ -130,3 +130,15 @@ def test_fast_and_reference_agree_on_random_witnesses_and_randomisers(xs, r, s):
 
 
 _PK_2 = setup(_circuit(2)[0], seed=b"two")
+
+
+def test_a_key_file_with_a_point_off_the_curve_is_refused(tmp_path, small):
+    from prover.keys import KeyFormatError
+    r1cs, wit, pk = small
+    path = tmp_path / "pk.bin"
+    save_proving_key(pk, str(path))
+    good = load_proving_key(str(path))
+    good.H[3, 0] ^= np.uint64(1)   # flip one bit of one H point
+    save_proving_key(good, str(path))
+    with pytest.raises(KeyFormatError, match="H point 3 is not on the G1 curve"):
+        load_proving_key(str(path))

@@ -15,8 +15,7 @@ from py_ecc import optimized_bn128 as ob
 from circuits.binfile import build_binfile
 from circuits.circom_io import read_r1cs
 from prover.mont import FQ, FR, to_mont
-from prover.zkey import (ZKey, ZKeyFormatError, _g1_first_off_curve, _g1_first_off_curve_ref,
-                         _g2_first_off_curve, _g2_first_off_curve_ref, export_vk, fr_mont_reduce,
+from prover.zkey import (ZKey, ZKeyFormatError, export_vk, fr_mont_reduce,
                          g1_to_ints, g1_to_py_ecc, g2_to_ints, g2_to_py_ecc, parse_zkey, read_zkey)
 
 VEC = Path(__file__).parent / "vectors" / "circom"
@@ -141,45 +140,6 @@ def _mont_rows(coords: list[int], width: int) -> np.ndarray:
 
 
 point_kind = st.sampled_from(["ok", "ok", "inf", "bump_x", "bump_y", "zero_x"])
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, R - 1), point_kind), min_size=1, max_size=6))
-def test_g1_on_curve_kernel_equals_reference(items):
-    coords = []
-    for k, kind in items:
-        x, y = (int(c) for c in ob.normalize(ob.multiply(ob.G1, k)))
-        if kind == "inf":
-            x, y = 0, 0
-        elif kind == "bump_x":
-            x = (x + 1) % Q
-        elif kind == "bump_y":
-            y = (y + 1) % Q
-        elif kind == "zero_x":
-            x = 0
-        coords += [x, y]
-    pts = _mont_rows(coords, 8)
-    assert _g1_first_off_curve(pts) == _g1_first_off_curve_ref(pts)
-
-
-@settings(max_examples=20, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, R - 1), point_kind), min_size=1, max_size=4))
-def test_g2_on_curve_kernel_equals_reference(items):
-    coords = []
-    for k, kind in items:
-        x, y = ob.normalize(ob.multiply(ob.G2, k))
-        c = [int(v) for v in (*x.coeffs, *y.coeffs)]
-        if kind == "inf":
-            c = [0, 0, 0, 0]
-        elif kind == "bump_x":
-            c[1] = (c[1] + 1) % Q
-        elif kind == "bump_y":
-            c[2] = (c[2] + 1) % Q
-        elif kind == "zero_x":
-            c[0] = c[1] = 0
-        coords += c
-    pts = _mont_rows(coords, 16)
-    assert _g2_first_off_curve(pts) == _g2_first_off_curve_ref(pts)
 
 
 @settings(max_examples=40, deadline=None)
