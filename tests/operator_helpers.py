@@ -4,7 +4,9 @@ per test process, and a deployment (contract + oracle + operator) on a temporary
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +60,12 @@ def table(spot: int = SPOT, ts: int = T0, settle=None):
 def session_keys() -> KeyCache:
     """One KeyCache (and one Groth16 setup) per test process."""
     given = os.environ.get("ZKROLLUP_TEST_KEYS")        # a child process of a test reuses the parent's
-    keys = KeyCache(Path(given) if given else Path(tempfile.mkdtemp(prefix="zkrollup-test-keys-")))
+    if given:
+        keys = KeyCache(Path(given))
+    else:
+        d = tempfile.mkdtemp(prefix="zkrollup-test-keys-")
+        atexit.register(shutil.rmtree, d, True)
+        keys = KeyCache(Path(d))
     keys.ensure(shape(), seed=b"zkrollup operator tests")
     return keys
 

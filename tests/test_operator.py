@@ -3,6 +3,7 @@ process): batches accepted by the contract with withdrawals paid in the acceptin
 matching through the native state; refused requests change nothing; tampered submissions
 are refused and change nothing on either side; rebuild from published data."""
 import dataclasses
+import shutil
 
 import pytest
 
@@ -14,16 +15,26 @@ from zkrollup.keyfiles import proof_for_verifier
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Liquidate, Withdraw
 
-from operator_helpers import (ADDR, DAY, KEYS, SPOT, T0, USD, Clock, deploy, fund, genesis, order,
-                              reopen, table)
+from operator_helpers import (ADDR, DAY, KEYS, SPOT, T0, USD, Clock, deploy, fund, genesis, order, reopen,
+                              table)
+
+
+@pytest.fixture(scope="module")
+def funded(tmp_path_factory):
+    """A deployment after batches 1 and 2 (three deposits and a Noop), closed; tests copy it."""
+    path = tmp_path_factory.mktemp("base") / "rollup"
+    d = deploy(path)
+    for acct in (3, 4, 5):
+        fund(d, acct)
+    d.operator.flush()
+    d.close()
+    return path
 
 
 @pytest.fixture
-def dep(tmp_path):
-    d = deploy(tmp_path / "rollup")
-    for acct in (3, 4, 5):
-        fund(d, acct)
-    d.operator.flush()                      # batch 1: three deposits and a Noop
+def dep(funded, tmp_path):
+    shutil.copytree(funded, tmp_path / "rollup")
+    d = reopen(tmp_path / "rollup", Clock())
     yield d
     d.close()
 
@@ -36,23 +47,23 @@ def in_step(d) -> bool:
 
 def test_deposits_trades_and_a_withdrawal_are_proved_accepted_and_paid_in_the_same_call(dep):
     op, c = dep.operator, dep.contract
-    assert c.batch_number == 1 and in_step(dep)
-    assert [r.ops for r in op.batch_reports()] == [{"deposit": 3, "noop": 1}]
+    assert c.batch_number == 2 and in_step(dep)
+    assert [r.ops for r in op.batch_reports()] == [{"deposit": 2}, {"deposit": 1, "noop": 1}]
     mark = op.state.oracle.mark[0]
     res = op.submit(order(3, SELL, 10, mark, 1))
     assert res.rested and not res.fills
     res = op.submit(order(4, BUY, 4, mark + 5, 1))
     assert [(f.maker, f.fill, f.price) for f in res.fills] == [((3, 1), 4, mark)]   # maker's price
-    assert c.batch_number == 1                                                        # one op open
+    assert c.batch_number == 2                                                        # one op open
     op.submit(Withdraw.create(KEYS[5], 5, 7 * USD, 0, ADDR[5]))
-    assert c.batch_number == 2 and c.l1_balance(ADDR[5]) == 7 * USD and in_step(dep)
+    assert c.batch_number == 3 and c.l1_balance(ADDR[5]) == 7 * USD and in_step(dep)
     rep = op.batch_reports()[-1]
     assert rep.ops == {"trade": 1, "withdraw": 1} and rep.payouts == [[1, 5, ADDR[5], 7 * USD]]
     assert rep.n_constraints > 40_000 and rep.prove_s > 0 and rep.gas > 0
     assert op.state.account(3).sizes[0] == -4 and op.state.account(4).sizes[0] == 4
     assert op.book.get((3, 1)).remaining == 6
-    rec = op.batch_record(2)
-    assert rec["report"]["batch_number"] == 2 and rec["calldata"] == c.accepted_batches()[1]["calldata_bytes"]
+    rec = op.batch_record(3)
+    assert rec["report"]["batch_number"] == 3 and rec["calldata"] == c.accepted_batches()[2]["calldata_bytes"]
 
 
 def test_price_time_priority_and_fees_through_the_native_state(tmp_path):
@@ -90,12 +101,15 @@ def test_refused_requests_change_nothing(dep):
         op.submit_obj({"type": "deposit", "account": 3, "pk": [1, 2], "amount": 5})
     assert (op.state.fingerprint(), op.book.to_obj(), dep.contract.snapshot()) == before
     # a taker without margin for a fill is refused, the maker stays
-    op.submit(order(3, SELL, 5, mark, 1))
-    with pytest.raises(InsufficientMargin):
-        op.submit(order(4, BUY, 10**6, mark, 1))
-    assert op.book.get((3, 1)).remaining == 5
+    fund(dep, 3, 10**7 * USD)
+    fut = op.state.oracle.mark[2]
+    op.submit(order(3, SELL, 20_000, fut, 1, slot=2))
+    with pytest.raises(InsufficientMargin, match="taker"):
+        op.submit(order(4, BUY, 20_000, fut, 1, slot=2))
+    assert op.book.get((3, 1)).remaining == 20_000
     # replays are refused before matching
-    op.submit(order(4, BUY, 1, mark, 7))
+    op.submit(order(3, SELL, 1, mark, 2))
+    assert op.submit(order(4, BUY, 1, mark, 7)).filled == 1
     with pytest.raises(ReplayedOrder):
         op.submit(order(4, BUY, 1, mark, 3))       # same order-fill slot (7 mod 4), older id
 
@@ -103,9 +117,9 @@ def test_refused_requests_change_nothing(dep):
 def test_a_maker_that_can_no_longer_trade_leaves_the_book(dep):
     op = dep.operator
     mark = op.state.oracle.mark[2]                  # the future
-    op.submit(order(3, SELL, 50, mark, 1, slot=2))  # rests; fine at today's prices
-    op.submit(Withdraw.create(KEYS[3], 3, 99_000 * USD, 0, ADDR[3]))    # now 3 cannot sell 50
-    res = op.submit(order(4, BUY, 50, mark, 1, slot=2))
+    op.submit(order(3, SELL, 5_000, mark, 1, slot=2))  # rests; fine at today's prices
+    op.submit(Withdraw.create(KEYS[3], 3, 99_000 * USD, 0, ADDR[3]))    # now 3 cannot sell them
+    res = op.submit(order(4, BUY, 5_000, mark, 1, slot=2))
     assert res.fills == [] and res.dropped and res.dropped[0][0] == (3, 1) and res.rested
     assert "InsufficientMargin" in res.dropped[0][1]
 
@@ -146,7 +160,7 @@ def test_tampered_submissions_are_refused_and_change_nothing(dep):
     refused(first["calldata"], good, Reason.REPLAYED)
     # the honest submission still goes through, and pays once
     op.process_sealed()
-    assert c.batch_number == 2 and c.l1_balance(ADDR[4]) == 3 * USD and in_step(dep)
+    assert c.batch_number == 3 and c.l1_balance(ADDR[4]) == 3 * USD and in_step(dep)
     refused_again = c.snapshot()
     with pytest.raises(BatchRejected) as e:
         c.submit_batch(cd, good, now=dep.clock.t)
@@ -184,10 +198,10 @@ def test_a_stale_sealed_batch_is_rolled_back_and_redone_under_the_new_table(dep)
     reports = op.process_sealed()
     # rolled back: the withdrawal is processed again under table 2 (after the seal, so it
     # waits for the next batch), the resting order is still there
-    assert reports == [] and c.batch_number == 1 and op.table_id == 2
+    assert reports == [] and c.batch_number == 2 and op.table_id == 2
     assert op.open_batch_size() == 1 and (3, 1) in op.book
     op.flush()
-    assert c.batch_number == 2 and c.l1_balance(ADDR[4]) == 3 * USD and in_step(dep)
+    assert c.batch_number == 3 and c.l1_balance(ADDR[4]) == 3 * USD and in_step(dep)
     assert c.accepted_batches()[-1]["calldata"].oracle_table_id == 2
 
 
@@ -195,17 +209,17 @@ def test_timeout_pads_the_open_batch_with_noops(dep):
     op, c, clock = dep.operator, dep.contract, dep.clock
     op.batch_timeout_s = 60
     op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
-    assert op.tick() == [] and c.batch_number == 1
+    assert op.tick() == [] and c.batch_number == 2
     clock.t += 61
     [rep] = op.tick()
-    assert rep.ops == {"withdraw": 1, "noop": 1} and c.batch_number == 2
+    assert rep.ops == {"withdraw": 1, "noop": 1} and c.batch_number == 3
 
 
 def test_liquidation_price_move_settlement_and_rebuild_from_published_data(dep):
     op, c, clock = dep.operator, dep.contract, dep.clock
     fut = op.state.oracle.mark[2]
-    op.submit(order(3, SELL, 10, fut, 1, slot=2))
-    size = 14                                         # about all 5's margin allows
+    size = 10_500                                     # about all that 5's margin allows
+    op.submit(order(3, SELL, size, fut, 1, slot=2))
     res = op.submit(order(5, BUY, size, fut, 1, slot=2))
     assert res.filled == size
     clock.t += DAY
@@ -235,8 +249,8 @@ def test_rebuild_refuses_published_data_that_does_not_lead_to_the_accepted_root(
     op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
     op.flush()
     assert rebuild_from_l1(c, op.data_log, genesis()).root == c.state_root
-    op.data_log.put(2, encode_batch_data(2, 1, [Noop(), Noop()]))    # a lie about batch 2
-    with pytest.raises(RebuildError, match="batch 2"):
+    op.data_log.put(3, encode_batch_data(3, 1, [Noop(), Noop()]))    # a lie about batch 3
+    with pytest.raises(RebuildError, match="batch 3"):
         rebuild_from_l1(c, op.data_log, genesis())
 
 
@@ -254,4 +268,4 @@ def test_requests_from_json_and_msgpack_files(dep, tmp_path):
     assert ra[0].rested and isinstance(ra[1], ValueError)
     rb = op.submit_file(tmp_path / "b.msgpack")
     assert rb[0].filled == 3 and rb[1].kind == "withdraw"
-    assert dep.contract.batch_number == 2 and dep.contract.l1_balance(ADDR[5]) == USD
+    assert dep.contract.batch_number == 3 and dep.contract.l1_balance(ADDR[5]) == USD

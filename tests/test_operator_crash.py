@@ -3,7 +3,7 @@ from its fault hook, after which the object is abandoned with whatever its SQLit
 hold), is reopened from its directory and the contract's file, and finishes the same
 script. The result must equal an uninterrupted run: same root and accounts, every request
 applied exactly once, every withdrawal paid exactly once. One process is also killed with
-SIGKILL (marked slow)."""
+SIGKILL at a named point (one point in the default run, two more with -m slow)."""
 import os
 import signal
 import subprocess
@@ -14,8 +14,9 @@ import pytest
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Withdraw
 
-from operator_helpers import ADDR, KEYS, USD, Clock, deploy, fund, genesis, order, reopen
+from operator_helpers import ADDR, KEYS, SPOT, T0, USD, Clock, deploy, fund, genesis, order, reopen, table
 
+STEPS = ["fund", "sync", "sell", "buy", "wd4", "reprice", "buy2", "wd5", "flush"]
 POINTS = ("inbox-written", "journal-before-commit", "proved", "submitted", "before-state-commit")
 
 
@@ -39,9 +40,16 @@ def script(dep, steps_done: list):
     step("sell", lambda: op.submit(order(3, SELL, 10, mark, 1)))
     step("buy", lambda: op.submit(order(4, BUY, 6, mark, 1)))
     step("wd4", lambda: op.submit(Withdraw.create(KEYS[4], 4, 5 * USD, 0, ADDR[4])))
+    step("reprice", lambda: reprice(dep))
     step("buy2", lambda: op.submit(order(5, BUY, 3, mark, 1)))
     step("wd5", lambda: op.submit(Withdraw.create(KEYS[5], 5, 2 * USD, 0, ADDR[5])))
     step("flush", lambda: op.flush())
+
+
+def reprice(dep):
+    """The oracle publishes a new table (the open batch is sealed under the old one)."""
+    dep.clock.t += 60
+    dep.oracle.publish(table(spot=SPOT * 101 // 100, ts=dep.clock.t), now=dep.clock.t)
 
 
 def outcome(dep):
@@ -79,7 +87,7 @@ def test_a_crash_at_any_point_loses_nothing(tmp_path, point, reference):
     if point == "inbox-written":
         # the request was durable before the crash: recovery processed it, the user (who got
         # no answer) must not send it again; here: treat the step as done
-        done.append(["fund", "sync", "sell", "buy", "wd4", "buy2", "wd5", "flush"][len(done)])
+        done.append(STEPS[len(done)])
     script(d, done)
     assert outcome(d) == reference
     assert d.contract.l1_balance(ADDR[4]) == 5 * USD and d.contract.l1_balance(ADDR[5]) == 2 * USD
@@ -114,8 +122,8 @@ script(d, Log())
 """
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("point", ["journal-before-commit", "submitted", "before-state-commit"])
+@pytest.mark.parametrize("point", [pytest.param("journal-before-commit", marks=pytest.mark.slow), "submitted",
+                                   pytest.param("before-state-commit", marks=pytest.mark.slow)])
 def test_sigkill_at_a_point_loses_nothing(tmp_path, point, reference):
     """The same, with a real process death (SIGKILL at the fault point: no unwinding, no
     clean-up); the restarted script retries the step that was cut short."""
@@ -128,11 +136,11 @@ def test_sigkill_at_a_point_loses_nothing(tmp_path, point, reference):
                        env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
     done = open(log).read().split()
-    d = reopen(path, Clock())
+    d = reopen(path, Clock(T0 + 60 if "reprice" in done else T0))
     try:
         script(d, done)
     except (RollupError, ValueError):         # the cut step was applied already: a retry is refused
-        done.append(["fund", "sync", "sell", "buy", "wd4", "buy2", "wd5", "flush"][len(done)])
+        done.append(STEPS[len(done)])
         script(d, done)
     assert outcome(d) == reference
     d.close()

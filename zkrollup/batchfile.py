@@ -16,7 +16,7 @@ tag or version, a missing field or a value of the wrong type raises ValueError.
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields, is_dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import msgpack
 

@@ -277,7 +277,7 @@ def _verify_accepted(dir_: str) -> None:
 def state(dir_, account) -> None:
     """Show the accepted state: accounts (cash, positions, margin status) and L1 balances."""
     from .deployment import CONTRACT_FILE, OPERATOR_FILE
-    from .demo import L1_ADDRESS, NAMES, SLOT_NAMES, usd
+    from .demo import DEMO_MARKER, L1_ADDRESS, NAMES, SLOT_NAMES, usd
     from .risk import min_equity
     from .store import StateStore
     from verifier.contract import RollupContract
@@ -294,14 +294,17 @@ def state(dir_, account) -> None:
         store.close()
     cpath = Path(dir_) / CONTRACT_FILE
     contract = RollupContract(str(cpath)) if cpath.exists() else None
+    demo = (Path(dir_) / DEMO_MARKER).exists()            # names and addresses of the demo's users
+    acct_names = NAMES if demo else {0: "fees", 1: "insurance", 2: "clearing"}
+    addresses = L1_ADDRESS if demo else {}
     try:
-        names = [(SLOT_NAMES[k] if k < len(SLOT_NAMES) and st.K == len(SLOT_NAMES) else f"slot{k}")
+        names = [(SLOT_NAMES[k] if demo and st.K == len(SLOT_NAMES) else st.market[k].describe())
                  for k in range(st.K)]
         if account is not None:
             acc = st.get_account(account)
             if acc is None:
                 raise CliError(f"account {account} does not exist (accounts: {sorted(st.accounts)})")
-            click.echo(f"account {account} ({NAMES.get(account, 'user')}) at batch {st.batch_number}")
+            click.echo(f"account {account} ({acct_names.get(account, 'user')}) at batch {st.batch_number}")
             click.echo(f"  key      ({hex(acc.pk[0])[:14]}..., {hex(acc.pk[1])[:14]}...)")
             click.echo(f"  nonce    {acc.nonce}")
             click.echo(f"  cash     {usd(acc.cash)} USD")
@@ -320,7 +323,8 @@ def state(dir_, account) -> None:
         click.echo(f"state after batch {st.batch_number}: root {hex(st.root)[:18]}..., "
                    f"{len(st.accounts)} accounts, collateral {usd(st.collateral)} USD")
         if st.oracle is not None:
-            click.echo(f"oracle: spot {usd(st.oracle.spot * 100)} USD/BTC at t={st.oracle.timestamp}")
+            spot = f"{usd(st.oracle.spot * 100)} USD/BTC" if demo else f"{st.oracle.spot:,} per lot"
+            click.echo(f"oracle: spot {spot} at t={st.oracle.timestamp}")
         click.echo(f"{'acct':>4}  {'name':<9} {'nonce':>5} {'cash USD':>15}  {'positions':<30} {'margin':<12}")
         for idx, acc in st.accounts_items():
             pos = ", ".join(f"{names[k]} {q:+d}" for k, q in enumerate(acc.sizes) if q) or "-"
@@ -329,14 +333,14 @@ def state(dir_, account) -> None:
                 init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
                 maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0]
                 status = "ok" if init >= 0 else ("below initial" if maint >= 0 else "liquidatable")
-            click.echo(f"{idx:>4}  {NAMES.get(idx, 'user'):<9} {acc.nonce:>5} {usd(acc.cash):>15}  {pos:<30} {status:<12}")
+            click.echo(f"{idx:>4}  {acct_names.get(idx, 'user'):<9} {acc.nonce:>5} {usd(acc.cash):>15}  {pos:<30} {status:<12}")
         if contract is not None:
             match = "matches" if contract.state_root == st.root else "DIFFERS from"
             click.echo(f"L1: batch {contract.batch_number}, root {match} the operator's; contract holds "
                        f"{usd(contract.collateral)} USD" + (" (EXODUS MODE)" if contract.exodus else ""))
-            bal = {a: contract.l1_balance(a) for a in L1_ADDRESS.values()}
+            bal = {a: contract.l1_balance(a) for a in addresses.values()}
             if any(bal.values()):
-                click.echo("L1 balances: " + ", ".join(f"{NAMES[i]} {usd(bal[a])}" for i, a in L1_ADDRESS.items()))
+                click.echo("L1 balances: " + ", ".join(f"{NAMES[i]} {usd(bal[a])}" for i, a in addresses.items()))
     finally:
         if contract is not None:
             contract.close()

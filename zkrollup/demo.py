@@ -36,7 +36,7 @@ from .keycache import KeyCache
 from .l1data import rebuild_from_l1
 from .market import Instrument, market_of
 from .operator import BatchReport, Genesis
-from .ops import BUY, SELL, ForcedWithdraw, Liquidate, Order, Withdraw
+from .ops import BUY, SELL, Liquidate, Order, Withdraw
 from .ops.messages import forced_withdraw_message
 from .risk import build_oracle_table, float_values, min_equity
 from .units import batch_shape
@@ -118,8 +118,9 @@ class Demo:
             for p in d.glob(name + "*"):
                 p.unlink()
         shutil.rmtree(d / "batches", ignore_errors=True)
-        if self.fresh_keys:
-            shutil.rmtree(self.keys_dir, ignore_errors=True)
+        if self.fresh_keys and self.keys_dir.is_dir():
+            for p in self.keys_dir.glob("*.pk"):
+                p.unlink()
         (d / DEMO_MARKER).write_text('{"demo": 1}\n')
 
     def order(self, acct: int, slot: int, side: int, size: int, price: int, max_fee: int = 5 * USD):
@@ -271,19 +272,23 @@ class Demo:
     def summary(self, total_s: float, keys_s: float) -> dict:
         c, op, e = self.dep.contract, self.op, self.echo
         e("\nbatches (every one proved with Groth16 and verified by the L1 contract model):")
-        head = (f"{'batch':>5}  {'operations':<30} {'constraints':>11} {'solve s':>7} {'prove s':>7} "
+        head = (f"{'batch':>5}  {'operations':<30} {'constraints':>11} {'witness s':>9} {'prove s':>7} "
                 f"{'verify s':>8} {'gas':>10} {'gas/trade':>9}")
         e(head)
         e("-" * len(head))
         for r in self.reports:
             ops = self.ops_text(r.ops)
             gpt = f"{r.gas_per_trade:,}" if r.gas_per_trade else "-"
-            e(f"{r.batch_number:>5}  {ops:<30} {r.n_constraints:>11,} {r.solve_s:>7.2f} {r.prove_s:>7.2f} "
+            e(f"{r.batch_number:>5}  {ops:<30} {r.n_constraints:>11,} {r.solve_s:>9.2f} {r.prove_s:>7.2f} "
               f"{r.verify_s:>8.2f} {r.gas:>10,} {gpt:>9}")
         n_trades = sum(r.n_trades for r in self.reports)
         gas = sum(r.gas for r in self.reports)
+        proves = sorted(r.prove_s for r in self.reports)
+        median = proves[len(proves) // 2] if proves else 0.0
         e(f"total: {len(self.reports)} batches, {sum(sum(r.ops.values()) for r in self.reports)} slots, "
-          f"{n_trades} trades, gas {gas:,}; mean prove {sum(r.prove_s for r in self.reports) / max(1, len(self.reports)):.2f} s")
+          f"{n_trades} trades, gas {gas:,}; "
+          f"median prove {median:.2f} s (the first proof of a process also loads or compiles the "
+          f"Numba kernels)")
 
         st = op.l1_state
         e("\nfinal state (accepted on L1):")

@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -58,7 +58,7 @@ from .keyfiles import proof_for_verifier, vk_from_pk
 from .l1data import DataLog, encode_batch_data, published_oracle
 from .market import Market
 from .matching import DROP_MAKER, FILLED, SKIP, Book, MatchResult, Resting, StopMatch
-from .ops import (Deposit, ForcedWithdraw, Liquidate, Noop, Operation, Settle, SignedOrder, Trade,
+from .ops import (Deposit, ForcedWithdraw, Liquidate, Operation, Settle, SignedOrder, Trade,
                   Withdraw, op_from_obj)
 from .ops.messages import signature_from_obj
 from .risk import min_equity
@@ -66,6 +66,7 @@ from .state import RollupState
 from .store import StateStore
 
 LAST_EVENT = "operator/last_event"
+TABLE_ID = "operator/table_id"
 BATCH_PREFIX = "batch/"
 
 
@@ -263,7 +264,7 @@ class Operator:
         self.last_event = int(self.store.record(LAST_EVENT) or b"0")
         self.state = self.l1_state.copy()
         self.state.dirty = set()
-        self.table_id = self._meta("l1_table_id") or 0
+        self.table_id = int(self.store.record(TABLE_ID) or b"0")      # the accepted state's table
         self.book = Book.from_obj(self._meta("book"))
         self.sealed: list[SealedBatch] = []
         self.builder = BatchBuilder(self.state)
@@ -378,7 +379,6 @@ class Operator:
                                  (src, ev["kind"], batchfile.pack(ev)))
                 seqs.append(cur.lastrowid)
             self._set_meta("book", self.book.to_obj())
-            self._set_meta("l1_table_id", self.table_id)
             if inbox is not None:
                 db.execute("UPDATE op_inbox SET status = ?, result = ? WHERE seq = ?",
                            (inbox[1], inbox[2], inbox[0]))
@@ -728,7 +728,7 @@ class Operator:
         record = batchfile.pack({"report": report.to_obj(), "calldata": cd.to_bytes(), "proof": proof,
                                  "ops": [op.to_obj() for op in sb.ops]})
         self.fault("before-state-commit")
-        self.store.commit(st, {LAST_EVENT: str(sb.seal_event).encode(),
+        self.store.commit(st, {LAST_EVENT: str(sb.seal_event).encode(), TABLE_ID: str(sb.table_id).encode(),
                                f"{BATCH_PREFIX}{sb.batch_number:08d}": record})
         self.last_event = sb.seal_event
         self.sealed.pop(0)
@@ -751,17 +751,11 @@ class Operator:
             db.execute("DELETE FROM op_events WHERE seq > ?", (self.last_event,))
             db.execute("UPDATE op_inbox SET status = 'new', result = NULL WHERE seq >= ?", (resume,))
             self._set_meta("book", seal["book"])
-            table_id = self.l1_state_table_id()
-            self._set_meta("l1_table_id", table_id)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         self._open(pump=False)
-
-    def l1_state_table_id(self) -> int:
-        """The oracle table id of the last accepted batch (0 before the first)."""
-        return self.contract.last_oracle_table_id if self.l1_state.batch_number else 0
 
     # --- views ------------------------------------------------------------------------------------
 
