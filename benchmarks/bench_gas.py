@@ -2,7 +2,9 @@
 
 A model, not a measurement (see verifier/gas.py for every price and its source). The
 synthetic calldata layout: random-looking roots, a batch of N trades (no L1 effects,
-so the calldata is the 83-byte header) plus, for the withdrawal figures, one
+so the calldata is the 83-byte header, and no batch data; "with_data" adds the batch's
+operations for data availability, 390 bytes per trade priced as non-zero calldata, an
+upper bound) plus, for the withdrawal figures, one
 withdrawal (41 more bytes, one Poseidon T4 of the effects chain and an ERC-20 payout).
 The same batch is priced with the effects hash the circuit uses (commitment v2: a
 "chain" over the actual effects, nothing per trade) and, for comparison, commitment v1's
@@ -26,6 +28,9 @@ def report(sizes, amount: int, rate: float, zk_wait: float, acc_depth: int, k: i
     for n in sizes:
         row = gas.per_trade_gas(n)
         row["withdrawal_marginal_gas"] = gas.withdrawal_marginal_gas(n)
+        with_data = gas.per_trade_gas(n, data_per_trade=gas.TRADE_DATA_BYTES)
+        row["with_data"] = {"data_per_trade": gas.TRADE_DATA_BYTES, "batch_gas": with_data["batch_gas"],
+                            "gas_per_trade": with_data["gas_per_trade"]}
         row["alternatives"] = {m: {"batch_gas": gas.per_trade_gas(n, m)["batch_gas"],
                                    "gas_per_trade": gas.per_trade_gas(n, m)["gas_per_trade"],
                                    "withdrawal_marginal_gas": gas.withdrawal_marginal_gas(n, m)}

@@ -37,8 +37,10 @@ def test_poseidon_model_reproduces_the_published_measurements():
 def test_calldata_is_priced_on_the_abi_bytes():
     cd = gas.synthetic_calldata(4, n_withdrawals=2)
     raw = gas.abi_submit_bytes(cd.to_bytes())
-    assert len(raw) == 4 + 32 * 8 + 32 + 32 + -(-len(cd.to_bytes()) // 32) * 32
+    # selector, two offsets, 8 proof words; batch: length word and padded content; data: length word
+    assert len(raw) == 4 + 32 * 8 + 2 * 32 + 32 + -(-len(cd.to_bytes()) // 32) * 32 + 32
     assert gas.batch_gas(cd).items["calldata"] == gas.calldata_gas(raw)
+    assert gas.batch_gas(cd).items["data_calldata"] == 0
 
 
 def test_batch_gas_items_and_totals():
@@ -56,6 +58,9 @@ def test_batch_gas_items_and_totals():
 
 def test_gas_per_trade_falls_with_batch_size():
     per_trade = [gas.per_trade_gas(n)["gas_per_trade"] for n in SIZES]
+    # with the trades' data published (390 bytes each), each trade adds its calldata
+    with_data = [gas.per_trade_gas(n, data_per_trade=390)["gas_per_trade"] for n in SIZES]
+    assert all(390 * 16 * 0.9 < w - p <= 390 * 16 + 300 for w, p in zip(with_data, per_trade))
     assert per_trade == sorted(per_trade, reverse=True) and per_trade[0] > per_trade[-1]
     # trades add no L1 hashing: the batch cost is fixed and shared
     assert per_trade[-1] * 16 == pytest.approx(per_trade[0], rel=0.01)
@@ -96,6 +101,7 @@ def test_bench_gas_prints_figures_for_every_batch_size(capsys):
     out = mod.main([])
     assert [b["n_slots"] for b in out["batches"]] == list(SIZES)
     assert '"gas_per_trade"' in capsys.readouterr().out
+    assert all(b["with_data"]["gas_per_trade"] > b["gas_per_trade"] for b in out["batches"])
 
 
 def test_accepted_batch_receipt_carries_the_model_gas():

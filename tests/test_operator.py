@@ -238,20 +238,65 @@ def test_liquidation_price_move_settlement_and_rebuild_from_published_data(dep):
     assert in_step(dep)
     kinds = [k for r in op.batch_reports() for k in r.ops]
     assert {"liquidate", "settle", "trade"} <= set(kinds)
-    rebuilt = rebuild_from_l1(c, op.data_log, genesis())
+    rebuilt = rebuild_from_l1(c, genesis())
     assert rebuilt.fingerprint() == op.l1_state.fingerprint()
 
 
-def test_rebuild_refuses_published_data_that_does_not_lead_to_the_accepted_root(dep):
-    from zkrollup.l1data import RebuildError, encode_batch_data
-    from zkrollup.ops import Noop
+def test_each_batch_is_submitted_with_its_operations_as_data_stored_by_the_contract(dep):
+    from zkrollup.l1data import decode_batch_data
     op, c = dep.operator, dep.contract
     op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
     op.flush()
-    assert rebuild_from_l1(c, op.data_log, genesis()).root == c.state_root
-    op.data_log.put(3, encode_batch_data(3, 1, [Noop(), Noop()]))    # a lie about batch 3
+    recs = c.accepted_batches()
+    assert [r["batch_number"] for r in recs] == [1, 2, 3]
+    for rec, report in zip(recs, op.batch_reports()):
+        assert rec["data"] == c.batch_data(rec["batch_number"]) and len(rec["data"]) == report.data_bytes > 0
+        data = decode_batch_data(rec["data"])
+        assert data["batch_number"] == rec["batch_number"] and len(data["ops"]) == 2
+    assert [o.kind for o in decode_batch_data(recs[2]["data"])["ops"]][0] == "withdraw"
+
+
+def test_rebuild_reads_only_the_contract_and_refuses_data_that_misses_the_accepted_root(dep, monkeypatch):
+    from zkrollup import operator as operator_mod
+    from zkrollup.l1data import RebuildError, encode_batch_data
+    from zkrollup.ops import Noop
+    op, c = dep.operator, dep.contract
+    assert rebuild_from_l1(c, genesis()).root == c.state_root
+    # the proof does not bind the data: an operator can post a lie about batch 3 and L1
+    # accepts the batch; the rebuild detects it instead of following it
+    real = operator_mod.encode_batch_data
+    monkeypatch.setattr(operator_mod, "encode_batch_data",
+                        lambda b, t, ops: encode_batch_data(b, t, [Noop(), Noop()]) if b == 3 else real(b, t, ops))
+    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
+    op.flush()
+    assert c.batch_number == 3 and c.state_root == op.l1_state.root
     with pytest.raises(RebuildError, match="batch 3"):
-        rebuild_from_l1(c, op.data_log, genesis())
+        rebuild_from_l1(c, genesis())
+
+
+def test_state_rebuilt_from_the_contract_file_alone_after_the_operator_directory_is_gone(dep, tmp_path):
+    import os
+    from verifier.contract import RollupContract
+    op, c = dep.operator, dep.contract
+    mark = op.state.oracle.mark[0]
+    op.submit(order(3, SELL, 5, mark, 1))
+    op.submit(order(4, BUY, 5, mark, 1))
+    op.submit(Withdraw.create(KEYS[5], 5, USD, 0, ADDR[5]))
+    op.flush()
+    expected = op.l1_state.fingerprint()
+    root = c.state_root
+    dep.close()
+    l1 = tmp_path / "l1-only"
+    l1.mkdir()
+    shutil.copy(tmp_path / "rollup" / "contract.sqlite", l1 / "contract.sqlite")
+    shutil.rmtree(tmp_path / "rollup")              # the operator's workdir, DataLog and keys
+    assert not os.path.exists(tmp_path / "rollup")
+    c2 = RollupContract(str(l1 / "contract.sqlite"))
+    try:
+        rebuilt = rebuild_from_l1(c2, genesis())
+        assert rebuilt.root == root == c2.state_root and rebuilt.fingerprint() == expected
+    finally:
+        c2.close()
 
 
 def test_requests_from_json_and_msgpack_files(dep, tmp_path):

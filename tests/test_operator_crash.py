@@ -91,7 +91,7 @@ def test_a_crash_at_any_point_loses_nothing(tmp_path, point, reference):
     script(d, done)
     assert outcome(d) == reference
     assert d.contract.l1_balance(ADDR[4]) == 5 * USD and d.contract.l1_balance(ADDR[5]) == 2 * USD
-    assert rebuild_from_l1(d.contract, d.operator.data_log, genesis()).root == d.contract.state_root
+    assert rebuild_from_l1(d.contract, genesis()).root == d.contract.state_root
     d.close()
 
 

@@ -26,6 +26,18 @@ withdrawal effect to the user's L1 balance: instant finality. Anything wrong rai
 per call; see verifier/contract_store.py). Calldata is never trusted for anything the
 contract knows itself: the old root and batch number in it must equal the contract's.
 
+Data availability: `submit_batch(calldata, proof, now, data=b"")` also takes the batch's
+data (the operator's encoded operations, `zkrollup.l1data`), the data part of the same
+L1 call, as zkSync and Loopring put a block's operations in calldata. An accepted batch
+stores the bytes with its record together with `data_hash = SHA-256(data)`, which the
+contract computes itself (in Solidity: the SHA-256 precompile over the calldata slice;
+the hash goes into the BatchAccepted event), and exposes them (`accepted_batches`,
+`batch_data`); the gas model charges them as calldata (EIP-2028). A rejected batch stores
+nothing. The data is not bound by the proof: the commitment does not include
+`data_hash` (binding it needs a circuit change, future work), so the contract cannot tell
+true data from false; `zkrollup.l1data.rebuild_from_l1` replays the data and accepts it
+only if it reaches the proved roots and effects, so false data is detected, not followed.
+
 Rules beyond the proof (the circuit cannot see L1):
 * the oracle table must be published, belong to the registered market, be no older than
   the last accepted batch's, and be the latest, or superseded less than
@@ -58,6 +70,7 @@ later than the last call".
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Callable, Optional, Sequence
 
 from circuits import babyjub, eddsa
@@ -123,6 +136,11 @@ def _check_signed(v, what: str) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or not -(R // 2) <= v <= R // 2:
         raise ExitRejected(Reason.BAD_MERKLE_PROOF, f"{what} must be an int in [-(r//2), r//2]")
     return v
+
+
+def data_hash(data: bytes) -> bytes:
+    """What the contract computes and stores of a batch's data: SHA-256 (32 bytes)."""
+    return hashlib.sha256(data).digest()
 
 
 # --- the contract ---------------------------------------------------------------------------------
@@ -276,13 +294,26 @@ class RollupContract:
 
     def accepted_batches(self) -> list[dict]:
         """The published record of every accepted batch, in order: its calldata (decoded, as
-        `BatchCalldata`, and raw), proof, commitment, roots, hashes, time and gas."""
+        `BatchCalldata`, and raw), proof, commitment, roots, hashes, time, gas, and the batch
+        data (`data`, bytes) with the SHA-256 the contract computed of it (`data_hash`)."""
         out = []
         for rec in self.store.batches():
             rec["calldata_bytes"] = rec["calldata"]
             rec["calldata"] = BatchCalldata.from_bytes(rec["calldata"])
             out.append(rec)
         return out
+
+    def batch_data(self, batch_number: int) -> bytes:
+        """The data published with accepted batch `batch_number` (b"" if it had none).
+        Checked against the hash stored at acceptance: a store whose data was altered
+        afterwards raises StoreError instead of returning it."""
+        recs = self.store.batches(batch_number) if isinstance(batch_number, int) else []
+        if not recs:
+            raise ContractError(f"no accepted batch {batch_number!r}")
+        data = recs[0]["data"]
+        if data_hash(data) != recs[0]["data_hash"]:
+            raise StoreError(f"batch {batch_number}: stored data does not match its hash")
+        return data
 
     def exits(self) -> dict[int, dict]:
         return self.store.exits()
@@ -551,9 +582,13 @@ class RollupContract:
         t = self.store.get_meta("last_time") if now is None else now
         return self._commitment(calldata, self._check_batch(calldata, t))  # reads only
 
-    def submit_batch(self, calldata, proof, now: Optional[int] = None) -> BatchReceipt:
-        """Verify and apply one batch (see the module docstring). Returns the receipt; raises
-        BatchRejected (nothing changed) otherwise."""
+    def submit_batch(self, calldata, proof, now: Optional[int] = None, *, data=b"") -> BatchReceipt:
+        """Verify and apply one batch (see the module docstring); `data`: the batch's data
+        (bytes), stored with the accepted record with its SHA-256 and charged as calldata.
+        Returns the receipt; raises BatchRejected (nothing changed) otherwise."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise BatchRejected(Reason.MALFORMED_CALLDATA, f"batch data must be bytes, got {type(data).__name__}")
+        data = bytes(data)
         if isinstance(calldata, (bytes, bytearray, memoryview)):
             try:
                 calldata = BatchCalldata.from_bytes(calldata)
@@ -579,7 +614,8 @@ class RollupContract:
                 raise BatchRejected(Reason.INVALID_PROOF)
             # --- accepted: apply everything in this same transaction
             vproof = _as_proof(proof)
-            gas = gasmodel.batch_gas(cd, vproof if isinstance(vproof, Proof) else None).total
+            gas = gasmodel.batch_gas(cd, vproof if isinstance(vproof, Proof) else None, data=data).total
+            dhash = data_hash(data)
             s.set_meta("root", cd.new_root)
             s.set_meta("batch_number", cd.batch_number)
             s.set_meta("deposits_consumed", ctx["consumed"] + cd.n_deposits)
@@ -596,12 +632,13 @@ class RollupContract:
                          "market_hash": ctx["market_hash"], "oracle_hash": ctx["oracle_hash"],
                          "deposit_hash_old": ctx["deposit_hash_old"],
                          "deposit_hash_new": ctx["deposit_hash_new"], "first_deposit": ctx["consumed"],
-                         "gas": gas})
+                         "gas": gas, "data": data, "data_hash": dhash})
         return BatchReceipt(batch_number=cd.batch_number, old_root=cd.old_root, new_root=cd.new_root,
                             commitment=commitment,
                             deposits_consumed=tuple(range(ctx["consumed"], ctx["consumed"] + cd.n_deposits)),
                             forced_served=tuple(r for r, _ in ctx["served"]),
-                            payouts=tuple(ctx["payouts"]), gas=gas, accepted_at=t)
+                            payouts=tuple(ctx["payouts"]), gas=gas, accepted_at=t,
+                            data_bytes=len(data), data_hash=dhash)
 
     # --- exodus ------------------------------------------------------------------------------------
     def _exit_reserve(self) -> int:

@@ -19,8 +19,11 @@ amounts, are stored as decimal TEXT; structured values as JSON, whose integers a
                                         chain = rolling hash after this deposit
     forced(req_id, account, l1_address, amount, requested_at, deadline, served_batch,
            served_amount, request)  request: the user's signed message fields, published
-    batches(batch_number, calldata, proof, commitment, accepted_at, new_root, ...)
-                                        the published record of every accepted batch
+    batches(batch_number, calldata, proof, commitment, accepted_at, new_root, ...,
+            data, data_hash)            the published record of every accepted batch, with
+                                        the batch's data (its operations, the data part of
+                                        the accepting call) and the SHA-256 the contract
+                                        computed of them (hex)
     exits(account, l1_address, amount, exited_at)
 """
 from __future__ import annotations
@@ -30,7 +33,8 @@ import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+EMPTY_DATA_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"   # SHA-256 of b""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,7 +54,8 @@ CREATE TABLE IF NOT EXISTS batches (batch_number INTEGER PRIMARY KEY, calldata B
     proof TEXT NOT NULL, commitment TEXT NOT NULL, accepted_at INTEGER NOT NULL,
     old_root TEXT NOT NULL, new_root TEXT NOT NULL, market_hash TEXT NOT NULL,
     oracle_hash TEXT NOT NULL, deposit_hash_old TEXT NOT NULL, deposit_hash_new TEXT NOT NULL,
-    first_deposit INTEGER NOT NULL, gas INTEGER NOT NULL);
+    first_deposit INTEGER NOT NULL, gas INTEGER NOT NULL, data BLOB NOT NULL DEFAULT x'',
+    data_hash TEXT NOT NULL DEFAULT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 CREATE TABLE IF NOT EXISTS exits (account INTEGER PRIMARY KEY, l1_address TEXT NOT NULL,
     amount TEXT NOT NULL, exited_at INTEGER NOT NULL);
 """
@@ -75,6 +80,14 @@ class ContractStore:
                 if stmt.strip():
                     self._db.execute(stmt)
             v = self.get_meta("schema_version")
+            if v == 1:
+                # version 1 kept no batch data: its batches read as published without any
+                # (a rebuild refuses them), new batches store theirs
+                self._db.execute("ALTER TABLE batches ADD COLUMN data BLOB NOT NULL DEFAULT x''")
+                self._db.execute("ALTER TABLE batches ADD COLUMN data_hash TEXT NOT NULL "
+                                 f"DEFAULT '{EMPTY_DATA_HASH}'")
+                v = SCHEMA_VERSION
+                self.set_meta("schema_version", v)
             if v is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif v != SCHEMA_VERSION:
@@ -230,24 +243,33 @@ class ContractStore:
 
     # -- accepted batches (published data) ---------------------------------------------------
     def add_batch(self, rec: dict) -> None:
+        """`rec["data"]`: the batch data bytes, `rec["data_hash"]`: their SHA-256 (32 bytes)."""
         self._w("INSERT INTO batches (batch_number, calldata, proof, commitment, accepted_at, old_root, "
-                "new_root, market_hash, oracle_hash, deposit_hash_old, deposit_hash_new, first_deposit, gas) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "new_root, market_hash, oracle_hash, deposit_hash_old, deposit_hash_new, first_deposit, gas, "
+                "data, data_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (rec["batch_number"], rec["calldata"], json.dumps(rec["proof"]), str(rec["commitment"]),
                  rec["accepted_at"], str(rec["old_root"]), str(rec["new_root"]), str(rec["market_hash"]),
                  str(rec["oracle_hash"]), str(rec["deposit_hash_old"]), str(rec["deposit_hash_new"]),
-                 rec["first_deposit"], rec["gas"]))
+                 rec["first_deposit"], rec["gas"], bytes(rec["data"]), bytes(rec["data_hash"]).hex()))
 
-    def batches(self) -> list[dict]:
-        rows = self._r("SELECT batch_number, calldata, proof, commitment, accepted_at, old_root, new_root, "
-                       "market_hash, oracle_hash, deposit_hash_old, deposit_hash_new, first_deposit, gas "
-                       "FROM batches ORDER BY batch_number")
-        keys = ("batch_number", "calldata", "proof", "commitment", "accepted_at", "old_root", "new_root",
-                "market_hash", "oracle_hash", "deposit_hash_old", "deposit_hash_new", "first_deposit", "gas")
+    _BATCH_KEYS = ("batch_number", "calldata", "proof", "commitment", "accepted_at", "old_root", "new_root",
+                   "market_hash", "oracle_hash", "deposit_hash_old", "deposit_hash_new", "first_deposit",
+                   "gas", "data", "data_hash")
+
+    def batches(self, batch_number: Optional[int] = None) -> list[dict]:
+        """Every accepted batch's record in order (or only `batch_number`'s)."""
+        sql = f"SELECT {', '.join(self._BATCH_KEYS)} FROM batches"
+        args: tuple = ()
+        if batch_number is not None:
+            sql += " WHERE batch_number = ?"
+            args = (batch_number,)
+        rows = self._r(sql + " ORDER BY batch_number", args)
         out = []
         for r in rows:
-            d = dict(zip(keys, r))
+            d = dict(zip(self._BATCH_KEYS, r))
             d["calldata"] = bytes(d["calldata"])
+            d["data"] = bytes(d["data"])
+            d["data_hash"] = bytes.fromhex(d["data_hash"])
             d["proof"] = json.loads(d["proof"])
             for k in ("commitment", "old_root", "new_root", "market_hash", "oracle_hash",
                       "deposit_hash_old", "deposit_hash_new"):

@@ -108,6 +108,8 @@ class BatchReceipt:
     payouts: tuple[Payout, ...]
     gas: int
     accepted_at: int
+    data_bytes: int = 0                      # length of the batch data stored with the record
+    data_hash: bytes = b""                   # SHA-256 of that data, computed by the contract
 
 
 @dataclass(frozen=True)

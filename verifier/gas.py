@@ -6,8 +6,15 @@ precompile prices and from published measurements where the cost is code, not an
 
 * Base transaction: 21,000 (yellow paper G_transaction).
 * Calldata, EIP-2028: 16 gas per non-zero byte, 4 per zero byte. Priced on the actual
-  ABI bytes: 4-byte selector, the proof as uint256[8], the batch as `bytes` (offset word,
-  length word, data padded to 32 bytes).
+  ABI bytes of submitBatch(bytes batch, uint256[8] proof, bytes data): 4-byte selector,
+  the proof as uint256[8], `batch` and `data` each as `bytes` (offset word, length word,
+  content padded to 32 bytes). `data` is the batch's operations (data availability:
+  zkrollup.l1data, about 390 bytes per trade); what it adds (padded content, length
+  word) is the item `data_calldata`, the rest of the transaction data `calldata`. The contract hashes the
+  data with the SHA-256 precompile (60 + 12 per word, `data_hash`) and emits the hash
+  in the BatchAccepted event (32 more log bytes); it does not store it in a slot (that
+  would add 22,100 gas per batch; binding the hash in the SNARK commitment would make
+  it part of the public input instead, a circuit change left for later).
 * Groth16 verification, EIP-1108: pairing check 45,000 + 34,000 per pair (4 pairs), and
   per public input one ecMul (6,000) and one ecAdd (150); plus `VERIFIER_OVERHEAD` for the
   verifier contract's own code (memory, 4 STATICCALLs, input range checks): an assumption.
@@ -120,18 +127,36 @@ def groth16_verify_gas(n_public: int = 1) -> int:
             + VERIFIER_OVERHEAD)
 
 
-def abi_submit_bytes(batch_bytes: bytes, proof_words: Optional[Sequence[int]] = None) -> bytes:
-    """The transaction data of submitBatch(bytes batch, uint256[8] proof): selector, the
-    static proof words, the offset and length of `batch`, then its data padded to 32."""
+def _padded(b: bytes) -> bytes:
+    return b + b"\x00" * ((-len(b)) % 32)
+
+
+def abi_submit_bytes(batch_bytes: bytes, proof_words: Optional[Sequence[int]] = None,
+                     data: bytes = b"") -> bytes:
+    """The transaction data of submitBatch(bytes batch, uint256[8] proof, bytes data):
+    selector, the head (offset of `batch`, the static proof words, offset of `data`),
+    then each dynamic argument as its length word and its content padded to 32."""
     if proof_words is None:
         # a proof's coordinates are uniform below q: 32 non-zero bytes each, in practice
         proof = b"\xff" * (32 * PROOF_WORDS)
     else:
         proof = b"".join(int(w).to_bytes(32, "big") for w in proof_words)
-    head = (32 * (1 + PROOF_WORDS)).to_bytes(32, "big")   # offset of `batch` after the static part
-    pad = (-len(batch_bytes)) % 32
-    return (b"\x12\x34\x56\x78" + head + proof + len(batch_bytes).to_bytes(32, "big")
-            + batch_bytes + b"\x00" * pad)
+    head_len = 32 * (2 + PROOF_WORDS)
+    batch_tail = len(batch_bytes).to_bytes(32, "big") + _padded(batch_bytes)
+    return (b"\x12\x34\x56\x78" + head_len.to_bytes(32, "big") + proof
+            + (head_len + len(batch_tail)).to_bytes(32, "big")
+            + batch_tail + len(data).to_bytes(32, "big") + _padded(data))
+
+
+def data_calldata_gas(data: bytes) -> int:
+    """What the batch data adds to the transaction's EIP-2028 price: its content padded to
+    32 bytes and its length word, less the length word of empty data (32 zero bytes)."""
+    return calldata_gas(len(data).to_bytes(32, "big") + _padded(data)) - 32 * CALLDATA_ZERO
+
+
+def data_hash_gas(data: bytes) -> int:
+    """SHA-256 precompile over the batch data (60 + 12 per 32-byte word)."""
+    return SHA256_BASE + SHA256_WORD * (-(-len(data) // 32))
 
 
 def proof_words(proof) -> list[int]:
@@ -167,7 +192,7 @@ class GasReport:
 # forced requests served also the chain after them (read) and the queue head (write).
 SUBMIT_COLD_READS = 12
 SUBMIT_UPDATES = 3                  # root, batch number, last oracle table id
-BATCH_EVENT = log_gas(2, 64)        # BatchAccepted(batch_number, commitment) with (new_root, n_deposits)
+BATCH_EVENT = log_gas(2, 96)        # BatchAccepted(batch_number, commitment) with (new_root, n_deposits, data_hash)
 
 
 EFFECTS_MODELS = ("chain", "sponge", "sha256")
@@ -197,12 +222,17 @@ def effects_hashing_gas(n_slots: int, n_effects: int, model: str = "chain") -> i
     raise ValueError(f"effects model must be one of {EFFECTS_MODELS}, got {model!r}")
 
 
-def batch_gas(calldata: BatchCalldata, proof=None, effects_model: str = "chain") -> GasReport:
-    """Gas of submitBatch(calldata, proof) on Ethereum (see the module docstring)."""
+def batch_gas(calldata: BatchCalldata, proof=None, effects_model: str = "chain",
+              data: bytes = b"") -> GasReport:
+    """Gas of submitBatch(calldata, proof, data) on Ethereum (see the module docstring)."""
     rep = GasReport()
     rep.add("tx_base", TX_BASE)
     words = proof_words(proof) if proof is not None else None
-    rep.add("calldata", calldata_gas(abi_submit_bytes(calldata.to_bytes(), words)))
+    data = bytes(data)
+    data_part = data_calldata_gas(data)
+    rep.add("calldata", calldata_gas(abi_submit_bytes(calldata.to_bytes(), words, data)) - data_part)
+    rep.add("data_calldata", data_part)
+    rep.add("data_hash", data_hash_gas(data))
     rep.add("groth16_verify", groth16_verify_gas(1))
     rep.add("commitment_poseidon", commitment_gas() if effects_model == "chain" else poseidon_gas(8))
     rep.add("effects_hash", effects_hashing_gas(calldata.batch_size, len(calldata.withdrawals()),
@@ -238,11 +268,25 @@ def synthetic_calldata(n_slots: int, n_withdrawals: int = 0, n_deposits: int = 0
                          effects=tuple(effects))
 
 
-def per_trade_gas(n_slots: int, effects_model: str = "chain") -> dict:
-    """Gas of a batch whose N slots are all trades (no L1 effects), and per trade."""
-    rep = batch_gas(synthetic_calldata(n_slots), effects_model=effects_model)
-    return {"n_slots": n_slots, "batch_gas": rep.total, "gas_per_trade": rep.total // n_slots,
-            "items": rep.as_dict()}
+TRADE_DATA_BYTES = 390
+"""Batch data of one trade (both signed orders, msgpack; zkrollup.l1data), as measured in the demo."""
+
+
+def synthetic_data(n_bytes: int) -> bytes:
+    """Random-looking batch data of n_bytes (almost no zero bytes: prices an upper bound)."""
+    import hashlib
+    out = b"".join(hashlib.blake2b(i.to_bytes(4, "big"), digest_size=64).digest()
+                   for i in range(-(-n_bytes // 64)))
+    return out[:n_bytes]
+
+
+def per_trade_gas(n_slots: int, effects_model: str = "chain", data_per_trade: int = 0) -> dict:
+    """Gas of a batch whose N slots are all trades (no L1 effects), and per trade;
+    `data_per_trade` bytes of batch data per slot (0: the data's cost left out)."""
+    rep = batch_gas(synthetic_calldata(n_slots), effects_model=effects_model,
+                    data=synthetic_data(data_per_trade * n_slots))
+    return {"n_slots": n_slots, "data_per_trade": data_per_trade, "batch_gas": rep.total,
+            "gas_per_trade": rep.total // n_slots, "items": rep.as_dict()}
 
 
 def withdrawal_marginal_gas(n_slots: int, effects_model: str = "chain") -> int:

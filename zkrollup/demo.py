@@ -300,7 +300,7 @@ class Demo:
             status = "ok" if init >= 0 else ("below initial" if maint >= 0 else "liquidatable")
             bal = usd(c.l1_balance(L1_ADDRESS[idx])) if idx in L1_ADDRESS else ""
             e(f"{idx:>4}  {NAMES.get(idx, '?'):<9} {usd(acc.cash):>14} {pos:<26} {status:<12} {bal:>15}")
-        rebuilt = rebuild_from_l1(c, op.data_log, op.genesis)
+        rebuilt = rebuild_from_l1(c, op.genesis)
         paid = sum(x for r in self.reports for _, _, _, x in r.payouts)
         conserved = sum(c.l1_balances().values()) + c.collateral == self.minted
         checks = {

@@ -1,28 +1,35 @@
-"""What the operator publishes on L1 besides the calldata, and rebuilding the state from L1.
+"""The batch data the operator publishes on L1, and rebuilding the state from L1 alone.
 
 **Batch data.** A validity proof shows that the new root follows from the old one, but
 users can only rebuild the tree (and exit in exodus mode) if the operations themselves
 are public. The contract model's calldata (`verifier.calldata`) carries roots, deposit
-count, oracle table id and the L1 effects, not the trades. So the operator posts each
-batch's operations with the batch, as the data part of the same L1 transaction:
+count, oracle table id and the L1 effects, not the trades. So the operator passes each
+batch's operations as the `data` argument of the same `submit_batch` call (the data part
+of the L1 transaction, as zkSync and Loopring publish a block's operations):
 
     msgpack {"format": "zkrollup.batch_ops", "version": 1, "batch_number": b,
              "oracle_table_id": t, "ops": [op.to_obj() for every slot, Noop included]}
 
-(big integers as in `zkrollup.batchfile`). `DataLog` keeps these blobs by batch number
-(SQLite); it stands in for the transaction data until the contract model stores it with
-the batch record. The data is not bound by the proof's public input, but it cannot make
-a rebuilt state wrong: `rebuild_from_l1` replays it and accepts a batch only if it leads
-exactly to the root, effects and deposit count the contract accepted with a proof.
+(big integers as in `zkrollup.batchfile`). The contract stores the bytes with the
+accepted batch record, with the SHA-256 it computed of them (`RollupContract.batch_data`).
+The data is not bound by the proof's public input (binding `data_hash` in the
+commitment is a circuit change, future work), but it cannot make a rebuilt state wrong:
+`rebuild_from_l1` replays it and accepts a batch only if it leads exactly to the root,
+effects and deposit count the contract accepted with a proof.
 
-**Rebuild.** `rebuild_from_l1(contract, data_log, genesis)` starts from the genesis state
-and, for every accepted batch in order, installs the oracle table the calldata names (as
-published to the contract, hash checked), feeds the consumed deposits from the
-contract's deposit log, applies the published operations, closes the batch, and checks
-old root, new root, effects and deposit count against the contract's record.
+**Rebuild.** `rebuild_from_l1(contract, genesis)` reads nothing but the contract: it starts
+from the genesis state and, for every accepted batch in order, installs the oracle table
+the calldata names (as published to the contract, hash checked), feeds the consumed
+deposits from the contract's deposit log, applies the operations published with the
+batch, closes the batch, and checks old root, new root, effects, deposit count and served
+forced requests against the contract's record.
+
+`DataLog` is an optional operator-side archive of the same bytes (a local copy the
+operator may keep; nothing reads it to rebuild).
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Optional
@@ -57,7 +64,8 @@ def decode_batch_data(data: bytes) -> dict:
 
 
 class DataLog:
-    """Batch data posted with each submission (see the module docstring). ':memory:' works."""
+    """An operator-side archive of the batch data it submitted (a copy; the published data is
+    the contract's, `RollupContract.batch_data`). ':memory:' works."""
 
     def __init__(self, path: str | Path = ":memory:"):
         self.path = str(path)
@@ -130,9 +138,12 @@ def published_market(contract) -> Market:
 
 # --- rebuild ------------------------------------------------------------------------------------
 
-def rebuild_from_l1(contract, data_log: DataLog, genesis):
-    """The state after the contract's last accepted batch, from published data alone (see the
-    module docstring). `genesis` is a `zkrollup.operator.Genesis`. Raises RebuildError."""
+def rebuild_from_l1(contract, genesis):
+    """The state after the contract's last accepted batch, from the contract's published
+    data alone (see the module docstring). `genesis` is a `zkrollup.operator.Genesis`.
+    Raises RebuildError."""
+    if isinstance(genesis, DataLog):
+        raise TypeError("rebuild_from_l1(contract, genesis): the batch data is read from the contract")
     st = genesis.make_state()
     market = published_market(contract)
     deposits = contract.deposits()
@@ -152,11 +163,19 @@ def rebuild_from_l1(contract, data_log: DataLog, genesis):
             raise RebuildError(f"batch {b}: oracle table {cd.oracle_table_id} differs from the one it was proved with")
         if st.oracle != table:
             st.set_oracle(table)
-        blob = data_log.get(b)
-        if blob is None:
+        blob = rec["data"]
+        if hashlib.sha256(blob).digest() != rec["data_hash"]:
+            raise RebuildError(f"batch {b}: its stored data does not match the hash the contract computed")
+        if not blob:
             raise RebuildError(f"batch {b}: its operations were not published")
-        data = decode_batch_data(blob)
-        if data["batch_number"] != b or len(data["ops"]) != cd.batch_size:
+        try:
+            data = decode_batch_data(blob)
+        except RebuildError:
+            raise
+        except Exception as e:     # any undecodable bytes: the published data is garbage
+            raise RebuildError(f"batch {b}: its published data does not decode ({e})") from None
+        if data["batch_number"] != b or data.get("oracle_table_id") != cd.oracle_table_id \
+                or len(data["ops"]) != cd.batch_size:
             raise RebuildError(f"batch {b}: published operations do not fit the batch")
         nd = rec["first_deposit"]
         effects = []

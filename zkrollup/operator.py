@@ -10,9 +10,10 @@ fee). Every operation is applied at once to the *working* state (`RollupState.ap
 the circuit input. A batch is sealed when it has N operations, when the oracle table
 changes, on `flush()`, or by `tick()` once its first operation is older than the time-out
 (padding with Noop). A sealed batch is proved (`circuits.batch.circuit.solve_batch`, then
-Groth16 with the cached key of its shape, `zkrollup.keycache`), its operations posted
-(`zkrollup.l1data.DataLog`) and submitted to the `RollupContract`; the contract verifies
-and pays the withdrawals in the same call. Then the batch's operations are replayed on
+Groth16 with the cached key of its shape, `zkrollup.keycache`) and submitted to the
+`RollupContract` with its operations as the call's data (`zkrollup.l1data`: the contract
+stores them with the accepted batch, data availability); the contract verifies and pays
+the withdrawals in the same call. Then the batch's operations are replayed on
 the *accepted* state and committed (`StateStore`) with the batch record.
 
 Persistence (`<workdir>/operator.sqlite`, one file):
@@ -32,7 +33,8 @@ because its oracle table is stale, the operator rolls back deterministically: it
 the journal after the last accepted batch, restores that batch's book, marks the inbox
 entries from that point as new again, and processes them against the current tables.
 
-Rebuild from L1 alone: `zkrollup.l1data.rebuild_from_l1`.
+Rebuild from L1 alone (the contract's stored batch data, not this directory):
+`zkrollup.l1data.rebuild_from_l1(contract, genesis)`.
 """
 from __future__ import annotations
 
@@ -120,7 +122,7 @@ class BatchReport:
     verify_s: float                 # the whole submit_batch call (commitment + pairing check)
     gas: int
     calldata_bytes: int
-    data_bytes: int                 # the batch's operations posted with it (l1data)
+    data_bytes: int                 # the batch's operations submitted with it as data (l1data)
     payouts: list                   # [(kind, account, l1_address, amount)]
     new_root: int
     commitment: int
@@ -167,8 +169,8 @@ class Operator:
     `workdir`: its directory (created); `contract`: the `RollupContract` (L1) it submits to;
     `genesis`: needed the first time, checked against the stored one afterwards;
     `batch_size`: N slots per batch (fixed for the directory); `keys`: a KeyCache (default
-    `<workdir>/keys`); `data_log`: where batch data is posted (default
-    `<workdir>/l1_data.sqlite`); `clock()`: the time passed to the contract (default: now,
+    `<workdir>/keys`); `data_log`: an optional local archive of the batch data (the
+    published copy is the contract's; default: none); `clock()`: the time passed to the contract (default: now,
     never before the contract's last time); `maker_fee` / `taker_fee`: per contract, capped
     by each order's max fee; `batch_timeout_s`: `tick()` seals an older open batch;
     `auto_prove`: prove and submit as soon as a batch is sealed (else on `pump()`/`flush()`);
@@ -192,7 +194,7 @@ class Operator:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.contract = contract
         self.keys = keys or KeyCache(self.dir / "keys")
-        self.data_log = data_log or DataLog(self.dir / "l1_data.sqlite")
+        self.data_log = data_log
         self.clock = clock or (lambda: max(int(time.time()), self.contract.now))
         self.maker_fee, self.taker_fee = maker_fee, taker_fee
         self.batch_timeout_s = batch_timeout_s
@@ -668,9 +670,10 @@ class Operator:
         if self.export_dir is not None:
             self.export(sb, cd, proof)
         data = encode_batch_data(sb.batch_number, sb.table_id, sb.ops)
-        self.data_log.put(sb.batch_number, data)
+        if self.data_log is not None:
+            self.data_log.put(sb.batch_number, data)
         t0 = time.perf_counter()
-        receipt = self.contract.submit_batch(cd, proof_for_verifier(proof), now=now)
+        receipt = self.contract.submit_batch(cd, proof_for_verifier(proof), now=now, data=data)
         verify_s = time.perf_counter() - t0
         self.fault("submitted")
         report = BatchReport(sb.batch_number, sb.n_slots, _ops_count(sb.kinds), stats["n_constraints"],
@@ -695,14 +698,15 @@ class Operator:
         """A sealed batch L1 accepted before a crash: check it is ours and commit it."""
         rec = self.contract.accepted_batches()[sb.batch_number - 1]
         cd = rec["calldata"]
-        if rec["new_root"] != sb.fields.new_root or cd != self._calldata(sb):
+        data = encode_batch_data(sb.batch_number, sb.table_id, sb.ops)
+        if rec["new_root"] != sb.fields.new_root or cd != self._calldata(sb) or rec["data"] != data:
             raise OperatorError(f"L1 accepted a batch {sb.batch_number} that is not this operator's")
-        if self.data_log.get(sb.batch_number) is None:
-            self.data_log.put(sb.batch_number, encode_batch_data(sb.batch_number, sb.table_id, sb.ops))
+        if self.data_log is not None and self.data_log.get(sb.batch_number) is None:
+            self.data_log.put(sb.batch_number, data)
         report = BatchReport(sb.batch_number, sb.n_slots, _ops_count(sb.kinds),
                              (self.keys.get(self.shape).n_constraints if self.keys.has(self.shape) else 0),
                              0.0, 0.0, 0.0, rec["gas"], len(rec["calldata_bytes"]),
-                             len(self.data_log.get(sb.batch_number)),
+                             len(rec["data"]),
                              [(e.kind, e.account, e.l1_address, e.amount) for e in cd.withdrawals()],
                              sb.fields.new_root, rec["commitment"], sb.table_id, rec["accepted_at"],
                              proved_here=False)
@@ -789,7 +793,8 @@ class Operator:
     def close(self) -> None:
         self.store.close()
         self._db.close()
-        self.data_log.close()
+        if self.data_log is not None:
+            self.data_log.close()
 
 
 def _error_from_text(text: str) -> Exception:
