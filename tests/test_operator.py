@@ -289,7 +289,7 @@ def test_state_rebuilt_from_the_contract_file_alone_after_the_operator_directory
     l1 = tmp_path / "l1-only"
     l1.mkdir()
     shutil.copy(tmp_path / "rollup" / "contract.sqlite", l1 / "contract.sqlite")
-    shutil.rmtree(tmp_path / "rollup")              # the operator's workdir, DataLog and keys
+    shutil.rmtree(tmp_path / "rollup")              # the operator's whole workdir and keys
     assert not os.path.exists(tmp_path / "rollup")
     c2 = RollupContract(str(l1 / "contract.sqlite"))
     try:

@@ -8,10 +8,8 @@ traceback of an unexpected failure.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
-import time
 
 import click
 

@@ -13,7 +13,7 @@ import time
 
 import click
 
-from .cli import CliError, cli_errors
+from .cli import cli_errors
 from . import keyfiles
 
 

@@ -31,7 +31,7 @@ from typing import Callable, Optional
 from circuits import eddsa
 
 from .account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
-from .deployment import CONTRACT_FILE, DATA_FILE, OPERATOR_FILE, Deployment
+from .deployment import CONTRACT_FILE, OPERATOR_FILE, Deployment
 from .keycache import KeyCache
 from .l1data import rebuild_from_l1
 from .market import Instrument, market_of
@@ -114,7 +114,7 @@ class Demo:
                 and not (d / CONTRACT_FILE).exists():
             raise ValueError(f"{d} exists and is not a zkrollup demo directory; pick another --dir")
         d.mkdir(parents=True, exist_ok=True)
-        for name in (CONTRACT_FILE, DATA_FILE, OPERATOR_FILE, DEMO_MARKER):
+        for name in (CONTRACT_FILE, OPERATOR_FILE, DEMO_MARKER):
             for p in d.glob(name + "*"):
                 p.unlink()
         shutil.rmtree(d / "batches", ignore_errors=True)

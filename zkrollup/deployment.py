@@ -1,7 +1,6 @@
 """A local deployment: the L1 contract model, its oracle and the operator, in one directory.
 
     <dir>/contract.sqlite   the RollupContract's state (L1)
-    <dir>/l1_data.sqlite    the batch data posted with each submission (zkrollup.l1data)
     <dir>/operator.sqlite   the operator: accepted state, batch records, inbox, journal
     <dir>/keys/             proving keys by batch shape (zkrollup.keycache), unless given
 
@@ -20,11 +19,9 @@ from verifier.oracle_model import OracleModel
 from . import units
 from .keycache import KeyCache
 from .keyfiles import vk_from_pk
-from .l1data import DataLog
 from .operator import Genesis, Operator
 
 CONTRACT_FILE = "contract.sqlite"
-DATA_FILE = "l1_data.sqlite"
 OPERATOR_FILE = "operator.sqlite"
 
 
@@ -63,7 +60,7 @@ class Deployment:
         contract.register_market(genesis.market, now=now)
         contract.register_verifying_key(batch_size, vk_from_pk(pk))
         op = Operator(d, contract, genesis, batch_size=batch_size, keys=keys,
-                      data_log=DataLog(d / DATA_FILE), clock=clock, setup_seed=setup_seed,
+                      clock=clock, setup_seed=setup_seed,
                       progress=progress, **operator_kw)
         return cls(d, contract, op, keys)
 
@@ -74,7 +71,7 @@ class Deployment:
             raise ValueError(f"{d} holds no rollup deployment (run `zkrollup demo --dir {d}` first)")
         keys = keys or KeyCache(d / "keys")
         contract = RollupContract(str(d / CONTRACT_FILE))
-        op = Operator(d, contract, keys=keys, data_log=DataLog(d / DATA_FILE), clock=clock, **operator_kw)
+        op = Operator(d, contract, keys=keys, clock=clock, **operator_kw)
         return cls(d, contract, op, keys)
 
     def close(self) -> None:

@@ -23,16 +23,10 @@ the calldata names (as published to the contract, hash checked), feeds the consu
 deposits from the contract's deposit log, applies the operations published with the
 batch, closes the batch, and checks old root, new root, effects, deposit count and served
 forced requests against the contract's record.
-
-`DataLog` is an optional operator-side archive of the same bytes (a local copy the
-operator may keep; nothing reads it to rebuild).
 """
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from pathlib import Path
-from typing import Optional
 
 from .batchfile import pack, unpack
 from .market import Instrument, Market
@@ -61,30 +55,6 @@ def decode_batch_data(data: bytes) -> dict:
     except (KeyError, TypeError, ValueError) as e:
         raise RebuildError(f"batch {d.get('batch_number')}: malformed operation ({e})") from None
     return d
-
-
-class DataLog:
-    """An operator-side archive of the batch data it submitted (a copy; the published data is
-    the contract's, `RollupContract.batch_data`). ':memory:' works."""
-
-    def __init__(self, path: str | Path = ":memory:"):
-        self.path = str(path)
-        self._conn = sqlite3.connect(self.path, isolation_level=None)
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS batch_data (batch_number INTEGER PRIMARY KEY, "
-                           "data BLOB NOT NULL)")
-
-    def put(self, batch_number: int, data: bytes) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO batch_data (batch_number, data) VALUES (?, ?)",
-                           (batch_number, bytes(data)))
-
-    def get(self, batch_number: int) -> Optional[bytes]:
-        row = self._conn.execute("SELECT data FROM batch_data WHERE batch_number = ?",
-                                 (batch_number,)).fetchone()
-        return None if row is None else bytes(row[0])
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 # --- the contract's tables as native objects ----------------------------------------------------
@@ -142,8 +112,6 @@ def rebuild_from_l1(contract, genesis):
     """The state after the contract's last accepted batch, from the contract's published
     data alone (see the module docstring). `genesis` is a `zkrollup.operator.Genesis`.
     Raises RebuildError."""
-    if isinstance(genesis, DataLog):
-        raise TypeError("rebuild_from_l1(contract, genesis): the batch data is read from the contract")
     st = genesis.make_state()
     market = published_market(contract)
     deposits = contract.deposits()

@@ -57,7 +57,7 @@ from .errors import (BadInstrument, BadSignature, ExpiredOrder, ForbiddenAccount
                      ReplayedOrder, RollupError, UnknownAccount)
 from .keycache import KeyCache
 from .keyfiles import proof_for_verifier, vk_from_pk
-from .l1data import DataLog, encode_batch_data, published_oracle
+from .l1data import encode_batch_data, published_oracle
 from .market import Market
 from .matching import DROP_MAKER, FILLED, SKIP, Book, MatchResult, Resting, StopMatch
 from .ops import (Deposit, ForcedWithdraw, Liquidate, Operation, Settle, SignedOrder, Trade,
@@ -169,8 +169,7 @@ class Operator:
     `workdir`: its directory (created); `contract`: the `RollupContract` (L1) it submits to;
     `genesis`: needed the first time, checked against the stored one afterwards;
     `batch_size`: N slots per batch (fixed for the directory); `keys`: a KeyCache (default
-    `<workdir>/keys`); `data_log`: an optional local archive of the batch data (the
-    published copy is the contract's; default: none); `clock()`: the time passed to the contract (default: now,
+    `<workdir>/keys`); `clock()`: the time passed to the contract (default: now,
     never before the contract's last time); `maker_fee` / `taker_fee`: per contract, capped
     by each order's max fee; `batch_timeout_s`: `tick()` seals an older open batch;
     `auto_prove`: prove and submit as soon as a batch is sealed (else on `pump()`/`flush()`);
@@ -184,7 +183,7 @@ class Operator:
 
     def __init__(self, workdir, contract, genesis: Optional[Genesis] = None, *,
                  batch_size: Optional[int] = None, keys: Optional[KeyCache] = None,
-                 data_log: Optional[DataLog] = None, clock: Optional[Callable[[], int]] = None,
+                 clock: Optional[Callable[[], int]] = None,
                  maker_fee: int = 0, taker_fee: int = 0, batch_timeout_s: int = 30,
                  auto_prove: bool = True, setup_seed: Optional[bytes] = None, export_dir=None,
                  on_batch: Optional[Callable[[BatchReport], None]] = None,
@@ -194,7 +193,6 @@ class Operator:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.contract = contract
         self.keys = keys or KeyCache(self.dir / "keys")
-        self.data_log = data_log
         self.clock = clock or (lambda: max(int(time.time()), self.contract.now))
         self.maker_fee, self.taker_fee = maker_fee, taker_fee
         self.batch_timeout_s = batch_timeout_s
@@ -670,8 +668,6 @@ class Operator:
         if self.export_dir is not None:
             self.export(sb, cd, proof)
         data = encode_batch_data(sb.batch_number, sb.table_id, sb.ops)
-        if self.data_log is not None:
-            self.data_log.put(sb.batch_number, data)
         t0 = time.perf_counter()
         receipt = self.contract.submit_batch(cd, proof_for_verifier(proof), now=now, data=data)
         verify_s = time.perf_counter() - t0
@@ -701,8 +697,6 @@ class Operator:
         data = encode_batch_data(sb.batch_number, sb.table_id, sb.ops)
         if rec["new_root"] != sb.fields.new_root or cd != self._calldata(sb) or rec["data"] != data:
             raise OperatorError(f"L1 accepted a batch {sb.batch_number} that is not this operator's")
-        if self.data_log is not None and self.data_log.get(sb.batch_number) is None:
-            self.data_log.put(sb.batch_number, data)
         report = BatchReport(sb.batch_number, sb.n_slots, _ops_count(sb.kinds),
                              (self.keys.get(self.shape).n_constraints if self.keys.has(self.shape) else 0),
                              0.0, 0.0, 0.0, rec["gas"], len(rec["calldata_bytes"]),
@@ -793,8 +787,6 @@ class Operator:
     def close(self) -> None:
         self.store.close()
         self._db.close()
-        if self.data_log is not None:
-            self.data_log.close()
 
 
 def _error_from_text(text: str) -> Exception:
