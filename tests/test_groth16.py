@@ -142,3 +142,15 @@ def test_a_key_file_with_a_point_off_the_curve_is_refused(tmp_path, small):
     save_proving_key(good, str(path))
     with pytest.raises(KeyFormatError, match="H point 3 is not on the G1 curve"):
         load_proving_key(str(path))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, R - 1), min_size=4, max_size=4), st.integers(0, 11), st.integers(1, R - 1))
+def test_fast_witness_check_names_the_same_constraint_as_the_reference(xs, pos, delta):
+    from prover.groth16 import first_unsatisfied_r1cs
+    r1cs, wit = solve_circuit(product_circuit, xs, 3)
+    bad = list(wit)
+    i = 1 + pos % (len(wit) - 1)
+    bad[i] = (bad[i] + delta) % R
+    assert first_unsatisfied_r1cs(r1cs, bad) == r1cs.first_unsatisfied(bad)
+    assert first_unsatisfied_r1cs(r1cs, wit) is None
