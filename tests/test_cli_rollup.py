@@ -128,3 +128,24 @@ def test_the_demo_runs_end_to_end(tmp_path):
     code, out = run("demo", "--dir", tmp_path / "demo", "-n", 4, "--acc-depth", 6, "--ord-depth", 4, "-q")
     assert code == 0, out
     assert out.count("[ok]") == 6 and "FAILED" not in out
+
+
+@pytest.mark.parametrize("command", ["verify", "state"])
+@pytest.mark.parametrize("damage", ["garbage", "empty", "directory"])
+def test_views_refuse_a_damaged_store_with_exit_2_and_write_nothing(tmp_path, command, damage):
+    from click.testing import CliRunner
+    from zkrollup.cli import main
+    from zkrollup.deployment import CONTRACT_FILE, OPERATOR_FILE
+    d = tmp_path / "dep"
+    d.mkdir()
+    for name in (CONTRACT_FILE, OPERATOR_FILE):
+        p = d / name
+        if damage == "directory":
+            p.mkdir()
+        else:
+            p.write_bytes(b"" if damage == "empty" else b"\x13not a database" * 50)
+    before = {p.name: (p.is_dir() or p.read_bytes()) for p in d.iterdir()}
+    res = CliRunner().invoke(main, [command, "--dir", str(d)])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("error:") and len(res.output.strip().splitlines()) == 1
+    assert {p.name: (p.is_dir() or p.read_bytes()) for p in d.iterdir()} == before

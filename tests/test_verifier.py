@@ -276,3 +276,13 @@ def test_verify_rejects_wrong_argument_types(vk, proof, public):
     rejects(verify, VK_JSON, public, proof, match="expected a VerifyingKey")
     rejects(verify, vk, public, PROOF_JSON, match="expected a Proof")
     rejects(verify, vk, "33", proof, match="expected a list")
+
+
+def test_json_nesting_check_is_linear_on_hostile_input():
+    """Many unterminated quotes and backslashes once made the pre-parse scan quadratic."""
+    import time
+    from verifier.snarkjs_json import vk_from_json
+    t = time.perf_counter()
+    with pytest.raises(VerifierInputError):
+        vk_from_json('"\\' * 200_000)
+    assert time.perf_counter() - t < 5

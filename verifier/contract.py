@@ -368,6 +368,10 @@ class RollupContract:
             raise ContractError(f"expected a VerifyingKey, got {type(vk).__name__}")
         if vk.n_public != 1:
             raise ContractError(f"the batch circuit has 1 public input; this key has {vk.n_public}")
+        try:
+            vk.checked()          # coordinates < q, on curve, G2 points in the subgroup
+        except VerifierInputError as e:
+            raise ContractError(f"invalid verifying key: {e}") from None
         with self.store.transaction():
             self.store.set_vk(batch_size, _vk_to_obj(vk))
         self._vk_cache[batch_size] = vk

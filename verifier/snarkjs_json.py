@@ -72,7 +72,7 @@ def _load(data: JsonInput) -> Any:
         raise VerifierInputError(f"invalid JSON ({type(e).__name__})") from None
 
 
-_NESTING_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_NESTING_TOKENS = re.compile(r'[\\"\[\]{}]')
 MAX_NESTING = 16
 
 
@@ -81,9 +81,22 @@ def _check_nesting(text: str) -> None:
     100000 on import, so the json module would overflow the C stack and crash the process
     instead of raising RecursionError. snarkjs files nest at most 4 deep."""
     depth = 0
-    for m in _NESTING_TOKENS.finditer(text):
-        c = m.group()
-        if c in "[{":
+    in_string = False
+    escaped_at = -1          # index of the character a backslash escapes
+    for m in _NESTING_TOKENS.finditer(text):   # one linear pass (no backtracking)
+        i = m.start()
+        c = text[i]
+        if in_string:
+            if i == escaped_at:
+                continue
+            if c == "\\":
+                escaped_at = i + 1
+            elif c == '"':
+                in_string = False
+            continue
+        if c == '"':
+            in_string = True
+        elif c in "[{":
             depth += 1
             if depth > MAX_NESTING:
                 raise VerifierInputError(f"invalid JSON (nested deeper than {MAX_NESTING})")

@@ -8,10 +8,13 @@ traceback of an unexpected failure.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import os
 import sys
 
 import click
+
+from verifier.contract_store import StoreError
 
 
 class CliError(Exception):
@@ -34,7 +37,8 @@ def cli_errors(fn):
         except CliError as e:
             click.echo(f"error: {_one_line(e)}", err=True)
             sys.exit(2)
-        except (ValueError, OSError, KeyError, EOFError, MemoryError, OverflowError) as e:
+        except (ValueError, OSError, KeyError, EOFError, MemoryError, OverflowError,
+                sqlite3.Error, StoreError) as e:
             if os.environ.get("ZKROLLUP_DEBUG"):
                 raise
             click.echo(f"error: {_one_line(e)}", err=True)

@@ -239,6 +239,20 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     click.echo(f"OK: batch {bf.circuit_input.batch_number} proof is valid (commitment {hex(want)[:18]}...)")
 
 
+def _existing_sqlite(path: Path, what: str) -> None:
+    """Refuse, without touching it, a path that is not an SQLite database file: these views
+    must never create or change a store."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except IsADirectoryError:
+        raise CliError(f"{path} is a directory, not the {what}") from None
+    except OSError as e:
+        raise CliError(f"cannot read the {what} {path}: {e.strerror}") from None
+    if head != b"SQLite format 3\x00":
+        raise CliError(f"{path} is not an SQLite database (the {what} is missing or damaged)")
+
+
 def _verify_accepted(dir_: str) -> None:
     from verifier.contract import RollupContract
     from verifier.groth16 import Proof, verify as groth16_verify
@@ -246,6 +260,7 @@ def _verify_accepted(dir_: str) -> None:
     path = Path(dir_) / CONTRACT_FILE
     if not path.exists():
         raise CliError(f"{dir_} holds no L1 contract (run `zkrollup demo --dir {dir_}` first, or give a BATCH_FILE)")
+    _existing_sqlite(path, "L1 contract state")
     c = RollupContract(str(path))
     bad = 0
     try:
@@ -285,6 +300,7 @@ def state(dir_, account) -> None:
     opath = Path(dir_) / OPERATOR_FILE
     if not opath.exists():
         raise CliError(f"{dir_} holds no rollup state (run `zkrollup demo --dir {dir_}` first)")
+    _existing_sqlite(opath, "operator state")
     store = StateStore(opath)
     try:
         if not store.exists():
@@ -293,6 +309,8 @@ def state(dir_, account) -> None:
     finally:
         store.close()
     cpath = Path(dir_) / CONTRACT_FILE
+    if cpath.exists():
+        _existing_sqlite(cpath, "L1 contract state")
     contract = RollupContract(str(cpath)) if cpath.exists() else None
     demo = (Path(dir_) / DEMO_MARKER).exists()            # names and addresses of the demo's users
     acct_names = NAMES if demo else {0: "fees", 1: "insurance", 2: "clearing"}
