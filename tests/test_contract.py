@@ -509,3 +509,17 @@ def test_a_batch_that_serves_a_forced_request_with_made_up_fields_is_rejected():
     assert w.effect == Effect(EFFECT_FORCED, 3, ALICE, 0)    # account and address match the request
     cd, proof, _ = r.close_batch()
     rejected(r, cd, proof, Reason.INVALID_PROOF)
+
+
+def test_the_real_contract_refuses_an_invalid_verifying_key():
+    from py_ecc import optimized_bn128 as ob
+    from verifier.contract import RollupContract
+    from verifier.contract_types import ContractError
+    from verifier.groth16 import VerifyingKey
+    g1 = tuple(int(v) for v in ob.normalize(ob.G1))
+    g2x, g2y = ob.normalize(ob.G2)
+    g2 = ((int(g2x.coeffs[0]), int(g2x.coeffs[1])), (int(g2y.coeffs[0]), int(g2y.coeffs[1])))
+    c = RollupContract(genesis_root=1)
+    with pytest.raises(ContractError, match="invalid verifying key"):
+        c.register_verifying_key(1, VerifyingKey((g1[0], g1[1] + 1), g2, g2, g2, (g1, g1)))
+    c.register_verifying_key(1, VerifyingKey(g1, g2, g2, g2, (g1, g1)))   # well-formed: accepted
