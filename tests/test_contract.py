@@ -523,3 +523,27 @@ def test_the_real_contract_refuses_an_invalid_verifying_key():
     with pytest.raises(ContractError, match="invalid verifying key"):
         c.register_verifying_key(1, VerifyingKey((g1[0], g1[1] + 1), g2, g2, g2, (g1, g1)))
     c.register_verifying_key(1, VerifyingKey(g1, g2, g2, g2, (g1, g1)))   # well-formed: accepted
+
+
+def test_a_slot_is_reused_only_at_zero_open_interest_proven_against_the_root():
+    """Review finding: nothing stopped L1 from re-registering a slot with open positions."""
+    from circuits.poseidon import poseidon
+    from rollup_helpers import EXPIRY, SPOT, make_market
+    from verifier.contract import RollupContract
+    from verifier.contract_types import ContractError, state_root
+    from zkrollup.market import Instrument
+    accounts_root, oi = 12345, [100, 0, 0, 0]
+    c = RollupContract(genesis_root=state_root(accounts_root, poseidon(oi)))
+    m = make_market(4)
+    c.register_market(m)
+    c.register_market(m)                                   # nothing changes: no opening needed
+    reuse0 = m.with_instrument(0, Instrument.put(SPOT + 1, EXPIRY + 1), 0)
+    with pytest.raises(ContractError, match="oi_opening"):
+        c.register_market(reuse0)
+    with pytest.raises(ContractError, match="still have open interest"):
+        c.register_market(reuse0, oi_opening=(accounts_root, oi))
+    with pytest.raises(ContractError, match="does not open"):
+        c.register_market(reuse0, oi_opening=(accounts_root, [0, 0, 0, 0]))
+    reuse3 = m.with_instrument(3, Instrument.put(SPOT + 1, EXPIRY + 1), 0)
+    h = c.register_market(reuse3, oi_opening=(accounts_root, oi))   # slot 3 is empty: allowed
+    assert c.store.current_market()[1] == h

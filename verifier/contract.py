@@ -78,7 +78,7 @@ from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, FORCED_CHAIN_EMPTY, batc
                                    deposit_chain, effects_hash, forced_chain, forced_request_message)
 from circuits.field import R, check_elements
 from circuits.merkle_native import merkle_root_from_path
-from circuits.poseidon import poseidon_sponge
+from circuits.poseidon import poseidon, poseidon_sponge
 
 from . import gas as gasmodel
 from .calldata import BatchCalldata, CalldataError
@@ -377,10 +377,17 @@ class RollupContract:
             self.store.set_vk(batch_size, _vk_to_obj(vk))
         self._vk_cache[batch_size] = vk
 
-    def register_market(self, market, now: Optional[int] = None) -> int:
+    def register_market(self, market, now: Optional[int] = None, *,
+                        oi_opening: Optional[tuple[int, Sequence[int]]] = None) -> int:
         """Register the market table (an object with encode(), or its encoded list); the
         contract hashes it itself (poseidon_sponge). Returns the market hash. A new market
-        (a reused slot) applies to the batches submitted after it."""
+        applies to the batches submitted after it.
+
+        Reusing a slot for another instrument is allowed only at zero open interest, so that
+        no open position is ever read as a different instrument: when any slot changes,
+        `oi_opening = (accounts_root, oi)` must open the current state root
+        (Poseidon(accounts_root, Poseidon(oi))) and show oi[k] = 0 for every changed k.
+        The number of slots never changes."""
         enc = market.encode() if hasattr(market, "encode") else market
         enc = [int(v) for v in enc]
         try:
@@ -393,8 +400,31 @@ class RollupContract:
             t = self._clock(now)
             if self.store.get_meta("exodus"):
                 raise ContractError("the contract is in exodus mode")
+            prev = self.store.current_market()
+            if prev is not None:
+                self._check_slot_reuse(prev[2], enc, oi_opening)
             self.store.add_market(h, enc, t)
         return h
+
+    def _check_slot_reuse(self, old: list[int], new: list[int], oi_opening) -> None:
+        if old[0] != new[0]:
+            raise ContractError(f"the market has {old[0]} instrument slots; it cannot change to {new[0]}")
+        changed = [k for k in range(new[0]) if old[3 + 4 * k:7 + 4 * k] != new[3 + 4 * k:7 + 4 * k]]
+        if not changed:
+            return
+        if oi_opening is None:
+            raise ContractError(f"slots {changed} change instrument: give the open interest "
+                                "(oi_opening) that opens the current state root")
+        try:
+            accounts_root, oi = int(oi_opening[0]), [int(v) for v in oi_opening[1]]
+            check_elements([accounts_root, *oi], "open-interest opening value")
+        except (TypeError, ValueError, IndexError) as e:
+            raise ContractError(f"malformed open-interest opening ({e})") from None
+        if len(oi) != new[0] or state_root(accounts_root, poseidon(oi)) != self.state_root:
+            raise ContractError("the open-interest opening does not open the current state root")
+        busy = [k for k in changed if oi[k] != 0]
+        if busy:
+            raise ContractError(f"slots {busy} still have open interest: they cannot be reused")
 
     def publish_oracle_table(self, encoded: Sequence[int], now: Optional[int] = None,
                              sender: Optional[int] = None) -> int:
