@@ -3,8 +3,6 @@ paths, and corrupt files that must give one clear CircomFormatError."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -21,6 +19,7 @@ from circuits.circom_io import (CircomFormatError, _emit_constraints_ref, _parse
                                 read_wtns_limbs, write_r1cs, write_wtns, wtns_to_bytes)
 from circuits.field import R, ints_to_limbs, limbs_to_ints
 from circuits.r1cs import R1CS
+from binfile_helpers import sections_of
 
 VEC = Path(__file__).parent / "vectors" / "circom"
 DEMO_R1CS, DEMO_WTNS = VEC / "demo.r1cs", VEC / "demo.wtns"
@@ -38,17 +37,6 @@ def same_r1cs(a: R1CS, b: R1CS) -> bool:
                 and np.array_equal(x.coeffs, y.coeffs)):
             return False
     return True
-
-
-def sections_of(data: bytes) -> list[tuple[int, bytes]]:
-    """[(type, payload)] in file order."""
-    out, pos = [], 12
-    (n,) = struct.unpack_from("<I", data, 8)
-    for _ in range(n):
-        t, size = struct.unpack_from("<IQ", data, pos)
-        out.append((t, data[pos + 12:pos + 12 + size]))
-        pos += 12 + size
-    return out
 
 
 def rebuild(data: bytes, replace: dict | None = None) -> bytes:

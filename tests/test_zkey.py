@@ -16,7 +16,8 @@ from circuits.binfile import build_binfile
 from circuits.circom_io import read_r1cs
 from prover.mont import FQ, FR, to_mont
 from prover.zkey import (ZKey, ZKeyFormatError, export_vk, fr_mont_reduce,
-                         g1_to_ints, g1_to_py_ecc, g2_to_ints, g2_to_py_ecc, parse_zkey, read_zkey)
+                         g1_to_ints, g1_to_py_ecc, g2_to_py_ecc, parse_zkey, read_zkey)
+from binfile_helpers import sections_of
 
 VEC = Path(__file__).parent / "vectors" / "circom"
 DEMO_ZKEY = VEC / "demo.zkey"
@@ -35,16 +36,6 @@ def raw() -> bytes:
 @pytest.fixture(scope="module")
 def zk() -> ZKey:
     return read_zkey(DEMO_ZKEY)
-
-
-def sections_of(data: bytes) -> list[tuple[int, bytes]]:
-    out, pos = [], 12
-    (n,) = struct.unpack_from("<I", data, 8)
-    for _ in range(n):
-        t, size = struct.unpack_from("<IQ", data, pos)
-        out.append((t, data[pos + 12:pos + 12 + size]))
-        pos += 12 + size
-    return out
 
 
 def rebuild(data: bytes, replace: dict) -> bytes:
