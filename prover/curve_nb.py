@@ -486,6 +486,22 @@ def _digit(s0, s1, s2, s3, off, c):
 
 
 @njit(cache=True)
+def signed_digits(s0, s1, s2, s3, c, nwin, out):
+    """out[w] = signed window w of the scalar (s0..s3): digits in [-2^(c-1), 2^(c-1)] with
+    sum out[w] * 2^(c*w) = scalar (the MSM and the fixed-base multiplication both use it)."""
+    half = 1 << (c - 1)
+    carry = 0
+    for w in range(nwin):
+        d = _digit(s0, s1, s2, s3, w * c, c) + carry
+        if d > half:
+            d -= 2 * half
+            carry = 1
+        else:
+            carry = 0
+        out[w] = d
+
+
+@njit(cache=True)
 def _fb_chunk(table, scalars, c, nwin, out, lo, hi, tag):
     """Scalars lo..hi of `_k_fb_mul`: accumulators live in out[lo:hi]."""
     like = fe_like(tag)
@@ -495,15 +511,7 @@ def _fb_chunk(table, scalars, c, nwin, out, lo, hi, tag):
     digs = np.empty((m, nwin), dtype=np.int64)
     for k in range(m):
         i = lo + k
-        carry = 0
-        for w in range(nwin):
-            d = _digit(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], w * c, c) + carry
-            if d > H:
-                d -= 2 * H
-                carry = 1
-            else:
-                carry = 0
-            digs[k, w] = d
+        signed_digits(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], c, nwin, digs[k])
     for k in range(m):
         for j in range(2 * K):
             out[lo + k, j] = ZERO

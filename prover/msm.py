@@ -35,7 +35,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from prover.curve_nb import (G1_COLS, G2_COLS, KIND_INF, TAG_G1, TAG_G2, _digit, _k_on_curve,
+from prover.curve_nb import (G1_COLS, G2_COLS, KIND_INF, TAG_G1, TAG_G2, _k_on_curve, signed_digits,
                              batch_inverse_rows, check_points, check_scalars, fe_like, fe_load,
                              fe_neg, fe_one, fe_store, fe_zero, jac_add, jac_add_affine, jac_double,
                              jac_to_affine, pair_den, pair_finish)
@@ -100,18 +100,9 @@ def _bitlen(x):
 @njit(parallel=True, cache=True)
 def _k_digits(scalars, gidx, c, nwin, dig):
     """dig[w, k] = signed digit w of scalars[gidx[k]], in [-2^(c-1), 2^(c-1)]."""
-    half = 1 << (c - 1)
     for k in prange(gidx.shape[0]):
         i = gidx[k]
-        carry = 0
-        for w in range(nwin):
-            d = _digit(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], w * c, c) + carry
-            if d > half:
-                d -= 2 * half
-                carry = 1
-            else:
-                carry = 0
-            dig[w, k] = d
+        signed_digits(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], c, nwin, dig[:, k])
 
 
 # --- bucket accumulation ------------------------------------------------------------------------
