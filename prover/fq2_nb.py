@@ -35,24 +35,19 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-from prover.mont import FQ, ONE_U, ZERO, adc, sbb
+from prover.mont import FQ, ONE_U, ZERO, adc, limbs, sbb
 
 U64 = np.uint64
-_MASK = (1 << 64) - 1
-
-
-def _limbs(x: int) -> tuple:
-    return tuple(U64((x >> (64 * i)) & _MASK) for i in range(4))
 
 
 # Constants as tuples of np.uint64 (Numba freezes global tuples as compile-time constants).
-Q_T = _limbs(FQ.p)
+Q_T = limbs(FQ.p)
 FQ_ZERO = (ZERO, ZERO, ZERO, ZERO)
-FQ_ONE = _limbs(FQ.R)                      # 1 in Montgomery form
-FQ_R3 = _limbs(pow(FQ.R, 3, FQ.p))         # R^3 mod q: turns a plain inverse of aR into (1/a)R
+FQ_ONE = limbs(FQ.R)                      # 1 in Montgomery form
+FQ_R3 = limbs(pow(FQ.R, 3, FQ.p))         # R^3 mod q: turns a plain inverse of aR into (1/a)R
 FQ2_ZERO = (FQ_ZERO, FQ_ZERO)
 FQ2_ONE = (FQ_ONE, FQ_ZERO)
-_EXP_QM2 = _limbs(FQ.p - 2)                # Fermat exponent
+_EXP_QM2 = limbs(FQ.p - 2)                # Fermat exponent
 _SH63 = U64(63)
 _SH1 = U64(1)
 
@@ -363,12 +358,6 @@ f_dbl = f2_dbl = fe_dbl
 f_neg = f2_neg = fe_neg
 f_is_zero = f2_is_zero = fe_is_zero
 f_eq = f2_eq = fe_eq
-
-
-@njit(inline="always", cache=True)
-def f2_mul_fq(a, s):
-    """Fq2 times an Fq scalar: 2 Fq products."""
-    return (f_mul(a[0], s), f_mul(a[1], s))
 
 
 # --- inversion ---------------------------------------------------------------------------------

@@ -26,15 +26,11 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .mont import FR, U64, ZERO
+from .mont import FR, U64, ZERO, limbs
 from .mont import fr_add as _fr_add_inl, fr_mul as _fr_mul_inl, fr_sub as _fr_sub_inl
 
 R = FR.p
 _MASK = (1 << 64) - 1
-
-
-def _limbs(x: int) -> tuple:
-    return tuple(U64((x >> (64 * i)) & _MASK) for i in range(4))
 
 
 def int_to_limb_array(x: int) -> np.ndarray:
@@ -45,9 +41,9 @@ def int_to_limb_array(x: int) -> np.ndarray:
 # Numba freezes these globals as constants: keep them np.uint64.
 MONT_ONE = FR.R                # 1 in Montgomery form (2^256 mod r)
 MONT_MINUS_ONE = R - FR.R      # -1 in Montgomery form
-_ONE0, _ONE1, _ONE2, _ONE3 = _limbs(FR.R)
-_RR0, _RR1, _RR2, _RR3 = _limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
-_P0, _P1, _P2, _P3 = _limbs(R)
+_ONE0, _ONE1, _ONE2, _ONE3 = limbs(FR.R)
+_RR0, _RR1, _RR2, _RR3 = limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
+_P0, _P1, _P2, _P3 = limbs(R)
 _LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
 
 
@@ -426,13 +422,6 @@ def zeros(n: int) -> np.ndarray:
     return np.zeros((n, 4), dtype=np.uint64)
 
 
-def ones(n: int) -> np.ndarray:
-    """n copies of 1 in Montgomery form."""
-    out = np.empty((n, 4), dtype=np.uint64)
-    out[:] = np.array([_ONE0, _ONE1, _ONE2, _ONE3], dtype=np.uint64)
-    return out
-
-
 # --- sparse matrix-vector product (R1CS rows times the witness) ----------------------------
 
 KIND_GENERAL, KIND_ONE, KIND_MINUS_ONE = 0, 1, 2
@@ -505,8 +494,8 @@ class MontCSR:
 
     @staticmethod
     def _kinds(coeffs_mont: np.ndarray) -> np.ndarray:
-        one = np.array(_limbs(MONT_ONE), dtype=np.uint64)
-        mone = np.array(_limbs(MONT_MINUS_ONE), dtype=np.uint64)
+        one = np.array(limbs(MONT_ONE), dtype=np.uint64)
+        mone = np.array(limbs(MONT_MINUS_ONE), dtype=np.uint64)
         kinds = np.zeros(coeffs_mont.shape[0], dtype=np.uint8)
         kinds[(coeffs_mont == one).all(axis=1)] = KIND_ONE
         kinds[(coeffs_mont == mone).all(axis=1)] = KIND_MINUS_ONE

@@ -22,7 +22,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 from py_ecc import optimized_bn128 as ob
 
-from circuits.field import R
+from circuits.field import R, limbs_to_ints
 
 from .domain import root_of_unity
 from .ref.ntt import fft as _ref_fft
@@ -248,7 +248,7 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
     m_h = timed("h", msm_g1, pk.H, h)
     t["msm_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    public = limbs_to_public(wc[1:npub + 1])
+    public = limbs_to_ints(wc[1:npub + 1])
     proof = _assemble_fast(pk, m_a, m_b1, m_b2, m_c, m_h, r, s, public)
     t["assemble_s"] = time.perf_counter() - t0
     proof.timings = t
@@ -281,8 +281,3 @@ def first_unsatisfied_r1cs(r1cs, witness) -> Optional[int]:
         raise WitnessError(f"witness has {wc.shape[0]} values, the circuit has {r1cs.n_wires} wires")
     a, b, c = QapEvaluator.from_r1cs(r1cs).evaluations(fr_vec.to_montgomery(wc, check=False))
     return first_unsatisfied_fast(r1cs, a, b, c)
-
-
-def limbs_to_public(limbs: np.ndarray) -> list[int]:
-    from circuits.field import limbs_to_ints
-    return limbs_to_ints(limbs)

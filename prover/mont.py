@@ -83,6 +83,12 @@ def sbb(typingctx, a, b, borrow):
 
 # --- field parameters ---------------------------------------------------------------
 
+def limbs(x: int) -> tuple:
+    """A non-negative int < 2^256 as four np.uint64 limbs, least significant first (for
+    constants that Numba freezes at compile time)."""
+    return tuple(U64((x >> (64 * i)) & MASK64) for i in range(4))
+
+
 class FieldParams:
     """Python-side constants of one Montgomery field (for conversions and tests)."""
 
@@ -96,9 +102,6 @@ class FieldParams:
 
     def to_mont_int(self, x: int) -> int:
         return (x * self.R) % self.p
-
-    def from_mont_int(self, x: int) -> int:
-        return (x * self.Rinv) % self.p
 
 
 Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
@@ -201,11 +204,6 @@ def sub_mod4(a0, a1, a2, a3, b0, b1, b2, b3, p0, p1, p2, p3):
     s2, c = adc(s2, p2, c)
     s3, c = adc(s3, p3, c)
     return s0, s1, s2, s3
-
-
-@njit(inline="always", cache=True)
-def is_zero4(a0, a1, a2, a3):
-    return (a0 | a1 | a2 | a3) == ZERO
 
 
 # --- Fq (base field of BN254) -----------------------------------------------------------

@@ -303,11 +303,6 @@ def domain(n: int) -> Domain:
     return d
 
 
-def clear_cache() -> None:
-    """Drop every cached domain (twiddle tables are 64 bytes per element per direction)."""
-    _DOMAINS.clear()
-
-
 # --- public transforms ----------------------------------------------------------------------
 
 def _prepare(a: np.ndarray, inplace: bool) -> Tuple[np.ndarray, Domain]:

@@ -16,7 +16,6 @@ from typing import Sequence
 
 from ..cs import LC, ConstraintSystem, Operand
 from ..field import R
-from ..gadgets.poseidon import cost as poseidon_cost
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..poseidon import poseidon
 
@@ -70,7 +69,3 @@ def account_leaf_gadget(cs: ConstraintSystem, acct: AccountVars, name: str = "le
         ph = positions_hash_gadget(cs, acct.sizes)
         return poseidon_gadget(cs, [acct.pk_x, acct.pk_y, acct.nonce, acct.cash, ph,
                                     acct.orders_root], name="hash")
-
-
-def account_leaf_cost(k: int) -> int:
-    return poseidon_cost(k) + poseidon_cost(6)
