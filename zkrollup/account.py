@@ -85,10 +85,6 @@ class AccountFields:
     def leaf(self) -> int:
         return account_leaf(self.pk, self.nonce, self.cash, self.positions_hash, self.orders_root)
 
-    def field_values(self) -> list[int]:
-        """The leaf preimage as field elements: pk.x, pk.y, nonce, cash, positions_hash, orders_root."""
-        return [self.pk[0], self.pk[1], self.nonce, to_field(self.cash), self.positions_hash, self.orders_root]
-
 
 @dataclass
 class Account:

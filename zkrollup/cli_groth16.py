@@ -7,23 +7,15 @@
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 
 import click
 
+from verifier.snarkjs_json import write_vk
+
 from .cli import cli_errors
 from . import keyfiles
-
-
-def _write_json(path: str, obj) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
-    import os
-    os.replace(tmp, path)
 
 
 class _Bar:
@@ -75,7 +67,7 @@ def setup(circuit: str, pk_path: str, vk_path: str, seed) -> None:
     with _Bar("setup") as bar:
         pk = groth16_setup(r1cs, seed=seed.encode() if seed is not None else None, progress=bar)
     save_proving_key(pk, pk_path)
-    _write_json(vk_path, keyfiles.vk_json_from_pk(pk))
+    write_vk(vk_path, keyfiles.vk_from_pk(pk))
     click.echo(f"setup: {r1cs.n_constraints} constraints, {r1cs.n_wires} wires, "
                f"{r1cs.n_public} public, domain 2^{pk.domain_size.bit_length() - 1}, "
                f"{time.perf_counter() - t0:.2f} s -> {pk_path}, {vk_path}")
@@ -94,7 +86,7 @@ def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_p
     """Prove with our proving key or a snarkjs .zkey and a circom .wtns witness."""
     from circuits.circom_io import read_wtns_limbs
     from prover.groth16 import prove as groth16_prove
-    from verifier.snarkjs_json import proof_to_json, public_to_json
+    from verifier.snarkjs_json import write_proof, write_public
 
     pk = keyfiles.load_any_proving_key(key_path)
     wit = read_wtns_limbs(witness)
@@ -103,8 +95,8 @@ def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_p
     proof = groth16_prove(pk, wit)
     dt = time.perf_counter() - t0
     keyfiles.self_check(pk, proof)
-    _write_json(proof_path, proof_to_json(keyfiles.proof_for_verifier(proof)))
-    _write_json(public_path, public_to_json(proof.public))
+    write_proof(proof_path, keyfiles.proof_for_verifier(proof))
+    write_public(public_path, proof.public)
     click.echo(f"proof written to {proof_path} ({dt:.2f} s)")
 
 
@@ -135,5 +127,5 @@ def verify(vk_path: str, public_path: str, proof_path: str) -> None:
 def export_vk(key_path: str, vk_path: str) -> None:
     """Write the verification key (snarkjs JSON) of our proving key or a .zkey."""
     pk = keyfiles.load_any_proving_key(key_path)
-    _write_json(vk_path, keyfiles.vk_json_from_pk(pk))
+    write_vk(vk_path, keyfiles.vk_from_pk(pk))
     click.echo(f"verification key written to {vk_path}")

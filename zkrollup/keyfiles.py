@@ -12,7 +12,6 @@ from circuits.circom_io import read_r1cs
 from prover.groth16 import Proof as ProverProof
 from prover.keys import ProvingKey, g1_to_ints, g2_to_ints, load_proving_key
 from verifier.groth16 import Proof, VerifyingKey, verify
-from verifier.snarkjs_json import vk_to_json
 
 
 class WitnessMismatch(ValueError):
@@ -36,10 +35,6 @@ def vk_from_pk(pk: ProvingKey) -> VerifyingKey:
     return VerifyingKey(alpha1=g1_to_ints(pk.alpha1), beta2=g2_to_ints(pk.beta2),
                         gamma2=g2_to_ints(pk.gamma2), delta2=g2_to_ints(pk.delta2),
                         ic=tuple(g1_to_ints(row) for row in pk.IC))
-
-
-def vk_json_from_pk(pk: ProvingKey) -> dict:
-    return vk_to_json(vk_from_pk(pk))
 
 
 def proof_for_verifier(p: ProverProof) -> Proof:

@@ -28,7 +28,7 @@ from typing import Iterable
 from . import poseidon_fast
 from circuits.batch.public import FORCED_CHAIN_EMPTY
 
-from .account import (CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_ACCOUNTS, Account,
+from .account import (CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, Account,
                       check_public_key)
 from .errors import NoOracle, RollupError, UnknownAccount
 from .market import Instrument, Market
@@ -118,16 +118,6 @@ class RollupState:
 
     def proof(self, index: int) -> list[int]:
         return self.tree.proof(index)
-
-    def free_index(self, start: int = len(SPECIAL_ACCOUNTS)) -> int:
-        """The lowest index >= start that holds no account and no queued deposit."""
-        queued = {d.account for d in self.deposit_queue}
-        i = start
-        while i in self.accounts or i in queued:
-            i += 1
-        if i >= self.tree.capacity:
-            raise ValueError("the account tree is full")
-        return i
 
     # --- market and oracle ---------------------------------------------------------------
 

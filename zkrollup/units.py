@@ -107,10 +107,6 @@ def check_cash(name: str, v: object) -> int:
     return check_signed(name, v, CASH_BITS)
 
 
-def check_price(name: str, v: object) -> int:
-    return check_unsigned(name, v, PRICE_BITS)
-
-
 def to_field(v: int) -> int:
     """A (bounded) signed integer as a field element: v mod r."""
     return v % R
