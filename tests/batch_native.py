@@ -5,9 +5,9 @@ tests use: (circuit input, natively computed commitment fields).
 """
 from __future__ import annotations
 
-from zkrollup.batch_builder import BatchBuilder, CommitmentFields, market_table, oracle_table, shape_of
+from zkrollup.batch_builder import BatchBuilder, CommitmentFields, shape_of
 
-__all__ = ["BatchRecorder", "Expected", "market_table", "oracle_table", "shape_of"]
+__all__ = ["BatchRecorder", "Expected", "shape_of"]
 
 Expected = CommitmentFields
 

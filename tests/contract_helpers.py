@@ -12,16 +12,16 @@ from typing import Callable, Optional
 
 from circuits import eddsa
 from circuits.batch.public import batch_commitment, effects_hash
+from circuits.spec.messages import exit_message
 from verifier.calldata import BatchCalldata
-from verifier.contract import ContractConfig, ExitLeaf, RollupContract, exit_message
+from verifier.contract import ContractConfig, ExitLeaf, RollupContract
 from verifier.groth16 import VerifyingKey
 from verifier.oracle_model import OracleModel
 from zkrollup.ops import ForcedWithdraw, Noop
 
-from rollup_helpers import DAY, KEYS, T0, make_state, pk
+from rollup_helpers import DAY, KEYS, T0, USD, make_state, pk
 
 FAKE_VK = VerifyingKey(alpha1=None, beta2=None, gamma2=None, delta2=None, ic=(None, None))
-USD = 1_000_000
 ALICE, BOB, CAROL = 0xA11CE, 0xB0B, 0xCA201
 
 

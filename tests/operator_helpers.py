@@ -11,23 +11,15 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from circuits import eddsa
 from zkrollup.deployment import Deployment
 from zkrollup.keycache import KeyCache
-from zkrollup.market import Instrument, market_of
 from zkrollup.operator import Genesis
-from zkrollup.ops import Order
 from zkrollup.risk import ScenarioGrid, build_oracle_table
 from zkrollup.units import batch_shape
 
-T0 = 1_700_000_000
-DAY = 86_400
-EXPIRY = T0 + 30 * DAY
-SPOT = 60_000_000
-VOL = 0.6
-USD = 1_000_000
+from rollup_helpers import SPOT, T0, USD, VOL, make_market, pk
+
 N, ACC_DEPTH, ORD_DEPTH, K, S = 2, 4, 2, 3, 2
-KEYS = [bytes([i + 1]) * 32 for i in range(12)]
 ADDR = {i: 0xA000 + i for i in range(12)}
 
 # two scenarios per grid keep the circuit small (the margin rules are the same)
@@ -35,13 +27,8 @@ INITIAL = ScenarioGrid.product((-0.15, 0.15), (0.0,))
 MAINT = ScenarioGrid.product((-0.10, 0.10), (0.0,))
 
 
-@lru_cache(maxsize=None)
-def pk(i: int):
-    return eddsa.public_key(KEYS[i])
-
-
 def market():
-    return market_of([Instrument.call(SPOT, EXPIRY), Instrument.put(SPOT, EXPIRY), Instrument.future(EXPIRY)], K)
+    return make_market(K)
 
 
 def genesis() -> Genesis:
@@ -100,7 +87,3 @@ def fund(dep: Deployment, acct: int, amount: int = 100_000 * USD) -> None:
     c.mint(ADDR[acct], amount)
     c.deposit(ADDR[acct], acct, *pk(acct), amount, now=dep.clock.t)
 
-
-def order(acct: int, side: int, size: int, price: int, oid: int, slot: int = 0, max_fee: int = 10,
-          valid_until: int = T0 + DAY):
-    return Order(acct, slot, side, size, price, max_fee, oid, valid_until).sign(KEYS[acct])

@@ -7,7 +7,8 @@ import pytest
 
 from circuits import eddsa
 from circuits.merkle_native import merkle_root_from_path
-from circuits.poseidon import poseidon
+from circuits.spec.accounts import order_leaf
+from circuits.spec.state import oi_hash, state_root
 from zkrollup.market import Instrument, market_of
 from zkrollup.ops import Order
 from zkrollup.risk import build_oracle_table
@@ -18,6 +19,7 @@ DAY = 86_400
 EXPIRY = T0 + 30 * DAY
 SPOT = 60_000_000          # cash units (micro-USD) per lot
 VOL = 0.6
+USD = 1_000_000            # cash units per US dollar
 KEYS = [bytes([i + 1]) * 32 for i in range(12)]
 
 
@@ -74,11 +76,10 @@ def check_witness(st, w):
         assert merkle_root_from_path(u.leaf_after, u.index, u.siblings) == u.root_after
         if u.order is not None:
             o = u.order
-            leaf = lambda s: 0 if s == (0, 0) else poseidon(list(s))
-            assert merkle_root_from_path(leaf(o.before), o.slot, o.siblings) == o.root_before
-            assert merkle_root_from_path(leaf(o.after), o.slot, o.siblings) == o.root_after
+            assert merkle_root_from_path(order_leaf(*o.before), o.slot, o.siblings) == o.root_before
+            assert merkle_root_from_path(order_leaf(*o.after), o.slot, o.siblings) == o.root_after
             assert u.after.orders_root == o.root_after
         root = u.root_after
     assert root == w.new_accounts_root == st.accounts_root
-    assert w.new_root == st.root == poseidon([st.accounts_root, poseidon(list(st.oi))])
+    assert w.new_root == st.root == state_root(st.accounts_root, oi_hash(st.oi))
     assert list(w.oi_after) == st.oi

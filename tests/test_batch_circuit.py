@@ -6,14 +6,13 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from circuits.batch.circuit import batch_circuit, compile_batch, solve_batch
 from circuits.batch.costs import batch_cost
 from circuits.cs import ConstraintSystem
-from zkrollup.account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Settle, Trade, Withdraw
 from zkrollup.risk import min_equity
 
 from batch_native import BatchRecorder, shape_of
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, fund, make_state, order, pk, reprice
+from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, USD, fund, make_state, order, pk, reprice
 
-USD = 1_000_000
 DEPTH, ORD_DEPTH, K = 4, 2, 4
 
 

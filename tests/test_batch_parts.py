@@ -1,24 +1,19 @@
-"""Pieces of the batch circuit against their native twins and against zkrollup's definitions:
-range checks, account leaf, order-fill rule, tables, shape, constants."""
+"""Pieces of the batch circuit against their native twins: range checks, account leaf,
+order-fill rule; the shape's validation and key."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from circuits.batch import witness as bw
-from circuits.batch.account_leaf import AccountVars, account_leaf_gadget, account_leaf_of
-from circuits.batch.orders import fill_native, order_fill, order_leaf_native
+from circuits.batch.account_leaf import AccountVars, account_leaf_gadget
+from circuits.batch.orders import fill_native, order_fill
 from circuits.batch.ranges import in_positive, in_signed, in_unsigned, positive, signed, unsigned
 from circuits.batch.shape import BatchShape
 from circuits.batch.slot import empty_root
 from circuits.cs import ConstraintSystem
 from circuits.field import R
 from circuits.merkle_native import merkle_root_from_path
+from circuits.spec.accounts import account_leaf_of, order_leaf
 from zkrollup import account as za
-from zkrollup import units
-from zkrollup.ops import messages
 from zkrollup.smt import SparseMerkleTree, default_node
-
-from batch_native import market_table, oracle_table
-from rollup_helpers import make_state
 
 
 # --- ranges ------------------------------------------------------------------------------------
@@ -51,7 +46,7 @@ def test_signed_excludes_minus_two_to_the_bits_by_name():
 @settings(max_examples=10, deadline=None)
 @given(st.integers(0, 2 ** 32 - 1), st.integers(-(2 ** 96) + 1, 2 ** 96 - 1),
        st.lists(st.integers(-(2 ** 40) + 1, 2 ** 40 - 1), min_size=4, max_size=4))
-def test_account_leaf_gadget_equals_zkrollup_leaf(nonce, cash, sizes):
+def test_account_leaf_gadget_equals_the_native_leaf_with_reference_and_fast_poseidon(nonce, cash, sizes):
     pk = (12345, 67890)
     native = za.AccountFields(pk, nonce, cash, tuple(sizes), 777).leaf
     assert account_leaf_of(*pk, nonce, cash, sizes, 777) == native
@@ -62,9 +57,9 @@ def test_account_leaf_gadget_equals_zkrollup_leaf(nonce, cash, sizes):
     assert cs.value(account_leaf_gadget(cs, acct)) == native
 
 
-def test_order_leaf_and_empty_roots_match_zkrollup():
-    assert order_leaf_native(0, 0) == za.order_leaf(0, 0) == 0
-    assert order_leaf_native(5, 3) == za.order_leaf(5, 3)
+def test_order_leaf_with_reference_and_fast_poseidon_and_empty_roots_match_zkrollup():
+    assert order_leaf(0, 0) == za.order_leaf(0, 0) == 0
+    assert order_leaf(5, 3) == za.order_leaf(5, 3)
     for d in range(0, 9):
         assert empty_root(d) == default_node(d)
 
@@ -122,29 +117,11 @@ def test_order_fill_wrong_stored_leaf_fails_at_old_root_only_when_enabled():
     assert cs.which_is_unsatisfied() is None and cs.value(res.orders_root) == tree.root
 
 
-# --- tables, shape, constants ------------------------------------------------------------------
+# --- shape, Merkle convention ------------------------------------------------------------------
 
-def test_tables_encode_and_hash_like_zkrollup():
-    st_ = make_state(account_depth=4, order_depth=2, k=4)
-    mt, ot = market_table(st_.market), oracle_table(st_.oracle)
-    assert mt.encode() == st_.market.encode() and mt.hash() == st_.market.hash()
-    assert ot.encode(mt.hash()) == st_.oracle.encode() and ot.hash(mt.hash()) == st_.oracle.hash()
-
-
-def test_shape_defaults_are_the_native_units():
-    sh = BatchShape(1, 24, 8, 8, 16, 16)
-    assert (sh.size_bits, sh.price_bits, sh.fee_rate_bits, sh.fee_bits, sh.amount_bits, sh.cash_bits,
-            sh.equity_bits, sh.nonce_bits, sh.order_id_bits, sh.time_bits, sh.l1_address_bits,
-            sh.bps_bits, sh.bps_denominator) == (
-        units.SIZE_BITS, units.PRICE_BITS, units.FEE_RATE_BITS, units.FEE_BITS, units.AMOUNT_BITS,
-        units.CASH_BITS, units.EQUITY_BITS, units.NONCE_BITS, units.ORDER_ID_BITS, units.TIME_BITS,
-        units.L1_ADDRESS_BITS, units.BPS_BITS, units.BPS_DENOMINATOR)
-    assert sh.account_bits == messages.ACCOUNT_BITS
-    assert (bw.FEE_ACCOUNT, bw.INSURANCE_ACCOUNT, bw.CLEARING_ACCOUNT) == (
-        za.FEE_ACCOUNT, za.INSURANCE_ACCOUNT, za.CLEARING_ACCOUNT)
-    assert (bw.TAG_ORDER, bw.TAG_WITHDRAW, bw.TAG_LIQUIDATE, bw.TAG_FORCED_WITHDRAW) == (
-        messages.TAG_ORDER, messages.TAG_WITHDRAW, messages.TAG_LIQUIDATE, messages.TAG_FORCED_WITHDRAW)
-    assert sh.key() == BatchShape(1, 24, 8, 8, 16, 16).key() != BatchShape(2, 24, 8, 8, 16, 16).key()
+def test_shape_key_is_stable_and_differs_between_shapes():
+    assert BatchShape(1, 24, 8, 8, 16, 16).key() == BatchShape(1, 24, 8, 8, 16, 16).key()
+    assert BatchShape(1, 24, 8, 8, 16, 16).key() != BatchShape(2, 24, 8, 8, 16, 16).key()
 
 
 @pytest.mark.parametrize("kw,msg", [

@@ -8,11 +8,10 @@ from circuits.batch.public import (COMMITMENT_FIELDS, DEPOSIT_CHAIN_EMPTY, EFFEC
                                    batch_commitment, batch_commitment_gadget, deposit_chain,
                                    deposit_chain_gadget, effect_chain, effect_chain_gadget,
                                    effects_hash, flatten_effects, forced_chain, forced_chain_gadget,
-                                   forced_request_message, listed_effects, pack_effect)
+                                   listed_effects, pack_effect)
 from circuits.cs import ConstraintSystem
 from circuits.field import R
 from circuits.poseidon import poseidon
-from zkrollup.ops.messages import forced_withdraw_message
 
 felt = st.integers(0, R - 1)
 effect = st.one_of(st.none(), st.builds(Effect, st.sampled_from([EFFECT_WITHDRAWAL, EFFECT_FORCED]),
@@ -46,7 +45,6 @@ def test_chain_and_commitment_definitions():
     assert DEPOSIT_CHAIN_EMPTY == FORCED_CHAIN_EMPTY == 0
     assert deposit_chain(0, 1, 2, 3, 4) == poseidon([0, 1, 2, 3, 4])
     assert forced_chain(9, 3, 11, 500, 7, 0xAA) == poseidon([9, 3 + 2**32 * 500, 11, 7, 0xAA])
-    assert forced_request_message(3, 500, 7, 0xAA) == forced_withdraw_message(3, 500, 7, 0xAA)
     kw = dict(zip(COMMITMENT_FIELDS, range(10, 20)))
     assert batch_commitment(**kw) == poseidon([poseidon([10, 11, 12, 13, 14]), 15, 16, 17, 18, 19])
     # the forced hashes default to the empty chain

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from zkrollup.cli import main
 from zkrollup.ops import BUY, SELL, Withdraw
 
-from operator_helpers import ADDR, ACC_DEPTH, K, KEYS, N, ORD_DEPTH, S, USD, deploy, fund, order, session_keys
+from operator_helpers import ADDR, ACC_DEPTH, K, N, ORD_DEPTH, S, deploy, fund, session_keys
+from rollup_helpers import KEYS, USD, order
 
 
 def run(*args):

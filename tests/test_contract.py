@@ -530,7 +530,8 @@ def test_a_slot_is_reused_only_at_zero_open_interest_proven_against_the_root():
     from circuits.poseidon import poseidon
     from rollup_helpers import EXPIRY, SPOT, make_market
     from verifier.contract import RollupContract
-    from verifier.contract_types import ContractError, state_root
+    from circuits.spec.state import state_root
+    from verifier.contract_types import ContractError
     from zkrollup.market import Instrument
     accounts_root, oi = 12345, [100, 0, 0, 0]
     c = RollupContract(genesis_root=state_root(accounts_root, poseidon(oi)))

@@ -15,8 +15,8 @@ from zkrollup.keyfiles import proof_for_verifier
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Liquidate, Withdraw
 
-from operator_helpers import (ADDR, DAY, KEYS, SPOT, T0, USD, Clock, deploy, fund, genesis, order, reopen,
-                              table)
+from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, table
+from rollup_helpers import DAY, KEYS, SPOT, T0, USD, order
 
 
 @pytest.fixture(scope="module")

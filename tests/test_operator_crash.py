@@ -14,7 +14,8 @@ import pytest
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Withdraw
 
-from operator_helpers import ADDR, KEYS, SPOT, T0, USD, Clock, deploy, fund, genesis, order, reopen, table
+from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, table
+from rollup_helpers import KEYS, SPOT, T0, USD, order
 
 STEPS = ["fund", "sync", "sell", "buy", "wd4", "reprice", "buy2", "wd5", "flush"]
 POINTS = ("inbox-written", "journal-before-commit", "proved", "submitted", "before-state-commit")

@@ -9,17 +9,16 @@ happens exactly when the target fails maintenance; settlement pays the exact pay
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from zkrollup.account import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.accounts import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
 from zkrollup.errors import (NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
 from zkrollup.market import Instrument
 from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.risk import build_oracle_table, min_equity, passes_initial, passes_maintenance
 
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, check_witness, fund, make_state, order, reprice
+from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, USD, check_witness, fund, make_state, order, reprice
 
 USERS = (3, 4, 5, 6)
 WHALE = 7
-USD = 1_000_000
 user = st.sampled_from(USERS)
 slot = st.integers(0, 3)
 

@@ -2,7 +2,7 @@
 import pytest
 
 from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, deposit_chain
-from zkrollup.account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from zkrollup.errors import (BadInstrument, BadSignature, ExpiredOrder, FeeTooHigh, ForbiddenAccount,
                              InsufficientMargin, NothingToSettle, NotLiquidatable, OrderMismatch, OutOfRange,
                              OverFill, QueueError, ReplayedOrder, SlotInUse, StaleNonce, UnknownAccount)
@@ -11,9 +11,7 @@ from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Tra
 from zkrollup.risk import (gross_mark_value, min_equity, passes_initial, passes_maintenance,
                            portfolio_mark_value)
 
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, check_witness, fund, make_state, order, pk, rejected, reprice
-
-USD = 1_000_000
+from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, USD, check_witness, fund, make_state, order, pk, rejected, reprice
 
 
 @pytest.fixture

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from circuits.field import R
+from circuits.field import R, fr, to_signed
+from circuits.spec.tables import OracleTable
+from circuits.spec.widths import CASH_BITS
 from zkrollup.errors import BadAmount, NoOracle, OutOfRange, SlotInUse
 from zkrollup.market import EMPTY, Instrument, Kind, Market
-from zkrollup.risk import (INITIAL_GRID, MAINTENANCE_GRID, OracleTable, build_oracle_table, float_values,
+from zkrollup.risk import (INITIAL_GRID, MAINTENANCE_GRID, build_oracle_table, check_oracle, float_values,
                            instrument_values, min_equity, reduces_risk, scenario_equities)
-from zkrollup.units import (CASH_BITS, SIZE_BITS, check_positive, check_signed, check_unsigned,
-                            from_field, to_field)
+from zkrollup.units import batch_shape, check_positive, check_signed, check_unsigned
 
 from rollup_helpers import EXPIRY, SPOT, T0, VOL, make_market
 
@@ -39,8 +40,8 @@ def test_signed_bounds_are_exact_and_errors_are_value_errors():
 
 @given(st.integers(-(2 ** CASH_BITS) + 1, 2 ** CASH_BITS - 1))
 def test_signed_field_encoding_round_trips(v):
-    assert 0 <= to_field(v) < R
-    assert from_field(to_field(v)) == v
+    assert 0 <= fr(v) < R
+    assert to_signed(fr(v)) == v
 
 
 # --- market ------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_settled_slot_is_valued_at_exact_payoff():
     tab = build_oracle_table(m, EXPIRY, SPOT, VOL, settle_prices={0: SPOT + 1234, 1: SPOT + 1234})
     assert tab.settle_value[0] == 1234 and tab.settle_value[1] == 0
     assert set(tab.scen_init[0]) == {1234} and tab.mark[0] == 1234
-    tab.check_against(m)
+    check_oracle(tab, m)
 
 
 def test_tampered_settlement_value_or_foreign_market_rejected():
@@ -152,9 +153,9 @@ def test_tampered_settlement_value_or_foreign_market_rejected():
     obj["scen_init"] = ((11,) * 16,) + tab.scen_init[1:]
     obj["scen_maint"] = ((11,) * 16,) + tab.scen_maint[1:]
     with pytest.raises(NoOracle, match="payoff"):
-        OracleTable.from_obj(obj).check_against(m)
+        check_oracle(OracleTable.from_obj(obj), m)
     with pytest.raises(NoOracle, match="another market"):
-        tab.check_against(m.with_instrument(3, Instrument.future(EXPIRY), 0))
+        check_oracle(tab, m.with_instrument(3, Instrument.future(EXPIRY), 0))
 
 
 def test_settlement_before_expiry_rejected():
@@ -179,9 +180,7 @@ def test_reduces_risk_requires_smaller_same_sign_size_and_no_worse_minimum():
     assert not reduces_risk(0, [0, 0, 0, 0], 0, [0, 0, 0, 0], 0, tab)
 
 
-def test_batch_shape_carries_the_units_widths():
-    from zkrollup.units import EQUITY_BITS, PRICE_BITS, batch_shape
-    shape = batch_shape(2, 8, 4, 4, 16)
+def test_batch_shape_has_the_sizes_and_one_scenario_count_for_both_grids():
+    shape = batch_shape(2, 8, 4, 4, 12)
     assert (shape.n_slots, shape.acc_depth, shape.ord_depth, shape.n_instruments) == (2, 8, 4, 4)
-    assert shape.size_bits == SIZE_BITS and shape.price_bits == PRICE_BITS
-    assert shape.cash_bits == CASH_BITS and shape.equity_bits == EQUITY_BITS
+    assert shape.n_scen_init == shape.n_scen_maint == 12

@@ -43,15 +43,13 @@ import msgpack
 
 from circuits.batch.public import EFFECT_FORCED, EFFECT_NONE, EFFECT_WITHDRAWAL, Effect
 from circuits.field import R
+from circuits.spec.widths import ACCOUNT_BITS, AMOUNT_BITS, L1_ADDRESS_BITS
 
 CALLDATA_VERSION = 2
 MSGPACK_FORMAT = "zkrollup.batch_calldata"
 MSGPACK_VERSION = 2
 
 MAX_BATCH_SIZE = (1 << 16) - 1
-ACCOUNT_BITS = 32
-L1_ADDRESS_BITS = 160
-AMOUNT_BITS = 64                   # encoded in 16 bytes; the commitment packs amounts below 2^64
 BATCH_NUMBER_BITS = 64
 TABLE_ID_BITS = 32
 

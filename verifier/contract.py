@@ -51,7 +51,7 @@ Rules beyond the proof (the circuit cannot see L1):
 
 Censorship resistance: `request_forced_withdrawal` checks the requester's key (a
 non-identity point of Baby Jubjub's prime-order subgroup) and EdDSA signature of
-`forced_request_message(account, amount, nonce, l1_address)`, extends the forced-request
+`forced_withdraw_message(account, amount, nonce, l1_address)`, extends the forced-request
 chain (`circuits.batch.public.forced_chain`) and queues the request with a deadline
 (`forced_deadline_s`, default 7 days). Once any call sees a time after the deadline of
 a request still unserved, the contract enters exodus mode for good: no more batches
@@ -75,19 +75,21 @@ from typing import Callable, Optional, Sequence
 
 from circuits import babyjub, eddsa
 from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, FORCED_CHAIN_EMPTY, batch_commitment,
-                                   deposit_chain, effects_hash, forced_chain, forced_request_message)
+                                   deposit_chain, effects_hash, forced_chain)
 from circuits.field import R, check_elements
 from circuits.merkle_native import merkle_root_from_path
-from circuits.poseidon import poseidon, poseidon_sponge
+from circuits.poseidon import poseidon_sponge
+from circuits.spec.messages import exit_message, forced_withdraw_message
+from circuits.spec.state import oi_hash, state_root
+from circuits.spec.widths import AMOUNT_BITS, L1_ADDRESS_BITS, MAX_INSTRUMENTS
 
 from . import gas as gasmodel
 from .calldata import BatchCalldata, CalldataError
 from .contract_store import ContractStore, StoreError
 from .errors import VerifierInputError
 from .groth16 import Proof, VerifyingKey, verify as groth16_verify
-from .contract_types import (AMOUNT_BITS, DAY, EXIT_DOMAIN, L1_ADDRESS_BITS,  # noqa: F401 (re-exported)
-                             BatchReceipt, BatchRejected, ContractConfig, ContractError, ExitLeaf,
-                             ExitRejected, Payout, Reason, exit_message, state_root)
+from .contract_types import (DAY, BatchReceipt, BatchRejected, ContractConfig,  # noqa: F401 (re-exported)
+                             ContractError, ExitLeaf, ExitRejected, Payout, Reason)
 from .oracle_model import (check_market_encoding, check_oracle_encoding, table_market_hash,
                            table_marks)
 
@@ -420,7 +422,7 @@ class RollupContract:
             check_elements([accounts_root, *oi], "open-interest opening value")
         except (TypeError, ValueError, IndexError) as e:
             raise ContractError(f"malformed open-interest opening ({e})") from None
-        if len(oi) != new[0] or state_root(accounts_root, poseidon(oi)) != self.state_root:
+        if len(oi) != new[0] or state_root(accounts_root, oi_hash(oi)) != self.state_root:
             raise ContractError("the open-interest opening does not open the current state root")
         busy = [k for k in changed if oi[k] != 0]
         if busy:
@@ -496,7 +498,7 @@ class RollupContract:
         order) in a batch accepted by now + forced_deadline_s, or the contract enters exodus
         mode. Required: the requester's key `pk` (x, y), a non-identity point of Baby
         Jubjub's prime-order subgroup, the account's `nonce` and the EdDSA `signature` of
-        `forced_request_message(account, amount, nonce, l1_address)` under `pk`; all are
+        `forced_withdraw_message(account, amount, nonce, l1_address)` under `pk`; all are
         checked here and published with the request (so the operator can build the
         operation from L1 data alone), and the request extends the forced-request chain
         that the next batches must consume. The circuit pays it (as much as margin allows)
@@ -517,7 +519,7 @@ class RollupContract:
             ok_key = False
         if not ok_key:
             raise ContractError("the request key must be a non-identity point of Baby Jubjub's prime-order subgroup")
-        if not eddsa.verify(pk, forced_request_message(account, amount, nonce, l1_address), signature):
+        if not eddsa.verify(pk, forced_withdraw_message(account, amount, nonce, l1_address), signature):
             raise ContractError("the forced withdrawal signature does not verify under the request key")
         self._require_active(now)
         with self.store.transaction():
@@ -724,8 +726,8 @@ class RollupContract:
                                    f"{len(siblings)} siblings, the tree has depth {self.config.acc_depth}")
             try:
                 check_elements([leaf.pk_x, leaf.pk_y, leaf.nonce, leaf.orders_root, oi_hash], "leaf field")
-                if not 1 <= len(leaf.sizes) <= 16:
-                    raise ValueError("an account has 1..16 position slots")
+                if not 1 <= len(leaf.sizes) <= MAX_INSTRUMENTS:
+                    raise ValueError(f"an account has 1..{MAX_INSTRUMENTS} position slots")
                 root = state_root(merkle_root_from_path(leaf.leaf(), account, list(siblings)), oi_hash)
             except ValueError as e:
                 raise ExitRejected(Reason.BAD_MERKLE_PROOF, str(e)) from None

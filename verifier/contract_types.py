@@ -3,16 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from circuits.batch.account_leaf import account_leaf_of
-from circuits.poseidon import poseidon
+from circuits.spec.accounts import NO_DEPOSIT_ACCOUNTS, account_leaf_of
 
 from .oracle_model import DEFAULT_ORACLE_ADDRESS
 
 DAY = 24 * 3600
-AMOUNT_BITS = 64
-L1_ADDRESS_BITS = 160
-EXIT_DOMAIN = int.from_bytes(b"zkrollup.exit", "big")
-"""Domain tag of the exit authorisation message (see `exit_message`)."""
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -70,13 +65,13 @@ class Reason:
 @dataclass(frozen=True)
 class ContractConfig:
     """Fixed at creation, stored with the state. `no_deposit_accounts`: indices a deposit
-    may not name (the application's clearing account, zkrollup.account.CLEARING_ACCOUNT = 2,
-    which the native state and the circuit refuse: such a deposit would block the queue)."""
+    may not name (`circuits.spec.accounts.NO_DEPOSIT_ACCOUNTS`: the clearing account, which
+    the native state and the circuit refuse, so such a deposit would block the queue)."""
     forced_deadline_s: int = 7 * DAY
     oracle_grace_s: int = 600
     acc_depth: int = 32
     oracle_address: int = DEFAULT_ORACLE_ADDRESS
-    no_deposit_accounts: tuple = (2,)
+    no_deposit_accounts: tuple = NO_DEPOSIT_ACCOUNTS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "no_deposit_accounts", tuple(self.no_deposit_accounts))
@@ -114,7 +109,7 @@ class BatchReceipt:
 
 @dataclass(frozen=True)
 class ExitLeaf:
-    """The fields of an account leaf (circuits.batch.account_leaf): signed cash and sizes
+    """The fields of an account leaf (circuits.spec.accounts): signed cash and sizes
     as integers in (-r/2, r/2], which makes their field encoding one-to-one."""
     pk_x: int
     pk_y: int
@@ -128,14 +123,3 @@ class ExitLeaf:
 
     def leaf(self) -> int:
         return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root)
-
-
-def state_root(accounts_root: int, oi_hash: int) -> int:
-    """The committed state root (zkrollup.state): Poseidon(accounts_root, oi_hash), oi_hash
-    = Poseidon(open interest per slot)."""
-    return poseidon([accounts_root, oi_hash])
-
-
-def exit_message(account: int, l1_address: int) -> int:
-    """The message an account's key signs to exit to `l1_address`: Poseidon(tag, account, address)."""
-    return poseidon([EXIT_DOMAIN, account, l1_address])

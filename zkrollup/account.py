@@ -1,45 +1,28 @@
 """Accounts: key, nonce, signed cash, K signed position sizes and the order-fill subtree.
 
-Leaf of the account tree (DESIGN section 3), with signed values as x mod r
-(`units.to_field`) and bounded by their widths (`units`):
+The account leaf, the order-fill leaf and the special accounts (fee 0, insurance 1,
+clearing 2) are defined in `circuits.spec.accounts`; this module hashes them with the
+fast Poseidon (`zkrollup.poseidon_fast`) and bounds every field by its width
+(`circuits.spec.widths`).
 
-    positions_hash = Poseidon(size_0 mod r, ..., size_{K-1} mod r)        (K inputs)
-    leaf           = Poseidon(pk.x, pk.y, nonce, cash mod r, positions_hash, orders_root)
-
-An empty index holds the leaf 0 (the tree's empty leaf), never a Poseidon output.
-
-Order-fill subtree (depth D_ord): slot = order_id mod 2^D_ord holds
-Poseidon(order_id, filled), or 0 when never used (read as order_id = 0, filled = 0).
-Order ids start at 1. An order may be filled in its slot while (a) the slot is empty or
-holds a smaller order id (the new order takes the slot over; the older one can never be
-filled again) or (b) the slot holds the same id and filled + fill <= size. A smaller id
-than the stored one is a replay (ReplayedOrder). This is Loopring's trading-history rule.
-
-Special accounts at fixed indices (created at genesis, never by a deposit):
-FEE_ACCOUNT = 0 (receives trading fees), INSURANCE_ACCOUNT = 1 (receives liquidation
-penalties, covers shortfalls; its cash may go negative, a deficit that a real venue
-would socialise), CLEARING_ACCOUNT = 2 (the counterparty of settlements: Settle moves
-a position and its payoff between the account and the clearing account, so cash and
-open interest balance after every single Settle; it ends flat once a slot is fully
-settled and never trades, withdraws or signs).
+Order-fill rule: an order may be filled in its slot (order_id mod 2^D_ord) while (a) the
+slot is empty or holds a smaller order id (the new order takes the slot over; the older
+one can never be filled again) or (b) the slot holds the same id and filled + fill <=
+size. A smaller id than the stored one is a replay (ReplayedOrder). This is Loopring's
+trading-history rule.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Sequence
+from functools import cached_property, partial
 
 from circuits import babyjub
+from circuits.spec import accounts as spec
+from circuits.spec.widths import NONCE_BITS, ORDER_ID_BITS, SIZE_BITS
 
 from . import poseidon_fast
 from .smt import SparseMerkleTree
-from .units import (NONCE_BITS, ORDER_ID_BITS, SIZE_BITS, check_cash, check_size, check_unsigned,
-                    to_field)
-
-FEE_ACCOUNT = 0
-INSURANCE_ACCOUNT = 1
-CLEARING_ACCOUNT = 2
-SPECIAL_ACCOUNTS = (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT)
+from .units import check_cash, check_size, check_unsigned
 
 Point = tuple[int, int]
 
@@ -52,19 +35,8 @@ def check_public_key(pk: object, what: str = "public key") -> Point:
     return pt
 
 
-def positions_hash(sizes: Sequence[int]) -> int:
-    return poseidon_fast.poseidon([to_field(s) for s in sizes])
-
-
-def order_leaf(order_id: int, filled: int) -> int:
-    """Poseidon(order_id, filled); 0 for the never-used slot (0, 0)."""
-    if order_id == 0 and filled == 0:
-        return 0
-    return poseidon_fast.poseidon([order_id, filled])
-
-
-def account_leaf(pk: Point, nonce: int, cash: int, pos_hash: int, orders_root: int) -> int:
-    return poseidon_fast.poseidon([pk[0], pk[1], nonce, to_field(cash), pos_hash, orders_root])
+positions_hash = partial(spec.positions_hash, hash_fn=poseidon_fast.poseidon)
+order_leaf = partial(spec.order_leaf, hash_fn=poseidon_fast.poseidon)
 
 
 @dataclass(frozen=True)
@@ -83,7 +55,8 @@ class AccountFields:
 
     @cached_property
     def leaf(self) -> int:
-        return account_leaf(self.pk, self.nonce, self.cash, self.positions_hash, self.orders_root)
+        return spec.account_leaf(self.pk[0], self.pk[1], self.nonce, self.cash, self.positions_hash,
+                                 self.orders_root, hash_fn=poseidon_fast.poseidon)
 
 
 @dataclass

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from circuits.batch import witness as bw
 from circuits.batch.public import batch_commitment, effects_hash
 from circuits.batch.shape import BatchShape
-from circuits.batch.tables import MarketTable, OracleTable as CircuitOracleTable
+from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 
 from . import units
-from .account import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from .ops import Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from .smt import default_node
 
@@ -38,20 +37,8 @@ _DEFERRED_ROLES = {"fee": FEE_ACCOUNT, "insurance": INSURANCE_ACCOUNT}
 
 
 def shape_of(state, n_slots: int) -> BatchShape:
-    """The circuit shape for batches of `n_slots` on `state` (widths of `zkrollup.units`)."""
+    """The circuit shape for batches of `n_slots` on `state` (widths of `circuits.spec.widths`)."""
     return units.batch_shape(n_slots, state.account_depth, state.order_depth, state.K, state.n_scenarios)
-
-
-def market_table(market) -> MarketTable:
-    return MarketTable(tuple(int(i.kind) for i in market.slots), tuple(i.strike for i in market.slots),
-                       tuple(i.expiry for i in market.slots), tuple(i.contract_size for i in market.slots),
-                       market.liq_bonus_bps, market.liq_penalty_bps)
-
-
-def oracle_table(o) -> CircuitOracleTable:
-    return CircuitOracleTable(o.timestamp, o.spot, tuple(o.mark), tuple(map(tuple, o.scen_init)),
-                              tuple(map(tuple, o.scen_maint)), tuple(o.settled), tuple(o.settle_price),
-                              tuple(o.settle_value))
 
 
 def _fields(f, k: int, ord_depth: int) -> bw.AccountFields:
@@ -221,7 +208,7 @@ class BatchBuilder:
         fee, ins = self._flush(FEE_ACCOUNT), self._flush(INSURANCE_ACCOUNT)
         if self.tree.root != self.state.accounts_root:
             raise AssertionError("the circuit's replayed account tree differs from the native one")
-        batch = bw.BatchInput(self.batch_number, market_table(self.market), oracle_table(self.oracle),
+        batch = bw.BatchInput(self.batch_number, self.market.table(), self.oracle,
                               self.start_accounts_root, self.start_oi, self.start_deposit_hash,
                               list(self.slots), fee, ins, forced_hash=self.start_forced_hash)
         effects = tuple(w.effect if w.effect.kind else None for w in self.records)

@@ -22,7 +22,7 @@ import msgpack
 
 from circuits.batch import witness as bw
 from circuits.batch.shape import BatchShape
-from circuits.batch.tables import MarketTable, OracleTable
+from circuits.spec.tables import MarketTable, OracleTable
 
 from .batch_builder import CommitmentFields, SealedBatch
 
@@ -138,9 +138,13 @@ def decode_input(d) -> bw.BatchInput:
     slots = d.get("slots")
     if not isinstance(slots, list):
         raise ValueError("batch file: input.slots must be a list")
+    market = _simple(MarketTable, d.get("market"), "input.market")
+    oracle = _map(d.get("oracle"), "input.oracle")
+    if "market_hash" not in oracle:   # written before the oracle record carried it: it is the market's
+        oracle = {**oracle, "market_hash": market.hash()}
     return _simple(bw.BatchInput, d, "input",
-                   market=lambda x, w: _simple(MarketTable, x, w),
-                   oracle=lambda x, w: _simple(OracleTable, x, w),
+                   market=lambda x, w: market,
+                   oracle=lambda x, w: _simple(OracleTable, oracle, w),
                    slots=lambda x, w: [_slot(s, f"{w}[{i}]") for i, s in enumerate(x)],
                    fee_flush=_flush, insurance_flush=_flush)
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from circuits import eddsa
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 
-from .account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from .deployment import CONTRACT_FILE, OPERATOR_FILE, Deployment
 from .keycache import KeyCache
 from .l1data import rebuild_from_l1

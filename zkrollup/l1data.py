@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import hashlib
 
+from circuits.spec.tables import MarketTable, OracleTable
+
 from .batchfile import pack, unpack
-from .market import Instrument, Market
+from .market import Market
 from .ops import Deposit, ForcedWithdraw, op_from_obj
-from .risk import OracleTable
 
 DATA_FORMAT = "zkrollup.batch_ops"
 DATA_VERSION = 1
@@ -59,37 +60,12 @@ def decode_batch_data(data: bytes) -> dict:
 
 # --- the contract's tables as native objects ----------------------------------------------------
 
-def market_from_encoding(enc) -> Market:
-    """Inverse of `Market.encode`."""
-    k = enc[0]
-    slots = tuple(Instrument(*enc[3 + 4 * i:7 + 4 * i]) for i in range(k))
-    return Market(slots, enc[1], enc[2])
-
-
-def oracle_from_encoding(enc) -> OracleTable:
-    """Inverse of `OracleTable.encode`."""
-    enc = [int(v) for v in enc]
-    mh, ts, spot, k, s = enc[:5]
-    i = 5
-    mark = enc[i:i + k]
-    i += k
-    init = [tuple(enc[i + j * s:i + (j + 1) * s]) for j in range(k)]
-    i += k * s
-    maint = [tuple(enc[i + j * s:i + (j + 1) * s]) for j in range(k)]
-    i += k * s
-    settled, price, value = enc[i:i + k], enc[i + k:i + 2 * k], enc[i + 2 * k:i + 3 * k]
-    if i + 3 * k != len(enc):
-        raise ValueError("oracle table encoding has the wrong length")
-    return OracleTable(mh, ts, spot, tuple(mark), tuple(init), tuple(maint), tuple(settled), tuple(price),
-                       tuple(value))
-
-
 def published_oracle(contract, table_id: int) -> OracleTable:
     """The oracle table `table_id` as the oracle published it to the contract."""
     t = contract.oracle_table(table_id)
     if t is None:
         raise ValueError(f"the contract has no oracle table {table_id}")
-    table = oracle_from_encoding(t["encoded"])
+    table = OracleTable.decode(t["encoded"])
     if table.hash() != t["hash"]:
         raise ValueError(f"oracle table {table_id} does not hash to its published hash")
     return table
@@ -100,7 +76,7 @@ def published_market(contract) -> Market:
     m = contract.store.current_market()
     if m is None:
         raise ValueError("the contract has no registered market")
-    market = market_from_encoding(m[2])
+    market = Market.from_table(MarketTable.decode(m[2]))
     if market.hash() != m[1]:
         raise ValueError("the registered market does not hash to its published hash")
     return market

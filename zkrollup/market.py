@@ -1,25 +1,9 @@
-"""The market: K instrument slots on one underlying, and its table hash.
+"""The market: K instrument slots on one underlying, as the application uses them.
 
-A slot holds a European call, a European put or a dated future (or nothing). Fields:
-
-- `kind`: EMPTY (0), CALL (1), PUT (2), FUTURE (3);
-- `strike`: cash units per lot (0 for futures and empty slots);
-- `expiry`: unix seconds (40 bits); trading stops at `expiry`, settlement starts there;
-- `contract_size`: lots per contract (>= 1; 0 for empty slots).
-
-Prices are per contract, so one contract of a call pays at expiry
-contract_size * max(S - strike, 0) cash units for a settlement price S per lot; a put
-contract_size * max(strike - S, 0); a future contract_size * S (futures are valued as
-assets bought for their price: buying moves price * size out of cash, see DESIGN 3).
-`Instrument.payoff` computes these exactly.
-
-Market parameters also hashed: the liquidation bonus and penalty in basis points of the
-gross mark value of a liquidated portfolio (see `zkrollup.ops`).
-
-Table encoding (`Market.encode`, hashed by `circuits.poseidon.poseidon_sponge`):
-
-    [K, liq_bonus_bps, liq_penalty_bps,
-     kind_0, strike_0, expiry_0, contract_size_0, ..., kind_{K-1}, ..., contract_size_{K-1}]
+A slot holds a European call, a European put or a dated future (or nothing); the kinds,
+units, rules (`circuits.spec.tables.check_instrument`), payoffs, the table encoding and
+its hash are defined in `circuits.spec.tables`. `Market.table()` is the market as that
+module's `MarketTable` (what L1 registers and the circuit hashes).
 
 Slot reuse: `with_instrument(k, inst, open_interest)` returns a new market with slot k
 replaced, and raises SlotInUse unless the slot's open interest is zero (then no account
@@ -31,18 +15,17 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Sequence
 
-from circuits.poseidon import poseidon_sponge
+from circuits.spec import tables as spec
+from circuits.spec.widths import MAX_INSTRUMENTS
 
 from .errors import SlotInUse
-from .units import (BPS_BITS, BPS_DENOMINATOR, CONTRACT_SIZE_BITS, MAX_SLOTS, PRICE_BITS,
-                    TIME_BITS, check_unsigned)
 
 
 class Kind(IntEnum):
-    EMPTY = 0
-    CALL = 1
-    PUT = 2
-    FUTURE = 3
+    EMPTY = spec.KIND_EMPTY
+    CALL = spec.KIND_CALL
+    PUT = spec.KIND_PUT
+    FUTURE = spec.KIND_FUTURE
 
 
 @dataclass(frozen=True)
@@ -60,19 +43,7 @@ class Instrument:
         except ValueError:
             raise ValueError(f"instrument kind must be one of {[k.name for k in Kind]}, got {self.kind!r}")
         object.__setattr__(self, "kind", kind)
-        check_unsigned("strike", self.strike, PRICE_BITS)
-        check_unsigned("expiry", self.expiry, TIME_BITS)
-        check_unsigned("contract_size", self.contract_size, CONTRACT_SIZE_BITS)
-        if kind == Kind.EMPTY:
-            if self.strike or self.expiry or self.contract_size:
-                raise ValueError("an empty slot has strike, expiry and contract size 0")
-            return
-        if self.contract_size < 1:
-            raise ValueError("contract_size must be at least 1 lot")
-        if kind == Kind.FUTURE and self.strike:
-            raise ValueError("a future has no strike (use 0)")
-        if kind in (Kind.CALL, Kind.PUT) and self.strike < 1:
-            raise ValueError("an option needs a positive strike")
+        spec.check_instrument(int(kind), self.strike, self.expiry, self.contract_size)
 
     @classmethod
     def call(cls, strike: int, expiry: int, contract_size: int = 1) -> "Instrument":
@@ -92,14 +63,7 @@ class Instrument:
 
     def payoff(self, settle_price: int) -> int:
         """Exact value per contract at expiry for the settlement price per lot (cash units)."""
-        check_unsigned("settlement price", settle_price, PRICE_BITS)
-        if self.kind == Kind.CALL:
-            return self.contract_size * max(settle_price - self.strike, 0)
-        if self.kind == Kind.PUT:
-            return self.contract_size * max(self.strike - settle_price, 0)
-        if self.kind == Kind.FUTURE:
-            return self.contract_size * settle_price
-        return 0
+        return spec.payoff(self.kind, self.strike, self.contract_size, settle_price)
 
     def encode(self) -> list[int]:
         return [int(self.kind), self.strike, self.expiry, self.contract_size]
@@ -126,14 +90,11 @@ class Market:
     def __post_init__(self):
         slots = tuple(self.slots)
         object.__setattr__(self, "slots", slots)
-        if not 1 <= len(slots) <= MAX_SLOTS:
-            raise ValueError(f"a market has 1..{MAX_SLOTS} slots, got {len(slots)}")
+        if not 1 <= len(slots) <= MAX_INSTRUMENTS:
+            raise ValueError(f"a market has 1..{MAX_INSTRUMENTS} slots, got {len(slots)}")
         if not all(isinstance(s, Instrument) for s in slots):
             raise ValueError("market slots must be Instrument objects")
-        for name in ("liq_bonus_bps", "liq_penalty_bps"):
-            check_unsigned(name, getattr(self, name), BPS_BITS)
-            if getattr(self, name) >= BPS_DENOMINATOR:
-                raise ValueError(f"{name} must be below {BPS_DENOMINATOR}")
+        self.table().check()
 
     @classmethod
     def empty(cls, k: int, **params) -> "Market":
@@ -146,15 +107,21 @@ class Market:
     def __getitem__(self, k: int) -> Instrument:
         return self.slots[k]
 
+    def table(self) -> spec.MarketTable:
+        """The market as the spec's table (what L1 registers and the circuit hashes)."""
+        kind, strike, expiry, csize = zip(*(i.encode() for i in self.slots))
+        return spec.MarketTable(kind, strike, expiry, csize, self.liq_bonus_bps, self.liq_penalty_bps)
+
+    @classmethod
+    def from_table(cls, t: spec.MarketTable) -> "Market":
+        return cls(tuple(Instrument(*t.slot(k)) for k in range(t.K)), t.liq_bonus_bps, t.liq_penalty_bps)
+
     def encode(self) -> list[int]:
-        out = [self.K, self.liq_bonus_bps, self.liq_penalty_bps]
-        for inst in self.slots:
-            out += inst.encode()
-        return out
+        return self.table().encode()
 
     def hash(self) -> int:
-        """poseidon_sponge(encode()): registered with L1, part of every batch commitment."""
-        return poseidon_sponge(self.encode())
+        """The market table's hash: registered with L1, part of every batch commitment."""
+        return self.table().hash()
 
     def with_instrument(self, k: int, inst: Instrument, open_interest: int) -> "Market":
         """A copy with slot k holding `inst`; SlotInUse unless open_interest is 0."""

@@ -47,11 +47,11 @@ from typing import Callable, Optional
 
 from circuits import eddsa
 from circuits.batch.circuit import solve_batch
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from verifier.calldata import BatchCalldata
 from verifier.contract import BatchRejected, Reason
 
 from . import batchfile, units
-from .account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from .batch_builder import BatchBuilder, SealedBatch
 from .errors import (BadInstrument, BadSignature, ExpiredOrder, ForbiddenAccount, OverFill,
                      ReplayedOrder, RollupError, UnknownAccount)

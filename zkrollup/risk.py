@@ -35,15 +35,8 @@ Checks (exact Python ints):
   new equity_s >= old equity_j for all s (any j gives a valid lower bound of the old
   minimum, so a false j cannot make a bad trade pass).
 
-Oracle table encoding (`OracleTable.encode`, hashed by `poseidon_sponge`):
-
-    [market_hash, timestamp, spot, K, S,
-     mark[0..K-1],
-     scen_init[0][0..S-1], ..., scen_init[K-1][0..S-1],
-     scen_maint[0][0..S-1], ..., scen_maint[K-1][0..S-1],
-     settled[0..K-1], settle_price[0..K-1], settle_value[0..K-1]]
-
-All entries are unsigned integers below 2^48 (timestamp below 2^40, settled in {0, 1}).
+The oracle table (`circuits.spec.tables.OracleTable`: fields, rules, encoding, hash) is
+built here by `build_oracle_table`; `check_oracle` checks one against the market.
 """
 from __future__ import annotations
 
@@ -53,12 +46,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from circuits.field import R
-from circuits.poseidon import poseidon_sponge
+from circuits.spec.tables import OracleTable, TableMismatch
+from circuits.spec.widths import PRICE_BITS, TIME_BITS
 
 from .errors import NoOracle
 from .market import Kind, Market
-from .units import (MAX_SCENARIOS, PRICE_BITS, TIME_BITS, check_unsigned)
+from .units import check_unsigned
 
 YEAR_SECONDS = 365 * 24 * 3600
 MIN_VOL = 1e-4
@@ -134,90 +127,13 @@ def _to_ints(values: np.ndarray, what: str) -> list[int]:
 
 # --- the oracle table -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class OracleTable:
-    """One batch's prices: marks, scenario values and settlements, all per contract."""
-
-    market_hash: int
-    timestamp: int
-    spot: int
-    mark: tuple[int, ...]
-    scen_init: tuple[tuple[int, ...], ...]
-    scen_maint: tuple[tuple[int, ...], ...]
-    settled: tuple[int, ...]
-    settle_price: tuple[int, ...]
-    settle_value: tuple[int, ...]
-
-    def __post_init__(self):
-        for name in ("mark", "settled", "settle_price", "settle_value"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        for name in ("scen_init", "scen_maint"):
-            object.__setattr__(self, name, tuple(tuple(r) for r in getattr(self, name)))
-        k = len(self.mark)
-        if not 1 <= k <= 16:
-            raise ValueError(f"oracle table needs 1..16 slots, got {k}")
-        s = len(self.scen_init[0]) if self.scen_init else 0
-        if not 1 <= s <= MAX_SCENARIOS:
-            raise ValueError(f"oracle table needs 1..{MAX_SCENARIOS} scenarios, got {s}")
-        for name in ("scen_init", "scen_maint"):
-            rows = getattr(self, name)
-            if len(rows) != k or any(len(r) != s for r in rows):
-                raise ValueError(f"{name} must be {k} x {s}")
-        for name in ("settled", "settle_price", "settle_value"):
-            if len(getattr(self, name)) != k:
-                raise ValueError(f"{name} must have {k} entries")
-        if not isinstance(self.market_hash, int) or not 0 <= self.market_hash < R:
-            raise ValueError("market_hash must be a field element")
-        check_unsigned("timestamp", self.timestamp, TIME_BITS)
-        check_unsigned("spot", self.spot, PRICE_BITS)
-        for v in (*self.mark, *self.settle_price, *self.settle_value,
-                  *(x for r in self.scen_init for x in r), *(x for r in self.scen_maint for x in r)):
-            check_unsigned("oracle value", v, PRICE_BITS)
-        for i in range(k):
-            if self.settled[i] not in (0, 1):
-                raise ValueError("settled flags must be 0 or 1")
-            if not self.settled[i] and (self.settle_price[i] or self.settle_value[i]):
-                raise ValueError(f"slot {i} is not settled but has a settlement price/value")
-
-    @property
-    def K(self) -> int:
-        return len(self.mark)
-
-    @property
-    def S(self) -> int:
-        return len(self.scen_init[0])
-
-    def encode(self) -> list[int]:
-        out = [self.market_hash, self.timestamp, self.spot, self.K, self.S, *self.mark]
-        for rows in (self.scen_init, self.scen_maint):
-            for r in rows:
-                out += r
-        return out + [*self.settled, *self.settle_price, *self.settle_value]
-
-    def hash(self) -> int:
-        return poseidon_sponge(self.encode())
-
-    def check_against(self, market: Market) -> None:
-        """NoOracle unless the table belongs to `market` and its settlements are exact payoffs."""
-        if self.market_hash != market.hash() or self.K != market.K:
-            raise NoOracle("the oracle table was built for another market table")
-        for k, inst in enumerate(market.slots):
-            if not self.settled[k]:
-                continue
-            if inst.is_empty or self.timestamp < inst.expiry:
-                raise NoOracle(f"slot {k} is settled before its expiry")
-            v = inst.payoff(self.settle_price[k])
-            if self.settle_value[k] != v:
-                raise NoOracle(f"slot {k}: settlement value {self.settle_value[k]} is not the payoff {v}")
-            if self.mark[k] != v or set(self.scen_init[k]) != {v} or set(self.scen_maint[k]) != {v}:
-                raise NoOracle(f"slot {k}: a settled slot is valued at its payoff in every scenario")
-
-    def to_obj(self) -> dict:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
-
-    @classmethod
-    def from_obj(cls, obj: dict) -> "OracleTable":
-        return cls(**obj)
+def check_oracle(table: OracleTable, market: Market) -> None:
+    """NoOracle unless the table belongs to `market` and its settlements are exact payoffs
+    (`OracleTable.check_against`)."""
+    try:
+        table.check_against(market.table())
+    except TableMismatch as e:
+        raise NoOracle(str(e)) from None
 
 
 def _grid_values(inst, tau, spot, vol, rate, grid: ScenarioGrid, mark_f: float) -> np.ndarray:
@@ -288,8 +204,8 @@ def build_oracle_table(market: Market, timestamp: int, spot: int, vol: float, *,
         mark[k] = v
         s_init[k] = [v] * s_n
         s_maint[k] = [v] * s_n
-    return OracleTable(market.hash(), timestamp, spot, tuple(mark), tuple(map(tuple, s_init)),
-                       tuple(map(tuple, s_maint)), tuple(settled), tuple(s_price), tuple(s_value))
+    return OracleTable(market.hash(), timestamp, spot, mark, s_init, s_maint, settled, s_price,
+                       s_value).check()
 
 
 # --- margin -----------------------------------------------------------------------------------

@@ -7,18 +7,16 @@ forced-withdrawal queue, and the rolling hashes of the consumed deposits and of 
 forced requests (`circuits.batch.public`; the batch commitment binds both).
 `zkrollup.store` persists it.
 
-Committed root: `root = Poseidon(accounts_root, oi_hash)` with `oi_hash =
-Poseidon(oi[0..K-1])`; oi[k] = sum of the positive sizes of slot k (= sum of the negative
-ones, negated). Committing open interest lets the circuit and the L1 model check that a
-reused slot is empty; `accounts_root` alone is the account tree (exits prove leaves
-against it).
+Committed root (`circuits.spec.state`): `root = Poseidon(accounts_root, oi_hash)` with
+`oi_hash = Poseidon(oi[0..K-1])`; oi[k] = sum of the positive sizes of slot k (= sum of
+the negative ones, negated).
 
 Invariants (`check_invariants`, run by the tests after every step):
 - conservation: sum of all accounts' cash + pending deposits = collateral held;
 - open interest: for every slot, sum of positive sizes = - sum of negative sizes = oi[k];
 - the tree holds exactly the leaves of the accounts, and the roots match.
 
-Genesis creates the special accounts (fee 0, insurance 1, clearing 2; `zkrollup.account`).
+Genesis creates the special accounts (fee 0, insurance 1, clearing 2; `circuits.spec.accounts`).
 """
 from __future__ import annotations
 
@@ -27,17 +25,19 @@ from typing import Iterable
 
 from . import poseidon_fast
 from circuits.batch.public import FORCED_CHAIN_EMPTY
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.state import oi_hash, state_root
+from circuits.spec.tables import OracleTable
+from circuits.spec.widths import MAX_SCENARIOS
 
-from .account import (CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, Account,
-                      check_public_key)
+from .account import Account, check_public_key
 from .errors import NoOracle, RollupError, UnknownAccount
 from .market import Instrument, Market
 from .ops.base import Operation
 from .ops.transfers import Deposit, ForcedWithdraw
 from .ops.witness import OpWitness
-from .risk import OracleTable
+from .risk import check_oracle
 from .smt import SparseMerkleTree
-from .units import MAX_SCENARIOS
 
 
 class RollupState:
@@ -95,11 +95,11 @@ class RollupState:
 
     @property
     def oi_hash(self) -> int:
-        return poseidon_fast.poseidon(list(self.oi))
+        return oi_hash(self.oi, poseidon_fast.poseidon)
 
     @property
     def root(self) -> int:
-        return poseidon_fast.poseidon([self.accounts_root, self.oi_hash])
+        return state_root(self.accounts_root, self.oi_hash, poseidon_fast.poseidon)
 
     @property
     def now(self) -> int:
@@ -129,8 +129,8 @@ class RollupState:
     def set_oracle(self, table: OracleTable) -> None:
         """Install the batch's oracle table (must fit the market; time never goes back)."""
         if not isinstance(table, OracleTable):
-            raise ValueError("oracle table must be a zkrollup.risk.OracleTable")
-        table.check_against(self.market)
+            raise ValueError("oracle table must be a circuits.spec.tables.OracleTable")
+        check_oracle(table.check(), self.market)
         if table.S != self.n_scenarios:
             raise NoOracle(f"oracle table has {table.S} scenarios, the state uses {self.n_scenarios}")
         if self.oracle is not None and table.timestamp < self.oracle.timestamp:

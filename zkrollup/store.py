@@ -22,10 +22,11 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
+from circuits.spec.tables import OracleTable
+
 from .account import Account
 from .market import Market
 from .ops import op_from_obj
-from .risk import OracleTable
 from .smt import SparseMerkleTree
 from .state import RollupState
 

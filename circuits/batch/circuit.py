@@ -25,13 +25,14 @@ from ..cs import LC, ConstraintSystem
 from ..gadgets.merkle import merkle_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
+from ..spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from .account_leaf import AccountVars, account_leaf_gadget
 from .public import EFFECTS_CHAIN_EMPTY, batch_commitment_gadget
 from .ranges import signed_range
 from .shape import BatchShape
 from .slot import Running, slot_gadget
 from .tables import tables_gadget
-from .witness import FEE_ACCOUNT, INSURANCE_ACCOUNT, AccountFields, BatchInput, Flush
+from .witness import AccountFields, BatchInput, Flush
 
 
 @dataclass

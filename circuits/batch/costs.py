@@ -14,12 +14,13 @@ from functools import lru_cache
 
 from ..cs import ConstraintSystem
 from ..gadgets.poseidon import poseidon as poseidon_gadget
+from ..spec.accounts import FEE_ACCOUNT
 from .circuit import _flush
 from .public import COMMITMENT_FIELDS, batch_commitment_gadget
 from .shape import BatchShape
 from .slot import Running, slot_gadget
 from .tables import TablesVars, tables_gadget
-from .witness import FEE_ACCOUNT, Flush
+from .witness import Flush
 
 
 def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:

@@ -1,5 +1,5 @@
-"""Order-fill leaves and signed messages in the circuit (rules of `zkrollup.account` and
-`zkrollup.ops.messages`).
+"""Order-fill leaves in the circuit (the leaf is `circuits.spec.accounts.order_leaf`, the
+rule that of `zkrollup.account`).
 
 Order-fill subtree of an account (depth ord_depth): slot = order_id mod 2^ord_depth holds
 Poseidon(order_id, filled), or 0 when never used. A fill of an order is allowed when the
@@ -8,9 +8,7 @@ or holds the same id with filled + fill <= size; a smaller id than the stored on
 replay. Stored ids are never 0 for a used slot (order ids start at 1), so "empty" is
 "stored id == 0"; stored values were range-checked when written, so they are trusted.
 
-Messages: Poseidon(tag, fields...), see `zkrollup.ops.messages`.
-
-Native twins: `order_leaf_native`, `fill_native`.
+Native twins: `circuits.spec.accounts.order_leaf`, `fill_native`.
 """
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ from ..gadgets.boolean import select
 from ..gadgets.comparators import is_zero
 from ..gadgets.merkle import LEVEL_COST, merkle_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
-from ..poseidon import poseidon
 from .ranges import unsigned
 
 
@@ -79,11 +76,6 @@ def order_fill_cost(ord_depth: int, order_id_bits: int, size_bits: int) -> int:
 
 
 # ---- native twins -------------------------------------------------------------------------
-
-def order_leaf_native(order_id: int, filled: int) -> int:
-    """Poseidon(order_id, filled); 0 for the never-used slot (0, 0)."""
-    return 0 if order_id == 0 and filled == 0 else poseidon([order_id, filled])
-
 
 def fill_native(order_id: int, size: int, fill: int, stored_id: int, stored_filled: int) -> int:
     """The filled amount after the fill; ValueError for a replay or an over-fill."""

@@ -3,7 +3,7 @@
 The batch circuit has a single public input, ``commitment``, and the L1 contract model
 recomputes it from the calldata it received and its own queues (never from the operator).
 Both sides use the functions of this module, so they cannot disagree. Definitions
-(DESIGN section 6, docs/batch_circuit.md "Public commitment"):
+(docs/batch_circuit.md "Public commitment"):
 
 * **Effects** (L1-visible, paid by the contract): kind `EFFECT_WITHDRAWAL` (1) for a
   Withdraw, `EFFECT_FORCED` (2) for a ForcedWithdraw served (amount paid, possibly 0);
@@ -19,7 +19,7 @@ Both sides use the functions of this module, so they cannot disagree. Definition
 * **Deposits.** The L1 deposit queue is a rolling hash; consuming one deposit moves it
   ``h' = Poseidon([h, account, pk_x, pk_y, amount])``, from `DEPOSIT_CHAIN_EMPTY` (0).
 * **Forced withdrawals.** L1 verifies a request's EdDSA signature (message
-  `forced_request_message`) under the requester's key pk, which must be a non-identity
+  `circuits.spec.messages.forced_withdraw_message`) under the requester's key pk, which must be a non-identity
   point of Baby Jubjub's prime-order subgroup, when it queues the request, and extends
   the forced-request chain
 
@@ -52,13 +52,13 @@ from ..cs import LC, ConstraintSystem, Operand
 from ..field import check_elements
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..poseidon import poseidon
+from ..spec.widths import ACCOUNT_BITS, AMOUNT_BITS
 
 __all__ = [
     "EFFECT_NONE", "EFFECT_WITHDRAWAL", "EFFECT_FORCED", "EFFECT_WIDTH", "DEPOSIT_CHAIN_EMPTY",
     "FORCED_CHAIN_EMPTY", "EFFECTS_CHAIN_EMPTY", "COMMITMENT_FIELDS", "Effect", "NO_EFFECT",
-    "ACCOUNT_PACK_BITS", "AMOUNT_PACK_BITS", "TAG_FORCED_REQUEST",
     "flatten_effects", "listed_effects", "pack_effect", "effect_chain", "effects_hash",
-    "deposit_chain", "forced_request_message", "forced_chain", "batch_commitment",
+    "deposit_chain", "forced_chain", "batch_commitment",
     "effect_chain_gadget", "deposit_chain_gadget", "forced_chain_gadget", "batch_commitment_gadget",
 ]
 
@@ -68,10 +68,8 @@ EFFECT_FORCED = 2
 EFFECT_WIDTH = 4
 """Values of one effect: (kind, account, l1_address, amount)."""
 
-ACCOUNT_PACK_BITS = 32
-AMOUNT_PACK_BITS = 64
-"""Widths the packings rely on (accounts in messages, deposit / withdrawal amounts)."""
 _KIND_BITS = 2
+"""The packings rely on kind < 2^2, account < 2^ACCOUNT_BITS, amount < 2^AMOUNT_BITS."""
 
 DEPOSIT_CHAIN_EMPTY = 0
 """Rolling hash of the empty deposit queue."""
@@ -79,9 +77,6 @@ FORCED_CHAIN_EMPTY = 0
 """Rolling hash of the empty forced-request queue."""
 EFFECTS_CHAIN_EMPTY = 0
 """Effects hash of a batch without L1-visible effects."""
-
-TAG_FORCED_REQUEST = 4
-"""Domain tag of the forced-withdrawal message (as zkrollup.ops.messages)."""
 
 COMMITMENT_FIELDS = ("old_root", "new_root", "batch_number", "market_hash", "oracle_hash",
                      "deposit_hash_old", "deposit_hash_new", "forced_hash_old", "forced_hash_new",
@@ -148,10 +143,10 @@ def listed_effects(effects: Sequence[EffectLike], n_slots: Optional[int] = None)
         if t[0] == EFFECT_NONE:
             continue
         kind, account, l1, amount = t
-        if not 0 <= account < (1 << ACCOUNT_PACK_BITS):
-            raise ValueError(f"effect of slot {i}: account must be in [0, 2^{ACCOUNT_PACK_BITS})")
-        if not 0 <= amount < (1 << AMOUNT_PACK_BITS):
-            raise ValueError(f"effect of slot {i}: amount must be in [0, 2^{AMOUNT_PACK_BITS})")
+        if not 0 <= account < (1 << ACCOUNT_BITS):
+            raise ValueError(f"effect of slot {i}: account must be in [0, 2^{ACCOUNT_BITS})")
+        if not 0 <= amount < (1 << AMOUNT_BITS):
+            raise ValueError(f"effect of slot {i}: amount must be in [0, 2^{AMOUNT_BITS})")
         check_elements([l1], "effect value")
         out.append(Effect(kind, account, l1, amount))
     return out
@@ -159,7 +154,7 @@ def listed_effects(effects: Sequence[EffectLike], n_slots: Optional[int] = None)
 
 def pack_effect(kind: int, account: int, amount: int) -> int:
     """kind + 2^2 * account + 2^34 * amount (one-to-one for kind < 4, account < 2^32, amount < 2^64)."""
-    return kind + (account << _KIND_BITS) + (amount << (_KIND_BITS + ACCOUNT_PACK_BITS))
+    return kind + (account << _KIND_BITS) + (amount << (_KIND_BITS + ACCOUNT_BITS))
 
 
 def effect_chain(h: int, e: Effect) -> int:
@@ -183,22 +178,16 @@ def deposit_chain(h: int, account: int, pk_x: int, pk_y: int, amount: int) -> in
     return poseidon([h, account, pk_x, pk_y, amount])
 
 
-def forced_request_message(account: int, amount: int, nonce: int, l1_address: int) -> int:
-    """What the requester signs: Poseidon([4, account, amount, nonce, l1_address])
-    (= zkrollup.ops.messages.forced_withdraw_message)."""
-    return poseidon([TAG_FORCED_REQUEST, account, amount, nonce, l1_address])
-
-
 def forced_chain(h: int, account: int, pk_x: int, amount: int, nonce: int, l1_address: int) -> int:
     """The forced-request rolling hash after one more request:
     Poseidon([h, account + 2^32 * amount, pk_x, nonce, l1_address]). The caller (L1) has
     checked the key is in the prime-order subgroup and verified the signature."""
-    if not 0 <= account < (1 << ACCOUNT_PACK_BITS):
-        raise ValueError(f"forced request account must be in [0, 2^{ACCOUNT_PACK_BITS})")
-    if not 0 <= amount < (1 << AMOUNT_PACK_BITS):
-        raise ValueError(f"forced request amount must be in [0, 2^{AMOUNT_PACK_BITS})")
+    if not 0 <= account < (1 << ACCOUNT_BITS):
+        raise ValueError(f"forced request account must be in [0, 2^{ACCOUNT_BITS})")
+    if not 0 <= amount < (1 << AMOUNT_BITS):
+        raise ValueError(f"forced request amount must be in [0, 2^{AMOUNT_BITS})")
     check_elements([h, pk_x, nonce, l1_address], "forced request field")
-    return poseidon([h, account + (amount << ACCOUNT_PACK_BITS), pk_x, nonce, l1_address])
+    return poseidon([h, account + (amount << ACCOUNT_BITS), pk_x, nonce, l1_address])
 
 
 def batch_commitment(*, old_root: int, new_root: int, batch_number: int, market_hash: int,
@@ -227,7 +216,7 @@ def effect_chain_gadget(cs: ConstraintSystem, h: Operand, kind: Operand, account
     packing is not one-to-one). Cost: 261 constraints (Poseidon of 3 inputs).
     """
     packed = (LC.constant(0) + kind + account * (1 << _KIND_BITS)
-              + amount * (1 << (_KIND_BITS + ACCOUNT_PACK_BITS)))
+              + amount * (1 << (_KIND_BITS + ACCOUNT_BITS)))
     return poseidon_gadget(cs, [h, packed, l1_address], name=name)
 
 
@@ -249,7 +238,7 @@ def forced_chain_gadget(cs: ConstraintSystem, h: Operand, account: Operand, pk_x
     Soundness: the caller range-checks account < 2^32 and amount < 2^64.
     Cost: 321 constraints (Poseidon of 5 inputs).
     """
-    packed = LC.constant(0) + account + amount * (1 << ACCOUNT_PACK_BITS)
+    packed = LC.constant(0) + account + amount * (1 << ACCOUNT_BITS)
     return poseidon_gadget(cs, [h, packed, pk_x, nonce, l1_address], name=name)
 
 

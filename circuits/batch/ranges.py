@@ -1,4 +1,4 @@
-"""Range checks with the widths of `zkrollup.units`: unsigned [0, 2^B), positive [1, 2^B),
+"""Range checks with the widths of `circuits.spec.widths`: unsigned [0, 2^B), positive [1, 2^B),
 signed |v| < 2^B (so -2^B is excluded, exactly as natively).
 
 Native twins: `in_unsigned`, `in_positive`, `in_signed`.

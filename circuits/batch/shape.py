@@ -1,10 +1,10 @@
 """`BatchShape`: every size and bit width that fixes the batch circuit's constraints.
 
-The application (zkrollup) builds it from its units and passes it in, so this package
-never imports the application. Two batches with equal shapes have the same R1CS (and
-the same proving key); `BatchShape.key()` names the compiled circuit on disk.
+The widths default to the rollup's (`circuits.spec.widths`); other widths serve tests
+and experiments. Two batches with equal shapes have the same R1CS (and the same proving
+key); `BatchShape.key()` names the compiled circuit on disk.
 
-Width conventions are those of `zkrollup.units`: an unsigned width B means
+Width conventions are those of `circuits.spec.widths`: an unsigned width B means
 0 <= v < 2^B; a signed width B means |v| < 2^B (so -2^B is excluded too). The circuit
 range-checks every value it reads from a user or computes to exactly these bounds, so no
 sum or product can wrap modulo r (`BatchShape.check` verifies the worst cases).
@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
+
+from ..spec import widths as W
 
 CIRCUIT_VERSION = 2
 """Bumped whenever the batch circuit's constraints change for an equal shape (cache key)."""
@@ -48,20 +50,20 @@ class BatchShape:
     n_instruments: int
     n_scen_init: int
     n_scen_maint: int
-    size_bits: int = 40
-    price_bits: int = 48
-    fee_rate_bits: int = 32
-    fee_bits: int = 72
-    amount_bits: int = 64
-    cash_bits: int = 96
-    equity_bits: int = 97
-    nonce_bits: int = 32
-    order_id_bits: int = 48
-    time_bits: int = 40
-    l1_address_bits: int = 160
-    account_bits: int = 32
-    bps_bits: int = 14
-    bps_denominator: int = 10_000
+    size_bits: int = W.SIZE_BITS
+    price_bits: int = W.PRICE_BITS
+    fee_rate_bits: int = W.FEE_RATE_BITS
+    fee_bits: int = W.FEE_BITS
+    amount_bits: int = W.AMOUNT_BITS
+    cash_bits: int = W.CASH_BITS
+    equity_bits: int = W.EQUITY_BITS
+    nonce_bits: int = W.NONCE_BITS
+    order_id_bits: int = W.ORDER_ID_BITS
+    time_bits: int = W.TIME_BITS
+    l1_address_bits: int = W.L1_ADDRESS_BITS
+    account_bits: int = W.ACCOUNT_BITS
+    bps_bits: int = W.BPS_BITS
+    bps_denominator: int = W.BPS_DENOMINATOR
 
     def __post_init__(self) -> None:
         self.check()
@@ -97,8 +99,9 @@ class BatchShape:
             raise ValueError("tree depths must be in 1..32")
         if self.acc_depth < 2:
             raise ValueError("the account tree needs depth >= 2 (special accounts 0, 1, 2)")
-        if not 1 <= self.n_instruments <= 16:
-            raise ValueError("n_instruments must be in 1..16 (one Poseidon hashes the positions)")
+        if not 1 <= self.n_instruments <= W.MAX_INSTRUMENTS:
+            raise ValueError(f"n_instruments must be in 1..{W.MAX_INSTRUMENTS} (one Poseidon hashes "
+                             "the positions)")
         if self.n_scen_init < 1 or self.n_scen_init != self.n_scen_maint:
             raise ValueError("the initial and maintenance grids must have the same number (>= 1) "
                              "of scenarios, as in the native risk engine")
@@ -109,7 +112,7 @@ class BatchShape:
             raise ValueError("bps_denominator must fit bps_bits")
         if self.order_id_bits < self.ord_depth:
             raise ValueError("order ids must have at least ord_depth bits")
-        # worst cases (as in zkrollup.units): products and sums stay inside their widths
+        # worst cases (as in circuits.spec.widths, for these widths): products and sums stay inside their widths
         k_bits = max(1, (self.n_instruments - 1).bit_length())
         portfolio = self.size_bits + self.price_bits + k_bits
         if not (self.size_bits + self.price_bits < self.cash_bits and self.fee_bits < self.cash_bits

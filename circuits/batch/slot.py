@@ -43,14 +43,15 @@ from ..poseidon import poseidon
 from .account_leaf import AccountVars, account_leaf_gadget
 from .margin import assert_nonneg, dot, equities, equities_native
 from .orders import order_fill
-from .public import (ACCOUNT_PACK_BITS, AMOUNT_PACK_BITS, EFFECTS_CHAIN_EMPTY, FORCED_CHAIN_EMPTY,
-                     effect_chain_gadget)
+from ..spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from ..spec.messages import TAG_LIQUIDATE, TAG_WITHDRAW, order_inputs
+from ..spec.widths import ACCOUNT_BITS, AMOUNT_BITS
+from .public import EFFECTS_CHAIN_EMPTY, FORCED_CHAIN_EMPTY, effect_chain_gadget
 from .ranges import positive, signed, signed_range, unsigned
 from .shape import BatchShape
 from .tables import TablesVars
-from .witness import (CLEARING_ACCOUNT, N_OPS, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NOOP,
-                      OP_SETTLE, OP_TRADE, OP_WITHDRAW, TAG_LIQUIDATE, TAG_ORDER, TAG_WITHDRAW,
-                      AccountFields, Port, SlotInput)
+from .witness import (N_OPS, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NOOP, OP_SETTLE, OP_TRADE,
+                      OP_WITHDRAW, AccountFields, Port, SlotInput)
 
 
 @lru_cache(maxsize=None)
@@ -147,7 +148,7 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
         inp = default_slot(shape)
     else:
         _check_input(shape, inp)
-    if shape.index_bits > ACCOUNT_PACK_BITS or shape.amount_bits > AMOUNT_PACK_BITS:
+    if shape.index_bits > ACCOUNT_BITS or shape.amount_bits > AMOUNT_BITS:
         raise ValueError("the public packings need account numbers below 2^32 and amounts below 2^64")
     K, S, D = shape.K, shape.S, shape.acc_depth
     W = cs.witness
@@ -203,8 +204,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
             else:
                 exists = LC.constant(1)
             sibs = [W(f"sib{i}", p.siblings[i]) for i in range(D)]
-            is0 = is_zero(cs, account, name="is_fee")
-            is1 = is_equal(cs, account, 1, name="is_insurance")
+            is0 = is_equal(cs, account, FEE_ACCOUNT, name="is_fee")
+            is1 = is_equal(cs, account, INSURANCE_ACCOUNT, name="is_insurance")
             is2 = is_equal(cs, account, CLEARING_ACCOUNT, name="is_clearing")
             ports[tag] = _PortVars(account, bits[:D], high, old, exists, sibs, is0, is1, is2)
     A, B = ports["a"], ports["b"]
@@ -296,8 +297,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
             not_late = tr + lq if tag == "a" else tr
             unsigned(cs, cs.mul(not_late, vu - ts, name="late_sel"), shape.time_bits,
                      name="not_expired")
-            msg = poseidon_gadget(cs, [TAG_ORDER, ports[tag].account, inst, side, size, limit,
-                                       max_fee, oid, vu], name="message")
+            msg = poseidon_gadget(cs, order_inputs(ports[tag].account, inst, side, size, limit, max_fee,
+                                                   oid, vu), name="message")
             orders[tag] = dict(side=side, size=size, oid=oid, oid_bits=oid_bits, vu=vu, fee=fee,
                                dfill=dfill, dcash=dcash, msg=msg)
 
@@ -532,7 +533,7 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
         f4 = select(cs, lq, orders["a"]["vu"], l1, name="f4")
         in1 = (tag_a + cs.mul(dep, run.dep_hash, name="in1_dep")
                + cs.mul(fw, run.forced_hash, name="in1_forced"))
-        in2 = A.account + cs.mul(fw, amount, name="in2_pack") * (1 << ACCOUNT_PACK_BITS)
+        in2 = A.account + cs.mul(fw, amount, name="in2_pack") * (1 << ACCOUNT_BITS)
         p5 = poseidon_gadget(cs, [in1, in2,
                                   select(cs, dep + fw, dpx, f2, name="in3"),
                                   select(cs, dep, dpy, req_nonce, name="in4"),

@@ -1,76 +1,23 @@
-"""The market and oracle tables of a batch: hashed once, then read by every slot.
+"""The market and oracle tables of a batch in the circuit: hashed once, then read by every slot.
 
-Encodings (the same lists `zkrollup.market.Market.encode` and
-`zkrollup.risk.OracleTable.encode` hash, with `poseidon_sponge`):
+The tables, their encodings and rules are `circuits.spec.tables`; the circuit hashes the
+same lists (`market_encoding`, `oracle_encoding`) with `poseidon_sponge`. Every entry
+is a private witness and the two hashes enter the public commitment, so the tables are
+exactly those the L1 contract received and hashed itself. Trust note: the circuit does
+not range-check table entries; L1 checks them when it receives them
+(`MarketTable.check`, `OracleTable.check`), and the hash binds the circuit to those values.
 
-    market: [K, liq_bonus_bps, liq_penalty_bps,
-             kind_0, strike_0, expiry_0, contract_size_0, ..., contract_size_{K-1}]
-    oracle: [market_hash, timestamp, spot, K, S, mark[0..K-1],
-             scen_init[0][0..S-1], ..., scen_init[K-1][0..S-1],
-             scen_maint[0][0..S-1], ..., scen_maint[K-1][0..S-1],
-             settled[0..K-1], settle_price[0..K-1], settle_value[0..K-1]]
-
-In the circuit every entry is a private witness and the two hashes enter the public
-commitment, so the tables are exactly those the L1 contract received and hashed itself.
-Trust note: the circuit does not range-check table entries; the L1 contract model
-validates them when it receives them (widths of `zkrollup.units`: the native
-`OracleTable`/`Market` constructors), and the hash binds the circuit to those values.
-
-Native twins: `MarketTable.encode/hash`, `OracleTable.encode/hash`.
+Native twins: `MarketTable.hash`, `OracleTable.hash` (the oracle table's `market_hash`
+field is not read: the circuit puts the market hash it computed in its place).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from ..cs import LC, ConstraintSystem
 from ..gadgets.poseidon import poseidon_sponge as sponge_gadget
-from ..poseidon import poseidon_sponge
+from ..spec.tables import MarketTable, OracleTable, market_encoding, oracle_encoding
 from .shape import BatchShape
-
-
-@dataclass(frozen=True)
-class MarketTable:
-    """The market table as ints (one entry per instrument slot)."""
-
-    kind: tuple[int, ...]
-    strike: tuple[int, ...]
-    expiry: tuple[int, ...]
-    contract_size: tuple[int, ...]
-    liq_bonus_bps: int
-    liq_penalty_bps: int
-
-    def encode(self) -> list[int]:
-        out = [len(self.kind), self.liq_bonus_bps, self.liq_penalty_bps]
-        for row in zip(self.kind, self.strike, self.expiry, self.contract_size):
-            out += row
-        return out
-
-    def hash(self) -> int:
-        return poseidon_sponge(self.encode())
-
-
-@dataclass(frozen=True)
-class OracleTable:
-    """The oracle table as ints (per instrument slot k and scenario s)."""
-
-    timestamp: int
-    spot: int
-    mark: tuple[int, ...]
-    scen_init: tuple[tuple[int, ...], ...]
-    scen_maint: tuple[tuple[int, ...], ...]
-    settled: tuple[int, ...]
-    settle_price: tuple[int, ...]
-    settle_value: tuple[int, ...]
-
-    def encode(self, market_hash: int) -> list[int]:
-        k, s = len(self.mark), len(self.scen_init[0])
-        out = [market_hash, self.timestamp, self.spot, k, s, *self.mark]
-        for rows in (self.scen_init, self.scen_maint):
-            for r in rows:
-                out += r
-        return out + [*self.settled, *self.settle_price, *self.settle_value]
-
-    def hash(self, market_hash: int) -> int:
-        return poseidon_sponge(self.encode(market_hash))
 
 
 def check_tables(shape: BatchShape, market: MarketTable, oracle: OracleTable) -> None:
@@ -129,9 +76,7 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
                 strike.append(cs.witness(f"strike{k}", val(lambda: market.strike[k])))
                 expiry.append(cs.witness(f"expiry{k}", val(lambda: market.expiry[k])))
                 csize.append(cs.witness(f"contract_size{k}", val(lambda: market.contract_size[k])))
-            enc = [LC.constant(k_n), bonus, penalty]
-            for row in zip(kind, strike, expiry, csize):
-                enc += row
+            enc = market_encoding(LC.constant(k_n), bonus, penalty, kind, strike, expiry, csize)
             market_hash = sponge_gadget(cs, enc, name="hash")
         with cs.namespace("oracle"):
             ts = cs.witness("timestamp", val(lambda: oracle.timestamp))
@@ -146,11 +91,8 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
                       for k in range(k_n)]
             svalue = [cs.witness(f"settle_value{k}", val(lambda: oracle.settle_value[k]))
                       for k in range(k_n)]
-            enc = [market_hash, ts, spot, LC.constant(k_n), LC.constant(s_n), *mark]
-            for rows in (si, sm):
-                for r in rows:
-                    enc += r
-            enc += settled + sprice + svalue
+            enc = oracle_encoding(market_hash, ts, spot, LC.constant(k_n), LC.constant(s_n), mark, si, sm,
+                                  settled, sprice, svalue)
             oracle_hash = sponge_gadget(cs, enc, name="hash")
     return TablesVars(market_hash, oracle_hash, kind, expiry, bonus, penalty, ts, mark, si, sm,
                       settled, svalue)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .tables import MarketTable, OracleTable
+from ..spec.tables import MarketTable, OracleTable
 
 OP_NOOP = 0
 OP_DEPOSIT = 1
@@ -31,18 +31,6 @@ OP_LIQUIDATE = 5
 OP_SETTLE = 6
 N_OPS = 7
 OP_NAMES = ("noop", "deposit", "withdraw", "forced_withdraw", "trade", "liquidate", "settle")
-
-FEE_ACCOUNT = 0
-INSURANCE_ACCOUNT = 1
-CLEARING_ACCOUNT = 2
-"""Special account indices (as `zkrollup.account`)."""
-
-TAG_ORDER = 1
-TAG_WITHDRAW = 2
-TAG_LIQUIDATE = 3
-TAG_FORCED_WITHDRAW = 4
-"""Message domain tags (as `zkrollup.ops.messages`)."""
-
 
 @dataclass
 class AccountFields:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..account import SPECIAL_ACCOUNTS, Account
+from circuits.spec.accounts import SPECIAL_ACCOUNTS
+from circuits.spec.widths import NONCE_BITS, SIZE_BITS
+
+from ..account import Account
 from ..errors import ForbiddenAccount, UnknownAccount
-from ..units import NONCE_BITS, SIZE_BITS, check_cash, check_size, check_unsigned, OutOfRange
+from ..units import check_cash, check_size, check_unsigned, OutOfRange
 from .witness import AccountUpdate, OpWitness, OrderUpdate
 
 if TYPE_CHECKING:

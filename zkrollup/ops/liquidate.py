@@ -31,12 +31,13 @@ from dataclasses import dataclass
 
 from circuits import eddsa
 from circuits.eddsa import Signature
+from circuits.spec.accounts import INSURANCE_ACCOUNT
+from circuits.spec.widths import BPS_DENOMINATOR, NONCE_BITS, TIME_BITS
 
-from ..account import INSURANCE_ACCOUNT
 from ..errors import (BadSignature, ExpiredOrder, ForbiddenAccount, InsufficientMargin,
                       NotLiquidatable, StaleNonce)
 from ..risk import gross_mark_value, passes_initial, portfolio_mark_value, scenario_equities
-from ..units import BPS_DENOMINATOR, NONCE_BITS, TIME_BITS, check_unsigned
+from ..units import check_unsigned
 from .base import Operation, Plan
 from .messages import check_account, liquidate_message, signature_from_obj, signature_to_obj
 

@@ -1,49 +1,38 @@
-"""What users sign: orders and requests, as one Poseidon hash each (EdDSA-Poseidon).
+"""Signed orders and requests as the application builds, signs and checks them.
 
-Every message is Poseidon over a domain tag followed by the fields, all unsigned
-integers below their widths (`zkrollup.units`), so each is one field element:
-
-| message          | Poseidon inputs                                                                    |
-|------------------|------------------------------------------------------------------------------------|
-| order            | 1, account, slot, side, size, limit_price, max_fee, order_id, valid_until           |
-| withdrawal       | 2, account, amount, nonce, l1_address                                              |
-| liquidation      | 3, liquidator, target, nonce, valid_until                                          |
-| forced withdrawal| 4, account, amount, nonce, l1_address                                              |
-
-side: 0 = buy, 1 = sell; max_fee is per contract filled; prices are per contract;
-valid_until is a unix time (the order is usable while the batch timestamp <= valid_until).
-The tag separates the message kinds. Signatures: `circuits.eddsa` (circomlib's
-verifyPoseidon rule) over the message by the account's key. Messages do not name the
-rollup instance: a key shared between two deployments could have its orders replayed
-on the other (use one key per deployment).
+The messages themselves (domain tags, fields, hashes) are `circuits.spec.messages`; the
+functions here hash them with the fast Poseidon (`zkrollup.poseidon_fast`) and check
+every field against its width (`circuits.spec.widths`) with the application's errors.
+Signatures: `circuits.eddsa` over the message by the account's key.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from circuits import eddsa
 from circuits.eddsa import Signature
+from circuits.spec import messages as spec
+from circuits.spec.messages import BUY, SELL
+from circuits.spec.widths import (ACCOUNT_BITS, AMOUNT_BITS, FEE_RATE_BITS, INSTRUMENT_BITS,
+                                  L1_ADDRESS_BITS, NONCE_BITS, ORDER_ID_BITS, PRICE_BITS, SIZE_BITS,
+                                  TIME_BITS)
 
 from .. import poseidon_fast
-from ..units import (ACCOUNT_BITS, FEE_RATE_BITS, L1_ADDRESS_BITS, NONCE_BITS, ORDER_ID_BITS,
-                     PRICE_BITS, SIZE_BITS, TIME_BITS, AMOUNT_BITS, check_positive, check_unsigned)
+from ..units import check_positive, check_unsigned
 
-TAG_ORDER = 1
-TAG_WITHDRAW = 2
-TAG_LIQUIDATE = 3
-TAG_FORCED_WITHDRAW = 4
+__all__ = ["BUY", "SELL", "Order", "SignedOrder", "check_account", "check_request_fields",
+           "withdraw_message", "forced_withdraw_message", "liquidate_message",
+           "signature_to_obj", "signature_from_obj"]
 
-BUY = 0
-SELL = 1
-
+_fast = {"hash_fn": poseidon_fast.poseidon}
+withdraw_message = partial(spec.withdraw_message, **_fast)
+forced_withdraw_message = partial(spec.forced_withdraw_message, **_fast)
+liquidate_message = partial(spec.liquidate_message, **_fast)
 
 
 def check_account(name: str, v: object) -> int:
     return check_unsigned(name, v, ACCOUNT_BITS)
-
-
-def message_hash(tag: int, *fields: int) -> int:
-    return poseidon_fast.poseidon([tag, *fields])
 
 
 def signature_to_obj(sig: Signature | None) -> list | None:
@@ -69,7 +58,7 @@ class Order:
 
     def __post_init__(self):
         check_account("account", self.account)
-        check_unsigned("slot", self.slot, 4)          # < 16 = MAX_SLOTS
+        check_unsigned("slot", self.slot, INSTRUMENT_BITS)
         if self.side not in (BUY, SELL):
             raise ValueError(f"side must be {BUY} (buy) or {SELL} (sell), got {self.side!r}")
         check_positive("order size", self.size, SIZE_BITS)
@@ -83,7 +72,7 @@ class Order:
                 self.order_id, self.valid_until]
 
     def message(self) -> int:
-        return message_hash(TAG_ORDER, *self.fields())
+        return spec.order_message(*self.fields(), **_fast)
 
     def sign(self, priv: bytes) -> "SignedOrder":
         return SignedOrder(self, eddsa.sign(priv, self.message()))
@@ -100,18 +89,6 @@ class SignedOrder:
     @classmethod
     def from_obj(cls, obj: dict) -> "SignedOrder":
         return cls(Order(*obj["order"]), signature_from_obj(obj["signature"]))
-
-
-def withdraw_message(account: int, amount: int, nonce: int, l1_address: int) -> int:
-    return message_hash(TAG_WITHDRAW, account, amount, nonce, l1_address)
-
-
-def forced_withdraw_message(account: int, amount: int, nonce: int, l1_address: int) -> int:
-    return message_hash(TAG_FORCED_WITHDRAW, account, amount, nonce, l1_address)
-
-
-def liquidate_message(liquidator: int, target: int, nonce: int, valid_until: int) -> int:
-    return message_hash(TAG_LIQUIDATE, liquidator, target, nonce, valid_until)
 
 
 def check_request_fields(account: int, amount: int, nonce: int, l1_address: int) -> None:

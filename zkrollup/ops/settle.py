@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+
 from ..errors import BadInstrument, NothingToSettle
 from ..units import check_unsigned
 from .base import Operation, Plan

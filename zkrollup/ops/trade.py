@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits import eddsa
+from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.widths import FEE_BITS, PRICE_BITS, SIZE_BITS
 
-from ..account import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from ..errors import (BadInstrument, BadSignature, ExpiredOrder, FeeTooHigh, ForbiddenAccount,
                       InsufficientMargin, OrderMismatch, OverFill, ReplayedOrder)
 from ..risk import min_equity, passes_initial, reduces_risk
-from ..units import FEE_BITS, PRICE_BITS, SIZE_BITS, OutOfRange, check_positive, check_unsigned
+from ..units import OutOfRange, check_positive, check_unsigned
 from .base import Operation, Plan
 from .messages import BUY, SignedOrder
 

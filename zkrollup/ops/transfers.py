@@ -26,11 +26,13 @@ from circuits import eddsa
 from circuits.batch.public import (EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect, deposit_chain,
                                    forced_chain)
 from circuits.eddsa import Signature
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.widths import AMOUNT_BITS
 
-from ..account import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, Point, check_public_key
+from ..account import Point, check_public_key
 from ..errors import BadSignature, InsufficientMargin, QueueError, StaleNonce
 from ..risk import min_equity, passes_initial
-from ..units import AMOUNT_BITS, check_positive
+from ..units import check_positive
 from .base import Operation, Plan
 from .messages import (check_account, check_request_fields, forced_withdraw_message,
                        signature_from_obj, signature_to_obj, withdraw_message)

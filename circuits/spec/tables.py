@@ -1,0 +1,299 @@
+"""The market table and the oracle table: their fields, rules, encodings and hashes.
+
+**Market** (registered with L1; its hash enters every batch commitment): K instrument
+slots on one underlying, each EMPTY (0), a European CALL (1) or PUT (2), or a dated
+FUTURE (3), with a strike (cash units per lot; 0 for futures and empty slots), an expiry
+(unix seconds; trading stops there, settlement starts there) and a contract size (lots
+per contract, >= 1; 0 for empty slots); plus the liquidation bonus and penalty in basis
+points. At expiry one contract pays (`payoff`, exact) contract_size * max(S - strike, 0)
+for a call, contract_size * max(strike - S, 0) for a put, contract_size * S for a future,
+for a settlement price S per lot.
+
+**Oracle table** (published to L1 per batch or epoch; its hash enters every batch
+commitment): per slot k the mark and the values per contract in the S scenarios of the
+initial and of the maintenance grid, and the settlement flag, price and value. A settled
+slot is valued at its exact payoff everywhere (`OracleTable.check_against`).
+
+Encodings (hashed with `circuits.poseidon.poseidon_sponge`):
+
+    market: [K, liq_bonus_bps, liq_penalty_bps,
+             kind_0, strike_0, expiry_0, contract_size_0, ..., contract_size_{K-1}]
+    oracle: [market_hash, timestamp, spot, K, S, mark[0..K-1],
+             scen_init[0][0..S-1], ..., scen_init[K-1][0..S-1],
+             scen_maint[0][0..S-1], ..., scen_maint[K-1][0..S-1],
+             settled[0..K-1], settle_price[0..K-1], settle_value[0..K-1]]
+
+`market_encoding` and `oracle_encoding` build these lists from ints or from circuit
+values (the batch circuit hashes the same lists, `circuits.batch.tables`).
+
+The two classes are plain records: constructing one checks nothing (the batch circuit's
+soundness tests build malicious ones). `check()` applies the rules (widths of
+`circuits.spec.widths`, kinds, settlement data only on settled slots; ValueError), and
+`OracleTable.check_against(market)` the rules between the two tables (`TableMismatch`).
+`decode` (from an encoding) and `OracleTable.from_obj` check as they parse. The circuit
+does not range-check table entries: L1 checks a table when it receives it and the hash
+binds the circuit to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Sequence, TypeVar
+
+from ..field import R
+from ..poseidon import poseidon_sponge
+from .widths import (BPS_DENOMINATOR, CONTRACT_SIZE_BITS, MAX_INSTRUMENTS, MAX_SCENARIOS, PRICE_BITS,
+                     TIME_BITS)
+
+T = TypeVar("T")
+
+KIND_EMPTY, KIND_CALL, KIND_PUT, KIND_FUTURE = 0, 1, 2, 3
+KINDS = (KIND_EMPTY, KIND_CALL, KIND_PUT, KIND_FUTURE)
+MARKET_HEADER = 3   # K, liq_bonus_bps, liq_penalty_bps
+ORACLE_HEADER = 5   # market_hash, timestamp, spot, K, S
+
+
+class TableMismatch(ValueError):
+    """An oracle table that does not fit the market (another market, wrong settlement)."""
+
+
+def _below(v: object, bits: int, what: str, minimum: int = 0) -> None:
+    if not isinstance(v, int) or isinstance(v, bool) or not minimum <= v < (1 << bits):
+        raise ValueError(f"{what} must be an integer in [{minimum}, 2^{bits}), got {v!r}")
+
+
+# ---- instruments ----------------------------------------------------------------------------
+
+def check_instrument(kind: int, strike: int, expiry: int, contract_size: int) -> None:
+    """ValueError unless (kind, strike, expiry, contract_size) is a valid slot (module docstring)."""
+    if kind not in KINDS or isinstance(kind, bool):
+        raise ValueError(f"instrument kind must be one of {list(KINDS)}, got {kind!r}")
+    _below(strike, PRICE_BITS, "strike")
+    _below(expiry, TIME_BITS, "expiry")
+    _below(contract_size, CONTRACT_SIZE_BITS, "contract_size")
+    if kind == KIND_EMPTY:
+        if strike or expiry or contract_size:
+            raise ValueError("an empty slot has strike, expiry and contract size 0")
+        return
+    if contract_size < 1:
+        raise ValueError("contract_size must be at least 1 lot")
+    if kind == KIND_FUTURE and strike:
+        raise ValueError("a future has no strike (use 0)")
+    if kind in (KIND_CALL, KIND_PUT) and strike < 1:
+        raise ValueError("an option needs a positive strike")
+
+
+def payoff(kind: int, strike: int, contract_size: int, settle_price: int) -> int:
+    """Exact value per contract at expiry for the settlement price per lot (cash units)."""
+    _below(settle_price, PRICE_BITS, "settlement price")
+    if kind == KIND_CALL:
+        return contract_size * max(settle_price - strike, 0)
+    if kind == KIND_PUT:
+        return contract_size * max(strike - settle_price, 0)
+    if kind == KIND_FUTURE:
+        return contract_size * settle_price
+    return 0
+
+
+# ---- encodings ------------------------------------------------------------------------------
+
+def market_encoding(k: T, liq_bonus_bps: T, liq_penalty_bps: T, kind: Sequence[T], strike: Sequence[T],
+                    expiry: Sequence[T], contract_size: Sequence[T]) -> list[T]:
+    out = [k, liq_bonus_bps, liq_penalty_bps]
+    for row in zip(kind, strike, expiry, contract_size):
+        out += row
+    return out
+
+
+def oracle_encoding(market_hash: T, timestamp: T, spot: T, k: T, s: T, mark: Sequence[T],
+                    scen_init: Sequence[Sequence[T]], scen_maint: Sequence[Sequence[T]],
+                    settled: Sequence[T], settle_price: Sequence[T], settle_value: Sequence[T]) -> list[T]:
+    out = [market_hash, timestamp, spot, k, s, *mark]
+    for rows in (scen_init, scen_maint):
+        for r in rows:
+            out += r
+    return out + [*settled, *settle_price, *settle_value]
+
+
+def _ints(enc: Sequence[int], what: str) -> list[int]:
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in enc):
+        raise ValueError(f"a {what} encoding is a list of integers")
+    return list(enc)
+
+
+def _tuples(obj, names: Sequence[str], grids: Sequence[str] = ()) -> None:
+    for name in names:
+        object.__setattr__(obj, name, tuple(getattr(obj, name)))
+    for name in grids:
+        object.__setattr__(obj, name, tuple(tuple(r) for r in getattr(obj, name)))
+
+
+# ---- the market table -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MarketTable:
+    """The market table as ints (one entry per instrument slot)."""
+
+    kind: tuple[int, ...]
+    strike: tuple[int, ...]
+    expiry: tuple[int, ...]
+    contract_size: tuple[int, ...]
+    liq_bonus_bps: int
+    liq_penalty_bps: int
+
+    def __post_init__(self) -> None:
+        _tuples(self, ("kind", "strike", "expiry", "contract_size"))
+
+    @property
+    def K(self) -> int:
+        return len(self.kind)
+
+    def slot(self, k: int) -> tuple[int, int, int, int]:
+        """(kind, strike, expiry, contract_size) of slot k."""
+        return self.kind[k], self.strike[k], self.expiry[k], self.contract_size[k]
+
+    def payoff(self, k: int, settle_price: int) -> int:
+        return payoff(self.kind[k], self.strike[k], self.contract_size[k], settle_price)
+
+    def encode(self) -> list[int]:
+        return market_encoding(self.K, self.liq_bonus_bps, self.liq_penalty_bps, self.kind, self.strike,
+                               self.expiry, self.contract_size)
+
+    def hash(self) -> int:
+        return poseidon_sponge(self.encode())
+
+    def check(self) -> "MarketTable":
+        """Self, unless a rule of the module docstring fails (ValueError)."""
+        k = self.K
+        if not 1 <= k <= MAX_INSTRUMENTS:
+            raise ValueError(f"a market has 1..{MAX_INSTRUMENTS} slots, got {k}")
+        if any(len(v) != k for v in (self.strike, self.expiry, self.contract_size)):
+            raise ValueError(f"every market column must have {k} entries")
+        for name in ("liq_bonus_bps", "liq_penalty_bps"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < BPS_DENOMINATOR:
+                raise ValueError(f"{name} must be an integer in [0, {BPS_DENOMINATOR}), got {v!r}")
+        for i in range(k):
+            try:
+                check_instrument(*self.slot(i))
+            except ValueError as e:
+                raise ValueError(f"market slot {i}: {e}") from None
+        return self
+
+    @classmethod
+    def decode(cls, enc: Sequence[int]) -> "MarketTable":
+        """The checked table of an encoding (ValueError for a wrong layout or a broken rule)."""
+        enc = _ints(enc, "market table")
+        if len(enc) < MARKET_HEADER or not 1 <= enc[0] <= MAX_INSTRUMENTS or len(enc) != MARKET_HEADER + 4 * enc[0]:
+            raise ValueError(f"a market table is [K, bonus_bps, penalty_bps] and 4 values per slot, "
+                             f"K in 1..{MAX_INSTRUMENTS}")
+        rows = enc[MARKET_HEADER:]
+        return cls(*(tuple(rows[j::4]) for j in range(4)), enc[1], enc[2]).check()
+
+
+# ---- the oracle table -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OracleTable:
+    """One batch's prices: marks, scenario values and settlements, all per contract."""
+
+    market_hash: int
+    timestamp: int
+    spot: int
+    mark: tuple[int, ...]
+    scen_init: tuple[tuple[int, ...], ...]
+    scen_maint: tuple[tuple[int, ...], ...]
+    settled: tuple[int, ...]
+    settle_price: tuple[int, ...]
+    settle_value: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        _tuples(self, ("mark", "settled", "settle_price", "settle_value"), ("scen_init", "scen_maint"))
+
+    @property
+    def K(self) -> int:
+        return len(self.mark)
+
+    @property
+    def S(self) -> int:
+        return len(self.scen_init[0]) if self.scen_init else 0
+
+    def encode(self) -> list[int]:
+        return oracle_encoding(self.market_hash, self.timestamp, self.spot, self.K, self.S, self.mark,
+                               self.scen_init, self.scen_maint, self.settled, self.settle_price,
+                               self.settle_value)
+
+    def hash(self) -> int:
+        return poseidon_sponge(self.encode())
+
+    def check(self) -> "OracleTable":
+        """Self, unless sizes, widths or settlement flags break the rules (ValueError)."""
+        k, s = self.K, self.S
+        if not 1 <= k <= MAX_INSTRUMENTS:
+            raise ValueError(f"oracle table needs 1..{MAX_INSTRUMENTS} slots, got {k}")
+        if not 1 <= s <= MAX_SCENARIOS:
+            raise ValueError(f"oracle table needs 1..{MAX_SCENARIOS} scenarios, got {s}")
+        for name in ("scen_init", "scen_maint"):
+            rows = getattr(self, name)
+            if len(rows) != k or any(len(r) != s for r in rows):
+                raise ValueError(f"{name} must be {k} x {s}")
+        for name in ("settled", "settle_price", "settle_value"):
+            if len(getattr(self, name)) != k:
+                raise ValueError(f"{name} must have {k} entries")
+        if not isinstance(self.market_hash, int) or not 0 <= self.market_hash < R:
+            raise ValueError("market_hash must be a field element")
+        _below(self.timestamp, TIME_BITS, "timestamp")
+        _below(self.spot, PRICE_BITS, "spot")
+        for v in (*self.mark, *self.settle_price, *self.settle_value,
+                  *(x for r in self.scen_init for x in r), *(x for r in self.scen_maint for x in r)):
+            _below(v, PRICE_BITS, "oracle value")
+        for i in range(k):
+            if self.settled[i] not in (0, 1) or isinstance(self.settled[i], bool):
+                raise ValueError("settled flags must be 0 or 1")
+            if not self.settled[i] and (self.settle_price[i] or self.settle_value[i]):
+                raise ValueError(f"slot {i} is not settled but has a settlement price/value")
+        return self
+
+    def check_against(self, market: MarketTable) -> None:
+        """TableMismatch unless the table belongs to `market` and settles each settled slot
+        at its exact payoff (after its expiry), valued so in every scenario."""
+        if self.market_hash != market.hash() or self.K != market.K:
+            raise TableMismatch("the oracle table was built for another market table")
+        for k in range(self.K):
+            if not self.settled[k]:
+                continue
+            if market.kind[k] == KIND_EMPTY or self.timestamp < market.expiry[k]:
+                raise TableMismatch(f"slot {k} is settled before its expiry")
+            v = market.payoff(k, self.settle_price[k])
+            if self.settle_value[k] != v:
+                raise TableMismatch(f"slot {k}: settlement value {self.settle_value[k]} is not the payoff {v}")
+            if self.mark[k] != v or set(self.scen_init[k]) != {v} or set(self.scen_maint[k]) != {v}:
+                raise TableMismatch(f"slot {k}: a settled slot is valued at its payoff in every scenario")
+
+    @classmethod
+    def decode(cls, enc: Sequence[int]) -> "OracleTable":
+        """The checked table of an encoding (ValueError for a wrong layout or a broken rule)."""
+        enc = _ints(enc, "oracle table")
+        if len(enc) < ORACLE_HEADER:
+            raise ValueError(f"an oracle table has a {ORACLE_HEADER}-value header, got {len(enc)} values")
+        k, s = enc[3], enc[4]
+        if not 1 <= k <= MAX_INSTRUMENTS or not 1 <= s <= MAX_SCENARIOS:
+            raise ValueError(f"oracle table: K = {k} must be in 1..{MAX_INSTRUMENTS} and S = {s} "
+                             f"in 1..{MAX_SCENARIOS}")
+        want = ORACLE_HEADER + k + 2 * k * s + 3 * k
+        if len(enc) != want:
+            raise ValueError(f"oracle table with K = {k}, S = {s} has {want} values, got {len(enc)}")
+        i = ORACLE_HEADER + k
+        grids = []
+        for _ in range(2):
+            grids.append(tuple(tuple(enc[i + j * s:i + (j + 1) * s]) for j in range(k)))
+            i += k * s
+        return cls(enc[0], enc[1], enc[2], tuple(enc[ORACLE_HEADER:ORACLE_HEADER + k]), *grids,
+                   tuple(enc[i:i + k]), tuple(enc[i + k:i + 2 * k]), tuple(enc[i + 2 * k:i + 3 * k])).check()
+
+    def to_obj(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> "OracleTable":
+        """The checked table of a `to_obj` dict."""
+        return cls(**obj).check()
