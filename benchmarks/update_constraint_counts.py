@@ -214,9 +214,11 @@ entry("eddsa.verify_poseidon_enabled_flag")(lambda cs: _eddsa.eddsa_verify(
 
 
 # ---- the batch circuit (circuits.batch): per part, at the budget shape K = 8, S = 16 ------
-# slot / flush at account depths 16 and 24 (order-fill depth 8); totals by batch size.
+# slot / flush at account depths 16 and 24 (order-fill depth 8); totals by batch size; the
+# slot's sub-gadgets as they cost inside the slot (e.g. "batch.slot.leaves_d24_o8_k8_s16").
 from circuits.batch import costs as _batch_costs  # noqa: E402
 from circuits.batch.shape import BatchShape as _BatchShape  # noqa: E402
+from circuits.batch.slot import SLOT_PARTS as _SLOT_PARTS  # noqa: E402
 
 
 def _bshape(n: int = 1, depth: int = 24) -> _BatchShape:
@@ -226,6 +228,10 @@ def _bshape(n: int = 1, depth: int = 24) -> _BatchShape:
 
 for _d in (16, 24):
     entry(f"batch.slot_d{_d}_o8_k8_s16")(lambda cs, _d=_d: _batch_costs.build_slot(cs, _bshape(1, _d)))
+for _d in (16, 24):
+    for _p in _SLOT_PARTS:
+        REGISTRY.append((f"batch.slot.{_p}_d{_d}_o8_k8_s16",
+                         lambda _p=_p, _d=_d: _batch_costs.slot_part_costs(_bshape(1, _d))[_p]))
 entry("batch.tables_k8_s16")(lambda cs: _batch_costs.build_tables(cs, _bshape()))
 for _d in (16, 24):
     entry(f"batch.flush_d{_d}_k8")(lambda cs, _d=_d: _batch_costs.build_flush(cs, _bshape(1, _d)))

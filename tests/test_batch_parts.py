@@ -4,12 +4,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from circuits.batch.account_leaf import AccountVars, account_leaf_gadget
-from circuits.batch.orders import fill_native, order_fill
+from circuits.batch.costs import slot_cost, slot_part_costs
+from circuits.batch.orders import fill_native, order_fill, order_fill_cost
 from circuits.batch.ranges import in_positive, in_signed, in_unsigned, positive, signed, unsigned
 from circuits.batch.shape import BatchShape
-from circuits.batch.slot import empty_root
+from circuits.batch.slot import SLOT_PARTS, empty_root
+from circuits.batch.witness import N_OPS
 from circuits.cs import ConstraintSystem
 from circuits.field import R
+from circuits.gadgets.eddsa import eddsa_verify
+from circuits.gadgets.merkle import LEVEL_COST
+from circuits.gadgets.poseidon import cost as poseidon_cost
 from circuits.merkle_native import merkle_root_from_path
 from circuits.spec.accounts import account_leaf_of, order_leaf
 from zkrollup import account as za
@@ -105,7 +110,6 @@ def test_order_fill_rule_equals_native(order_id, size, fill, stored, expect):
 
 
 def test_order_fill_cost_formula():
-    from circuits.batch.orders import order_fill_cost
     cs, *_ = _fill_circuit(9, 10, 4, (0, 0))
     assert cs.num_constraints - 49 == order_fill_cost(3, 48, 40)     # less the order-id split
 
@@ -140,3 +144,36 @@ def test_merkle_path_convention_is_the_native_one():
     tree = SparseMerkleTree(4)
     tree.update(5, 99)
     assert merkle_root_from_path(99, 5, tree.proof(5)) == tree.root
+
+
+# --- the slot's sub-gadgets ----------------------------------------------------------------------
+
+def _eddsa_cost() -> int:
+    cs = ConstraintSystem(solve=False)
+    eddsa_verify(cs, cs.witness("en"), *[cs.witness(n) for n in ("Ax", "Ay", "R8x", "R8y", "S", "msg")])
+    return cs.num_constraints
+
+
+@pytest.mark.parametrize("shape", [BatchShape(1, 16, 8, 8, 16, 16), BatchShape(1, 32, 3, 3, 5, 5)])
+def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape):
+    parts = slot_part_costs(shape)
+    assert list(parts) == list(SLOT_PARTS) and sum(parts.values()) == slot_cost(shape)
+    K, S, D, sh = shape.K, shape.S, shape.acc_depth, shape
+    leaf = poseidon_cost(K) + poseidon_cost(6)
+    assert parts == {
+        "selectors": N_OPS + 1 + K + 1, "forced_flags": 4,
+        "ports": sh.index_bits + D + K + 20 + (sh.index_bits > D), "flush_on_touch": 8, "roles": 10,
+        "old_sizes": 2 * K * (sh.size_bits + 3),
+        "trade_terms": sh.size_bits + sh.price_bits + sh.time_bits + 2 * K + 8,
+        "orders": 2 * (sh.size_bits + 2 * sh.price_bits + sh.fee_rate_bits + sh.order_id_bits
+                       + 2 * sh.time_bits + 2 * sh.fee_bits + 16 + poseidon_cost(9) - 3) + 1,  # tag: 1 S-box less
+        "order_fills": 2 * order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits),
+        "settlement": 3 * K + 4, "liquidation": 2 * K + 4 * sh.bps_bits + sh.equity_bits + 12,
+        "positions": K * (sh.size_bits + 13) + 2 * sh.size_bits + 11,
+        "forced_payout": 2 * sh.amount_bits + 3, "new_cash": 2 * sh.cash_bits + 13,
+        "request": sh.amount_bits + 18, "margin_equities": 4 * K * S + 6 * S + 10,
+        "forced_outcome": 7 - (sh.index_bits == D), "margin_checks": S * (2 * sh.equity_bits + 7) + 4,
+        "signatures": 8 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
+        "leaves": 2 * (2 * leaf + 2 * D * LEVEL_COST + 2) + 2, "chains": 3 + poseidon_cost(3),
+        "pending_totals": 2,
+    }

@@ -7,6 +7,9 @@ docs/batch_circuit.md come from these builders).
 (+ 1: the public-commitment equality; the first slot is cheaper: its pending totals and
 effects chain start as constants, see `FIRST_SLOT_SAVING`.) The effects are hashed per
 slot (a rolling chain, `public.py`), so there is no per-batch effects part.
+
+`slot_part_costs(shape)` splits the slot into its sub-gadgets (`slot.SLOT_PARTS`), as
+they cost inside the slot; they add up to `slot_cost(shape)`.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from ..spec.accounts import FEE_ACCOUNT
 from .circuit import _flush
 from .public import COMMITMENT_FIELDS, batch_commitment_gadget
 from .shape import BatchShape
-from .slot import Running, slot_gadget
+from .slot import SLOT_PARTS, Running, slot_gadget
 from .tables import TablesVars, tables_gadget
 from .witness import Flush
 
@@ -33,12 +36,12 @@ def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
                       w("ts"), vec("mark"), grid("init"), grid("maint"), vec("settled"), vec("value"))
 
 
-def build_slot(cs: ConstraintSystem, shape: BatchShape) -> None:
+def build_slot(cs: ConstraintSystem, shape: BatchShape, costs: dict[str, int] | None = None) -> None:
     tv = _table_witnesses(cs, shape)
     run = Running(cs.witness("root"), [cs.witness(f"oi{k}") for k in range(shape.K)],
                   cs.witness("pf"), cs.witness("pi"), cs.witness("h"), cs.witness("fh"),
                   cs.witness("eh"))
-    slot_gadget(cs, shape, tv, run, None)
+    slot_gadget(cs, shape, tv, run, None, costs)
 
 
 def build_tables(cs: ConstraintSystem, shape: BatchShape) -> None:
@@ -78,6 +81,20 @@ def part_cost(part: str, shape: BatchShape) -> int:
 def slot_cost(shape: BatchShape) -> int:
     """Constraints of one operation slot."""
     return part_cost("slot", shape)
+
+
+@lru_cache(maxsize=None)
+def _slot_parts(shape: BatchShape) -> tuple[tuple[str, int], ...]:
+    costs: dict[str, int] = {}
+    build_slot(ConstraintSystem(solve=False), shape, costs)
+    if set(costs) != set(SLOT_PARTS):
+        raise AssertionError(f"slot parts measured {sorted(costs)}, declared {SLOT_PARTS}")
+    return tuple((p, costs[p]) for p in SLOT_PARTS)
+
+
+def slot_part_costs(shape: BatchShape) -> dict[str, int]:
+    """Constraints of each sub-gadget of one slot, in circuit order (they sum to `slot_cost`)."""
+    return dict(_slot_parts(shape))
 
 
 def batch_cost(shape: BatchShape) -> dict[str, int]:
