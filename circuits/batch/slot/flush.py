@@ -33,20 +33,17 @@ def flush_on_touch(cs: ConstraintSystem, ops: Ops, A: PortVars, B: PortVars, pen
 
     Cost: 8 constraints (per port: 2 touch bits, 2 moved amounts).
     """
+    cash = {}
     with cs.namespace("flush"):
         pf, pi = pend_fee, pend_ins
-        t0a = cs.mul(ops.use_a, A.is0, name="touch_fee_a")
-        t1a = cs.mul(ops.use_a, A.is1, name="touch_ins_a")
-        fa = cs.mul(t0a, pf, name="fee_a")
-        ia = cs.mul(t1a, pi, name="ins_a")
-        cash_a = A.old.cash + fa + ia
-        pf, pi = pf - fa, pi - ia
-        t0b = cs.mul(ops.use_b, B.is0, name="touch_fee_b")
-        t1b = cs.mul(ops.use_b, B.is1, name="touch_ins_b")
-        fb = cs.mul(t0b, pf, name="fee_b")
-        ib = cs.mul(t1b, pi, name="ins_b")
-        cash_b = B.old.cash + fb + ib
-        return Touched(cash_a, cash_b, pf - fb, pi - ib)
+        for tag, use, P in (("a", ops.use_a, A), ("b", ops.use_b, B)):
+            t0 = cs.mul(use, P.is0, name=f"touch_fee_{tag}")
+            t1 = cs.mul(use, P.is1, name=f"touch_ins_{tag}")
+            fee = cs.mul(t0, pf, name=f"fee_{tag}")
+            ins = cs.mul(t1, pi, name=f"ins_{tag}")
+            cash[tag] = P.old.cash + fee + ins
+            pf, pi = pf - fee, pi - ins
+    return Touched(cash["a"], cash["b"], pf, pi)
 
 
 def pending_totals(cs: ConstraintSystem, ops: Ops, touched: Touched, fees: LC, insurance: LC) -> tuple[LC, LC]:
