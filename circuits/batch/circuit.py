@@ -4,8 +4,8 @@ shape), `solve_batch(shape, batch)` the witness.
 
 Batch structure (constraint namespaces in brackets):
 1. [tables] market and oracle tables, hashed once (`tables.py`).
-2. [start] the old state root = Poseidon(accounts_root, Poseidon(oi[0..K-1])), as
-   `zkrollup.state.RollupState.root`.
+2. [start] the old state root = Poseidon(accounts_root, Poseidon(oi[0..K-1]))
+   (`state_root_gadget`, the twin of `circuits.spec.state.state_root`).
 3. [slot<i>] N universal slots (`slot.py`) carry the account root, open interest, the
    pending fee / insurance totals, the deposit and forced-request rolling hashes and the
    effects chain.
@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
-from ..cs import LC, ConstraintSystem
+from ..cs import LC, ConstraintSystem, Operand
 from ..gadgets.merkle import merkle_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
@@ -49,6 +49,14 @@ class BatchOutputs:
     effects_hash: int
     commitment: int
     forced_hash: int = 0
+
+
+def state_root_gadget(cs: ConstraintSystem, accounts_root: Operand, oi: Sequence[Operand]) -> LC:
+    """`circuits.spec.state.state_root(accounts_root, oi_hash(oi))` in the circuit.
+
+    Cost: Poseidon of K inputs + Poseidon of 2 (K = 8: 642).
+    """
+    return poseidon_gadget(cs, [accounts_root, poseidon_gadget(cs, list(oi), name="oi_hash")], name="root")
 
 
 def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pending: LC,
@@ -107,7 +115,7 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
         oi = [W(f"oi{k}", v(lambda: batch.oi[k])) for k in range(K)]
         dep_hash0 = W("deposit_hash", v(lambda: batch.deposit_hash))
         forced_hash0 = W("forced_hash", v(lambda: batch.forced_hash))
-        old_root = poseidon_gadget(cs, [acc_root, poseidon_gadget(cs, oi, name="oi_hash")], name="root")
+        old_root = state_root_gadget(cs, acc_root, oi)
     run = Running(acc_root, oi, LC.constant(0), LC.constant(0), dep_hash0, forced_hash0,
                   LC.constant(EFFECTS_CHAIN_EMPTY))
     for i in range(shape.n_slots):
@@ -118,7 +126,7 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
     root = _flush(cs, shape, INSURANCE_ACCOUNT, batch.insurance_flush if solving else Flush(),
                   run.pend_ins, root, "flush_insurance")
     with cs.namespace("end"):
-        new_root = poseidon_gadget(cs, [root, poseidon_gadget(cs, run.oi, name="oi_hash")], name="root")
+        new_root = state_root_gadget(cs, root, run.oi)
     eh = run.effects_hash
     com = batch_commitment_gadget(cs, old_root=old_root, new_root=new_root, batch_number=batch_number,
                                   market_hash=tv.market_hash, oracle_hash=tv.oracle_hash,

@@ -16,9 +16,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..cs import ConstraintSystem
-from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..spec.accounts import FEE_ACCOUNT
-from .circuit import _flush
+from .circuit import _flush, state_root_gadget
 from .public import COMMITMENT_FIELDS, batch_commitment_gadget
 from .shape import BatchShape
 from .slot import SLOT_PARTS, Running, slot_gadget
@@ -55,8 +54,8 @@ def build_flush(cs: ConstraintSystem, shape: BatchShape) -> None:
 def build_roots(cs: ConstraintSystem, shape: BatchShape) -> None:
     """The old and the new state root: Poseidon(accounts_root, Poseidon(oi))."""
     for tag in ("start", "end"):
-        oi = [cs.witness(f"{tag}_oi{k}") for k in range(shape.K)]
-        poseidon_gadget(cs, [cs.witness(f"{tag}_root"), poseidon_gadget(cs, oi)])
+        with cs.namespace(tag):
+            state_root_gadget(cs, cs.witness("accounts_root"), [cs.witness(f"oi{k}") for k in range(shape.K)])
 
 
 def build_commitment(cs: ConstraintSystem, shape: BatchShape) -> None:
