@@ -25,7 +25,7 @@ from .request import request
 from .running import Running
 from .settlement import liquidation, settlement
 from .signatures import signatures
-from .trade import order, order_fills, trade_terms
+from .trade import order_fills, orders, trade_terms
 
 T = TypeVar("T")
 
@@ -33,8 +33,7 @@ SLOT_PARTS = ("selectors", "forced_flags", "ports", "flush_on_touch", "roles", "
               "orders", "order_fills", "settlement", "liquidation", "positions", "forced_payout", "new_cash",
               "request", "margin_equities", "forced_outcome", "margin_checks", "signatures", "leaves",
               "chains", "pending_totals")
-"""The slot's sub-gadgets, in circuit order (each counted under its function's name;
-`orders` counts both orders)."""
+"""The slot's sub-gadgets (function names), in circuit order."""
 
 
 def default_slot(shape: BatchShape) -> SlotInput:
@@ -75,8 +74,7 @@ class _Meter:
         before = self.cs.num_constraints
         out = fn(self.cs, *args, **kwargs)
         if self.costs is not None:
-            name = "orders" if fn is order else fn.__name__
-            self.costs[name] = self.costs.get(name, 0) + self.cs.num_constraints - before
+            self.costs[fn.__name__] = self.costs.get(fn.__name__, 0) + self.cs.num_constraints - before
         return out
 
 
@@ -108,28 +106,26 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     so, haircut_old = part(old_sizes, shape, A, B)
 
     terms = part(trade_terms, shape, tv, inp, ops)
-    port = {"a": A, "b": B}
-    orders = {"a": part(order, shape, tv, inp, ops, "a", A, terms)}
-    orders["b"] = part(order, shape, tv, inp, ops, "b", B, terms, orders["a"])
-    orders_root = part(order_fills, shape, inp, ops, port, orders, terms.fill)
+    sides = part(orders, shape, tv, inp, ops, A, B, terms)
+    orders_root = part(order_fills, shape, inp, ops, {"a": A, "b": B}, sides, terms.fill)
     settle = part(settlement, tv, ops, A)
     liq = part(liquidation, shape, tv, B, so["b"], cash["b"])
-    pos = part(positions, shape, ops, A, B, so, haircut_old, orders, settle, run.oi)
+    pos = part(positions, shape, ops, A, B, so, haircut_old, sides, settle, run.oi)
 
     amount = cs.witness("amount", inp.amount)
     paid = part(forced_payout, shape, tv, ops, A, cash["a"], amount)
-    cash_new = part(new_cash, shape, ops, cash["a"], cash["b"], amount, paid, orders, liq, settle)
+    cash_new = part(new_cash, shape, ops, cash["a"], cash["b"], amount, paid, sides, liq, settle)
     req = part(request, shape, inp, ops, A, amount)
-    m = part(margin_equities, shape, tv, ops, B, cash, cash_new, pos, haircut_old, orders, terms.fill)
+    m = part(margin_equities, shape, tv, ops, B, cash, cash_new, pos, haircut_old, sides, terms.fill)
     fwz = part(forced_outcome, ops, A, amount, paid, m.a.e_j)
     part(margin_checks, shape, ops, m, fwz)
-    p5 = part(signatures, inp, ops, run, A, B, req, amount, orders)
+    p5 = part(signatures, inp, ops, run, A, B, req, amount, sides)
 
     new_a = AccountVars(req.new_pk_x, req.new_pk_y, req.new_nonce_a, cash_new.a, pos.sizes_a, orders_root["a"])
     new_b = AccountVars(B.old.pk_x, B.old.pk_y, B.old.nonce, cash_new.b, pos.sizes_b, orders_root["b"])
     root = part(leaves, ops, run.root, A, B, new_a, new_b, req.exists_a)
     dep_hash, forced_hash, effects_hash, effect = part(chains, ops, run, p5, A.account, req.l1_address, paid,
                                                         cash_new.transfer_a)
-    pf, pi = part(pending_totals, ops, touched, orders["a"].fee + orders["b"].fee,
+    pf, pi = part(pending_totals, ops, touched, sides["a"].fee + sides["b"].fee,
                   liq.penalty + liq.left.negpart)
     return Running(root, pos.oi, pf, pi, dep_hash, forced_hash, effects_hash), effect

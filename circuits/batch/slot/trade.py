@@ -70,19 +70,26 @@ def trade_terms(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: Sl
     return TradeTerms(fill, price, notional)
 
 
-def order(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: SlotInput, ops: Ops, tag: str,
-          port: PortVars, terms: TradeTerms, maker: OrderVars | None = None) -> OrderVars:
-    """Order A (``tag`` "a", the maker) or order B ("b", the taker: the side opposite
-    ``maker``'s) [order_a, order_b], with its message.
+def orders(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: SlotInput, ops: Ops, A: PortVars,
+           B: PortVars, terms: TradeTerms) -> dict[str, OrderVars]:
+    """Order A (the maker, port A) and order B (the taker, port B, the opposite side)
+    [order_a, order_b], each with its message.
 
     Enforces: every field within its width, order id >= 1 in a trade, fee <= max_fee *
     fill, the limit price respected by the trade price, valid-until not passed (a trade's
     orders; port A's also for a liquidation request). Order A's side is a bit.
 
-    Cost: size_bits + 2 * price_bits + fee_rate_bits + order_id_bits + 2 * time_bits
-    + 2 * fee_bits + 16 constraints and the message's Poseidon of 9 inputs (414: its tag
-    is a constant), + 1 for order A's side bit: 871 + 870 = 1,741.
+    Cost per order: size_bits + 2 * price_bits + fee_rate_bits + order_id_bits + 2 *
+    time_bits + 2 * fee_bits + 16 constraints and the message's Poseidon of 9 inputs (414:
+    its tag is a constant), + 1 for order A's side bit: 871 + 870 = 1,741.
     """
+    a = _order(cs, shape, tv, inp, ops, "a", A, terms)
+    return {"a": a, "b": _order(cs, shape, tv, inp, ops, "b", B, terms, a)}
+
+
+def _order(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: SlotInput, ops: Ops, tag: str,
+           port: PortVars, terms: TradeTerms, maker: OrderVars | None = None) -> OrderVars:
+    """Order A (``tag`` "a") or order B ("b", the side opposite ``maker``'s)."""
     W = cs.witness
     o = inp.order_a if tag == "a" else inp.order_b
     # port A's valid-until serves a trade order or a liquidation request
