@@ -1,6 +1,6 @@
 """Accounts: key, nonce, signed cash, K signed position sizes and the order-fill subtree.
 
-Leaf of the account tree (DESIGN section 3), with signed values as x mod r
+Leaf of the account tree (docs/state.md, "Accounts"), with signed values as x mod r
 (`units.to_field`) and bounded by their widths (`units`):
 
     positions_hash = Poseidon(size_0 mod r, ..., size_{K-1} mod r)        (K inputs)

@@ -10,7 +10,7 @@ A slot holds a European call, a European put or a dated future (or nothing). Fie
 Prices are per contract, so one contract of a call pays at expiry
 contract_size * max(S - strike, 0) cash units for a settlement price S per lot; a put
 contract_size * max(strike - S, 0); a future contract_size * S (futures are valued as
-assets bought for their price: buying moves price * size out of cash, see DESIGN 3).
+assets bought for their price: buying moves price * size out of cash, see docs/state.md, "Market table").
 `Instrument.payoff` computes these exactly.
 
 Market parameters also hashed: the liquidation bonus and penalty in basis points of the

@@ -1,4 +1,4 @@
-"""Risk engine: scenario tables (the oracle table) and the margin checks of DESIGN section 4.
+"""Risk engine: scenario tables (the oracle table) and the margin checks of docs/state.md, "Margin rules".
 
 Valuation (per contract, cash units, floats first): Black-Scholes with rate r for calls and
 puts, F = S e^{rT} for futures, times the contract size; at or after expiry the value is

@@ -1,4 +1,4 @@
-"""The account leaf (DESIGN section 3), natively and in the circuit.
+"""The account leaf (docs/state.md, "Accounts"), natively and in the circuit.
 
     positions_hash = Poseidon(size_0, ..., size_{K-1})
     leaf           = Poseidon(pk_x, pk_y, nonce, cash, positions_hash, orders_root)

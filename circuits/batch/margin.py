@@ -1,4 +1,4 @@
-"""Scenario margin in the circuit (DESIGN section 4, rules of `zkrollup.risk`).
+"""Scenario margin in the circuit (rules of `zkrollup.risk`, docs/state.md "Margin rules").
 
     equity_s = cash - haircut + sum_k size_k * table[k][s],   haircut = sum_k |size_k|
 

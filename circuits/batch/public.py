@@ -3,7 +3,7 @@
 The batch circuit has a single public input, ``commitment``, and the L1 contract model
 recomputes it from the calldata it received and its own queues (never from the operator).
 Both sides use the functions of this module, so they cannot disagree. Definitions
-(DESIGN section 6, docs/batch_circuit.md "Public commitment"):
+(docs/batch_circuit.md, "Public commitment"):
 
 * **Effects** (L1-visible, paid by the contract): kind `EFFECT_WITHDRAWAL` (1) for a
   Withdraw, `EFFECT_FORCED` (2) for a ForcedWithdraw served (amount paid, possibly 0);
