@@ -167,9 +167,8 @@ def draw(points, path):
 
 def draw_or_skip(points, path):
     """Draw the chart, or say why not (the JSON is the result; the chart is optional)."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is None:
         print("no chart: matplotlib is missing (pip install -e '.[bench]')", file=sys.stderr)
         return None
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
