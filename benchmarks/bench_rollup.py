@@ -10,8 +10,8 @@ independent py_ecc verifier (what the L1 model runs), and priced with the L1 gas
 Each point runs in its own processes: one makes the key when it is not cached (setup
 time, its own peak memory), one proves (peak memory = ru_maxrss of that process: key
 loading, witness solving and proving). Keys live under --work (reused by later runs).
-Prints JSON (one object per point, plus the machine) and draws a PNG chart with
-benchmarks/tinychart.py.
+Prints JSON (one object per point, plus the machine) and draws a PNG chart with matplotlib
+(benchmarks/charts.py; `pip install -e '.[bench]'`; without it, no chart).
 
     python benchmarks/bench_rollup.py [--sizes 1,2,4,8,16] [--depths 16] [-k 8] [--png out.png]
 """
@@ -143,7 +143,8 @@ def run_child(mode, args, n, depth, timeout):
 
 
 def draw(points, path):
-    from tinychart import Canvas, panel
+    """The four panels of docs/operator.md's batch-size table (needs matplotlib, `[bench]`)."""
+    from charts import line_panels
     sizes = sorted({p["n"] for p in points})
     depths = sorted({p["depth"] for p in points})
 
@@ -154,12 +155,24 @@ def draw(points, path):
             out[f"depth {d}"] = [None if by.get(n) is None else by[n] * scale for n in sizes]
         return out
 
-    cv = Canvas(1200, 330)
-    panel(cv, 0, 10, 300, 310, "Prove time", sizes, series("prove_s"), ylabel="seconds")
-    panel(cv, 300, 10, 300, 310, "Peak memory", sizes, series("prove_peak_mb"), ylabel="MB (prove)")
-    panel(cv, 600, 10, 300, 310, "Verify time", sizes, series("verify_s"), ylabel="seconds (py_ecc)")
-    panel(cv, 900, 10, 300, 310, "Gas per trade", sizes, series("gas_per_trade", 1e-3), ylabel="thousand gas")
-    cv.save_png(path)
+    k = sorted({p["k"] for p in points})
+    return line_panels(path, sizes, [
+        ("Prove time (best warm proof)", "seconds", series("prove_s")),
+        ("Peak memory of the proving process", "MB", series("prove_peak_mb")),
+        ("Verify time (py_ecc, L1 model)", "seconds", series("verify_s")),
+        ("L1 gas per trade", "thousand gas", series("gas_per_trade", 1e-3)),
+    ], xlabel="batch size N (trades per batch)",
+        title=f"Batch proving against batch size (K = {', '.join(map(str, k))} instruments)")
+
+
+def draw_or_skip(points, path):
+    """Draw the chart, or say why not (the JSON is the result; the chart is optional)."""
+    import importlib.util
+    if importlib.util.find_spec("matplotlib") is None:
+        print("no chart: matplotlib is missing (pip install -e '.[bench]')", file=sys.stderr)
+        return None
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return draw(points, path)
 
 
 def main():
@@ -191,8 +204,8 @@ def main():
     if args.merge:
         points = [p for f in args.merge.split(",") for p in json.load(open(f))["points"]]
         points.sort(key=lambda p: (p["depth"], p["n"]))
-        draw(points, args.png)
-        print(json.dumps({"png": args.png, "points": points}, indent=1))
+        notes = draw_or_skip(points, args.png)
+        print(json.dumps({"png": args.png, "chart_notes": notes, "points": points}, indent=1))
         return
     points = []
     for d in depths:
@@ -202,12 +215,11 @@ def main():
             p.update(run_child("prove", args, n, d, args.timeout))
             points.append(p)
             print(json.dumps(p), file=sys.stderr, flush=True)
-    os.makedirs(os.path.dirname(os.path.abspath(args.png)), exist_ok=True)
-    draw(points, args.png)
+    notes = draw_or_skip(points, args.png)
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform(),
                           "loadavg_at_end": os.getloadavg()},
-              "png": args.png, "points": points}
+              "png": args.png, "chart_notes": notes, "points": points}
     text = json.dumps(result, indent=1)
     if args.json:
         with open(args.json, "w") as f:

@@ -1,6 +1,6 @@
 """EdDSA over Baby Jubjub with Poseidon, natively: circomlib's scheme at verification.
 
-Verification rule (circomlib ``verifyPoseidon``, DESIGN.md section 2): for a public key A,
+Verification rule (circomlib ``verifyPoseidon``; docs/design.md, "Cryptography"): for a public key A,
 a message msg (a field element) and a signature (R8, S),
 
     h = Poseidon(R8.x, R8.y, A.x, A.y, msg)      (read as an integer in [0, r))

@@ -124,11 +124,90 @@ def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_demo_runs_end_to_end(tmp_path):
-    """The README's main job at a smaller depth (about a minute once keys are cached)."""
-    code, out = run("demo", "--dir", tmp_path / "demo", "-n", 4, "--acc-depth", 6, "--ord-depth", 4, "-q")
+def test_setup_then_the_demo_in_the_same_directory_runs_end_to_end_in_story_order(tmp_path):
+    """The README's main job at a smaller depth, after `zkrollup setup` made its key in the
+    same directory (a few minutes: one key setup, seven proofs)."""
+    d = tmp_path / "demo"
+    sizes = ("-n", 4, "--acc-depth", 6, "--ord-depth", 4)
+    code, out = run("setup", *sizes, "--dir", d, "--seed", "test")
     assert code == 0, out
+    code, out = run("demo", "--dir", d, *sizes, "-q")
+    assert code == 0, out
+    assert "proving key found in the cache" in out
     assert out.count("[ok]") == 6 and "FAILED" not in out
+    lines = out.splitlines()
+    first_trade_batch = next(i for i, l in enumerate(lines) if l.startswith("  batch ") and " trade" in l)
+    assert lines.index("  alice buys 10 CALL 60000: 10 filled") < first_trade_batch
+
+
+def test_setup_and_demo_defaults_make_and_use_the_same_key():
+    from zkrollup.cli_rollup import SIZES
+    from zkrollup.demo import Demo, DemoConfig
+    from zkrollup.units import batch_shape
+    d = {name: spec[1] for name, spec in SIZES.items()}
+    setup_shape = batch_shape(d["batch_size"], d["acc_depth"], d["ord_depth"], d["instruments"], d["scenarios"])
+    demo_cfg = DemoConfig(d["batch_size"], d["acc_depth"], d["ord_depth"])
+    assert Demo("unused", demo_cfg).shape == setup_shape
+    assert Demo("unused").shape == setup_shape                 # DemoConfig's own defaults too
+
+
+def test_the_demo_takes_the_directory_setup_made_and_keeps_its_key(tmp_path, monkeypatch):
+    """`zkrollup setup` then `zkrollup demo`, both on the default directory: the demo must
+    not refuse the directory setup created (it holds only the key cache)."""
+    from zkrollup.cli_rollup import DEFAULT_DIR
+    from zkrollup.demo import Demo
+    monkeypatch.chdir(tmp_path)
+    code, out = run("setup", "-n", 1, "--acc-depth", 3, "--ord-depth", 2, "-k", 1, "--scenarios", 1,
+                    "--seed", "test")
+    assert code == 0, out
+    keys = sorted(p.name for p in (tmp_path / DEFAULT_DIR / "keys").iterdir())
+    assert keys
+    Demo(DEFAULT_DIR)._prepare_dir()
+    assert sorted(p.name for p in (tmp_path / DEFAULT_DIR / "keys").iterdir()) == keys
+    (tmp_path / DEFAULT_DIR / "notes.txt").write_text("mine")      # something else: refused again
+    (tmp_path / DEFAULT_DIR / "demo.json").unlink()
+    with pytest.raises(ValueError, match="not a zkrollup demo directory"):
+        Demo(DEFAULT_DIR)._prepare_dir()
+
+
+def test_a_missing_key_names_dir_and_keys_dir_in_the_same_words_for_prove_and_verify(deployment, tmp_path):
+    """`verify` (or `prove`) from another directory finds no key: the hint must lead to the
+    directory that holds it, not to making a new key (which would call the valid proof
+    INVALID)."""
+    bf = deployment / "batches" / "batch_000002.msgpack"
+    elsewhere = tmp_path / "elsewhere"
+    outs = {}
+    for command in ("verify", "prove"):
+        code, out = run(command, bf, "--dir", elsewhere)
+        assert one_line_error(code, out), out
+        assert "--dir" in out and "--keys-dir" in out and "cannot check proofs made with another" in out
+        outs[command] = out
+    assert outs["verify"] == outs["prove"]
+    assert not elsewhere.exists()
+    code, out = run("verify", bf, "--dir", deployment.parent / "nowhere", "--keys-dir", tmp_path / "k")
+    assert one_line_error(code, out) and f"--keys-dir {tmp_path / 'k'}" in out, out
+
+
+def test_version():
+    import zkrollup
+    for flag in ("--version", "-V"):
+        code, out = run(flag)
+        assert code == 0 and out.strip() == f"zkrollup {zkrollup.__version__}", out
+
+
+def test_piped_prove_prints_stage_lines_with_elapsed_time_and_nothing_on_stderr(deployment, tmp_path):
+    """How the README's commands are usually run: output into a pipe. Progress must show as
+    plain stage lines on stdout, and no progress-bar label may leak onto stderr."""
+    import re
+    import subprocess
+    import sys
+    bf = tmp_path / "b.msgpack"
+    bf.write_bytes((deployment / "batches" / "batch_000001.msgpack").read_bytes())
+    p = subprocess.run([sys.executable, "-m", "zkrollup", "prove", str(bf), "--keys-dir", str(keys_dir())],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    assert re.search(r"^  \[ *\d+\.\d s\] proving: \S", p.stdout, re.M), p.stdout
 
 
 @pytest.mark.parametrize("command", ["verify", "state"])
@@ -150,3 +229,19 @@ def test_views_refuse_a_damaged_store_with_exit_2_and_write_nothing(tmp_path, co
     assert res.exit_code == 2, res.output
     assert res.output.startswith("error:") and len(res.output.strip().splitlines()) == 1
     assert {p.name: (p.is_dir() or p.read_bytes()) for p in d.iterdir()} == before
+
+
+def test_stage_lines_print_each_phase_with_the_time_since_the_start():
+    from zkrollup.cli_progress import StageLines
+    t = [100.0]
+    lines = []
+    p = StageLines(lines.append, t0=100.0, long_s=5.0, clock=lambda: t[0])
+    for when, stage, frac in [(101, "lagrange", 0.0), (102, "G1 points", 0.1), (108, "G1 points", 0.3),
+                              (109, "G2 points", 0.75), (120, "done", 1.0),
+                              (121, "QAP", 0.05), (122, "MSM A", 0.2), (122.5, "MSM B1", 0.35),
+                              (123, "done", 1.0)]:
+        t[0] = when
+        p(stage, frac)
+    assert lines == ["  [    1.0 s] key setup: lagrange", "  [    2.0 s] key setup: G1 points",
+                     "  [    9.0 s] key setup: G2 points", "  [   20.0 s] key setup done in 19.0 s",
+                     "  [   21.0 s] proving: QAP", "  [   22.0 s] proving: MSMs"]

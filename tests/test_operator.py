@@ -127,10 +127,9 @@ def test_a_maker_that_can_no_longer_trade_leaves_the_book(dep):
 def _seal(op):
     """Seal the open batch and return it with its calldata, without submitting."""
     op.auto_prove = False
-    op._emit_seal()
-    op._write_journal()
-    sb = op.sealed[0]
-    return sb, op._calldata(sb)
+    sb = op.seal()
+    assert sb is op.sealed[0]
+    return sb, op.calldata(sb)
 
 
 def test_tampered_submissions_are_refused_and_change_nothing(dep):
@@ -139,7 +138,7 @@ def test_tampered_submissions_are_refused_and_change_nothing(dep):
     op.auto_prove = False
     op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
     sb, cd = _seal(op)
-    proof, _ = op.prove(sb)
+    proof = op.prove(sb).proof
     good = proof_for_verifier(proof)
     before = (c.snapshot(), op.l1_state.fingerprint())
 
@@ -175,7 +174,7 @@ def test_a_batch_proved_against_unpublished_oracle_tables_is_refused(dep):
     op.builder = type(op.builder)(op.state)
     op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
     sb, cd = _seal(op)
-    proof, _ = op.prove(sb)                         # the circuit is satisfied with the forged table
+    proof = op.prove(sb).proof                         # the circuit is satisfied with the forged table
     before = (c.snapshot(), op.l1_state.fingerprint())
     with pytest.raises(BatchRejected) as e:
         c.submit_batch(cd, proof_for_verifier(proof), now=dep.clock.t)
@@ -257,15 +256,15 @@ def test_each_batch_is_submitted_with_its_operations_as_data_stored_by_the_contr
 
 
 def test_rebuild_reads_only_the_contract_and_refuses_data_that_misses_the_accepted_root(dep, monkeypatch):
-    from zkrollup import operator as operator_mod
+    from zkrollup.operator import submission as submission_mod
     from zkrollup.l1data import RebuildError, encode_batch_data
     from zkrollup.ops import Noop
     op, c = dep.operator, dep.contract
     assert rebuild_from_l1(c, genesis()).root == c.state_root
     # the proof does not bind the data: an operator can post a lie about batch 3 and L1
     # accepts the batch; the rebuild detects it instead of following it
-    real = operator_mod.encode_batch_data
-    monkeypatch.setattr(operator_mod, "encode_batch_data",
+    real = submission_mod.encode_batch_data
+    monkeypatch.setattr(submission_mod, "encode_batch_data",
                         lambda b, t, ops: encode_batch_data(b, t, [Noop(), Noop()]) if b == 3 else real(b, t, ops))
     op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
     op.flush()

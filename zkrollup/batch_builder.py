@@ -20,6 +20,7 @@ tables must stay the same for the whole batch (the circuit hashes one of each).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from circuits.batch import witness as bw
 from circuits.batch.public import batch_commitment, effects_hash
@@ -28,6 +29,7 @@ from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 
 from . import units
 from .ops import Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from .risk import OracleTable as RiskOracleTable
 from .smt import default_node
 
 OP_CODES = {"noop": bw.OP_NOOP, "deposit": bw.OP_DEPOSIT, "withdraw": bw.OP_WITHDRAW,
@@ -78,8 +80,15 @@ class CommitmentFields:
 
 @dataclass
 class SealedBatch:
-    """A closed batch: circuit input, commitment fields, the applied operations in slot order
-    (Noop padding included), their L1 effects (None for slots without one)."""
+    """A closed batch, what the operator's rooms hand each other (sequencing seals it,
+    proving proves it, submission submits and commits it).
+
+    From the builder: the circuit input, the commitment fields as the native state computed
+    them, the applied operations in slot order (Noop padding included), their L1 effects
+    (None for slots without one), the number of deposits consumed, each slot's details.
+    From the sequencer: the oracle table the batch was built under and its L1 id, and the
+    journal's seal (`seal_event`, None until written; the book at the seal and the inbox
+    entry to process again if the batch is rolled back)."""
 
     batch_number: int
     n_slots: int
@@ -89,6 +98,11 @@ class SealedBatch:
     effects: tuple
     n_deposits: int
     details: list = field(default_factory=list)
+    oracle: Optional[RiskOracleTable] = None
+    table_id: int = 0
+    seal_event: Optional[int] = None
+    book: Optional[dict] = None
+    resume_from: Optional[int] = None
 
     @property
     def kinds(self) -> list[str]:

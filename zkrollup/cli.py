@@ -14,7 +14,15 @@ import sys
 
 import click
 
+if __name__ == "__main__":
+    # `python -m zkrollup.cli`: run the package's own module, not a second copy of this file
+    # (whose subcommand modules import `zkrollup.cli` back)
+    from zkrollup.cli import main as _main
+    _main(prog_name="zkrollup")
+
 from verifier.contract_store import StoreError
+
+from . import __version__
 
 
 class CliError(Exception):
@@ -53,6 +61,7 @@ def cli_errors(fn):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="zkrollup", message="%(prog)s %(version)s")
 def main() -> None:
     """zkrollup: a ZK validity rollup for an options and futures exchange."""
 

@@ -20,41 +20,9 @@ from pathlib import Path
 import click
 
 from .cli import CliError, cli_errors
+from .cli_progress import progress_for_output
 
 DEFAULT_DIR = "zkrollup-demo"
-
-
-class StageBar:
-    """A (stage, fraction) progress callback drawing one click progress bar per task; a task
-    ends when the fraction reaches 1."""
-
-    SETUP_STAGES = ("lagrange", "G1 points", "G2 points")
-
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled
-        self.bar = None
-        self.done = 0
-
-    def __call__(self, stage: str, frac: float) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            label = "key setup" if stage in self.SETUP_STAGES else "proving "
-            self.bar = click.progressbar(length=1000, label=f"  {label}", file=sys.stderr, show_eta=False,
-                                         item_show_func=lambda s: s)
-            self.bar.__enter__()
-            self.done = 0
-        target = int(1000 * min(max(frac, 0.0), 1.0))
-        if target > self.done:
-            self.bar.update(target - self.done, stage)
-            self.done = target
-        if frac >= 1.0:
-            self.close()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 def rollup_errors(fn):
@@ -75,10 +43,40 @@ def _keys(dir_: str, keys_dir):
     return KeyCache(Path(keys_dir) if keys_dir else Path(dir_) / "keys")
 
 
-def _positive(name: str, v: int, lo: int, hi: int) -> int:
-    if not lo <= v <= hi:
-        raise CliError(f"{name} must be in {lo}..{hi}, got {v}")
-    return v
+def _missing_key(keys, shape, dir_: str, keys_dir) -> CliError:
+    """The one wording of "no key for this batch" (`prove` and `verify`): a key is found
+    through --dir or --keys-dir; a new one is the last resort (it cannot check proofs made
+    with another key)."""
+    where = f"--keys-dir {keys_dir}" if keys_dir else f"--dir {dir_}"
+    return CliError(f"no proving key for this batch's shape in {keys.dir}: pass the --dir (or --keys-dir) "
+                    f"that made the batch's key; only to make a new key, which cannot check proofs made "
+                    f"with another: `zkrollup setup --batch-size {shape.n_slots} --acc-depth {shape.acc_depth} "
+                    f"--ord-depth {shape.ord_depth} --instruments {shape.n_instruments} "
+                    f"--scenarios {shape.S} {where}`")
+
+
+# One allowed range and one default per size option, shared by every command that takes it
+# (`setup` and `demo` make and use the same key with their defaults).
+SIZES = {  # name: (flags, default, lo, hi, what)
+    "batch_size": (("--batch-size", "-n"), 4, 1, 64, "Operation slots per batch N"),
+    "acc_depth": (("--acc-depth",), 16, 3, 32, "Account tree depth D (2^D accounts)"),
+    "ord_depth": (("--ord-depth",), 4, 2, 32, "Order-fill subtree depth O (2^O order slots per account)"),
+    "instruments": (("--instruments", "-k"), 4, 1, 16, "Instrument slots K (the demo's market: 4)"),
+    "scenarios": (("--scenarios",), 16, 1, 64, "Margin scenarios S (the demo's: 16)"),
+}
+
+
+def size_option(name: str):
+    flags, default, lo, hi, what = SIZES[name]
+    return click.option(*flags, name, type=int, default=default, show_default=True, help=f"{what}, {lo}..{hi}.")
+
+
+def check_sizes(**values: int) -> None:
+    """CliError (one line, exit 2) for a size outside its range."""
+    for name, v in values.items():
+        flags, _, lo, hi, _ = SIZES[name]
+        if not lo <= v <= hi:
+            raise CliError(f"{flags[0]} must be in {lo}..{hi}, got {v}")
 
 
 dir_option = click.option("--dir", "dir_", default=DEFAULT_DIR, show_default=True,
@@ -88,23 +86,21 @@ keys_option = click.option("--keys-dir", default=None, type=click.Path(file_okay
 
 
 @click.command()
-@click.option("--batch-size", "-n", type=int, default=4, show_default=True, help="Operation slots per batch (N).")
-@click.option("--acc-depth", type=int, default=16, show_default=True, help="Account tree depth.")
-@click.option("--ord-depth", type=int, default=4, show_default=True, help="Order-fill subtree depth.")
-@click.option("--instruments", "-k", type=int, default=4, show_default=True, help="Instrument slots K.")
-@click.option("--scenarios", type=int, default=16, show_default=True, help="Margin scenarios S.")
+@size_option("batch_size")
+@size_option("acc_depth")
+@size_option("ord_depth")
+@size_option("instruments")
+@size_option("scenarios")
 @dir_option
 @keys_option
 @click.option("--seed", default=None, help="INSECURE, for tests: derive the toxic waste from this string.")
 @rollup_errors
 def setup(batch_size, acc_depth, ord_depth, instruments, scenarios, dir_, keys_dir, seed) -> None:
-    """Make (or find) the proving key of the batch circuit for N slots and these depths."""
+    """Make (or find) the proving key of the batch circuit for N slots and these depths
+    (in DIR/keys, where `zkrollup demo`, `prove` and `verify` with the same DIR find it)."""
     from .units import batch_shape
-    _positive("--batch-size", batch_size, 1, 64)
-    _positive("--acc-depth", acc_depth, 2, 32)
-    _positive("--ord-depth", ord_depth, 1, 32)
-    _positive("--instruments", instruments, 1, 16)
-    _positive("--scenarios", scenarios, 1, 64)
+    check_sizes(batch_size=batch_size, acc_depth=acc_depth, ord_depth=ord_depth, instruments=instruments,
+                scenarios=scenarios)
     shape = batch_shape(batch_size, acc_depth, ord_depth, instruments, scenarios)
     keys = _keys(dir_, keys_dir)
     if keys.has(shape):
@@ -112,14 +108,14 @@ def setup(batch_size, acc_depth, ord_depth, instruments, scenarios, dir_, keys_d
         click.echo(f"proving key already cached: {keys.path(shape)} ({pk.n_constraints:,} constraints)")
         return
     t0 = time.perf_counter()
-    bar = StageBar()
+    progress = progress_for_output()
     click.echo(f"compiling the batch circuit (N = {batch_size}, depth {acc_depth}, order depth {ord_depth}, "
                f"K = {instruments}, S = {scenarios})")
     try:
-        pk = keys.ensure(shape, progress=bar, seed=seed.encode() if seed else None,
-                         on_compiled=lambda n: click.echo(f"  {n:,} constraints; Groth16 setup"))
+        keys.ensure(shape, progress=progress, seed=seed.encode() if seed else None,
+                    on_compiled=lambda n: click.echo(f"  {n:,} constraints; Groth16 setup"))
     finally:
-        bar.close()
+        progress.close()
     click.echo(f"proving key written to {keys.path(shape)} in {time.perf_counter() - t0:.1f} s")
 
 
@@ -127,27 +123,26 @@ def setup(batch_size, acc_depth, ord_depth, instruments, scenarios, dir_, keys_d
 @dir_option
 @keys_option
 @click.option("--fresh", is_flag=True, help="Also remake the proving key (a cold start).")
-@click.option("--batch-size", "-n", type=int, default=4, show_default=True, help="Operation slots per batch (N).")
-@click.option("--acc-depth", type=int, default=16, show_default=True, help="Account tree depth.")
-@click.option("--ord-depth", type=int, default=4, show_default=True, help="Order-fill subtree depth.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@size_option("batch_size")
+@size_option("acc_depth")
+@size_option("ord_depth")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage lines.")
 @rollup_errors
 def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet) -> None:
     """Run the options and futures market end to end: deposits, quotes, trades, a hedge, a price
     move, a liquidation, withdrawals paid at once, expiry and settlement; every batch proved
     and verified by the L1 contract model. The demo's state in DIR is replaced on every run;
-    cached keys are kept (--fresh remakes them)."""
+    cached keys are kept (--fresh remakes them), so `zkrollup setup` with the same sizes and
+    DIR makes the demo's key beforehand."""
     from .demo import Demo, DemoConfig
-    _positive("--batch-size", batch_size, 1, 64)
-    _positive("--acc-depth", acc_depth, 3, 32)
-    _positive("--ord-depth", ord_depth, 2, 32)
-    bar = StageBar(enabled=not quiet and sys.stderr.isatty())
-    d = Demo(dir_, DemoConfig(batch_size, acc_depth, ord_depth), echo=click.echo, progress=bar,
+    check_sizes(batch_size=batch_size, acc_depth=acc_depth, ord_depth=ord_depth)
+    progress = progress_for_output(enabled=not quiet)
+    d = Demo(dir_, DemoConfig(batch_size, acc_depth, ord_depth), echo=click.echo, progress=progress,
              fresh_keys=fresh, keys_dir=keys_dir)
     try:
         summary = d.run()
     finally:
-        bar.close()
+        progress.close()
         d.close()
     if not summary["ok"]:
         raise CliError("the demo finished but a check failed (see above)")
@@ -175,10 +170,7 @@ def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     keys = _keys(dir_, keys_dir)
     pk = keys.get(bf.shape)
     if pk is None:
-        s = bf.shape
-        raise CliError(f"no proving key for this batch shape in {keys.dir}: run `zkrollup setup --batch-size "
-                       f"{s.n_slots} --acc-depth {s.acc_depth} --ord-depth {s.ord_depth} --instruments "
-                       f"{s.n_instruments} --scenarios {s.S}`")
+        raise _missing_key(keys, bf.shape, dir_, keys_dir)
     t0 = time.perf_counter()
     try:
         wit, out = solve_batch(bf.shape, bf.circuit_input)
@@ -187,12 +179,12 @@ def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     solve_s = time.perf_counter() - t0
     if out.commitment != bf.fields.commitment():
         raise CliError("the batch's commitment fields differ from what the circuit computes")
-    bar = StageBar()
+    progress = progress_for_output()
     t0 = time.perf_counter()
     try:
-        proof = groth16_prove(pk, wit, progress=bar)
+        proof = groth16_prove(pk, wit, progress=progress)
     finally:
-        bar.close()
+        progress.close()
     prove_s = time.perf_counter() - t0
     self_check(pk, proof)
     base = Path(batch_file)
@@ -228,7 +220,10 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     base = Path(batch_file)
     proof = read_proof(proof_path or str(base.with_suffix(".proof.json")))
     public = read_public(public_path or str(base.with_suffix(".public.json")))
-    vk = _keys(dir_, keys_dir).verifying_key(bf.shape)
+    keys = _keys(dir_, keys_dir)
+    if keys.get(bf.shape) is None:
+        raise _missing_key(keys, bf.shape, dir_, keys_dir)
+    vk = keys.verifying_key(bf.shape)
     want = bf.fields.commitment()
     if public != [want]:
         click.echo("INVALID: the public input is not the batch's commitment", err=True)

@@ -55,6 +55,7 @@ L1_ADDRESS = {3: 0x3A4E5000000000000000000000000000000000A1, 4: 0xA11CE000000000
               5: 0xB0B0000000000000000000000000000000000005, 6: 0xCA201000000000000000000000000000000000C6}
 DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 20_000 * USD, 6: 600_000 * USD}
 DEMO_MARKER = "demo.json"
+N_SCENARIOS = 16                      # the risk engine's default grids
 
 
 def demo_key(name: str) -> bytes:
@@ -103,15 +104,23 @@ class Demo:
         self.priv = {i: demo_key(NAMES[i]) for i in NAMES}
         self.pub = {i: eddsa.public_key(self.priv[i]) for i in NAMES}
 
+    @property
+    def shape(self):
+        """The batch circuit's shape, hence the proving key, this demo uses."""
+        return batch_shape(self.cfg.batch_size, self.cfg.acc_depth, self.cfg.ord_depth, demo_market().K, N_SCENARIOS)
+
     # --- helpers ---------------------------------------------------------------------------
 
     def clock(self) -> int:
         return self.t
 
     def _prepare_dir(self) -> None:
+        """Make the directory ready for a new run: the last run's state goes, keys stay. A
+        directory holding anything else (other than the key cache `zkrollup setup` made in
+        it) is refused, untouched."""
         d = self.dir
-        if d.exists() and any(d.iterdir()) and not (d / DEMO_MARKER).exists() \
-                and not (d / CONTRACT_FILE).exists():
+        if d.exists() and not (d / DEMO_MARKER).exists() and not (d / CONTRACT_FILE).exists() \
+                and any(p.name != "keys" for p in d.iterdir()):
             raise ValueError(f"{d} exists and is not a zkrollup demo directory; pick another --dir")
         d.mkdir(parents=True, exist_ok=True)
         for name in (CONTRACT_FILE, OPERATOR_FILE, DEMO_MARKER):
@@ -134,6 +143,12 @@ class Demo:
         self.dep.oracle.publish(table, now=self.t)
         self.op.sync()
         self.op.pump()
+        self.prove_sealed()
+
+    def prove_sealed(self) -> None:
+        """Prove and submit the batches sealed so far. The operator runs with auto_prove off
+        so that each batch's line is printed after the lines of the operations it holds."""
+        self.op.process_sealed()
 
     @staticmethod
     def ops_text(ops: dict) -> str:
@@ -154,6 +169,7 @@ class Demo:
     def submit(self, what: str, req):
         res = self.op.submit(req)
         self.echo(f"  {what}" + (f": {res.filled} filled" if hasattr(res, "filled") else ""))
+        self.prove_sealed()
         return res
 
     def delta(self, acct: int) -> float:
@@ -172,9 +188,9 @@ class Demo:
         t_start = time.perf_counter()
         self._prepare_dir()
         self.market = demo_market()
-        genesis = Genesis(self.market, cfg.acc_depth, cfg.ord_depth, 16, self.pub[FEE_ACCOUNT],
+        genesis = Genesis(self.market, cfg.acc_depth, cfg.ord_depth, N_SCENARIOS, self.pub[FEE_ACCOUNT],
                           self.pub[INSURANCE_ACCOUNT], self.pub[CLEARING_ACCOUNT])
-        shape = batch_shape(cfg.batch_size, cfg.acc_depth, cfg.ord_depth, self.market.K, 16)
+        shape = self.shape
         keys = KeyCache(self.keys_dir)
         e = self.echo
         e(f"zkrollup demo: BTC options and futures; batches of N = {cfg.batch_size}, account tree depth "
@@ -189,7 +205,8 @@ class Demo:
         self.dep = Deployment.create(self.dir, genesis, cfg.batch_size, keys=keys, clock=self.clock,
                                      progress=self.progress, on_batch=self._on_batch,
                                      on_compiled=lambda n: e(f"  batch circuit: {n:,} constraints"),
-                                     maker_fee=1 * USD, taker_fee=2 * USD, export_dir=self.dir / "batches")
+                                     maker_fee=1 * USD, taker_fee=2 * USD, export_dir=self.dir / "batches",
+                                     auto_prove=False)
         keys_s = time.perf_counter() - t_keys
         self.op, c = self.dep.operator, self.dep.contract
         e(f"  key ready in {keys_s:.1f} s; L1 contract deployed with the genesis root, market and "
@@ -204,6 +221,7 @@ class Demo:
             e(f"  {NAMES[acct]} deposits {usd(amount)} USD into account {acct}")
         self.op.sync()
         self.op.pump()
+        self.prove_sealed()
 
         e("\n[2] the maker quotes every instrument: options 2% and the future 0.2% around the marks")
         marks = self.op.state.oracle.mark
@@ -214,6 +232,7 @@ class Demo:
             self.op.submit(self.order(3, k, BUY, size, bid))
             self.op.submit(self.order(3, k, SELL, size, ask))
             e(f"  {SLOT_NAMES[k]:<11} bid {usd(bid):>10}  ask {usd(ask):>10}  (mark {usd(marks[k])}) x {size}")
+            self.prove_sealed()
 
         e("\n[3] traders take the maker's quotes")
         self.submit("alice buys 10 CALL 60000", self.order(4, 0, BUY, 10, marks[0] * 103 // 100))

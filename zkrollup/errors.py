@@ -81,3 +81,8 @@ class QueueError(RollupError):
 
 class NoOracle(RollupError):
     """No oracle table is set, or it does not fit the market."""
+
+
+class OperatorError(RuntimeError):
+    """Not an operation's refusal: the operator itself cannot go on (a batch L1 refused, a
+    directory or journal that does not fit, native and circuit disagreeing)."""

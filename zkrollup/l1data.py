@@ -130,12 +130,9 @@ def rebuild_from_l1(contract, genesis):
                 d = deposits[nd]
                 if (d["account"], d["pk_x"], d["pk_y"], d["amount"]) != (op.account, *op.pk, op.amount):
                     raise RebuildError(f"batch {b}: deposit {nd} differs from the L1 deposit log")
-                st.enqueue_deposit(op.account, op.pk, op.amount)
                 nd += 1
-            elif isinstance(op, ForcedWithdraw):
-                st.enqueue_forced_withdraw(op)
             try:
-                w = st.apply(op)
+                w = st.apply_l1_request(op)
             except Exception as e:
                 raise RebuildError(f"batch {b}: published operation {op.kind} does not apply ({e})") from None
             effects.append(w.effect if w.effect.kind else None)

@@ -11,7 +11,7 @@ Rules (a plain continuous limit order book):
 - An order is identified by (account, order_id); a second order with the same key is
   refused while the first rests.
 
-The book decides only who meets whom. The caller (`zkrollup.operator`) executes each
+The book decides only who meets whom. The caller (`zkrollup.operator.orders`) executes each
 proposed fill against the native state through `execute(maker, fill, price)`, which
 answers FILLED, DROP_MAKER (the maker can no longer trade: expired, over-filled,
 insufficient margin; it leaves the book), SKIP (leave the maker, look further: a

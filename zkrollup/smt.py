@@ -1,6 +1,6 @@
 """Sparse Poseidon Merkle tree: the account tree and every account's order-fill subtree.
 
-Shape (DESIGN section 2): binary, node = Poseidon(left, right); the empty leaf is 0 and an
+Shape (docs/state.md, "Trees"): binary, node = Poseidon(left, right); the empty leaf is 0 and an
 empty subtree of height h has the precomputed default value `default_node(h)`
 (default_node(0) = 0, default_node(h + 1) = Poseidon(d_h, d_h)), so a depth-32 tree
 costs nothing until used. Position: bit k of the leaf index (least significant first)

@@ -168,6 +168,31 @@ class RollupState:
         self.forced_queue.append(request)
         return request
 
+    def apply_l1_request(self, op: Operation, apply=None) -> OpWitness:
+        """Apply an operation; one that serves an L1 request (a Deposit, a ForcedWithdraw) is
+        first queued as the contract queued it. `apply` does the applying (default
+        `self.apply`; the operator passes its BatchBuilder's, which also records the slot).
+        If it raises, the request is taken off its queue again: the state is as before."""
+        apply = apply or self.apply
+        if isinstance(op, Deposit):
+            self.enqueue_deposit(op.account, op.pk, op.amount)
+            undo = self._unqueue_last_deposit
+        elif isinstance(op, ForcedWithdraw):
+            self.enqueue_forced_withdraw(op)
+            undo = self.forced_queue.pop
+        else:
+            return apply(op)
+        try:
+            return apply(op)
+        except Exception:
+            undo()
+            raise
+
+    def _unqueue_last_deposit(self) -> None:
+        d = self.deposit_queue.pop()
+        self.collateral -= d.amount
+        self.pending_deposits -= d.amount
+
     # --- operations ----------------------------------------------------------------------------
 
     def apply(self, op: Operation) -> OpWitness:

@@ -2,7 +2,7 @@
 
 A negative v is the field element r - |v|, so addition and multiplication by constants
 work unchanged as long as no result leaves the range (the caller bounds widths so that
-sums of checked values cannot wrap; see DESIGN section 3 on fixed-point bounds).
+sums of checked values cannot wrap; see docs/state.md, "Units and bit-widths").
 Range checks use the offset encoding: v is in range iff v + 2^(n-1) is in [0, 2^n).
 Widths: 1 <= n <= 252.
 

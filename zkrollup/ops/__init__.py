@@ -1,4 +1,4 @@
-"""Typed rollup operations (DESIGN section 5): each `apply(state)` changes the state and returns
+"""Typed rollup operations (docs/state.md, "Operations"): each `apply(state)` changes the state and returns
 an `OpWitness` for the batch circuit, or raises a `zkrollup.errors.RollupError` and changes
 nothing. Message encodings: `zkrollup.ops.messages`."""
 from __future__ import annotations

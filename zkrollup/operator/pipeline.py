@@ -1,0 +1,295 @@
+"""`Operator`: the three rooms wired together, behind the operator's public API.
+
+    requests, L1 inputs ─► Sequencer ──SealedBatch──► BatchProver ──ProvedBatch──► Submitter
+                           (sequencer.py)             (proving.py)                 (submission.py)
+                           working state, book,       witness, Groth16             L1 submit, commit of
+                           journal, sealing                                        the accepted state
+
+The operator opens (or creates) its directory, replays the journal, then hands every
+sealed batch, oldest first, to the prover and the submitter. It also owns what spans the
+rooms: recovery on opening and the rollback when L1 refuses a sealed batch whose oracle
+table went stale. docs/operator.md describes the flow, persistence and recovery.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from verifier.contract import BatchRejected, Reason
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+
+from .. import batchfile, units
+from ..batch_builder import SealedBatch
+from ..errors import OperatorError, RollupError
+from ..keycache import KeyCache
+from ..keyfiles import vk_from_pk
+from ..matching import Book, MatchResult
+from ..ops import SignedOrder
+from ..risk import min_equity
+from ..store import StateStore
+from .genesis import Genesis, load_config
+from .intake import read_request_file, request_from_obj, request_obj
+from .journal import Journal
+from .proving import BatchProver, ProvedBatch
+from .reports import BatchReport
+from .sequencer import Sequencer
+from .submission import BATCH_PREFIX, LAST_EVENT, TABLE_ID, Submitter
+
+
+class Operator:
+    """The rollup operator.
+
+    `workdir`: its directory (created); `contract`: the `RollupContract` (L1) it submits to;
+    `genesis`: needed the first time, checked against the stored one afterwards;
+    `batch_size`: N slots per batch (fixed for the directory); `keys`: a KeyCache (default
+    `<workdir>/keys`); `clock()`: the time passed to the contract (default: now,
+    never before the contract's last time); `maker_fee` / `taker_fee`: per contract, capped
+    by each order's max fee; `batch_timeout_s`: `tick()` seals an older open batch;
+    `auto_prove`: prove and submit as soon as a batch is sealed (else on `process_sealed()`
+    or `flush()`); `export_dir`: also write every proved batch there as a batch file
+    (`zkrollup.batchfile`, `batch_NNNNNN.msgpack`) with its proof and public input (snarkjs
+    JSON, `.proof.json`, `.public.json`), for `zkrollup prove` / `zkrollup verify`.
+    `on_batch(report)` is called for every accepted batch; `progress(stage, fraction)`
+    during key setup and proving; `fault(point)`, for crash tests, is called at named
+    points and may raise.
+    """
+
+    def __init__(self, workdir, contract, genesis: Optional[Genesis] = None, *,
+                 batch_size: Optional[int] = None, keys: Optional[KeyCache] = None,
+                 clock: Optional[Callable[[], int]] = None,
+                 maker_fee: int = 0, taker_fee: int = 0, batch_timeout_s: int = 30,
+                 auto_prove: bool = True, setup_seed: Optional[bytes] = None, export_dir=None,
+                 on_batch: Optional[Callable[[BatchReport], None]] = None,
+                 progress: Optional[Callable[[str, float], None]] = None,
+                 fault: Optional[Callable[[str], None]] = None):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.contract = contract
+        self.keys = keys or KeyCache(self.dir / "keys")
+        self.clock = clock or (lambda: max(int(time.time()), self.contract.now))
+        self.maker_fee, self.taker_fee = maker_fee, taker_fee
+        self.batch_timeout_s = batch_timeout_s
+        self.auto_prove = auto_prove
+        self.export_dir = Path(export_dir) if export_dir is not None else None
+        self.on_batch = on_batch
+        self.fault = fault or (lambda point: None)
+        self.store = StateStore(self.dir / "operator.sqlite")
+        self.journal = Journal(self.dir / "operator.sqlite", self.fault)
+        self.genesis, self.batch_size = load_config(self.journal, self.dir, genesis, batch_size)
+        g = self.genesis
+        self.shape = units.batch_shape(self.batch_size, g.account_depth, g.order_depth, g.market.K, g.n_scenarios)
+        self.prover = BatchProver(self.shape, self.keys, setup_seed=setup_seed, progress=progress)
+        self._check_contract()
+        self._open()
+
+    def _check_contract(self) -> None:
+        c = self.contract
+        if c.market_hash != self.genesis.market.hash() and not self.store.exists():
+            raise OperatorError("the contract's market table is not the genesis market")
+        vk = c.verifying_key(self.batch_size)
+        pk = self.keys.get(self.shape)
+        if vk is not None and pk is not None and vk != vk_from_pk(pk):
+            raise OperatorError(f"the contract's verifying key for N = {self.batch_size} is not the one of the "
+                                f"proving key in {self.keys.dir} (keys were made again?)")
+
+    # --- opening and recovery ---------------------------------------------------------------
+
+    def _open(self, pump: bool = True) -> None:
+        """Load the accepted state, replay the journal after its last batch, catch up with L1,
+        process the requests received but not processed before a crash, then (with `pump`)
+        prove and submit what is sealed."""
+        fresh = not self.store.exists()
+        l1_state = self.genesis.make_state() if fresh else self.store.load()
+        if fresh:
+            self.store.commit(l1_state, {LAST_EVENT: b"0"})
+        last_event = int(self.store.record(LAST_EVENT) or b"0")
+        self.submitter = Submitter(self.contract, self.store, l1_state, last_event, shape=self.shape,
+                                   clock=self.clock, fault=self.fault, export_dir=self.export_dir)
+        state = l1_state.copy()
+        state.dirty = set()
+        self.sequencer = Sequencer(self.journal, self.contract, self.batch_size, state,
+                                   int(self.store.record(TABLE_ID) or b"0"), Book.from_obj(self.journal.meta("book")),
+                                   clock=self.clock, maker_fee=self.maker_fee, taker_fee=self.taker_fee)
+        self.sequencer.replay(self.journal.events_after(last_event))
+        if self.contract.batch_number < l1_state.batch_number:
+            raise OperatorError(f"the contract is at batch {self.contract.batch_number}, behind this operator's "
+                                f"accepted batch {l1_state.batch_number}: wrong contract?")
+        self.sync()                         # as `submit` does: L1 first
+        for seq, obj in self.journal.new_requests():
+            self.sequencer.process(seq, obj)
+        if pump:
+            self.pump()
+
+    def rollback(self, reason: str = "") -> None:
+        """Drop every batch L1 has not accepted, deterministically: the journal after the last
+        accepted seal goes, that seal's book comes back, and the inbox entries from its resume
+        point (or the first one with a dropped event, if earlier) are processed again."""
+        last = self.submitter.last_event
+        seal = self.journal.event(last) or {"book": Book().to_obj(), "resume_from": 1}
+        resume = seal.get("resume_from") or 1
+        first = self.journal.first_source_after(last)
+        if first is not None:
+            resume = min(resume, first)
+        self.journal.truncate(last, resume, seal["book"])
+        self._open(pump=False)
+
+    # --- users ------------------------------------------------------------------------------
+
+    def submit(self, request):
+        """Take one request: a SignedOrder (matched; returns a MatchResult), or a Withdraw,
+        Liquidate or Settle (applied; returns its OpWitness). RollupError or ValueError if
+        refused (nothing changed)."""
+        obj = request_obj(request)
+        self.sync()
+        seq = self.journal.receive(self.clock(), obj)
+        self.fault("inbox-written")
+        result = self.sequencer.process(seq, obj)
+        self.pump()
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def submit_order(self, order: SignedOrder) -> MatchResult:
+        return self.submit(order)
+
+    def submit_obj(self, obj: dict):
+        """`submit` for a JSON/msgpack object: {"type": "order", "order": [...], "signature": [...]}
+        or an operation object ("withdraw", "liquidate", "settle")."""
+        return self.submit(request_from_obj(obj))
+
+    def submit_file(self, path) -> list:
+        """Submit every request of a .json or .msgpack file (one object or a list); returns
+        the results in order (an exception object for a refused request)."""
+        out = []
+        for obj in read_request_file(path):
+            try:
+                out.append(self.submit_obj(obj))
+            except (RollupError, ValueError) as e:
+                out.append(e)
+        return out
+
+    def cancel(self, account: int, order_id: int) -> None:
+        """Take a resting order out of the book (operator-side; an order also lapses at its
+        valid-until). Signed cancels are not modelled."""
+        self.sequencer.cancel(account, order_id)
+
+    def sync(self) -> None:
+        """Read L1: a newer oracle table (seals the open batch first, then settles every
+        position in newly settled slots), new deposits, new forced withdrawals."""
+        self.sequencer.sync()
+
+    # --- batches ----------------------------------------------------------------------------
+
+    def seal(self) -> Optional[SealedBatch]:
+        """Seal the open batch now (padding with Noop) and journal it, without proving; the
+        sealed batch, or None when no batch is open."""
+        if not len(self.sequencer.builder):
+            return None
+        self.sequencer.seal_open()
+        return self.sequencer.sealed[-1]
+
+    def pump(self) -> list[BatchReport]:
+        """Seal a full open batch; with auto_prove, prove and submit every sealed batch."""
+        self.sequencer.seal_if_full()
+        return self.process_sealed() if self.auto_prove else []
+
+    def flush(self) -> list[BatchReport]:
+        """Seal the open batch now (padding with Noop), then prove and submit every sealed batch."""
+        self.sync()
+        self.sequencer.seal_open()
+        return self.process_sealed()
+
+    def tick(self) -> list[BatchReport]:
+        """Seal the open batch if its first operation is older than the time-out."""
+        self.sync()
+        self.sequencer.seal_if_older(self.clock(), self.batch_timeout_s)
+        return self.process_sealed() if self.auto_prove else []
+
+    def process_sealed(self) -> list[BatchReport]:
+        """Prove and submit the sealed batches in order; commit each accepted one. A batch
+        L1 refuses for a stale oracle table is rolled back with everything after it."""
+        reports = []
+        while self.sequencer.sealed:
+            sb = self.sequencer.sealed[0]
+            if self.contract.batch_number >= sb.batch_number:
+                report = self.submitter.adopt(sb, self.prover.n_constraints())
+            else:
+                try:
+                    cd, now = self.submitter.preflight(sb)
+                    proved = self.prove(sb)
+                    self.fault("proved")
+                    report = self.submitter.submit(sb, cd, now, proved)
+                except BatchRejected as e:
+                    if e.reason == Reason.STALE_ORACLE_TABLE:
+                        self.rollback(str(e))
+                        continue
+                    raise OperatorError(f"batch {sb.batch_number} refused by L1: {e}") from None
+            self.sequencer.sealed.pop(0)
+            self.sequencer.state.dirty.clear()
+            reports.append(report)
+            if self.on_batch is not None:
+                self.on_batch(report)
+        return reports
+
+    def prove(self, sb: SealedBatch) -> ProvedBatch:
+        """Solve and prove a sealed batch (changes nothing)."""
+        return self.prover.prove(sb)
+
+    def calldata(self, sb: SealedBatch):
+        return self.submitter.calldata(sb)
+
+    # --- views ------------------------------------------------------------------------------
+
+    @property
+    def state(self):
+        """The working state: the accepted state and every operation applied since."""
+        return self.sequencer.state
+
+    @property
+    def l1_state(self):
+        """The state of the last batch L1 accepted (as committed)."""
+        return self.submitter.l1_state
+
+    @property
+    def book(self) -> Book:
+        return self.sequencer.book
+
+    @property
+    def sealed(self) -> list[SealedBatch]:
+        return self.sequencer.sealed
+
+    @property
+    def table_id(self) -> int:
+        return self.sequencer.table_id
+
+    @property
+    def builder(self):
+        return self.sequencer.builder
+
+    @builder.setter
+    def builder(self, b) -> None:
+        self.sequencer.builder = b
+
+    def open_batch_size(self) -> int:
+        return len(self.sequencer.builder)
+
+    def batch_reports(self) -> list[BatchReport]:
+        return [BatchReport(**batchfile.unpack(blob)["report"]) for _, blob in self.store.records(BATCH_PREFIX)]
+
+    def batch_record(self, batch_number: int) -> Optional[dict]:
+        blob = self.store.record(f"{BATCH_PREFIX}{batch_number:08d}")
+        return None if blob is None else batchfile.unpack(blob)
+
+    def liquidatable(self) -> list[int]:
+        """Accounts of the working state that fail maintenance margin (may be liquidated)."""
+        st = self.state
+        if st.oracle is None:
+            return []
+        return [idx for idx, acc in st.accounts_items()
+                if idx not in (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT) and any(acc.sizes)
+                and min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0] < 0]
+
+    def close(self) -> None:
+        self.store.close()
+        self.journal.close()

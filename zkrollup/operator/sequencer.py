@@ -1,0 +1,223 @@
+"""Sequencing: requests and L1 inputs in, sealed batches out, everything journaled.
+
+The sequencer owns the *working* state (the accepted state plus every operation applied
+since), the order book, the open batch (`BatchBuilder`) and the queue of sealed batches
+waiting for proving and submission. Everything it does is a journal event, carried out by
+one function (`_do`) live and in replay, so reopening a directory replays the journal
+after the last accepted batch and gets the same batches again (operations are
+deterministic):
+
+- `op`: apply an operation through the open batch's builder (an L1 request, a Deposit or
+  ForcedWithdraw, is queued first as the contract queued it, `RollupState.apply_l1_request`);
+- `seal`: close the open batch (padded with Noop) into a `SealedBatch`;
+- `oracle`: install the oracle table the contract published under an id (never inside an
+  open batch).
+
+New events are carried out at once and written by `write_journal` in one transaction with
+the book and the status of the inbox entry that caused them. A `RollupError` from an
+operation means nothing happened (the event is not kept).
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable, Iterator, Optional
+from circuits.spec.accounts import CLEARING_ACCOUNT
+
+from ..batch_builder import BatchBuilder, SealedBatch
+from ..errors import OperatorError, RollupError
+from ..l1data import published_oracle
+from ..matching import Book
+from ..ops import Deposit, ForcedWithdraw, Operation, Settle, SignedOrder, op_from_obj
+from ..ops.messages import signature_from_obj
+from . import orders
+from .intake import request_from_obj
+from .journal import Journal
+
+
+class Sequencer:
+    """Intake, matching, native apply, sealing and the journal (see the module docstring).
+
+    `state`: the working state (a copy of the accepted one); `table_id`: the L1 id of its
+    oracle table; `book`: the order book as journaled; `clock()`: the operator's time (a
+    batch's age for `seal_if_older`)."""
+
+    def __init__(self, journal: Journal, contract, batch_size: int, state, table_id: int, book: Book, *,
+                 clock: Callable[[], int], maker_fee: int = 0, taker_fee: int = 0):
+        self.journal = journal
+        self.contract = contract
+        self.batch_size = batch_size
+        self.state = state
+        self.table_id = table_id
+        self.book = book
+        self.clock = clock
+        self.maker_fee, self.taker_fee = maker_fee, taker_fee
+        self.builder = BatchBuilder(state)
+        self.sealed: list[SealedBatch] = []         # sealed, not yet accepted by L1, in order
+        self.opened_at: Optional[int] = None        # when the open batch got its first operation
+        self._pending: list[tuple[Optional[int], dict, Optional[SealedBatch]]] = []
+        self._src: Optional[int] = None             # the inbox entry being processed
+        self._replaying = False
+
+    # --- events ---------------------------------------------------------------------------
+
+    def replay(self, events) -> None:
+        """Carry out journaled events ((seq, kind, event) in order) again."""
+        self._replaying = True
+        try:
+            for seq, kind, ev in events:
+                try:
+                    self._do(ev, seq)
+                except RollupError as e:
+                    raise OperatorError(f"journal event {seq} ({kind}) no longer applies: {e}") from None
+        finally:
+            self._replaying = False
+
+    def _do(self, ev: dict, seq: Optional[int] = None) -> None:
+        """Carry out one journal event on the working state (live and in replay)."""
+        kind = ev["kind"]
+        if kind == "op":
+            if len(self.builder) >= self.batch_size:
+                raise OperatorError("journal: an operation after a full batch without a seal")
+            self._apply(op_from_obj(ev["op"]))
+        elif kind == "seal":
+            self._seal_builder(seq, ev)
+        elif kind == "oracle":
+            if len(self.builder):
+                raise OperatorError("journal: an oracle change inside a batch")
+            self.state.set_oracle(published_oracle(self.contract, ev["table_id"]))
+            self.table_id = ev["table_id"]
+            self.builder = BatchBuilder(self.state)
+        else:
+            raise OperatorError(f"journal: unknown event {kind!r}")
+
+    def _apply(self, op: Operation):
+        w = self.state.apply_l1_request(op, self.builder.apply)
+        if self.opened_at is None:
+            self.opened_at = 0 if self._replaying else self.clock()
+        return w
+
+    def _seal_builder(self, seq: Optional[int], ev: dict) -> SealedBatch:
+        sb = self.builder.finish(self.batch_size)
+        sb.table_id, sb.oracle, sb.seal_event = self.table_id, self.builder.oracle, seq
+        sb.book, sb.resume_from = ev.get("book"), ev.get("resume_from")
+        self.sealed.append(sb)
+        self.builder = BatchBuilder(self.state)
+        self.opened_at = None
+        return sb
+
+    def emit(self, ev: dict) -> None:
+        """Carry out a new event and queue it for the journal (RollupError: nothing happened).
+        An operation that finds the open batch full seals it first."""
+        if ev["kind"] == "op" and len(self.builder) >= self.batch_size:
+            self.seal()
+        self._do(ev)
+        self._pending.append((self._src, ev, None))
+
+    def emit_op(self, op: Operation) -> None:
+        self.emit({"kind": "op", "op": op.to_obj()})
+
+    def seal(self) -> SealedBatch:
+        """Seal the open batch now (padding with Noop); journaled by the next `write_journal`."""
+        ev = {"kind": "seal", "batch_number": self.state.batch_number + 1,
+              "book": self.book.to_obj(), "resume_from": self._resume_point()}
+        sb = self._seal_builder(None, ev)
+        self._pending.append((self._src, ev, sb))
+        return sb
+
+    def _resume_point(self) -> int:
+        """The inbox entry to process again if the batch after this seal is rolled back."""
+        return self._src if self._src is not None else self.journal.next_request_seq()
+
+    def write_journal(self, inbox: Optional[tuple[int, str, str]] = None) -> None:
+        """Write the queued events, the book and an inbox entry's status in one transaction."""
+        seqs = self.journal.write([(src, ev) for src, ev, _ in self._pending], self.book.to_obj(), inbox)
+        for seq, (_, _, sb) in zip(seqs, self._pending):
+            if sb is not None:
+                sb.seal_event = seq
+        self._pending = []
+
+    # --- sealing rules --------------------------------------------------------------------
+
+    def seal_if_full(self) -> None:
+        if len(self.builder) >= self.batch_size:
+            self.seal()
+            self.write_journal()
+
+    def seal_open(self) -> None:
+        if len(self.builder):
+            self.seal()
+            self.write_journal()
+
+    def seal_if_older(self, now: int, timeout_s: int) -> None:
+        if len(self.builder) and self.opened_at is not None and now - self.opened_at >= timeout_s:
+            self.seal()
+            self.write_journal()
+
+    # --- users ----------------------------------------------------------------------------
+
+    def process(self, seq: int, obj: dict):
+        """Process one inbox entry and journal the result; returns the result or the error
+        (a MatchResult for an order, the OpWitness of an operation)."""
+        self._src = seq
+        try:
+            req = request_from_obj(obj)
+            if isinstance(req, SignedOrder):
+                result = orders.match(self.state, self.book, req, self.maker_fee, self.taker_fee, self.emit_op)
+                status = "done" if result.error is None else "partial"
+                text = json.dumps({"filled": result.filled, "rested": result.rested, "error": result.error})
+            else:
+                self.emit_op(req)
+                result = self.builder.records[-1]
+                status, text = "done", json.dumps({"applied": req.kind})
+        except (RollupError, ValueError) as e:
+            result, status, text = e, "rejected", json.dumps({"error": f"{type(e).__name__}: {e}"})
+        self.write_journal((seq, status, text))
+        self._src = None
+        return result
+
+    def cancel(self, account: int, order_id: int) -> None:
+        self.book.remove((account, order_id))
+        self.write_journal()
+
+    # --- L1 -------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Read L1: a newer oracle table (seals the open batch first, then settles every
+        position in newly settled slots), new deposits, new forced withdrawals."""
+        c = self.contract
+        self._src = None
+        latest = c.latest_oracle_table_id
+        if latest and latest != self.table_id:
+            if len(self.builder):
+                self.seal()
+            self.emit({"kind": "oracle", "table_id": latest})
+            for op in settlements(self.state):
+                self.emit_op(op)
+        if self.state.oracle is not None:
+            for d in c.deposits(self.state.deposits_consumed):
+                self.emit_op(Deposit(d["account"], (d["pk_x"], d["pk_y"]), d["amount"]))
+            for req in c.forced_requests()[self.state.forced_served:]:
+                self.emit_op(forced_op(req))
+        if self._pending:
+            self.write_journal()
+
+
+def settlements(state) -> Iterator[Settle]:
+    """A Settle for every position in a slot the state's oracle table settles (lazily: each
+    is checked against the state as the previous ones left it)."""
+    o = state.oracle
+    for k in range(state.K):
+        if o.settled[k]:
+            for idx, acc in state.accounts_items():
+                if idx != CLEARING_ACCOUNT and acc.sizes[k] != 0:
+                    yield Settle(idx, k)
+
+
+def forced_op(req: dict) -> ForcedWithdraw:
+    """The operation of a forced withdrawal queued on L1 (which checked its key and signature)."""
+    extra = req.get("request") or {}
+    if not all(k in extra for k in ("nonce", "r8", "s", "pk")):
+        raise OperatorError(f"forced withdrawal request {req['id']} on L1 lacks its key, nonce or signature")
+    sig = signature_from_obj([*extra["r8"], extra["s"]])
+    return ForcedWithdraw(req["account"], req["amount"], extra["nonce"], req["l1_address"], sig,
+                          pk=tuple(extra["pk"]))
