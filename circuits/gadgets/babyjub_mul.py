@@ -62,14 +62,21 @@ def _regular_add(a: int, b: int, b_not_identity: bool = False) -> bool:
     return a != 0 and (b != 0 or b_not_identity) and a not in (b, -b % 8)
 
 
+def require(cond: bool, what: str) -> None:
+    """Raise AssertionError unless ``cond``: the torsion argument's checks must run even
+    under ``python -O``, so they never use the assert statement."""
+    if not cond:
+        raise AssertionError(what)
+
+
 def torsion_sum(a: Iterable[int], b: Iterable[int], b_not_identity: bool = False) -> frozenset[int]:
     """The torsions of P1 + P2 for tor(P1) in ``a`` and tor(P2) in ``b``; raises
     AssertionError unless every such chord addition is regular (`_regular_add`)."""
     out = set()
     for x in a:
         for y in b:
-            if not _regular_add(x, y, b_not_identity):
-                raise AssertionError(f"a chord addition with torsions {x % 8}, {y % 8} may be exceptional")
+            require(_regular_add(x, y, b_not_identity),
+                    f"a chord addition with torsions {x % 8}, {y % 8} may be exceptional")
             out.add((x + y) % 8)
     return frozenset(out)
 
@@ -158,7 +165,7 @@ def _fixed_plan(base: bj.Point, n: int, final: int) -> _FixedPlan:
     states = frozenset({ts[0]})
     for t in ts[1:]:
         states = torsion_sum(states, {t})          # the proof, re-run on the chosen schedule
-    assert states == {final % 8}
+    require(states == {final % 8}, "fixed-base torsion schedule")
     tables = []
     for (s, c), t in zip(windows, ts):
         tor = bj.torsion(t)
@@ -273,8 +280,9 @@ def _var_plan(m: int) -> _VarPlan:
     the start is Q + torsion(1) (m odd) or Q + torsion(2) (m even). Torsion of acc:
     {1} or {3, 5} before a 4-step, {2, 6} before a 1-step; both kinds of step are regular
     (`_double_add_torsion` checks it here). The final torsion is exactly
-    2^m start + sum_k 2^(m-1-k) t_k (2 b_k - 1) mod 8, in which only the bit of the
-    second-last step (a 1-step, coefficient 2 * 2 = 4) survives."""
+    2^m start + sum_k 2^(m-1-k) t_k (2 b_k - 1) mod 8; as a function of the bits, only
+    the bit of the second-last step survives (a 1-step: coefficient 2^2 * 1 = 4; the
+    4-steps' coefficients 2^(m-k) * 4 vanish mod 8, and so do all earlier ones)."""
     if m < 1:
         raise ValueError("the chain needs at least one bit")
     start = 1 if m % 2 else 2
@@ -285,8 +293,8 @@ def _var_plan(m: int) -> _VarPlan:
     const = (pow(2, m, 8) * start - sum(pow(2, m - 1 - k, 8) * t for k, t in enumerate(steps))) % 8
     coef = [pow(2, m - k, 8) * t % 8 for k, t in enumerate(steps)]
     live = [k for k, c in enumerate(coef) if c]
-    assert all(coef[k] == 4 for k in live) and len(live) <= 1
-    assert states == ({const, (const + 4) % 8} if live else {const})
+    require(all(coef[k] == 4 for k in live) and len(live) <= 1, "var chain: final torsion form")
+    require(states == ({const, (const + 4) % 8} if live else {const}), "var chain: final torsions")
     return _VarPlan(start, steps, const, live[0] if live else None, states)
 
 
@@ -376,8 +384,7 @@ def var_base_mul(cs: ConstraintSystem, bits: Sequence[Operand], q: SubgroupPoint
         raise ValueError("var_base_mul takes 2..254 bits")
     with cs.namespace(name):
         ch = var_base_chain(cs, bits[1:], q, name="chain")
-        minus = torsion_sum(ch.states, {-4})
-        assert minus <= {2, 6}
+        require(torsion_sum(ch.states, {-4}) <= {2, 6}, "var_base_mul: acc - (Q + torsion(4))")
         acc_m = mont_add(cs, ch.acc, mont_neg(ch.tables[4]), name="minus_q")
         sel = select_point(cs, bits[0], ch.acc, acc_m, name="bit0")
         # torsion of sel: c + 4 beta + 4 (1 - b0) = (c + 4) + 4 (beta xor b0)

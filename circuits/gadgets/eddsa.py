@@ -20,7 +20,7 @@ from .. import eddsa as native
 from ..cs import LC, ConstraintSystem, Operand, as_lc
 from .babyjub import (PointLC, add_torsion, assert_on_curve, clear_cofactor, mont_add, mont_neg,
                       select_point, to_montgomery)
-from .babyjub_mul import VarChain, fixed_base_mont, torsion_sum, var_base_chain
+from .babyjub_mul import VarChain, fixed_base_mont, require, torsion_sum, var_base_chain
 from .bits import bits_le_strict, from_bits
 from .boolean import all_, assert_bool, select
 from .poseidon import poseidon
@@ -175,7 +175,7 @@ def _combine(cs: ConstraintSystem, fb: PointLC, chain: VarChain, q_mont: PointLC
 
     Cost: 8 constraints (two chords, one selection)."""
     diff = torsion_sum({FIXED_BASE_TORSION}, {-t for t in chain.states})
-    assert torsion_sum(diff, {0}, b_not_identity=True) == diff == {2, 6}
+    require(torsion_sum(diff, {0}, b_not_identity=True) == diff == {2, 6}, "eddsa: combine")
     with cs.namespace("combine"):
         d = mont_add(cs, fb, mont_neg(chain.acc), name="diff")
         dq = mont_add(cs, d, q_mont, name="plus_q")
