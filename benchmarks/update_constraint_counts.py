@@ -193,6 +193,7 @@ for _d in (16, 24, 32):
 
 # ---- Baby Jubjub / EdDSA (e.g. "eddsa.verify_poseidon", point add/double, scalar mul) --
 from circuits.gadgets import babyjub as _bj  # noqa: E402
+from circuits.gadgets import babyjub_mul as _bjm  # noqa: E402
 from circuits.gadgets import eddsa as _eddsa  # noqa: E402
 from circuits import babyjub as _bjn  # noqa: E402
 
@@ -203,10 +204,10 @@ def _pt(cs, name):
 
 entry("babyjub.point_add")(lambda cs: _bj.point_add(cs, _pt(cs, "p"), _pt(cs, "q")))
 entry("babyjub.point_double")(lambda cs: _bj.point_double(cs, _pt(cs, "p")))
-entry("babyjub.fixed_base_mul_251")(lambda cs: _bj.fixed_base_mul(
+entry("babyjub.fixed_base_mul_251")(lambda cs: _bjm.fixed_base_mul(
     cs, [cs.witness(f"b{i}") for i in range(251)], _bjn.BASE8))
-entry("babyjub.var_base_mul_254")(lambda cs: _bj.var_base_mul(
-    cs, [cs.witness(f"b{i}") for i in range(254)], _pt(cs, "p")))
+entry("babyjub.var_base_mul_254")(lambda cs: _bjm.var_base_mul(
+    cs, [cs.witness(f"b{i}") for i in range(254)], _bj.SubgroupPoint(*_pt(cs, "p"))))
 entry("eddsa.verify_poseidon")(lambda cs: _eddsa.eddsa_verify(
     cs, 1, *[cs.witness(n) for n in ("Ax", "Ay", "R8x", "R8y", "S", "msg")]))
 entry("eddsa.verify_poseidon_enabled_flag")(lambda cs: _eddsa.eddsa_verify(

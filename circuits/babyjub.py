@@ -15,7 +15,8 @@ path uses extended coordinates (X : Y : T : Z) with x = X/Z, y = Y/Z, T = XY/Z
 
 The birational map to the Montgomery form B*v^2 = u^3 + A*u^2 + u (A = 168698, B = 1),
 u = (1 + y) / (1 - y), v = u / x, is here too (`to_montgomery`, `from_montgomery`,
-`montgomery_add`, `montgomery_double`): the in-circuit scalar multiplications use it.
+`montgomery_add`, `montgomery_double`): the in-circuit scalar multiplications use it, and
+they rely on the torsion points `torsion(k)` to keep its partial formulas regular.
 
 Packing (`pack_point` / `unpack_point`) is circomlib's: 32 bytes, y little-endian, and
 the top bit of the last byte set iff x > (r - 1) / 2.
@@ -49,6 +50,14 @@ BASE8 = (
     16950150798460657717958625567821834550301663161624707787222815936182638968203,
 )
 IDENTITY = (0, 1)
+
+TORSION_8 = (
+    4342719913949491028786768530115087822524712248835451589697801404893164183326,
+    4826523245007015323400664741523384119579596407052839571721035538011798951543,
+)
+"""L * GENERATOR, a point of order 8. The group is cyclic of order 8 * L, so its points of
+order dividing 8 are exactly `torsion(k)` = k * TORSION_8, k = 0..7: the identity (k = 0),
+(0, -1) of order 2 (k = 4), (+-1/sqrt(a), 0) of order 4 (k = 2, 6) and four of order 8."""
 
 MONT_A = 168698
 """Montgomery coefficient A = 2(a + d)/(a - d); B = 4/(a - d) = 1."""
@@ -270,6 +279,11 @@ def mul_cofactor(pt: Point) -> Point:
 def is_in_subgroup(pt: object) -> bool:
     """True iff pt is on the curve and L * pt is the identity. Never raises."""
     return is_on_curve(pt) and _mul(L, (pt[0], pt[1])) == IDENTITY
+
+
+def torsion(k: int) -> Point:
+    """k * TORSION_8 for any int k (reduced mod 8)."""
+    return _mul(_check_scalar(k) % COFACTOR, TORSION_8)
 
 
 def has_small_order(pt: object) -> bool:

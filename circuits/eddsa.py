@@ -13,6 +13,10 @@ rejects such keys too (it tests the x of 8*A for zero), and so does our gadget
 (`circuits.gadgets.eddsa`), which this module is the native twin of. Signatures made by
 circomlibjs for real keys verify here unchanged.
 
+The gadget is complete (no exceptional case in its scalar multiplications for any A, R8,
+S or h), so it is satisfiable for exactly the inputs `verify` accepts: every key on the
+curve, with any torsion component, whose signatures verify here can be proven in a batch.
+
 Signing uses our own derivation (circomlibjs uses BLAKE-512 and its own clamping; only
 verification has to agree). With BLAKE2b-512 (pycryptodome) in place of RFC 8032's
 SHA-512, and domain-separation prefixes:

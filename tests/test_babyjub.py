@@ -121,6 +121,15 @@ def test_small_order_points():
     assert not bj.has_small_order(bj.BASE8) and not bj.has_small_order(bj.GENERATOR)
 
 
+def test_torsion_points_are_the_multiples_of_torsion_8():
+    assert bj.TORSION_8 == bj.scalar_mul_reference(bj.L, bj.GENERATOR)
+    assert [bj.torsion(k) for k in range(8)] == [bj.scalar_mul_reference(k, bj.TORSION_8) for k in range(8)]
+    assert set(bj.torsion(k) for k in range(8)) == set(TORSION)
+    assert bj.torsion(4) == (0, R - 1) and bj.torsion(2)[1] == 0 and bj.torsion(-1) == bj.torsion(7)
+    x4 = bj.torsion(2)[0]
+    assert bj.A * x4 * x4 % R == 1 and bj.torsion(6) == ((-x4) % R, 0)
+
+
 @settings(max_examples=30, deadline=None)
 @given(points())
 def test_cofactor_clearing_lands_in_subgroup(p):

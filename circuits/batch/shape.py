@@ -14,11 +14,26 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 from ..spec import widths as W
 
-CIRCUIT_VERSION = 2
-"""Bumped whenever the batch circuit's constraints change for an equal shape (cache key)."""
+
+
+def _source_digest() -> str:
+    """Digest of every source file of the `circuits` package: a change to any gadget, the
+    spec or the batch circuit gives new cache keys, so no compiled circuit or proving key
+    made by other code is ever reused (no version number to remember to bump)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=8)
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+CIRCUIT_VERSION = _source_digest()
+"""Names the circuit code in cache keys (`BatchShape.key`)."""
 
 MAX_RANGE_BITS = 240
 """Largest width the circuit range-checks (headroom under the 252-bit comparator limit)."""
