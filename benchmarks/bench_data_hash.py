@@ -38,11 +38,11 @@ FELT_BYTES = 31  # bytes per field element when the data is packed for a Poseido
 
 def circuit_costs() -> dict:
     pad_block = tuple(sha256.pad_bits(sha256.BLOCK_BITS)[-sha256.BLOCK_BITS:])
-    variable = sha256._block_cost(False, (None,) * sha256.BLOCK_BITS)
+    variable = sha256.block_cost(False, (None,) * sha256.BLOCK_BITS)
     return {
         "compress_variable": variable,
-        "compress_first_block_iv": sha256._block_cost(True, (None,) * sha256.BLOCK_BITS),
-        "compress_constant_words": sha256._block_cost(False, pad_block),
+        "compress_first_block_iv": sha256.block_cost(True, (None,) * sha256.BLOCK_BITS),
+        "compress_constant_words": sha256.block_cost(False, pad_block),
         "per_byte_long_message": round(variable / 64, 1),
         "message_bytes": {str(n): sha256.message_cost(8 * n) for n in (32, 55, 64, 128, 256)},
     }
@@ -67,7 +67,8 @@ def sha_row(n_slots: int, record: int) -> dict:
             "data_binding_per_slot": round((sha_gas + cd_gas) / n_slots),
             "groth16_verify_per_slot": round(verify / n_slots),
             "modelled_batch_per_trade": batch["gas_per_trade"],
-            "modelled_batch_items_per_trade": {k: round(v / n_slots) for k, v in batch["items"].items() if k != "total"},
+            "modelled_batch_items_per_trade": {k: round(v / n_slots)
+                                               for k, v in batch["items"].items() if k != "total"},
         },
     }
 

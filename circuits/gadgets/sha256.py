@@ -150,8 +150,7 @@ def _compress(cs: ConstraintSystem, state: list[Word], block: list[Word]) -> lis
         with cs.namespace(f"round{t}"):
             v = _round(cs, v, w[t], K[t], t == 63)
     with cs.namespace("final"):
-        return [reduce32(cs, packed(s) + x if isinstance(x, Sum) else packed(s) + packed(x), f"h{i}")
-                for i, (s, x) in enumerate(zip(state, v))]
+        return [reduce32(cs, packed(s) + as_sum(x), f"h{i}") for i, (s, x) in enumerate(zip(state, v))]
 
 
 def _words(bits_be: Sequence[LC]) -> list[Word]:
@@ -225,7 +224,7 @@ def sha256_bits(cs: ConstraintSystem, bits_be: Sequence[Operand], check_bits: bo
 # ---- cost without building the whole message --------------------------------------------
 
 @lru_cache(maxsize=64)
-def _block_cost(first: bool, pattern: tuple[Optional[int], ...]) -> int:
+def block_cost(first: bool, pattern: tuple[Optional[int], ...]) -> int:
     """Constraints of one compression: state IV (first) or variable; block bits constant
     (0/1) or variable (None)."""
     cs = ConstraintSystem(solve=False)
@@ -243,5 +242,5 @@ def message_cost(n_bits: int, check_bits: bool = True) -> int:
     padded = [None] * n_bits + pad_bits(n_bits)
     total = n_bits if check_bits else 0
     for k in range(0, len(padded), BLOCK_BITS):
-        total += _block_cost(k == 0, tuple(padded[k:k + BLOCK_BITS]))
+        total += block_cost(k == 0, tuple(padded[k:k + BLOCK_BITS]))
     return total
