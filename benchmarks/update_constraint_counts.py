@@ -214,6 +214,16 @@ entry("eddsa.verify_poseidon_enabled_flag")(lambda cs: _eddsa.eddsa_verify(
     cs, cs.witness("en"), *[cs.witness(n) for n in ("Ax", "Ay", "R8x", "R8y", "S", "msg")]))
 
 
+# ---- SHA-256 (posted data bound by the proof): a compression with variable state and block,
+# and whole messages of n bytes, message bits checked boolean (55: the longest in one block) --
+from circuits.gadgets import sha256 as _sha256  # noqa: E402
+
+entry("sha256.compress")(lambda cs: _sha256.sha256_compress(
+    cs, [cs.witness(f"s{i}") for i in range(256)], [cs.witness(f"m{i}") for i in range(512)]))
+for _n in (32, 55, 64, 128):
+    REGISTRY.append((f"sha256.bytes_{_n}", lambda _n=_n: _sha256.message_cost(8 * _n)))
+
+
 # ---- the batch circuit (circuits.batch): per part, at the budget shape K = 8, S = 16 ------
 # slot / flush at account depths 16 and 24 (order-fill depth 8); totals by batch size; the
 # slot's sub-gadgets as they cost inside the slot (e.g. "batch.slot.leaves_d24_o8_k8_s16").
