@@ -129,3 +129,8 @@ def export_vk(key_path: str, vk_path: str) -> None:
     pk = keyfiles.load_any_proving_key(key_path)
     write_vk(vk_path, keyfiles.vk_from_pk(pk))
     click.echo(f"verification key written to {vk_path}")
+
+
+from .cli_export import export_verifier  # noqa: E402  (zkrollup groth16 export-verifier)
+
+groth16.add_command(export_verifier)
