@@ -36,6 +36,21 @@ def selector(sig: str) -> bytes:
     return keccak256(sig.encode())[:4]
 
 
+def function(abi: list, name: str, nargs: int) -> dict:
+    """The ABI entry of function `name` taking `nargs` arguments."""
+    found = [e for e in abi if e.get("type") == "function" and e["name"] == name
+             and len(e["inputs"]) == nargs]
+    if len(found) != 1:
+        raise ValueError(f"no unique function {name} with {nargs} arguments in the ABI")
+    return found[0]
+
+
+def encode_call(abi: list, name: str, *args) -> bytes:
+    """Calldata of a call to `name(args)`: selector + ABI-encoded arguments."""
+    fn = function(abi, name, len(args))
+    return selector(signature(fn)) + encode([abi_type(p) for p in fn["inputs"]], list(args))
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
@@ -51,15 +66,10 @@ class Contract:
         self._events = {keccak256(signature(e).encode()): e for e in abi if e["type"] == "event"}
 
     def _function(self, name: str, nargs: int) -> dict:
-        found = [e for e in self.abi if e.get("type") == "function" and e["name"] == name
-                 and len(e["inputs"]) == nargs]
-        if len(found) != 1:
-            raise ValueError(f"no unique function {name} with {nargs} arguments in the ABI")
-        return found[0]
+        return function(self.abi, name, nargs)
 
     def encode(self, name: str, *args) -> bytes:
-        fn = self._function(name, len(args))
-        return selector(signature(fn)) + encode([abi_type(p) for p in fn["inputs"]], list(args))
+        return encode_call(self.abi, name, *args)
 
     def _decode(self, name: str, nargs: int, output: bytes) -> Any:
         outs = self._function(name, nargs)["outputs"]
