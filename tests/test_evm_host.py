@@ -207,3 +207,14 @@ def test_decode_revert():
     assert decode_revert(err) == "abc"
     assert decode_revert(bytes.fromhex("4e487b71") + (0x11).to_bytes(32, "big")) == "Panic(0x11)"
     assert decode_revert(b"") is None and decode_revert(b"\x01\x02") == "0x0102"
+
+
+def test_empty_accounts_never_enter_the_state(chain, probe_artifact):
+    p = deploy(chain, probe_artifact, sender=ALICE)
+    p.transact("set", 1, sender=ALICE)
+    chain.transact(ALICE, BOB)                               # a 0-value call to nobody
+    held = {a for a, *_ in chain.store.accounts()}
+    assert held == {to_address(ALICE), to_address(p.address)}    # no coinbase, no BOB
+    chain.fund(BOB, 5)
+    chain.transact(BOB, ALICE, value=5)                      # BOB is emptied: still recorded
+    assert chain.store.account(to_address(BOB))[0] == 0 and chain.balance(BOB) == 0

@@ -250,12 +250,16 @@ class Chain:
         number, ts = self.block_number + 1, self.next_timestamp
         self._evm.set_block(number, ts)
         res = self._evm.execute(sender, to, data, value, gas)    # InvalidTransaction: not mined
+        # an empty account the chain never held (the coinbase, a precompile, a 0-value
+        # callee) does not exist (EIP-161): keep it out of the state
+        changes = {a: ch for a, ch in res.changes.items()
+                   if ch.balance or ch.nonce or ch.code or ch.storage or self.store.account(a)}
         row = dict(kind=kind, block=number, timestamp=ts, sender=sender, to=to, value=value,
                    data=data, gas_limit=gas, status=res.success, gas_used=res.gas_used,
                    output=res.output, contract=res.contract, reason=_reason(res),
                    logs=[[a, [t.hex() for t in topics], d.hex()] for a, topics, d in res.logs])
         with self.store.transaction():
-            for addr, ch in res.changes.items():
+            for addr, ch in changes.items():
                 self.store.put_account(addr, ch.balance, ch.nonce, ch.code)
                 for slot, v in ch.storage.items():
                     self.store.put_storage(addr, slot, v)
@@ -263,7 +267,7 @@ class Chain:
             for k, v in (("block_number", number), ("block_timestamp", ts),
                          ("next_timestamp", ts + self.block_time)):
                 self.store.set_meta(k, v)
-        self._evm.apply(res.changes)
+        self._evm.apply(changes)
         self.block_number, self.timestamp, self.next_timestamp = number, ts, ts + self.block_time
         receipt = _receipt(row)
         if not res.success:
