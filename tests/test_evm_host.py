@@ -8,6 +8,7 @@ from verifier.abi import Contract, deploy
 from verifier.evm import (Chain, ExecutionFailed, L1Error, address_of, checksum, decode_revert,
                           to_address)
 from verifier.evm_backend import InvalidTransaction
+from verifier.evm_store import ChainStoreError
 from verifier.vyper_build import compile_vyper
 
 PROBE_SRC = """
@@ -218,3 +219,11 @@ def test_empty_accounts_never_enter_the_state(chain, probe_artifact):
     chain.fund(BOB, 5)
     chain.transact(BOB, ALICE, value=5)                      # BOB is emptied: still recorded
     assert chain.store.account(to_address(BOB))[0] == 0 and chain.balance(BOB) == 0
+
+
+def test_a_chain_file_has_one_user_at_a_time(tmp_path):
+    path = str(tmp_path / "l1.sqlite")
+    with Chain(path):
+        with pytest.raises(ChainStoreError, match="open in another process"):
+            Chain(path)
+    Chain(path).close()                                      # free again once closed

@@ -105,3 +105,35 @@ def test_the_tail_refuses_a_state_not_below_r(contracts):
     state[3] = R
     with pytest.raises(ExecutionFailed, match="input not below r"):
         chain.call(addr, b"".join(x.to_bytes(32, "big") for x in state))
+
+
+CALLER_SRC = """
+# pragma version ~=0.4.3
+interface IPoseidon2:
+    def hash(inputs: uint256[2]) -> uint256: view
+
+interface IPoseidon6:
+    def hash(inputs: uint256[6]) -> uint256: view
+
+@external
+@view
+def two(p: address, a: uint256, b: uint256) -> uint256:
+    return staticcall IPoseidon2(p).hash([a, b])
+
+@external
+@view
+def six(p: address, xs: uint256[6]) -> uint256:
+    return staticcall IPoseidon6(p).hash(xs)
+"""
+
+
+def test_a_vyper_contract_calls_the_poseidon_contracts_through_an_interface(contracts):
+    from verifier.abi import deploy as deploy_artifact
+    from verifier.vyper_build import compile_vyper
+    chain, cs = contracts
+    caller = deploy_artifact(chain, compile_vyper(CALLER_SRC, "caller"), sender=USER)
+    assert caller.call("two", cs[2].address, 3, 4) == poseidon([3, 4])
+    xs = [R - 1, 0, 1, 2, 3, 4]
+    assert caller.call("six", cs[6].address, xs) == poseidon(xs)
+    with pytest.raises(ExecutionFailed):
+        caller.call("two", cs[2].address, R, 4)

@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-import pyrevm
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 PYREVM_VERSION = "0.3.7"
@@ -197,4 +196,4 @@ class RevmBackend:
 
 
 __all__ = ["AccountChange", "InvalidTransaction", "RawResult", "RevmBackend", "SPEC_ID",
-           "PYREVM_VERSION", "pyrevm"]
+           "PYREVM_VERSION"]

@@ -1,6 +1,7 @@
 """SQLite file of the embedded L1: its world state and its transaction log.
 
-One file holds a chain. Every transaction is written in one SQLite transaction together
+One file holds a chain, opened by one Chain at a time (an exclusive SQLite lock held until
+close; a second opener gets ChainStoreError). Every transaction is written in one SQLite transaction together
 with the state it leaves (synchronous=FULL), so a crash keeps the chain as of its last
 completed transaction. Path ":memory:" keeps it in memory only.
 
@@ -50,8 +51,10 @@ class ChainStore:
     def __init__(self, path: str = ":memory:"):
         self.path = path
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=0.5)
             self._db.execute("PRAGMA synchronous=FULL")
+            # one writer: the lock taken by the first write below is held until close()
+            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
             with self.transaction():
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
@@ -61,6 +64,10 @@ class ChainStore:
                     self.set_meta("schema_version", SCHEMA_VERSION)
                 elif v != SCHEMA_VERSION:
                     raise ChainStoreError(f"{path}: L1 chain schema {v}, this code reads {SCHEMA_VERSION}")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e):
+                raise ChainStoreError(f"{path}: the L1 chain is open in another process") from None
+            raise ChainStoreError(f"{path}: cannot open the L1 chain ({e})") from None
         except sqlite3.DatabaseError as e:
             raise ChainStoreError(f"{path}: not an L1 chain file ({e})") from None
 
