@@ -81,7 +81,7 @@ def cases(draw):
     return vk, pub, proof, kind
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(cases())
 def test_same_verdicts_and_errors_as_py_ecc(case):
     vk, pub, proof, kind = case
