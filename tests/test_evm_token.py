@@ -120,6 +120,6 @@ def test_balances_always_sum_to_the_supply_and_match_a_model(ops):
                     bals[a] -= amount
                     bals[b] += amount
                     if op == "transferFrom":
-                        allow[(a, b)] -= amount
+                        allow[(a, b)] = allow.get((a, b), 0) - amount
             assert ok == model_ok
         assert {p: bal(t, p) for p in people} == bals and sum(bals.values()) == 1000
