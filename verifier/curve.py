@@ -54,8 +54,9 @@ def check_g1(p: G1Point, what: str, allow_infinity: bool = False):
     return pt
 
 
-def check_g2(p: G2Point, what: str, allow_infinity: bool = False):
-    """Validate an affine G2 point, subgroup included; returns the py_ecc point."""
+def check_g2(p: G2Point, what: str, allow_infinity: bool = False, subgroup: bool = True):
+    """Validate an affine G2 point, subgroup included unless `subgroup` is False (for a caller
+    that checks it another way); returns the py_ecc point."""
     if p is None:
         if not allow_infinity:
             raise VerifierInputError(f"{what}: the point at infinity is not allowed here")
@@ -66,7 +67,7 @@ def check_g2(p: G2Point, what: str, allow_infinity: bool = False):
     pt = (ob.FQ2(coeffs[:2]), ob.FQ2(coeffs[2:]), ob.FQ2.one())
     if not ob.is_on_curve(pt, ob.b2):
         raise VerifierInputError(f"{what}: point is not on the twist curve y^2 = x^3 + 3/(9+u)")
-    if not ob.is_inf(ob.multiply(pt, R)):
+    if subgroup and not ob.is_inf(ob.multiply(pt, R)):
         raise VerifierInputError(f"{what}: point is on the twist but not in the order-r subgroup G2")
     return pt
 

@@ -18,7 +18,9 @@ verifier.curve); protocol "groth16"; curve "bn128" (also "bn254"/"alt_bn128",
 snarkjs's aliases); len(IC) = nPublic + 1; public inputs below r and, when the count is
 known, exactly nPublic of them. proof.json's protocol and curve may be absent. Any problem
 raises VerifierInputError with a one-line message naming the field (and the file, for the
-read_* functions). vk_alphabeta_12 is checked for shape and range but never trusted: the
+read_* functions; `check`, default VerifyingKey.checked / Proof.checked with py_ecc, may
+be verifier.fast_groth16.check_vk / check_proof, same checks through the EVM's
+precompiles). vk_alphabeta_12 is checked for shape and range but never trusted: the
 verifier computes e(alpha, beta) itself.
 
 Fq12 in vk_alphabeta_12 is snarkjs's tower Fq2[v]/(v^3 - (9+u)) [w]/(w^2 - v), written
@@ -174,12 +176,12 @@ def _named(what: str, parse, *args):
         raise VerifierInputError(f"{what}: {e}") from None
 
 
-def vk_from_json(data: JsonInput, what: str = "verification key") -> VerifyingKey:
+def vk_from_json(data: JsonInput, what: str = "verification key", check=None) -> VerifyingKey:
     """Parse and fully validate a snarkjs verification_key.json (text, bytes or parsed dict)."""
-    return _named(what, _vk_from_json, data)
+    return _named(what, _vk_from_json, data, check)
 
 
-def _vk_from_json(data: JsonInput) -> VerifyingKey:
+def _vk_from_json(data: JsonInput, check=None) -> VerifyingKey:
     obj = _load(data)
     if not isinstance(obj, dict):
         raise VerifierInputError("expected a JSON object")
@@ -199,17 +201,17 @@ def _vk_from_json(data: JsonInput) -> VerifyingKey:
         gamma2=_g2(_field(obj, "vk_gamma_2"), "vk_gamma_2", False),
         delta2=_g2(_field(obj, "vk_delta_2"), "vk_delta_2", False),
         ic=[_g1(p, f"IC[{i}]", True) for i, p in enumerate(ic_raw)])
-    vk.checked({"alpha1": "vk_alpha_1", "beta2": "vk_beta_2", "gamma2": "vk_gamma_2",
+    (check or VerifyingKey.checked)(vk, {"alpha1": "vk_alpha_1", "beta2": "vk_beta_2", "gamma2": "vk_gamma_2",
                 "delta2": "vk_delta_2", "ic": "IC"})
     return vk
 
 
-def proof_from_json(data: JsonInput, what: str = "proof") -> Proof:
+def proof_from_json(data: JsonInput, what: str = "proof", check=None) -> Proof:
     """Parse and fully validate a snarkjs proof.json."""
-    return _named(what, _proof_from_json, data)
+    return _named(what, _proof_from_json, data, check)
 
 
-def _proof_from_json(data: JsonInput) -> Proof:
+def _proof_from_json(data: JsonInput, check=None) -> Proof:
     obj = _load(data)
     if not isinstance(obj, dict):
         raise VerifierInputError("expected a JSON object")
@@ -217,7 +219,7 @@ def _proof_from_json(data: JsonInput) -> Proof:
     proof = Proof(a=_g1(_field(obj, "pi_a"), "pi_a", True),
                   b=_g2(_field(obj, "pi_b"), "pi_b", True),
                   c=_g1(_field(obj, "pi_c"), "pi_c", True))
-    proof.checked({"a": "pi_a", "b": "pi_b", "c": "pi_c"})
+    (check or Proof.checked)(proof, {"a": "pi_a", "b": "pi_b", "c": "pi_c"})
     return proof
 
 
@@ -249,12 +251,12 @@ def _read(path: Union[str, os.PathLike], what: str) -> str:
         raise VerifierInputError(f"{os.fspath(path)}: {what} is not UTF-8 text") from None
 
 
-def read_vk(path) -> VerifyingKey:
-    return vk_from_json(_read(path, "verification key"), what=os.fspath(path))
+def read_vk(path, check=None) -> VerifyingKey:
+    return vk_from_json(_read(path, "verification key"), what=os.fspath(path), check=check)
 
 
-def read_proof(path) -> Proof:
-    return proof_from_json(_read(path, "proof"), what=os.fspath(path))
+def read_proof(path, check=None) -> Proof:
+    return proof_from_json(_read(path, "proof"), what=os.fspath(path), check=check)
 
 
 def read_public(path, n_public: Optional[int] = None) -> list[int]:

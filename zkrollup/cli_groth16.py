@@ -108,11 +108,11 @@ def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_p
 def verify(vk_path: str, public_path: str, proof_path: str) -> None:
     """Verify a snarkjs-format proof: exit 0 valid, 1 invalid, 2 bad input."""
     from verifier.snarkjs_json import read_proof, read_public, read_vk
-    from verifier.groth16 import verify as groth16_verify
+    from verifier.fast_groth16 import check_proof, check_vk, verify as groth16_verify
 
-    vk = read_vk(vk_path)
+    vk = read_vk(vk_path, check=check_vk)
     public = read_public(public_path)
-    proof = read_proof(proof_path)
+    proof = read_proof(proof_path, check=check_proof)
     if groth16_verify(vk, public, proof):
         click.echo("OK: proof is valid")
         return
@@ -129,3 +129,8 @@ def export_vk(key_path: str, vk_path: str) -> None:
     pk = keyfiles.load_any_proving_key(key_path)
     write_vk(vk_path, keyfiles.vk_from_pk(pk))
     click.echo(f"verification key written to {vk_path}")
+
+
+from .cli_export import export_verifier  # noqa: E402  (zkrollup groth16 export-verifier)
+
+groth16.add_command(export_verifier)
