@@ -16,6 +16,8 @@ Public API:
 - `hash_pairs(left, right)`: n two-input hashes from (n, 4) limb arrays (the Merkle tree's
   level-by-level batch update).
 - `merkle_path(leaf, index, siblings)`: every node on a leaf-to-root path in one call.
+- `hash_quads_limbs(kids)`, `merkle4_path(leaf, index, siblings, depth)`: the same for the
+  4-ary tree of `circuits.spec.tree` (Poseidon of 4 children).
 
 Reference twin: `circuits.poseidon.poseidon`; tests compare them with Hypothesis.
 """
@@ -29,6 +31,7 @@ from numba import njit
 
 from circuits.field import check_elements, ints_to_limbs, limbs_to_ints
 from circuits.poseidon import MAX_INPUTS, fast_params
+from circuits.spec import tree
 from prover.mont import FR, U64, ZERO, fr_add, fr_mul, to_mont
 
 # R^2 mod r as canonical limbs: mont_mul(x, R^2) = x * R (into Montgomery form).
@@ -154,6 +157,30 @@ def _path(leaf, bits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, c
         _store(out[k], node, 0)
 
 
+@njit(cache=True)
+def _path4(leaf, digits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
+    """out[k] = node at level k+1 on the 4-ary path of `leaf` (circuits.spec.tree): the
+    running node at position digits[k] of the 4 children, sibs[3k] at digits[k] ^ 1 and
+    sibs[3k+1], sibs[3k+2] on the other pair, left to right."""
+    s = np.zeros((5, 4), dtype=np.uint64)
+    tmp = np.zeros((5, 4), dtype=np.uint64)
+    node = np.empty((1, 4), dtype=np.uint64)
+    _load(node, 0, leaf, r2)
+    for k in range(digits.shape[0]):
+        d = digits[k]
+        other = (d & 2) ^ 2
+        for q in range(4):
+            s[0, q] = ZERO
+            s[1 + d, q] = node[0, q]
+        _load(s, 1 + (d ^ 1), sibs[3 * k], r2)
+        _load(s, 1 + other, sibs[3 * k + 1], r2)
+        _load(s, 2 + other, sibs[3 * k + 2], r2)
+        _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp)
+        for q in range(4):
+            node[0, q] = s[0, q]
+        _store(out[k], node, 0)
+
+
 # --- constants ------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
@@ -235,4 +262,30 @@ def merkle_path(leaf: int, index: int, siblings: Sequence[int]) -> list[int]:
     bits = np.array([(index >> k) & 1 for k in range(d)], dtype=np.uint8)
     out = np.empty((d, 4), dtype=np.uint64)
     _path(limbs[0], bits, limbs[1:], out, *_consts(3))
+    return limbs_to_ints(out)
+
+
+def hash_quads_limbs(kids: np.ndarray) -> np.ndarray:
+    """Poseidon(kids[i, 0..3]) for a canonical (n, 4, 4) uint64 limb array (unchecked: < r):
+    the 4-ary tree's level-by-level batch update."""
+    out = np.empty((kids.shape[0], 4), dtype=np.uint64)
+    _hash_rows(np.ascontiguousarray(kids), out, *_consts(5))
+    return out
+
+
+def merkle4_path(leaf: int, index: int, siblings: Sequence[int], depth: int | None = None) -> list[int]:
+    """Nodes at levels 1..L above `leaf` at `index` in the 4-ary tree of `depth` bits
+    (default 2 * levels), `siblings` the flat path (3 per level, `circuits.spec.tree`).
+
+    The last element is the root; equals circuits.spec.tree.path_nodes.
+    """
+    tree.check_path(index, siblings, depth)
+    check_elements([leaf], "leaf")
+    n = len(siblings) // tree.SIBLINGS_PER_LEVEL
+    if n == 0:
+        return []
+    limbs = ints_to_limbs([leaf, *siblings])
+    digits = np.array([tree.digit(index, k) for k in range(n)], dtype=np.int64)
+    out = np.empty((n, 4), dtype=np.uint64)
+    _path4(limbs[0], digits, limbs[1:], out, *_consts(5))
     return limbs_to_ints(out)
