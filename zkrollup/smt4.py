@@ -22,9 +22,11 @@ from typing import Iterable, Iterator, Mapping, Sequence
 from circuits.field import R, ints_to_limbs, limbs_to_ints
 from circuits.poseidon import poseidon as poseidon_reference
 from circuits.spec import tree
-from circuits.spec.tree import default_node  # noqa: F401  (re-exported: the tree's empty subtrees)
+from circuits.spec.tree import default_node
 
 from . import poseidon_fast
+
+__all__ = ["MAX_DEPTH", "SparseMerkleTree", "default_node", "root_from_path"]
 
 MAX_DEPTH = tree.MAX_DEPTH
 
