@@ -15,7 +15,7 @@ Also here: the sparse matrix-vector product <row_i, w> that turns a witness into
 QAP's A.w, B.w, C.w evaluations (`MontCSR`), with coefficients 1 and -1 (most of a
 circom circuit's) handled without a multiplication.
 
-The plain-int reference for all of it is Python's own `%` arithmetic (see tests).
+The plain twin with the same API is `prover.ref.fr_vec` (Python ints and `%`).
 """
 from __future__ import annotations
 
@@ -26,16 +26,11 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .convert import first_not_below, int_limbs
 from .mont import FR, U64, ZERO, limbs
 from .mont import fr_add as _fr_add_inl, fr_mul as _fr_mul_inl, fr_sub as _fr_sub_inl
 
 R = FR.p
-_MASK = (1 << 64) - 1
-
-
-def int_to_limb_array(x: int) -> np.ndarray:
-    """One integer in [0, 2^256) as a (4,) uint64 limb array (no reduction)."""
-    return np.array([(x >> (64 * i)) & _MASK for i in range(4)], dtype=np.uint64)
 
 
 # Numba freezes these globals as constants: keep them np.uint64.
@@ -43,7 +38,6 @@ MONT_ONE = FR.R                # 1 in Montgomery form (2^256 mod r)
 MONT_MINUS_ONE = R - FR.R      # -1 in Montgomery form
 _ONE0, _ONE1, _ONE2, _ONE3 = limbs(FR.R)
 _RR0, _RR1, _RR2, _RR3 = limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
-_P0, _P1, _P2, _P3 = limbs(R)
 _LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
 
 
@@ -255,29 +249,7 @@ _K_R2 = np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64)
 _K_RAW_ONE = np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64)
 
 
-@njit(cache=True)
-def _k_first_not_below_r(a):
-    """Index of the first row whose integer value is >= r, or -1."""
-    for i in range(a.shape[0]):
-        # lexicographic compare from the top limb
-        if a[i, 3] != _P3:
-            if a[i, 3] > _P3:
-                return i
-            continue
-        if a[i, 2] != _P2:
-            if a[i, 2] > _P2:
-                return i
-            continue
-        if a[i, 1] != _P1:
-            if a[i, 1] > _P1:
-                return i
-            continue
-        if a[i, 0] >= _P0:
-            return i
-    return -1
-
-
-_R_MINUS_2 = int_to_limb_array(R - 2)
+_R_MINUS_2 = int_limbs(R - 2)
 
 
 # --- public elementwise API ---------------------------------------------------------------
@@ -307,7 +279,7 @@ def scale(a: np.ndarray, c: int, out: Optional[np.ndarray] = None) -> np.ndarray
     """Elementwise c*a for a field constant c given as a Python int (reduced mod r)."""
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    return elementwise(OP_SCALE, a, a, a, out, int_to_limb_array(FR.to_mont_int(int(c) % R)))
+    return elementwise(OP_SCALE, a, a, a, out, int_limbs(FR.to_mont_int(int(c) % R)))
 
 
 def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -317,7 +289,7 @@ def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray
         raise ValueError("exponent must be in [0, 2^256); reduce it mod r-1 first")
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    return elementwise(OP_POW, a, a, a, out, int_to_limb_array(e))
+    return elementwise(OP_POW, a, a, a, out, int_limbs(e))
 
 
 def batch_inverse(a: np.ndarray) -> np.ndarray:
@@ -344,7 +316,7 @@ def inverse(x: int) -> int:
 # --- conversions ----------------------------------------------------------------------------
 
 def _range_check(a: np.ndarray, what: str) -> None:
-    bad = _k_first_not_below_r(a)
+    bad = first_not_below(a, R)
     if bad >= 0:
         v = int.from_bytes(a[bad].astype("<u8").tobytes(), "little")
         raise ValueError(f"{what} {bad} is not a field element below r: {v}")

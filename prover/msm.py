@@ -1,6 +1,6 @@
 """Multi-scalar multiplication sum_i s_i * P_i on G1 and G2 (Pippenger), the prover's hot spot.
 
-Algorithm (the same code serves G1 and G2, see `prover.curve_nb`):
+Algorithm (the same code serves G1 and G2, see `prover.curve_formulas`):
 1. Classify: points at infinity and zero scalars are dropped; points whose scalar is 1 are
    summed on their own (one batch-affine tree reduction, no windows at all) since circom
    witnesses are mostly bits. The rest are the "general" points.
@@ -35,11 +35,12 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from prover.curve_nb import (G1_COLS, G2_COLS, KIND_INF, TAG_G1, TAG_G2, _k_on_curve, signed_digits,
-                             batch_inverse_rows, check_points, check_scalars, fe_like, fe_load,
-                             fe_neg, fe_one, fe_store, fe_zero, jac_add, jac_add_affine, jac_double,
-                             jac_to_affine, pair_den, pair_finish)
-from prover.fq2_nb import FQ2_ZERO, FQ_ZERO
+from prover.convert import G1_COLS, G2_COLS
+from prover.curve_formulas import (KIND_INF, TAG_G1, TAG_G2, batch_inverse_rows, fe_like, fe_load,
+                                   fe_one, fe_store, fe_zero, jac_add, jac_add_affine, jac_double,
+                                   jac_to_affine, pair_den, pair_finish, signed_digits)
+from prover.group import check_points, check_scalars, first_invalid_point
+from prover.fields import fe_neg
 from prover.mont import ONE_U, ZERO
 
 U64 = np.uint64
@@ -402,10 +403,9 @@ def _msm(points, scalars, cols: int, tag, check: bool, window: int | None) -> np
     points = check_points(points, cols)
     scalars = check_scalars(scalars, points.shape[0])
     if check:
-        ok = np.empty(points.shape[0], dtype=np.bool_)
-        _k_on_curve(points, ok, FQ_ZERO if cols == G1_COLS else FQ2_ZERO)
-        if not ok.all():
-            raise ValueError(f"point {int(np.argmin(ok))} is not on the curve")
+        bad = first_invalid_point(points)
+        if bad is not None:
+            raise ValueError(f"point {bad[0]} {bad[1]}")
     out = np.zeros((1, cols), dtype=np.uint64)
     if points.shape[0] == 0:
         return out[0]

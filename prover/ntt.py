@@ -35,7 +35,8 @@ import numpy as np
 from numba import njit, prange
 
 from .fr_vec import (OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, fr_add, fr_mul, fr_sub,
-                     int_to_limb_array, run)
+                     run)
+from .convert import int_limbs
 from .mont import FR
 from .domain import TWO_ADICITY, root_of_unity  # one definition of the domains
 
@@ -57,7 +58,7 @@ def log2_exact(n: int) -> int:
 
 
 def _mont(x: int) -> np.ndarray:
-    return int_to_limb_array(FR.to_mont_int(x % R))
+    return int_limbs(FR.to_mont_int(x % R))
 
 
 # --- kernels --------------------------------------------------------------------------------

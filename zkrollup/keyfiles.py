@@ -10,7 +10,8 @@ from typing import Optional, Sequence
 
 from circuits.circom_io import read_r1cs
 from prover.groth16 import Proof as ProverProof
-from prover.keys import ProvingKey, g1_to_ints, g2_to_ints, load_proving_key
+from prover.convert import g1_point, g1_to_ints, g2_point
+from prover.keys import ProvingKey, load_proving_key
 from verifier.groth16 import Proof, VerifyingKey, verify
 
 
@@ -32,9 +33,9 @@ def load_any_proving_key(path: str) -> ProvingKey:
 
 
 def vk_from_pk(pk: ProvingKey) -> VerifyingKey:
-    return VerifyingKey(alpha1=g1_to_ints(pk.alpha1), beta2=g2_to_ints(pk.beta2),
-                        gamma2=g2_to_ints(pk.gamma2), delta2=g2_to_ints(pk.delta2),
-                        ic=tuple(g1_to_ints(row) for row in pk.IC))
+    return VerifyingKey(alpha1=g1_point(pk.alpha1), beta2=g2_point(pk.beta2),
+                        gamma2=g2_point(pk.gamma2), delta2=g2_point(pk.delta2),
+                        ic=tuple(g1_to_ints(pk.IC)))
 
 
 def proof_for_verifier(p: ProverProof) -> Proof:
