@@ -12,9 +12,10 @@ The plain twin with the same API is `prover.ref.fixed_base`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from circuits.field import R, ints_to_limbs
+from prover import threads
 from prover.convert import G1_COLS, G2_COLS, g1_row, g2_row
 from prover.fields import fe_neg
 from prover.curve_formulas import (batch_inverse_rows, fe_like, fe_load, fe_one, fe_store,
@@ -54,7 +55,7 @@ def _k_fb_table(base, c, nwin, like):
 
 @njit(cache=True)
 def _fb_chunk(table, scalars, c, nwin, out, lo, hi, tag):
-    """Scalars lo..hi of `_k_fb_mul`: accumulators live in out[lo:hi]."""
+    """Scalars lo..hi of `_fb_mul`: accumulators live in out[lo:hi]."""
     like = fe_like(tag)
     H = 1 << (c - 1)
     K = out.shape[1] // 2
@@ -98,17 +99,25 @@ def _fb_chunk(table, scalars, c, nwin, out, lo, hi, tag):
             fe_store(out, lo + k, 1, y3)
 
 
-@njit(parallel=True, cache=True)
-def _k_fb_mul(table, scalars, c, nwin, out, tag):
+def _fb_mul(table, scalars, c: int, nwin: int, out, tag) -> None:
     """out[i] = scalars[i] * base from the window table, with batch-affine accumulation.
 
     Signed c-bit digits d in [-2^(c-1), 2^(c-1)]: each window adds +-T[w][|d| - 1].
-    Scalars are split in chunks (spread over the threads); each chunk keeps its accumulators
-    in `out` and adds one window at a time to all of them with one shared inversion.
+    Scalars are split in chunks of _FB_CHUNK; each chunk keeps its accumulators in `out` and
+    adds one window at a time to all of them with one shared inversion. The chunks are dealt
+    to Python threads running the nogil kernel (no Numba parallel region: it cost seconds of
+    first-run compile time per group for no speed).
     """
     n = scalars.shape[0]
+    threads.run(_fb_chunks, -(-n // _FB_CHUNK), threads.PARALLEL_MIN, table, scalars, c, nwin, out, tag)
+
+
+@njit(cache=True, nogil=True)
+def _fb_chunks(t, nt, table, scalars, c, nwin, out, tag):
+    """Chunks t, t + nt, ... of the scalars (one thread's share)."""
+    n = scalars.shape[0]
     nchunks = (n + _FB_CHUNK - 1) // _FB_CHUNK
-    for ch in prange(nchunks):
+    for ch in range(t, nchunks, nt):
         lo = ch * _FB_CHUNK
         _fb_chunk(table, scalars, c, nwin, out, lo, min(n, lo + _FB_CHUNK), tag)
 
@@ -137,7 +146,7 @@ def _batch_mul(base, scalars, cols: int) -> np.ndarray:
     c = _fb_window(n)
     nwin = -(-255 // c)     # 255 bits: signed digits of a 254-bit scalar never carry out
     table = _k_fb_table(base, c, nwin, _LIKE[cols])
-    _k_fb_mul(table, s, c, nwin, out, _TAG[cols])
+    _fb_mul(table, s, c, nwin, out, _TAG[cols])
     return out
 
 

@@ -6,8 +6,8 @@ little-endian 64-bit limbs of x * 2^256 mod r (Montgomery form), always fully re
 from outside (Python ints, circom bytes, canonical limb arrays) are range-checked,
 at the conversion functions, which raise ValueError naming the first bad element.
 
-Public functions validate shapes and allocate; Numba kernels compute, on both cores
-(prange) from PARALLEL_MIN elements up, on the calling thread below. All of them are
+Public functions validate shapes and allocate; Numba kernels compute, on every core
+(`prover.threads`) from PARALLEL_MIN elements up, on the calling thread below. All of them are
 cached on disk (`cache=True`): the first run on a machine compiles (~10-20 s for this
 module and prover.ntt together), later runs load in well under a second.
 
@@ -22,9 +22,10 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Optional, Sequence
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from . import threads
 
 from .convert import first_not_below, int_limbs
 from .mont import FR, U64, ZERO, limbs
@@ -60,28 +61,6 @@ def fr_add(a0, a1, a2, a3, b0, b1, b2, b3):
 @njit(cache=True)
 def fr_sub(a0, a1, a2, a3, b0, b1, b2, b3):
     return _fr_sub_inl(a0, a1, a2, a3, b0, b1, b2, b3)
-
-
-# --- running kernels ----------------------------------------------------------------------
-
-PARALLEL_MIN = 1 << 14
-"""Below this many elements a parallel kernel runs on the calling thread alone: waking
-the OpenMP team costs tens of microseconds on an idle machine and milliseconds when the
-other core is busy (measured on the shared 2-core host), more than the work it saves."""
-
-
-def run(kernel, n: int, *args):
-    """Call a parallel kernel, on the calling thread alone when n < PARALLEL_MIN."""
-    if n >= PARALLEL_MIN:
-        return kernel(*args)
-    prev = numba.get_num_threads()
-    if prev == 1:
-        return kernel(*args)
-    numba.set_num_threads(1)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(prev)
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -226,10 +205,11 @@ def _ew_span(op, a, b, c, out, k, lo, hi):
             out[i, 3] = r3
 
 
-@njit(cache=True, parallel=True)
-def _k_ew(op, n_spans, a, b, c, out, k):
+@njit(cache=True, nogil=True)
+def _k_ew(t0, step, op, n_spans, a, b, c, out, k):
+    """Spans t0, t0 + step, ... of n_spans (one thread's share, see prover.threads)."""
     n = a.shape[0]
-    for t in prange(n_spans):
+    for t in range(t0, n_spans, step):
         _ew_span(op, a, b, c, out, k, t * n // n_spans, (t + 1) * n // n_spans)
 
 
@@ -240,7 +220,7 @@ def elementwise(op: int, a: np.ndarray, b: np.ndarray, c: np.ndarray, out: np.nd
     n = a.shape[0]
     if n_spans <= 0:
         n_spans = max(1, min(32, n >> 11))
-    run(_k_ew, n, op, n_spans, a, b, c, out, k)
+    threads.run(_k_ew, n_spans, n, op, n_spans, a, b, c, out, k)
     return out
 
 
@@ -426,10 +406,10 @@ def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1):
         out[i, 3] = s3
 
 
-@njit(cache=True, parallel=True)
-def _k_spmv(indptr, indices, coeffs, kinds, w, out, n_chunks):
+@njit(cache=True, nogil=True)
+def _k_spmv(t0, step, indptr, indices, coeffs, kinds, w, out, n_chunks):
     n = indptr.shape[0] - 1
-    for ch in prange(n_chunks):
+    for ch in range(t0, n_chunks, step):
         _spmv_rows(indptr, indices, coeffs, kinds, w, out, ch * n // n_chunks, (ch + 1) * n // n_chunks)
 
 
@@ -502,5 +482,5 @@ class MontCSR:
             if out.shape[0] < self.n_rows:
                 raise ValueError(f"out has {out.shape[0]} rows, the matrix has {self.n_rows}")
         n_chunks = max(1, min(64, self.n_rows // 256))
-        run(_k_spmv, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks)
+        threads.run(_k_spmv, n_chunks, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks)
         return out

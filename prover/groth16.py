@@ -96,6 +96,9 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
     from .qap import h_snarkjs
 
     report = progress or (lambda stage, frac: None)
+    if progress is not None:        # first run on a machine: say so, compile on every core
+        from . import jit
+        jit.ensure(("prove",), lambda msg: report(msg, 0.0))
     t = {}
     t0 = time.perf_counter()
     wc = _witness_limbs(witness)

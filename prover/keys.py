@@ -144,8 +144,11 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
     os.replace(tmp, path)
 
 
-def load_proving_key(path: str) -> ProvingKey:
-    """Read a key written by `save_proving_key`; KeyFormatError for anything malformed."""
+def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:
+    """Read a key written by `save_proving_key`; KeyFormatError for anything malformed.
+
+    validate=False skips the point checks (one pass over every point): only for a file this
+    process or `prover.key_store` validated before (a cache entry named by its content hash)."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -183,7 +186,8 @@ def load_proving_key(path: str) -> ProvingKey:
             raise
         raise KeyFormatError(f"{path}: malformed proving key ({e})") from None
     pk.check_shapes()
-    _check_points(pk, path)
+    if validate:
+        _check_points(pk, path)
     return pk
 
 
