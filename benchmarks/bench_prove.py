@@ -136,17 +136,12 @@ def time_cold_compile(f: dict, env: dict) -> dict:
 def time_generated(power: int, repeat: int) -> dict:
     """Setup + prove of a Poseidon chain built with our DSL (no node needed), in process."""
     from circuits.cs import solve_circuit
-    from circuits.gadgets.poseidon import poseidon
     from prover.groth16 import prove
     from prover.setup import setup
+    sys.path.insert(0, HERE)
+    from circom_fixtures import poseidon_chain
 
-    def chain(cs, n, x=None, y=None):
-        yv, acc = cs.public("y", y), cs.witness("x", x)
-        for i in range(n):
-            acc = poseidon(cs, [acc, yv], name=f"h{i}")
-        cs.assert_equal(cs.witness("out", None if x is None else cs.value(acc)), acc, name="out")
-
-    r1cs, wit = solve_circuit(chain, max(1, ((1 << power) - 8) // 240), 1, 2)
+    r1cs, wit = solve_circuit(poseidon_chain, max(1, ((1 << power) - 8) // 240), 1, 2)
     pk = setup(r1cs)
     prove(pk, wit)
     ts = []
@@ -165,6 +160,8 @@ def main() -> None:
     ap.add_argument("--no-groth16py", action="store_true")
     ap.add_argument("--cold", action="store_true", help="also time a first run with empty caches")
     ap.add_argument("--generated", action="store_true", help="no node: time our DSL's Poseidon chain")
+    ap.add_argument("--dsl-powers", default="", help="sizes whose circuit is built with our DSL "
+                    "(circom_fixtures.build_dsl) instead of circom, e.g. 20")
     args = ap.parse_args()
     powers = [int(p) for p in args.powers.split(",")]
     if args.generated or shutil.which("node") is None:
@@ -177,9 +174,10 @@ def main() -> None:
     tools = fx.tools_dir(work)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     out = {"machine": {"cpus": os.cpu_count()}, "sizes": []}
+    dsl = {int(p) for p in args.dsl_powers.split(",") if p}
     for p in powers:
-        f = fx.build(work, tools, p, [])
-        row = {"power": p, "zkey_mb": round(os.path.getsize(f["zkey"]) / 2**20, 1)}
+        f = fx.build_dsl(work, p, []) if p in dsl else fx.build(work, tools, p, [])
+        row = {"power": p, "circuit": f.get("circuit", "circom"), "zkey_mb": round(os.path.getsize(f["zkey"]) / 2**20, 1)}
         subprocess.run(ours_cmd(f["zkey"], f["wtns"], tempfile.gettempdir()), env=env, capture_output=True)
         if args.cold and p == powers[0]:
             row["ours_cold_compile"] = time_cold_compile(f, env)

@@ -25,7 +25,8 @@ KERNELS = {
     "setup": ["prover.fixed_base:_k_fb_table", "prover.fixed_base:_fb_chunks"],
     "keys": ["prover.group:_k_on_curve"],
 }
-FIRST_RUN_S = {"prove": 60, "setup": 30, "keys": 10}
+FIRST_RUN_S = {"prove": 50, "setup": 15, "keys": 5}
+_JOB = {"prove": "proving", "setup": "the Groth16 setup", "keys": "key validation"}
 """Measured CPU seconds of a cold compile on the development machine (order of magnitude)."""
 
 
@@ -53,8 +54,8 @@ def message(group: str) -> Optional[str]:
     if not todo:
         return None
     what = ", ".join(sorted({k.split(":")[0].split(".")[-1] for k in todo}))
-    return (f"compiling the {group} kernels ({what}; first run only, about "
-            f"{FIRST_RUN_S[group]} s of CPU time)...")
+    return (f"compiling the Numba kernels for {_JOB[group]} ({what}; first run only, about "
+            f"{FIRST_RUN_S[group]} s of CPU time, spread over the cores)...")
 
 
 

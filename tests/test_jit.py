@@ -19,7 +19,7 @@ def test_warm_parts_leave_their_kernels_cached():
 def test_uncached_kernels_are_announced(monkeypatch):
     monkeypatch.setattr(jit, "_cached", lambda spec: "msm" not in spec)
     msg = jit.message("prove")
-    assert msg.startswith("compiling the prove kernels (msm; first run only")
+    assert msg.startswith("compiling the Numba kernels for proving (msm; first run only")
     said = []
     monkeypatch.setenv("ZKROLLUP_PARALLEL_COMPILE", "0")
     assert jit.ensure(("prove",), said.append) and said == [msg]
