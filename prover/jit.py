@@ -128,10 +128,24 @@ def precompile(groups, jobs: Optional[int] = None) -> None:
         p.wait()
 
 
-def ensure(groups, report: Optional[Callable[[str], None]] = None) -> bool:
+_background: list = []
+
+
+def wait() -> None:
+    """Wait for a background `ensure` to finish its compilation."""
+    while _background:
+        _background.pop().join()
+
+
+def ensure(groups, report: Optional[Callable[[str], None]] = None, background: bool = False) -> bool:
     """If any kernel of `groups` is not cached: say so through `report`, then precompile all
-    of `groups` in parallel (unless ZKROLLUP_PARALLEL_COMPILE=0). True when it compiled."""
+    of `groups` in parallel processes (unless ZKROLLUP_PARALLEL_COMPILE=0). background=True
+    returns at once, so that the caller's own work (e.g. compiling a circuit in Python, one
+    core) overlaps the compilation; the next `ensure` or `wait()` waits for it. True when
+    anything needed compiling."""
     import os
+    import threading
+    wait()
     msgs = [m for m in (message(g) for g in groups) if m]
     if not msgs:
         return False
@@ -139,7 +153,12 @@ def ensure(groups, report: Optional[Callable[[str], None]] = None) -> bool:
         for m in msgs:
             report(m)
     if os.environ.get("ZKROLLUP_PARALLEL_COMPILE", "1") != "0":
-        precompile(groups)
+        if background:
+            th = threading.Thread(target=precompile, args=(tuple(groups),), daemon=True)
+            th.start()
+            _background.append(th)
+        else:
+            precompile(groups)
     return True
 
 
