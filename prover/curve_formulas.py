@@ -67,8 +67,8 @@ def fe_curve_b(like):
 def fe_like(tag):
     """A zero of the field selected by a tag array: 1-D tag -> Fq, 2-D tag -> Fq2.
 
-    Parallel kernels cannot pass a nested tuple into a prange body, so they take this array
-    tag instead and serial workers recover `like` from it.
+    The kernels that Python threads enter (see prover.threads) take this array tag instead
+    of a `like` tuple and recover `like` from it (a tag was what a prange body could take).
     """
 
 

@@ -23,7 +23,8 @@ Speed: twiddles are precomputed per size (cached) as per-stage contiguous tables
 the stages wider than B = 2^BLOCK_LOG elements as "column" tasks (g consecutive
 residues mod B through all of them), the others as "block" tasks (one block of B
 elements through all of them). Several arrays of one size go through together (a
-(k, n, 4) stack: the QAP's a, b, c), so a whole transform is two OpenMP regions.
+(k, n, 4) stack: the QAP's a, b, c), so a whole transform is two parallel phases
+(`prover.threads`).
 Butterflies with twiddle 1 skip the multiplication. About 1.5 field multiplications
 of time per butterfly, single-threaded.
 """
