@@ -10,7 +10,7 @@ from prover.convert import (G1_COLS, G2_COLS, from_mont, g1_from_ints, g1_to_int
 from prover.mont import FQ
 
 from . import curves as C
-from .arrays import check_points, scalar_ints
+from .arrays import check_points, limbs_of, scalar_ints
 
 Q = FQ.p
 _CURVE = {G1_COLS: C.G1C, G2_COLS: C.G2C}
@@ -19,9 +19,7 @@ _FROM = {G1_COLS: g1_from_ints, G2_COLS: g2_from_ints}
 
 
 def check_scalars(s, n: int | None = None, what: str = "scalars") -> np.ndarray:
-    vals = scalar_ints(s, n, what)
-    from .arrays import limbs_of
-    return limbs_of(vals)
+    return limbs_of(scalar_ints(s, n, what))
 
 
 def _canonical(arr: np.ndarray) -> list[bool]:
