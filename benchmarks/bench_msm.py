@@ -29,10 +29,9 @@ _COLD_SNIPPET = r"""
 import json, time
 import numpy as np
 t = time.perf_counter()
-from prover import curve_nb as C, msm as M
-from py_ecc import optimized_bn128 as ob
+from prover import fixed_base as C, msm as M
 out = {"import_s": round(time.perf_counter() - t, 2)}
-g1 = C.g1_from_py_ecc([ob.G1]); g2 = C.g2_from_py_ecc([ob.G2])
+g1 = C.G1_GEN[None]; g2 = C.G2_GEN[None]
 s = np.array([[5, 0, 0, 0], [7, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=np.uint64)
 for name, f in [("g1_batch_mul", lambda: C.g1_batch_mul(g1[0], s)),
                 ("msm_g1", lambda: M.msm_g1(np.repeat(g1, 4, 0), s)),
@@ -82,21 +81,21 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
 
     import numba
-    from py_ecc import optimized_bn128 as ob
 
-    from prover import curve_nb as C
-    from prover.fq2_nb import fq_inv_array, fq_mul_chain
-    from prover.mont import FQ, to_mont
+    from prover import fixed_base as C
+    from prover.convert import to_mont
+    from prover.fields import fq_inv_array, fq_mul_chain
+    from prover.mont import FQ, FR
     from prover.msm import msm_g1, msm_g2, window_bits
 
     report = {"benchmark": "msm", "cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(),
               "load_before": [round(x, 2) for x in os.getloadavg()]}
-    r = C.R
+    r = FR.p
     rng = np.random.default_rng(2024)
 
     # first calls (compile, or load from Numba's cache)
-    g1 = C.g1_from_py_ecc([ob.G1])
-    g2 = C.g2_from_py_ecc([ob.G2])
+    g1 = C.G1_GEN[None]
+    g2 = C.G2_GEN[None]
     tiny = np.array([[5, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=np.uint64)
     first = {}
     for name, f in [("g1_batch_mul", lambda: C.g1_batch_mul(g1[0], tiny)),

@@ -6,8 +6,8 @@ little-endian 64-bit limbs of x * 2^256 mod r (Montgomery form), always fully re
 from outside (Python ints, circom bytes, canonical limb arrays) are range-checked,
 at the conversion functions, which raise ValueError naming the first bad element.
 
-Public functions validate shapes and allocate; Numba kernels compute, on both cores
-(prange) from PARALLEL_MIN elements up, on the calling thread below. All of them are
+Public functions validate shapes and allocate; Numba kernels compute, on every core
+(`prover.threads`) from PARALLEL_MIN elements up, on the calling thread below. All of them are
 cached on disk (`cache=True`): the first run on a machine compiles (~10-20 s for this
 module and prover.ntt together), later runs load in well under a second.
 
@@ -15,27 +15,23 @@ Also here: the sparse matrix-vector product <row_i, w> that turns a witness into
 QAP's A.w, B.w, C.w evaluations (`MontCSR`), with coefficients 1 and -1 (most of a
 circom circuit's) handled without a multiplication.
 
-The plain-int reference for all of it is Python's own `%` arithmetic (see tests).
+The plain twin with the same API is `prover.ref.fr_vec` (Python ints and `%`).
 """
 from __future__ import annotations
 
 from itertools import repeat
 from typing import Optional, Sequence
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from . import threads
+
+from .convert import first_not_below, int_limbs
 from .mont import FR, U64, ZERO, limbs
 from .mont import fr_add as _fr_add_inl, fr_mul as _fr_mul_inl, fr_sub as _fr_sub_inl
 
 R = FR.p
-_MASK = (1 << 64) - 1
-
-
-def int_to_limb_array(x: int) -> np.ndarray:
-    """One integer in [0, 2^256) as a (4,) uint64 limb array (no reduction)."""
-    return np.array([(x >> (64 * i)) & _MASK for i in range(4)], dtype=np.uint64)
 
 
 # Numba freezes these globals as constants: keep them np.uint64.
@@ -43,7 +39,6 @@ MONT_ONE = FR.R                # 1 in Montgomery form (2^256 mod r)
 MONT_MINUS_ONE = R - FR.R      # -1 in Montgomery form
 _ONE0, _ONE1, _ONE2, _ONE3 = limbs(FR.R)
 _RR0, _RR1, _RR2, _RR3 = limbs(FR.R2)          # R^2 mod r: mont_mul(x, R^2) = x*R
-_P0, _P1, _P2, _P3 = limbs(R)
 _LIT1 = U64(1)                                   # raw 1: mont_mul(x, 1) = x / R
 
 
@@ -66,28 +61,6 @@ def fr_add(a0, a1, a2, a3, b0, b1, b2, b3):
 @njit(cache=True)
 def fr_sub(a0, a1, a2, a3, b0, b1, b2, b3):
     return _fr_sub_inl(a0, a1, a2, a3, b0, b1, b2, b3)
-
-
-# --- running kernels ----------------------------------------------------------------------
-
-PARALLEL_MIN = 1 << 14
-"""Below this many elements a parallel kernel runs on the calling thread alone: waking
-the OpenMP team costs tens of microseconds on an idle machine and milliseconds when the
-other core is busy (measured on the shared 2-core host), more than the work it saves."""
-
-
-def run(kernel, n: int, *args):
-    """Call a parallel kernel, on the calling thread alone when n < PARALLEL_MIN."""
-    if n >= PARALLEL_MIN:
-        return kernel(*args)
-    prev = numba.get_num_threads()
-    if prev == 1:
-        return kernel(*args)
-    numba.set_num_threads(1)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(prev)
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -232,10 +205,11 @@ def _ew_span(op, a, b, c, out, k, lo, hi):
             out[i, 3] = r3
 
 
-@njit(cache=True, parallel=True)
-def _k_ew(op, n_spans, a, b, c, out, k):
+@njit(cache=True, nogil=True)
+def _k_ew(t0, step, op, n_spans, a, b, c, out, k):
+    """Spans t0, t0 + step, ... of n_spans (one thread's share, see prover.threads)."""
     n = a.shape[0]
-    for t in prange(n_spans):
+    for t in range(t0, n_spans, step):
         _ew_span(op, a, b, c, out, k, t * n // n_spans, (t + 1) * n // n_spans)
 
 
@@ -246,7 +220,7 @@ def elementwise(op: int, a: np.ndarray, b: np.ndarray, c: np.ndarray, out: np.nd
     n = a.shape[0]
     if n_spans <= 0:
         n_spans = max(1, min(32, n >> 11))
-    run(_k_ew, n, op, n_spans, a, b, c, out, k)
+    threads.run(_k_ew, n_spans, n, op, n_spans, a, b, c, out, k)
     return out
 
 
@@ -255,29 +229,7 @@ _K_R2 = np.array([_RR0, _RR1, _RR2, _RR3], dtype=np.uint64)
 _K_RAW_ONE = np.array([_LIT1, ZERO, ZERO, ZERO], dtype=np.uint64)
 
 
-@njit(cache=True)
-def _k_first_not_below_r(a):
-    """Index of the first row whose integer value is >= r, or -1."""
-    for i in range(a.shape[0]):
-        # lexicographic compare from the top limb
-        if a[i, 3] != _P3:
-            if a[i, 3] > _P3:
-                return i
-            continue
-        if a[i, 2] != _P2:
-            if a[i, 2] > _P2:
-                return i
-            continue
-        if a[i, 1] != _P1:
-            if a[i, 1] > _P1:
-                return i
-            continue
-        if a[i, 0] >= _P0:
-            return i
-    return -1
-
-
-_R_MINUS_2 = int_to_limb_array(R - 2)
+_R_MINUS_2 = int_limbs(R - 2)
 
 
 # --- public elementwise API ---------------------------------------------------------------
@@ -307,7 +259,7 @@ def scale(a: np.ndarray, c: int, out: Optional[np.ndarray] = None) -> np.ndarray
     """Elementwise c*a for a field constant c given as a Python int (reduced mod r)."""
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    return elementwise(OP_SCALE, a, a, a, out, int_to_limb_array(FR.to_mont_int(int(c) % R)))
+    return elementwise(OP_SCALE, a, a, a, out, int_limbs(FR.to_mont_int(int(c) % R)))
 
 
 def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -317,7 +269,7 @@ def power(a: np.ndarray, e: int, out: Optional[np.ndarray] = None) -> np.ndarray
         raise ValueError("exponent must be in [0, 2^256); reduce it mod r-1 first")
     n = check_array(a, "a").shape[0]
     out = _out(out, n)
-    return elementwise(OP_POW, a, a, a, out, int_to_limb_array(e))
+    return elementwise(OP_POW, a, a, a, out, int_limbs(e))
 
 
 def batch_inverse(a: np.ndarray) -> np.ndarray:
@@ -344,7 +296,7 @@ def inverse(x: int) -> int:
 # --- conversions ----------------------------------------------------------------------------
 
 def _range_check(a: np.ndarray, what: str) -> None:
-    bad = _k_first_not_below_r(a)
+    bad = first_not_below(a, R)
     if bad >= 0:
         v = int.from_bytes(a[bad].astype("<u8").tobytes(), "little")
         raise ValueError(f"{what} {bad} is not a field element below r: {v}")
@@ -454,10 +406,10 @@ def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1):
         out[i, 3] = s3
 
 
-@njit(cache=True, parallel=True)
-def _k_spmv(indptr, indices, coeffs, kinds, w, out, n_chunks):
+@njit(cache=True, nogil=True)
+def _k_spmv(t0, step, indptr, indices, coeffs, kinds, w, out, n_chunks):
     n = indptr.shape[0] - 1
-    for ch in prange(n_chunks):
+    for ch in range(t0, n_chunks, step):
         _spmv_rows(indptr, indices, coeffs, kinds, w, out, ch * n // n_chunks, (ch + 1) * n // n_chunks)
 
 
@@ -530,5 +482,5 @@ class MontCSR:
             if out.shape[0] < self.n_rows:
                 raise ValueError(f"out has {out.shape[0]} rows, the matrix has {self.n_rows}")
         n_chunks = max(1, min(64, self.n_rows // 256))
-        run(_k_spmv, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks)
+        threads.run(_k_spmv, n_chunks, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks)
         return out

@@ -9,24 +9,22 @@ zero padding to the domain size n) and c = a∘b, the quotient enters the proof 
     πB = β + Σ w_j·B_j + s·δ                       (G2, and its G1 twin for πC)
     πC = Σ_{private j} w_j·C_j + Σ_i h_i·H_i + s·πA + r·πB1 - r·s·δ   (G1)
 
-`prove` uses the Numba kernels (sparse products, NTT, Pippenger MSM); `prove_reference` does
-the same with Python ints and py_ecc and is the twin tests compare with.
+`prove` uses the Numba kernels (sparse products, NTT, Pippenger MSM); its plain twin with the
+same API is `prover.ref.groth16.prove` (tests compare them proof for proof).
 """
 from __future__ import annotations
 
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
-from py_ecc import optimized_bn128 as ob
 
 from circuits.field import R, limbs_to_ints
 
-from .domain import root_of_unity
-from .ref.ntt import fft as _ref_fft
-from .keys import ProvingKey, g1_to_ints, g2_to_ints
+from .convert import g1_point, g2_point
+from .keys import ProvingKey
 
 
 class WitnessError(ValueError):
@@ -43,118 +41,10 @@ class Proof:
     timings: dict = field(default_factory=dict)
 
 
-# --- py_ecc glue for the handful of single-point operations ---------------------------------------
-
-def _pe1(p):
-    return ob.Z1 if p is None else (ob.FQ(p[0]), ob.FQ(p[1]), ob.FQ.one())
-
-
-def _pe2(p):
-    if p is None:
-        return ob.Z2
-    (x0, x1), (y0, y1) = p
-    return (ob.FQ2([x0, x1]), ob.FQ2([y0, y1]), ob.FQ2.one())
-
-
-def _from_pe1(p):
-    if ob.is_inf(p):
-        return None
-    x, y = ob.normalize(p)
-    return int(x), int(y)
-
-
-def _from_pe2(p):
-    if ob.is_inf(p):
-        return None
-    x, y = ob.normalize(p)
-    return (int(x.coeffs[0]), int(x.coeffs[1])), (int(y.coeffs[0]), int(y.coeffs[1]))
-
-
-def _assemble(pk: ProvingKey, msm_a, msm_b1, msm_b2, msm_c, msm_h, r: int, s: int, public):
-    """Combine the MSM results (py_ecc points) with the key's fixed points and r, s."""
-    alpha1, beta1, delta1 = (_pe1(g1_to_ints(x)) for x in (pk.alpha1, pk.beta1, pk.delta1))
-    beta2, delta2 = (_pe2(g2_to_ints(x)) for x in (pk.beta2, pk.delta2))
-    pa = ob.add(ob.add(alpha1, msm_a), ob.multiply(delta1, r))
-    pb = ob.add(ob.add(beta2, msm_b2), ob.multiply(delta2, s))
-    pb1 = ob.add(ob.add(beta1, msm_b1), ob.multiply(delta1, s))
-    pc = ob.add(msm_c, msm_h)
-    pc = ob.add(pc, ob.multiply(pa, s))
-    pc = ob.add(pc, ob.multiply(pb1, r))
-    pc = ob.add(pc, ob.neg(ob.multiply(delta1, r * s % R)))
-    return Proof(_from_pe1(pa), _from_pe2(pb), _from_pe1(pc), list(public))
-
-
-def _check_witness(pk: ProvingKey, witness: Sequence[int]) -> None:
-    if len(witness) != pk.n_vars:
-        raise WitnessError(f"witness has {len(witness)} values, the key's circuit has {pk.n_vars} wires")
-    if witness[0] != 1:
-        raise WitnessError("witness[0] must be 1 (the constant wire)")
-
-
-def _fresh_randomisers(rs: Optional[tuple[int, int]]):
+def fresh_randomisers(rs: Optional[tuple[int, int]]):
     if rs is not None:
         return rs[0] % R, rs[1] % R
     return secrets.randbelow(R), secrets.randbelow(R)
-
-
-# --- reference twin ------------------------------------------------------------------------------------
-
-def qap_rows_reference(pk: ProvingKey, witness: Sequence[int]) -> tuple[list[int], list[int]]:
-    """a = A·w and b = B·w over the n QAP rows (constraints, public-wire rows, zero padding)."""
-    n = pk.domain_size
-    a = pk.qap_A.evaluate(witness)
-    b = pk.qap_B.evaluate(witness)
-    a += [0] * (n - len(a))
-    b += [0] * (n - len(b))
-    return a, b
-
-
-def h_scalars_reference(pk: ProvingKey, witness: Sequence[int]) -> list[int]:
-    """(a·b - c) on the odd 2n-th roots ω_2n·ω^i, i = 0..n-1, natural order."""
-    n = pk.domain_size
-    a, b = qap_rows_reference(pk, witness)
-    c = [x * y % R for x, y in zip(a, b)]
-    w = root_of_unity(n)
-    w_inv = pow(w, R - 2, R)
-    n_inv = pow(n, R - 2, R)
-    w2n = root_of_unity(2 * n)
-    out = []
-    for vec in (a, b, c):
-        coeffs = [x * n_inv % R for x in _ref_fft(vec, w_inv)]
-        t = 1
-        for i in range(n):
-            coeffs[i] = coeffs[i] * t % R
-            t = t * w2n % R
-        out.append(_ref_fft(coeffs, w))
-    ea, eb, ec = out
-    return [(x * y - z) % R for x, y, z in zip(ea, eb, ec)]
-
-
-def _msm_ref_g1(points: np.ndarray, scalars: Sequence[int]):
-    acc = ob.Z1
-    for row, s in zip(points, scalars):
-        if s % R and row.any():
-            acc = ob.add(acc, ob.multiply(_pe1(g1_to_ints(row)), s % R))
-    return acc
-
-
-def _msm_ref_g2(points: np.ndarray, scalars: Sequence[int]):
-    acc = ob.Z2
-    for row, s in zip(points, scalars):
-        if s % R and row.any():
-            acc = ob.add(acc, ob.multiply(_pe2(g2_to_ints(row)), s % R))
-    return acc
-
-
-def prove_reference(pk: ProvingKey, witness: Sequence[int], rs: Optional[tuple[int, int]] = None) -> Proof:
-    """Plain-int / py_ecc Groth16 prover: slow, obviously correct, the twin of `prove`."""
-    _check_witness(pk, witness)
-    r, s = _fresh_randomisers(rs)
-    w = [int(x) % R for x in witness]
-    h = h_scalars_reference(pk, w)
-    priv = w[pk.n_public + 1:]
-    return _assemble(pk, _msm_ref_g1(pk.A, w), _msm_ref_g1(pk.B1, w), _msm_ref_g2(pk.B2, w),
-                     _msm_ref_g1(pk.C, priv), _msm_ref_g1(pk.H, h), r, s, w[1:pk.n_public + 1])
 
 
 # --- fast path -------------------------------------------------------------------------------------
@@ -206,6 +96,9 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
     from .qap import h_snarkjs
 
     report = progress or (lambda stage, frac: None)
+    if progress is not None:        # first run on a machine: say so, compile on every core
+        from . import jit
+        jit.ensure(("prove",), lambda msg: report(msg, 0.0))
     t = {}
     t0 = time.perf_counter()
     wc = _witness_limbs(witness)
@@ -229,7 +122,7 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
     t["qap_s"] = time.perf_counter() - t0
     report("MSM A", 0.2)
     t0 = time.perf_counter()
-    r, s = _fresh_randomisers(rs)
+    r, s = fresh_randomisers(rs)
     npub = pk.n_public
     def timed(name, fn, *args):
         t1 = time.perf_counter()
@@ -268,7 +161,7 @@ def _assemble_fast(pk: ProvingKey, m_a, m_b1, m_b2, m_c, m_h, r: int, s: int, pu
     pb = msm_g2(np.ascontiguousarray(np.stack([pk.beta2, m_b2, pk.delta2])), ints_to_limbs([1, 1, s]))
     pb1 = comb1([pk.beta1, m_b1, pk.delta1], [1, 1, s])
     pc = comb1([m_c, m_h, pa, pb1, pk.delta1], [1, 1, s, r, (-r * s) % R])
-    return Proof(g1_to_ints(pa), g2_to_ints(pb), g1_to_ints(pc), list(public))
+    return Proof(g1_point(pa), g2_point(pb), g1_point(pc), list(public))
 
 
 def first_unsatisfied_r1cs(r1cs, witness) -> Optional[int]:

@@ -28,7 +28,6 @@ import numpy as np
 
 from circuits.r1cs import R1CS, SparseMatrix
 
-from .mont import FQ, from_mont, to_mont
 
 PK_FORMAT = "zkrollup-groth16-pk"
 PK_VERSION = 1
@@ -101,37 +100,6 @@ class ProvingKey:
         return h.hexdigest()
 
 
-# --- affine points <-> ints ---------------------------------------------------------------------
-
-def g1_to_ints(row: np.ndarray) -> Optional[tuple[int, int]]:
-    """(8,) Montgomery limbs -> (x, y) canonical ints, or None for infinity."""
-    if not row.any():
-        return None
-    x, y = from_mont(row.reshape(2, 4), FQ)
-    return x, y
-
-
-def g2_to_ints(row: np.ndarray) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
-    """(16,) Montgomery limbs -> ((x.c0, x.c1), (y.c0, y.c1)), or None for infinity."""
-    if not row.any():
-        return None
-    x0, x1, y0, y1 = from_mont(row.reshape(4, 4), FQ)
-    return (x0, x1), (y0, y1)
-
-
-def g1_from_ints(p: Optional[tuple[int, int]]) -> np.ndarray:
-    if p is None:
-        return np.zeros(8, dtype=np.uint64)
-    return to_mont([p[0], p[1]], FQ).reshape(8)
-
-
-def g2_from_ints(p) -> np.ndarray:
-    if p is None:
-        return np.zeros(16, dtype=np.uint64)
-    (x0, x1), (y0, y1) = p
-    return to_mont([x0, x1, y0, y1], FQ).reshape(16)
-
-
 # --- msgpack file format ------------------------------------------------------------------------
 
 _ARRAYS = ("alpha1", "beta1", "beta2", "gamma2", "delta1", "delta2", "A", "B1", "B2", "C", "H", "IC")
@@ -176,8 +144,11 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
     os.replace(tmp, path)
 
 
-def load_proving_key(path: str) -> ProvingKey:
-    """Read a key written by `save_proving_key`; KeyFormatError for anything malformed."""
+def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:
+    """Read a key written by `save_proving_key`; KeyFormatError for anything malformed.
+
+    validate=False skips the point checks (one pass over every point): only for a file this
+    process or `prover.key_store` validated before (a cache entry named by its content hash)."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -215,14 +186,15 @@ def load_proving_key(path: str) -> ProvingKey:
             raise
         raise KeyFormatError(f"{path}: malformed proving key ({e})") from None
     pk.check_shapes()
-    _check_points(pk, path)
+    if validate:
+        _check_points(pk, path)
     return pk
 
 
 def _check_points(pk: ProvingKey, path: str) -> None:
     """Every point of the key has coordinates below q and lies on its curve (one Numba pass).
     The G2 subgroup of beta/gamma/delta is the verifier's to check (it does)."""
-    from .curve_nb import first_invalid_point
+    from .group import first_invalid_point
     for name in _ARRAYS:
         arr = getattr(pk, name)
         arr = arr.reshape(1, -1) if arr.ndim == 1 else arr

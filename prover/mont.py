@@ -238,19 +238,3 @@ def fr_add(a0, a1, a2, a3, b0, b1, b2, b3):
 @njit(inline="always", cache=True)
 def fr_sub(a0, a1, a2, a3, b0, b1, b2, b3):
     return sub_mod4(a0, a1, a2, a3, b0, b1, b2, b3, R0, R1, R2, R3)
-
-
-# --- conversions between Python ints and Montgomery limb arrays ---------------------------
-
-def to_mont(values, params: FieldParams) -> np.ndarray:
-    """Canonical ints -> (n, 4) uint64 Montgomery limbs (reference-speed, exact)."""
-    p, Rm = params.p, params.R
-    buf = b"".join(((int(v) % p) * Rm % p).to_bytes(32, "little") for v in values)
-    return np.frombuffer(buf, dtype="<u8").reshape(-1, 4).astype(np.uint64)
-
-
-def from_mont(limbs: np.ndarray, params: FieldParams) -> list[int]:
-    """(n, 4) Montgomery limbs -> canonical ints."""
-    raw = np.ascontiguousarray(limbs, dtype="<u8").tobytes()
-    p, Ri = params.p, params.Rinv
-    return [int.from_bytes(raw[i:i + 32], "little") * Ri % p for i in range(0, len(raw), 32)]

@@ -1,6 +1,6 @@
 """Multi-scalar multiplication sum_i s_i * P_i on G1 and G2 (Pippenger), the prover's hot spot.
 
-Algorithm (the same code serves G1 and G2, see `prover.curve_nb`):
+Algorithm (the same code serves G1 and G2, see `prover.curve_formulas`):
 1. Classify: points at infinity and zero scalars are dropped; points whose scalar is 1 are
    summed on their own (one batch-affine tree reduction, no windows at all) since circom
    witnesses are mostly bits. The rest are the "general" points.
@@ -16,8 +16,9 @@ Algorithm (the same code serves G1 and G2, see `prover.curve_nb`):
    cutting every window's buckets into segments and advancing all (window, segment) lanes
    of a thread together (`_reduce_windows`); then the windows are combined by Horner
    (c doublings per window) in Jacobian coordinates.
-5. Threads: windows are dealt round-robin to the threads (numba prange); each thread
-   owns its scratch buffers. The window size c comes from a cost model (`window_bits`)
+5. Threads: windows are dealt round-robin to the threads (`prover.threads`: Python threads
+   running a nogil kernel; a Numba parallel region here cost ~13 s of first-run compile time
+   for G1 and G2); each thread owns its scratch buffers. The window size c comes from a cost model (`window_bits`)
    whose constants were measured here.
 
 Measured (2-core machine shared with other jobs, see benchmarks/bench_msm.py): per window
@@ -31,15 +32,17 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from prover.curve_nb import (G1_COLS, G2_COLS, KIND_INF, TAG_G1, TAG_G2, _k_on_curve, signed_digits,
-                             batch_inverse_rows, check_points, check_scalars, fe_like, fe_load,
-                             fe_neg, fe_one, fe_store, fe_zero, jac_add, jac_add_affine, jac_double,
-                             jac_to_affine, pair_den, pair_finish)
-from prover.fq2_nb import FQ2_ZERO, FQ_ZERO
+from prover import threads
+
+from prover.convert import G1_COLS, G2_COLS
+from prover.curve_formulas import (KIND_INF, TAG_G1, TAG_G2, batch_inverse_rows, fe_like, fe_load,
+                                   fe_one, fe_store, fe_zero, jac_add, jac_add_affine, jac_double,
+                                   jac_to_affine, pair_den, pair_finish, signed_digits)
+from prover.group import check_points, check_scalars, first_invalid_point
+from prover.fields import fe_neg
 from prover.mont import ONE_U, ZERO
 
 U64 = np.uint64
@@ -97,10 +100,11 @@ def _bitlen(x):
     return n
 
 
-@njit(parallel=True, cache=True)
-def _k_digits(scalars, gidx, c, nwin, dig):
-    """dig[w, k] = signed digit w of scalars[gidx[k]], in [-2^(c-1), 2^(c-1)]."""
-    for k in prange(gidx.shape[0]):
+@njit(cache=True, nogil=True)
+def _k_digits(t0, step, scalars, gidx, c, nwin, dig):
+    """dig[w, k] = signed digit w of scalars[gidx[k]], in [-2^(c-1), 2^(c-1)], for the k of
+    one thread's share (k = t0, t0 + step, ...)."""
+    for k in range(t0, gidx.shape[0], step):
         i = gidx[k]
         signed_digits(scalars[i, 0], scalars[i, 1], scalars[i, 2], scalars[i, 3], c, nwin, dig[:, k])
 
@@ -281,8 +285,8 @@ def _reduce_windows(bsum, nw, nb, wins, res, like):
         fe_store(res, wins[wi], 2, AZ)
 
 
-@njit(cache=True)
-def _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag):
+@njit(cache=True, nogil=True)
+def _thread_windows(t, nthreads, points, gidx, dig, nb, res, tag):
     """Windows t, t + nthreads, ... with this thread's own scratch: buckets, then reduction."""
     like = fe_like(tag)
     ng = gidx.shape[0]
@@ -310,12 +314,6 @@ def _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag):
         _window_buckets(points, gidx, dig, wins[i], nb, buf, cnt, st, wc, den, pref, pp, pb, kinds,
                         bsum, i * nb, like)
     _reduce_windows(bsum, nw, nb, wins, res, like)
-
-
-@njit(parallel=True, cache=True)
-def _k_windows(points, gidx, dig, nb, nthreads, res, tag):
-    for t in prange(nthreads):
-        _thread_windows(points, gidx, dig, nb, t, nthreads, res, tag)
 
 
 @njit(cache=True)
@@ -402,10 +400,9 @@ def _msm(points, scalars, cols: int, tag, check: bool, window: int | None) -> np
     points = check_points(points, cols)
     scalars = check_scalars(scalars, points.shape[0])
     if check:
-        ok = np.empty(points.shape[0], dtype=np.bool_)
-        _k_on_curve(points, ok, FQ_ZERO if cols == G1_COLS else FQ2_ZERO)
-        if not ok.all():
-            raise ValueError(f"point {int(np.argmin(ok))} is not on the curve")
+        bad = first_invalid_point(points)
+        if bad is not None:
+            raise ValueError(f"point {bad[0]} {bad[1]}")
     out = np.zeros((1, cols), dtype=np.uint64)
     if points.shape[0] == 0:
         return out[0]
@@ -414,7 +411,7 @@ def _msm(points, scalars, cols: int, tag, check: bool, window: int | None) -> np
     acc = np.empty((1, 3 * K), dtype=np.uint64)
     _k_sum_points(points, oidx, acc, tag)
     ng = gidx.shape[0]
-    nthreads = numba.get_num_threads()
+    nthreads = threads.count()
     if ng == 0:
         res = np.zeros((0, 3 * K), dtype=np.uint64)
         c = 1
@@ -424,9 +421,10 @@ def _msm(points, scalars, cols: int, tag, check: bool, window: int | None) -> np
             raise ValueError(f"window must be in 1..24, got {c}")
         nwin = -(-(bits + 1) // c)      # one spare bit: the top signed digit never carries out
         dig = np.empty((nwin, ng), dtype=np.int32)
-        _k_digits(scalars, gidx, c, nwin, dig)
+        threads.run(_k_digits, ng, ng, scalars, gidx, c, nwin, dig)
         res = np.empty((nwin, 3 * K), dtype=np.uint64)
-        _k_windows(points, gidx, dig, 1 << (c - 1), min(nthreads, nwin), res, tag)
+        # windows t, t + nt, ... per thread; tiny MSMs (ng * nwin small) stay on this thread
+        threads.run(_thread_windows, min(nthreads, nwin), ng * nwin, points, gidx, dig, 1 << (c - 1), res, tag)
     _k_combine(res, c, acc, out, tag)
     return out[0]
 

@@ -23,7 +23,8 @@ Speed: twiddles are precomputed per size (cached) as per-stage contiguous tables
 the stages wider than B = 2^BLOCK_LOG elements as "column" tasks (g consecutive
 residues mod B through all of them), the others as "block" tasks (one block of B
 elements through all of them). Several arrays of one size go through together (a
-(k, n, 4) stack: the QAP's a, b, c), so a whole transform is two OpenMP regions.
+(k, n, 4) stack: the QAP's a, b, c), so a whole transform is two parallel phases
+(`prover.threads`).
 Butterflies with twiddle 1 skip the multiplication. About 1.5 field multiplications
 of time per butterfly, single-threaded.
 """
@@ -32,10 +33,11 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .fr_vec import (OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, fr_add, fr_mul, fr_sub,
-                     int_to_limb_array, run)
+from . import threads
+from .fr_vec import (OP_MUL, OP_SCALE, _NO_K, _K_RAW_ONE, check_array, elementwise, fr_add, fr_mul, fr_sub)
+from .convert import int_limbs
 from .mont import FR
 from .domain import TWO_ADICITY, root_of_unity  # one definition of the domains
 
@@ -57,7 +59,7 @@ def log2_exact(n: int) -> int:
 
 
 def _mont(x: int) -> np.ndarray:
-    return int_to_limb_array(FR.to_mont_int(x % R))
+    return int_limbs(FR.to_mont_int(x % R))
 
 
 # --- kernels --------------------------------------------------------------------------------
@@ -215,12 +217,12 @@ def _ntt_task(op, t, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out):
             out[p, 3] = r3
 
 
-@njit(cache=True, parallel=True)
-def _k_ntt(op, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out):
-    """The one parallel driver of this module: one OpenMP region per phase (waking the
-    second core costs ~ms on a busy host, so the number of regions matters; and each
-    parallel kernel costs ~2 s of first-run compile time, so there is only this one)."""
-    for t in prange(n_tasks):
+@njit(cache=True, nogil=True)
+def _k_ntt(t0, step, op, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out):
+    """The one parallel driver of this module, tasks t0, t0 + step, ... (one thread's share,
+    see prover.threads): one parallel phase per call (waking the second core costs ~ms on a
+    busy host, so the number of phases matters)."""
+    for t in range(t0, n_tasks, step):
         _ntt_task(op, t, n_tasks, xs, tw, log_n, lb, pre, pre_mode, perm, out)
 
 
@@ -333,7 +335,7 @@ def _transform(xs: np.ndarray, tw: np.ndarray, pre: Optional[np.ndarray], forwar
              [(OP_DIT_BLOCKS, n_blocks), (OP_DIT_COLS, n_cols)]
     for op, n_tasks in phases:
         if n_tasks:
-            run(_k_ntt, k * n, op, n_tasks, xs, tw, log_n, lb, pre, mode, _NO_PERM, _NO_OUT)
+            threads.run(_k_ntt, n_tasks, k * n, op, n_tasks, xs, tw, log_n, lb, pre, mode, _NO_PERM, _NO_OUT)
 
 
 def dif(xs: np.ndarray, tw: np.ndarray, pre: Optional[np.ndarray] = None) -> None:
@@ -350,7 +352,8 @@ def dit(xs: np.ndarray, tw: np.ndarray, pre: Optional[np.ndarray] = None) -> Non
 def permute_mul(x: np.ndarray, perm: np.ndarray, table: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out[perm[i]] = x[i] * table[i] (a scatter fused with a multiply; out must not alias x)."""
     n = x.shape[0]
-    run(_k_ntt, n, OP_PERMUTE_MUL, max(1, min(32, n >> 11)), x.reshape(1, n, 4), _NO_OUT, 0, 0,
+    nt = max(1, min(32, n >> 11))
+    threads.run(_k_ntt, nt, n, OP_PERMUTE_MUL, nt, x.reshape(1, n, 4), _NO_OUT, 0, 0,
         table, 1, perm, out)
     return out
 

@@ -40,7 +40,8 @@ import numpy as np
 
 from .domain import domain_size_for
 from .fr_vec import (OP_MUL, OP_MULSUB, OP_MULSUB_SCALE, _NO_K, _K_RAW_ONE, MontCSR, check_array,
-                     elementwise, int_to_limb_array)
+                     elementwise)
+from .convert import int_limbs
 from .mont import FR
 from .ntt import GENERATOR, TWO_ADICITY, Domain, dif, dit, domain, permute_mul, root_of_unity
 
@@ -124,7 +125,7 @@ def h_classic(a: np.ndarray, b: np.ndarray, c: np.ndarray, *, shift: int = GENER
     if shift == 0 or z == 0:
         raise ValueError("the coset shift must be nonzero and outside the 2-power subgroups")
     xs = _abc_on_coset(a, b, c, d, shift)
-    zinv = int_to_limb_array(FR.to_mont_int(pow(z, -1, R)))
+    zinv = int_limbs(FR.to_mont_int(pow(z, -1, R)))
     xc = xs[2]
     elementwise(OP_MULSUB_SCALE, xs[0], xs[1], xc, xc, zinv)  # h on the coset, natural order
     dif(xs[2:], d.tw_inv)                                 # bit-reversed coeffs of n*h(shift*x)

@@ -69,6 +69,9 @@ def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -
     if pow(tau, 2 * n, R) == 1:
         raise RuntimeError("setup drew tau on the evaluation domain; run it again")
     report = progress or (lambda stage, frac: None)
+    if progress is not None:        # first run: compile the setup's and the prover's kernels at once
+        from . import jit
+        jit.ensure(("setup", "prove"), lambda msg: report(msg, 0.0))
     report("lagrange", 0.0)
     lag = lagrange_at(tau, n)
     qap_a = qap_a_rows(r1cs)

@@ -35,15 +35,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from numba import njit
-from py_ecc import optimized_bn128 as ob
 
-from circuits.binfile import BinFileError, BinFile, load_bytes, parse_binfile
+from circuits.binfile import BinFileError, BinFile, build_binfile, load_bytes, parse_binfile
 from circuits.r1cs import SparseMatrix
 
-from .curve_nb import first_invalid_point, first_not_below
-from .keys import g1_to_ints, g2_to_ints
-from .mont import FQ, FR, ONE_U, ZERO, fr_mul
+from .convert import first_not_below, g2_point
+from .group import first_invalid_point
+from .mont import FQ, FR
 
 Q = FQ.p
 R = FR.p
@@ -65,37 +63,11 @@ class ZKeyFormatError(BinFileError):
     """A .zkey file that is malformed or not Groth16 over bn128 (a ValueError)."""
 
 
-@njit(cache=True)
-def _fr_mont_reduce(vals, out):
-    """out[i] = vals[i] * 2^-256 mod r (one Montgomery reduction per row)."""
-    for i in range(vals.shape[0]):
-        a0, a1, a2, a3 = fr_mul(vals[i, 0], vals[i, 1], vals[i, 2], vals[i, 3], ONE_U, ZERO, ZERO, ZERO)
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = a0, a1, a2, a3
-
-
 def fr_mont_reduce(vals: np.ndarray) -> np.ndarray:
-    """(n, 4) uint64 limbs x (each < r) -> x * R^-1 mod r, vectorised in Numba."""
+    """(n, 4) uint64 limbs x (each < r) -> x * 2^-256 mod r (one Montgomery reduction each)."""
+    from .fr_vec import from_montgomery
     vals = np.ascontiguousarray(vals, dtype=np.uint64)
-    out = np.empty_like(vals)
-    _fr_mont_reduce(vals, out)
-    return out
-
-
-# --- points <-> ints ----------------------------------------------------------------------------
-
-def g1_to_py_ecc(row: np.ndarray):
-    """As an optimized_bn128 Jacobian point (infinity is Z = 0)."""
-    p = g1_to_ints(row)
-    if p is None:
-        return ob.Z1
-    return ob.FQ(p[0]), ob.FQ(p[1]), ob.FQ.one()
-
-
-def g2_to_py_ecc(row: np.ndarray):
-    p = g2_to_ints(row)
-    if p is None:
-        return ob.Z2
-    return ob.FQ2(list(p[0])), ob.FQ2(list(p[1])), ob.FQ2.one()
+    return from_montgomery(vals) if len(vals) else vals.copy()
 
 
 # --- the key ------------------------------------------------------------------------------------
@@ -211,10 +183,11 @@ def _check_points(bf: BinFile, arr: np.ndarray, what: str) -> None:
 
 @lru_cache(maxsize=64)
 def _g2_in_subgroup(raw: bytes) -> bool:
-    """[r]P == O for an on-curve G2 point given as 128 Montgomery bytes (py_ecc, ~0.1 s; the
-    cache spares re-checking the same key's points)."""
+    """Subgroup membership of an on-curve G2 point given as 128 Montgomery bytes (plain ints,
+    psi(P) == [6x^2]P; the cache spares re-checking the same key's points)."""
+    from .ref.curves import g2_in_subgroup_fast
     row = np.frombuffer(raw, dtype="<u8").astype(np.uint64)
-    return ob.is_inf(ob.multiply(g2_to_py_ecc(row), R))
+    return g2_in_subgroup_fast(g2_point(row))
 
 
 def _check_g2_subgroup(bf: BinFile, row: np.ndarray, what: str) -> None:
@@ -341,55 +314,45 @@ def read_zkey(path) -> ZKey:
     return parse_zkey(load_bytes(path, ZKeyFormatError), os.fspath(path))
 
 
-# --- verification key export --------------------------------------------------------------------
+# --- writing ------------------------------------------------------------------------------------
 
-# snarkjs's pairing (ffjavascript) ends with a final exponentiation to a fixed multiple of
-# py_ecc's, (q^12 - 1)/r * 2z(6z^2 + 3z + 1) with z the BN parameter; vk_alphabeta_12 is that
-# power of py_ecc's e(alpha, beta). Checked against the demo vector.
-_BN_Z = 4965661367192848881
-_GT_EXTRA_EXP = 2 * _BN_Z * (6 * _BN_Z * _BN_Z + 3 * _BN_Z + 1)
+_COEF_DTYPE = np.dtype([("m", "<u4"), ("c", "<u4"), ("s", "<u4"), ("v", "<u8", (4,))])
 
 
-def _fq12_to_tower(f) -> list:
-    """py_ecc FQ12 (basis w^0..w^11, w^6 = 9 + u) -> snarkjs's nested [[c0, c1, c2], [c0, c1, c2]]
-    of Fq2 pairs for Fq12 = Fq6[w]/(w^2 - v), Fq6 = Fq2[v]/(v^3 - (9 + u))."""
-    c = [int(x) % Q for x in f.coeffs]
-    # (a + b u) w^n with u = w^6 - 9 contributes (a - 9b) w^n + b w^(n+6), n = 2j + i < 6.
-    return [[[str((c[2 * j + i] + 9 * c[2 * j + i + 6]) % Q), str(c[2 * j + i + 6])]
-             for j in range(3)] for i in range(2)]
+def _coef_records(which: int, m: SparseMatrix) -> np.ndarray:
+    """One matrix's entries as section-4 records; values v * R^2 mod r (see the docstring)."""
+    from .fr_vec import to_montgomery
+    rows = np.repeat(np.arange(m.n_rows, dtype=np.uint32), np.diff(m.indptr))
+    coeffs = np.ascontiguousarray(np.asarray(m.coeffs, dtype=np.uint64).reshape(-1, 4))
+    rec = np.empty(len(rows), dtype=_COEF_DTYPE)
+    rec["m"], rec["c"], rec["s"] = which, rows, m.indices
+    rec["v"] = to_montgomery(to_montgomery(coeffs)) if len(coeffs) else coeffs
+    return rec
 
 
-def alphabeta_12(zkey: ZKey) -> list:
-    """snarkjs's vk_alphabeta_12 = e(alpha1, beta2) in its Gt layout (py_ecc pairing, ~0.5 s)."""
-    e = ob.pairing(g2_to_py_ecc(zkey.beta2), g1_to_py_ecc(zkey.alpha1))
-    return _fq12_to_tower(e ** _GT_EXTRA_EXP)
+def zkey_bytes(pk) -> bytes:
+    """A `prover.keys.ProvingKey` as a snarkjs Groth16 .zkey (sections 1-9; no contributions
+    section, so snarkjs proves with it but `snarkjs zkey verify` has no ceremony to check)."""
+    import struct
+    pk.check_shapes()
+
+    def le(*arrays):
+        return b"".join(np.ascontiguousarray(a, dtype="<u8").tobytes() for a in arrays)
+
+    groth = (struct.pack("<I", N8) + Q.to_bytes(N8, "little") + struct.pack("<I", N8) + R.to_bytes(N8, "little")
+             + struct.pack("<III", pk.n_vars, pk.n_public, pk.domain_size)
+             + le(pk.alpha1, pk.beta1, pk.beta2, pk.gamma2, pk.delta1, pk.delta2))
+    recs = np.concatenate([_coef_records(0, pk.qap_A), _coef_records(1, pk.qap_B)])
+    coefs = [struct.pack("<I", len(recs)), recs.tobytes()]
+    return build_binfile(b"zkey", 1, [
+        (SEC_HEADER, struct.pack("<I", 1)), (SEC_GROTH, groth), (SEC_IC, le(pk.IC)), (SEC_COEFS, coefs),
+        (SEC_A, le(pk.A)), (SEC_B1, le(pk.B1)), (SEC_B2, le(pk.B2)), (SEC_C, le(pk.C)), (SEC_H, le(pk.H))])
 
 
-def _g1_json(row: np.ndarray) -> list:
-    p = g1_to_ints(row)
-    return ["0", "1", "0"] if p is None else [str(p[0]), str(p[1]), "1"]
-
-
-def _g2_json(row: np.ndarray) -> list:
-    p = g2_to_ints(row)
-    if p is None:
-        return [["0", "0"], ["1", "0"], ["0", "0"]]
-    (x0, x1), (y0, y1) = p
-    return [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
-
-
-def export_vk(zkey: ZKey, alphabeta: bool = True) -> dict:
-    """The verification key in snarkjs's verification_key.json layout (same keys and order).
-
-    `vk_alphabeta_12` is informative only: snarkjs's `groth16 verify` recomputes the pairing
-    from vk_alpha_1 and vk_beta_2; pass alphabeta=False to skip the ~0.5 s pairing.
-    """
-    vk = {"protocol": "groth16", "curve": "bn128", "nPublic": zkey.n_public,
-          "vk_alpha_1": _g1_json(zkey.alpha1),
-          "vk_beta_2": _g2_json(zkey.beta2),
-          "vk_gamma_2": _g2_json(zkey.gamma2),
-          "vk_delta_2": _g2_json(zkey.delta2)}
-    if alphabeta:
-        vk["vk_alphabeta_12"] = alphabeta_12(zkey)
-    vk["IC"] = [_g1_json(row) for row in zkey.IC]
-    return vk
+def write_zkey(pk, path) -> None:
+    """Write `pk` (our setup's key, snarkjs layout) as a .zkey file, atomically."""
+    data = zkey_bytes(pk)
+    tmp = f"{os.fspath(path)}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)

@@ -38,3 +38,10 @@ def snarkjs():
     if cmd is None:
         pytest.skip("snarkjs not found (set SNARKJS or NODE_TOOLS, or npm install snarkjs)")
     return cmd
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _validated_key_cache(tmp_path_factory):
+    """Keep prover.key_store's cache of validated keys out of the user's home during tests."""
+    if "ZKROLLUP_KEY_CACHE" not in os.environ:
+        os.environ["ZKROLLUP_KEY_CACHE"] = str(tmp_path_factory.mktemp("validated-keys"))

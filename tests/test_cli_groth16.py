@@ -125,3 +125,25 @@ def test_snarkjs_accepts_our_proofs(snarkjs, zkey_proof, own_key):
         res = subprocess.run(snarkjs + ["groth16", "verify", str(vk), str(d / "public.json"),
                                         str(d / "proof.json")], capture_output=True, text=True, timeout=120)
         assert res.returncode == 0 and "OK" in res.stdout, res.stdout + res.stderr
+
+
+def test_self_check_runs_only_when_the_witness_could_not_be_checked(tmp_path, monkeypatch):
+    from zkrollup import keyfiles
+    calls = []
+    real = keyfiles.self_check
+    monkeypatch.setattr(keyfiles, "self_check", lambda pk, proof: calls.append(1) or real(pk, proof))
+    args = (f"{V}/demo.wtns", tmp_path / "p.json", tmp_path / "q.json")
+    assert run("prove", f"{V}/demo.zkey", *args)[0] == 0 and calls == []      # demo.r1cs beside it
+    assert run("prove", f"{V}/demo.zkey", *args, "--self-check", "always")[0] == 0 and calls == [1]
+    shutil.copy(f"{V}/demo.zkey", tmp_path / "lone.zkey")
+    code, out = run("prove", tmp_path / "lone.zkey", *args)
+    assert code == 0 and calls == [1, 1] and "witness checked by verifying the proof" in out
+    assert run("prove", tmp_path / "lone.zkey", *args, "--self-check", "never")[0] == 0 and calls == [1, 1]
+
+
+def test_timings_report_where_the_time_went(tmp_path):
+    res = CliRunner().invoke(main, ["groth16", "prove", f"{V}/demo.zkey", f"{V}/demo.wtns",
+                                   str(tmp_path / "p"), str(tmp_path / "q"), "--timings"])
+    assert res.exit_code == 0, res.output
+    t = json.loads(res.stderr.strip().splitlines()[-1])
+    assert {"key_s", "prove_s", "stages", "key_validated"} <= set(t) and "msm_b2_s" in t["stages"]

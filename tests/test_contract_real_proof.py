@@ -1,4 +1,4 @@
-"""The whole path with real Groth16 proofs (prover.setup + prover.groth16.prove_reference,
+"""The whole path with real Groth16 proofs (prover.setup + prover.ref.groth16.prove,
 verified by the contract with verifier.groth16.verify through py_ecc).
 
 The circuit is a stand-in for the batch circuit with the same public interface: its only
@@ -15,7 +15,7 @@ import pytest
 from circuits.batch.public import EFFECT_WITHDRAWAL, Effect
 from circuits.cs import ConstraintSystem
 from circuits.field import R
-from prover.groth16 import prove_reference
+from prover.ref.groth16 import prove as prove_reference
 from prover.setup import setup
 from verifier.contract import BatchRejected, Reason
 from verifier.groth16 import Proof

@@ -1,5 +1,6 @@
-"""Groth16 end to end: setup, the fast prover against its reference twin, and the verifier's
-rejections (changed public input, tampered proof, another key, bad points, inputs >= r)."""
+"""Groth16 end to end: setup, prover.groth16 and its twin prover.ref.groth16 (one set of tests
+over both, plus proof-for-proof agreement), and the verifier's rejections (changed public
+input, tampered proof, another key, bad points, inputs >= r)."""
 import random
 
 import numpy as np
@@ -8,7 +9,10 @@ from hypothesis import given, settings, strategies as st
 
 from circuits.cs import solve_circuit
 from circuits.field import R
-from prover.groth16 import WitnessError, prove, prove_reference
+from prover import groth16 as fast_groth16
+from prover.groth16 import WitnessError, prove
+from prover.ref import groth16 as ref_groth16
+from prover.ref.groth16 import prove as prove_reference
 from prover.keys import load_proving_key, save_proving_key
 from prover.setup import setup
 from verifier.errors import VerifierInputError
@@ -50,9 +54,14 @@ def test_fast_prover_equals_reference_for_fixed_randomisers(small):
     assert fast.public == ref.public == wit[1:4]
 
 
-def test_round_trip_verifies_and_rejects_changed_public_input(small):
+@pytest.fixture(scope="module", params=[fast_groth16, ref_groth16], ids=["numba", "ref"])
+def P(request):
+    return request.param
+
+
+def test_round_trip_verifies_and_rejects_changed_public_input(P, small):
     r1cs, wit, pk = small
-    pf = prove(pk, wit)
+    pf = P.prove(pk, wit)
     vk = vk_from_pk(pk)
     assert verify(vk, pf.public, proof_for_verifier(pf))
     bad = list(pf.public)
@@ -60,9 +69,9 @@ def test_round_trip_verifies_and_rejects_changed_public_input(small):
     assert not verify(vk, bad, proof_for_verifier(pf))
 
 
-def test_proofs_are_randomised(small):
+def test_proofs_are_randomised(P, small):
     _, wit, pk = small
-    assert prove(pk, wit).a != prove(pk, wit).a
+    assert P.prove(pk, wit).a != P.prove(pk, wit).a
 
 
 def test_tampered_proof_and_other_key_are_rejected(small):
@@ -97,16 +106,16 @@ def test_many_public_inputs_round_trip():
     assert verify(vk_from_pk(pk), wit[1:13], proof_for_verifier(pf))
 
 
-def test_unsatisfying_witness_is_refused_before_proving_naming_the_constraint(small):
+def test_unsatisfying_witness_is_refused_before_proving_naming_the_constraint(P, small):
     r1cs, wit, pk = small
     bad = list(wit)
     bad[-1] = (bad[-1] + 1) % R
-    with pytest.raises(WitnessError, match="does not satisfy"):
-        prove(pk, bad)
+    with pytest.raises(WitnessError, match="does not satisfy the circuit: constraint #"):
+        P.prove(pk, bad)
     with pytest.raises(WitnessError, match="wires"):
-        prove(pk, wit[:-1])
+        P.prove(pk, wit[:-1])
     with pytest.raises(WitnessError, match="constant wire"):
-        prove(pk, [2] + wit[1:])
+        P.prove(pk, [2] + wit[1:])
 
 
 def test_proving_key_file_round_trip(tmp_path, small):

@@ -3,7 +3,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 from numba import njit
 
-from prover.mont import FQ, FR, fq_add, fq_mul, fq_sub, fr_add, fr_mul, fr_sub, from_mont, to_mont
+from prover.convert import from_mont, to_mont
+from prover.mont import FQ, FR, fq_add, fq_mul, fq_sub, fr_add, fr_mul, fr_sub
 
 
 def _vec(op):

@@ -1,4 +1,5 @@
-"""prover.ntt (radix-2 NTT without bit-reversal passes) against the plain-int reference."""
+"""NTTs: prover.ntt (radix-2, no bit-reversal passes) and its twin prover.ref.ntt, one set of
+tests over both, against the plain-int transforms (prover.ref.ntt.fft, dft)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -6,6 +7,11 @@ from hypothesis import given, settings, strategies as st
 from prover import fr_vec as fv
 from prover import ntt
 from prover.ref import ntt as ref
+
+
+@pytest.fixture(scope="module", params=[ntt, ref], ids=["numba", "ref"])
+def N(request):
+    return request.param
 
 R = ref.R
 elem = st.one_of(st.sampled_from([0, 1, R - 1, 2, (1 << 64) - 1]), st.integers(0, R - 1))
@@ -38,49 +44,49 @@ def test_roots_are_snarkjs_roots_of_unity():
 
 @settings(max_examples=40, deadline=None)
 @given(sized())
-def test_intt_of_ntt_is_identity(xs):
+def test_intt_of_ntt_is_identity(N, xs):
     a = fv.from_ints(xs)
-    assert fv.to_ints(ntt.intt(ntt.ntt(a))) == xs
+    assert fv.to_ints(N.intt(N.ntt(a))) == xs
     # the permutation-free pairs compose to the identity too
-    assert fv.to_ints(ntt.intt_rn(ntt.ntt_nr(a))) == xs
-    assert fv.to_ints(ntt.ntt_rn(ntt.intt_nr(a))) == xs
+    assert fv.to_ints(N.intt_rn(N.ntt_nr(a))) == xs
+    assert fv.to_ints(N.ntt_rn(N.intt_nr(a))) == xs
 
 
 @settings(max_examples=30, deadline=None)
 @given(sized())
-def test_ntt_matches_reference(xs):
+def test_ntt_matches_reference(N, xs):
     a = fv.from_ints(xs)
     want = ref.fft(xs)
-    assert fv.to_ints(ntt.ntt(a)) == want
-    assert fv.to_ints(ntt.ntt_nr(a)) == ref.bitrev_permute(want)
-    assert fv.to_ints(ntt.ntt_rn(fv.from_ints(ref.bitrev_permute(xs)))) == want
-    assert fv.to_ints(ntt.intt(fv.from_ints(want))) == xs
+    assert fv.to_ints(N.ntt(a)) == want
+    assert fv.to_ints(N.ntt_nr(a)) == ref.bitrev_list(want)
+    assert fv.to_ints(N.ntt_rn(fv.from_ints(ref.bitrev_list(xs)))) == want
+    assert fv.to_ints(N.intt(fv.from_ints(want))) == xs
 
 
 @settings(max_examples=30, deadline=None)
 @given(sized(8), st.one_of(st.sampled_from([ntt.GENERATOR, 1, R - 1, 25]), st.integers(2, R - 1)))
-def test_coset_ntt_matches_reference_and_inverts(xs, shift):
+def test_coset_ntt_matches_reference_and_inverts(N, xs, shift):
     a = fv.from_ints(xs)
     want = ref.coset_fft(xs, shift)
-    assert fv.to_ints(ntt.coset_ntt(a, shift)) == want
-    assert fv.to_ints(ntt.coset_ntt_nr(a, shift)) == ref.bitrev_permute(want)
-    assert fv.to_ints(ntt.coset_intt(fv.from_ints(want), shift)) == xs
-    assert fv.to_ints(ntt.coset_intt_rn(ntt.coset_ntt_nr(a, shift), shift)) == xs
+    assert fv.to_ints(N.coset_ntt(a, shift)) == want
+    assert fv.to_ints(N.coset_ntt_nr(a, shift)) == ref.bitrev_list(want)
+    assert fv.to_ints(N.coset_intt(fv.from_ints(want), shift)) == xs
+    assert fv.to_ints(N.coset_intt_rn(N.coset_ntt_nr(a, shift), shift)) == xs
     assert ref.coset_ifft(want, shift) == xs
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 5, 10])
-def test_edges_all_zero_all_minus_one_and_impulse(k):
+def test_edges_all_zero_all_minus_one_and_impulse(N, k):
     n = 1 << k
-    assert fv.to_ints(ntt.ntt(fv.zeros(n))) == [0] * n
+    assert fv.to_ints(N.ntt(fv.zeros(n))) == [0] * n
     # the constant polynomial -1 evaluates to -1 everywhere; -1 everywhere interpolates to it
     minus = [R - 1] * n
-    assert fv.to_ints(ntt.intt(fv.from_ints(minus))) == [R - 1] + [0] * (n - 1)
-    assert fv.to_ints(ntt.ntt(fv.from_ints([R - 1] + [0] * (n - 1)))) == minus
-    assert fv.to_ints(ntt.ntt(fv.from_ints(minus))) == ref.fft(minus)
+    assert fv.to_ints(N.intt(fv.from_ints(minus))) == [R - 1] + [0] * (n - 1)
+    assert fv.to_ints(N.ntt(fv.from_ints([R - 1] + [0] * (n - 1)))) == minus
+    assert fv.to_ints(N.ntt(fv.from_ints(minus))) == ref.fft(minus)
     if n > 1:  # x -> the powers of omega
-        w = ntt.root_of_unity(n)
-        assert fv.to_ints(ntt.ntt(fv.from_ints([0, 1] + [0] * (n - 2)))) == [pow(w, i, R) for i in range(n)]
+        w = N.root_of_unity(n)
+        assert fv.to_ints(N.ntt(fv.from_ints([0, 1] + [0] * (n - 2)))) == [pow(w, i, R) for i in range(n)]
 
 
 def test_column_and_block_phases_match_reference(monkeypatch):
@@ -115,26 +121,26 @@ def test_stacks_block_sizes_and_premultiply_do_not_change_results(vectors, block
         assert [fv.to_ints(x) for x in xs] == vectors
         # DIF with an elementwise pre-multiply = coset transform
         ntt.dif(xs, d.tw, d.powers(7))
-        assert [fv.to_ints(x) for x in xs] == [ref.bitrev_permute(ref.coset_fft(v, 7)) for v in vectors]
+        assert [fv.to_ints(x) for x in xs] == [ref.bitrev_list(ref.coset_fft(v, 7)) for v in vectors]
     finally:
         ntt.BLOCK_LOG = saved
 
 
-def test_inplace_transforms_overwrite_their_input_and_others_do_not():
+def test_inplace_transforms_overwrite_their_input_and_others_do_not(N):
     a = fv.from_ints([1, 2, 3, 4])
     keep = a.copy()
-    ntt.ntt_nr(a)
+    N.ntt_nr(a)
     assert np.array_equal(a, keep)
-    out = ntt.ntt_nr(a, inplace=True)
+    out = N.ntt_nr(a, inplace=True)
     assert out is a and not np.array_equal(a, keep)
 
 
-def test_bad_sizes_and_arrays_are_rejected():
+def test_bad_sizes_and_arrays_are_rejected(N):
     with pytest.raises(ValueError, match="power of two"):
-        ntt.ntt(fv.zeros(3))
+        N.ntt(fv.zeros(3))
     with pytest.raises(ValueError, match="power of two"):
-        ntt.ntt(fv.zeros(0))
+        N.ntt(fv.zeros(0))
     with pytest.raises(ValueError, match="2-adicity"):
         ntt.root_of_unity(1 << 29)
     with pytest.raises(ValueError, match="uint64"):
-        ntt.ntt(np.zeros((4, 4), dtype=np.float64))
+        N.ntt(np.zeros((4, 4), dtype=np.float64))

@@ -1,4 +1,5 @@
-"""prover.qap (the H scalars of Groth16, snarkjs and classic conventions) against plain ints."""
+"""The H scalars of Groth16 (snarkjs and classic conventions): prover.qap and its twin
+prover.ref.qap, one set of tests over both, against the plain-int routes of prover.ref.qap."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -8,6 +9,11 @@ from prover import fr_vec as fv
 from prover import ntt, qap
 from prover.ref import ntt as rntt
 from prover.ref import qap as ref
+
+
+@pytest.fixture(scope="module", params=[qap, ref], ids=["numba", "ref"])
+def Q(request):
+    return request.param
 
 R = rntt.R
 elem = st.one_of(st.sampled_from([0, 1, R - 1]), st.integers(0, R - 1))
@@ -25,60 +31,60 @@ def abc_lists(max_log=5, satisfying=True):
 
 @settings(max_examples=30, deadline=None)
 @given(abc_lists(satisfying=False))
-def test_snarkjs_h_matches_reference_for_any_abc(abc):
+def test_snarkjs_h_matches_reference_for_any_abc(Q, abc):
     a, b, c = abc
     want = ref.h_snarkjs_ref(a, b, c)
-    h = qap.h_snarkjs(fv.from_ints(a), fv.from_ints(b), fv.from_ints(c))
+    h = Q.h_snarkjs(fv.from_ints(a), fv.from_ints(b), fv.from_ints(c))
     assert fv.to_ints(h) == want
-    hc = qap.h_snarkjs(fv.from_ints(a), fv.from_ints(b), fv.from_ints(c), canonical=True)
+    hc = Q.h_snarkjs(fv.from_ints(a), fv.from_ints(b), fv.from_ints(c), canonical=True)
     assert fv.limbs_from_ints(want).tolist() == hc.tolist()
 
 
 @settings(max_examples=20, deadline=None)
 @given(abc_lists())
-def test_snarkjs_h_with_c_derived_as_a_times_b(abc):
+def test_snarkjs_h_with_c_derived_as_a_times_b(Q, abc):
     a, b, c = abc
     ma, mb = fv.from_ints(a), fv.from_ints(b)
-    assert fv.to_ints(qap.h_snarkjs(ma, mb, None)) == ref.h_snarkjs_ref(a, b, c)
+    assert fv.to_ints(Q.h_snarkjs(ma, mb, None)) == ref.h_snarkjs_ref(a, b, c)
     assert fv.to_ints(ma) == a and fv.to_ints(mb) == b  # inputs untouched
 
 
 @settings(max_examples=30, deadline=None)
 @given(abc_lists(), st.sampled_from([ntt.GENERATOR, 7, 3]))
-def test_classic_h_matches_polynomial_division(abc, shift):
+def test_classic_h_matches_polynomial_division(Q, abc, shift):
     a, b, c = abc
     want = ref.h_classic_ref(a, b, c)
     assert want[-1] == 0
     args = [fv.from_ints(v) for v in (a, b, c)]
-    assert fv.to_ints(qap.h_classic(*args, shift=shift)) == want
-    hc = qap.h_classic(*args, shift=shift, canonical=True)
+    assert fv.to_ints(Q.h_classic(*args, shift=shift)) == want
+    hc = Q.h_classic(*args, shift=shift, canonical=True)
     assert hc.tolist() == fv.limbs_from_ints(want).tolist()
-    hb = qap.h_classic(*args, shift=shift, order="bitrev")
-    assert fv.to_ints(hb) == rntt.bitrev_permute(want)
+    hb = Q.h_classic(*args, shift=shift, order="bitrev")
+    assert fv.to_ints(hb) == rntt.bitrev_list(want)
 
 
 @settings(max_examples=15, deadline=None)
 @given(abc_lists(), st.integers(2, R - 1))
-def test_classic_h_times_vanishing_is_ab_minus_c_at_a_random_point(abc, tau):
+def test_classic_h_times_vanishing_is_ab_minus_c_at_a_random_point(Q, abc, tau):
     a, b, c = abc
     n = len(a)
-    h = fv.to_ints(qap.h_classic(*[fv.from_ints(v) for v in (a, b, c)]))
+    h = fv.to_ints(Q.h_classic(*[fv.from_ints(v) for v in (a, b, c)]))
     ev = lambda vals: rntt.evaluate(rntt.ifft(vals), tau)
     lhs = rntt.evaluate(h, tau) * (pow(tau, n, R) - 1) % R
     assert lhs == (ev(a) * ev(b) - ev(c)) % R
 
 
-def test_overwrite_reuses_the_inputs():
+def test_overwrite_reuses_the_inputs(Q):
     a, b = [3, 5, 7, 11], [2, 4, 6, 8]
     c = [x * y % R for x, y in zip(a, b)]
     ma, mb, mc = fv.from_ints(a), fv.from_ints(b), fv.from_ints(c)
-    h = qap.h_snarkjs(ma, mb, mc, overwrite=True)
+    h = Q.h_snarkjs(ma, mb, mc, overwrite=True)
     assert h is mc and fv.to_ints(h) == ref.h_snarkjs_ref(a, b, c)
 
 
-def test_snarkjs_shift_is_the_primitive_2n_th_root():
+def test_snarkjs_shift_is_the_primitive_2n_th_root(Q):
     for n in (2, 4, 1 << 10):
-        s = qap.snarkjs_shift(n)
+        s = Q.snarkjs_shift(n)
         assert pow(s, n, R) == R - 1 and s * s % R == ntt.root_of_unity(n)
 
 
@@ -90,17 +96,17 @@ def test_domain_size_is_snarkjs_formula():
             assert qap.domain_size_for(m, npub) == snarkjs(m, npub)
 
 
-def test_bad_inputs_are_rejected():
+def test_bad_inputs_are_rejected(Q):
     with pytest.raises(ValueError, match="same length"):
-        qap.h_snarkjs(fv.zeros(4), fv.zeros(4), fv.zeros(8))
+        Q.h_snarkjs(fv.zeros(4), fv.zeros(4), fv.zeros(8))
     with pytest.raises(ValueError, match=">= 2"):
-        qap.h_snarkjs(fv.zeros(1), fv.zeros(1))
+        Q.h_snarkjs(fv.zeros(1), fv.zeros(1))
     with pytest.raises(ValueError, match="power of two"):
-        qap.h_snarkjs(fv.zeros(6), fv.zeros(6))
+        Q.h_snarkjs(fv.zeros(6), fv.zeros(6))
     with pytest.raises(ValueError, match="coset shift"):
-        qap.h_classic(fv.zeros(4), fv.zeros(4), fv.zeros(4), shift=ntt.root_of_unity(4))
+        Q.h_classic(fv.zeros(4), fv.zeros(4), fv.zeros(4), shift=ntt.root_of_unity(4))
     with pytest.raises(ValueError, match="order"):
-        qap.h_classic(fv.zeros(4), fv.zeros(4), fv.zeros(4), order="reversed")
+        Q.h_classic(fv.zeros(4), fv.zeros(4), fv.zeros(4), order="reversed")
 
 
 # --- from an R1CS and a witness ----------------------------------------------------------------

@@ -7,7 +7,7 @@ from py_ecc import optimized_bn128 as ob
 from prover.ref import curves as C
 from prover.ref import fields as F
 from prover.ref.fields import Q, R
-from prover.ref.msm import msm_g1, msm_g2
+from prover.ref.msm import g1_msm_ints as msm_g1, g2_msm_ints as msm_g2
 
 
 def elements(p):

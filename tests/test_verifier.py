@@ -15,7 +15,7 @@ from py_ecc import optimized_bn128 as ob
 
 from circuits.r1cs import R1CS
 from prover.ref import curves as C
-from prover.ref import groth16 as ref
+from prover.ref import textbook as ref
 from prover.ref.fields import Q, R
 from verifier import snarkjs_json as sj
 from verifier.errors import VerifierInputError

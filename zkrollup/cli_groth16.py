@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import json
 import sys
 import time
 
@@ -62,8 +63,11 @@ def setup(circuit: str, pk_path: str, vk_path: str, seed) -> None:
     from prover.setup import setup as groth16_setup
     from prover.keys import save_proving_key
 
+    from prover import jit
+
     r1cs = read_r1cs(circuit)
     t0 = time.perf_counter()
+    jit.ensure(("keys", "setup", "prove"), lambda msg: click.echo(msg, err=True))
     with _Bar("setup") as bar:
         pk = groth16_setup(r1cs, seed=seed.encode() if seed is not None else None, progress=bar)
     save_proving_key(pk, pk_path)
@@ -79,25 +83,56 @@ def setup(circuit: str, pk_path: str, vk_path: str, seed) -> None:
 @click.argument("proof_path", type=click.Path(dir_okay=False))
 @click.argument("public_path", type=click.Path(dir_okay=False))
 @click.option("--r1cs", "r1cs_path", default=None, type=click.Path(dir_okay=False),
-              help="The circuit's .r1cs, to name a failing constraint when the key is a .zkey "
-                   "(default: CIRCUIT.r1cs beside CIRCUIT.zkey, if present).")
+              help="The circuit's .r1cs, to check the witness against every constraint when the key "
+                   "is a .zkey (default: CIRCUIT.r1cs beside CIRCUIT.zkey, if present).")
+@click.option("--self-check", "self_check", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Verify the fresh proof with the independent verifier (a pairing check): 'auto' does "
+                   "so only when the witness could not be checked against the circuit's constraints "
+                   "(a .zkey without its .r1cs).")
+@click.option("--timings", is_flag=True, help="Print where the time went (JSON, on stderr).")
 @cli_errors
-def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_path) -> None:
-    """Prove with our proving key or a snarkjs .zkey and a circom .wtns witness."""
+def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_path, self_check: str,
+          timings: bool) -> None:
+    """Prove with our proving key or a snarkjs .zkey and a circom .wtns witness.
+
+    The key is validated on its first use and cached by content hash (prover.key_store); the
+    witness is checked against every constraint before any group work (our keys carry the
+    circuit; a .zkey needs its .r1cs). A satisfying witness under a validated key gives a
+    valid proof, so the pairing self-check runs by default only when that check was not
+    possible (see --self-check)."""
     from circuits.circom_io import read_wtns_limbs
+    from prover import jit
     from prover.groth16 import prove as groth16_prove
     from verifier.snarkjs_json import write_proof, write_public
 
-    pk = keyfiles.load_any_proving_key(key_path)
-    wit = read_wtns_limbs(witness)
-    keyfiles.check_witness(pk, wit, key_path, r1cs_path)
+    jit.skip_blas_probe()
+    t = {}
     t0 = time.perf_counter()
-    proof = groth16_prove(pk, wit)
-    dt = time.perf_counter() - t0
-    keyfiles.self_check(pk, proof)
+    if jit.ensure(("keys", "prove"), lambda msg: click.echo(msg, err=True)):
+        t["compile_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    pk = keyfiles.load_any_proving_key(key_path, r1cs_path)
+    t["key_s"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    wit = read_wtns_limbs(witness)
+    t["witness_read_s"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    proof = groth16_prove(pk, wit, check=True)
+    t["prove_s"] = time.perf_counter() - t1
+    checked = pk.qap_C is not None
+    t1 = time.perf_counter()
+    if self_check == "always" or (self_check == "auto" and not checked):
+        keyfiles.self_check(pk, proof)
+        t["self_check_s"] = time.perf_counter() - t1
     write_proof(proof_path, keyfiles.proof_for_verifier(proof))
     write_public(public_path, proof.public)
-    click.echo(f"proof written to {proof_path} ({dt:.2f} s)")
+    if timings:
+        t["key_validated"] = pk.meta.get("validated")
+        t["stages"] = {k: round(v, 4) for k, v in proof.timings.items()}
+        click.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in t.items()}), err=True)
+    click.echo(f"proof written to {proof_path} ({t['prove_s']:.2f} s"
+               f"{'' if checked else '; witness checked by verifying the proof'})")
 
 
 @groth16.command()

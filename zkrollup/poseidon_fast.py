@@ -32,7 +32,8 @@ from numba import njit
 from circuits.field import check_elements, ints_to_limbs, limbs_to_ints
 from circuits.poseidon import MAX_INPUTS, fast_params
 from circuits.spec import tree
-from prover.mont import FR, U64, ZERO, fr_add, fr_mul, to_mont
+from prover.convert import to_mont
+from prover.mont import FR, U64, ZERO, fr_add, fr_mul
 
 # R^2 mod r as canonical limbs: mont_mul(x, R^2) = x * R (into Montgomery form).
 _R2 = np.array([(FR.R2 >> (64 * i)) & ((1 << 64) - 1) for i in range(4)], dtype=np.uint64)

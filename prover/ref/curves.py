@@ -248,11 +248,6 @@ g1_jac_eq, g2_jac_eq = G1C.jac_eq, G2C.jac_eq
 g1_jac_is_on_curve, g2_jac_is_on_curve = G1C.jac_is_on_curve, G2C.jac_is_on_curve
 
 
-def g1_in_subgroup(p: Point) -> bool:
-    """G1 has cofactor 1: every point on the curve is in the order-R group."""
-    return G1C.is_on_curve(p)
-
-
 def g2_in_subgroup(p: Point) -> bool:
     """On the twist and killed by R: the definition of G2 membership (about 380 Fq2 ops)."""
     return G2C.is_on_curve(p) and G2C.jac_is_inf(G2C.jac_mul(G2C.to_jac(p), R))

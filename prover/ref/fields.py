@@ -7,7 +7,8 @@
   order as py_ecc's FQ2([c0, c1]) and as snarkjs JSON's [c0, c1].
 * XI = 9 + u is the sextic non-residue that defines the G2 twist (b' = 3/XI) and Fq12.
 
-These functions are the twins of prover.mont's kernels and are tested against py_ecc.
+These functions are the twins of prover.mont's and prover.fields' kernels and are tested
+against py_ecc; at the end, `fq_binop_array` & co. have prover.fields' array API.
 """
 from __future__ import annotations
 
@@ -93,11 +94,6 @@ def fq_sqr(a: int) -> int:
     return a * a % Q
 
 
-def fq_pow(a: int, e: int) -> int:
-    """a^e for e >= 0 (a^0 = 1, also for a = 0)."""
-    return pow(a % Q, e, Q)
-
-
 def fq_inv(a: int) -> int:
     """a^-1; ZeroDivisionError for 0."""
     return _inv(a, Q, "Fq")
@@ -126,20 +122,12 @@ def fr_sub(a: int, b: int) -> int:
     return (a - b) % R
 
 
-def fr_neg(a: int) -> int:
-    return -a % R
-
-
 def fr_mul(a: int, b: int) -> int:
     return a * b % R
 
 
 def fr_sqr(a: int) -> int:
     return a * a % R
-
-
-def fr_pow(a: int, e: int) -> int:
-    return pow(a % R, e, R)
 
 
 def fr_inv(a: int) -> int:
@@ -162,10 +150,6 @@ FQ2_ZERO: Fq2 = (0, 0)
 FQ2_ONE: Fq2 = (1, 0)
 XI: Fq2 = (9, 1)
 """9 + u: neither a square nor a cube in Fq2; G2's twist is y^2 = x^3 + 3/XI."""
-
-
-def fq2(c0: int, c1: int = 0) -> Fq2:
-    return (c0 % Q, c1 % Q)
 
 
 def fq2_add(a: Fq2, b: Fq2) -> Fq2:
@@ -260,3 +244,39 @@ def fq2_sqrt(a: Fq2) -> Optional[Fq2]:
         return None
     x = (x0, a1 * fq_inv(2 * x0) % Q)
     return x if fq2_sqr(x) == (a0, a1) else None
+
+
+# --- prover.fields' array API on Montgomery rows ---------------------------------------------------
+
+def _fq_ops():
+    return {0: fq_mul, 1: fq_add, 2: fq_sub, 3: lambda x, y: fq_sqr(x), 4: lambda x, y: fq_inv(x) if x else 0,
+            5: lambda x, y: fq_neg(x), 6: lambda x, y: fq_add(x, x)}
+
+
+def _fq2_ops():
+    return {0: fq2_mul, 1: fq2_add, 2: fq2_sub, 3: lambda x, y: fq2_sqr(x),
+            4: lambda x, y: fq2_inv(x) if x != FQ2_ZERO else FQ2_ZERO,
+            5: lambda x, y: fq2_neg(x), 6: lambda x, y: fq2_add(x, x)}
+
+
+def fq_binop_array(op, a, b, out) -> None:
+    """out[i] = a[i] (op) b[i] on (n, 4) Montgomery Fq rows, op codes as prover.fields'."""
+    from prover.convert import from_mont, to_mont
+    from prover.mont import FQ
+    f = _fq_ops()[op]
+    out[...] = to_mont([f(x, y) for x, y in zip(from_mont(a, FQ), from_mont(b, FQ))], FQ).reshape(out.shape)
+
+
+def fq2_binop_array(op, a, b, out) -> None:
+    """out[i] = a[i] (op) b[i] on (n, 8) Montgomery Fq2 rows [c0 limbs, c1 limbs]."""
+    from prover.convert import from_mont, to_mont
+    from prover.mont import FQ
+    f = _fq2_ops()[op]
+    xa, xb = from_mont(a, FQ), from_mont(b, FQ)
+    res = [f((xa[2 * i], xa[2 * i + 1]), (xb[2 * i], xb[2 * i + 1])) for i in range(a.shape[0])]
+    out[...] = to_mont([c for r in res for c in r], FQ).reshape(out.shape)
+
+
+def fq_inv_array(a, out, fermat) -> None:
+    """out[i] = 1/a[i] (0 -> 0); `fermat` is accepted for the API (one route here)."""
+    fq_binop_array(4, a, a, out)

@@ -1,8 +1,10 @@
-"""Plain-int reference for `prover.ntt`: polynomial evaluation and interpolation over Fr.
+"""The plain twin of `prover.ntt`: polynomial evaluation and interpolation over Fr.
 
-Everything is in natural order and uses Python ints; sizes are small in tests. Two
-routes for the same thing, so that the reference checks itself: a direct O(n^2)
-evaluation (`dft`) and a recursive O(n log n) radix-2 transform (`fft`).
+The int-level core is in natural order on lists of Python ints; two routes for the same
+thing, so that the reference checks itself: a direct O(n^2) evaluation (`dft`) and a
+recursive O(n log n) radix-2 transform (`fft`). Below it, the fast module's API (`ntt`,
+`intt_rn`, `coset_ntt_nr`, ... on (n, 4) Montgomery arrays, same orders and names), built
+on `fft` with explicit permutations. Sizes are small in tests.
 """
 from __future__ import annotations
 
@@ -87,7 +89,82 @@ def bitrev(i: int, log_n: int) -> int:
     return int(format(i, f"0{log_n}b")[::-1], 2) if log_n else 0
 
 
-def bitrev_permute(values: Sequence[int]) -> List[int]:
+def bitrev_list(values: Sequence[int]) -> List[int]:
     n = len(values)
     log_n = n.bit_length() - 1
     return [values[bitrev(i, log_n)] for i in range(n)]
+
+
+# --- the fast module's API on Montgomery arrays --------------------------------------------------
+
+GENERATOR = 5
+
+
+def _ints(a) -> List[int]:
+    from prover.ref.fr_vec import to_ints
+    n = a.shape[0] if hasattr(a, "shape") else len(a)
+    if n < 1 or n & (n - 1) or n > 1 << TWO_ADICITY:
+        raise ValueError(f"NTT size must be a power of two, got {n}")
+    return to_ints(a)
+
+
+def _arr(vals: Sequence[int], a, inplace: bool):
+    from prover.ref.fr_vec import from_ints
+    out = from_ints(list(vals))
+    if inplace:
+        a[...] = out
+        return a
+    return out
+
+
+def _check_shift(shift: int) -> int:
+    shift %= R
+    if shift == 0:
+        raise ValueError("coset shift must be nonzero mod r")
+    return shift
+
+
+def ntt_nr(a, inplace: bool = False):
+    return _arr(bitrev_list(fft(_ints(a))), a, inplace)
+
+
+def ntt_rn(a, inplace: bool = False):
+    return _arr(fft(bitrev_list(_ints(a))), a, inplace)
+
+
+def intt_rn(a, inplace: bool = False):
+    return _arr(ifft(bitrev_list(_ints(a))), a, inplace)
+
+
+def intt_nr(a, inplace: bool = False):
+    return _arr(bitrev_list(ifft(_ints(a))), a, inplace)
+
+
+def coset_ntt_nr(a, shift: int = GENERATOR, inplace: bool = False):
+    shift = _check_shift(shift)
+    return _arr(bitrev_list(coset_fft(_ints(a), shift)), a, inplace)
+
+
+def coset_intt_rn(a, shift: int = GENERATOR, inplace: bool = False):
+    shift = _check_shift(shift)
+    return _arr(coset_ifft(bitrev_list(_ints(a)), shift), a, inplace)
+
+
+def bitrev_permute(a):
+    return _arr(bitrev_list(_ints(a)), a, False)
+
+
+def ntt(a):
+    return _arr(fft(_ints(a)), a, False)
+
+
+def intt(a):
+    return _arr(ifft(_ints(a)), a, False)
+
+
+def coset_ntt(a, shift: int = GENERATOR):
+    return _arr(coset_fft(_ints(a), _check_shift(shift)), a, False)
+
+
+def coset_intt(a, shift: int = GENERATOR):
+    return _arr(coset_ifft(_ints(a), _check_shift(shift)), a, False)

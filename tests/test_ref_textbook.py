@@ -1,10 +1,10 @@
-"""The reference Groth16 (prover.ref.groth16): its proofs verify with verifier.groth16.verify."""
+"""The textbook reference Groth16 (prover.ref.textbook): its proofs verify with verifier.groth16.verify."""
 import dataclasses
 
 import pytest
 
 from circuits.r1cs import R1CS
-from prover.ref import groth16 as ref
+from prover.ref import textbook as ref
 from prover.ref.fields import R
 from verifier import groth16 as V
 

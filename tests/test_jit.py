@@ -1,0 +1,34 @@
+"""prover.jit: first-run compile announcements and the parallel warm-up."""
+import subprocess
+import sys
+
+import pytest
+
+from prover import jit
+
+
+def test_warm_parts_leave_their_kernels_cached():
+    for part in ("fr", "g1", "fb1"):
+        jit.warm(part)
+    assert jit.missing("setup") == [] or "prover.fixed_base:_fb_chunks" not in jit.missing("setup")
+    assert jit.message("keys") is None or "keys" in jit.message("keys")
+    with pytest.raises(ValueError, match="unknown kernel part"):
+        jit.warm("g3")
+
+
+def test_uncached_kernels_are_announced(monkeypatch):
+    monkeypatch.setattr(jit, "_cached", lambda spec: "msm" not in spec)
+    msg = jit.message("prove")
+    assert msg.startswith("compiling the Numba kernels for proving (msm; first run only")
+    said = []
+    monkeypatch.setenv("ZKROLLUP_PARALLEL_COMPILE", "0")
+    assert jit.ensure(("prove",), said.append) and said == [msg]
+    monkeypatch.setattr(jit, "_cached", lambda spec: True)
+    assert not jit.ensure(("prove", "setup"), said.append) and len(said) == 1
+
+
+def test_skip_blas_probe_keeps_the_prover_working():
+    code = ("from prover import jit; jit.skip_blas_probe(); from prover import fr_vec; "
+            "a = fr_vec.from_ints([3, 5]); print(fr_vec.to_ints(fr_vec.mul(a, a)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "[9, 25]", out.stderr
