@@ -173,7 +173,7 @@ def product_circuit(xs):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_vyper_verifier_accepts_our_prover_and_rejects_tampering(n):
-    from prover.groth16 import prove_reference
+    from prover.ref.groth16 import prove as prove_reference
     from prover.setup import setup
     from zkrollup.keyfiles import vk_from_pk
     xs = [5 + i for i in range(n)]
