@@ -83,6 +83,11 @@ class NoOracle(RollupError):
     """No oracle table is set, or it does not fit the market."""
 
 
+class Unprovable(RollupError):
+    """The batch circuit cannot prove this operation (a native/circuit disagreement): the
+    operator refuses it to its sender and builds the batch without it."""
+
+
 class OperatorError(RuntimeError):
     """Not an operation's refusal: the operator itself cannot go on (a batch L1 refused, a
     directory or journal that does not fit, native and circuit disagreeing)."""

@@ -15,16 +15,19 @@ deterministic):
 
 New events are carried out at once and written by `write_journal` in one transaction with
 the book and the status of the inbox entry that caused them. A `RollupError` from an
-operation means nothing happened (the event is not kept).
+operation means nothing happened (the event is not kept). An operation the circuit could
+not prove before (the journal's `refused` list, written by the operator's rollback) is
+refused as `Unprovable` with its recorded error instead of being applied again.
 """
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from typing import Callable, Iterator, Optional
 from circuits.spec.accounts import CLEARING_ACCOUNT
 
 from ..batch_builder import BatchBuilder, SealedBatch
-from ..errors import OperatorError, RollupError
+from ..errors import OperatorError, RollupError, Unprovable
 from ..l1data import published_oracle
 from ..matching import Book
 from ..ops import Deposit, ForcedWithdraw, Operation, Settle, SignedOrder, op_from_obj
@@ -57,6 +60,8 @@ class Sequencer:
         self._pending: list[tuple[Optional[int], dict, Optional[SealedBatch]]] = []
         self._src: Optional[int] = None             # the inbox entry being processed
         self._replaying = False
+        self.refused = {op_key(r["op"]): r["error"] for r in journal.refused()}
+        self.results: OrderedDict[int, object] = OrderedDict()   # latest result per inbox entry
 
     # --- events ---------------------------------------------------------------------------
 
@@ -108,6 +113,8 @@ class Sequencer:
     def emit(self, ev: dict) -> None:
         """Carry out a new event and queue it for the journal (RollupError: nothing happened).
         An operation that finds the open batch full seals it first."""
+        if ev["kind"] == "op" and op_key(ev["op"]) in self.refused:
+            raise Unprovable(self.refused[op_key(ev["op"])])
         if ev["kind"] == "op" and len(self.builder) >= self.batch_size:
             self.seal()
         self._do(ev)
@@ -173,6 +180,9 @@ class Sequencer:
             result, status, text = e, "rejected", json.dumps({"error": f"{type(e).__name__}: {e}"})
         self.write_journal((seq, status, text))
         self._src = None
+        self.results[seq] = result
+        while len(self.results) > 1000:
+            self.results.popitem(last=False)
         return result
 
     def cancel(self, account: int, order_id: int) -> None:
@@ -192,7 +202,10 @@ class Sequencer:
                 self.seal()
             self.emit({"kind": "oracle", "table_id": latest})
             for op in settlements(self.state):
-                self.emit_op(op)
+                try:
+                    self.emit_op(op)
+                except Unprovable:
+                    pass                    # refused before: the position stays open
         if self.state.oracle is not None:
             for d in c.deposits(self.state.deposits_consumed):
                 self.emit_op(Deposit(d["account"], (d["pk_x"], d["pk_y"]), d["amount"]))
@@ -200,6 +213,11 @@ class Sequencer:
                 self.emit_op(forced_op(req))
         if self._pending:
             self.write_journal()
+
+
+def op_key(obj: dict) -> str:
+    """One operation object as a canonical string (to look it up among the refused)."""
+    return json.dumps(obj, sort_keys=True)
 
 
 def settlements(state) -> Iterator[Settle]:
