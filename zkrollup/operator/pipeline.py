@@ -26,7 +26,7 @@ from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCO
 
 from .. import batchfile, units
 from ..batch_builder import BatchBuilder, SealedBatch
-from ..errors import OperatorError, RollupError, Unprovable
+from ..errors import OperatorError, RollupError
 from ..keycache import KeyCache
 from ..keyfiles import vk_from_pk
 from ..matching import Book, MatchResult
@@ -197,8 +197,9 @@ class Operator:
 
     def submit(self, request):
         """Take one request: a SignedOrder (matched; returns a MatchResult), or a Withdraw,
-        Liquidate or Settle (applied; returns its OpWitness). RollupError or ValueError if
-        refused (nothing changed)."""
+        Liquidate, Settle or Cancel (a signed cancel: applied, and the orders it retires
+        leave the book; returns its OpWitness). RollupError or ValueError if refused
+        (nothing changed)."""
         obj = request_obj(request)
         self.sync()
         seq = self.journal.receive(self.clock(), obj)
@@ -215,7 +216,7 @@ class Operator:
 
     def submit_obj(self, obj: dict):
         """`submit` for a JSON/msgpack object: {"type": "order", "order": [...], "signature": [...]}
-        or an operation object ("withdraw", "liquidate", "settle")."""
+        or an operation object ("withdraw", "liquidate", "settle", "cancel")."""
         return self.submit(request_from_obj(obj))
 
     def submit_file(self, path) -> list:
@@ -228,11 +229,6 @@ class Operator:
             except (RollupError, ValueError) as e:
                 out.append(e)
         return out
-
-    def cancel(self, account: int, order_id: int) -> None:
-        """Take a resting order out of the book (operator-side; an order also lapses at its
-        valid-until). Signed cancels are not modelled."""
-        self.sequencer.cancel(account, order_id)
 
     def sync(self) -> None:
         """Read L1: a newer oracle table (seals the open batch first, then settles every

@@ -1,8 +1,8 @@
 """Proving: a sealed batch in, a Groth16 proof out.
 
 `BatchProver.prove(sb)` solves the batch circuit on the batch's circuit input
-(`circuits.batch.circuit.solve_batch`), checks that the circuit computes the commitment
-and new root the native state did, and proves with the cached key of the batch shape
+(`circuits.batch.circuit.solve_batch`), checks that the circuit computes the public
+input, records and new root the native state did, and proves with the cached key of the batch shape
 (`zkrollup.keycache`; made once: compile + setup). It reads nothing but the sealed batch
 and the key and changes nothing, so independent batches can be proved in any order or
 at once; submission alone keeps batch order.
@@ -50,7 +50,7 @@ class UnprovableBatch(OperatorError):
 class ProvedBatch:
     """A proof of a sealed batch, with what it cost."""
 
-    proof: object                   # prover.groth16.Proof; public == [commitment]
+    proof: object                   # prover.groth16.Proof; public == [public input]
     solve_s: float
     prove_s: float
     n_constraints: int
@@ -80,7 +80,7 @@ class BatchProver:
             wit, out = solve_batch(self.shape, sb.circuit_input)
         except UnsatisfiedConstraint:
             raise UnprovableBatch(sb.batch_number, first_failure(self.shape, sb.circuit_input)) from None
-        if out.commitment != sb.fields.commitment() or out.new_root != sb.fields.new_root:
+        if out.public_input != sb.public_input() or out.records != sb.records or out.new_root != sb.fields.new_root:
             raise UnprovableBatch(sb.batch_number, None, "the circuit computes another public input "
                                                        "than the native state")
         return wit, out
@@ -94,6 +94,6 @@ class BatchProver:
         t0 = time.perf_counter()
         proof = groth16_prove(pk, wit, progress=self.progress)
         prove_s = time.perf_counter() - t0
-        if proof.public != [out.commitment]:
-            raise OperatorError(f"batch {sb.batch_number}: the proof's public input is not the commitment")
+        if proof.public != [out.public_input]:
+            raise OperatorError(f"batch {sb.batch_number}: the proof's public input is not the batch's")
         return ProvedBatch(proof, solve_s, prove_s, pk.n_constraints)

@@ -7,8 +7,8 @@ one function (`_do`) live and in replay, so reopening a directory replays the jo
 after the last accepted batch and gets the same batches again (operations are
 deterministic):
 
-- `op`: apply an operation through the open batch's builder (an L1 request, a Deposit or
-  ForcedWithdraw, is queued first as the contract queued it, `RollupState.apply_l1_request`);
+- `op`: apply an operation through the open batch's builder (an L1 queue entry, a Deposit
+  or ForcedWithdraw, is queued first as the contract queued it, `RollupState.apply_l1_request`);
 - `seal`: close the open batch (padded with Noop) into a `SealedBatch`;
 - `oracle`: install the oracle table the contract published under an id (never inside an
   open batch).
@@ -28,10 +28,9 @@ from circuits.spec.accounts import CLEARING_ACCOUNT
 
 from ..batch_builder import BatchBuilder, SealedBatch
 from ..errors import OperatorError, RollupError, Unprovable
-from ..l1data import published_oracle
+from ..l1data import entry_op, published_oracle
 from ..matching import Book
-from ..ops import Deposit, ForcedWithdraw, Operation, Settle, SignedOrder, op_from_obj
-from ..ops.messages import signature_from_obj
+from ..ops import Cancel, Operation, Settle, SignedOrder, op_from_obj
 from . import orders
 from .intake import request_from_obj
 from .journal import Journal
@@ -175,6 +174,8 @@ class Sequencer:
             else:
                 self.emit_op(req)
                 result = self.builder.records[-1]
+                if isinstance(req, Cancel):
+                    self._unbook_cancelled(req)
                 status, text = "done", json.dumps({"applied": req.kind})
         except (RollupError, ValueError) as e:
             result, status, text = e, "rejected", json.dumps({"error": f"{type(e).__name__}: {e}"})
@@ -185,15 +186,21 @@ class Sequencer:
             self.results.popitem(last=False)
         return result
 
-    def cancel(self, account: int, order_id: int) -> None:
-        self.book.remove((account, order_id))
-        self.write_journal()
+    def _unbook_cancelled(self, c: Cancel) -> None:
+        """A signed cancel retires every order of its account in its fill slot up to its id:
+        take them out of the book (its journal entry stores the book)."""
+        acc = self.state.account(c.account)
+        slot = acc.order_slot_of(c.order_id)
+        for r in list(self.book):
+            if r.key[0] == c.account and r.key[1] <= c.order_id and acc.order_slot_of(r.key[1]) == slot:
+                self.book.remove(r.key)
 
     # --- L1 -------------------------------------------------------------------------------
 
     def sync(self) -> None:
         """Read L1: a newer oracle table (seals the open batch first, then settles every
-        position in newly settled slots), new deposits, new forced withdrawals."""
+        position in newly settled slots), new priority-queue entries (deposits and forced
+        withdrawals, in queue order)."""
         c = self.contract
         self._src = None
         latest = c.latest_oracle_table_id
@@ -207,10 +214,8 @@ class Sequencer:
                 except Unprovable:
                     pass                    # refused before: the position stays open
         if self.state.oracle is not None:
-            for d in c.deposits(self.state.deposits_consumed):
-                self.emit_op(Deposit(d["account"], (d["pk_x"], d["pk_y"]), d["amount"]))
-            for req in c.forced_requests()[self.state.forced_served:]:
-                self.emit_op(forced_op(req))
+            for e in c.queue(self.state.prio_served):
+                self.emit_op(entry_op(e))
         if self._pending:
             self.write_journal()
 
@@ -229,13 +234,3 @@ def settlements(state) -> Iterator[Settle]:
             for idx, acc in state.accounts_items():
                 if idx != CLEARING_ACCOUNT and acc.sizes[k] != 0:
                     yield Settle(idx, k)
-
-
-def forced_op(req: dict) -> ForcedWithdraw:
-    """The operation of a forced withdrawal queued on L1 (which checked its key and signature)."""
-    extra = req.get("request") or {}
-    if not all(k in extra for k in ("nonce", "r8", "s", "pk")):
-        raise OperatorError(f"forced withdrawal request {req['id']} on L1 lacks its key, nonce or signature")
-    sig = signature_from_obj([*extra["r8"], extra["s"]])
-    return ForcedWithdraw(req["account"], req["amount"], extra["nonce"], req["l1_address"], sig,
-                          pk=tuple(extra["pk"]))
