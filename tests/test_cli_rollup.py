@@ -10,7 +10,7 @@ from zkrollup.cli import main
 from zkrollup.ops import BUY, SELL, Withdraw
 
 from operator_helpers import ADDR, ACC_DEPTH, K, N, ORD_DEPTH, S, deploy, fund, session_keys
-from rollup_helpers import KEYS, USD, order
+from rollup_helpers import DID, KEYS, USD, order
 
 
 def run(*args):
@@ -35,7 +35,7 @@ def deployment(tmp_path_factory):
     mark = op.state.oracle.mark[0]
     op.submit(order(3, SELL, 5, mark, 1))
     op.submit(order(4, BUY, 2, mark, 1))
-    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4], DID))
     op.flush()
     assert dep.contract.batch_number == 2
     dep.close()
