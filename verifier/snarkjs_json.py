@@ -65,7 +65,7 @@ def _load(data: JsonInput) -> Any:
             raise VerifierInputError("not UTF-8 text") from None
     if not isinstance(data, str):
         raise VerifierInputError(f"expected JSON text or a parsed object, got {type(data).__name__}")
-    _check_nesting(data)
+    check_json_nesting(data)
     try:
         return json.loads(data)
     except json.JSONDecodeError as e:
@@ -78,7 +78,7 @@ _NESTING_TOKENS = re.compile(r'[\\"\[\]{}]')
 MAX_NESTING = 16
 
 
-def _check_nesting(text: str) -> None:
+def check_json_nesting(text: str) -> None:
     """Refuse deeply nested JSON before parsing it: py_ecc raises the recursion limit to
     100000 on import, so the json module would overflow the C stack and crash the process
     instead of raising RecursionError. snarkjs files nest at most 4 deep."""
