@@ -39,6 +39,7 @@ from typing import Any, Optional, Sequence, Union
 
 from py_ecc import optimized_bn128 as ob
 
+from circuits.binfile import read_file
 from circuits.field import R
 
 from .curve import Q, G1Point, G2Point, check_public_inputs
@@ -239,12 +240,12 @@ def _public_from_json(data: JsonInput, n_public: Optional[int]) -> list[int]:
     return xs
 
 
+MAX_JSON_BYTES = 16 << 20
+"""A snarkjs verification key, proof or public-input file is a few kB; this is far above."""
+
+
 def _read(path: Union[str, os.PathLike], what: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise VerifierInputError(f"{os.fspath(path)}: cannot read {what} ({e.strerror})") from None
+    raw = read_file(path, MAX_JSON_BYTES, VerifierInputError, what)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
