@@ -319,3 +319,36 @@ def test_requests_from_json_and_msgpack_files(dep, tmp_path):
     rb = op.submit_file(tmp_path / "b.msgpack")
     assert rb[0].filled == 3 and rb[1].kind == "withdraw"
     assert dep.contract.batch_number == 3 and dep.contract.l1_balance(ADDR[5]) == USD
+
+
+def test_a_front_run_deposit_is_refunded_to_the_victim_in_the_accepting_call(dep):
+    """The front-running sequence end to end, with real proofs: the attacker deposits 1
+    unit at the victim's fresh index first (under its own key, and at another index under
+    the victim's key copied); the victim's deposits are refunded to the victim by the L1
+    call that accepts the batch, and nobody else can ever withdraw them."""
+    from rollup_helpers import pk
+    from zkrollup.errors import BadSignature
+    op, c = dep.operator, dep.contract
+    attacker, victim = ADDR[6], ADDR[7]
+    c.mint(attacker, 10)
+    c.mint(victim, 1_000 * USD)
+    c.deposit(attacker, 7, *pk(6), 1, now=dep.clock.t)              # attacker's key at the victim's index
+    c.deposit(victim, 7, *pk(7), 500 * USD, now=dep.clock.t)
+    c.deposit(attacker, 8, *pk(7), 1, now=dep.clock.t)              # the victim's key copied: attacker owns 8
+    c.deposit(victim, 8, *pk(7), 500 * USD, now=dep.clock.t)
+    op.flush()
+    assert c.batch_number == 4 and c.pending_entries() == [] and in_step(dep)
+    refunds = [p for r in op.batch_reports() for p in r.payouts if p[0] == 3]
+    assert refunds == [[3, 7, victim, 500 * USD], [3, 8, victim, 500 * USD]]
+    assert c.l1_balance(victim) == 1_000 * USD                      # all of it back on L1
+    st = op.state
+    assert (st.account(7).cash, st.account(7).owner) == (1, attacker)
+    assert (st.account(8).cash, st.account(8).owner) == (1, attacker)
+    # nothing of the victim's is left in the rollup for the attacker to take
+    with pytest.raises(InsufficientMargin):
+        op.submit(Withdraw.create(KEYS[6], 7, 2, 0, attacker, DID))
+    with pytest.raises(BadSignature):                               # account 8's key is the victim's
+        op.submit(Withdraw.create(KEYS[6], 8, 1, 0, attacker, DID))
+    c.request_forced_withdrawal(8, attacker, 500 * USD, dep.clock.t)
+    op.flush()
+    assert c.l1_balance(attacker) == 10 - 2 + 1 and in_step(dep)   # its own unit, nothing more
