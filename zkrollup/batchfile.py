@@ -86,11 +86,16 @@ def unpack(data: bytes):
 
 # --- typed decoding ------------------------------------------------------------------------
 
+_SIGNED = ("cash", "sizes")
+"""The only fields that hold signed values (an account's cash and position sizes)."""
+
+
 def _int(v, what: str) -> int:
     if not isinstance(v, int) or isinstance(v, bool):
         raise ValueError(f"batch file: {what} must be an integer, got {type(v).__name__}")
-    if not -R < v < R:
-        raise ValueError(f"batch file: {what} is not a (signed) field element")
+    signed = what.rsplit(".", 1)[-1] in _SIGNED
+    if not (-R < v < R if signed else 0 <= v < R):
+        raise ValueError(f"batch file: {what} is not a{' (signed)' if signed else ''} field element")
     return v
 
 

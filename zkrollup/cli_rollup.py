@@ -283,7 +283,10 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     if keys.get(bf.shape) is None:
         raise _missing_key(keys, bf.shape, dir_, keys_dir)
     vk = keys.verifying_key(bf.shape)
-    want = bf.public_input()
+    try:
+        want = bf.public_input()
+    except ValueError as e:
+        raise CliError(f"{batch_file}: {e}") from None
     problem, l1 = None, None
     if public != [want]:
         problem = "the proof's public input is not the one the batch file's header and records give"
