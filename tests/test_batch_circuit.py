@@ -14,7 +14,7 @@ from circuits.spec.orders import CANCELLED, OrderRefused
 from circuits.spec.priority import CREATE, CREDIT, REFUND
 from circuits.spec.records import decode_record
 
-from batch_model import ADDR, Model, Order, Refused, pk
+from batch_model import ADDR, Model, Order, Refused
 from spec_fixtures import DAY, EXPIRY, SPOT, T0, oracle_table
 
 BIG = 10 ** 13
