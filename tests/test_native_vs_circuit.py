@@ -88,6 +88,8 @@ def test_deposits_withdrawals_forced_trades_and_fees():
     rec.apply(s.enqueue_forced_withdraw(4, 10 ** 15, addr(4)))          # the owner: what margin allows
     rec.apply(s.enqueue_forced_withdraw(CLEARING_ACCOUNT, 5, addr(4)))   # the clearing account: 0
     rec.apply(s.enqueue_forced_withdraw(2 ** DEPTH + 3, 5, addr(4)))    # outside the tree: 0
+    w = rec.apply(s.enqueue_deposit(FEE_ACCOUNT, pk(0), 7, addr(0)))    # owner 0: always refunded
+    assert w.details["outcome"] == "refund"
     agree(rec, 8)
 
 
