@@ -48,7 +48,7 @@ def read_file(path, limit: int, error: type[Exception], what: str = "file") -> b
         with open(name, "rb") as f:
             data = f.read(min(st.st_size, limit) + 1)
     except OSError as e:
-        raise error(f"{name}: cannot read the {what} ({e.strerror or e})") from None
+        raise error(f"{name}: cannot read {what} ({e.strerror or e})") from None
     if len(data) > st.st_size:              # grew while being read
         raise error(f"{name}: the {what} changed while being read")
     return data
