@@ -19,7 +19,7 @@ from zkrollup.ops import BUY, SELL, Withdraw
 from zkrollup.operator import proving
 
 from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen
-from rollup_helpers import DID, KEYS, T0, USD, order
+from rollup_helpers import DID, KEYS, USD, order
 
 POISON = 13 * USD
 
