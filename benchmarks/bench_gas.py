@@ -1,16 +1,12 @@
-"""Gas of the L1 contract model per batch and per trade, for N = 1, 2, 4, 8, 16.
+"""Gas of the L1 contract model (v3) per batch and per trade, for N = 1, 2, 4, 8, 16.
 
-A model, not a measurement (see verifier/gas.py for every price and its source). The
-synthetic calldata layout: random-looking roots, a batch of N trades (no L1 effects,
-so the calldata is the 83-byte header, and no batch data; "with_data" adds the batch's
-operations for data availability, 390 bytes per trade priced as non-zero calldata, an
-upper bound) plus, for the withdrawal figures, one
-withdrawal (41 more bytes, one Poseidon T4 of the effects chain and an ERC-20 payout).
-The same batch is priced with the effects hash the circuit uses (commitment v2: a
-"chain" over the actual effects, nothing per trade) and, for comparison, commitment v1's
-fixed-length "sponge" over 4 values per slot and a "sha256" public-data hash; user
-operations (deposit, forced-withdrawal request with its on-L1 signature check, exodus
-exit) and the zk-vs-optimistic withdrawal comparison follow.
+A model, not a measurement (see verifier/gas.py for every price and its source; b2's EVM
+contract measures the real figures). The synthetic calldata: a random-looking new root and
+N trade records (42 bytes each, realistic field sizes, so the posted data of every trade
+is in the calldata), plus, for the withdrawal figure, one withdraw record and its
+ERC-20 payout. The public input is one SHA-256 over the 160-byte header and the records.
+User operations (deposit and forced-withdrawal request, each one Poseidon of 5 into the
+priority chain; exodus exit) and the zk-vs-optimistic withdrawal comparison follow.
 
 Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16] [--amount 1000000000]
     [--rate 0.05] [--zk-wait 600] [--acc-depth 16] [--instruments 8]
@@ -28,13 +24,6 @@ def report(sizes, amount: int, rate: float, zk_wait: float, acc_depth: int, k: i
     for n in sizes:
         row = gas.per_trade_gas(n)
         row["withdrawal_marginal_gas"] = gas.withdrawal_marginal_gas(n)
-        with_data = gas.per_trade_gas(n, data_per_trade=gas.TRADE_DATA_BYTES)
-        row["with_data"] = {"data_per_trade": gas.TRADE_DATA_BYTES, "batch_gas": with_data["batch_gas"],
-                            "gas_per_trade": with_data["gas_per_trade"]}
-        row["alternatives"] = {m: {"batch_gas": gas.per_trade_gas(n, m)["batch_gas"],
-                                   "gas_per_trade": gas.per_trade_gas(n, m)["gas_per_trade"],
-                                   "withdrawal_marginal_gas": gas.withdrawal_marginal_gas(n, m)}
-                               for m in gas.EFFECTS_MODELS if m != "chain"}
         batches.append(row)
     return {
         "model": "verifier/gas.py (EIP-1108, EIP-2028, EIP-2929 prices; Poseidon from poseidon-solidity)",

@@ -26,6 +26,7 @@ from typing import Optional
 import msgpack
 import numpy as np
 
+from circuits.binfile import MAX_FILE_BYTES, read_file
 from circuits.r1cs import R1CS, SparseMatrix
 
 
@@ -149,11 +150,7 @@ def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:
 
     validate=False skips the point checks (one pass over every point): only for a file this
     process or `prover.key_store` validated before (a cache entry named by its content hash)."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise KeyFormatError(f"cannot read proving key {path}: {e.strerror}") from None
+    raw = read_file(path, MAX_FILE_BYTES, KeyFormatError, "proving key")
     try:
         doc = msgpack.unpackb(raw, raw=False, strict_map_key=False)
     except Exception as e:  # msgpack raises several unrelated types for corrupt input
