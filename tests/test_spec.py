@@ -1,5 +1,6 @@
 """The rollup's definitions (circuits.spec): each formula against its written definition,
-the application's fast-hash bindings against the reference, the tables' encodings and rules."""
+the tables' encodings and rules. (Records, the public input, the priority queue, order
+fills and deployment ids: test_spec_records.py and test_spec_rules.py.)"""
 import dataclasses
 
 import pytest
@@ -8,55 +9,84 @@ from hypothesis import given, settings, strategies as st
 from circuits.field import R
 from circuits.poseidon import poseidon, poseidon_sponge
 from circuits.spec import accounts, messages, state, tables
+from circuits.spec.deployment import deployment_id
 from circuits.spec.tables import MarketTable, OracleTable, TableMismatch
-from zkrollup import account as za
-from zkrollup.ops import messages as zm
-from zkrollup.risk import build_oracle_table
 
-from rollup_helpers import EXPIRY, SPOT, T0, VOL, make_market
+from spec_fixtures import EXPIRY, SPOT, T0, market_table, oracle_table
 
 u32 = st.integers(0, 2 ** 32 - 1)
+DID = deployment_id(31337, 0xC0FFEE)
 
 
 # --- messages -------------------------------------------------------------------------------------
 
 @settings(max_examples=10, deadline=None)
-@given(u32, st.integers(1, 2 ** 64 - 1), u32, st.integers(0, 2 ** 160 - 1))
-def test_request_messages_are_poseidon_of_their_tag_and_fields(account, amount, nonce, l1):
-    assert messages.withdraw_message(account, amount, nonce, l1) == poseidon([2, account, amount, nonce, l1])
-    assert messages.forced_withdraw_message(account, amount, nonce, l1) == poseidon([4, account, amount, nonce, l1])
-    assert messages.liquidate_message(account, amount, nonce, l1) == poseidon([3, account, amount, nonce, l1])
-    assert messages.exit_message(account, l1) == poseidon([messages.EXIT_DOMAIN, account, l1])
-    # the application hashes the same messages with its fast Poseidon
-    assert zm.withdraw_message(account, amount, nonce, l1) == messages.withdraw_message(account, amount, nonce, l1)
-    assert zm.forced_withdraw_message(account, amount, nonce, l1) == \
-        messages.forced_withdraw_message(account, amount, nonce, l1)
-    assert zm.liquidate_message(account, amount, nonce, l1) == messages.liquidate_message(account, amount, nonce, l1)
+@given(u32, st.integers(1, 2 ** 64 - 1), u32, st.integers(0, 2 ** 160 - 1), u32, st.integers(0, 2 ** 40 - 1),
+       st.integers(1, 2 ** 48 - 1))
+def test_request_messages_are_poseidon_of_the_deployment_and_the_packed_fields(account, amount, nonce, l1, target,
+                                                                               vu, oid):
+    assert messages.withdraw_message(account, amount, nonce, l1, DID) == poseidon(
+        [DID, 2 + 8 * account + 2 ** 35 * amount + 2 ** 99 * nonce, 0, 0, l1])
+    assert messages.liquidate_message(account, target, nonce, vu, DID) == poseidon(
+        [DID, 3 + 8 * account + 2 ** 99 * nonce + 2 ** 131 * target + 2 ** 163 * vu, 0, 0, 0])
+    assert messages.cancel_message(account, oid, DID) == poseidon([DID, 4 + 8 * account + 2 ** 203 * oid, 0, 0, 0])
 
 
-def test_order_message_is_poseidon_of_tag_and_the_eight_fields():
-    fields = [7, 3, messages.SELL, 100, 5_000, 10, 42, T0]
-    assert messages.order_message(*fields) == poseidon([1, *fields])
-    assert zm.Order(*fields).message() == messages.order_message(*fields)
+def test_order_message_packs_the_small_fields_and_binds_instrument_and_deployment():
+    acc, slot, side, size, limit, max_fee, oid, vu, iid = 7, 3, messages.SELL, 100, 5_000, 10, 42, T0, 99
+    packed = (1 + 2 ** 3 * acc + 2 ** 35 * slot + 2 ** 39 * side + 2 ** 40 * size + 2 ** 80 * limit
+              + 2 ** 128 * max_fee + 2 ** 160 * oid + 2 ** 208 * vu)
+    assert packed < 2 ** 248
+    m = messages.order_message(acc, slot, side, size, limit, max_fee, oid, vu, iid, DID)
+    assert m == poseidon([packed, iid, DID])
+    assert m != messages.order_message(acc, slot, side, size, limit, max_fee, oid, vu, iid + 1, DID)
+    assert m != messages.order_message(acc, slot, side, size, limit, max_fee, oid, vu, iid, DID + 1)
 
 
-def test_message_tags_are_distinct():
-    tags = [messages.TAG_ORDER, messages.TAG_WITHDRAW, messages.TAG_LIQUIDATE, messages.TAG_FORCED_WITHDRAW,
-            messages.EXIT_DOMAIN]
-    assert len(set(tags)) == len(tags) and all(0 < t < R for t in tags)
+@pytest.mark.parametrize("field,value", [("size", 2 ** 40), ("account", 2 ** 32), ("side", 2), ("slot", 16),
+                                         ("valid_until", -1), ("order_id", 2 ** 48)])
+def test_order_fields_outside_their_widths_are_refused(field, value):
+    f = dict(account=1, slot=0, side=0, size=1, limit_price=1, max_fee=0, order_id=1, valid_until=0,
+             instrument_id=5, deployment_id=DID)
+    f[field] = value
+    with pytest.raises(ValueError, match=field):
+        messages.order_message(**f)
+
+
+def test_request_fields_outside_their_widths_are_refused():
+    with pytest.raises(ValueError, match="amount"):
+        messages.withdraw_message(1, 2 ** 64, 0, 1, DID)
+    with pytest.raises(ValueError, match="l1_address"):
+        messages.withdraw_message(1, 1, 0, 2 ** 160, DID)
+    with pytest.raises(ValueError, match="deployment_id"):
+        messages.cancel_message(1, 1, 2 ** 224)
+
+
+def test_message_tags_are_distinct_and_fit_their_bits():
+    assert len(set(messages.TAGS)) == len(messages.TAGS) and all(0 < t < 2 ** messages.TAG_BITS
+                                                                 for t in messages.TAGS)
+
+
+def test_pack_keeps_circuit_values_symbolic():
+    from circuits.cs import ConstraintSystem
+    cs = ConstraintSystem()
+    x = cs.witness("x", 5)
+    lc = messages.pack(messages.REQUEST_LAYOUT, tag=2, account=x)
+    assert cs.value(lc) == 2 + 8 * 5
+    with pytest.raises(ValueError, match="not in the layout"):
+        messages.pack(messages.REQUEST_LAYOUT, size=1)
 
 
 # --- accounts and state root ------------------------------------------------------------------------
 
 @settings(max_examples=10, deadline=None)
 @given(st.integers(-(2 ** 96) + 1, 2 ** 96 - 1),
-       st.lists(st.integers(-(2 ** 40) + 1, 2 ** 40 - 1), min_size=1, max_size=16))
-def test_account_leaf_is_the_documented_poseidon_with_signed_values_mod_r(cash, sizes):
+       st.lists(st.integers(-(2 ** 40) + 1, 2 ** 40 - 1), min_size=1, max_size=16), st.integers(0, 2 ** 160 - 1))
+def test_account_leaf_is_the_documented_poseidon_with_signed_values_mod_r_and_the_owner(cash, sizes, owner):
     ph = poseidon([s % R for s in sizes])
-    assert accounts.positions_hash(sizes) == ph == za.positions_hash(sizes)
-    assert accounts.account_leaf_of(11, 12, 5, cash, sizes, 99) == poseidon([11, 12, 5, cash % R, ph, 99])
-    assert za.AccountFields((11, 12), 5, cash, tuple(sizes), 99).leaf == accounts.account_leaf_of(
-        11, 12, 5, cash, sizes, 99)
+    assert accounts.positions_hash(sizes) == ph
+    assert accounts.account_leaf_of(11, 12, 5, cash, sizes, 99, owner) == poseidon(
+        [11, 12, 5, cash % R, ph, 99, owner])
 
 
 def test_order_leaf_is_zero_only_for_the_unused_slot():
@@ -66,7 +96,7 @@ def test_order_leaf_is_zero_only_for_the_unused_slot():
 
 def test_special_accounts_and_state_root():
     assert (accounts.FEE_ACCOUNT, accounts.INSURANCE_ACCOUNT, accounts.CLEARING_ACCOUNT) == (0, 1, 2)
-    assert accounts.NO_DEPOSIT_ACCOUNTS == (accounts.CLEARING_ACCOUNT,)
+    assert accounts.NO_DEPOSIT_ACCOUNTS == (accounts.CLEARING_ACCOUNT,) and accounts.SPECIAL_OWNER == 0
     oi = [3, 0, 7]
     assert state.oi_hash(oi) == poseidon(oi)
     assert state.state_root(5, state.oi_hash(oi)) == poseidon([5, poseidon(oi)])
@@ -75,16 +105,22 @@ def test_special_accounts_and_state_root():
 # --- tables ------------------------------------------------------------------------------------------
 
 def _tables(settle=None):
-    m = make_market()
-    ts = EXPIRY if settle else T0
-    return m.table(), build_oracle_table(m, ts, SPOT, VOL, settle_prices=settle)
+    m = market_table(did=0)
+    return m, oracle_table(m, EXPIRY if settle else T0, settle=settle)
 
 
 def test_encodings_follow_the_documented_layout_and_decode_back():
     mt, ot = _tables({0: SPOT + 10})
+    mt = dataclasses.replace(mt, deployment_id=DID)
     enc = mt.encode()
-    assert enc[:3] == [4, mt.liq_bonus_bps, mt.liq_penalty_bps] and enc[3:7] == list(mt.slot(0))
-    assert mt.hash() == poseidon_sponge(enc) and MarketTable.decode(enc) == mt
+    assert enc[:4] == [DID, 4, mt.liq_bonus_bps, mt.liq_penalty_bps] and enc[4:8] == list(mt.slot(0))
+    assert MarketTable.decode(enc) == mt
+    ids = [poseidon(list(mt.slot(k))) for k in range(mt.K)]
+    assert mt.instrument_ids() == ids and tables.instrument_id(*mt.slot(1)) == ids[1]
+    assert mt.hash_inputs() == [DID, 4, mt.liq_bonus_bps, mt.liq_penalty_bps, *ids]
+    assert mt.hash() == poseidon_sponge(mt.hash_inputs())
+    assert mt.hash() != dataclasses.replace(mt, deployment_id=DID + 1).hash()
+    ot = dataclasses.replace(ot, market_hash=mt.hash())
     enc = ot.encode()
     k, s = ot.K, ot.S
     assert enc[:5] == [mt.hash(), EXPIRY, SPOT, k, s] and len(enc) == 5 + k + 2 * k * s + 3 * k
@@ -150,6 +186,14 @@ def test_market_rules(slot, match):
         bad.check()
     with pytest.raises(ValueError, match="market slot 0"):
         MarketTable.decode(bad.encode())
+
+
+def test_market_deployment_id_must_fit_224_bits():
+    mt, _ = _tables()
+    with pytest.raises(ValueError, match="deployment id"):
+        dataclasses.replace(mt, deployment_id=2 ** 224).check()
+    with pytest.raises(ValueError, match="deployment id"):
+        MarketTable.decode([2 ** 224] + mt.encode()[1:])
 
 
 def test_payoffs_per_kind():

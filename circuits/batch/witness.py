@@ -13,28 +13,27 @@ Conventions:
   moment the slot reads it. The circuit defers the fee account's and insurance fund's
   cash changes (Loopring-style, see docs/batch_circuit.md): their stored cash lacks the
   amounts pending since they were last touched, and the paths are those of that tree.
-- Unused ports, orders, signatures and parameters are left at their zero defaults.
+- Unused ports, orders, signatures and parameters are left at their zero defaults. The
+  circuit requires it of every value that enters a record (`circuits.spec.records`):
+  port A's account in a noop, port B's account when port B is unused, the instrument
+  slot outside trades and settlements, side, fill, price, fee rates and the taker's
+  order id outside trades, the maker's order id outside trades and cancels (a cancel's
+  ``order_id`` is that variable), the amount outside deposits, withdrawals and forced
+  withdrawals.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..spec.ops import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NAMES, OP_NOOP,  # noqa: F401
+                       OP_SETTLE, OP_TRADE, OP_WITHDRAW)
 from ..spec.tables import MarketTable, OracleTable
 
-OP_NOOP = 0
-OP_DEPOSIT = 1
-OP_WITHDRAW = 2
-OP_FORCED = 3
-OP_TRADE = 4
-OP_LIQUIDATE = 5
-OP_SETTLE = 6
-N_OPS = 7
-OP_NAMES = ("noop", "deposit", "withdraw", "forced_withdraw", "trade", "liquidate", "settle")
 
 @dataclass
 class AccountFields:
-    """An account leaf's preimage: key, nonce, signed cash, K signed sizes, orders root."""
+    """An account leaf's preimage: key, nonce, signed cash, K signed sizes, orders root, owner."""
 
     pk_x: int = 0
     pk_y: int = 0
@@ -42,12 +41,13 @@ class AccountFields:
     cash: int = 0
     sizes: tuple[int, ...] = ()
     orders_root: int = 0
+    owner: int = 0
 
 
 @dataclass
 class OrderFill:
-    """The order-fill leaf a trade side reads: (stored order id, stored filled) at slot
-    order_id mod 2^ord_depth of the account's subtree, and that leaf's path."""
+    """The order-fill leaf a trade side or a cancel reads: (stored order id, stored filled)
+    at slot order_id mod 2^ord_depth of the account's subtree, and that leaf's path."""
 
     stored_id: int = 0
     stored_filled: int = 0
@@ -79,8 +79,9 @@ class Signature:
 
 @dataclass
 class OrderParams:
-    """A signed order as the circuit reads it (the account and instrument slot come
-    from the port and the slot input), and the fee charged to its side of this fill."""
+    """A signed order as the circuit reads it (the account and instrument slot come from
+    the port and the slot input; the instrument id and deployment id from the market
+    table), and the fee rate per contract charged to its side of this fill."""
 
     side: int = 0
     size: int = 0
@@ -88,24 +89,28 @@ class OrderParams:
     max_fee: int = 0
     order_id: int = 0
     valid_until: int = 0
-    fee: int = 0
+    fee_rate: int = 0
     sig: Signature = field(default_factory=Signature)
 
 
 @dataclass
 class SlotInput:
-    """One operation slot.
+    """One operation slot (op codes: `circuits.spec.ops`).
 
-    - Deposit: ``a`` (account, possibly exists=0), ``amount``, ``deposit_pk``.
-    - Withdraw: ``a``, ``amount``, ``nonce`` (the request's), ``l1_address``, ``sig``.
-    - ForcedWithdraw: ``a``, ``amount`` (requested), ``nonce``, ``l1_address`` and
-      ``deposit_pk`` = the requester's key, all as queued on L1 (no signature: L1 verified
-      it); ``forced_valid`` 0 when served with 0 (unknown or clearing account, another
-      key, stale nonce; see slot.py).
+    - Deposit: ``a`` (the account; exists=0 when its leaf is empty), ``amount``, ``pk``
+      (the deposit's key), ``l1_address`` (the depositor), as queued on L1. Created,
+      credited or refunded (`circuits.spec.priority.deposit_outcome`): the circuit
+      derives which.
+    - Withdraw: ``a``, ``amount``, ``l1_address``, ``sig`` (the message carries the
+      account's stored nonce).
+    - ForcedWithdraw: ``a``, ``amount`` (requested), ``l1_address`` (the requester), as
+      queued on L1 (``pk`` stays 0). Valid or not is derived
+      (`circuits.spec.priority.forced_valid`).
     - Trade: ``a`` maker, ``b`` taker, ``instrument`` (slot k), ``fill``, ``price``,
-      ``order_a`` (maker) and ``order_b`` (taker) with their fees and signatures.
-    - Liquidate: ``a`` liquidator, ``b`` target, ``nonce``, ``valid_until``, ``sig``.
+      ``order_a`` (maker) and ``order_b`` (taker) with their fee rates and signatures.
+    - Liquidate: ``a`` liquidator, ``b`` target, ``valid_until``, ``sig``.
     - Settle: ``a`` the account, ``b`` the clearing account, ``instrument``.
+    - Cancel: ``a`` (with the fill leaf of ``order_id``), ``order_id``, ``sig``.
     """
 
     op: int = OP_NOOP
@@ -113,14 +118,13 @@ class SlotInput:
     b: Port = field(default_factory=Port)
     amount: int = 0
     l1_address: int = 0
-    nonce: int = 0
     valid_until: int = 0
-    deposit_pk: tuple[int, int] = (0, 0)
+    pk: tuple[int, int] = (0, 0)
     sig: Signature = field(default_factory=Signature)
-    forced_valid: int = 0
     instrument: int = 0
     fill: int = 0
     price: int = 0
+    order_id: int = 0
     order_a: OrderParams = field(default_factory=OrderParams)
     order_b: OrderParams = field(default_factory=OrderParams)
 
@@ -135,16 +139,15 @@ class Flush:
 
 @dataclass
 class BatchInput:
-    """A whole batch: tables, the state it starts from, its slots and the end flushes."""
+    """A whole batch: tables, the state it starts from (account root, open interest, the
+    priority chain value), its slots and the end flushes."""
 
-    batch_number: int
     market: MarketTable
     oracle: OracleTable
     accounts_root: int
     oi: tuple[int, ...]
-    deposit_hash: int
+    prio: int
+    """The priority-queue chain value before the batch (`circuits.spec.priority`)."""
     slots: list[SlotInput]
     fee_flush: Flush
     insurance_flush: Flush
-    forced_hash: int = 0
-    """The forced-request rolling hash before the batch (`public.forced_chain`)."""

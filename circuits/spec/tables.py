@@ -1,6 +1,7 @@
 """The market table and the oracle table: their fields, rules, encodings and hashes.
 
-**Market** (registered with L1; its hash enters every batch commitment): K instrument
+**Market** (registered with L1; its hash, through the oracle table's, enters every
+batch's public input): the deployment id (`circuits.spec.deployment`), K instrument
 slots on one underlying, each EMPTY (0), a European CALL (1) or PUT (2), or a dated
 FUTURE (3), with a strike (cash units per lot; 0 for futures and empty slots), an expiry
 (unix seconds; trading stops there, settlement starts there) and a contract size (lots
@@ -14,17 +15,25 @@ commitment): per slot k the mark and the values per contract in the S scenarios 
 initial and of the maintenance grid, and the settlement flag, price and value. A settled
 slot is valued at its exact payoff everywhere (`OracleTable.check_against`).
 
+Instruments are named by their id, which signed orders include (so an order binds
+the instrument itself, not the slot it is listed in):
+
+    instrument_id[k] = Poseidon([kind_k, strike_k, expiry_k, contract_size_k])
+
 Encodings (hashed with `circuits.poseidon.poseidon_sponge`):
 
-    market: [K, liq_bonus_bps, liq_penalty_bps,
-             kind_0, strike_0, expiry_0, contract_size_0, ..., contract_size_{K-1}]
+    market: [deployment_id, K, liq_bonus_bps, liq_penalty_bps,
+             instrument_id[0], ..., instrument_id[K-1]]             (`market_encoding`)
     oracle: [market_hash, timestamp, spot, K, S, mark[0..K-1],
              scen_init[0][0..S-1], ..., scen_init[K-1][0..S-1],
              scen_maint[0][0..S-1], ..., scen_maint[K-1][0..S-1],
              settled[0..K-1], settle_price[0..K-1], settle_value[0..K-1]]
 
 `market_encoding` and `oracle_encoding` build these lists from ints or from circuit
-values (the batch circuit hashes the same lists, `circuits.batch.tables`).
+values (the batch circuit hashes the same lists, `circuits.batch.tables`). A market
+travels (registration calldata, files) as `MarketTable.encode()`: [deployment_id, K,
+liq_bonus_bps, liq_penalty_bps, kind_0, strike_0, expiry_0, contract_size_0, ...]
+(`market_rows`), which `MarketTable.decode` reads back.
 
 The two classes are plain records: constructing one checks nothing (the batch circuit's
 soundness tests build malicious ones). `check()` applies the rules (widths of
@@ -40,7 +49,9 @@ from dataclasses import dataclass, fields
 from typing import Sequence, TypeVar
 
 from ..field import R
-from ..poseidon import poseidon_sponge
+from ..poseidon import poseidon, poseidon_sponge
+from . import HashFn
+from .deployment import check_deployment_id
 from .widths import (BPS_DENOMINATOR, CONTRACT_SIZE_BITS, MAX_INSTRUMENTS, MAX_SCENARIOS, PRICE_BITS,
                      TIME_BITS)
 
@@ -48,7 +59,7 @@ T = TypeVar("T")
 
 KIND_EMPTY, KIND_CALL, KIND_PUT, KIND_FUTURE = 0, 1, 2, 3
 KINDS = (KIND_EMPTY, KIND_CALL, KIND_PUT, KIND_FUTURE)
-MARKET_HEADER = 3   # K, liq_bonus_bps, liq_penalty_bps
+MARKET_HEADER = 4   # deployment_id, K, liq_bonus_bps, liq_penalty_bps
 ORACLE_HEADER = 5   # market_hash, timestamp, spot, K, S
 
 
@@ -96,9 +107,26 @@ def payoff(kind: int, strike: int, contract_size: int, settle_price: int) -> int
 
 # ---- encodings ------------------------------------------------------------------------------
 
-def market_encoding(k: T, liq_bonus_bps: T, liq_penalty_bps: T, kind: Sequence[T], strike: Sequence[T],
-                    expiry: Sequence[T], contract_size: Sequence[T]) -> list[T]:
-    out = [k, liq_bonus_bps, liq_penalty_bps]
+def instrument_inputs(kind: T, strike: T, expiry: T, contract_size: T) -> list[T]:
+    """The Poseidon inputs of an instrument id."""
+    return [kind, strike, expiry, contract_size]
+
+
+def instrument_id(kind: int, strike: int, expiry: int, contract_size: int, hash_fn: HashFn = poseidon) -> int:
+    """Poseidon([kind, strike, expiry, contract_size]): what an order names."""
+    return hash_fn(instrument_inputs(kind, strike, expiry, contract_size))
+
+
+def market_encoding(deployment_id: T, k: T, liq_bonus_bps: T, liq_penalty_bps: T,
+                    instrument_ids: Sequence[T]) -> list[T]:
+    """The list the market hash is the sponge of."""
+    return [deployment_id, k, liq_bonus_bps, liq_penalty_bps, *instrument_ids]
+
+
+def market_rows(deployment_id: T, k: T, liq_bonus_bps: T, liq_penalty_bps: T, kind: Sequence[T],
+                strike: Sequence[T], expiry: Sequence[T], contract_size: Sequence[T]) -> list[T]:
+    """The market's transport encoding (every field, `MarketTable.encode`)."""
+    out = [deployment_id, k, liq_bonus_bps, liq_penalty_bps]
     for row in zip(kind, strike, expiry, contract_size):
         out += row
     return out
@@ -139,6 +167,7 @@ class MarketTable:
     contract_size: tuple[int, ...]
     liq_bonus_bps: int
     liq_penalty_bps: int
+    deployment_id: int = 0
 
     def __post_init__(self) -> None:
         _tuples(self, ("kind", "strike", "expiry", "contract_size"))
@@ -154,16 +183,29 @@ class MarketTable:
     def payoff(self, k: int, settle_price: int) -> int:
         return payoff(self.kind[k], self.strike[k], self.contract_size[k], settle_price)
 
+    def instrument_id(self, k: int, hash_fn: HashFn = poseidon) -> int:
+        return instrument_id(*self.slot(k), hash_fn=hash_fn)
+
+    def instrument_ids(self, hash_fn: HashFn = poseidon) -> list[int]:
+        return [self.instrument_id(k, hash_fn) for k in range(self.K)]
+
     def encode(self) -> list[int]:
-        return market_encoding(self.K, self.liq_bonus_bps, self.liq_penalty_bps, self.kind, self.strike,
-                               self.expiry, self.contract_size)
+        """The transport encoding (`market_rows`)."""
+        return market_rows(self.deployment_id, self.K, self.liq_bonus_bps, self.liq_penalty_bps, self.kind,
+                           self.strike, self.expiry, self.contract_size)
+
+    def hash_inputs(self, hash_fn: HashFn = poseidon) -> list[int]:
+        """`market_encoding` of this table (what the market hash is the sponge of)."""
+        return market_encoding(self.deployment_id, self.K, self.liq_bonus_bps, self.liq_penalty_bps,
+                               self.instrument_ids(hash_fn))
 
     def hash(self) -> int:
-        return poseidon_sponge(self.encode())
+        return poseidon_sponge(self.hash_inputs())
 
     def check(self) -> "MarketTable":
         """Self, unless a rule of the module docstring fails (ValueError)."""
         k = self.K
+        check_deployment_id(self.deployment_id)
         if not 1 <= k <= MAX_INSTRUMENTS:
             raise ValueError(f"a market has 1..{MAX_INSTRUMENTS} slots, got {k}")
         if any(len(v) != k for v in (self.strike, self.expiry, self.contract_size)):
@@ -183,11 +225,11 @@ class MarketTable:
     def decode(cls, enc: Sequence[int]) -> "MarketTable":
         """The checked table of an encoding (ValueError for a wrong layout or a broken rule)."""
         enc = _ints(enc, "market table")
-        if len(enc) < MARKET_HEADER or not 1 <= enc[0] <= MAX_INSTRUMENTS or len(enc) != MARKET_HEADER + 4 * enc[0]:
-            raise ValueError(f"a market table is [K, bonus_bps, penalty_bps] and 4 values per slot, "
-                             f"K in 1..{MAX_INSTRUMENTS}")
+        if len(enc) < MARKET_HEADER or not 1 <= enc[1] <= MAX_INSTRUMENTS or len(enc) != MARKET_HEADER + 4 * enc[1]:
+            raise ValueError(f"a market table is [deployment_id, K, bonus_bps, penalty_bps] and 4 values "
+                             f"per slot, K in 1..{MAX_INSTRUMENTS}")
         rows = enc[MARKET_HEADER:]
-        return cls(*(tuple(rows[j::4]) for j in range(4)), enc[1], enc[2]).check()
+        return cls(*(tuple(rows[j::4]) for j in range(4)), enc[2], enc[3], enc[0]).check()
 
 
 # ---- the oracle table -----------------------------------------------------------------------

@@ -1,0 +1,127 @@
+"""The L1 priority queue (deposits and forced requests, one chain) and how a batch serves
+its entries.
+
+**Chain.** L1 extends one rolling hash per queued entry, paid by the user who queues it:
+
+    prio' = Poseidon([prio, kind + 2^2 * account + 2^34 * amount, pk_x, pk_y, l1_address])
+
+from `PRIO_EMPTY` = 0. The packing is one-to-one: kind < 2^2, account < 2^32, amount <
+2^64 (`pack_entry`). Kinds:
+
+- `KIND_DEPOSIT` (1): pk = the key to create or credit, l1_address = the depositor
+  (msg.sender), amount >= 1 (the tokens L1 took);
+- `KIND_FORCED` (2): a forced withdrawal of up to `amount` from `account`, pk = (0, 0),
+  l1_address = the requester (msg.sender);
+- `KIND_FORCED_CLOSE` (3): reserved.
+
+A batch consumes entries in queue order, one per deposit or forced-withdrawal slot; the
+chain values before and after the batch are in its public input
+(`circuits.spec.public_input`), so each slot serves exactly the queued entry.
+
+**Deposits cannot be front-run** (`deposit_outcome`). A deposit (account, key, amount,
+depositor) is
+
+- `CREATE`d when the leaf is empty: the account is created with that key, owner = the
+  depositor, cash = amount;
+- `CREDIT`ed when the leaf's key (pk_x, pk_y) equals the deposit's key **and** its owner
+  equals the depositor: cash += amount;
+- `REFUND`ed otherwise: nothing in the tree changes, the record's flag is 1 and L1 pays
+  the amount back to the depositor in the transaction that accepts the batch.
+
+The owner check matters: a front-runner who copies the victim's public key into a fresh
+index becomes that account's owner, who authorises forced withdrawals and exodus exits;
+crediting the victim's deposit there would hand it to the front-runner. So a deposit to
+an existing account must come from its owner's address (deposits from elsewhere are
+refunded). L1 refuses deposits to the clearing account and to indices >= 2^acc_depth.
+
+**Forced withdrawals** (`forced_valid`, `forced_paid`). A request is valid iff the
+account is in the tree, exists, is not the clearing account, and the requester is the
+account's owner. A valid request pays paid = min(amount, max(0, min_s equity_s)) (the
+initial grid's scenario equities) and L1 sends `paid` to the requester; an invalid one is
+served with paid = 0. Either way the entry is consumed; the nonce does not change (it
+orders signed messages only).
+
+Native functions here; the batch circuit computes the same chain with its shared
+Poseidon of 5 (`circuits.batch.slot.signatures`), the same outcome and validity bits.
+"""
+from __future__ import annotations
+
+from ..field import check_elements
+from ..poseidon import poseidon
+from . import HashFn
+from .accounts import CLEARING_ACCOUNT
+from .widths import ACCOUNT_BITS, AMOUNT_BITS, L1_ADDRESS_BITS
+
+PRIO_EMPTY = 0
+"""The chain value of an empty queue."""
+
+KIND_DEPOSIT = 1
+KIND_FORCED = 2
+KIND_FORCED_CLOSE = 3
+"""Reserved (forced close of positions)."""
+KINDS = (KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE)
+KIND_BITS = 2
+
+CREATE, CREDIT, REFUND = "create", "credit", "refund"
+
+
+def _uint(v: object, bits: int, what: str, minimum: int = 0) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not minimum <= v < (1 << bits):
+        raise ValueError(f"{what} must be an integer in [{minimum}, 2^{bits}), got {v!r}")
+    return v
+
+
+def pack_entry(kind: int, account: int, amount: int) -> int:
+    """kind + 2^2 * account + 2^34 * amount (ValueError when a field does not fit)."""
+    if kind not in KINDS:
+        raise ValueError(f"priority entry kind must be one of {KINDS}, got {kind!r}")
+    _uint(account, ACCOUNT_BITS, "account")
+    _uint(amount, AMOUNT_BITS, "amount")
+    return kind + (account << KIND_BITS) + (amount << (KIND_BITS + ACCOUNT_BITS))
+
+
+def entry_inputs(prio: int, kind: int, account: int, amount: int, pk_x: int, pk_y: int,
+                 l1_address: int) -> list[int]:
+    """The Poseidon inputs of one chain step (checked)."""
+    check_elements([prio, pk_x, pk_y], "priority chain value or key")
+    _uint(l1_address, L1_ADDRESS_BITS, "L1 address")
+    return [prio, pack_entry(kind, account, amount), pk_x, pk_y, l1_address]
+
+
+def priority_chain(prio: int, kind: int, account: int, amount: int, pk_x: int, pk_y: int, l1_address: int,
+                   hash_fn: HashFn = poseidon) -> int:
+    """The chain value after one more entry."""
+    return hash_fn(entry_inputs(prio, kind, account, amount, pk_x, pk_y, l1_address))
+
+
+def deposit_entry(prio: int, account: int, pk: tuple[int, int], amount: int, depositor: int,
+                  hash_fn: HashFn = poseidon) -> int:
+    """The chain after a deposit (amount >= 1)."""
+    _uint(amount, AMOUNT_BITS, "deposit amount", minimum=1)
+    return priority_chain(prio, KIND_DEPOSIT, account, amount, pk[0], pk[1], depositor, hash_fn)
+
+
+def forced_entry(prio: int, account: int, amount: int, requester: int, hash_fn: HashFn = poseidon) -> int:
+    """The chain after a forced-withdrawal request (amount >= 1)."""
+    _uint(amount, AMOUNT_BITS, "forced withdrawal amount", minimum=1)
+    return priority_chain(prio, KIND_FORCED, account, amount, 0, 0, requester, hash_fn)
+
+
+def deposit_outcome(leaf_exists: bool, leaf_pk: tuple[int, int], leaf_owner: int, pk: tuple[int, int],
+                    depositor: int) -> str:
+    """CREATE (empty leaf), CREDIT (same key and owner) or REFUND (module docstring)."""
+    if not leaf_exists:
+        return CREATE
+    if tuple(leaf_pk) == tuple(pk) and leaf_owner == depositor:
+        return CREDIT
+    return REFUND
+
+
+def forced_valid(in_tree: bool, leaf_exists: bool, account: int, leaf_owner: int, requester: int) -> bool:
+    """Whether a forced withdrawal is served with what margin allows (else with 0)."""
+    return bool(in_tree and leaf_exists and account != CLEARING_ACCOUNT and leaf_owner == requester)
+
+
+def forced_paid(valid: bool, amount: int, min_equity: int) -> int:
+    """What a forced withdrawal pays: min(amount, max(0, min equity)) when valid, else 0."""
+    return min(amount, max(0, min_equity)) if valid else 0
