@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from circuits.field import R
-from circuits.poseidon import permute
+from circuits.poseidon import SPONGE_WIDTH, permute, poseidon_sponge
 from verifier.evm import Chain, ExecutionFailed, address_of
 from verifier.evm_asm import MAX_CODE_SIZE
 from verifier.poseidon_sponge_evm import deploy_sponge, generate_sponge, selector
@@ -38,6 +38,14 @@ def test_the_contract_equals_the_python_sponge(sponges, data):
     for t in WIDTHS:
         xs = data.draw(st.lists(field, min_size=0, max_size=3 * t + 1))
         assert cs[t].call("sponge", xs) == sponge_reference(xs, t), (t, xs)
+
+
+@settings(max_examples=10, deadline=None)
+@given(xs=st.lists(field, max_size=40))
+def test_the_shipped_width_is_the_spec_sponge(sponges, xs):
+    """circuits.poseidon.poseidon_sponge (the market and oracle hashes) is the T4 contract."""
+    chain, cs = sponges
+    assert cs[SPONGE_WIDTH].call("sponge", xs) == poseidon_sponge(xs)
 
 
 @pytest.mark.parametrize("t", WIDTHS)
