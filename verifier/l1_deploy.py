@@ -1,0 +1,164 @@
+"""Deploying the rollup's L1 contracts onto a chain (verifier.evm.Chain).
+
+    cfg = L1Config(K=4, S=16, acc_depth=16)
+    addrs = deploy_rollup(chain, deployer=gov, governor=gov, oracle=orc, fee_sink=gov,
+                          genesis_root=root, config=cfg)
+    set_batch_verifier(chain, addrs, n, vk, sender=gov)      # the governor, per batch size
+
+The contracts (verifier/contracts/*.vy, docs/l1.md "The rollup's contracts"):
+
+| contract | holds |
+|---|---|
+| `token` | the ERC-20 collateral (deployed here unless an address is given) |
+| `governance` | the governor role (two-step hand-over) |
+| `rollup` | state root, batch number, verifier per batch size, custody, payouts, exodus switch |
+| `priority_queue` | deposits and forced withdrawals: the Poseidon chain, deadlines, fees |
+| `tables` | the market registry and the oracle tables (validation, hashing) |
+| `exodus` | exits against the last accepted root |
+| `batch_verifier` | Groth16 verification, one deployment per batch size and key |
+| Poseidon | T3 (Merkle, state root), T5 (instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
+
+The rollup, queue, tables and exodus contracts know each other's addresses as immutables;
+their addresses are computed before deployment from the deployer's nonce (CREATE), so
+each is deployed once with all of them (the rollup's address is also part of the
+deployment id, circuits.spec.deployment).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+from circuits.poseidon import SPONGE_WIDTH
+from circuits.spec.deployment import deployment_id
+
+from .abi import Contract, deploy
+from .evm import Chain, checksum, keccak256, to_address
+from .groth16 import VerifyingKey
+from .poseidon_evm import MAX_INPUTS as STACK_MAX_INPUTS, deploy as deploy_poseidon, selector
+from .poseidon_sponge_evm import deploy_sponge
+from .poseidon_wide_evm import deploy_wide
+from .vyper_build import load
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class L1Config:
+    """A deployment's parameters. K, S, acc_depth: the batch circuit's (the market's slots,
+    the scenarios of each margin grid, the account tree's depth). max_oracle_age: the
+    oldest oracle table a batch may use, in seconds before the accepting block.
+    priority_deadline: seconds a queued entry may wait before exodus. forced_fee (wei)
+    and max_pending_forced: the price and per-address limit of forced withdrawals."""
+    K: int
+    S: int
+    acc_depth: int
+    max_oracle_age: int = 600
+    priority_deadline: int = 7 * DAY
+    max_pending_forced: int = 4
+    forced_fee: int = 10**15
+
+    def __post_init__(self) -> None:
+        for name, lo, hi in (("K", 1, 16), ("S", 1, 64), ("acc_depth", 1, 32), ("max_oracle_age", 0, 2**40),
+                             ("priority_deadline", 1, 2**32 - 1), ("max_pending_forced", 1, 2**32),
+                             ("forced_fee", 0, 2**128)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+                raise ValueError(f"L1Config.{name} must be an int in [{lo}, {hi}], got {v!r}")
+
+    def to_obj(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class L1Addresses:
+    chain_id: int
+    token: str
+    governance: str
+    rollup: str
+    queue: str
+    tables: str
+    exodus: str
+    poseidon2: str
+    poseidon4: str
+    poseidon5: str
+    poseidon7: str
+    poseidon_k: str
+    sponge: str
+
+    @property
+    def deployment_id(self) -> int:
+        return deployment_id(self.chain_id, int(self.rollup, 16))
+
+    def contracts(self) -> dict[str, str]:
+        return {k: v for k, v in asdict(self).items() if k != "chain_id"}
+
+    def to_obj(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_obj(cls, d: dict) -> "L1Addresses":
+        return cls(**d)
+
+
+def _rlp_int(n: int) -> bytes:
+    if n == 0:
+        return b"\x80"
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return b if len(b) == 1 and b[0] < 0x80 else bytes([0x80 + len(b)]) + b
+
+
+def create_address(sender: str, nonce: int) -> str:
+    """The address CREATE gives the contract `sender` deploys with `nonce`."""
+    body = b"\x94" + bytes.fromhex(to_address(sender)[2:]) + _rlp_int(nonce)
+    return checksum(keccak256(bytes([0xC0 + len(body)]) + body)[12:])
+
+
+def vk_words(vk: VerifyingKey) -> list[int]:
+    """The batch verifier's constructor key (verifier/contracts/batch_verifier.vy)."""
+    if not isinstance(vk, VerifyingKey) or vk.n_public != 1:
+        raise ValueError("the batch circuit's verifying key has exactly one public input")
+    vk.checked()
+
+    def g2(p):
+        (x0, x1), (y0, y1) = p
+        return [x1, x0, y1, y0]
+    return [*vk.alpha1, *g2(vk.beta2), *g2(vk.gamma2), *g2(vk.delta2), *vk.ic[0], *vk.ic[1]]
+
+
+def deploy_batch_verifier(chain: Chain, vk: VerifyingKey, sender: str) -> Contract:
+    return deploy(chain, load("batch_verifier"), vk_words(vk), sender=sender)
+
+
+def deploy_rollup(chain: Chain, *, deployer: str, governor: str, oracle: str, fee_sink: str,
+                  genesis_root: int, config: L1Config, token: Optional[str] = None,
+                  token_name: str = "Collateral", token_symbol: str = "USDC",
+                  token_decimals: int = 6) -> L1Addresses:
+    """Deploy every contract of the module docstring; returns their addresses."""
+    if token is None:
+        token = deploy(chain, load("token"), token_name, token_symbol, token_decimals,
+                       sender=deployer).address
+    p2 = deploy_poseidon(chain, 2, deployer).address
+    p4 = deploy_poseidon(chain, 4, deployer).address
+    p5 = deploy_poseidon(chain, 5, deployer).address
+    p7 = deploy_wide(chain, 7, deployer).address
+    k = config.K
+    pk = (deploy_poseidon(chain, k, deployer) if k <= STACK_MAX_INPUTS else deploy_wide(chain, k, deployer)).address
+    sponge = deploy_sponge(chain, SPONGE_WIDTH, deployer).address
+    gov = deploy(chain, load("governance"), governor, sender=deployer).address
+    n = chain.nonce(deployer)
+    tables, queue, rollup, exodus = (create_address(deployer, n + i) for i in range(4))
+    got = deploy(chain, load("tables"), gov, rollup, sponge, p2, p4, pk, selector(k), k, config.S, oracle,
+                 sender=deployer).address
+    assert got == tables
+    got = deploy(chain, load("priority_queue"), gov, rollup, token, p5, config.acc_depth,
+                 config.priority_deadline, config.max_pending_forced, config.forced_fee, fee_sink,
+                 sender=deployer).address
+    assert got == queue
+    got = deploy(chain, load("rollup"), gov, queue, tables, token, exodus, genesis_root, config.max_oracle_age,
+                 sender=deployer).address
+    assert got == rollup
+    got = deploy(chain, load("exodus"), rollup, tables, queue, token, p2, p7, pk, selector(k), sponge,
+                 config.acc_depth, k, sender=deployer).address
+    assert got == exodus
+    return L1Addresses(chain.chain_id, checksum(token), gov, rollup, queue, tables, exodus, p2, p4, p5, p7, pk,
+                       sponge)
