@@ -5,8 +5,9 @@ The contract answers `sponge(uint256[] values) -> uint256`: the state [len(value
 zero-padded, at least one block) with a permutation after each block, and the digest is
 state[1] (`circuits.poseidon.poseidon_sponge` with the rate t - 1). A value >= r reverts
 with Error("poseidon: input not below r"); malformed calldata (another selector, an
-offset other than 32, a length that disagrees with the calldata size, attached ETH)
-reverts without data.
+offset other than 32, calldata shorter than the length says, attached ETH) reverts without
+data. Calldata beyond the values is ignored (Vyper sends its whole static buffer) and
+never absorbed: the padding of the last block is 0 whatever those bytes hold.
 
 Why a dedicated contract: the state stays on the EVM stack from one block to the next
 (verifier/poseidon_codegen.py), so a block costs one permutation and no call. Per absorbed
@@ -19,6 +20,8 @@ and only t <= 4 keeps the whole state and the sparse rounds in one contract of a
     generate_sponge(t, mem_full=False) -> runtime code
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 from circuits.field import R
 
@@ -44,7 +47,7 @@ def abi() -> list:
 
 def _dispatch(a: Asm) -> None:
     """Jump to "fail" unless: the selector, offset word 32, length < MAX_VALUES, calldata
-    size 68 + 32 * length, no ETH. Leaves the length on the stack."""
+    size at least 68 + 32 * length, no ETH. Leaves the length on the stack."""
     a.push(36)
     a.op("CALLDATALOAD")                        # n
     a.op("PUSH0", "CALLDATALOAD")
@@ -62,14 +65,15 @@ def _dispatch(a: Asm) -> None:
     a.push(32)
     a.op("MUL")
     a.push(68)
-    a.op("ADD", "CALLDATASIZE", "EQ", "AND")    # calldata size == 68 + 32 n
+    a.op("ADD", "CALLDATASIZE", "LT", "ISZERO", "AND")   # calldata size >= 68 + 32 n
     a.op("CALLVALUE", "ISZERO", "AND", "ISZERO")
     a.push_label("fail")
     a.op("JUMPI")
 
 
 def _absorb(g: Gen, t: int) -> None:
-    """s[j] += calldata[p + 32 (j - 1)] for j = 1..t-1 (each checked < r); p += 32 (t - 1)."""
+    """s[j] += calldata[p + 32 (j - 1)] for j = 1..t-1, a word at or past `end` read as 0,
+    each checked < r; p += 32 (t - 1)."""
     st = g.st
     for j in range(1, t):
         st.bring(("s", j))
@@ -77,7 +81,12 @@ def _absorb(g: Gen, t: int) -> None:
         if j > 1:
             st.push(32 * (j - 1), 0)
             st.binop("ADD", 0)
+        st._dup(1)
+        st.dup("end")
+        st.binop("GT", 0)                       # end > offset: a value, not padding
+        st.swap(1)
         st.binop("CALLDATALOAD", 1, 1)
+        st.binop("MUL", 1)
         st._dup(1)
         st.push_r()
         st.binop("GT", 0)                       # r > x
@@ -104,6 +113,7 @@ def _permute(g: Gen, mem_full: bool) -> None:
         g.full_round(p.full_constants[k], full_m)
 
 
+@lru_cache(maxsize=None)
 def generate_sponge(t: int, mem_full: bool = False) -> bytes:
     """Runtime code of the width-t sponge contract (module docstring)."""
     if not 2 <= t <= 5:

@@ -51,6 +51,8 @@ event OracleTablePublished:
     timestamp: uint256
 
 LANE_MASK: constant(uint256) = (1 << spec.ORACLE_LANE_BITS) - 1
+TIME_MASK: constant(uint256) = (1 << spec.TIME_BITS) - 1
+TIMES_PER_WORD: constant(uint256) = 256 // spec.TIME_BITS
 ELEMENT_BOUND: constant(uint256) = 1 << (spec.ORACLE_LANES * spec.ORACLE_LANE_BITS)
 
 GOVERNANCE: public(immutable(address))
@@ -71,7 +73,7 @@ slot: public(HashMap[uint256, uint256])         # kind | strike << 8 | expiry <<
 oracle: public(address)
 latest_table_id: public(uint256)
 table_hash: HashMap[uint256, uint256]
-table_time: HashMap[uint256, uint256]
+table_times: HashMap[uint256, uint256]           # six 40-bit timestamps per word: id // 6, lane id % 6
 
 
 @deploy
@@ -102,7 +104,13 @@ def __init__(governance: address, rollup: address, sponge: address, poseidon2: a
 def table(table_id: uint256) -> (uint256, uint256):
     """(hash, timestamp) of published table `table_id` (ids count from 1)."""
     assert table_id >= 1 and table_id <= self.latest_table_id, "tables: no such oracle table"
-    return self.table_hash[table_id], self.table_time[table_id]
+    return self.table_hash[table_id], self._time(table_id)
+
+
+@view
+@internal
+def _time(table_id: uint256) -> uint256:
+    return (self.table_times[table_id // TIMES_PER_WORD] >> (spec.TIME_BITS * (table_id % TIMES_PER_WORD))) & TIME_MASK
 
 
 # --- governance --------------------------------------------------------------------------
@@ -225,6 +233,16 @@ def _check_settlements(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE], timest
                 assert self._lane(packed, row + s) == value, "oracle: a settled slot is its payoff in every scenario"
 
 
+@view
+@internal
+def _sponge(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
+    """The sponge of the packed table: the call carries exactly the values (an interface
+    call would send the array's whole static buffer)."""
+    out: Bytes[32] = raw_call(SPONGE, abi_encode(packed, method_id=method_id("sponge(uint256[])")),
+                              max_outsize=32, is_static_call=True)
+    return extract32(out, 0, output_type=uint256)
+
+
 @external
 def publish_oracle_table(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
     """The oracle publishes a table (packed, module docstring); returns its id."""
@@ -243,12 +261,12 @@ def publish_oracle_table(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> u
     assert ts < (1 << spec.TIME_BITS), "oracle: timestamp out of range"
     assert ts <= block.timestamp, "oracle: timestamp in the future"
     latest: uint256 = self.latest_table_id
-    assert ts >= self.table_time[latest], "oracle: timestamp before the previous table's"
+    assert ts >= self._time(latest), "oracle: timestamp before the previous table's"
     self._check_settlements(packed, ts)
-    h: uint256 = staticcall ISponge(SPONGE).sponge(packed)
+    h: uint256 = self._sponge(packed)
     latest += 1
     self.table_hash[latest] = h
-    self.table_time[latest] = ts
+    self.table_times[latest // TIMES_PER_WORD] |= ts << (spec.TIME_BITS * (latest % TIMES_PER_WORD))
     self.latest_table_id = latest
     log OracleTablePublished(table_id=latest, table_hash=h, timestamp=ts)
     return latest
