@@ -72,7 +72,7 @@ class Rig:
     K: int = 4
     S: int = 4
     acc_depth: int = 8
-    sizes: tuple = (1, 2)
+    sizes: tuple = (1, 2, 4)
     config_kw: dict = field(default_factory=dict)
 
     def __post_init__(self):
