@@ -1,7 +1,7 @@
 """The account leaf in the circuit (`circuits.spec.accounts` defines it).
 
     positions_hash = Poseidon(size_0, ..., size_{K-1})
-    leaf           = Poseidon(pk_x, pk_y, nonce, cash, positions_hash, orders_root)
+    leaf           = Poseidon(pk_x, pk_y, nonce, cash, positions_hash, orders_root, owner)
 
 Signed values (cash, sizes) are field elements v mod r in the circuit already. The
 empty leaf of the account tree is 0 (never the hash of an all-zero account), so a slot
@@ -29,6 +29,7 @@ class AccountVars:
     cash: LC
     sizes: list[LC]
     orders_root: LC
+    owner: LC
 
 
 def positions_hash_gadget(cs: ConstraintSystem, sizes: Sequence[Operand],
@@ -40,9 +41,9 @@ def positions_hash_gadget(cs: ConstraintSystem, sizes: Sequence[Operand],
 def account_leaf_gadget(cs: ConstraintSystem, acct: AccountVars, name: str = "leaf") -> LC:
     """The account leaf of `acct`, equal to `account_leaf_of`.
 
-    Cost: poseidon_cost(K) + 354 constraints (K = 8: 756).
+    Cost: poseidon_cost(K) + 381 constraints (K = 8: 783).
     """
     with cs.namespace(name):
         ph = positions_hash_gadget(cs, acct.sizes)
         return poseidon_gadget(cs, account_leaf_inputs(acct.pk_x, acct.pk_y, acct.nonce, acct.cash, ph,
-                                                       acct.orders_root), name="hash")
+                                                       acct.orders_root, acct.owner), name="hash")

@@ -1,18 +1,19 @@
 """The whole batch circuit: tables, N slots on the running state, the end flushes, the
-public commitment. `compile_batch(shape)` gives the R1CS (cached on disk, keyed by the
+public input. `compile_batch(shape)` gives the R1CS (cached on disk, keyed by the
 shape), `solve_batch(shape, batch)` the witness.
 
 Batch structure (constraint namespaces in brackets):
-1. [tables] market and oracle tables, hashed once (`tables.py`).
+1. [tables] market and oracle tables, hashed once (`tables.py`); the K instrument ids.
 2. [start] the old state root = Poseidon(accounts_root, Poseidon(oi[0..K-1]))
-   (`state_root_gadget`, the twin of `circuits.spec.state.state_root`).
-3. [slot<i>] N universal slots (`slot.py`) carry the account root, open interest, the
-   pending fee / insurance totals, the deposit and forced-request rolling hashes and the
-   effects chain.
+   (`state_root_gadget`, the twin of `circuits.spec.state.state_root`); the priority
+   chain value prio_old.
+3. [slot<i>] N universal slots (`slot/`) carry the account root, open interest, the
+   pending fee / insurance totals and the priority chain; each yields its record.
 4. [flush_fee], [flush_insurance] the fee account (index 0) and the insurance fund
    (index 1) receive what is still pending: one leaf update each on the final root.
-5. [end] the new state root; [commitment] the single public input `commitment` =
-   `public.batch_commitment(...)` (v2: the forced-request hashes, the effects chain).
+5. [end] the new state root; [header] the five header fields, canonically decomposed;
+   [data_hash] SHA-256 over header and records, shifted: the single public input
+   (`public.py`, `circuits.spec.public_input`).
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
 from ..spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from .account_leaf import AccountVars, account_leaf_gadget
-from .public import EFFECTS_CHAIN_EMPTY, batch_commitment_gadget
+from .public import header_bits, public_input_gadget
 from .ranges import signed_range
+from .records import record_value
 from .shape import BatchShape
 from .slot import Running, slot_gadget
 from .tables import tables_gadget
@@ -45,10 +47,10 @@ class BatchOutputs:
     oi: list[int]
     market_hash: int
     oracle_hash: int
-    deposit_hash: int
-    effects_hash: int
-    commitment: int
-    forced_hash: int = 0
+    prio_old: int
+    prio_new: int
+    records: list[bytes]
+    public_input: int
 
 
 def state_root_gadget(cs: ConstraintSystem, accounts_root: Operand, oi: Sequence[Operand]) -> LC:
@@ -64,19 +66,20 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
     """Add ``pending`` to the cash of the special account at ``index``; returns the new root.
 
     The index is a constant, so the path needs no swaps: 2 * 240 * depth constraints, plus
-    two account leaves and the new cash's range check (depth 24, K = 8: 13,117).
+    two account leaves and the new cash's range check (depth 24, K = 8: 13,171).
     """
     K, D = shape.K, shape.acc_depth
     f = fl.before if fl.before is not None else AccountFields(sizes=(0,) * K)
     with cs.namespace(name):
         W = cs.witness
         old = AccountVars(W("pk_x", f.pk_x), W("pk_y", f.pk_y), W("nonce", f.nonce), W("cash", f.cash),
-                          [W(f"size{k}", f.sizes[k]) for k in range(K)], W("orders_root", f.orders_root))
+                          [W(f"size{k}", f.sizes[k]) for k in range(K)], W("orders_root", f.orders_root),
+                          W("owner", f.owner))
         sibs = [W(f"sib{i}", fl.siblings[i] if fl.siblings else 0) for i in range(D)]
         bits = [(index >> i) & 1 for i in range(D)]
         new_cash = old.cash + pending
         signed_range(cs, new_cash, shape.cash_bits, name="cash_range")
-        new = AccountVars(old.pk_x, old.pk_y, old.nonce, new_cash, old.sizes, old.orders_root)
+        new = AccountVars(old.pk_x, old.pk_y, old.nonce, new_cash, old.sizes, old.orders_root, old.owner)
         h_old = account_leaf_gadget(cs, old, name="leaf_old")
         h_new = account_leaf_gadget(cs, new, name="leaf_new")
         r_old = merkle_root_unchecked(cs, h_old, bits, sibs, name="path_old")
@@ -85,13 +88,13 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
 
 
 def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[BatchInput] = None,
-                  public_commitment: Optional[int] = None) -> Optional[BatchOutputs]:
+                  public_input: Optional[int] = None) -> Optional[BatchOutputs]:
     """Build (and, when ``cs`` solves, fill) the batch circuit. ``batch`` is required when
     solving and ignored when compiling. Returns the computed outputs when solving.
 
-    ``public_commitment``: the value of the public input (as a verifier would compute it
-    from the calldata); by default the commitment the circuit computes. A different value
-    makes the constraint 'public_commitment' fail.
+    ``public_input``: the value of the public input (as L1 computes it from its storage
+    and the calldata); by default the one the circuit computes. A different value makes
+    the constraint 'public_input' fail.
     """
     solving = cs.solving
     if solving:
@@ -110,38 +113,33 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
     tv = tables_gadget(cs, shape, batch.market if solving else None,
                        batch.oracle if solving else None)
     with cs.namespace("start"):
-        batch_number = W("batch_number", v(lambda: batch.batch_number))
         acc_root = W("accounts_root", v(lambda: batch.accounts_root))
         oi = [W(f"oi{k}", v(lambda: batch.oi[k])) for k in range(K)]
-        dep_hash0 = W("deposit_hash", v(lambda: batch.deposit_hash))
-        forced_hash0 = W("forced_hash", v(lambda: batch.forced_hash))
+        prio0 = W("prio", v(lambda: batch.prio))
         old_root = state_root_gadget(cs, acc_root, oi)
-    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), dep_hash0, forced_hash0,
-                  LC.constant(EFFECTS_CHAIN_EMPTY))
+    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), prio0)
+    records = []
     for i in range(shape.n_slots):
         with cs.namespace(f"slot{i}"):
-            run, _ = slot_gadget(cs, shape, tv, run, batch.slots[i] if solving else None)
+            run, bits = slot_gadget(cs, shape, tv, run, batch.slots[i] if solving else None)
+            records.append(bits)
     root = _flush(cs, shape, FEE_ACCOUNT, batch.fee_flush if solving else Flush(), run.pend_fee,
                   run.root, "flush_fee")
     root = _flush(cs, shape, INSURANCE_ACCOUNT, batch.insurance_flush if solving else Flush(),
                   run.pend_ins, root, "flush_insurance")
     with cs.namespace("end"):
         new_root = state_root_gadget(cs, root, run.oi)
-    eh = run.effects_hash
-    com = batch_commitment_gadget(cs, old_root=old_root, new_root=new_root, batch_number=batch_number,
-                                  market_hash=tv.market_hash, oracle_hash=tv.oracle_hash,
-                                  deposit_hash_old=dep_hash0, deposit_hash_new=run.dep_hash,
-                                  forced_hash_old=forced_hash0, forced_hash_new=run.forced_hash,
-                                  effects_hash=eh, name="commitment")
-    pub = cs.public("commitment", v(lambda: cs.value(com) if public_commitment is None
-                                    else public_commitment))
-    cs.assert_equal(pub, com, name="public_commitment")
+    header = header_bits(cs, dict(old_root=old_root, new_root=new_root, oracle_hash=tv.oracle_hash,
+                                  prio_old=prio0, prio_new=run.prio))
+    digest = public_input_gadget(cs, header, records)
+    pub = cs.public("public_input", v(lambda: cs.value(digest) if public_input is None else public_input))
+    cs.assert_equal(pub, digest, name="public_input")
     if not solving:
         return None
     val = cs.value
     return BatchOutputs(val(old_root), val(new_root), val(root), [val(x) for x in run.oi],
-                        val(tv.market_hash), val(tv.oracle_hash), val(run.dep_hash), val(eh), val(com),
-                        val(run.forced_hash))
+                        val(tv.market_hash), val(tv.oracle_hash), val(prio0), val(run.prio),
+                        [record_value(cs, r) for r in records], val(digest))
 
 
 # ---- compile (cached) and solve ----------------------------------------------------------------
@@ -182,7 +180,7 @@ def compile_batch(shape: BatchShape, cache: bool = True) -> R1CS:
 
 
 def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True,
-                public_commitment: Optional[int] = None) -> tuple[list[int], BatchOutputs]:
+                public_input: Optional[int] = None) -> tuple[list[int], BatchOutputs]:
     """The witness (R1CS wire order) of ``batch`` and the values the circuit computed.
 
     With ``check`` (default) raise `circuits.cs.UnsatisfiedConstraint` naming the first
@@ -191,7 +189,7 @@ def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True,
     """
     from ..cs import UnsatisfiedConstraint
     cs = ConstraintSystem(solve=True)
-    out = batch_circuit(cs, shape, batch, public_commitment)
+    out = batch_circuit(cs, shape, batch, public_input)
     if check:
         bad = cs.which_is_unsatisfied()
         if bad is not None:
@@ -200,8 +198,8 @@ def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True,
 
 
 def first_failure(shape: BatchShape, batch: BatchInput,
-                  public_commitment: Optional[int] = None) -> Optional[str]:
+                  public_input: Optional[int] = None) -> Optional[str]:
     """Name of the first constraint the batch violates (None when it satisfies the circuit)."""
     cs = ConstraintSystem(solve=True)
-    batch_circuit(cs, shape, batch, public_commitment)
+    batch_circuit(cs, shape, batch, public_input)
     return cs.which_is_unsatisfied()

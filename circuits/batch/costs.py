@@ -2,11 +2,13 @@
 in a shape-only constraint system (the numbers in tests/constraint_counts.json and
 docs/batch_circuit.md come from these builders).
 
-    total(N) = N * slot + tables + 2 * flush + roots + commitment + 1 - FIRST_SLOT_SAVING
+    total(N) = N * slot + tables + 2 * flush + roots + header + data_hash(N) + 1
+               - FIRST_SLOT_SAVING
 
-(+ 1: the public-commitment equality; the first slot is cheaper: its pending totals and
-effects chain start as constants, see `FIRST_SLOT_SAVING`.) The effects are hashed per
-slot (a rolling chain, `public.py`), so there is no per-batch effects part.
+(+ 1: the public-input equality; the first slot is cheaper: its pending totals start as
+constants, see `FIRST_SLOT_SAVING`.) `data_hash(N)` is the SHA-256 over the 160-byte
+header and N records (`public.data_hash_cost`, exact: the message's constant bits are
+counted as variable there and here alike, since the circuit passes LCs).
 
 `slot_part_costs(shape)` splits the slot into its sub-gadgets (`slot.SLOT_PARTS`), as
 they cost inside the slot; they add up to `slot_cost(shape)`.
@@ -18,7 +20,7 @@ from functools import lru_cache
 from ..cs import ConstraintSystem
 from ..spec.accounts import FEE_ACCOUNT
 from .circuit import _flush, state_root_gadget
-from .public import COMMITMENT_FIELDS, batch_commitment_gadget
+from .public import data_hash_cost, header_bits
 from .shape import BatchShape
 from .slot import SLOT_PARTS, Running, slot_gadget
 from .tables import TablesVars, tables_gadget
@@ -31,15 +33,14 @@ def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
     w = cs.witness
     vec = lambda n: [w(f"{n}{k}") for k in range(K)]  # noqa: E731
     grid = lambda n: [[w(f"{n}{k}_{s}") for s in range(S)] for k in range(K)]  # noqa: E731
-    return TablesVars(w("mh"), w("oh"), vec("kind"), vec("expiry"), w("bonus"), w("penalty"),
+    return TablesVars(w("mh"), w("oh"), w("did"), vec("iid"), vec("kind"), vec("expiry"), w("bonus"), w("penalty"),
                       w("ts"), vec("mark"), grid("init"), grid("maint"), vec("settled"), vec("value"))
 
 
 def build_slot(cs: ConstraintSystem, shape: BatchShape, costs: dict[str, int] | None = None) -> None:
     tv = _table_witnesses(cs, shape)
     run = Running(cs.witness("root"), [cs.witness(f"oi{k}") for k in range(shape.K)],
-                  cs.witness("pf"), cs.witness("pi"), cs.witness("h"), cs.witness("fh"),
-                  cs.witness("eh"))
+                  cs.witness("pf"), cs.witness("pi"), cs.witness("prio"))
     slot_gadget(cs, shape, tv, run, None, costs)
 
 
@@ -58,16 +59,16 @@ def build_roots(cs: ConstraintSystem, shape: BatchShape) -> None:
             state_root_gadget(cs, cs.witness("accounts_root"), [cs.witness(f"oi{k}") for k in range(shape.K)])
 
 
-def build_commitment(cs: ConstraintSystem, shape: BatchShape) -> None:
-    batch_commitment_gadget(cs, **{n: cs.witness(n) for n in COMMITMENT_FIELDS})
+def build_header(cs: ConstraintSystem, shape: BatchShape) -> None:
+    header_bits(cs, {n: cs.witness(n) for n in ("old_root", "new_root", "oracle_hash", "prio_old", "prio_new")})
 
 
 PARTS = {"slot": build_slot, "tables": build_tables, "flush": build_flush, "roots": build_roots,
-         "commitment": build_commitment}
+         "header": build_header}
 
-FIRST_SLOT_SAVING = 7
-"""Constraints the first slot saves: its pending totals (4 products) and effects chain (3)
-start as constants. Checked against a full build in tests/test_batch_parts.py."""
+FIRST_SLOT_SAVING = 4
+"""Constraints the first slot saves: its pending totals (4 products) start as constants.
+Checked against a full build in tests/test_batch_parts.py."""
 
 
 @lru_cache(maxsize=None)
@@ -97,8 +98,9 @@ def slot_part_costs(shape: BatchShape) -> dict[str, int]:
 
 
 def batch_cost(shape: BatchShape) -> dict[str, int]:
-    """Every part's count and the total (the public-commitment equality adds 1)."""
+    """Every part's count and the total (the public-input equality adds 1)."""
     parts = {p: part_cost(p, shape) for p in PARTS}
+    parts["data_hash"] = data_hash_cost(shape.n_slots)
     parts["total"] = (shape.n_slots * parts["slot"] + parts["tables"] + 2 * parts["flush"]
-                      + parts["roots"] + parts["commitment"] + 1 - FIRST_SLOT_SAVING)
+                      + parts["roots"] + parts["header"] + parts["data_hash"] + 1 - FIRST_SLOT_SAVING)
     return parts

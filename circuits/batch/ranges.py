@@ -21,16 +21,17 @@ def unsigned(cs: ConstraintSystem, x: Operand, bits: int, name: str) -> list[LC]
 
 
 def positive(cs: ConstraintSystem, x: Operand, bits: int, name: str,
-             enabled: Operand = 1) -> None:
-    """Enforce 0 <= x < 2^bits, and x != 0 when ``enabled`` (a bit) is 1.
+             enabled: Operand = 1) -> list[LC]:
+    """Enforce 0 <= x < 2^bits, and x != 0 when ``enabled`` (a bit) is 1; returns the bits.
 
-    Fails at '<name>.sum' (range) or '<name>.nonzero.inv' (zero).
+    Fails at '<name>.bits.sum' (range) or '<name>.nonzero.inv' (zero).
     Cost: bits + 2 constraints.
     """
     with cs.namespace(name):
-        bits_le(cs, x, bits, name="bits")
+        out = bits_le(cs, x, bits, name="bits")
         # x + 1 - enabled is x when enabled, and x + 1 >= 1 otherwise
         assert_nonzero(cs, as_lc(x) + 1 - as_lc(enabled), name="nonzero")
+    return out
 
 
 @dataclass

@@ -7,8 +7,14 @@ exactly those the L1 contract received and hashed itself. Trust note: the circui
 not range-check table entries; L1 checks them when it receives them
 (`MarketTable.check`, `OracleTable.check`), and the hash binds the circuit to those values.
 
-Native twins: `MarketTable.hash`, `OracleTable.hash` (the oracle table's `market_hash`
-field is not read: the circuit puts the market hash it computed in its place).
+The market hash is the sponge of [deployment_id, K, bonus, penalty, instrument ids];
+the circuit computes the K instrument ids once per batch (orders sign the id of the
+instrument they trade, selected per slot) and reads the deployment id from the table
+(every request message signs it).
+
+Native twins: `MarketTable.hash`, `MarketTable.instrument_ids`, `OracleTable.hash` (the
+oracle table's `market_hash` field is not read: the circuit puts the market hash it
+computed in its place).
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from dataclasses import dataclass
 
 from ..cs import LC, ConstraintSystem
 from ..gadgets.poseidon import poseidon_sponge as sponge_gadget
-from ..spec.tables import MarketTable, OracleTable, market_encoding, oracle_encoding
+from ..gadgets.poseidon import poseidon as poseidon_gadget
+from ..spec.tables import MarketTable, OracleTable, instrument_inputs, market_encoding, oracle_encoding
 from .shape import BatchShape
 
 
@@ -38,6 +45,8 @@ class TablesVars:
 
     market_hash: LC
     oracle_hash: LC
+    deployment_id: LC
+    instrument_id: list[LC]
     kind: list[LC]
     expiry: list[LC]
     liq_bonus_bps: LC
@@ -54,9 +63,9 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
                   oracle: OracleTable | None, name: str = "tables") -> TablesVars:
     """Allocate both tables as witnesses and hash them (values None when compiling).
 
-    Cost: one sponge of len(market encoding) = 3 + 4K values and one of
-    5 + K + 2KS + 3K values: 612 constraints per block of 16 values (a little less for
-    constant entries). K = 8, S = 16: 3 + 19 blocks, about 13,400 constraints.
+    Cost: K instrument ids (Poseidon of 4: 297 each), one sponge of 4 + K values and one
+    of 5 + K + 2KS + 3K values: 612 constraints per block of 16 values (a little less for
+    constant entries). K = 8, S = 16: 2,376 + 1 + 19 blocks, about 14,400 constraints.
     """
     k_n, s_n = shape.K, shape.S
     solving = cs.solving
@@ -68,6 +77,7 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
 
     with cs.namespace(name):
         with cs.namespace("market"):
+            did = cs.witness("deployment_id", val(lambda: market.deployment_id))
             bonus = cs.witness("liq_bonus_bps", val(lambda: market.liq_bonus_bps))
             penalty = cs.witness("liq_penalty_bps", val(lambda: market.liq_penalty_bps))
             kind, strike, expiry, csize = [], [], [], []
@@ -76,7 +86,9 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
                 strike.append(cs.witness(f"strike{k}", val(lambda: market.strike[k])))
                 expiry.append(cs.witness(f"expiry{k}", val(lambda: market.expiry[k])))
                 csize.append(cs.witness(f"contract_size{k}", val(lambda: market.contract_size[k])))
-            enc = market_encoding(LC.constant(k_n), bonus, penalty, kind, strike, expiry, csize)
+            ids = [poseidon_gadget(cs, instrument_inputs(kind[k], strike[k], expiry[k], csize[k]),
+                                   name=f"instrument_id{k}") for k in range(k_n)]
+            enc = market_encoding(did, LC.constant(k_n), bonus, penalty, ids)
             market_hash = sponge_gadget(cs, enc, name="hash")
         with cs.namespace("oracle"):
             ts = cs.witness("timestamp", val(lambda: oracle.timestamp))
@@ -94,6 +106,6 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
             enc = oracle_encoding(market_hash, ts, spot, LC.constant(k_n), LC.constant(s_n), mark, si, sm,
                                   settled, sprice, svalue)
             oracle_hash = sponge_gadget(cs, enc, name="hash")
-    return TablesVars(market_hash, oracle_hash, kind, expiry, bonus, penalty, ts, mark, si, sm,
+    return TablesVars(market_hash, oracle_hash, did, ids, kind, expiry, bonus, penalty, ts, mark, si, sm,
                       settled, svalue)
 

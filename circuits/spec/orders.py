@@ -40,7 +40,14 @@ from . import HashFn
 from .widths import FEE_RATE_BITS, ORDER_ID_BITS, SIZE_BITS
 
 EMPTY_ORDER_LEAF = 0
-CANCELLED = (1 << SIZE_BITS) - 1
+
+
+def cancelled_value(size_bits: int = SIZE_BITS) -> int:
+    """The `filled` value of a cancelled order for sizes of size_bits bits: 2^size_bits - 1."""
+    return (1 << size_bits) - 1
+
+
+CANCELLED = cancelled_value()
 """The `filled` value of a cancelled order: above every fillable amount."""
 
 

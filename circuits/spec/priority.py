@@ -46,11 +46,15 @@ Poseidon of 5 (`circuits.batch.slot.signatures`), the same outcome and validity 
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
 from ..field import check_elements
 from ..poseidon import poseidon
 from . import HashFn
 from .accounts import CLEARING_ACCOUNT
 from .widths import ACCOUNT_BITS, AMOUNT_BITS, L1_ADDRESS_BITS
+
+T = TypeVar("T")
 
 PRIO_EMPTY = 0
 """The chain value of an empty queue."""
@@ -71,13 +75,19 @@ def _uint(v: object, bits: int, what: str, minimum: int = 0) -> int:
     return v
 
 
+def entry_element(kind: T, account: T, amount: T) -> T:
+    """kind + 2^2 * account + 2^34 * amount, of ints or circuit values (unchecked: the
+    circuit range-checks account and amount; `pack_entry` checks ints)."""
+    return kind + account * (1 << KIND_BITS) + amount * (1 << (KIND_BITS + ACCOUNT_BITS))
+
+
 def pack_entry(kind: int, account: int, amount: int) -> int:
-    """kind + 2^2 * account + 2^34 * amount (ValueError when a field does not fit)."""
+    """`entry_element`, checked (ValueError when a field does not fit)."""
     if kind not in KINDS:
         raise ValueError(f"priority entry kind must be one of {KINDS}, got {kind!r}")
     _uint(account, ACCOUNT_BITS, "account")
     _uint(amount, AMOUNT_BITS, "amount")
-    return kind + (account << KIND_BITS) + (amount << (KIND_BITS + ACCOUNT_BITS))
+    return entry_element(kind, account, amount)
 
 
 def entry_inputs(prio: int, kind: int, account: int, amount: int, pk_x: int, pk_y: int,

@@ -10,17 +10,20 @@ from __future__ import annotations
 from typing import Callable, Optional, TypeVar
 
 from ...cs import LC, ConstraintSystem
-from ...spec.widths import ACCOUNT_BITS, AMOUNT_BITS
+from ...spec.messages import REQUEST_LAYOUT
+from ...spec.widths import (ACCOUNT_BITS, AMOUNT_BITS, FEE_RATE_BITS, L1_ADDRESS_BITS, ORDER_ID_BITS, PRICE_BITS,
+                           SIZE_BITS, TIME_BITS)
 from ..account_leaf import AccountVars
 from ..shape import BatchShape
 from ..tables import TablesVars
 from ..witness import N_OPS, OP_NOOP, AccountFields, Port, SlotInput
 from .flush import flush_on_touch, pending_totals
-from .forced import forced_flags, forced_outcome, forced_payout
-from .leaves import chains, leaves
+from .forced import forced_outcome, forced_payout
+from .leaves import leaves, priority
 from .margin_rules import margin_checks, margin_equities
 from .ports import empty_root, old_sizes, ports, roles, selectors
 from .positions import new_cash, positions
+from .record import record
 from .request import request
 from .running import Running
 from .settlement import liquidation, settlement
@@ -29,10 +32,10 @@ from .trade import order_fills, orders, trade_terms
 
 T = TypeVar("T")
 
-SLOT_PARTS = ("selectors", "forced_flags", "ports", "flush_on_touch", "roles", "old_sizes", "trade_terms",
-              "orders", "order_fills", "settlement", "liquidation", "positions", "forced_payout", "new_cash",
-              "request", "margin_equities", "forced_outcome", "margin_checks", "signatures", "leaves",
-              "chains", "pending_totals")
+SLOT_PARTS = ("selectors", "ports", "flush_on_touch", "request", "roles", "old_sizes", "trade_terms", "orders",
+              "order_fills", "settlement", "liquidation", "positions", "forced_payout", "new_cash",
+              "margin_equities", "forced_outcome", "margin_checks", "signatures", "leaves", "record", "priority",
+              "pending_totals")
 """The slot's sub-gadgets (function names), in circuit order."""
 
 
@@ -46,6 +49,20 @@ def default_slot(shape: BatchShape) -> SlotInput:
         p.fill.siblings = (0,) * o
         return p
     return SlotInput(op=OP_NOOP, a=port(), b=port())
+
+
+def _check_shape(shape: BatchShape) -> None:
+    """The packings (messages, priority entries, records) are one-to-one only for widths
+    no larger than the rollup's."""
+    widths = {"index_bits": (shape.index_bits, ACCOUNT_BITS), "amount_bits": (shape.amount_bits, AMOUNT_BITS),
+              "size_bits": (shape.size_bits, SIZE_BITS), "price_bits": (shape.price_bits, PRICE_BITS),
+              "fee_rate_bits": (shape.fee_rate_bits, FEE_RATE_BITS),
+              "order_id_bits": (shape.order_id_bits, ORDER_ID_BITS), "time_bits": (shape.time_bits, TIME_BITS),
+              "nonce_bits": (shape.nonce_bits, dict(REQUEST_LAYOUT)["nonce"]),
+              "l1_address_bits": (shape.l1_address_bits, L1_ADDRESS_BITS)}
+    for name, (have, most) in widths.items():
+        if have > most:
+            raise ValueError(f"the packed encodings need {name} <= {most}, the shape has {have}")
 
 
 def _check_input(shape: BatchShape, inp: SlotInput) -> None:
@@ -81,27 +98,24 @@ class _Meter:
 def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Running,
                 inp: Optional[SlotInput], costs: Optional[dict[str, int]] = None) -> tuple[Running, list[LC]]:
     """One operation slot on the running state; returns the new running state and the
-    slot's effect (kind, account, l1_address, amount) as linear combinations (meaningful
-    when kind is 1 or 2; the running effects chain already includes it).
+    slot's record (`records.record_bits`: RECORD_BITS message bits).
 
     ``inp`` is None when compiling (a default Noop supplies placeholder values that are
     never read). ``costs``: a dict to which each sub-gadget's constraint count is added.
-    Cost: the sum of the `SLOT_PARTS` (`costs.slot_cost(shape)`; K = 8, S = 16, order
-    depth 8: 42,240 at account depth 16, 49,960 at depth 24).
+    Cost: the sum of the `SLOT_PARTS` (`costs.slot_cost(shape)`).
     """
     if inp is None or not cs.solving:
         inp = default_slot(shape)
     else:
         _check_input(shape, inp)
-    if shape.index_bits > ACCOUNT_BITS or shape.amount_bits > AMOUNT_BITS:
-        raise ValueError("the public packings need account numbers below 2^32 and amounts below 2^64")
+    _check_shape(shape)
     part = _Meter(cs, costs)
 
     ops = part(selectors, shape, inp)
-    ops.fw_out, ops.fwv = part(forced_flags, shape, inp, ops)
     A, B = part(ports, shape, inp, ops)
     touched = part(flush_on_touch, ops, A, B, run.pend_fee, run.pend_ins)
     cash = {"a": touched.cash_a, "b": touched.cash_b}
+    req = part(request, shape, inp, ops, A)
     part(roles, ops, A, B)
     so, haircut_old = part(old_sizes, shape, A, B)
 
@@ -112,20 +126,21 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     liq = part(liquidation, shape, tv, B, so["b"], cash["b"])
     pos = part(positions, shape, ops, A, B, so, haircut_old, sides, settle, run.oi)
 
-    amount = cs.witness("amount", inp.amount)
-    paid = part(forced_payout, shape, tv, ops, A, cash["a"], amount)
-    cash_new = part(new_cash, shape, ops, cash["a"], cash["b"], amount, paid, sides, liq, settle)
-    req = part(request, shape, inp, ops, A, amount)
+    paid, paid_bits = part(forced_payout, shape, tv, ops, A, cash["a"], req.amount)
+    cash_new = part(new_cash, shape, ops, cash["a"], cash["b"], req.amount, req.credited, paid, sides, liq, settle)
     m = part(margin_equities, shape, tv, ops, B, cash, cash_new, pos, haircut_old, sides, terms.fill)
-    fwz = part(forced_outcome, ops, A, amount, paid, m.a.e_j)
+    fwz = part(forced_outcome, ops, req.amount, paid, m.a.e_j)
     part(margin_checks, shape, ops, m, fwz)
-    p5 = part(signatures, inp, ops, run, A, B, req, amount, sides)
+    p5 = part(signatures, inp, tv, ops, run, A, B, req, sides)
 
-    new_a = AccountVars(req.new_pk_x, req.new_pk_y, req.new_nonce_a, cash_new.a, pos.sizes_a, orders_root["a"])
-    new_b = AccountVars(B.old.pk_x, B.old.pk_y, B.old.nonce, cash_new.b, pos.sizes_b, orders_root["b"])
+    new_a = AccountVars(req.new_pk_x, req.new_pk_y, req.new_nonce_a, cash_new.a, pos.sizes_a, orders_root["a"],
+                        req.new_owner)
+    new_b = AccountVars(B.old.pk_x, B.old.pk_y, B.old.nonce, cash_new.b, pos.sizes_b, orders_root["b"],
+                        B.old.owner)
     root = part(leaves, ops, run.root, A, B, new_a, new_b, req.exists_a)
-    dep_hash, forced_hash, effects_hash, effect = part(chains, ops, run, p5, A.account, req.l1_address, paid,
-                                                        cash_new.transfer_a)
+    bits = part(record, shape, ops, A, B, req, terms, sides, paid, paid_bits)
+    prio = part(priority, ops, run, p5)
     pf, pi = part(pending_totals, ops, touched, sides["a"].fee + sides["b"].fee,
                   liq.penalty + liq.left.negpart)
-    return Running(root, pos.oi, pf, pi, dep_hash, forced_hash, effects_hash), effect
+    return Running(root, pos.oi, pf, pi, prio), bits
+

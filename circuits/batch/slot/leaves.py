@@ -1,12 +1,10 @@
-"""The slot's account leaves on the running root, and its rolling hashes (deposits,
-forced requests, L1 effects)."""
+"""The slot's account leaves on the running root, and the priority chain."""
 from __future__ import annotations
 
 from ...cs import LC, ConstraintSystem
 from ...gadgets.boolean import select
 from ...gadgets.merkle import merkle_root_unchecked
 from ..account_leaf import AccountVars, account_leaf_gadget
-from ..public import effect_chain_gadget
 from .ports import PortVars
 from .running import Ops, Running
 
@@ -21,7 +19,7 @@ def leaves(cs: ConstraintSystem, ops: Ops, root: LC, A: PortVars, B: PortVars, n
     exist) replaces it on the same path. An unused port changes nothing.
 
     Cost: per port 2 * `account_leaf_gadget` + 2 * D * LEVEL_COST + 2, + 2 for port A's
-    empty-leaf selections (K = 8: 18,454 at D = 16, 26,166 at D = 24).
+    empty-leaf selections (K = 8: 18,562 at D = 16, 26,274 at D = 24).
     """
     for tag, P, new, use, ex_new in (("a", A, new_a, ops.use_a, exists_a), ("b", B, new_b, ops.use_b, None)):
         with cs.namespace(tag):
@@ -39,25 +37,11 @@ def leaves(cs: ConstraintSystem, ops: Ops, root: LC, A: PortVars, B: PortVars, n
     return root
 
 
-def chains(cs: ConstraintSystem, ops: Ops, run: Running, p5: LC, account_a: LC, l1_address: LC, paid: LC,
-           transfer_a: LC) -> tuple[LC, LC, LC, list[LC]]:
-    """The deposit and forced-request chains (`p5`, the shared request hash, in a deposit,
-    resp. forced withdrawal) and the effects chain [deposit, forced, effect]; returns the
-    three hashes and the slot's effect (kind, account, l1_address, amount).
+def priority(cs: ConstraintSystem, ops: Ops, run: Running, p5: LC) -> LC:
+    """The priority chain after the slot [priority]: `p5` (the shared request hash, here
+    the next chain value) in a deposit or forced withdrawal, unchanged otherwise.
 
-    Effects: kind 1 (withdrawal, amount) or 2 (forced, paid); -transfer_a is the
-    withdrawn amount. Packing ranges: kind < 4, account < 2^32 (port A's bits), amount and
-    paid < 2^64.
-    Cost: 3 + Poseidon(3) constraints (264).
+    Cost: 1 constraint.
     """
-    wd, fw = ops.wd, ops.fw
-    with cs.namespace("deposit"):
-        dep_hash = select(cs, ops.dep, p5, run.dep_hash, name="chain")
-    with cs.namespace("forced"):
-        forced_hash = select(cs, fw, p5, run.forced_hash, name="chain")
-    with cs.namespace("effect"):
-        kind = wd + 2 * fw
-        amt = paid - transfer_a
-        h_eff = effect_chain_gadget(cs, run.effects_hash, kind, account_a, l1_address, amt, name="hash")
-        effects_hash = select(cs, wd + fw, h_eff, run.effects_hash, name="chain")
-    return dep_hash, forced_hash, effects_hash, [kind, account_a, l1_address, amt]
+    with cs.namespace("priority"):
+        return select(cs, ops.prio, p5, run.prio, name="chain")

@@ -74,12 +74,13 @@ class NewCash:
     a: LC
     b: LC
     transfer_a: LC
-    """What a deposit adds to port A (a withdrawal: minus the amount)."""
+    """What a deposit adds to port A (a withdrawal: minus the amount; a refund: 0)."""
 
 
-def new_cash(cs: ConstraintSystem, shape: BatchShape, ops: Ops, cash_a: LC, cash_b: LC, amount: LC, paid: LC,
-             orders: dict[str, OrderVars], liq: Liquidation, settle: Settlement) -> NewCash:
-    """Both ports' new cash [cash]: deposit +amount, withdrawal -amount, forced withdrawal
+def new_cash(cs: ConstraintSystem, shape: BatchShape, ops: Ops, cash_a: LC, cash_b: LC, amount: LC,
+             credited: LC, paid: LC, orders: dict[str, OrderVars], liq: Liquidation, settle: Settlement) -> NewCash:
+    """Both ports' new cash [cash]: deposit +amount (unless refunded: `credited` is the
+    deposit bit less the refunded bit), withdrawal -amount, forced withdrawal
     -paid, trade each side's dcash, liquidation (liquidator -(V - bonus), target keeps
     max(left, 0)), settlement +-amount. Enforces: both fit cash_bits (signed).
 
@@ -87,7 +88,7 @@ def new_cash(cs: ConstraintSystem, shape: BatchShape, ops: Ops, cash_a: LC, cash
     """
     tr, lq, st = ops.tr, ops.lq, ops.st
     with cs.namespace("cash"):
-        transfer_a = cs.mul(ops.dep - ops.wd, amount, name="transfer_a")
+        transfer_a = cs.mul(credited - ops.wd, amount, name="transfer_a")
         new_cash_a = (cash_a + transfer_a - paid
                       + cs.mul(tr, orders["a"].dcash, name="trade_a")
                       - cs.mul(lq, liq.value - liq.bonus, name="liq_a")

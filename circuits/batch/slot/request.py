@@ -1,14 +1,17 @@
-"""The request fields of the slot: amount, nonce, L1 address, the key of an L1 queue entry.
+"""The request fields of the slot: amount, L1 address, the key of a deposit; the deposit's
+outcome and the forced withdrawal's validity (`circuits.spec.priority`).
 
-A withdrawal and a liquidation request are signed with the account's current nonce (which
-they bump); a forced withdrawal carries the nonce and key of its L1 request; a deposit
-carries the key that creates the account (ignored when it exists).
+A deposit or forced withdrawal serves the next L1 queue entry, whose fields (account,
+amount, key, L1 address) the priority chain binds (`signatures.request_hash`); a
+withdrawal carries the amount and the L1 address it pays to, and is signed with the
+account's stored nonce (which it bumps, as a liquidation does).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ...cs import LC, ConstraintSystem
+from ...gadgets.bits import bits_le
 from ...gadgets.comparators import is_equal
 from ..ranges import positive
 from ..shape import BatchShape
@@ -19,64 +22,73 @@ from .running import Ops
 
 @dataclass
 class Request:
-    nonce: LC
+    amount: LC
+    amount_bits: list[LC]
     l1_address: LC
+    """The depositor, the withdrawal's destination or the forced request's requester."""
+    l1_paid: LC
+    """wd * l1_address: the withdrawal record's destination (0 in other slots)."""
+    l1_paid_bits: list[LC]
     pk_x: LC
-    """The L1 queue entry's key: a deposit's, or a forced request's."""
+    """The deposit's key (0 in a forced request)."""
     pk_y: LC
+    refunded: LC
+    """A deposit refunded (its leaf exists with another key or owner): the tree is unchanged."""
+    credited: LC
+    """A deposit that creates or credits its account (dep - refunded)."""
     new_nonce_a: LC
     new_pk_x: LC
     new_pk_y: LC
+    new_owner: LC
     exists_a: LC
     """Whether port A's leaf exists after the slot (a deposit may create it)."""
 
 
-def request(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops, A: PortVars,
-            amount: LC) -> Request:
-    """Request fields and their rules [request, deposit].
+def request(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops, A: PortVars) -> Request:
+    """Request fields and their rules [request, deposit]; sets `ops.fwv`.
 
-    Enforces: a deposit's, withdrawal's or forced withdrawal's amount is >= 1 and below
-    2^amount_bits; a withdrawal, a served forced withdrawal and a liquidation name port
-    A's current nonce and bump it (not past 2^nonce_bits - 1); a served forced withdrawal
-    names port A's key (x coordinate: both are subgroup points); a forced withdrawal
-    served with 0 is provably invalid (clearing account, unknown account, another key or
-    a stale nonce; outside the tree is `forced.forced_outcome`). A deposit to an empty
-    leaf creates it with the deposit's key.
+    Enforces: a deposit's, withdrawal's or forced withdrawal's amount is >= 1, and every
+    amount is below 2^amount_bits; a withdrawal's L1 address is below 2^l1_address_bits
+    (it is paid to). Computes (no hint): refunded = deposit AND leaf exists AND NOT (same
+    key (x and y) AND owner == depositor); fwv = forced AND in the tree AND exists AND
+    not the clearing account AND owner == requester. A deposit to an empty leaf creates
+    the account with the deposit's key and owner = depositor; a withdrawal and a
+    liquidation bump port A's nonce (not past 2^nonce_bits - 1).
 
-    Cost: amount_bits + 18 constraints (82).
-    No range check of the L1 address: it is only hashed (message, forced chain, effects
-    chain), and the commitment binds it to the contract's 20-byte value.
+    Cost: amount_bits + l1_address_bits + 26 constraints (250).
     """
     W = cs.witness
-    dep, wd, fw, fwv, lq = ops.dep, ops.wd, ops.fw, ops.fwv, ops.lq
-    req_nonce = W("req_nonce", inp.nonce)
-    l1 = W("l1_address", inp.l1_address)
-    with cs.namespace("deposit"):
-        # the key of the L1 queue entry: a deposit's, or a forced request's (whose x alone
-        # enters the forced chain: in the prime-order subgroup x determines the point)
-        dpx = W("pk_x", inp.deposit_pk[0])
-        dpy = W("pk_y", inp.deposit_pk[1])
+    dep, wd, fw, lq = ops.dep, ops.wd, ops.fw, ops.lq
+    old = A.old
     with cs.namespace("request"):
-        positive(cs, amount, shape.amount_bits, name="amount_range", enabled=dep + wd + fw)
-        cs.enforce(wd + fwv + lq, req_nonce - A.old.nonce, 0, name="nonce_current")
-        bump = wd + fwv + lq
-        new_nonce_a = A.old.nonce + bump
-        # the stored nonce is below 2^nonce_bits: only the last value cannot be bumped
-        at_max = is_equal(cs, A.old.nonce, (1 << shape.nonce_bits) - 1, name="nonce_at_max")
-        cs.enforce(bump, at_max, 0, name="new_nonce_range")
-        # a forced request served (valid) names the account's key: L1 verified the
-        # request's signature under that key (both keys are subgroup points, so equal x
-        # means equal keys)
-        cs.enforce(fwv, dpx - A.old.pk_x, 0, name="key_matches")
-        # a forced withdrawal served with 0 must be provably invalid: clearing account,
-        # unknown account, another key, or stale nonce (or outside the tree, port A unused)
-        nonce_eq = is_equal(cs, req_nonce, A.old.nonce, name="nonce_eq")
-        key_eq = is_equal(cs, dpx, A.old.pk_x, name="key_eq")
-        valid_looking = cs.mul(cs.mul(cs.mul(1 - A.is2, A.exists, name="r1"), nonce_eq, name="r2"),
-                               key_eq, name="r3")
-        cs.enforce(fw - fwv - ops.fw_out, valid_looking, 0, name="forced_refusal_proven")
+        amount = W("amount", inp.amount)
+        amount_bits = positive(cs, amount, shape.amount_bits, name="amount_range", enabled=dep + wd + fw)
+        l1 = W("l1_address", inp.l1_address)
+        # the withdrawal's destination enters its record: bits of wd * l1 (a depositor's
+        # or requester's address is bound by the priority chain instead)
+        l1_paid = cs.mul(wd, l1, name="l1_paid")
+        l1_paid_bits = bits_le(cs, l1_paid, shape.l1_address_bits, name="l1_paid_bits")
+        owner_eq = is_equal(cs, old.owner, l1, name="owner_eq")
     with cs.namespace("deposit"):
+        dpx = W("pk_x", inp.pk[0])
+        dpy = W("pk_y", inp.pk[1])
+        same_key = cs.mul(is_equal(cs, old.pk_x, dpx, name="x_eq"), is_equal(cs, old.pk_y, dpy, name="y_eq"),
+                          name="same_key")
+        same = cs.mul(same_key, owner_eq, name="same_account")
+        refunded = cs.mul(cs.mul(dep, A.exists, name="to_existing"), 1 - same, name="refunded")
         created = cs.mul(dep, 1 - A.exists, name="created")
-        new_pk_x = A.old.pk_x + cs.mul(1 - A.exists, dpx, name="pk_x")
-        new_pk_y = A.old.pk_y + cs.mul(1 - A.exists, dpy, name="pk_y")
-    return Request(req_nonce, l1, dpx, dpy, new_nonce_a, new_pk_x, new_pk_y, A.exists + created)
+        new_pk_x = old.pk_x + cs.mul(created, dpx, name="pk_x")
+        new_pk_y = old.pk_y + cs.mul(created, dpy, name="pk_y")
+        new_owner = old.owner + cs.mul(created, l1, name="owner")
+    with cs.namespace("forced"):
+        # fw - fw_out is fw AND in the tree; then: exists, not clearing, requester == owner
+        v = cs.mul(fw - ops.fw_out, A.exists, name="v_exists")
+        v = cs.mul(v, 1 - A.is2, name="v_not_clearing")
+        ops.fwv = cs.mul(v, owner_eq, name="valid")
+    with cs.namespace("request"):
+        bump = wd + lq
+        # the stored nonce is below 2^nonce_bits: only the last value cannot be bumped
+        at_max = is_equal(cs, old.nonce, (1 << shape.nonce_bits) - 1, name="nonce_at_max")
+        cs.enforce(bump, at_max, 0, name="new_nonce_range")
+    return Request(amount, amount_bits, l1, l1_paid, l1_paid_bits, dpx, dpy, refunded, dep - refunded,
+                   old.nonce + bump, new_pk_x, new_pk_y, new_owner, A.exists + created)

@@ -4,34 +4,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...cs import LC
-from ..public import EFFECTS_CHAIN_EMPTY, FORCED_CHAIN_EMPTY
 
 
 @dataclass
 class Running:
     """The running state: the account root, open interest per instrument slot, the pending
-    fee and insurance totals, the deposit and forced-request rolling hashes, the effects
-    chain (`public.py`)."""
+    fee and insurance totals, the priority-queue chain value (`circuits.spec.priority`)."""
 
     root: LC
     oi: list[LC]
     pend_fee: LC
     pend_ins: LC
-    dep_hash: LC
-    forced_hash: LC = None
-    effects_hash: LC = None
-
-    def __post_init__(self):
-        if self.forced_hash is None:
-            self.forced_hash = LC.constant(FORCED_CHAIN_EMPTY)
-        if self.effects_hash is None:
-            self.effects_hash = LC.constant(EFFECTS_CHAIN_EMPTY)
+    prio: LC
 
 
 @dataclass
 class Ops:
     """The slot's operation bits (one-hot: exactly one is 1), the instrument slot k and its
-    one-hot bits, and the forced-withdrawal flags (`forced.forced_flags`)."""
+    one-hot bits, and the forced-withdrawal bits (`ports.ports`, `request.request`)."""
 
     noop: LC
     dep: LC
@@ -40,8 +30,11 @@ class Ops:
     tr: LC
     lq: LC
     st: LC
+    cn: LC
     inst: LC
     oh_k: list[LC]
+    sel: list[LC]
+    """All N_OPS bits, indexed by operation code."""
     fw_out: LC = None
     """A forced withdrawal naming an account outside the tree (served with 0, port A unused)."""
     fwv: LC = None
@@ -58,3 +51,13 @@ class Ops:
         """Port B reads and writes a leaf: trade (taker), liquidation (target), settlement
         (clearing account)."""
         return self.tr + self.lq + self.st
+
+    @property
+    def prio(self) -> LC:
+        """The slot consumes a priority-queue entry (deposit, forced withdrawal)."""
+        return self.dep + self.fw
+
+    @property
+    def signs_a(self) -> LC:
+        """Port A's key signs: withdrawal, trade (its order), liquidation, cancel."""
+        return self.wd + self.tr + self.lq + self.cn

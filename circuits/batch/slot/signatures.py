@@ -1,11 +1,19 @@
 """The slot's signatures and its shared request hash.
 
-One Poseidon of 5 inputs serves the request messages of port A (`circuits.spec.messages`:
-withdrawal (tag, account, amount, nonce, l1_address) and liquidation (tag, liquidator,
-target, nonce, valid_until)), the deposit rolling hash (h, account, pk_x, pk_y, amount)
-and the forced-request rolling hash (h, account + 2^32 amount, pk_x, nonce, l1_address)
-of `public.py`: the operations are exclusive and all put the account second. A forced
-request's signature was verified by L1 when it was queued: no EdDSA for it here.
+One Poseidon of 5 inputs serves the priority chain (`circuits.spec.priority`) and the
+request messages of port A (`circuits.spec.messages`): the operations are exclusive.
+
+    deposit, forced:            [prio, kind + 2^2 account + 2^34 amount, pk_x, pk_y, l1_address]
+    withdraw, liquidate, cancel: [deployment_id, request element, pk_x, pk_y, l1_address]
+
+The request element is `messages.pack(REQUEST_LAYOUT, ...)` of the slot's variables:
+the tag (linear in the selectors), port A's account, the amount, the nonce (port A's
+stored nonce, gated by withdraw + liquidate), port B's account as target, order A's
+valid-until and order id. A message packs only its own fields and leaves the others 0,
+and so do its third and fourth inputs (`messages.request_inputs`): the signature pins
+every unused variable to 0 (each is range-checked, so the packing is one-to-one). A
+deposit or forced slot's output is the next chain value; the L1 chain binds its inputs,
+whose packing is one-to-one likewise.
 """
 from __future__ import annotations
 
@@ -13,8 +21,9 @@ from ...cs import LC, ConstraintSystem
 from ...gadgets.boolean import select
 from ...gadgets.eddsa import eddsa_verify
 from ...gadgets.poseidon import poseidon as poseidon_gadget
-from ...spec.messages import liquidate_inputs, withdraw_inputs
-from ...spec.widths import ACCOUNT_BITS
+from ...spec.messages import REQUEST_LAYOUT, TAG_CANCEL, TAG_LIQUIDATE, TAG_WITHDRAW, pack
+from ...spec.priority import KIND_DEPOSIT, KIND_FORCED, entry_element
+from ..tables import TablesVars
 from ..witness import OP_TRADE, SlotInput
 from .ports import PortVars
 from .request import Request
@@ -22,45 +31,38 @@ from .running import Ops, Running
 from .trade import OrderVars
 
 
-def request_hash(cs: ConstraintSystem, ops: Ops, run: Running, A: PortVars, B: PortVars, req: Request,
-                 amount: LC, orders: dict[str, OrderVars]) -> LC:
+def request_hash(cs: ConstraintSystem, tv: TablesVars, ops: Ops, run: Running, A: PortVars, B: PortVars,
+                 req: Request, orders: dict[str, OrderVars]) -> LC:
     """The shared Poseidon of 5 (module docstring), inputs chosen by the operation.
 
-    Cost: 8 + Poseidon(5) constraints (329).
+    Cost: 3 + Poseidon(5) constraints (324).
     """
-    wd, lq, dep, fw = ops.wd, ops.lq, ops.dep, ops.fw
-    w = withdraw_inputs(A.account, amount, req.nonce, req.l1_address)
-    q = liquidate_inputs(A.account, B.account, req.nonce, orders["a"].vu)
-    # the selection below relies on both requests putting the account second, the nonce fourth
-    if not (len(w) == len(q) == 5 and w[1] is q[1] and w[3] is q[3]):
-        raise AssertionError("request layouts changed: update the shared request hash")
-    tag_a = w[0] * wd + q[0] * lq
-    f2 = select(cs, lq, q[2], w[2], name="f2")
-    f4 = select(cs, lq, q[4], w[4], name="f4")
-    in1 = tag_a + cs.mul(dep, run.dep_hash, name="in1_dep") + cs.mul(fw, run.forced_hash, name="in1_forced")
-    in2 = w[1] + cs.mul(fw, amount, name="in2_pack") * (1 << ACCOUNT_BITS)
-    return poseidon_gadget(cs, [in1, in2,
-                                select(cs, dep + fw, req.pk_x, f2, name="in3"),
-                                select(cs, dep, req.pk_y, w[3], name="in4"),
-                                select(cs, dep, amount, f4, name="in5")], name="request")
+    tag = TAG_WITHDRAW * ops.wd + TAG_LIQUIDATE * ops.lq + TAG_CANCEL * ops.cn
+    nonce = cs.mul(ops.wd + ops.lq, A.old.nonce, name="nonce")
+    element = pack(REQUEST_LAYOUT, tag=tag, account=A.account, amount=req.amount, nonce=nonce,
+                   target=B.account, valid_until=orders["a"].vu, order_id=orders["a"].oid)
+    entry = entry_element(KIND_DEPOSIT * ops.dep + KIND_FORCED * ops.fw, A.account, req.amount)
+    in1 = select(cs, ops.prio, run.prio, tv.deployment_id, name="in1")
+    in2 = select(cs, ops.prio, entry, element, name="in2")
+    return poseidon_gadget(cs, [in1, in2, req.pk_x, req.pk_y, req.l1_address], name="request")
 
 
-def signatures(cs: ConstraintSystem, inp: SlotInput, ops: Ops, run: Running, A: PortVars, B: PortVars,
-               req: Request, amount: LC, orders: dict[str, OrderVars]) -> LC:
-    """Port A's signature (its order in a trade, else its request) in a withdrawal, trade
-    or liquidation, and port B's (its order) in a trade [sig_a, sig_b]; returns the shared
-    request hash (the deposit and forced chains' next value).
+def signatures(cs: ConstraintSystem, inp: SlotInput, tv: TablesVars, ops: Ops, run: Running, A: PortVars,
+               B: PortVars, req: Request, orders: dict[str, OrderVars]) -> LC:
+    """Port A's signature (its order in a trade, else its request) in a withdrawal, trade,
+    liquidation or cancel, and port B's (its order) in a trade [sig_a, sig_b]; returns the
+    shared request hash (the priority chain's next value in a deposit or forced slot).
 
     Cost: `request_hash` + 1 (message select) + 2 * `eddsa_verify` with an enable flag
-    (329 + 1 + 2 * 3,319 = 6,968).
+    (324 + 1 + 2 * 3,058 = 6,441).
     """
     W = cs.witness
     sig_a = inp.order_a.sig if inp.op == OP_TRADE else inp.sig
     with cs.namespace("sig_a"):
-        p5 = request_hash(cs, ops, run, A, B, req, amount, orders)
+        p5 = request_hash(cs, tv, ops, run, A, B, req, orders)
         msg_a = select(cs, ops.tr, orders["a"].msg, p5, name="msg")
         r8x, r8y, ss = W("r8x", sig_a.r8x), W("r8y", sig_a.r8y), W("s", sig_a.s)
-        eddsa_verify(cs, ops.wd + ops.tr + ops.lq, A.old.pk_x, A.old.pk_y, r8x, r8y, ss, msg_a, name="verify")
+        eddsa_verify(cs, ops.signs_a, A.old.pk_x, A.old.pk_y, r8x, r8y, ss, msg_a, name="verify")
     with cs.namespace("sig_b"):
         sig_b = inp.order_b.sig
         r8x, r8y, ss = W("r8x", sig_b.r8x), W("r8y", sig_b.r8y), W("s", sig_b.s)
