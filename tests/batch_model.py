@@ -115,6 +115,8 @@ class Order:
     max_fee: int = 0
     slot: int = 0
     key: int | None = None
+    instrument_id: int | None = None
+    """The instrument id the order signs (default: the market's for its slot)."""
 
 
 class Model:
@@ -241,7 +243,7 @@ class Model:
         return paid
 
     def order_params(self, o: Order, rate: int) -> OrderParams:
-        iid = self.market.instrument_id(o.slot)
+        iid = self.market.instrument_id(o.slot) if o.instrument_id is None else o.instrument_id
         msg = order_message(o.account, o.slot, o.side, o.size, o.limit, o.max_fee, o.order_id, o.valid_until,
                             iid, self.did)
         key = self.accts[o.account].key if o.key is None else o.key

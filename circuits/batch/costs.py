@@ -7,8 +7,8 @@ docs/batch_circuit.md come from these builders).
 
 (+ 1: the public-input equality; the first slot is cheaper: its pending totals start as
 constants, see `FIRST_SLOT_SAVING`.) `data_hash(N)` is the SHA-256 over the 160-byte
-header and N records (`public.data_hash_cost`, exact: the message's constant bits are
-counted as variable there and here alike, since the circuit passes LCs).
+header and N records (`public.data_hash_cost` of the message's bit pattern: the
+constant bits, e.g. the high bits of narrow fields, cost less).
 
 `slot_part_costs(shape)` splits the slot into its sub-gadgets (`slot.SLOT_PARTS`), as
 they cost inside the slot; they add up to `slot_cost(shape)`.
@@ -20,7 +20,7 @@ from functools import lru_cache
 from ..cs import ConstraintSystem
 from ..spec.accounts import FEE_ACCOUNT
 from .circuit import _flush, state_root_gadget
-from .public import data_hash_cost, header_bits
+from .public import bit_pattern, data_hash_cost, header_bits
 from .shape import BatchShape
 from .slot import SLOT_PARTS, Running, slot_gadget
 from .tables import TablesVars, tables_gadget
@@ -37,11 +37,12 @@ def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
                       w("ts"), vec("mark"), grid("init"), grid("maint"), vec("settled"), vec("value"))
 
 
-def build_slot(cs: ConstraintSystem, shape: BatchShape, costs: dict[str, int] | None = None) -> None:
+def build_slot(cs: ConstraintSystem, shape: BatchShape, costs: dict[str, int] | None = None) -> list:
+    """One slot on free witnesses; returns its record bits."""
     tv = _table_witnesses(cs, shape)
     run = Running(cs.witness("root"), [cs.witness(f"oi{k}") for k in range(shape.K)],
                   cs.witness("pf"), cs.witness("pi"), cs.witness("prio"))
-    slot_gadget(cs, shape, tv, run, None, costs)
+    return slot_gadget(cs, shape, tv, run, None, costs)[1]
 
 
 def build_tables(cs: ConstraintSystem, shape: BatchShape) -> None:
@@ -59,8 +60,9 @@ def build_roots(cs: ConstraintSystem, shape: BatchShape) -> None:
             state_root_gadget(cs, cs.witness("accounts_root"), [cs.witness(f"oi{k}") for k in range(shape.K)])
 
 
-def build_header(cs: ConstraintSystem, shape: BatchShape) -> None:
-    header_bits(cs, {n: cs.witness(n) for n in ("old_root", "new_root", "oracle_hash", "prio_old", "prio_new")})
+def build_header(cs: ConstraintSystem, shape: BatchShape) -> list:
+    return header_bits(cs, {n: cs.witness(n) for n in ("old_root", "new_root", "oracle_hash", "prio_old",
+                                                       "prio_new")})
 
 
 PARTS = {"slot": build_slot, "tables": build_tables, "flush": build_flush, "roots": build_roots,
@@ -76,6 +78,19 @@ def part_cost(part: str, shape: BatchShape) -> int:
     cs = ConstraintSystem(solve=False)
     PARTS[part](cs, shape)
     return cs.num_constraints
+
+
+@lru_cache(maxsize=None)
+def message_pattern(shape: BatchShape) -> tuple:
+    """The SHA-256 message's bit pattern (`public.bit_pattern`): header, then N records."""
+    head = bit_pattern(build_header(ConstraintSystem(solve=False), shape))
+    rec = bit_pattern(build_slot(ConstraintSystem(solve=False), shape))
+    return head + rec * shape.n_slots
+
+
+def data_hash_part_cost(shape: BatchShape) -> int:
+    """Constraints of the SHA-256 over the header and the N records."""
+    return data_hash_cost(message_pattern(shape))
 
 
 def slot_cost(shape: BatchShape) -> int:
@@ -100,7 +115,7 @@ def slot_part_costs(shape: BatchShape) -> dict[str, int]:
 def batch_cost(shape: BatchShape) -> dict[str, int]:
     """Every part's count and the total (the public-input equality adds 1)."""
     parts = {p: part_cost(p, shape) for p in PARTS}
-    parts["data_hash"] = data_hash_cost(shape.n_slots)
+    parts["data_hash"] = data_hash_part_cost(shape)
     parts["total"] = (shape.n_slots * parts["slot"] + parts["tables"] + 2 * parts["flush"]
                       + parts["roots"] + parts["header"] + parts["data_hash"] + 1 - FIRST_SLOT_SAVING)
     return parts

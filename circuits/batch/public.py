@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..cs import LC, ConstraintSystem, Operand
 from ..gadgets.data_hash import FIELD_WIDTH, data_digest, pack_record
-from ..gadgets.sha256 import message_cost
+from ..gadgets.sha256 import BLOCK_BITS, block_cost, pad_bits
 from ..spec.public_input import HEADER_BYTES, HEADER_FIELDS
 from ..spec.records import RECORD_BYTES
 
@@ -48,7 +48,13 @@ def public_input_gadget(cs: ConstraintSystem, header: list[LC], records: Sequenc
     return data_digest(cs, bits, check_bits=False, name=name)
 
 
-def data_hash_cost(n_slots: int) -> int:
-    """Constraints of the SHA-256 over the header and n_slots records (every bit variable:
-    an upper bound; the constant zero bits of the header and records make it a little less)."""
-    return message_cost(8 * (HEADER_BYTES + n_slots * RECORD_BYTES), check_bits=False)
+def bit_pattern(bits: Sequence[LC]) -> tuple:
+    """The message's shape for costing: each bit's constant value, or None if variable."""
+    return tuple(b.constant_value() if b.is_constant() else None for b in bits)
+
+
+def data_hash_cost(pattern: Sequence) -> int:
+    """Constraints of `public_input_gadget` on a message of this `bit_pattern` (the
+    compressions of SHA-256, one distinct block at a time; constant bits are cheaper)."""
+    padded = list(pattern) + pad_bits(len(pattern))
+    return sum(block_cost(k == 0, tuple(padded[k:k + BLOCK_BITS])) for k in range(0, len(padded), BLOCK_BITS))
