@@ -33,7 +33,7 @@ from circuits.spec.tables import MarketTable, OracleTable
 from .abi import Contract, abi_type, function
 from .evm import Chain, ExecutionFailed, InvalidTransaction, Receipt, checksum, keccak256, to_address
 from .groth16 import Proof, VerifyingKey
-from .l1_deploy import L1Addresses, deploy_batch_verifier
+from .l1_deploy import L1Addresses, deploy_batch_verifier, vk_from_words
 from .vyper_build import load
 
 
@@ -293,6 +293,13 @@ class RollupL1:
     def verifier_address(self, batch_size: int) -> Optional[str]:
         a = self.rollup.call("verifier", _uint(batch_size, 16, "batch size"))
         return None if int(a, 16) == 0 else checksum(a)
+
+    def verifying_key(self, batch_size: int) -> Optional[VerifyingKey]:
+        """The key the verifier of batches of `batch_size` checks (None: no verifier)."""
+        a = self.verifier_address(batch_size)
+        if a is None:
+            return None
+        return vk_from_words(Contract(self.chain, a, load("batch_verifier").abi).call("key"))
 
     @property
     def now(self) -> int:

@@ -125,6 +125,18 @@ def vk_words(vk: VerifyingKey) -> list[int]:
     return [*vk.alpha1, *g2(vk.beta2), *g2(vk.gamma2), *g2(vk.delta2), *vk.ic[0], *vk.ic[1]]
 
 
+def vk_from_words(words) -> VerifyingKey:
+    """The inverse of vk_words (what the batch verifier's key() returns)."""
+    w = [int(x) for x in words]
+    if len(w) != 18:
+        raise ValueError("a batch verifier key is 18 words")
+
+    def g2(v):
+        return ((v[1], v[0]), (v[3], v[2]))
+    return VerifyingKey(alpha1=(w[0], w[1]), beta2=g2(w[2:6]), gamma2=g2(w[6:10]), delta2=g2(w[10:14]),
+                        ic=((w[14], w[15]), (w[16], w[17])))
+
+
 def deploy_batch_verifier(chain: Chain, vk: VerifyingKey, sender: str) -> Contract:
     return deploy(chain, load("batch_verifier"), vk_words(vk), sender=sender)
 

@@ -64,6 +64,14 @@ def __init__(key: uint256[18]):
 
 @external
 @view
+def key() -> uint256[18]:
+    """The verifying key, in the constructor's order."""
+    return [ALPHA_X, ALPHA_Y, BETA_X1, BETA_X0, BETA_Y1, BETA_Y0, GAMMA_X1, GAMMA_X0, GAMMA_Y1, GAMMA_Y0,
+            DELTA_X1, DELTA_X0, DELTA_Y1, DELTA_Y0, IC0_X, IC0_Y, IC1_X, IC1_Y]
+
+
+@external
+@view
 def verifyProof(a: uint256[2], b: uint256[2][2], c: uint256[2], pub: uint256[1]) -> bool:
     # canonical encodings only: a public input >= r would alias another input
     if pub[0] >= spec.R:

@@ -132,7 +132,7 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     assert timestamp + MAX_ORACLE_AGE >= block.timestamp, "rollup: stale oracle table"
     nq: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
-        op: uint256 = self._field(buf, i * spec.RECORD_BYTES + spec.OP_OFFSET, 1)
+        op: uint256 = convert(extract32(buf, i * spec.RECORD_BYTES + spec.OP_OFFSET), uint256) >> 248
         if op == spec.OP_DEPOSIT or op == spec.OP_FORCED_WITHDRAW:
             nq += 1
     return n, nq, oracle_hash
@@ -178,7 +178,7 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
     j: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         at: uint256 = i * spec.RECORD_BYTES
-        op: uint256 = self._field(buf, at + spec.OP_OFFSET, 1)
+        op: uint256 = convert(extract32(buf, at + spec.OP_OFFSET), uint256) >> 248
         if op == spec.OP_WITHDRAW:
             self._send(convert(self._field(buf, at + spec.WITHDRAW_L1_ADDRESS_OFFSET, spec.WITHDRAW_L1_ADDRESS_BYTES), address),
                        self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES))
