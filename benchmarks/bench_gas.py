@@ -44,7 +44,7 @@ from circuits.spec.public_input import batch_public_input  # noqa: E402
 from circuits.spec.records import LAYOUT, OP_DEPOSIT, OP_TRADE, OP_WITHDRAW, RECORD_BYTES, encode_record  # noqa
 from circuits.spec.state import oi_hash, state_root  # noqa: E402
 from verifier.evm import Chain, address_of  # noqa: E402
-from verifier.l1_client import RollupL1, address_int  # noqa: E402
+from verifier.l1_client import RollupL1, address_int, cofactor_witness  # noqa: E402
 from verifier.l1_deploy import L1Config, deploy_rollup  # noqa: E402
 from zkrollup.capital import compare_withdrawal  # noqa: E402
 
@@ -153,8 +153,9 @@ def operations(k: int, s: int, acc_depth: int) -> dict:
     _, ops["publish_oracle_table"] = b.publish()
     _, ops["publish_oracle_table_settled_slot"] = b.publish(settle={0: SPOT + 10})
     ops["approve"] = b._gas(l1.token, "approve", b.addrs.queue, 10**30, sender=u)
-    ops["deposit_first"] = b._gas(l1.queue, "deposit", 5, *PK, 100 * USD, sender=u)
-    ops["deposit"] = b._gas(l1.queue, "deposit", 6, *PK, 100 * USD, sender=u)
+    q = cofactor_witness(PK)
+    ops["deposit_first"] = b._gas(l1.queue, "deposit", 5, *PK, *q, 100 * USD, sender=u)
+    ops["deposit"] = b._gas(l1.queue, "deposit", 6, *PK, *q, 100 * USD, sender=u)
     ops["forced_withdrawal_request"] = b._gas(l1.queue, "request_forced_withdrawal", 5, USD, sender=u,
                                                value=l1.forced_fee())
     from verifier.abi import Contract

@@ -23,7 +23,7 @@ from prover.groth16 import prove_reference
 from prover.setup import setup
 from verifier.evm import Chain, address_of
 from verifier.groth16 import Proof
-from verifier.l1_client import RollupL1, address_int
+from verifier.l1_client import RollupL1, address_int, cofactor_witness
 from verifier.l1_deploy import L1Config, deploy_rollup
 from zkrollup.keyfiles import vk_from_pk
 
@@ -36,7 +36,8 @@ ALICE, BOB, CAROL = address_of("alice"), address_of("bob"), address_of("carol")
 USD = 10**6
 GENESIS_ROOT = 0x1234
 PK = (0x0BB77A6AD63E739B4EACB2E09D6277C12AB8D8010534E0B62893F3F6BB957051,
-      0x25797203F7A0B24925572E1CD16BF9EDFCE0051FB9E133774B3C257A872D7D8B)
+      0x25797203F7A0B24925572E1CD16BF9EDFCE0051FB9E133774B3C257A872D7D8B)     # Baby Jubjub's BASE8
+Q = cofactor_witness(PK)                                                      # 8 Q = PK
 
 
 def stand_in_circuit(x: int) -> ConstraintSystem:
@@ -135,6 +136,6 @@ def forced_record(account: int, amount: int, paid: int) -> bytes:
     return encode_record(3, account=account, amount=amount, paid=paid)
 
 
-__all__ = ["ALICE", "BOB", "CAROL", "EXPIRY", "GENESIS_ROOT", "GOV", "OPERATOR", "ORACLE", "PK", "Rig", "SPOT",
+__all__ = ["ALICE", "BOB", "CAROL", "EXPIRY", "GENESIS_ROOT", "GOV", "OPERATOR", "ORACLE", "PK", "Q", "Rig", "SPOT",
            "T0", "USD", "deposit_record", "forced_record", "noop", "prove", "snapshot", "stand_in_key",
            "withdraw_record"]

@@ -4,11 +4,13 @@ requests cost the fee and are limited per address, deadlines lead to exodus, and
 refused call leaves the contracts' storage unchanged."""
 import pytest
 
+from circuits import babyjub
+from circuits.field import R
 from circuits.spec.priority import PRIO_EMPTY, deposit_entry, forced_entry
 from verifier.evm import ExecutionFailed
 from verifier.l1_client import ContractError, address_int
 
-from l1_helpers import ALICE, BOB, CAROL, GOV, ORACLE, PK, USD, Rig, deposit_record, forced_record, snapshot
+from l1_helpers import ALICE, BOB, CAROL, GOV, ORACLE, PK, Q, USD, Rig, deposit_record, forced_record, snapshot
 
 
 @pytest.fixture
@@ -51,14 +53,33 @@ def _raw(rig, fn, *args, sender=ALICE, value=0):
 
 def test_deposits_the_contract_refuses_change_nothing(rig):
     rig.l1.approve(ALICE, 10**12)
-    assert "clearing account" in _raw(rig, "deposit", 2, *PK, 5)
-    assert "outside the account tree" in _raw(rig, "deposit", 1 << rig.acc_depth, *PK, 5)
-    assert "amount must be in" in _raw(rig, "deposit", 5, *PK, 0)
-    assert "amount must be in" in _raw(rig, "deposit", 5, *PK, 1 << 64)
-    from circuits.field import R
-    assert "below r" in _raw(rig, "deposit", 5, R, PK[1], 5)
-    assert "allowance too low" in _raw(rig, "deposit", 5, *PK, 10**12 + 1)
+    assert "clearing account" in _raw(rig, "deposit", 2, *PK, *Q, 5)
+    assert "outside the account tree" in _raw(rig, "deposit", 1 << rig.acc_depth, *PK, *Q, 5)
+    assert "amount must be in" in _raw(rig, "deposit", 5, *PK, *Q, 0)
+    assert "amount must be in" in _raw(rig, "deposit", 5, *PK, *Q, 1 << 64)
+    assert "below r" in _raw(rig, "deposit", 5, R, PK[1], *Q, 5)
+    assert "allowance too low" in _raw(rig, "deposit", 5, *PK, *Q, 10**12 + 1)
     assert rig.l1.queue_count == 0
+
+
+def test_a_deposit_key_outside_the_prime_order_subgroup_is_refused(rig):
+    """The operator can serve only keys of the prime-order subgroup (not the identity): L1
+    asks for Q with 8 Q = pk, so a key with a torsion component, off the curve, or the
+    identity never enters the queue."""
+    rig.l1.approve(ALICE, 10**12)
+    assert "identity" in _raw(rig, "deposit", 5, 0, 1, 0, 1, 5)
+    torsioned = babyjub.add(PK, babyjub.TORSION_8)          # on the curve, order 8 L
+    assert babyjub.is_on_curve(torsioned) and not babyjub.is_in_subgroup(torsioned)
+    for q in (Q, babyjub.add(Q, babyjub.TORSION_8), (0, 1)):
+        assert "prime-order subgroup" in _raw(rig, "deposit", 5, *torsioned, *q, 5)
+    assert "prime-order subgroup" in _raw(rig, "deposit", 5, PK[0], PK[1] + 1, *Q, 5)   # off the curve
+    assert "prime-order subgroup" in _raw(rig, "deposit", 5, *PK, Q[0], Q[1] + 1, 5)    # a witness off it
+    assert "prime-order subgroup" in _raw(rig, "deposit", 5, *PK, *babyjub.neg(Q), 5)   # 8 (-Q) = -PK
+    # Q + a torsion point of order 8 also satisfies 8 Q' = PK: L1 accepts any such witness
+    rig.l1.queue.transact("deposit", 5, *PK, *babyjub.add(Q, babyjub.TORSION_8), 5, sender=ALICE)
+    for bad in ((0, 1), torsioned, (PK[0], PK[1] + 1)):
+        with pytest.raises(ContractError, match="prime-order subgroup"):
+            rig.l1.deposit(ALICE, 5, bad, 5)
 
 
 def test_the_client_refuses_bad_arguments_before_sending(rig):

@@ -13,6 +13,7 @@ oracle table (`MAX_PACKED_ORACLE`, K = 16 and S = 64).
 """
 from __future__ import annotations
 
+from circuits import babyjub
 from circuits.field import R
 from circuits.poseidon import SPONGE_WIDTH
 from circuits.spec import accounts as A
@@ -57,6 +58,9 @@ def _constants() -> list[tuple[str, int, str]]:
                  "ORACLE_LANE_BITS", "ORACLE_LANES"):
         c.append((name, getattr(T, name), "circuits.spec.tables"))
     c.append(("SPONGE_WIDTH", SPONGE_WIDTH, "circuits.poseidon (market and oracle hashes)"))
+    c.append(("BABYJUB_A", babyjub.A, "circuits.babyjub (a x^2 + y^2 = 1 + d x^2 y^2)"))
+    c.append(("BABYJUB_D", babyjub.D, "circuits.babyjub"))
+    c.append(("BABYJUB_COFACTOR", babyjub.COFACTOR, "circuits.babyjub"))
     c.append(("CLEARING_ACCOUNT", A.CLEARING_ACCOUNT, "circuits.spec.accounts (deposits refused)"))
     c.append(("SPECIAL_OWNER", A.SPECIAL_OWNER, "circuits.spec.accounts (no exit)"))
     for name in ("KIND_DEPOSIT", "KIND_FORCED", "KIND_BITS", "PRIO_EMPTY"):

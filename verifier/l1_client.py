@@ -119,6 +119,16 @@ def proof_words(proof) -> list[int]:
     return words
 
 
+def cofactor_witness(pk) -> tuple[int, int]:
+    """Q with 8 Q = pk, which the queue asks of a deposit key (ContractError unless pk is a
+    non-identity point of Baby Jubjub's prime-order subgroup: no such Q exists on L1's
+    terms otherwise)."""
+    from circuits import babyjub
+    if not babyjub.is_on_curve(pk) or tuple(pk) == babyjub.IDENTITY or not babyjub.is_in_subgroup(tuple(pk)):
+        raise ContractError("the deposit key must be a non-identity point of Baby Jubjub's prime-order subgroup")
+    return babyjub.scalar_mul(pow(babyjub.COFACTOR, -1, babyjub.L), tuple(pk))
+
+
 # --- records read back -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -460,9 +470,10 @@ class RollupL1:
         if pk_x is None:
             raise ContractError(f"pk must be a pair of field elements, got {pk!r}")
         _felt(pk_x, "pk_x"), _felt(pk_y, "pk_y")
+        q = cofactor_witness((pk_x, pk_y))
         if approve:
             self.approve(sender, amount)
-        rc = self._send(self.queue, "deposit", account, pk_x, pk_y, amount, sender=sender, now=now)
+        rc = self._send(self.queue, "deposit", account, pk_x, pk_y, *q, amount, sender=sender, now=now)
         return self.queue.events(rc, "DepositQueued")[0].args["index"]
 
     def forced_fee(self) -> int:

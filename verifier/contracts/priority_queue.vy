@@ -13,6 +13,11 @@
         (approve this contract first). A forced withdrawal costs `forced_fee` in ETH (set
         by the governor, collected for the fee sink) and one address may have at most
         MAX_PENDING_FORCED unconsumed requests, so flooding the queue is expensive.
+        A deposit's key must be what the operator can serve: a point of Baby Jubjub's
+        prime-order subgroup other than the identity (zkrollup.account.check_public_key).
+        The depositor proves it cheaply with a cofactor witness Q on the curve with 8 Q = pk
+        (8 E is exactly the prime-order subgroup; the client computes Q = pk / 8), three
+        doublings instead of a scalar multiplication by the group order.
         Every entry is published in an event with all its fields (the operator builds the
         batch from them); storage keeps what L1 itself needs: the chain value, and the
         kind, amount, L1 address and time of each entry, packed in one word
@@ -184,14 +189,57 @@ def _queue(kind: uint256, account: uint256, amount: uint256, pk_x: uint256, pk_y
     return n, value, block.timestamp + DEADLINE
 
 
+@pure
+@internal
+def _on_curve(x: uint256, y: uint256) -> bool:
+    """a x^2 + y^2 == 1 + d x^2 y^2 (mod r), for x, y < r."""
+    x2: uint256 = uint256_mulmod(x, x, spec.R)
+    y2: uint256 = uint256_mulmod(y, y, spec.R)
+    lhs: uint256 = uint256_addmod(uint256_mulmod(spec.BABYJUB_A, x2, spec.R), y2, spec.R)
+    return lhs == uint256_addmod(1, uint256_mulmod(spec.BABYJUB_D, uint256_mulmod(x2, y2, spec.R), spec.R), spec.R)
+
+
+@pure
+@internal
+def _sub(a: uint256, b: uint256) -> uint256:
+    return uint256_addmod(a, spec.R - b, spec.R)
+
+
+@pure
+@internal
+def _is_eight_times(px: uint256, py: uint256, qx: uint256, qy: uint256) -> bool:
+    """Q is on the curve and 8 Q = P (projective doublings, dbl-2008-bbjlp; Baby Jubjub's
+    addition law is complete, so Z never vanishes)."""
+    if qx >= spec.R or qy >= spec.R or not self._on_curve(qx, qy):
+        return False
+    x: uint256 = qx
+    y: uint256 = qy
+    z: uint256 = 1
+    for i: uint256 in range(3):
+        b: uint256 = uint256_mulmod(uint256_addmod(x, y, spec.R), uint256_addmod(x, y, spec.R), spec.R)
+        c: uint256 = uint256_mulmod(x, x, spec.R)
+        d: uint256 = uint256_mulmod(y, y, spec.R)
+        e: uint256 = uint256_mulmod(spec.BABYJUB_A, c, spec.R)
+        f: uint256 = uint256_addmod(e, d, spec.R)
+        j: uint256 = self._sub(f, uint256_mulmod(2, uint256_mulmod(z, z, spec.R), spec.R))
+        x = uint256_mulmod(self._sub(self._sub(b, c), d), j, spec.R)
+        y = uint256_mulmod(f, self._sub(e, d), spec.R)
+        z = uint256_mulmod(f, j, spec.R)
+    return x == uint256_mulmod(px, z, spec.R) and y == uint256_mulmod(py, z, spec.R)
+
+
 @external
-def deposit(account: uint256, pk_x: uint256, pk_y: uint256, amount: uint256) -> uint256:
+def deposit(account: uint256, pk_x: uint256, pk_y: uint256, q_x: uint256, q_y: uint256, amount: uint256) -> uint256:
     """Queue a deposit of `amount` tokens (taken from msg.sender, who approved this contract)
-    to `account` with the key (pk_x, pk_y); returns the entry's index. The batch that
-    consumes it credits the account, creates it (owner = msg.sender), or refunds the
-    tokens to msg.sender in the accepting transaction (circuits.spec.priority)."""
+    to `account` with the key (pk_x, pk_y), (q_x, q_y) its cofactor witness (module
+    docstring); returns the entry's index. The batch that consumes it credits the account,
+    creates it (owner = msg.sender), or refunds the tokens to msg.sender in the accepting
+    transaction (circuits.spec.priority)."""
     assert account != spec.CLEARING_ACCOUNT, "queue: deposits to the clearing account are refused"
     assert pk_x < spec.R and pk_y < spec.R, "queue: key coordinates must be below r"
+    assert not (pk_x == 0 and pk_y == 1), "queue: the key is the identity"
+    assert self._is_eight_times(pk_x, pk_y, q_x, q_y), \
+        "queue: the key is not in Baby Jubjub's prime-order subgroup (q must be on the curve with 8 q = pk)"
     index: uint256 = 0
     value: uint256 = 0
     deadline: uint256 = 0
