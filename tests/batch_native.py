@@ -1,18 +1,19 @@
 """Test adapter over the operator's witness builder (`zkrollup.batch_builder`).
 
 `BatchRecorder(state)` is `BatchBuilder` whose `finish(n_slots)` returns the pair the batch
-tests use: (circuit input, natively computed commitment fields).
+tests use: (circuit input, the `SealedBatch` with the natively computed header fields,
+records and public input).
 """
 from __future__ import annotations
 
-from zkrollup.batch_builder import BatchBuilder, CommitmentFields, shape_of
+from zkrollup.batch_builder import BatchBuilder, SealedBatch, shape_of
 
 __all__ = ["BatchRecorder", "Expected", "shape_of"]
 
-Expected = CommitmentFields
+Expected = SealedBatch
 
 
 class BatchRecorder(BatchBuilder):
     def finish(self, n_slots: int):
         sealed = super().finish(n_slots)
-        return sealed.circuit_input, sealed.fields
+        return sealed.circuit_input, sealed

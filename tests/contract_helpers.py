@@ -1,25 +1,24 @@
 """Shared rig of the L1 contract tests: a native RollupState played by a minimal operator,
-the RollupContract, the oracle, and a fake (or real) proof of the batch commitment.
+the RollupContract, the oracle, and a fake (or real) proof of the batch's public input.
 
-The operator side computes the batch commitment on its own (from its native state and
-`circuits.batch.public`), never through the contract, so the tests check that the
-contract's recomputation from calldata + its own state agrees with it.
+The operator side computes the public input on its own (from its native state, its
+records and `circuits.spec.public_input`), never through the contract, so the tests check
+that the contract's recomputation from the calldata and its own state agrees with it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from circuits import eddsa
-from circuits.batch.public import batch_commitment, effects_hash
-from circuits.spec.messages import exit_message
+from circuits.spec.public_input import batch_public_input
 from verifier.calldata import BatchCalldata
 from verifier.contract import ContractConfig, ExitLeaf, RollupContract
 from verifier.groth16 import VerifyingKey
 from verifier.oracle_model import OracleModel
-from zkrollup.ops import ForcedWithdraw, Noop
+from zkrollup.ops import Noop
 
-from rollup_helpers import DAY, KEYS, T0, USD, make_state, pk
+from rollup_helpers import DAY, DID, KEYS, T0, USD, make_state, pk
+from circuits.spec.deployment import split_deployment_id
 
 FAKE_VK = VerifyingKey(alpha1=None, beta2=None, gamma2=None, delta2=None, ic=(None, None))
 ALICE, BOB, CAROL = 0xA11CE, 0xB0B, 0xCA201
@@ -28,23 +27,20 @@ ALICE, BOB, CAROL = 0xA11CE, 0xB0B, 0xCA201
 @dataclass(frozen=True)
 class FakeProof:
     """Stands in for a Groth16 proof: 'proves' exactly one public input."""
-    commitment: int
+    public_input: int
 
 
 def fake_verify(vk, public_inputs, proof) -> bool:
-    return isinstance(proof, FakeProof) and list(public_inputs) == [proof.commitment]
+    return isinstance(proof, FakeProof) and list(public_inputs) == [proof.public_input]
 
 
-def fake_prover(commitment: int) -> FakeProof:
-    return FakeProof(commitment)
+def fake_prover(public_input: int) -> FakeProof:
+    return FakeProof(public_input)
 
 
-def signed_forced(account: int, l1_address: int, amount: int, nonce: int = 0,
-                  key: Optional[int] = None):
-    """A forced withdrawal signed by KEYS[key] (default: the account's), and the keyword
-    arguments `RollupContract.request_forced_withdrawal` needs for it (nonce, signature, pk)."""
-    req = ForcedWithdraw.create(KEYS[account if key is None else key], account, amount, nonce, l1_address)
-    return req, dict(nonce=req.nonce, signature=req.signature, pk=req.pk)
+def config(**kw) -> ContractConfig:
+    chain_id, address = split_deployment_id(DID)
+    return ContractConfig(chain_id=chain_id, address=address, **kw)
 
 
 class Rig:
@@ -56,7 +52,7 @@ class Rig:
         self.t = T0
         self.st = make_state(account_depth=acc_depth, k=4, ts=T0)
         self.contract = RollupContract(path, genesis_root=self.st.root, verifier=verifier,
-                                       config=ContractConfig(forced_deadline_s=deadline_s, acc_depth=acc_depth))
+                                       config=config(queue_deadline_s=deadline_s, acc_depth=acc_depth))
         self.contract.register_market(self.st.market, now=self.t)
         self.contract.register_verifying_key(n, vk)
         self.oracle = OracleModel(self.contract)
@@ -70,10 +66,15 @@ class Rig:
         self.minted += amount
 
     def deposit(self, addr: int, account: int, amount: int, key: Optional[int] = None):
-        """An L1 deposit (contract) and the operator's view of the queue (native)."""
+        """An L1 deposit from `addr` (contract) and the operator's view of the queue (native)."""
         p = pk(account if key is None else key)
         self.contract.deposit(addr, account, p[0], p[1], amount, now=self.t)
-        return self.st.enqueue_deposit(account, p, amount)
+        return self.st.enqueue_deposit(account, p, amount, addr)
+
+    def forced(self, addr: int, account: int, amount: int, now: Optional[int] = None):
+        """A forced withdrawal requested on L1 by `addr`, and the operator's view of it."""
+        self.contract.request_forced_withdrawal(account, addr, amount, now)
+        return self.st.enqueue_forced_withdraw(account, amount, addr)
 
     def publish(self, table) -> int:
         """The oracle publishes a table; the operator uses it from now on."""
@@ -85,9 +86,7 @@ class Rig:
     def _start_batch(self) -> None:
         self.ops = []
         self.root_before = self.st.root
-        self.dep_hash_before = self.st.deposit_hash
-        self.forced_hash_before = self.st.forced_hash
-        self.consumed_before = self.st.deposits_consumed
+        self.prio_before = self.st.prio
 
     def apply(self, op):
         if len(self.ops) >= self.n:
@@ -97,27 +96,20 @@ class Rig:
         return w
 
     def close_batch(self, prover: Callable[[int], object] = fake_prover, *, oracle_table=None):
-        """Pad with Noop, build the calldata and the proof of the operator's own commitment.
+        """Pad with Noop, build the calldata and the proof of the operator's own public input.
         `oracle_table`: the table the operator's circuit hashes (default: its current one)."""
         while len(self.ops) < self.n:
             self.apply(Noop())
-        effects = tuple(w.effect if w.effect.kind else None for w in self.ops)
-        cd = BatchCalldata(batch_size=self.n, batch_number=self.st.batch_number + 1,
-                           old_root=self.root_before, new_root=self.st.root,
-                           n_deposits=self.st.deposits_consumed - self.consumed_before,
-                           oracle_table_id=self.table_id, effects=effects)
+        records = tuple(w.record for w in self.ops)
+        cd = BatchCalldata(batch_number=self.st.batch_number + 1, new_root=self.st.root,
+                           oracle_table_id=self.table_id, records=records)
         table = self.st.oracle if oracle_table is None else oracle_table
-        self.last_fields = dict(old_root=cd.old_root, new_root=cd.new_root, batch_number=cd.batch_number,
-                                market_hash=self.st.market.hash(), oracle_hash=table.hash(),
-                                deposit_hash_old=self.dep_hash_before,
-                                deposit_hash_new=self.st.deposit_hash,
-                                forced_hash_old=self.forced_hash_before,
-                                forced_hash_new=self.st.forced_hash,
-                                effects_hash=effects_hash(effects, self.n))
-        c = batch_commitment(**self.last_fields)
+        self.last_header = dict(old_root=self.root_before, new_root=self.st.root, oracle_hash=table.hash(),
+                                prio_old=self.prio_before, prio_new=self.st.prio)
+        pub = batch_public_input(records, **self.last_header)
         self.st.end_batch()
         self._start_batch()
-        return cd, prover(c), c
+        return cd, prover(pub), pub
 
     def conserved(self) -> bool:
         """Token conservation on L1, and the contract's balance equals the native collateral."""
@@ -126,12 +118,11 @@ class Rig:
                 and c.collateral == self.st.collateral)
 
 
-def exit_args(r: Rig, account: int, addr: int, key: Optional[int] = None):
-    """(leaf, siblings, oi_hash, addr, signature) for RollupContract.exit, from the native state."""
+def exit_args(r: Rig, account: int):
+    """(leaf, siblings, oi_hash) for RollupContract.exit, from the native state."""
     a = r.st.account(account)
-    leaf = ExitLeaf(a.pk[0], a.pk[1], a.nonce, a.cash, tuple(a.sizes), a.orders_root)
-    sig = eddsa.sign(KEYS[account if key is None else key], exit_message(account, addr))
-    return leaf, r.st.proof(account), r.st.oi_hash, addr, sig
+    leaf = ExitLeaf(a.pk[0], a.pk[1], a.nonce, a.cash, tuple(a.sizes), a.orders_root, a.owner)
+    return leaf, r.st.proof(account), r.st.oi_hash
 
 
 def expected_value(r: Rig, account: int) -> int:
@@ -141,7 +132,8 @@ def expected_value(r: Rig, account: int) -> int:
 
 
 def funded_rig(**kw) -> Rig:
-    """Accounts 3 and 4 funded with 1,000 USD each through one accepted batch."""
+    """Accounts 3 (owned by ALICE) and 4 (owned by BOB) funded with 1,000 USD each through
+    one accepted batch."""
     r = Rig(**kw)
     r.mint(ALICE, 5_000 * USD)
     r.mint(BOB, 5_000 * USD)
@@ -154,5 +146,5 @@ def funded_rig(**kw) -> Rig:
     return r
 
 
-__all__ = ["ALICE", "BOB", "CAROL", "DAY", "FAKE_VK", "FakeProof", "KEYS", "Rig", "T0", "USD",
+__all__ = ["ALICE", "BOB", "CAROL", "DAY", "DID", "FAKE_VK", "FakeProof", "KEYS", "Rig", "T0", "USD", "config",
            "exit_args", "expected_value", "fake_prover", "fake_verify", "funded_rig", "pk"]

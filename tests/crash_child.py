@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rollup_helpers import DAY, KEYS, T0, fund, make_state, order, reprice  # noqa: E402
+from rollup_helpers import DAY, DID, KEYS, T0, fund, make_state, order, reprice  # noqa: E402
 from zkrollup.ops import BUY, SELL, Trade, Withdraw  # noqa: E402
 
 USERS = (3, 4, 5)
@@ -39,7 +39,7 @@ def run_batch(st, b: int) -> None:
     st.apply(Trade(order(buyer, BUY, 5, mark, b, slot=b % 3, valid_until=T0 + 40 * DAY),
                    order(seller, SELL, 5, mark, b, slot=b % 3, valid_until=T0 + 40 * DAY), 1 + b % 5, mark))
     w = USERS[(b + 2) % 3]
-    st.apply(Withdraw.create(KEYS[w], w, 100 + b, st.account(w).nonce, 0xc0ffee))
+    st.apply(Withdraw.create(KEYS[w], w, 100 + b, st.account(w).nonce, 0xc0ffee, DID))
     st.end_batch()
 
 

@@ -8,6 +8,7 @@ import pytest
 from circuits import eddsa
 from circuits.merkle_native import merkle_root_from_path
 from circuits.spec.accounts import order_leaf
+from circuits.spec.deployment import deployment_id
 from circuits.spec.state import oi_hash, state_root
 from zkrollup.market import Instrument, market_of
 from zkrollup.ops import Order
@@ -21,6 +22,13 @@ SPOT = 60_000_000          # cash units (micro-USD) per lot
 VOL = 0.6
 USD = 1_000_000            # cash units per US dollar
 KEYS = [bytes([i + 1]) * 32 for i in range(12)]
+DID = deployment_id(31337, 0xC0FFEE)      # the test deployment (chain id, rollup contract address)
+OTHER_DID = deployment_id(1, 0xC0FFEE)    # the same contract address on another chain
+
+
+def addr(i: int) -> int:
+    """The L1 address of test user i."""
+    return 0xA000 + i
 
 
 @lru_cache(maxsize=None)
@@ -28,9 +36,9 @@ def pk(i: int):
     return eddsa.public_key(KEYS[i])
 
 
-def make_market(k: int = 4):
+def make_market(k: int = 4, did: int = DID):
     return market_of([Instrument.call(SPOT, EXPIRY), Instrument.put(SPOT, EXPIRY),
-                      Instrument.future(EXPIRY)], k)
+                      Instrument.future(EXPIRY)], k, deployment_id=did)
 
 
 def make_state(account_depth: int = 6, order_depth: int = 3, k: int = 4, spot: int = SPOT,
@@ -41,9 +49,11 @@ def make_state(account_depth: int = 6, order_depth: int = 3, k: int = 4, spot: i
     return st
 
 
-def fund(st: RollupState, idx: int, amount: int, key: int | None = None):
-    """Deposit through the L1 queue and consume it at once."""
-    d = st.enqueue_deposit(idx, pk(idx if key is None else key), amount)
+def fund(st: RollupState, idx: int, amount: int, key: int | None = None, depositor: int | None = None):
+    """Deposit through the L1 queue (from user idx's L1 address unless `depositor`) and
+    serve it at once."""
+    d = st.enqueue_deposit(idx, pk(idx if key is None else key), amount,
+                           addr(idx) if depositor is None else depositor)
     return st.apply(d)
 
 
@@ -53,8 +63,10 @@ def reprice(st: RollupState, spot: int, ts: int | None = None, **kw) -> None:
 
 
 def order(acct: int, side: int, size: int, price: int, oid: int, slot: int = 0, max_fee: int = 10,
-          valid_until: int = T0 + DAY, key: int | None = None):
-    return Order(acct, slot, side, size, price, max_fee, oid, valid_until).sign(
+          valid_until: int = T0 + DAY, key: int | None = None, instrument=None, did: int = DID):
+    """A signed order for the instrument `make_market` lists in `slot` (or `instrument`)."""
+    inst = make_market(max(4, slot + 1))[slot] if instrument is None else instrument
+    return Order(acct, slot, side, size, price, max_fee, oid, valid_until, inst.id, did).sign(
         KEYS[acct if key is None else key])
 
 

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, Effect
+from circuits.spec.ops import OP_DEPOSIT, OP_FORCED, OP_NOOP, OP_WITHDRAW
+from circuits.spec.public_input import HEADER_BYTES
+from circuits.spec.records import RECORD_BYTES, encode_record
 from verifier import gas
 from verifier.calldata import BatchCalldata
 
@@ -28,8 +30,7 @@ def test_poseidon_model_reproduces_the_published_measurements():
         assert gas.POSEIDON_GAS[t] == g
         fit = gas._FIT_A + gas._FIT_B * (8 + gas.N_ROUNDS_P[t - 2]) * t * t
         assert abs(fit - g) / g < 0.09
-    assert 150_000 < gas.poseidon_gas(8) < 180_000           # commitment v1 (t = 9)
-    assert gas.commitment_gas() == 74_065 + gas.POSEIDON_GAS[7] < gas.poseidon_gas(8) + 20_000
+    assert 150_000 < gas.poseidon_gas(8) < 180_000           # t = 9
     assert gas.sponge_gas(16) == gas.POSEIDON_GAS[17] and gas.sponge_gas(17) == 2 * gas.POSEIDON_GAS[17]
     assert gas.sponge_gas(0) == gas.POSEIDON_GAS[17]
 
@@ -37,43 +38,38 @@ def test_poseidon_model_reproduces_the_published_measurements():
 def test_calldata_is_priced_on_the_abi_bytes():
     cd = gas.synthetic_calldata(4, n_withdrawals=2)
     raw = gas.abi_submit_bytes(cd.to_bytes())
-    # selector, two offsets, 8 proof words; batch: length word and padded content; data: length word
-    assert len(raw) == 4 + 32 * 8 + 2 * 32 + 32 + -(-len(cd.to_bytes()) // 32) * 32 + 32
+    # selector, one offset, 8 proof words; batch: length word and padded content
+    assert len(raw) == 4 + 32 + 32 * 8 + 32 + -(-len(cd.to_bytes()) // 32) * 32
     assert gas.batch_gas(cd).items["calldata"] == gas.calldata_gas(raw)
-    assert gas.batch_gas(cd).items["data_calldata"] == 0
 
 
 def test_batch_gas_items_and_totals():
-    cd = BatchCalldata(4, 9, 1, 2, 1, 3, (Effect(EFFECT_WITHDRAWAL, 3, 0xA11CE, 5), None,
-                                           Effect(EFFECT_FORCED, 4, 0xB0B, 6), None))
+    recs = (encode_record(OP_WITHDRAW, account=3, amount=5, l1_address=0xA11CE),
+            encode_record(OP_DEPOSIT, account=5, amount=9, refunded=1),
+            encode_record(OP_FORCED, account=4, amount=9, paid=6), encode_record(OP_FORCED, account=4, amount=9, paid=0),
+            encode_record(OP_NOOP))
+    cd = BatchCalldata(9, 2, 3, recs)
     rep = gas.batch_gas(cd)
     assert rep.total == sum(rep.items.values()) == rep.as_dict()["total"]
-    assert rep.items["payouts"] == 2 * gas.ERC20_TRANSFER
-    assert rep.items["forced_requests"] == 2 * 2_100 + 5_000 + 2_100 + 5_000
-    assert rep.items["effects_hash"] == 2 * gas.POSEIDON_GAS[4]          # one T4 per listed effect
-    assert rep.items["commitment_poseidon"] == gas.commitment_gas()
-    assert gas.batch_gas(cd, effects_model="sponge").items["effects_hash"] == gas.POSEIDON_GAS[17]
+    assert rep.items["payouts"] == 3 * gas.ERC20_TRANSFER                   # withdrawal, refund, forced paid
+    assert rep.items["queue_entries"] == 2 * gas.ENTRY_READ
+    assert rep.items["public_input_sha256"] == gas.sha256_gas(HEADER_BYTES + 5 * RECORD_BYTES)
     assert rep.items["groth16_verify"] == gas.groth16_verify_gas(1)
+    assert rep.items["storage_writes"] == 4 * gas.sstore_gas(new=False)     # and the queue head
 
 
 def test_gas_per_trade_falls_with_batch_size():
     per_trade = [gas.per_trade_gas(n)["gas_per_trade"] for n in SIZES]
-    # with the trades' data published (390 bytes each), each trade adds its calldata
-    with_data = [gas.per_trade_gas(n, data_per_trade=390)["gas_per_trade"] for n in SIZES]
-    assert all(390 * 16 * 0.9 < w - p <= 390 * 16 + 300 for w, p in zip(with_data, per_trade))
     assert per_trade == sorted(per_trade, reverse=True) and per_trade[0] > per_trade[-1]
-    # trades add no L1 hashing: the batch cost is fixed and shared
-    assert per_trade[-1] * 16 == pytest.approx(per_trade[0], rel=0.01)
-    # commitment v1's sponge hashed every slot: far more per trade
-    v1 = [gas.per_trade_gas(n, "sponge")["gas_per_trade"] for n in SIZES]
-    assert all(a < b for a, b in zip(per_trade, v1)) and v1[-1] > 150_000
+    # a trade adds its record's calldata and 1.3 SHA-256 words, no L1 hashing of its own
+    extra = gas.per_trade_gas(16)["batch_gas"] - gas.per_trade_gas(8)["batch_gas"]
+    assert 8 * 42 * 4 < extra < 8 * (42 * 16 + 2 * 12)
+    assert per_trade[-1] < 25_000                                         # V3 target at N = 16
 
 
-def test_a_withdrawal_adds_its_calldata_hashing_and_payout():
+def test_a_withdrawal_adds_its_calldata_and_payout():
     m = gas.withdrawal_marginal_gas(8)
-    hashing = gas.poseidon_gas(3)
-    assert gas.ERC20_TRANSFER + hashing < m < gas.ERC20_TRANSFER + hashing + 41 * 16 + 64
-    assert gas.withdrawal_marginal_gas(8, "sponge") == m - hashing
+    assert gas.ERC20_TRANSFER < m < gas.ERC20_TRANSFER + 42 * 16
 
 
 def test_optimistic_window_costs_capital_that_instant_payout_does_not():
@@ -91,6 +87,8 @@ def test_user_operation_reports():
         assert rep.total > 21_000 and rep.total == sum(rep.items.values())
     a, b = gas.exit_gas(24, 8), gas.exit_gas(16, 8)
     assert a.total - b.total == 8 * gas.poseidon_gas(2) + 8 * 32 * 16   # 8 more hashes and siblings
+    # v3: no signature on L1 for a forced request or an exit
+    assert gas.forced_withdrawal_request_gas().total < gas.deposit_gas().total
 
 
 def test_bench_gas_prints_figures_for_every_batch_size(capsys):
@@ -101,7 +99,6 @@ def test_bench_gas_prints_figures_for_every_batch_size(capsys):
     out = mod.main([])
     assert [b["n_slots"] for b in out["batches"]] == list(SIZES)
     assert '"gas_per_trade"' in capsys.readouterr().out
-    assert all(b["with_data"]["gas_per_trade"] > b["gas_per_trade"] for b in out["batches"])
 
 
 def test_accepted_batch_receipt_carries_the_model_gas():

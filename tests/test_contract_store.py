@@ -11,7 +11,7 @@ from verifier.contract import BatchRejected, ContractConfig, RollupContract
 from verifier.contract_store import ContractStore, StoreError
 from zkrollup.ops import Withdraw
 
-from contract_helpers import ALICE, KEYS, USD, FakeProof, fake_verify, funded_rig
+from contract_helpers import ALICE, DID, KEYS, USD, FakeProof, fake_verify, funded_rig
 
 TESTS = Path(__file__).resolve().parent
 
@@ -19,7 +19,7 @@ TESTS = Path(__file__).resolve().parent
 def test_reopening_the_store_gives_the_same_state_and_keeps_working(tmp_path):
     path = str(tmp_path / "l1.sqlite")
     r = funded_rig(path=path)
-    r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE))
+    r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE, DID))
     cd, proof, _ = r.close_batch()
     r.contract.submit_batch(cd, proof)
     snap = r.contract.snapshot()
@@ -29,7 +29,7 @@ def test_reopening_the_store_gives_the_same_state_and_keeps_working(tmp_path):
     assert c2.config == r.contract.config and c2.verifying_key(2) == r.contract.verifying_key(2)
     # the reopened contract accepts the next batch of the same operator
     r.contract = c2
-    r.apply(Withdraw.create(KEYS[4], 4, 5 * USD, 0, ALICE))
+    r.apply(Withdraw.create(KEYS[4], 4, 5 * USD, 0, ALICE, DID))
     cd, proof, _ = r.close_batch()
     c2.submit_batch(cd, proof)
     assert c2.batch_number == 3 and c2.state_root == r.st.root and r.conserved()
@@ -38,7 +38,7 @@ def test_reopening_the_store_gives_the_same_state_and_keeps_working(tmp_path):
 def test_a_rejected_batch_leaves_the_file_unchanged(tmp_path):
     path = str(tmp_path / "l1.sqlite")
     r = funded_rig(path=path)
-    r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE))
+    r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE, DID))
     cd, proof, c = r.close_batch()
     snap = r.contract.snapshot()
     with pytest.raises(BatchRejected):
@@ -53,7 +53,7 @@ def test_reopening_with_another_genesis_or_config_is_refused(tmp_path):
     with pytest.raises(StoreError):
         RollupContract(path, genesis_root=6)
     with pytest.raises(StoreError):
-        RollupContract(path, config=ContractConfig(forced_deadline_s=1))
+        RollupContract(path, config=ContractConfig(queue_deadline_s=1))
     with pytest.raises(StoreError):
         RollupContract(str(tmp_path / "new.sqlite"))            # a new state needs a genesis root
     assert RollupContract(path).state_root == 5
@@ -67,7 +67,7 @@ def test_writes_outside_a_transaction_are_refused():
 
 def test_an_exception_mid_call_rolls_back_every_write(monkeypatch):
     r = funded_rig()
-    r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE))
+    r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE, DID))
     cd, proof, _ = r.close_batch()
     snap = r.contract.snapshot()
 
@@ -83,10 +83,10 @@ def test_an_exception_mid_call_rolls_back_every_write(monkeypatch):
 CHILD = r"""
 import os, sys
 sys.path[:0] = [{tests!r}]
-from contract_helpers import ALICE, KEYS, USD, funded_rig
+from contract_helpers import ALICE, DID, KEYS, USD, funded_rig
 from zkrollup.ops import Withdraw
 r = funded_rig(path={path!r})
-r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE))
+r.apply(Withdraw.create(KEYS[3], 3, 10 * USD, 0, ALICE, DID))
 cd, proof, _ = r.close_batch()
 open({marker!r}, "w").write(str(r.contract.state_root))
 store = r.contract.store

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from circuits.batch.public import EFFECT_WITHDRAWAL, Effect
+from circuits.spec.ops import OP_WITHDRAW
+from circuits.spec.records import decode_record, encode_record
 from verifier.contract import BatchRejected, Reason
 from verifier.groth16 import Proof
 from zkrollup.errors import BadSignature, InsufficientMargin, ReplayedOrder, StaleNonce
@@ -16,7 +17,7 @@ from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Liquidate, Withdraw
 
 from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, table
-from rollup_helpers import DAY, KEYS, SPOT, T0, USD, order
+from rollup_helpers import DAY, DID, KEYS, SPOT, T0, USD, order
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_deposits_trades_and_a_withdrawal_are_proved_accepted_and_paid_in_the_sa
     res = op.submit(order(4, BUY, 4, mark + 5, 1))
     assert [(f.maker, f.fill, f.price) for f in res.fills] == [((3, 1), 4, mark)]   # maker's price
     assert c.batch_number == 2                                                        # one op open
-    op.submit(Withdraw.create(KEYS[5], 5, 7 * USD, 0, ADDR[5]))
+    op.submit(Withdraw.create(KEYS[5], 5, 7 * USD, 0, ADDR[5], DID))
     assert c.batch_number == 3 and c.l1_balance(ADDR[5]) == 7 * USD and in_step(dep)
     rep = op.batch_reports()[-1]
     assert rep.ops == {"trade": 1, "withdraw": 1} and rep.payouts == [[1, 5, ADDR[5], 7 * USD]]
@@ -94,11 +95,11 @@ def test_refused_requests_change_nothing(dep):
     with pytest.raises(BadSignature):
         op.submit(dataclasses.replace(order(3, SELL, 1, mark, 1), signature=order(4, SELL, 1, mark, 1).signature))
     with pytest.raises(StaleNonce):
-        op.submit(Withdraw.create(KEYS[3], 3, USD, 5, ADDR[3]))
+        op.submit(Withdraw.create(KEYS[3], 3, USD, 5, ADDR[3], DID))
     with pytest.raises(InsufficientMargin):
-        op.submit(Withdraw.create(KEYS[3], 3, 10**6 * USD - 1, 0, ADDR[3]))
+        op.submit(Withdraw.create(KEYS[3], 3, 10**6 * USD - 1, 0, ADDR[3], DID))
     with pytest.raises(ValueError, match="come from the L1"):
-        op.submit_obj({"type": "deposit", "account": 3, "pk": [1, 2], "amount": 5})
+        op.submit_obj({"type": "deposit", "account": 3, "pk": [1, 2], "amount": 5, "depositor": 1})
     assert (op.state.fingerprint(), op.book.to_obj(), dep.contract.snapshot()) == before
     # a taker without margin for a fill is refused, the maker stays
     fund(dep, 3, 10**7 * USD)
@@ -118,7 +119,7 @@ def test_a_maker_that_can_no_longer_trade_leaves_the_book(dep):
     op = dep.operator
     mark = op.state.oracle.mark[2]                  # the future
     op.submit(order(3, SELL, 5_000, mark, 1, slot=2))  # rests; fine at today's prices
-    op.submit(Withdraw.create(KEYS[3], 3, 99_000 * USD, 0, ADDR[3]))    # now 3 cannot sell them
+    op.submit(Withdraw.create(KEYS[3], 3, 99_000 * USD, 0, ADDR[3], DID))    # now 3 cannot sell them
     res = op.submit(order(4, BUY, 5_000, mark, 1, slot=2))
     assert res.fills == [] and res.dropped and res.dropped[0][0] == (3, 1) and res.rested
     assert "InsufficientMargin" in res.dropped[0][1]
@@ -136,7 +137,7 @@ def test_tampered_submissions_are_refused_and_change_nothing(dep):
     op, c = dep.operator, dep.contract
     first = c.accepted_batches()[0]
     op.auto_prove = False
-    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4], DID))
     sb, cd = _seal(op)
     proof = op.prove(sb).proof
     good = proof_for_verifier(proof)
@@ -151,10 +152,13 @@ def test_tampered_submissions_are_refused_and_change_nothing(dep):
     old = first["proof"]
     refused(cd, Proof(a=tuple(old["a"]), b=tuple(tuple(x) for x in old["b"]), c=tuple(old["c"])),
             Reason.INVALID_PROOF)                                       # a proof of another batch
-    refused(dataclasses.replace(cd, old_root=cd.new_root), good, Reason.WRONG_OLD_ROOT)
-    refused(dataclasses.replace(cd, effects=(Effect(EFFECT_WITHDRAWAL, 4, ADDR[5], 3 * USD),)), good,
+    refused(dataclasses.replace(cd, new_root=cd.new_root ^ 1), good,
+            Reason.INVALID_PROOF)
+    refused(dataclasses.replace(cd, records=(encode_record(OP_WITHDRAW, account=4, amount=3 * USD,
+                                                           l1_address=ADDR[5]),) + cd.records[1:]), good,
             Reason.INVALID_PROOF)                                       # payout redirected
-    refused(dataclasses.replace(cd, effects=(Effect(EFFECT_WITHDRAWAL, 4, ADDR[4], 30 * USD),)), good,
+    refused(dataclasses.replace(cd, records=(encode_record(OP_WITHDRAW, account=4, amount=30 * USD,
+                                                           l1_address=ADDR[4]),) + cd.records[1:]), good,
             Reason.INVALID_PROOF)                                       # amount altered
     refused(first["calldata"], good, Reason.REPLAYED)
     # the honest submission still goes through, and pays once
@@ -172,7 +176,7 @@ def test_a_batch_proved_against_unpublished_oracle_tables_is_refused(dep):
     forged = table(spot=2 * SPOT)                   # the operator prices with its own table
     op.state.set_oracle(forged)
     op.builder = type(op.builder)(op.state)
-    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4], DID))
     sb, cd = _seal(op)
     proof = op.prove(sb).proof                         # the circuit is satisfied with the forged table
     before = (c.snapshot(), op.l1_state.fingerprint())
@@ -180,7 +184,7 @@ def test_a_batch_proved_against_unpublished_oracle_tables_is_refused(dep):
         c.submit_batch(cd, proof_for_verifier(proof), now=dep.clock.t)
     assert e.value.reason == Reason.INVALID_PROOF
     assert (c.snapshot(), op.l1_state.fingerprint()) == before
-    with pytest.raises(Exception, match="another commitment"):
+    with pytest.raises(Exception, match="another public input"):
         op.process_sealed()                         # the operator itself notices before proving
     assert (c.snapshot(), op.l1_state.fingerprint()) == before
 
@@ -188,7 +192,7 @@ def test_a_batch_proved_against_unpublished_oracle_tables_is_refused(dep):
 def test_a_stale_sealed_batch_is_rolled_back_and_redone_under_the_new_table(dep):
     op, c, clock = dep.operator, dep.contract, dep.clock
     op.auto_prove = False
-    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4], DID))
     op.submit(order(3, SELL, 5, op.state.oracle.mark[0], 1))       # rests
     sb, cd = _seal(op)
     clock.t += 3600                                  # the oracle moves on; the batch waited too long
@@ -207,7 +211,7 @@ def test_a_stale_sealed_batch_is_rolled_back_and_redone_under_the_new_table(dep)
 def test_timeout_pads_the_open_batch_with_noops(dep):
     op, c, clock = dep.operator, dep.contract, dep.clock
     op.batch_timeout_s = 60
-    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4], DID))
     assert op.tick() == [] and c.batch_number == 2
     clock.t += 61
     [rep] = op.tick()
@@ -225,7 +229,7 @@ def test_liquidation_price_move_settlement_and_rebuild_from_published_data(dep):
     dep.oracle.publish(table(spot=SPOT * 85 // 100, ts=clock.t), now=clock.t)
     op.sync()
     assert op.liquidatable() == [5]
-    op.submit(Liquidate.create(KEYS[4], 4, 5, 0, clock.t + DAY))
+    op.submit(Liquidate.create(KEYS[4], 4, 5, 0, clock.t + DAY, DID))
     assert op.liquidatable() == []
     op.flush()
     clock.t = T0 + 30 * DAY
@@ -241,36 +245,38 @@ def test_liquidation_price_move_settlement_and_rebuild_from_published_data(dep):
     assert rebuilt.fingerprint() == op.l1_state.fingerprint()
 
 
-def test_each_batch_is_submitted_with_its_operations_as_data_stored_by_the_contract(dep):
-    from zkrollup.l1data import decode_batch_data
+def test_each_batch_posts_its_records_which_the_proof_binds(dep):
     op, c = dep.operator, dep.contract
-    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4], DID))
     op.flush()
     recs = c.accepted_batches()
     assert [r["batch_number"] for r in recs] == [1, 2, 3]
     for rec, report in zip(recs, op.batch_reports()):
-        assert rec["data"] == c.batch_data(rec["batch_number"]) and len(rec["data"]) == report.data_bytes > 0
-        data = decode_batch_data(rec["data"])
-        assert data["batch_number"] == rec["batch_number"] and len(data["ops"]) == 2
-    assert [o.kind for o in decode_batch_data(recs[2]["data"])["ops"]][0] == "withdraw"
+        assert report.data_bytes == len(rec["calldata"].data()) == 2 * 42
+        assert rec["public_input"] == report.public_input
+    r3 = [decode_record(x) for x in c.batch_records(3)]
+    assert r3[0].name == "withdraw" and r3[0].fields == {"account": 4, "amount": USD, "l1_address": ADDR[4]}
 
 
-def test_rebuild_reads_only_the_contract_and_refuses_data_that_misses_the_accepted_root(dep, monkeypatch):
-    from zkrollup.operator import submission as submission_mod
-    from zkrollup.l1data import RebuildError, encode_batch_data
-    from zkrollup.ops import Noop
+def test_posted_records_that_differ_from_the_proved_batch_are_refused_by_l1(dep, monkeypatch):
+    """The records are hashed into the public input: an operator that posts other data than
+    the batch it proved gets the batch refused (no false data can be accepted)."""
+    from zkrollup.errors import OperatorError
     op, c = dep.operator, dep.contract
     assert rebuild_from_l1(c, genesis()).root == c.state_root
-    # the proof does not bind the data: an operator can post a lie about batch 3 and L1
-    # accepts the batch; the rebuild detects it instead of following it
-    real = submission_mod.encode_batch_data
-    monkeypatch.setattr(submission_mod, "encode_batch_data",
-                        lambda b, t, ops: encode_batch_data(b, t, [Noop(), Noop()]) if b == 3 else real(b, t, ops))
-    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4]))
-    op.flush()
-    assert c.batch_number == 3 and c.state_root == op.l1_state.root
-    with pytest.raises(RebuildError, match="batch 3"):
-        rebuild_from_l1(c, genesis())
+    real = op.submitter.calldata
+
+    def lie(sb):
+        cd = real(sb)
+        fake = encode_record(OP_WITHDRAW, account=4, amount=USD, l1_address=ADDR[5])
+        return dataclasses.replace(cd, records=(fake,) + cd.records[1:])
+    monkeypatch.setattr(op.submitter, "calldata", lie)
+    monkeypatch.setattr(op.submitter, "preflight", lambda sb: (lie(sb), dep.clock.t))
+    op.submit(Withdraw.create(KEYS[4], 4, USD, 0, ADDR[4], DID))
+    with pytest.raises(OperatorError, match="invalid proof"):
+        op.flush()
+    assert c.batch_number == 2 and c.l1_balance(ADDR[5]) == 0
+    assert rebuild_from_l1(c, genesis()).root == c.state_root
 
 
 def test_state_rebuilt_from_the_contract_file_alone_after_the_operator_directory_is_gone(dep, tmp_path):
@@ -280,7 +286,7 @@ def test_state_rebuilt_from_the_contract_file_alone_after_the_operator_directory
     mark = op.state.oracle.mark[0]
     op.submit(order(3, SELL, 5, mark, 1))
     op.submit(order(4, BUY, 5, mark, 1))
-    op.submit(Withdraw.create(KEYS[5], 5, USD, 0, ADDR[5]))
+    op.submit(Withdraw.create(KEYS[5], 5, USD, 0, ADDR[5], DID))
     op.flush()
     expected = op.l1_state.fingerprint()
     root = c.state_root
@@ -305,7 +311,7 @@ def test_requests_from_json_and_msgpack_files(dep, tmp_path):
     mark = op.state.oracle.mark[0]
     sell = {"type": "order", **order(3, SELL, 3, mark, 1).to_obj()}
     buy = {"type": "order", **order(4, BUY, 3, mark, 1).to_obj()}
-    wd = Withdraw.create(KEYS[5], 5, USD, 0, ADDR[5]).to_obj()
+    wd = Withdraw.create(KEYS[5], 5, USD, 0, ADDR[5], DID).to_obj()
     (tmp_path / "a.json").write_text(json.dumps([sell, {"type": "nonsense"}]))
     (tmp_path / "b.msgpack").write_bytes(batchfile.pack([buy, wd]))
     ra = op.submit_file(tmp_path / "a.json")

@@ -4,21 +4,29 @@ After every step: cash is conserved, open interest is long = short, the tree mat
 accounts (RollupState.check_invariants); a rejected operation changed nothing; no order is
 filled beyond its size; every account touched by a risk-increasing operation passes initial
 margin; replayed withdrawals (stale nonce) and replayed orders are rejected; liquidation
-happens exactly when the target fails maintenance; settlement pays the exact payoff.
+happens exactly when the target fails maintenance; settlement pays the exact payoff;
+a deposit under another key or from another address than an account's owner is refunded
+(nothing in the tree changes, the amount leaves the collateral back to L1); a front-runner
+who deposits first at a victim's fresh index never gets the victim's deposit; a cancelled
+order never fills again, and a replayed cancel is refused; a forced withdrawal pays only
+its account's owner.
 """
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from circuits.spec.accounts import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
-from zkrollup.errors import (NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
+from circuits.spec.orders import CANCELLED
+from zkrollup.errors import (CancelledOrder, NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
 from zkrollup.market import Instrument
-from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.risk import build_oracle_table, min_equity, passes_initial, passes_maintenance
 
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, USD, check_witness, fund, make_state, order, reprice
+from rollup_helpers import (DAY, DID, EXPIRY, KEYS, SPOT, T0, USD, addr, check_witness, fund, make_state, order, pk,
+                            reprice)
 
 USERS = (3, 4, 5, 6)
 WHALE = 7
+FRESH = (8, 9, 10, 11)         # indices that start empty (deposits create them; front-running)
 user = st.sampled_from(USERS)
 slot = st.integers(0, 3)
 
@@ -35,6 +43,8 @@ class RollupMachine(RuleBasedStateMachine):
         self.fills = {}            # (account, order_id) -> (size, filled so far)
         self.done_withdrawals = []
         self.full_orders = []      # signed orders filled completely
+        self.cancelled = {}        # (account, order_id) -> the Cancel applied
+        self.refunded = 0          # deposits refunded to L1
         # open some positions so that every run has risk to move (each may fail margin)
         cash = dict(zip(USERS, amounts))
         for (seller, buyer, k), frac in zip(((3, 4, 0), (5, 6, 1), (6, 3, 2)), opening):
@@ -63,9 +73,36 @@ class RollupMachine(RuleBasedStateMachine):
 
     # --- rules ----------------------------------------------------------------------------
 
-    @rule(u=user, amount=st.integers(1, 500))
-    def deposit(self, u, amount):
-        fund(self.st, u, amount * USD)
+    @rule(u=st.sampled_from(USERS + FRESH), amount=st.integers(1, 500), key=st.sampled_from(USERS + FRESH),
+          depositor=st.sampled_from(USERS + FRESH))
+    def deposit(self, u, amount, key, depositor):
+        """Any deposit: credited only with the account's key and owner, else refunded."""
+        acc = self.st.get_account(u)
+        cash, coll = (acc.cash if acc else 0), self.st.collateral
+        w = self.attempt(self.st.enqueue_deposit(u, pk(key), amount * USD, addr(depositor)))
+        outcome = w.details["outcome"]
+        event(f"deposit: {outcome}")
+        if acc is None:
+            assert outcome == "create" and self.st.account(u).owner == addr(depositor)
+        elif acc.pk == pk(key) and acc.owner == addr(depositor):
+            assert outcome == "credit" and self.st.account(u).cash == cash + amount * USD
+        else:
+            assert outcome == "refund" and self.st.account(u).cash == cash and self.st.collateral == coll
+            self.refunded += amount * USD
+
+    @rule(victim=st.sampled_from(FRESH), attacker=user, amount=st.integers(1, 500))
+    def front_run_a_deposit(self, victim, attacker, amount):
+        """The attacker deposits 1 unit at the victim's (fresh) index first, under its own key
+        or the victim's; the victim's deposit is refunded, never credited to the attacker."""
+        if self.st.get_account(victim) is not None:
+            return
+        for key in (attacker, victim):
+            if self.st.get_account(victim) is None:
+                self.attempt(self.st.enqueue_deposit(victim, pk(key), 1, addr(attacker)))
+        before = self.st.account(victim).cash
+        w = self.attempt(self.st.enqueue_deposit(victim, pk(victim), amount * USD, addr(victim)))
+        assert w.details["outcome"] == "refund" and self.st.account(victim).cash == before
+        self.refunded += amount * USD
 
     @rule(u=user, frac=st.floats(0.0, 1.5), stale=st.sampled_from([False, False, True]),
           wrong_key=st.sampled_from([False, False, True]))
@@ -73,7 +110,7 @@ class RollupMachine(RuleBasedStateMachine):
         acc = self.st.account(u)
         amount = max(1, int(max(acc.cash, 1) * frac))
         nonce = acc.nonce - 1 if stale and acc.nonce > 0 else acc.nonce
-        op = Withdraw.create(KEYS[USERS[0] if wrong_key and u != USERS[0] else u], u, amount, nonce, 0xabc)
+        op = Withdraw.create(KEYS[USERS[0] if wrong_key and u != USERS[0] else u], u, amount, nonce, 0xabc, DID)
         w = self.attempt(op)
         if w is not None:
             acc = self.st.account(u)
@@ -95,7 +132,7 @@ class RollupMachine(RuleBasedStateMachine):
 
     @rule(maker=user, taker=user, k=st.sampled_from([0, 0, 1, 2, 3]), maker_buys=st.booleans(),
           size=st.integers(1, 200), fill=st.integers(1, 200), price_bp=st.integers(-2000, 2000),
-          limit_slack=st.integers(-100, 1000), fee=st.integers(0, 30), reuse=st.booleans())
+          limit_slack=st.integers(-100, 1000), fee=st.integers(0, 2), reuse=st.booleans())
     def trade(self, maker, taker, k, maker_buys, size, fill, price_bp, limit_slack, fee, reuse):
         o = self.st.oracle
         price = max(0, o.mark[k] + o.mark[k] * price_bp // 10_000)
@@ -107,14 +144,19 @@ class RollupMachine(RuleBasedStateMachine):
         m_oid = self.next_oid[maker] if reuse else self.fresh_oid(maker)
         t_oid = self.fresh_oid(taker)
         m_size = self.fills.get((maker, m_oid), (size, 0))[0]
-        mo = order(maker, m_side, m_size, lim(m_side), m_oid, slot=k, max_fee=1, valid_until=T0 + 400 * DAY)
-        to = order(taker, t_side, size, lim(t_side), t_oid, slot=k, max_fee=1, valid_until=T0 + 400 * DAY)
+        inst = self.st.market[k]
+        mo = order(maker, m_side, m_size, lim(m_side), m_oid, slot=k, max_fee=1, valid_until=T0 + 400 * DAY,
+                   instrument=inst)
+        to = order(taker, t_side, size, lim(t_side), t_oid, slot=k, max_fee=1, valid_until=T0 + 400 * DAY,
+                   instrument=inst)
         olds = {a: (self.st.account(a).cash, list(self.st.account(a).sizes)) for a in {maker, taker}}
-        w = self.attempt(Trade(mo, to, fill, price, min(fee, fill), 0))
+        w = self.attempt(Trade(mo, to, fill, price, fee, 0))      # a rate of 2 > max_fee 1 is refused
         if w is None:
             return
+        assert fee <= 1
         for a, so, role in ((maker, mo, "maker"), (taker, to, "taker")):
             key = (a, so.order.order_id)
+            assert key not in self.cancelled, "a cancelled order was filled"
             sz, done = self.fills.get(key, (so.order.size, 0))
             assert done + fill <= sz, "order filled beyond its size"
             self.fills[key] = (sz, done + fill)
@@ -137,23 +179,52 @@ class RollupMachine(RuleBasedStateMachine):
             return
         side = SELL if so.order.side == BUY else BUY
         other = order(counter, side, 1, so.order.limit_price, self.fresh_oid(counter), slot=k,
-                      valid_until=T0 + 400 * DAY)
+                      valid_until=T0 + 400 * DAY, instrument=self.st.market[k])
         before = self.st.fingerprint()
         try:
             self.st.apply(Trade(so, other, 1, so.order.limit_price))
             raise AssertionError("a fully filled order was filled again")
-        except (OverFill, ReplayedOrder):
+        except (OverFill, ReplayedOrder, CancelledOrder):
             pass
         except RollupError:
             pass   # rejected for another reason first (e.g. expired instrument)
         assert self.st.fingerprint() == before
+
+    @precondition(lambda self: self.fills)
+    @rule(data=st.data(), ahead=st.booleans())
+    def cancel(self, data, ahead):
+        """The owner cancels one of its orders (one that traded, or one never seen)."""
+        a, oid = data.draw(st.sampled_from(sorted(self.fills)))
+        if ahead:
+            oid = self.fresh_oid(a)
+        acc = self.st.account(a)
+        sid = acc.order_state(acc.order_slot_of(oid))[0]
+        w = self.attempt(Cancel.create(KEYS[a], a, oid, DID))
+        assert (w is not None) == (oid >= sid), "a cancel applies exactly when no newer order owns the slot"
+        if w is not None:
+            self.cancelled[(a, oid)] = w.op
+            self.fills.pop((a, oid), None)
+
+    @precondition(lambda self: self.cancelled)
+    @rule(data=st.data())
+    def replay_cancel(self, data):
+        """An old cancel again: refused once a newer order took the slot, else it changes nothing."""
+        (a, oid), op = data.draw(st.sampled_from(sorted(self.cancelled.items())))
+        acc = self.st.account(a)
+        sid, filled = acc.order_state(acc.order_slot_of(oid))
+        root = self.st.root
+        w = self.attempt(op)
+        if sid > oid:
+            assert w is None
+        else:
+            assert w is not None and self.st.root == root and filled == CANCELLED
 
     @rule(liq=st.sampled_from(USERS + (WHALE, WHALE, WHALE)), victim=user)
     def liquidate(self, liq, victim):
         target = victim
         t = self.st.account(target)
         failing = not passes_maintenance(t.cash, t.sizes, self.st.oracle)
-        op = Liquidate.create(KEYS[liq], liq, target, self.st.account(liq).nonce, T0 + 400 * DAY)
+        op = Liquidate.create(KEYS[liq], liq, target, self.st.account(liq).nonce, T0 + 400 * DAY, DID)
         try:
             before = self.st.fingerprint()
             self.st.apply(op)
@@ -209,16 +280,19 @@ class RollupMachine(RuleBasedStateMachine):
         self.st.list_instrument(k, Instrument.call(SPOT, ts + 60 * DAY) if k < 2 else Instrument.future(ts + 60 * DAY))
         self.st.set_oracle(build_oracle_table(self.st.market, ts + 1, SPOT, 0.6, settle_prices=keep))
 
-    @rule(u=user, amount=st.integers(1, 3_000), valid=st.booleans())
-    def forced_withdraw(self, u, amount, valid):
+    @rule(u=user, amount=st.integers(1, 3_000), requester=st.sampled_from(USERS))
+    def forced_withdraw(self, u, amount, requester):
         acc = self.st.account(u)
-        nonce = acc.nonce if valid else acc.nonce + 1
-        req = self.st.enqueue_forced_withdraw(ForcedWithdraw.create(KEYS[u], u, amount * USD, nonce, 0xf))
+        valid = addr(requester) == acc.owner
+        req = self.st.enqueue_forced_withdraw(u, amount * USD, addr(requester))
         allowed = max(0, min_equity(acc.cash, acc.sizes, self.st.oracle.scen_init)[0])
+        nonce = acc.nonce
         w = self.st.apply(req)
-        assert w.effect.amount == (min(amount * USD, allowed) if valid else 0)
+        paid = w.details["paid"]
+        assert paid == (min(amount * USD, allowed) if valid else 0)
         acc = self.st.account(u)
-        assert passes_initial(acc.cash, acc.sizes, self.st.oracle) or not valid or w.effect.amount == 0
+        assert acc.nonce == nonce
+        assert passes_initial(acc.cash, acc.sizes, self.st.oracle) or not valid or paid == 0
 
     @rule()
     def noop(self):
@@ -243,6 +317,10 @@ class RollupMachine(RuleBasedStateMachine):
             sid, filled = acc.order_state(acc.order_slot_of(oid))
             if sid == oid:
                 assert filled == done
+        for (a, oid) in self.cancelled:
+            acc = self.st.account(a)
+            sid, filled = acc.order_state(acc.order_slot_of(oid))
+            assert sid > oid or (sid == oid and filled == CANCELLED)
 
 
 RollupMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,

@@ -1,17 +1,26 @@
-"""Operations on the native state: effects, every rejection reason, witnesses."""
+"""Operations on the native state: effects, records, every rejection reason, witnesses."""
 import pytest
 
-from circuits.batch.public import EFFECT_FORCED, EFFECT_WITHDRAWAL, deposit_chain
-from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
-from zkrollup.errors import (BadInstrument, BadSignature, ExpiredOrder, FeeTooHigh, ForbiddenAccount,
-                             InsufficientMargin, NothingToSettle, NotLiquidatable, OrderMismatch, OutOfRange,
-                             OverFill, QueueError, ReplayedOrder, SlotInUse, StaleNonce, UnknownAccount)
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_OWNER
+from circuits.spec.orders import CANCELLED
+from circuits.spec.priority import PRIO_EMPTY, deposit_entry, forced_entry
+from circuits.spec.records import decode_record
+from zkrollup.errors import (BadInstrument, BadSignature, CancelledOrder, ExpiredOrder, FeeTooHigh,
+                             ForbiddenAccount, InsufficientMargin, NothingToSettle, NotLiquidatable, OrderMismatch,
+                             OutOfRange, OverFill, QueueError, ReplayedOrder, SlotInUse, StaleNonce, UnknownAccount,
+                             WrongDeployment)
 from zkrollup.market import Instrument
-from zkrollup.ops import BUY, SELL, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.risk import (gross_mark_value, min_equity, passes_initial, passes_maintenance,
                            portfolio_mark_value)
 
-from rollup_helpers import DAY, EXPIRY, KEYS, SPOT, T0, USD, check_witness, fund, make_state, order, pk, rejected, reprice
+from rollup_helpers import (DAY, DID, EXPIRY, KEYS, OTHER_DID, SPOT, T0, USD, addr, check_witness, fund, make_state,
+                            order, pk, rejected, reprice)
+
+
+def record(w) -> dict:
+    r = decode_record(w.record)
+    return {"op": r.name, **r.fields}
 
 
 @pytest.fixture
@@ -25,70 +34,117 @@ def st():
 # --- deposits --------------------------------------------------------------------------------
 
 
-def test_deposit_creates_then_credits_and_chains_the_queue_hash():
+def test_deposit_creates_then_credits_and_chains_the_queue():
     s = make_state()
-    d1 = s.enqueue_deposit(7, pk(7), 5)
-    d2 = s.enqueue_deposit(7, pk(3), 6)          # key ignored for an existing account
-    rejected(s, d2, QueueError)                  # not the head of the queue
+    d1 = s.enqueue_deposit(7, pk(7), 5, addr(7))
+    d2 = s.enqueue_deposit(7, pk(7), 6, addr(7))         # same key, same owner: credited
+    rejected(s, d2, QueueError)                          # not the head of the queue
     w1 = s.apply(d1)
-    assert w1.details["created"] and w1.updates[0].before is None
+    assert w1.details["outcome"] == "create" and w1.updates[0].before is None
+    assert s.account(7).owner == addr(7)
     w2 = s.apply(d2)
-    assert not w2.details["created"]
+    assert w2.details["outcome"] == "credit" and record(w2) == {"op": "deposit", "account": 7, "amount": 6,
+                                                               "refunded": 0}
     acc = s.account(7)
-    assert (acc.pk, acc.cash) == (pk(7), 11)
-    h = deposit_chain(deposit_chain(0, 7, *pk(7), 5), 7, *pk(3), 6)
-    assert (w2.deposit_hash_after, s.deposit_hash) == (h, h)
+    assert (acc.pk, acc.cash, acc.owner) == (pk(7), 11, addr(7))
+    h = deposit_entry(deposit_entry(PRIO_EMPTY, 7, pk(7), 5, addr(7)), 7, pk(7), 6, addr(7))
+    assert (w2.prio_after, s.prio, s.prio_served) == (h, h, 2)
     assert s.pending_deposits == 0 and s.collateral == 11
     check_witness(s, w2)
-    rejected(s, d2, QueueError)                  # queue empty now
+    rejected(s, d2, QueueError)                          # queue empty now
+
+
+@pytest.mark.parametrize("key, depositor, why", [(3, addr(7), "another key"), (7, addr(3), "another owner"),
+                                                 (3, addr(3), "another key and owner")])
+def test_deposit_to_an_account_of_another_key_or_owner_is_refunded(key, depositor, why):
+    s = make_state()
+    fund(s, 7, 1_000)
+    before = s.account(7).fields()
+    root = s.root
+    d = s.enqueue_deposit(7, pk(key), 50, depositor)
+    assert s.collateral == 1_050
+    w = s.apply(d)
+    assert w.details["outcome"] == "refund", why
+    assert record(w) == {"op": "deposit", "account": 7, "amount": 50, "refunded": 1}
+    assert s.root == root and s.account(7).fields() == before         # nothing in the tree changed
+    assert len(w.updates) == 1 and w.updates[0].before == w.updates[0].after
+    assert s.collateral == 1_000 and s.pending_deposits == 0         # L1 pays the 50 back
+    assert s.prio == deposit_entry(deposit_entry(PRIO_EMPTY, 7, pk(7), 1_000, addr(7)), 7, pk(key), 50, depositor)
+    check_witness(s, w)
+    assert s.check_invariants() == []
+
+
+def test_deposits_into_special_accounts_are_refunded_they_have_no_owner():
+    s = make_state()
+    assert s.account(FEE_ACCOUNT).owner == SPECIAL_OWNER == 0
+    w = s.apply(s.enqueue_deposit(FEE_ACCOUNT, pk(0), 9, addr(0)))
+    assert w.details["outcome"] == "refund" and s.account(FEE_ACCOUNT).cash == 0
 
 
 def test_deposit_bad_inputs_refused_on_l1():
     s = make_state()
-    for args in ((CLEARING_ACCOUNT, pk(3), 5), (3, pk(3), 0), (3, (1, 2), 5), (3, pk(3), 2 ** 64),
-                 (2 ** 6, pk(3), 5)):
+    for args in ((CLEARING_ACCOUNT, pk(3), 5, addr(3)), (3, pk(3), 0, addr(3)), (3, (1, 2), 5, addr(3)),
+                 (3, pk(3), 2 ** 64, addr(3)), (2 ** 6, pk(3), 5, addr(3)), (3, pk(3), 5, 0),
+                 (3, pk(3), 5, 2 ** 160)):
         with pytest.raises(ValueError):
             s.enqueue_deposit(*args)
-    assert s.collateral == 0 and not s.deposit_queue
+    assert s.collateral == 0 and not s.prio_queue
 
 
 # --- withdrawals -------------------------------------------------------------------------------
 
 
 def test_withdraw_pays_and_replay_is_stale(st):
-    w = st.apply(Withdraw.create(KEYS[3], 3, 100, 0, 0xbeef))
-    assert w.effect.as_tuple() == (EFFECT_WITHDRAWAL, 3, 0xbeef, 100)
+    w = st.apply(Withdraw.create(KEYS[3], 3, 100, 0, 0xbeef, DID))
+    assert record(w) == {"op": "withdraw", "account": 3, "amount": 100, "l1_address": 0xbeef}
     assert st.account(3).cash == 1_000 * USD - 100 and st.account(3).nonce == 1
     assert st.collateral == 3_000 * USD - 100
     check_witness(st, w)
-    rejected(st, Withdraw.create(KEYS[3], 3, 100, 0, 0xbeef), StaleNonce)
+    rejected(st, Withdraw.create(KEYS[3], 3, 100, 0, 0xbeef, DID), StaleNonce)
 
 
 def test_withdraw_rejections(st):
-    rejected(st, Withdraw.create(KEYS[4], 3, 100, 0, 1), BadSignature)
-    rejected(st, Withdraw.create(KEYS[3], 3, 1_000 * USD + 1, 0, 1), InsufficientMargin)
-    rejected(st, Withdraw.create(KEYS[9], 9, 1, 0, 1), UnknownAccount)
-    rejected(st, Withdraw.create(KEYS[0], CLEARING_ACCOUNT, 1, 0, 1), ForbiddenAccount)
+    rejected(st, Withdraw.create(KEYS[4], 3, 100, 0, 1, DID), BadSignature)
+    rejected(st, Withdraw.create(KEYS[3], 3, 1_000 * USD + 1, 0, 1, DID), InsufficientMargin)
+    rejected(st, Withdraw.create(KEYS[9], 9, 1, 0, 1, DID), UnknownAccount)
+    rejected(st, Withdraw.create(KEYS[0], CLEARING_ACCOUNT, 1, 0, 1, DID), ForbiddenAccount)
     with pytest.raises(ValueError):
-        Withdraw.create(KEYS[3], 3, 0, 0, 1)
+        Withdraw.create(KEYS[3], 3, 0, 0, 1, DID)
+
+
+def test_a_signature_for_another_deployment_is_refused(st):
+    """Messages name the deployment (chain id, contract address): a withdrawal, order,
+    liquidation or cancel signed for another deployment never applies here."""
+    rejected(st, Withdraw.create(KEYS[3], 3, 100, 0, 0xbeef, OTHER_DID), WrongDeployment)
+    forged = Withdraw.create(KEYS[3], 3, 100, 0, 0xbeef, OTHER_DID)
+    relabelled = Withdraw(3, 100, 0, 0xbeef, DID, forged.signature)   # the other deployment's signature
+    rejected(st, relabelled, BadSignature)
+    mark = st.oracle.mark[0]
+    rejected(st, trade(st, order(3, BUY, 1, mark, 1, did=OTHER_DID), order(4, SELL, 1, mark, 1), 1),
+             WrongDeployment)
+    rejected(st, Cancel.create(KEYS[3], 3, 1, OTHER_DID), WrongDeployment)
+    rejected(st, Liquidate.create(KEYS[3], 3, 4, 0, T0 + DAY, OTHER_DID), WrongDeployment)
 
 
 # --- trades ------------------------------------------------------------------------------------
 
 
-def trade(st, maker, taker, fill, price=None, fees=(0, 0)):
-    return Trade(maker, taker, fill, st.oracle.mark[0] if price is None else price, *fees)
+def trade(st, maker, taker, fill, price=None, rates=(0, 0)):
+    return Trade(maker, taker, fill, st.oracle.mark[0] if price is None else price, *rates)
 
 
 def test_partial_fills_accumulate_and_over_fill_is_rejected(st):
     mark = st.oracle.mark[0]
     buy = order(3, BUY, 10, mark, 1, max_fee=5)
     sell = order(4, SELL, 6, mark, 1, max_fee=5)
-    w = st.apply(trade(st, buy, sell, 4, fees=(20, 3)))
+    w = st.apply(trade(st, buy, sell, 4, rates=(5, 3)))                # fee = rate per contract x fill
     check_witness(st, w)
+    assert record(w) == {"op": "trade", "maker": 3, "taker": 4, "slot": 0, "maker_side": BUY, "fill": 4,
+                         "price": mark, "maker_fee_rate": 5, "taker_fee_rate": 3, "maker_order_id": 1,
+                         "taker_order_id": 1}
     assert st.account(3).sizes[0] == 4 and st.account(4).sizes[0] == -4
     assert st.account(3).cash == 1_000 * USD - 4 * mark - 20
-    assert st.account(FEE_ACCOUNT).cash == 23
+    assert st.account(FEE_ACCOUNT).cash == 20 + 12
     assert st.account(3).order_state(1) == (1, 4)
     assert st.oi[0] == 4
     rejected(st, trade(st, buy, sell, 3), OverFill)     # sell has 2 left
@@ -115,7 +171,7 @@ def test_order_rejections(st):
     rejected(st, trade(st, b, order(4, BUY, 10, mark, 3), 1), OrderMismatch)
     rejected(st, trade(st, b, order(3, SELL, 10, mark, 4), 1), ForbiddenAccount)
     rejected(st, trade(st, b, order(4, SELL, 10, mark, 5, slot=1), 1), OrderMismatch)
-    rejected(st, trade(st, b, s, 3, fees=(7, 0)), FeeTooHigh)
+    rejected(st, trade(st, b, s, 3, rates=(3, 0)), FeeTooHigh)          # rate above max_fee = 2
     rejected(st, trade(st, b, order(4, SELL, 10, mark, 6, key=5), 1), BadSignature)
     rejected(st, trade(st, b, order(4, SELL, 10, mark, 7, valid_until=T0 - 1), 1), ExpiredOrder)
     rejected(st, trade(st, b, order(9, SELL, 10, mark, 1), 1), UnknownAccount)
@@ -131,14 +187,15 @@ def test_open_interest_beyond_size_width_rejected(st):
     big = 2 ** 40 - 1
     for i in (3, 4, 5):
         fund(st, i, 2 ** 42)                         # covers the haircut of one unit per contract
-    st.list_instrument(3, Instrument.call(SPOT * 100, EXPIRY))   # worth 0 in every scenario
+    far = Instrument.call(SPOT * 100, EXPIRY)                   # worth 0 in every scenario
+    st.list_instrument(3, far)
     reprice(st, SPOT, ts=T0)
-    st.apply(Trade(order(3, BUY, big, 0, 2, slot=3), order(4, SELL, big, 0, 2, slot=3), big - 1, 0))
-    rejected(st, Trade(order(3, BUY, 5, 0, 3, slot=3), order(5, SELL, 5, 0, 3, slot=3), 5, 0), OutOfRange)
+    st.apply(Trade(order(3, BUY, big, 0, 2, slot=3, instrument=far), order(4, SELL, big, 0, 2, slot=3, instrument=far), big - 1, 0))
+    rejected(st, Trade(order(3, BUY, 5, 0, 3, slot=3, instrument=far), order(5, SELL, 5, 0, 3, slot=3, instrument=far), 5, 0), OutOfRange)
     fund(st, 6, 2 ** 42)
     # both sizes fit, but the slot's open interest would reach 2^40
-    rejected(st, Trade(order(5, BUY, 5, 0, 4, slot=3), order(6, SELL, 5, 0, 4, slot=3), 5, 0), OutOfRange)
-    st.apply(Trade(order(5, BUY, 5, 0, 5, slot=3), order(3, SELL, 5, 0, 5, slot=3), 5, 0))  # OI unchanged
+    rejected(st, Trade(order(5, BUY, 5, 0, 4, slot=3, instrument=far), order(6, SELL, 5, 0, 4, slot=3, instrument=far), 5, 0), OutOfRange)
+    st.apply(Trade(order(5, BUY, 5, 0, 5, slot=3, instrument=far), order(3, SELL, 5, 0, 5, slot=3, instrument=far), 5, 0))  # OI unchanged
 
 
 def short_calls(st, acct, n, price):
@@ -181,17 +238,17 @@ def test_liquidation_only_below_maintenance_and_follows_the_rule(st):
     fund(st, 6, 100_000 * USD)
     mark = st.oracle.mark[0]
     short_calls(st, 3, 100, mark)
-    rejected(st, Liquidate.create(KEYS[6], 6, 3, 0, T0 + DAY), NotLiquidatable)
+    rejected(st, Liquidate.create(KEYS[6], 6, 3, 0, T0 + DAY, DID), NotLiquidatable)
     reprice(st, SPOT * 16 // 10)
     t = st.account(3)
     assert not passes_maintenance(t.cash, t.sizes, st.oracle)
     cash0, sizes0, liq0, ins0 = t.cash, list(t.sizes), st.account(6).cash, st.account(INSURANCE_ACCOUNT).cash
-    rejected(st, Liquidate.create(KEYS[6], 6, 3, 1, T0 + DAY), StaleNonce)
-    rejected(st, Liquidate.create(KEYS[5], 6, 3, 0, T0 + DAY), BadSignature)
-    rejected(st, Liquidate.create(KEYS[6], 6, 3, 0, T0 - 1), ExpiredOrder)
-    rejected(st, Liquidate.create(KEYS[6], 6, 6, 0, T0 + DAY), ForbiddenAccount)
-    rejected(st, Liquidate.create(KEYS[1], INSURANCE_ACCOUNT, 3, 0, T0 + DAY), ForbiddenAccount)
-    w = st.apply(Liquidate.create(KEYS[6], 6, 3, 0, T0 + DAY))
+    rejected(st, Liquidate.create(KEYS[6], 6, 3, 1, T0 + DAY, DID), StaleNonce)
+    rejected(st, Liquidate.create(KEYS[5], 6, 3, 0, T0 + DAY, DID), BadSignature)
+    rejected(st, Liquidate.create(KEYS[6], 6, 3, 0, T0 - 1, DID), ExpiredOrder)
+    rejected(st, Liquidate.create(KEYS[6], 6, 6, 0, T0 + DAY, DID), ForbiddenAccount)
+    rejected(st, Liquidate.create(KEYS[1], INSURANCE_ACCOUNT, 3, 0, T0 + DAY, DID), ForbiddenAccount)
+    w = st.apply(Liquidate.create(KEYS[6], 6, 3, 0, T0 + DAY, DID))
     check_witness(st, w)
     v, g = portfolio_mark_value(sizes0, st.oracle), gross_mark_value(sizes0, st.oracle)
     bonus, pen = g * 50 // 10_000, g * 100 // 10_000
@@ -208,7 +265,7 @@ def test_liquidation_shortfall_is_covered_by_the_insurance_fund(st):
     fund(st, 6, 100_000 * USD)
     short_calls(st, 3, 100, st.oracle.mark[0])
     reprice(st, SPOT * 3)                          # far beyond the target's means
-    w = st.apply(Liquidate.create(KEYS[6], 6, 3, 0, T0 + DAY))
+    w = st.apply(Liquidate.create(KEYS[6], 6, 3, 0, T0 + DAY, DID))
     assert w.details["shortfall"] > 0
     assert st.account(3).cash == 0
     assert st.account(INSURANCE_ACCOUNT).cash == w.details["penalty"] - w.details["shortfall"] < 0
@@ -219,7 +276,7 @@ def test_liquidator_must_pass_initial_margin(st):
     short_calls(st, 3, 100, st.oracle.mark[0])
     reprice(st, SPOT * 16 // 10)
     fund(st, 7, 1)
-    rejected(st, Liquidate.create(KEYS[7], 7, 3, 0, T0 + DAY), InsufficientMargin)
+    rejected(st, Liquidate.create(KEYS[7], 7, 3, 0, T0 + DAY, DID), InsufficientMargin)
 
 
 # --- settlement ------------------------------------------------------------------------------------
@@ -249,53 +306,92 @@ def test_settlement_pays_exact_payoff_through_the_clearing_account(st):
     assert st.market[0].strike == SPOT and st.oracle is None
 
 
+# --- slot reuse and instrument binding -----------------------------------------------------------
+
+
+def test_an_order_signed_for_the_old_instrument_never_fills_on_a_reused_slot(st):
+    """Orders sign the instrument id, not only the slot: after slot 0 is settled and
+    reused for another instrument, a resting order of the old one cannot fill on it."""
+    mark = st.oracle.mark[0]
+    resting = order(3, SELL, 5, mark, 1)                     # CALL 60,000 in slot 0
+    st.apply(trade(st, resting, order(4, BUY, 1, mark, 1), 1))
+    reprice(st, SPOT, ts=EXPIRY, settle_prices={0: SPOT})
+    st.apply(Settle(3, 0))
+    st.apply(Settle(4, 0))
+    new = Instrument.put(SPOT, EXPIRY + 30 * DAY)
+    st.list_instrument(0, new)
+    reprice(st, SPOT, ts=EXPIRY)
+    mark = st.oracle.mark[0]
+    taker = order(5, BUY, 5, mark, 2, instrument=new, valid_until=EXPIRY + DAY)
+    old = order(3, SELL, 5, mark, 1, valid_until=EXPIRY + DAY)   # the old order (same slot, old instrument)
+    rejected(st, Trade(old, taker, 1, mark), BadInstrument)
+    st.apply(Trade(order(3, SELL, 5, mark, 9, instrument=new, valid_until=EXPIRY + DAY), taker, 1, mark))
+
+
+# --- cancels -------------------------------------------------------------------------------------
+
+
+def test_a_cancelled_order_never_fills_and_a_replayed_cancel_is_refused(st):
+    mark = st.oracle.mark[0]
+    sell = order(3, SELL, 10, mark, 1)
+    st.apply(trade(st, sell, order(4, BUY, 10, mark, 1), 4))
+    w = st.apply(Cancel.create(KEYS[3], 3, 1, DID))
+    check_witness(st, w)
+    assert record(w) == {"op": "cancel", "account": 3, "order_id": 1}
+    assert st.account(3).order_state(1) == (1, CANCELLED) and st.account(3).nonce == 0
+    rejected(st, trade(st, sell, order(4, BUY, 10, mark, 2), 1), CancelledOrder)
+    # a newer order takes the slot over (id 9 = 1 mod 2^3); the old cancel is then a replay
+    st.apply(trade(st, order(3, SELL, 10, mark, 9), order(4, BUY, 10, mark, 3), 2))
+    rejected(st, Cancel.create(KEYS[3], 3, 1, DID), ReplayedOrder)
+    rejected(st, Cancel.create(KEYS[4], 3, 9, DID), BadSignature)
+    rejected(st, Cancel.create(KEYS[8], 8, 9, DID), UnknownAccount)
+    # a cancel ahead of time: an order never traded is cancelled before it fills
+    st.apply(Cancel.create(KEYS[3], 3, 12, DID))
+    rejected(st, trade(st, order(3, SELL, 10, mark, 12), order(4, BUY, 10, mark, 4), 1), CancelledOrder)
+    rejected(st, trade(st, order(3, SELL, 10, mark, 4), order(4, BUY, 10, mark, 5), 1), ReplayedOrder)
+
+
+def test_cancelling_a_cancelled_order_again_changes_nothing_but_applies(st):
+    st.apply(Cancel.create(KEYS[3], 3, 5, DID))
+    root = st.root
+    w = st.apply(Cancel.create(KEYS[3], 3, 5, DID))
+    assert st.root == root and w.updates[0].order.before == w.updates[0].order.after == (5, CANCELLED)
+
+
 # --- forced withdrawals -------------------------------------------------------------------------------
 
 
-def test_forced_withdrawal_pays_what_margin_allows_and_invalid_ones_pay_zero(st):
+def test_forced_withdrawal_by_the_owner_pays_what_margin_allows_others_pay_zero(st):
     mark = st.oracle.mark[0]
     short_calls(st, 3, 20, mark)
     acc = st.account(3)
     allowed = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
-    good = ForcedWithdraw.create(KEYS[3], 3, 10 ** 15, 0, 0xaa)
-    bad = ForcedWithdraw.create(KEYS[4], 4, 5, 1, 0xbb)          # wrong nonce
-    st.enqueue_forced_withdraw(good)
-    st.enqueue_forced_withdraw(bad)
+    p0 = st.prio
+    good = st.enqueue_forced_withdraw(3, 10 ** 15, addr(3))
+    bad = st.enqueue_forced_withdraw(4, 5, addr(3))             # not account 4's owner
     rejected(st, bad, QueueError)
     w = st.apply(good)
     check_witness(st, w)
-    assert w.effect.as_tuple() == (EFFECT_FORCED, 3, 0xaa, allowed)
+    assert record(w) == {"op": "forced_withdraw", "account": 3, "amount": 10 ** 15, "paid": allowed}
     acc = st.account(3)
-    assert min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0] == 0 and acc.nonce == 1
+    assert min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0] == 0 and acc.nonce == 0
     root = st.root
     w = st.apply(bad)
-    assert w.effect.amount == 0 and w.details["rejected"] == "stale nonce" and st.root == root
+    assert record(w)["paid"] == 0 and not w.details["valid"] and st.root == root
     assert len(w.updates) == 1 and w.updates[0].before == w.updates[0].after
-    assert st.forced_served == 2 and st.check_invariants() == []
-    # the forced-request chain moved over both, in queue order
-    assert st.forced_hash == bad.chain(good.chain(0)) == w.details["forced_hash_after"]
+    assert st.prio_served == 3 + 2 and st.check_invariants() == []
+    # the priority chain moved over both, in queue order
+    assert st.prio == forced_entry(forced_entry(p0, 3, 10 ** 15, addr(3)), 4, 5, addr(3)) == w.prio_after
 
 
-def test_forced_requests_are_checked_when_queued_and_keyed(st):
-    req = ForcedWithdraw.create(KEYS[3], 3, 5, 0, 0xaa)
-    assert req.pk == pk(3)
-    with pytest.raises(ValueError, match="key"):
-        st.enqueue_forced_withdraw(ForcedWithdraw(3, 5, 0, 0xaa, req.signature))          # no key
-    with pytest.raises(ValueError, match="signature"):
-        st.enqueue_forced_withdraw(ForcedWithdraw(3, 6, 0, 0xaa, req.signature, pk(3)))   # another amount
-    with pytest.raises(ValueError, match="subgroup"):
-        ForcedWithdraw(3, 5, 0, 0xaa, req.signature, (0, 1))
-    assert not st.forced_queue and st.forced_hash == 0
-    # a request under another key verifies (L1 accepts it) but is served with 0
-    other = ForcedWithdraw.create(KEYS[4], 3, 5, 0, 0xaa)
-    st.enqueue_forced_withdraw(other)
-    root = st.root
-    w = st.apply(other)
-    assert w.effect.amount == 0 and w.details["rejected"] == "another key" and st.root == root
-    assert st.account(3).nonce == 0 and st.forced_hash == other.chain(0)
-    # the key travels with the request (store, files)
-    from zkrollup.ops import op_from_obj
-    assert op_from_obj(req.to_obj()) == req
+@pytest.mark.parametrize("account, requester, why", [(CLEARING_ACCOUNT, 0xCC, "clearing"), (9, addr(9), "unknown"),
+                                                     (FEE_ACCOUNT, addr(0), "no owner"), (2 ** 6 + 1, addr(3),
+                                                                                          "outside the tree")])
+def test_invalid_forced_withdrawals_are_served_with_zero(st, account, requester, why):
+    root, cash = st.root, st.total_cash()
+    w = st.apply(st.enqueue_forced_withdraw(account, 5, requester))
+    assert record(w)["paid"] == 0 and not w.details["valid"], why
+    assert st.root == root and st.total_cash() == cash and st.check_invariants() == []
 
 
 def test_noop_changes_nothing(st):

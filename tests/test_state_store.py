@@ -133,19 +133,20 @@ def test_kill_at_a_random_time_keeps_the_last_committed_batch(tmp_path, expected
 
 
 
-def test_forced_request_chain_survives_a_reopen(tmp_path):
-    """The forced-request rolling hash (commitment v2) is committed state: a served request
-    must not come back as hash 0 after a restart."""
-    from rollup_helpers import KEYS
-    from zkrollup.ops import ForcedWithdraw
+def test_priority_chain_owners_and_cancels_survive_a_reopen(tmp_path):
+    """The priority chain, pending queue entries, account owners and cancelled fill slots
+    are committed state: none of them may come back different after a restart."""
+    from rollup_helpers import DID, KEYS, addr, pk
+    from zkrollup.ops import Cancel
     st = make_state()
     fund(st, 3, 1000)
-    req = st.enqueue_forced_withdraw(ForcedWithdraw.create(KEYS[3], 3, 100, 0, 0xABC))
-    st.apply(req)
-    assert st.forced_hash != 0
+    st.apply(st.enqueue_forced_withdraw(3, 100, addr(3)))
+    st.apply(Cancel.create(KEYS[3], 3, 5, DID))
+    st.enqueue_deposit(4, pk(4), 7, addr(4))                      # still queued
+    assert st.prio != 0 and st.account(3).owner == addr(3)
     with StateStore(tmp_path / "s.db") as store:
         store.commit(st)
     with StateStore(tmp_path / "s.db") as store:
         again = store.load()
-    assert again.forced_hash == st.forced_hash
+    assert (again.prio, again.prio_served, again.account(3).owner) == (st.prio, st.prio_served, addr(3))
     assert again.fingerprint() == st.fingerprint()

@@ -1,68 +1,59 @@
-"""`RollupContract`: the L1 contract of the rollup, as a Python model with SQLite state.
+"""`RollupContract`: the L1 contract of the rollup (v3), as a Python model with SQLite state.
 
 What it holds: a Groth16 verifying key per batch size, the state root and batch number,
-its token balance (`collateral`), the L1 users' token balances, the deposit priority
-queue with its rolling hash, the registered market table hash, the oracle tables the
-oracle published, the forced-withdrawal requests with their rolling hash, the record of
-accepted batches, and the exodus flag.
+its token balance (`collateral`), the L1 users' token balances, the priority queue of
+deposits and forced withdrawals (one queue, one Poseidon chain, a deadline per entry),
+the registered market table hash, the oracle tables the oracle published, the record of
+accepted batches (their calldata: the records, i.e. the posted data), and the exodus flag.
+b2's Vyper contract offers the same API from the EVM; this model keeps the operator, the
+demo and the tests running end to end.
 
-`submit_batch(calldata, proof)` recomputes the batch's single public input itself,
+**Batches.** `submit_batch(calldata, proof, now)` builds the batch's single public input
+itself (`circuits.spec.public_input`):
 
-    batch_commitment(old_root = its root, new_root = calldata.new_root,
-                     batch_number = its batch number + 1, market_hash = its market,
-                     oracle_hash = hash of the published table the calldata names,
-                     deposit_hash_old/new = its rolling hash before and after the
-                     calldata's n_deposits queued deposits,
-                     forced_hash_old/new = its forced-request rolling hash before and
-                     after as many queued requests as the calldata has kind-2 effects,
-                     effects_hash = effects_hash(calldata.effects): a chain over the
-                     listed effects only)
+    public_input = sha256(HEADER || RECORDS) >> 3
+    HEADER = old_root (its root) || new_root (calldata) || oracle_hash (of the published
+             table the calldata names) || prio_old (its chain after the entries served) ||
+             prio_new (its chain after the entries the records consume)
 
-(circuits.batch.public, the function the circuit proves), verifies the proof with the
-verifying key of the batch size, and in the same call moves the root, bumps the batch
-number, pops the consumed deposits, marks served forced withdrawals, and pays every
-withdrawal effect to the user's L1 balance: instant finality. Anything wrong raises
-`BatchRejected` with a specific `reason` and changes nothing (one SQLite transaction
-per call; see verifier/contract_store.py). Calldata is never trusted for anything the
-contract knows itself: the old root and batch number in it must equal the contract's.
-
-Data availability: `submit_batch(calldata, proof, now, data=b"")` also takes the batch's
-data (the operator's encoded operations, `zkrollup.l1data`), the data part of the same
-L1 call, as zkSync and Loopring put a block's operations in calldata. An accepted batch
-stores the bytes with its record together with `data_hash = SHA-256(data)`, which the
-contract computes itself (in Solidity: the SHA-256 precompile over the calldata slice;
-the hash goes into the BatchAccepted event), and exposes them (`accepted_batches`,
-`batch_data`); the gas model charges them as calldata (EIP-2028). A rejected batch stores
-nothing. The data is not bound by the proof: the commitment does not include
-`data_hash` (binding it needs a circuit change, future work), so the contract cannot tell
-true data from false; `zkrollup.l1data.rebuild_from_l1` replays the data and accepts it
-only if it reaches the proved roots and effects, so false data is detected, not followed.
+walking the records in order: each deposit or forced_withdraw record consumes the next
+queue entry (its kind, account and amount must be the entry's), withdraw records pay
+`amount` to `l1_address`, forced_withdraw records pay `paid` (at most the requested
+amount) to the entry's requester, and deposit records with refunded = 1 pay the amount
+back to the entry's depositor. It verifies the proof with the verifying key of the batch
+size and, in the same call, moves the root, bumps the batch number, marks the entries
+served and pays every payout: instant finality. Anything wrong raises `BatchRejected`
+with a specific `reason` and changes nothing (one SQLite transaction per call; see
+verifier/contract_store.py). Nothing in the public input comes from the operator but the
+new root and the records.
 
 Rules beyond the proof (the circuit cannot see L1):
 * the oracle table must be published, belong to the registered market, be no older than
   the last accepted batch's, and be the latest, or superseded less than
   `oracle_grace_s` ago (so an operator cannot pick old prices);
-* the batch's forced-withdrawal effects (kind 2) serve the pending requests in request
-  order: same account and L1 address, amount at most the requested one (the circuit
-  pays "as much as margin allows", possibly 0, and proves which requests it consumed:
-  the forced-request chain is in the commitment, so the amount, nonce and key of each
-  request are those queued here);
-* the payouts never exceed the contract's balance less the still-queued deposits.
+* the payouts never exceed the contract's balance less the deposits still queued.
 
-Censorship resistance: `request_forced_withdrawal` checks the requester's key (a
-non-identity point of Baby Jubjub's prime-order subgroup) and EdDSA signature of
-`forced_withdraw_message(account, amount, nonce, l1_address)`, extends the forced-request
-chain (`circuits.batch.public.forced_chain`) and queues the request with a deadline
-(`forced_deadline_s`, default 7 days). Once any call sees a time after the deadline of
-a request still unserved, the contract enters exodus mode for good: no more batches
-or deposits; each account may `exit` once against the last accepted root with a Merkle
-proof of its leaf and an EdDSA signature of its key naming the L1 address to pay
-(`exit_message`), and the open-interest hash that completes the root (the committed
-root is Poseidon(accounts_root, oi_hash), see `state_root`); the account is valued at
-cash + sum_k size_k * mark_k with the marks of the last accepted batch's oracle table
-(settled slots carry their settlement payoff), floored at 0, and paid while the
-contract holds enough (first come, first served; the still-queued deposits are kept
-back for `reclaim_deposit`).
+**The priority queue.** `deposit(l1_address, account, pk_x, pk_y, amount)` (l1_address =
+msg.sender, the depositor) and `request_forced_withdrawal(account, l1_address, amount)`
+(l1_address = msg.sender, the requester) extend the chain
+(`circuits.spec.priority`) and queue the entry with a deadline (`queue_deadline_s`,
+default 7 days). A deposit credits the account only if its key and owner are the
+deposit's (or creates it); otherwise the batch refunds it (no front-running). A forced
+withdrawal pays only when the requester is the account's owner (the circuit checks it);
+it needs no signature. Deposits to the clearing account or to indices outside the tree
+are refused here.
+
+**Exodus.** Once any call sees a time after the deadline of an entry still unserved, the
+contract enters exodus mode for good: no more batches or deposits; each account may
+`exit` once against the last accepted root with a Merkle proof of its leaf and the
+open-interest hash that completes the root; it is paid to the leaf's owner (no
+signature: the owner is in the leaf), valued at cash + sum_k size_k * mark_k with the
+marks of the last accepted batch's oracle table, floored at 0, while the contract holds
+enough (first come, first served; queued deposits are kept back for `reclaim_deposit`).
+Accounts owned by no L1 address (the special accounts, owner 0) cannot exit.
+
+Not modelled here (b2's EVM contract): the governor role, fees and per-requester limits
+on forced requests, the oracle freshness rule of the table timestamps.
 
 Time: every call that depends on time takes `now` (unix seconds); the contract keeps
 the latest time it has seen and refuses time going backwards; `now=None` means "no
@@ -70,16 +61,17 @@ later than the last call".
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Callable, Optional, Sequence
 
-from circuits import babyjub, eddsa
-from circuits.batch.public import (DEPOSIT_CHAIN_EMPTY, FORCED_CHAIN_EMPTY, batch_commitment,
-                                   deposit_chain, effects_hash, forced_chain)
+from circuits import babyjub
 from circuits.field import R, check_elements
 from circuits.merkle_native import merkle_root_from_path
 from circuits.poseidon import poseidon_sponge
-from circuits.spec.messages import exit_message, forced_withdraw_message
+from circuits.spec.accounts import SPECIAL_OWNER
+from circuits.spec.ops import OP_DEPOSIT, OP_FORCED, OP_WITHDRAW
+from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, PRIO_EMPTY, deposit_entry, forced_entry
+from circuits.spec.public_input import batch_public_input
+from circuits.spec.records import PRIORITY_KIND
 from circuits.spec.state import oi_hash, state_root
 from circuits.spec.widths import AMOUNT_BITS, L1_ADDRESS_BITS, MAX_INSTRUMENTS
 
@@ -88,8 +80,9 @@ from .calldata import BatchCalldata, CalldataError
 from .contract_store import ContractStore, StoreError
 from .errors import VerifierInputError
 from .groth16 import Proof, VerifyingKey, verify as groth16_verify
-from .contract_types import (DAY, BatchReceipt, BatchRejected, ContractConfig,  # noqa: F401 (re-exported)
-                             ContractError, ExitLeaf, ExitRejected, Payout, Reason)
+from .contract_types import (DAY, PAYOUT_FORCED, PAYOUT_REFUND, PAYOUT_WITHDRAWAL,  # noqa: F401
+                             BatchReceipt, BatchRejected, ContractConfig, ContractError, ExitLeaf, ExitRejected,
+                             Payout, Reason)
 from .oracle_model import (check_market_encoding, check_oracle_encoding, table_market_hash,
                            table_marks)
 
@@ -140,11 +133,6 @@ def _check_signed(v, what: str) -> int:
     return v
 
 
-def data_hash(data: bytes) -> bytes:
-    """What the contract computes and stores of a batch's data: SHA-256 (32 bytes)."""
-    return hashlib.sha256(data).digest()
-
-
 # --- the contract ---------------------------------------------------------------------------------
 
 class RollupContract:
@@ -172,7 +160,7 @@ class RollupContract:
                 s.set_meta("config", cfg.__dict__)
                 s.set_meta("genesis_root", genesis_root)
                 s.set_meta("root", genesis_root)
-                for k in ("batch_number", "collateral", "deposits_consumed", "pending_deposit_total",
+                for k in ("batch_number", "collateral", "entries_served", "pending_deposit_total",
                           "last_oracle_table_id", "last_time", "minted"):
                     s.set_meta(k, 0)
                 s.set_meta("exodus", False)
@@ -199,7 +187,7 @@ class RollupContract:
 
     @property
     def collateral(self) -> int:
-        """The contract's token balance: L2 cash plus queued (unconsumed) deposits."""
+        """The contract's token balance: L2 cash plus queued (unserved) deposits."""
         return self.store.get_meta("collateral")
 
     @property
@@ -212,13 +200,18 @@ class RollupContract:
         return self.store.get_meta("last_time")
 
     @property
+    def deployment_id(self) -> int:
+        return self.config.deployment_id
+
+    @property
     def market_hash(self) -> Optional[int]:
         m = self.store.current_market()
         return None if m is None else m[1]
 
     @property
-    def deposits_consumed(self) -> int:
-        return self.store.get_meta("deposits_consumed")
+    def entries_served(self) -> int:
+        """How many priority-queue entries accepted batches have served (in queue order)."""
+        return self.store.get_meta("entries_served")
 
     @property
     def pending_deposit_total(self) -> int:
@@ -239,47 +232,36 @@ class RollupContract:
     def l1_balances(self) -> dict[int, int]:
         return self.store.balances()
 
-    def deposit_count(self) -> int:
-        return self.store.deposit_count()
+    def queue_length(self) -> int:
+        return self.store.queue_length()
 
-    def deposits(self, start: int = 0, stop: Optional[int] = None) -> list[dict]:
-        """Queued deposits by index (all of them: the published deposit log)."""
-        return self.store.deposits(start, stop)
+    def queue(self, start: int = 0, stop: Optional[int] = None) -> list[dict]:
+        """Priority-queue entries by index (the published queue): index, kind (1 deposit, 2
+        forced withdrawal), account, amount, pk_x, pk_y (0 for a forced request),
+        l1_address (depositor or requester), chain (the chain value after it), queued_at,
+        deadline, served_batch and paid (what its serving batch paid on L1: a refund or a
+        forced payout; None until served), reclaimed."""
+        return [{**e, "index": e.pop("idx")} for e in self.store.entries(start, stop)]
 
-    def pending_deposits(self) -> list[dict]:
-        """The deposits not yet consumed by a batch, in queue order."""
-        return self.store.deposits(self.deposits_consumed)
+    def pending_entries(self) -> list[dict]:
+        return self.queue(self.entries_served)
 
-    def deposit_hash(self, n: Optional[int] = None) -> int:
-        """The rolling hash after the first n deposits (default: the consumed ones)."""
-        n = self.deposits_consumed if n is None else n
-        return self.store.chain_after(n, DEPOSIT_CHAIN_EMPTY)
+    def deposits(self) -> list[dict]:
+        """The queued deposits (every kind-1 entry), with their queue index."""
+        return [{**e, "index": e.pop("idx")} for e in self.store.entries(kind=KIND_DEPOSIT)]
+
+    def forced_requests(self, pending_only: bool = False) -> list[dict]:
+        """The queued forced withdrawals (kind 2), with their queue index."""
+        out = [{**e, "index": e.pop("idx")} for e in self.store.entries(kind=KIND_FORCED)]
+        return [e for e in out if e["served_batch"] is None] if pending_only else out
+
+    def prio_chain(self, n: Optional[int] = None) -> int:
+        """The priority chain after the first n entries (default: the served ones)."""
+        return self.store.chain_after(self.entries_served if n is None else n, PRIO_EMPTY)
 
     def oracle_table(self, table_id: int) -> Optional[dict]:
         t = self.store.oracle_table(table_id)
         return None if t is None else {"table_id": table_id, "hash": t[0], "encoded": t[1], "published_at": t[2]}
-
-    def forced_requests(self, pending_only: bool = False) -> list[dict]:
-        """Queued forced withdrawals by id; `request` holds the published fields: nonce,
-        signature (r8, s), key pk, and chain (the rolling hash after this request)."""
-        return self.store.forced_requests(pending_only)
-
-    def forced_served_count(self) -> int:
-        """How many forced requests accepted batches have consumed (they are served in order)."""
-        return sum(1 for r in self.store.forced_requests() if r["served_batch"] is not None)
-
-    def forced_hash(self, n: Optional[int] = None) -> int:
-        """The forced-request rolling hash after the first n requests (default: the served ones)."""
-        n = self.forced_served_count() if n is None else n
-        if n == 0:
-            return FORCED_CHAIN_EMPTY
-        reqs = self.store.forced_requests()
-        if not 0 < n <= len(reqs):
-            raise ContractError(f"no forced request number {n - 1}")
-        return int(reqs[n - 1]["request"]["chain"])
-
-    def pending_forced_withdrawals(self) -> list[dict]:
-        return self.store.forced_requests(True)
 
     def verifying_key(self, batch_size: int) -> Optional[VerifyingKey]:
         if batch_size in self._vk_cache:
@@ -296,8 +278,9 @@ class RollupContract:
 
     def accepted_batches(self) -> list[dict]:
         """The published record of every accepted batch, in order: its calldata (decoded, as
-        `BatchCalldata`, and raw), proof, commitment, roots, hashes, time, gas, and the batch
-        data (`data`, bytes) with the SHA-256 the contract computed of it (`data_hash`)."""
+        `BatchCalldata`, and raw as `calldata_bytes`; its records are the posted data),
+        proof, public input, roots, oracle and market hashes, priority chain before and
+        after, the first queue entry it served, time, gas."""
         out = []
         for rec in self.store.batches():
             rec["calldata_bytes"] = rec["calldata"]
@@ -305,17 +288,31 @@ class RollupContract:
             out.append(rec)
         return out
 
-    def batch_data(self, batch_number: int) -> bytes:
-        """The data published with accepted batch `batch_number` (b"" if it had none).
-        Checked against the hash stored at acceptance: a store whose data was altered
-        afterwards raises StoreError instead of returning it."""
+    def batch_records(self, batch_number: int) -> list[bytes]:
+        """The records (posted data) of accepted batch `batch_number`."""
         recs = self.store.batches(batch_number) if isinstance(batch_number, int) else []
         if not recs:
             raise ContractError(f"no accepted batch {batch_number!r}")
-        data = recs[0]["data"]
-        if data_hash(data) != recs[0]["data_hash"]:
-            raise StoreError(f"batch {batch_number}: stored data does not match its hash")
-        return data
+        return list(BatchCalldata.from_bytes(recs[0]["calldata"]).records)
+
+    def payouts(self, batch_number: int) -> list[dict]:
+        """What accepted batch `batch_number` paid on L1, in record order: kind
+        (PAYOUT_WITHDRAWAL, PAYOUT_FORCED, PAYOUT_REFUND), account, l1_address, amount."""
+        recs = self.store.batches(batch_number) if isinstance(batch_number, int) else []
+        if not recs:
+            raise ContractError(f"no accepted batch {batch_number!r}")
+        entries = iter(self.store.entries(recs[0]["first_entry"]))
+        out = []
+        for r in BatchCalldata.from_bytes(recs[0]["calldata"]).decoded():
+            if r.op == OP_WITHDRAW:
+                out.append({"kind": PAYOUT_WITHDRAWAL, "account": r.fields["account"],
+                            "l1_address": r.fields["l1_address"], "amount": r.fields["amount"]})
+            elif r.op in PRIORITY_KIND:
+                e = next(entries)
+                if e["paid"]:
+                    out.append({"kind": PAYOUT_REFUND if r.op == OP_DEPOSIT else PAYOUT_FORCED,
+                                "account": e["account"], "l1_address": e["l1_address"], "amount": e["paid"]})
+        return out
 
     def exits(self) -> dict[int, dict]:
         return self.store.exits()
@@ -323,12 +320,11 @@ class RollupContract:
     def snapshot(self) -> dict:
         """Every piece of state, for comparisons (tests: a rejected call changes nothing)."""
         s = self.store
-        meta = {k: s.get_meta(k) for k in ("root", "batch_number", "collateral", "deposits_consumed",
+        meta = {k: s.get_meta(k) for k in ("root", "batch_number", "collateral", "entries_served",
                                            "pending_deposit_total", "last_oracle_table_id",
                                            "exodus", "exodus_at", "minted")}
-        return {"meta": meta, "balances": s.balances(), "deposits": s.deposits(),
-                "forced": s.forced_requests(), "batches": s.batches(), "exits": s.exits(),
-                "market": s.current_market(), "oracle_latest": s.latest_oracle_table_id(),
+        return {"meta": meta, "balances": s.balances(), "queue": s.entries(), "batches": s.batches(),
+                "exits": s.exits(), "market": s.current_market(), "oracle_latest": s.latest_oracle_table_id(),
                 "vks": s.vk_sizes()}
 
     # --- time and exodus --------------------------------------------------------------------------
@@ -345,7 +341,7 @@ class RollupContract:
         return now
 
     def tick(self, now: Optional[int] = None) -> bool:
-        """Advance the clock; enter exodus mode if a pending forced withdrawal's deadline has
+        """Advance the clock; enter exodus mode if a pending queue entry's deadline has
         passed. Returns whether the contract is in exodus mode."""
         s = self.store
         with s.transaction():
@@ -391,13 +387,16 @@ class RollupContract:
         (Poseidon(accounts_root, Poseidon(oi))) and show oi[k] = 0 for every changed k.
         The number of slots never changes."""
         enc = market.encode() if hasattr(market, "encode") else market
-        enc = [int(v) for v in enc]
         try:
+            enc = [int(v) for v in enc]
             check_elements(enc, "market table value")
-            check_market_encoding(enc)
-        except ValueError as e:
+            table = check_market_encoding(enc)
+        except (TypeError, ValueError) as e:
             raise ContractError(str(e)) from None
-        h = poseidon_sponge(enc)
+        if table.deployment_id != self.deployment_id:
+            raise ContractError(f"the market names deployment {table.deployment_id:#x}, this contract is "
+                                f"{self.deployment_id:#x}")
+        h = table.hash()
         with self.store.transaction():
             t = self._clock(now)
             if self.store.get_meta("exodus"):
@@ -409,9 +408,10 @@ class RollupContract:
         return h
 
     def _check_slot_reuse(self, old: list[int], new: list[int], oi_opening) -> None:
-        if old[0] != new[0]:
-            raise ContractError(f"the market has {old[0]} instrument slots; it cannot change to {new[0]}")
-        changed = [k for k in range(new[0]) if old[3 + 4 * k:7 + 4 * k] != new[3 + 4 * k:7 + 4 * k]]
+        k_old, k_new = old[1], new[1]
+        if k_old != k_new:
+            raise ContractError(f"the market has {k_old} instrument slots; it cannot change to {k_new}")
+        changed = [k for k in range(k_new) if old[4 + 4 * k:8 + 4 * k] != new[4 + 4 * k:8 + 4 * k]]
         if not changed:
             return
         if oi_opening is None:
@@ -422,7 +422,7 @@ class RollupContract:
             check_elements([accounts_root, *oi], "open-interest opening value")
         except (TypeError, ValueError, IndexError) as e:
             raise ContractError(f"malformed open-interest opening ({e})") from None
-        if len(oi) != new[0] or state_root(accounts_root, oi_hash(oi)) != self.state_root:
+        if len(oi) != k_new or state_root(accounts_root, oi_hash(oi)) != self.state_root:
             raise ContractError("the open-interest opening does not open the current state root")
         busy = [k for k in changed if oi[k] != 0]
         if busy:
@@ -460,16 +460,29 @@ class RollupContract:
             s.set_balance(l1_address, s.balance(l1_address) + amount)
             s.set_meta("minted", s.get_meta("minted") + amount)
 
+    def _enqueue(self, kind: int, account: int, amount: int, pk: tuple[int, int], l1_address: int, t: int) -> int:
+        s = self.store
+        n = s.queue_length()
+        prev = s.chain_after(n, PRIO_EMPTY)
+        chain = (deposit_entry(prev, account, pk, amount, l1_address) if kind == KIND_DEPOSIT
+                 else forced_entry(prev, account, amount, l1_address))
+        return s.add_entry(kind, account, amount, pk, l1_address, chain, t, t + self.config.queue_deadline_s)
+
+    def _check_entry_args(self, l1_address: int, account: int, amount: int, what: str) -> None:
+        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address", 1)     # msg.sender is never address 0
+        _check_uint(account, self.config.acc_depth, "account")
+        _check_uint(amount, AMOUNT_BITS, f"{what} amount", 1)
+
     def deposit(self, l1_address: int, account: int, pk_x: int, pk_y: int, amount: int,
                 now: Optional[int] = None) -> int:
-        """Move `amount` from the sender's L1 balance into the contract and queue
-        (account, pk_x, pk_y, amount) for the operator; returns the queue index."""
-        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
-        _check_uint(account, self.config.acc_depth, "account")
-        _check_uint(amount, AMOUNT_BITS, "deposit amount", 1)
+        """`l1_address` (msg.sender, the depositor) moves `amount` from its L1 balance into the
+        contract and queues (account, key, amount, depositor); returns the queue index. A
+        batch credits it only to an account with that key and owner (or creates the
+        account), else refunds it to the depositor."""
+        self._check_entry_args(l1_address, account, amount, "deposit")
         if account in self.config.no_deposit_accounts:
             raise ContractError(f"deposits into account {account} are not allowed")
-        # the operator must be able to consume every queued deposit (in order), so a key the
+        # the operator must be able to serve every queued deposit (in order), so a key the
         # circuit would refuse is refused here: a point of Baby Jubjub's prime-order
         # subgroup other than the identity
         pk = (pk_x, pk_y)
@@ -482,54 +495,24 @@ class RollupContract:
             bal = s.balance(l1_address)
             if bal < amount:
                 raise ContractError(f"L1 balance {bal} is below the deposit {amount}")
-            n = s.deposit_count()
-            chain = deposit_chain(s.chain_after(n, DEPOSIT_CHAIN_EMPTY), account, pk_x, pk_y, amount)
-            idx = s.add_deposit(account, pk_x, pk_y, amount, l1_address, chain, t)
+            idx = self._enqueue(KIND_DEPOSIT, account, amount, pk, l1_address, t)
             s.set_balance(l1_address, bal - amount)
             s.set_meta("collateral", s.get_meta("collateral") + amount)
             s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") + amount)
         return idx
 
-    # --- forced withdrawals ------------------------------------------------------------------------
     def request_forced_withdrawal(self, account: int, l1_address: int, amount: int,
-                                  now: Optional[int] = None, *, nonce: Optional[int] = None,
-                                  signature=None, pk=None) -> int:
-        """Queue a forced withdrawal; the operator must serve it (kind-2 effect, in request
-        order) in a batch accepted by now + forced_deadline_s, or the contract enters exodus
-        mode. Required: the requester's key `pk` (x, y), a non-identity point of Baby
-        Jubjub's prime-order subgroup, the account's `nonce` and the EdDSA `signature` of
-        `forced_withdraw_message(account, amount, nonce, l1_address)` under `pk`; all are
-        checked here and published with the request (so the operator can build the
-        operation from L1 data alone), and the request extends the forced-request chain
-        that the next batches must consume. The circuit pays it (as much as margin allows)
-        when pk is the account's key and the nonce is current, else serves it with 0.
-        Returns the request id."""
-        _check_uint(account, self.config.acc_depth, "account")
-        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
-        _check_uint(amount, AMOUNT_BITS, "amount", 1)
-        if nonce is None or signature is None or pk is None:
-            raise ContractError("a forced withdrawal needs the requester's key pk, the nonce and the signature")
-        _check_uint(nonce, 32, "nonce")
-        if not isinstance(signature, eddsa.Signature):
-            raise ContractError("signature must be a circuits.eddsa.Signature")
-        try:
-            pk = (int(pk[0]), int(pk[1]))
-            ok_key = babyjub.is_in_subgroup(pk) and pk != babyjub.IDENTITY
-        except (TypeError, ValueError, IndexError):
-            ok_key = False
-        if not ok_key:
-            raise ContractError("the request key must be a non-identity point of Baby Jubjub's prime-order subgroup")
-        if not eddsa.verify(pk, forced_withdraw_message(account, amount, nonce, l1_address), signature):
-            raise ContractError("the forced withdrawal signature does not verify under the request key")
+                                  now: Optional[int] = None) -> int:
+        """`l1_address` (msg.sender, the requester) asks for up to `amount` from `account`; the
+        operator must serve the entry in a batch accepted by now + queue_deadline_s, or the
+        contract enters exodus mode. The circuit pays it (as much as margin allows) only
+        when the requester is the account's owner, else serves it with 0. Returns the
+        queue index."""
+        self._check_entry_args(l1_address, account, amount, "forced withdrawal")
         self._require_active(now)
         with self.store.transaction():
             t = self._clock(now)
-            prev = self.forced_hash(len(self.store.forced_requests()))
-            chain = forced_chain(prev, account, pk[0], amount, nonce, l1_address)
-            extra = {"nonce": nonce, "r8": list(signature.R8), "s": signature.S, "pk": list(pk),
-                     "chain": str(chain)}
-            return self.store.add_forced(account, l1_address, amount, t,
-                                         t + self.config.forced_deadline_s, extra)
+            return self._enqueue(KIND_FORCED, account, amount, (0, 0), l1_address, t)
 
     # --- batches -------------------------------------------------------------------------------------
     def _oracle_hash_for(self, table_id: int, t: int) -> int:
@@ -553,79 +536,78 @@ class RollupContract:
             raise BatchRejected(Reason.ORACLE_MARKET_MISMATCH, f"table id {table_id}")
         return h
 
+    def _walk_records(self, cd: BatchCalldata) -> tuple[list, list[Payout]]:
+        """The queue entries the records consume ((index, amount paid on L1) each) and the
+        payouts, in record order; BatchRejected when a record does not fit its entry."""
+        s = self.store
+        first = s.get_meta("entries_served")
+        served, payouts = [], []
+        pending = s.entries(first)
+        for i, rec in enumerate(cd.decoded()):
+            f = rec.fields
+            if rec.op == OP_WITHDRAW:
+                payouts.append(Payout(PAYOUT_WITHDRAWAL, f["account"], f["l1_address"], f["amount"]))
+            if rec.op not in PRIORITY_KIND:
+                continue
+            if len(served) >= len(pending):
+                raise BatchRejected(Reason.TOO_MANY_ENTRIES, f"record {i} finds the queue empty")
+            e = pending[len(served)]
+            if (e["kind"], e["account"], e["amount"]) != (PRIORITY_KIND[rec.op], f["account"], f["amount"]):
+                raise BatchRejected(Reason.QUEUE_MISMATCH, f"record {i} ({rec.name}) against queue entry {e['idx']}")
+            paid = 0
+            if rec.op == OP_DEPOSIT and f["refunded"]:
+                paid = e["amount"]
+                payouts.append(Payout(PAYOUT_REFUND, e["account"], e["l1_address"], paid))
+            elif rec.op == OP_FORCED:
+                if f["paid"] > e["amount"]:
+                    raise BatchRejected(Reason.QUEUE_MISMATCH, f"record {i} pays more than requested")
+                paid = f["paid"]
+                if paid:
+                    payouts.append(Payout(PAYOUT_FORCED, e["account"], e["l1_address"], paid))
+            served.append((e["idx"], paid, e))
+        return served, payouts
+
     def _check_batch(self, cd: BatchCalldata, t: int) -> dict:
-        """Every check but the proof; returns what the commitment and the state change need."""
+        """Every check but the proof; returns what the public input and the state change need."""
         s = self.store
         bn = s.get_meta("batch_number")
         if cd.batch_number <= bn:
             raise BatchRejected(Reason.REPLAYED, f"batch {cd.batch_number}, the contract is at {bn}")
         if cd.batch_number != bn + 1:
             raise BatchRejected(Reason.OUT_OF_ORDER, f"batch {cd.batch_number}, expected {bn + 1}")
-        root = s.get_meta("root")
-        if cd.old_root != root:
-            raise BatchRejected(Reason.WRONG_OLD_ROOT)
         vk = self.verifying_key(cd.batch_size)
         if vk is None:
             raise BatchRejected(Reason.NO_VERIFYING_KEY, f"N = {cd.batch_size}")
-        consumed = s.get_meta("deposits_consumed")
-        queued = s.deposit_count()
-        if consumed + cd.n_deposits > queued:
-            raise BatchRejected(Reason.TOO_MANY_DEPOSITS,
-                                f"{cd.n_deposits} claimed, {queued - consumed} queued")
         market_hash = self.market_hash
         if market_hash is None:
             raise BatchRejected(Reason.NO_MARKET)
         oracle_hash = self._oracle_hash_for(cd.oracle_table_id, t)
-        # forced-withdrawal effects serve the pending requests in order
-        pending = s.forced_requests(pending_only=True)
-        forced = cd.forced()
-        if len(forced) > len(pending):
-            raise BatchRejected(Reason.FORCED_MISMATCH, f"{len(forced)} served, {len(pending)} pending")
-        served = []
-        for e, req in zip(forced, pending):
-            if (e.account, e.l1_address) != (req["account"], req["l1_address"]) or e.amount > req["amount"]:
-                raise BatchRejected(Reason.FORCED_MISMATCH, f"request {req['id']} is for account "
-                                    f"{req['account']}, amount <= {req['amount']}")
-            served.append((req["id"], e.amount))
-        new_deps = s.deposits(consumed, consumed + cd.n_deposits)
-        consumed_amount = sum(d["amount"] for d in new_deps)
-        payouts = [Payout(e.kind, e.account, e.l1_address, e.amount) for e in cd.withdrawals()]
+        served, payouts = self._walk_records(cd)
+        first = s.get_meta("entries_served")
+        deposits_served = sum(e["amount"] for _, _, e in served if e["kind"] == KIND_DEPOSIT)
         total = sum(p.amount for p in payouts)
-        l2_funds = s.get_meta("collateral") - (s.get_meta("pending_deposit_total") - consumed_amount)
+        l2_funds = s.get_meta("collateral") - (s.get_meta("pending_deposit_total") - deposits_served)
         if total > l2_funds:
             raise BatchRejected(Reason.INSUFFICIENT_COLLATERAL, f"{total} > {l2_funds}")
-        n_served = self.forced_served_count()
-        return {"vk": vk, "market_hash": market_hash, "oracle_hash": oracle_hash,
-                "deposit_hash_old": s.chain_after(consumed, DEPOSIT_CHAIN_EMPTY),
-                "deposit_hash_new": s.chain_after(consumed + cd.n_deposits, DEPOSIT_CHAIN_EMPTY),
-                "forced_hash_old": self.forced_hash(n_served),
-                "forced_hash_new": self.forced_hash(n_served + len(forced)),
-                "consumed": consumed, "consumed_amount": consumed_amount, "served": served,
-                "payouts": payouts, "total": total}
+        return {"vk": vk, "market_hash": market_hash, "oracle_hash": oracle_hash, "old_root": s.get_meta("root"),
+                "prio_old": s.chain_after(first, PRIO_EMPTY), "prio_new": s.chain_after(first + len(served), PRIO_EMPTY),
+                "first": first, "served": served, "deposits_served": deposits_served, "payouts": payouts,
+                "total": total}
 
-    def _commitment(self, cd: BatchCalldata, ctx: dict) -> int:
-        return batch_commitment(old_root=cd.old_root, new_root=cd.new_root, batch_number=cd.batch_number,
-                                market_hash=ctx["market_hash"], oracle_hash=ctx["oracle_hash"],
-                                deposit_hash_old=ctx["deposit_hash_old"],
-                                deposit_hash_new=ctx["deposit_hash_new"],
-                                forced_hash_old=ctx["forced_hash_old"],
-                                forced_hash_new=ctx["forced_hash_new"],
-                                effects_hash=effects_hash(cd.effects, cd.batch_size))
+    def _public_input(self, cd: BatchCalldata, ctx: dict) -> int:
+        return batch_public_input(cd.records, old_root=ctx["old_root"], new_root=cd.new_root,
+                                  oracle_hash=ctx["oracle_hash"], prio_old=ctx["prio_old"], prio_new=ctx["prio_new"])
 
-    def expected_commitment(self, calldata: BatchCalldata, now: Optional[int] = None) -> int:
+    def expected_public_input(self, calldata: BatchCalldata, now: Optional[int] = None) -> int:
         """The public input `submit_batch` would check for this calldata now (a view: the
-        operator can compare it with its witness before proving). Raises BatchRejected for
+        operator can compare it with its own before proving). Raises BatchRejected for
         calldata the contract would refuse before looking at the proof."""
         t = self.store.get_meta("last_time") if now is None else now
-        return self._commitment(calldata, self._check_batch(calldata, t))  # reads only
+        return self._public_input(calldata, self._check_batch(calldata, t))   # reads only
 
-    def submit_batch(self, calldata, proof, now: Optional[int] = None, *, data=b"") -> BatchReceipt:
-        """Verify and apply one batch (see the module docstring); `data`: the batch's data
-        (bytes), stored with the accepted record with its SHA-256 and charged as calldata.
-        Returns the receipt; raises BatchRejected (nothing changed) otherwise."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise BatchRejected(Reason.MALFORMED_CALLDATA, f"batch data must be bytes, got {type(data).__name__}")
-        data = bytes(data)
+    def submit_batch(self, calldata, proof, now: Optional[int] = None) -> BatchReceipt:
+        """Verify and apply one batch (see the module docstring): `calldata` a BatchCalldata
+        or its bytes. Returns the receipt; raises BatchRejected (nothing changed) otherwise."""
         if isinstance(calldata, (bytes, bytearray, memoryview)):
             try:
                 calldata = BatchCalldata.from_bytes(calldata)
@@ -642,44 +624,38 @@ class RollupContract:
         with s.transaction():
             t = self._clock(now)
             ctx = self._check_batch(cd, t)
-            commitment = self._commitment(cd, ctx)
+            pub = self._public_input(cd, ctx)
             try:
-                ok = self._verify(ctx["vk"], [commitment], _as_proof(proof))
+                ok = self._verify(ctx["vk"], [pub], _as_proof(proof))
             except VerifierInputError as e:
                 raise BatchRejected(Reason.MALFORMED_PROOF, str(e)) from None
             if ok is not True:
                 raise BatchRejected(Reason.INVALID_PROOF)
             # --- accepted: apply everything in this same transaction
             vproof = _as_proof(proof)
-            gas = gasmodel.batch_gas(cd, vproof if isinstance(vproof, Proof) else None, data=data).total
-            dhash = data_hash(data)
+            gas = gasmodel.batch_gas(cd, vproof if isinstance(vproof, Proof) else None).total
             s.set_meta("root", cd.new_root)
             s.set_meta("batch_number", cd.batch_number)
-            s.set_meta("deposits_consumed", ctx["consumed"] + cd.n_deposits)
-            s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") - ctx["consumed_amount"])
+            s.set_meta("entries_served", ctx["first"] + len(ctx["served"]))
+            s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") - ctx["deposits_served"])
             s.set_meta("last_oracle_table_id", cd.oracle_table_id)
-            for req_id, amount in ctx["served"]:
-                s.serve_forced(req_id, cd.batch_number, amount)
+            for idx, paid, _ in ctx["served"]:
+                s.serve_entry(idx, cd.batch_number, paid)
             for p in ctx["payouts"]:
                 s.set_balance(p.l1_address, s.balance(p.l1_address) + p.amount)
             s.set_meta("collateral", s.get_meta("collateral") - ctx["total"])
-            s.add_batch({"batch_number": cd.batch_number, "calldata": cd.to_bytes(),
-                         "proof": _proof_obj(proof), "commitment": commitment, "accepted_at": t,
-                         "old_root": cd.old_root, "new_root": cd.new_root,
-                         "market_hash": ctx["market_hash"], "oracle_hash": ctx["oracle_hash"],
-                         "deposit_hash_old": ctx["deposit_hash_old"],
-                         "deposit_hash_new": ctx["deposit_hash_new"], "first_deposit": ctx["consumed"],
-                         "gas": gas, "data": data, "data_hash": dhash})
-        return BatchReceipt(batch_number=cd.batch_number, old_root=cd.old_root, new_root=cd.new_root,
-                            commitment=commitment,
-                            deposits_consumed=tuple(range(ctx["consumed"], ctx["consumed"] + cd.n_deposits)),
-                            forced_served=tuple(r for r, _ in ctx["served"]),
-                            payouts=tuple(ctx["payouts"]), gas=gas, accepted_at=t,
-                            data_bytes=len(data), data_hash=dhash)
+            s.add_batch({"batch_number": cd.batch_number, "calldata": cd.to_bytes(), "proof": _proof_obj(proof),
+                         "public_input": pub, "accepted_at": t, "old_root": ctx["old_root"],
+                         "new_root": cd.new_root, "market_hash": ctx["market_hash"],
+                         "oracle_hash": ctx["oracle_hash"], "prio_old": ctx["prio_old"],
+                         "prio_new": ctx["prio_new"], "first_entry": ctx["first"], "gas": gas})
+        return BatchReceipt(batch_number=cd.batch_number, old_root=ctx["old_root"], new_root=cd.new_root,
+                            public_input=pub, entries_served=tuple(i for i, _, _ in ctx["served"]),
+                            payouts=tuple(ctx["payouts"]), gas=gas, accepted_at=t)
 
     # --- exodus ------------------------------------------------------------------------------------
     def _exit_reserve(self) -> int:
-        """Funds kept back for queued deposits that were never consumed (reclaimable)."""
+        """Funds kept back for queued deposits that were never served (reclaimable)."""
         return self.store.get_meta("pending_deposit_total")
 
     def exit_value(self, leaf: ExitLeaf) -> int:
@@ -699,16 +675,14 @@ class RollupContract:
         return max(0, value)
 
     def exit(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int,
-             l1_address: int, signature, marks: Optional[Sequence[int]] = None,
-             now: Optional[int] = None) -> int:
+             marks: Optional[Sequence[int]] = None, now: Optional[int] = None) -> int:
         """Exodus exit of one account against the last accepted root: verifies the Merkle
         proof of its leaf (`state_root(accounts root from the path, oi_hash)` must equal the
-        contract's root), the key's signature of `exit_message(account, l1_address)`, values
-        it (`exit_value`), pays min(value, what the contract holds beyond queued deposits) to
-        `l1_address` once. `marks`, if given, must be those of the last accepted table.
-        Returns the amount paid; ExitRejected (nothing changed) otherwise."""
+        contract's root), values it (`exit_value`) and pays min(value, what the contract
+        holds beyond queued deposits) to the leaf's owner, once. `marks`, if given, must be
+        those of the last accepted table. Returns the amount paid; ExitRejected (nothing
+        changed) otherwise."""
         _check_uint(account, self.config.acc_depth, "account")
-        _check_uint(l1_address, L1_ADDRESS_BITS, "l1_address")
         if not isinstance(leaf, ExitLeaf):
             raise ContractError(f"expected an ExitLeaf, got {type(leaf).__name__}")
         if not self.tick(now):
@@ -726,6 +700,7 @@ class RollupContract:
                                    f"{len(siblings)} siblings, the tree has depth {self.config.acc_depth}")
             try:
                 check_elements([leaf.pk_x, leaf.pk_y, leaf.nonce, leaf.orders_root, oi_hash], "leaf field")
+                _check_uint(leaf.owner, L1_ADDRESS_BITS, "owner")
                 if not 1 <= len(leaf.sizes) <= MAX_INSTRUMENTS:
                     raise ValueError(f"an account has 1..{MAX_INSTRUMENTS} position slots")
                 root = state_root(merkle_root_from_path(leaf.leaf(), account, list(siblings)), oi_hash)
@@ -733,8 +708,8 @@ class RollupContract:
                 raise ExitRejected(Reason.BAD_MERKLE_PROOF, str(e)) from None
             if root != s.get_meta("root"):
                 raise ExitRejected(Reason.BAD_MERKLE_PROOF)
-            if not eddsa.verify((leaf.pk_x, leaf.pk_y), exit_message(account, l1_address), signature):
-                raise ExitRejected(Reason.BAD_SIGNATURE)
+            if leaf.owner == SPECIAL_OWNER:
+                raise ExitRejected(Reason.NO_OWNER, f"account {account}")
             if marks is not None:
                 tid = s.get_meta("last_oracle_table_id")
                 tab = s.oracle_table(tid) if tid else None
@@ -743,29 +718,30 @@ class RollupContract:
             value = self.exit_value(leaf)
             available = s.get_meta("collateral") - self._exit_reserve()
             paid = max(0, min(value, available))
-            s.add_exit(account, l1_address, paid, t)
-            s.set_balance(l1_address, s.balance(l1_address) + paid)
+            s.add_exit(account, leaf.owner, paid, t)
+            s.set_balance(leaf.owner, s.balance(leaf.owner) + paid)
             s.set_meta("collateral", s.get_meta("collateral") - paid)
         return paid
 
     def reclaim_deposit(self, index: int, now: Optional[int] = None) -> int:
-        """In exodus mode, return a queued deposit that no batch consumed to its depositor
+        """In exodus mode, return a queued deposit that no batch served to its depositor
         (once). Returns the amount."""
         if not self.tick(now):
             raise ContractError("deposits can be reclaimed only in exodus mode")
         s = self.store
         with s.transaction():
             self._clock(now)
-            deps = s.deposits(index, index + 1) if isinstance(index, int) and index >= 0 else []
-            if not deps:
-                raise ContractError(f"no deposit number {index!r}")
-            d = deps[0]
-            if index < s.get_meta("deposits_consumed"):
-                raise ContractError(f"deposit {index} was consumed by a batch: exit with the account instead")
-            if d["refunded"]:
+            entries = s.entries(index, index + 1) if isinstance(index, int) and index >= 0 else []
+            if not entries or entries[0]["kind"] != KIND_DEPOSIT:
+                raise ContractError(f"no deposit at queue index {index!r}")
+            d = entries[0]
+            if d["served_batch"] is not None:
+                raise ContractError(f"deposit {index} was served by batch {d['served_batch']}: exit with the "
+                                    f"account instead")
+            if d["reclaimed"]:
                 raise ContractError(f"deposit {index} was already reclaimed")
-            s.mark_refunded(index)
-            s.set_balance(d["depositor"], s.balance(d["depositor"]) + d["amount"])
+            s.mark_reclaimed(index)
+            s.set_balance(d["l1_address"], s.balance(d["l1_address"]) + d["amount"])
             s.set_meta("collateral", s.get_meta("collateral") - d["amount"])
             s.set_meta("pending_deposit_total", s.get_meta("pending_deposit_total") - d["amount"])
         return d["amount"]

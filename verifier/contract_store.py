@@ -15,15 +15,16 @@ amounts, are stored as decimal TEXT; structured values as JSON, whose integers a
     l1_balances(address, amount)        the token balances of L1 users
     markets(market_id, hash, encoded, registered_at)
     oracle_tables(table_id, hash, encoded, published_at)
-    deposits(idx, account, pk_x, pk_y, amount, depositor, chain, refunded)
-                                        chain = rolling hash after this deposit
-    forced(req_id, account, l1_address, amount, requested_at, deadline, served_batch,
-           served_amount, request)  request: the user's signed message fields, published
-    batches(batch_number, calldata, proof, commitment, accepted_at, new_root, ...,
-            data, data_hash)            the published record of every accepted batch, with
-                                        the batch's data (its operations, the data part of
-                                        the accepting call) and the SHA-256 the contract
-                                        computed of them (hex)
+    queue(idx, kind, account, amount, pk_x, pk_y, l1_address, chain, queued_at, deadline,
+          served_batch, paid, reclaimed)
+                                        the L1 priority queue (deposits kind 1, forced
+                                        withdrawals kind 2), chain = the priority chain
+                                        value after this entry; paid = what the serving
+                                        batch paid on L1 for it (a refund, a forced payout)
+    batches(batch_number, calldata, proof, public_input, accepted_at, old_root, new_root,
+            market_hash, oracle_hash, prio_old, prio_new, first_entry, gas)
+                                        the published record of every accepted batch (its
+                                        calldata holds the records: the posted data)
     exits(account, l1_address, amount, exited_at)
 """
 from __future__ import annotations
@@ -33,8 +34,8 @@ import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional
 
-SCHEMA_VERSION = 2
-EMPTY_DATA_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"   # SHA-256 of b""
+SCHEMA_VERSION = 3
+"""3: one priority queue, records as posted data (v3 of the rollup)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,18 +45,15 @@ CREATE TABLE IF NOT EXISTS markets (market_id INTEGER PRIMARY KEY, hash TEXT NOT
     encoded TEXT NOT NULL, registered_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS oracle_tables (table_id INTEGER PRIMARY KEY, hash TEXT NOT NULL,
     encoded TEXT NOT NULL, published_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS deposits (idx INTEGER PRIMARY KEY, account INTEGER NOT NULL,
-    pk_x TEXT NOT NULL, pk_y TEXT NOT NULL, amount TEXT NOT NULL, depositor TEXT NOT NULL,
-    chain TEXT NOT NULL, queued_at INTEGER NOT NULL, refunded INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS forced (req_id INTEGER PRIMARY KEY, account INTEGER NOT NULL,
-    l1_address TEXT NOT NULL, amount TEXT NOT NULL, requested_at INTEGER NOT NULL,
-    deadline INTEGER NOT NULL, served_batch INTEGER, served_amount TEXT, request TEXT);
+CREATE TABLE IF NOT EXISTS queue (idx INTEGER PRIMARY KEY, kind INTEGER NOT NULL, account INTEGER NOT NULL,
+    amount TEXT NOT NULL, pk_x TEXT NOT NULL, pk_y TEXT NOT NULL, l1_address TEXT NOT NULL, chain TEXT NOT NULL,
+    queued_at INTEGER NOT NULL, deadline INTEGER NOT NULL, served_batch INTEGER, paid TEXT,
+    reclaimed INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS batches (batch_number INTEGER PRIMARY KEY, calldata BLOB NOT NULL,
-    proof TEXT NOT NULL, commitment TEXT NOT NULL, accepted_at INTEGER NOT NULL,
+    proof TEXT NOT NULL, public_input TEXT NOT NULL, accepted_at INTEGER NOT NULL,
     old_root TEXT NOT NULL, new_root TEXT NOT NULL, market_hash TEXT NOT NULL,
-    oracle_hash TEXT NOT NULL, deposit_hash_old TEXT NOT NULL, deposit_hash_new TEXT NOT NULL,
-    first_deposit INTEGER NOT NULL, gas INTEGER NOT NULL, data BLOB NOT NULL DEFAULT x'',
-    data_hash TEXT NOT NULL DEFAULT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    oracle_hash TEXT NOT NULL, prio_old TEXT NOT NULL, prio_new TEXT NOT NULL,
+    first_entry INTEGER NOT NULL, gas INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS exits (account INTEGER PRIMARY KEY, l1_address TEXT NOT NULL,
     amount TEXT NOT NULL, exited_at INTEGER NOT NULL);
 """
@@ -80,14 +78,6 @@ class ContractStore:
                 if stmt.strip():
                     self._db.execute(stmt)
             v = self.get_meta("schema_version")
-            if v == 1:
-                # version 1 kept no batch data: its batches read as published without any
-                # (a rebuild refuses them), new batches store theirs
-                self._db.execute("ALTER TABLE batches ADD COLUMN data BLOB NOT NULL DEFAULT x''")
-                self._db.execute("ALTER TABLE batches ADD COLUMN data_hash TEXT NOT NULL "
-                                 f"DEFAULT '{EMPTY_DATA_HASH}'")
-                v = SCHEMA_VERSION
-                self.set_meta("schema_version", v)
             if v is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif v != SCHEMA_VERSION:
@@ -183,78 +173,68 @@ class ContractStore:
         rows = self._r("SELECT MAX(table_id) FROM oracle_tables")
         return rows[0][0] or 0
 
-    # -- deposits ----------------------------------------------------------------------------
-    def add_deposit(self, account: int, pk_x: int, pk_y: int, amount: int, depositor: int,
-                    chain: int, at: int) -> int:
-        idx = self.deposit_count()
-        self._w("INSERT INTO deposits (idx, account, pk_x, pk_y, amount, depositor, chain, queued_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (idx, account, str(pk_x), str(pk_y), str(amount), str(depositor), str(chain), at))
+    # -- the priority queue ------------------------------------------------------------------
+    _Q = ("idx", "kind", "account", "amount", "pk_x", "pk_y", "l1_address", "chain", "queued_at", "deadline",
+          "served_batch", "paid", "reclaimed")
+
+    def add_entry(self, kind: int, account: int, amount: int, pk: tuple[int, int], l1_address: int,
+                  chain: int, at: int, deadline: int) -> int:
+        idx = self.queue_length()
+        self._w("INSERT INTO queue (idx, kind, account, amount, pk_x, pk_y, l1_address, chain, queued_at, deadline) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (idx, kind, account, str(amount), str(pk[0]), str(pk[1]), str(l1_address), str(chain), at, deadline))
         return idx
 
-    def deposit_count(self) -> int:
-        return self._r("SELECT COUNT(*) FROM deposits")[0][0]
+    def queue_length(self) -> int:
+        return self._r("SELECT COUNT(*) FROM queue")[0][0]
 
-    def deposits(self, start: int = 0, stop: Optional[int] = None) -> list[dict]:
-        stop = self.deposit_count() if stop is None else stop
-        rows = self._r("SELECT idx, account, pk_x, pk_y, amount, depositor, chain, queued_at, refunded "
-                       "FROM deposits WHERE idx >= ? AND idx < ? ORDER BY idx", (start, stop))
-        return [{"index": r[0], "account": r[1], "pk_x": int(r[2]), "pk_y": int(r[3]),
-                 "amount": int(r[4]), "depositor": int(r[5]), "chain": int(r[6]),
-                 "queued_at": r[7], "refunded": bool(r[8])} for r in rows]
+    def entries(self, start: int = 0, stop: Optional[int] = None, kind: Optional[int] = None) -> list[dict]:
+        """Queue entries with start <= idx < stop (of one kind, when given), in order."""
+        stop = self.queue_length() if stop is None else stop
+        sql = f"SELECT {', '.join(self._Q)} FROM queue WHERE idx >= ? AND idx < ?"
+        args: tuple = (start, stop)
+        if kind is not None:
+            sql += " AND kind = ?"
+            args += (kind,)
+        out = []
+        for r in self._r(sql + " ORDER BY idx", args):
+            d = dict(zip(self._Q, r))
+            for k in ("amount", "pk_x", "pk_y", "l1_address", "chain"):
+                d[k] = int(d[k])
+            d["paid"] = None if d["paid"] is None else int(d["paid"])
+            d["reclaimed"] = bool(d["reclaimed"])
+            out.append(d)
+        return out
 
     def chain_after(self, n: int, empty: int) -> int:
-        """The rolling hash after the first n deposits (`empty` for n = 0)."""
+        """The priority chain after the first n entries (`empty` for n = 0)."""
         if n == 0:
             return empty
-        rows = self._r("SELECT chain FROM deposits WHERE idx = ?", (n - 1,))
+        rows = self._r("SELECT chain FROM queue WHERE idx = ?", (n - 1,))
         if not rows:
-            raise StoreError(f"no deposit number {n - 1}")
+            raise StoreError(f"no queue entry number {n - 1}")
         return int(rows[0][0])
 
-    def mark_refunded(self, idx: int) -> None:
-        self._w("UPDATE deposits SET refunded = 1 WHERE idx = ?", (idx,))
-
-    # -- forced withdrawals ------------------------------------------------------------------
-    def add_forced(self, account: int, l1_address: int, amount: int, at: int, deadline: int,
-                   request: Optional[dict] = None) -> int:
-        cur = self._w("INSERT INTO forced (account, l1_address, amount, requested_at, deadline, request) "
-                      "VALUES (?, ?, ?, ?, ?, ?)", (account, str(l1_address), str(amount), at, deadline,
-                                                    json.dumps(request)))
-        return int(cur.lastrowid)
-
-    def forced_requests(self, pending_only: bool = False) -> list[dict]:
-        sql = ("SELECT req_id, account, l1_address, amount, requested_at, deadline, served_batch, "
-               "served_amount, request FROM forced")
-        if pending_only:
-            sql += " WHERE served_batch IS NULL"
-        rows = self._r(sql + " ORDER BY req_id")
-        return [{"id": r[0], "account": r[1], "l1_address": int(r[2]), "amount": int(r[3]),
-                 "requested_at": r[4], "deadline": r[5], "served_batch": r[6],
-                 "served_amount": None if r[7] is None else int(r[7]),
-                 "request": json.loads(r[8]) if r[8] else None} for r in rows]
-
     def earliest_pending_deadline(self) -> Optional[int]:
-        return self._r("SELECT MIN(deadline) FROM forced WHERE served_batch IS NULL")[0][0]
+        return self._r("SELECT MIN(deadline) FROM queue WHERE served_batch IS NULL")[0][0]
 
-    def serve_forced(self, req_id: int, batch_number: int, amount: int) -> None:
-        self._w("UPDATE forced SET served_batch = ?, served_amount = ? WHERE req_id = ?",
-                (batch_number, str(amount), req_id))
+    def serve_entry(self, idx: int, batch_number: int, paid: int) -> None:
+        self._w("UPDATE queue SET served_batch = ?, paid = ? WHERE idx = ?", (batch_number, str(paid), idx))
+
+    def mark_reclaimed(self, idx: int) -> None:
+        self._w("UPDATE queue SET reclaimed = 1 WHERE idx = ?", (idx,))
 
     # -- accepted batches (published data) ---------------------------------------------------
-    def add_batch(self, rec: dict) -> None:
-        """`rec["data"]`: the batch data bytes, `rec["data_hash"]`: their SHA-256 (32 bytes)."""
-        self._w("INSERT INTO batches (batch_number, calldata, proof, commitment, accepted_at, old_root, "
-                "new_root, market_hash, oracle_hash, deposit_hash_old, deposit_hash_new, first_deposit, gas, "
-                "data, data_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (rec["batch_number"], rec["calldata"], json.dumps(rec["proof"]), str(rec["commitment"]),
-                 rec["accepted_at"], str(rec["old_root"]), str(rec["new_root"]), str(rec["market_hash"]),
-                 str(rec["oracle_hash"]), str(rec["deposit_hash_old"]), str(rec["deposit_hash_new"]),
-                 rec["first_deposit"], rec["gas"], bytes(rec["data"]), bytes(rec["data_hash"]).hex()))
+    _BATCH_KEYS = ("batch_number", "calldata", "proof", "public_input", "accepted_at", "old_root", "new_root",
+                   "market_hash", "oracle_hash", "prio_old", "prio_new", "first_entry", "gas")
+    _BATCH_INTS = ("public_input", "old_root", "new_root", "market_hash", "oracle_hash", "prio_old", "prio_new")
 
-    _BATCH_KEYS = ("batch_number", "calldata", "proof", "commitment", "accepted_at", "old_root", "new_root",
-                   "market_hash", "oracle_hash", "deposit_hash_old", "deposit_hash_new", "first_deposit",
-                   "gas", "data", "data_hash")
+    def add_batch(self, rec: dict) -> None:
+        vals = [rec[k] for k in self._BATCH_KEYS]
+        vals[2] = json.dumps(rec["proof"])
+        vals = [str(v) if k in self._BATCH_INTS else v for k, v in zip(self._BATCH_KEYS, vals)]
+        self._w(f"INSERT INTO batches ({', '.join(self._BATCH_KEYS)}) VALUES ({', '.join('?' * len(vals))})",
+                tuple(vals))
 
     def batches(self, batch_number: Optional[int] = None) -> list[dict]:
         """Every accepted batch's record in order (or only `batch_number`'s)."""
@@ -263,16 +243,12 @@ class ContractStore:
         if batch_number is not None:
             sql += " WHERE batch_number = ?"
             args = (batch_number,)
-        rows = self._r(sql + " ORDER BY batch_number", args)
         out = []
-        for r in rows:
+        for r in self._r(sql + " ORDER BY batch_number", args):
             d = dict(zip(self._BATCH_KEYS, r))
             d["calldata"] = bytes(d["calldata"])
-            d["data"] = bytes(d["data"])
-            d["data_hash"] = bytes.fromhex(d["data_hash"])
             d["proof"] = json.loads(d["proof"])
-            for k in ("commitment", "old_root", "new_root", "market_hash", "oracle_hash",
-                      "deposit_hash_old", "deposit_hash_new"):
+            for k in self._BATCH_INTS:
                 d[k] = int(d[k])
             out.append(d)
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits.spec.accounts import NO_DEPOSIT_ACCOUNTS, account_leaf_of
+from circuits.spec.deployment import CHAIN_ID_BITS, CONTRACT_ADDRESS_BITS, deployment_id
 
 from .oracle_model import DEFAULT_ORACLE_ADDRESS
 
@@ -41,12 +42,12 @@ class Reason:
     REPLAYED = "replayed batch"
     OUT_OF_ORDER = "batch number is not the next one"
     WRONG_OLD_ROOT = "wrong old root"
-    TOO_MANY_DEPOSITS = "more deposits claimed than queued"
+    TOO_MANY_ENTRIES = "the records consume more L1 queue entries than are pending"
+    QUEUE_MISMATCH = "a record does not fit the L1 queue entry it consumes"
     NO_MARKET = "no market registered"
     UNKNOWN_ORACLE_TABLE = "oracle table not published"
     STALE_ORACLE_TABLE = "oracle table superseded"
     ORACLE_MARKET_MISMATCH = "oracle table is for another market"
-    FORCED_MISMATCH = "forced-withdrawal effects do not match the pending requests"
     INSUFFICIENT_COLLATERAL = "payouts exceed the collateral"
     MALFORMED_PROOF = "malformed proof"
     INVALID_PROOF = "invalid proof"
@@ -54,7 +55,7 @@ class Reason:
     NOT_EXODUS = "not in exodus mode"
     ALREADY_EXITED = "account already exited"
     BAD_MERKLE_PROOF = "leaf not in the last accepted root"
-    BAD_SIGNATURE = "exit not signed by the account key"
+    NO_OWNER = "the account has no L1 owner (a special account)"
     BAD_POSITIONS = "positions do not fit the oracle table"
     WRONG_MARKS = "marks differ from the last accepted oracle table"
     NO_PRICES = "no accepted oracle table to value positions"
@@ -64,28 +65,43 @@ class Reason:
 
 @dataclass(frozen=True)
 class ContractConfig:
-    """Fixed at creation, stored with the state. `no_deposit_accounts`: indices a deposit
-    may not name (`circuits.spec.accounts.NO_DEPOSIT_ACCOUNTS`: the clearing account, which
-    the native state and the circuit refuse, so such a deposit would block the queue)."""
-    forced_deadline_s: int = 7 * DAY
+    """Fixed at creation, stored with the state. `queue_deadline_s`: how long an L1 queue
+    entry (deposit or forced withdrawal) may wait for a batch to serve it before the
+    contract enters exodus mode. `chain_id` and `address`: the deployment (its id,
+    `circuits.spec.deployment`, must be the registered market's). `no_deposit_accounts`:
+    indices a deposit may not name (`circuits.spec.accounts.NO_DEPOSIT_ACCOUNTS`: the
+    clearing account, which the native state and the circuit refuse, so such a deposit
+    would block the queue)."""
+    queue_deadline_s: int = 7 * DAY
     oracle_grace_s: int = 600
     acc_depth: int = 32
     oracle_address: int = DEFAULT_ORACLE_ADDRESS
+    chain_id: int = 31337
+    address: int = 0xC0FFEE
     no_deposit_accounts: tuple = NO_DEPOSIT_ACCOUNTS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "no_deposit_accounts", tuple(self.no_deposit_accounts))
-        for name in ("forced_deadline_s", "oracle_grace_s", "acc_depth", "oracle_address"):
+        for name in ("queue_deadline_s", "oracle_grace_s", "acc_depth", "oracle_address", "chain_id", "address"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise ValueError(f"ContractConfig.{name} must be a non-negative int, got {v!r}")
         if not 1 <= self.acc_depth <= 32:
             raise ValueError("acc_depth must be in 1..32")
+        if self.chain_id >= 1 << CHAIN_ID_BITS or self.address >= 1 << CONTRACT_ADDRESS_BITS:
+            raise ValueError("chain_id is 64 bits and address 160 bits")
+
+    @property
+    def deployment_id(self) -> int:
+        return deployment_id(self.chain_id, self.address)
+
+
+PAYOUT_WITHDRAWAL, PAYOUT_FORCED, PAYOUT_REFUND = 1, 2, 3
 
 
 @dataclass(frozen=True)
 class Payout:
-    kind: int           # 1 withdrawal, 2 forced withdrawal served
+    kind: int           # PAYOUT_WITHDRAWAL, PAYOUT_FORCED (a forced withdrawal served), PAYOUT_REFUND (a deposit)
     account: int
     l1_address: int
     amount: int
@@ -97,14 +113,11 @@ class BatchReceipt:
     batch_number: int
     old_root: int
     new_root: int
-    commitment: int
-    deposits_consumed: tuple[int, ...]       # queue indices
-    forced_served: tuple[int, ...]           # request ids
+    public_input: int
+    entries_served: tuple[int, ...]          # priority-queue indices (deposits and forced requests)
     payouts: tuple[Payout, ...]
     gas: int
     accepted_at: int
-    data_bytes: int = 0                      # length of the batch data stored with the record
-    data_hash: bytes = b""                   # SHA-256 of that data, computed by the contract
 
 
 @dataclass(frozen=True)
@@ -117,9 +130,11 @@ class ExitLeaf:
     cash: int
     sizes: tuple
     orders_root: int
+    owner: int
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", tuple(self.sizes))
 
     def leaf(self) -> int:
-        return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root)
+        return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root,
+                               self.owner)

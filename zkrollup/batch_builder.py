@@ -3,12 +3,14 @@
 `BatchBuilder(state)` opens a batch on the operator's working state; `apply(op)` applies
 an operation natively (`RollupState.apply`) and turns its `OpWitness` into one slot of
 `circuits.batch.witness.BatchInput`; `finish(n_slots)` pads with Noop, closes the batch
-(`state.end_batch()`) and returns a `SealedBatch`: the circuit input, the commitment
-fields as the native state computed them, the records and the L1 effects.
+(`state.end_batch()`) and returns a `SealedBatch`: the circuit input, the header fields
+and the records as the native state computed them (their SHA-256 is the proof's public
+input, `circuits.spec.public_input`), and the applied operations.
 
 Batch numbers: a batch carries the number the L1 contract will give it, i.e. the number
 of batches before it plus one (`state.batch_number + 1` at the start; after
-`end_batch()` the state's batch number equals it).
+`end_batch()` the state's batch number equals it). The public input does not contain it
+(L1 orders batches by their old root, which must be its current root).
 
 The circuit defers the fee account's and the insurance fund's cash changes (docs/
 batch_circuit.md, "aggregated per batch"): the builder replays the records on a copy of
@@ -23,18 +25,17 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from circuits.batch import witness as bw
-from circuits.batch.public import batch_commitment, effects_hash
 from circuits.batch.shape import BatchShape
 from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.ops import OP_NAMES
+from circuits.spec.public_input import batch_data, header_bytes, public_input
 
 from . import units
-from .ops import Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from .ops import Cancel, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from .risk import OracleTable as RiskOracleTable
 from .smt import default_node
 
-OP_CODES = {"noop": bw.OP_NOOP, "deposit": bw.OP_DEPOSIT, "withdraw": bw.OP_WITHDRAW,
-            "forced_withdraw": bw.OP_FORCED, "trade": bw.OP_TRADE, "liquidate": bw.OP_LIQUIDATE,
-            "settle": bw.OP_SETTLE}
+OP_CODES = {name: code for code, name in enumerate(OP_NAMES)}
 _DEFERRED_ROLES = {"fee": FEE_ACCOUNT, "insurance": INSURANCE_ACCOUNT}
 
 
@@ -45,37 +46,32 @@ def shape_of(state, n_slots: int) -> BatchShape:
 
 def _fields(f, k: int, ord_depth: int) -> bw.AccountFields:
     if f is None:
-        return bw.AccountFields(0, 0, 0, 0, (0,) * k, default_node(ord_depth))
-    return bw.AccountFields(f.pk[0], f.pk[1], f.nonce, f.cash, tuple(f.sizes), f.orders_root)
+        return bw.AccountFields(0, 0, 0, 0, (0,) * k, default_node(ord_depth), 0)
+    return bw.AccountFields(f.pk[0], f.pk[1], f.nonce, f.cash, tuple(f.sizes), f.orders_root, f.owner)
 
 
 def _sig(sig) -> bw.Signature:
-    return bw.Signature() if sig is None else bw.Signature(sig.R8[0], sig.R8[1], sig.S)
+    return bw.Signature(sig.R8[0], sig.R8[1], sig.S)
 
 
-def _order_params(so, fee: int) -> bw.OrderParams:
+def _order_params(so, rate: int) -> bw.OrderParams:
     o = so.order
-    return bw.OrderParams(o.side, o.size, o.limit_price, o.max_fee, o.order_id, o.valid_until, fee,
+    return bw.OrderParams(o.side, o.size, o.limit_price, o.max_fee, o.order_id, o.valid_until, rate,
                           _sig(so.signature))
 
 
 @dataclass
-class CommitmentFields:
-    """The eight inputs of the batch commitment (circuits.batch.public), natively computed."""
+class HeaderFields:
+    """The header of the batch's public input (`circuits.spec.public_input`), natively computed."""
 
     old_root: int
     new_root: int
-    batch_number: int
-    market_hash: int
     oracle_hash: int
-    deposit_hash_old: int
-    deposit_hash_new: int
-    effects_hash: int
-    forced_hash_old: int = 0
-    forced_hash_new: int = 0
+    prio_old: int
+    prio_new: int
 
-    def commitment(self) -> int:
-        return batch_commitment(**self.__dict__)
+    def header(self) -> bytes:
+        return header_bytes(**self.__dict__)
 
 
 @dataclass
@@ -83,20 +79,20 @@ class SealedBatch:
     """A closed batch, what the operator's rooms hand each other (sequencing seals it,
     proving proves it, submission submits and commits it).
 
-    From the builder: the circuit input, the commitment fields as the native state computed
-    them, the applied operations in slot order (Noop padding included), their L1 effects
-    (None for slots without one), the number of deposits consumed, each slot's details.
-    From the sequencer: the oracle table the batch was built under and its L1 id, and the
-    journal's seal (`seal_event`, None until written; the book at the seal and the inbox
-    entry to process again if the batch is rolled back)."""
+    From the builder: the circuit input, the header fields and the records as the native
+    state computed them, the applied operations in slot order (Noop padding included),
+    the number of L1 queue entries served, each slot's details. From the sequencer: the
+    oracle table the batch was built under and its L1 id, and the journal's seal
+    (`seal_event`, None until written; the book at the seal and the inbox entry to
+    process again if the batch is rolled back)."""
 
     batch_number: int
     n_slots: int
     circuit_input: bw.BatchInput
-    fields: CommitmentFields
+    fields: HeaderFields
+    records: list
     ops: list
-    effects: tuple
-    n_deposits: int
+    n_entries: int
     details: list = field(default_factory=list)
     oracle: Optional[RiskOracleTable] = None
     table_id: int = 0
@@ -111,6 +107,13 @@ class SealedBatch:
     def count(self, kind: str) -> int:
         return sum(1 for k in self.kinds if k == kind)
 
+    def data(self) -> bytes:
+        """HEADER || RECORDS: what the public input hashes."""
+        return batch_data(self.fields.header(), self.records)
+
+    def public_input(self) -> int:
+        return public_input(self.data())
+
 
 class BatchBuilder:
     """Apply operations natively and collect the circuit input of one batch."""
@@ -124,9 +127,8 @@ class BatchBuilder:
         self.start_root = state.root
         self.start_accounts_root = state.accounts_root
         self.start_oi = tuple(state.oi)
-        self.start_deposit_hash = state.deposit_hash
-        self.start_deposits = state.deposits_consumed
-        self.start_forced_hash = state.forced_hash
+        self.start_prio = state.prio
+        self.start_served = state.prio_served
         self.batch_number = state.batch_number + 1
         self.market = state.market
         self.oracle = state.oracle
@@ -172,23 +174,23 @@ class BatchBuilder:
         s.b = self._port(ports[1]) if len(ports) > 1 else self._empty_port()
         op = w.op
         if isinstance(op, Deposit):
-            s.amount, s.deposit_pk = op.amount, tuple(op.pk)
+            s.amount, s.pk, s.l1_address = op.amount, tuple(op.pk), op.depositor
         elif isinstance(op, Withdraw):
-            s.amount, s.nonce, s.l1_address, s.sig = op.amount, op.nonce, op.l1_address, _sig(op.signature)
+            s.amount, s.l1_address, s.sig = op.amount, op.l1_address, _sig(op.signature)
         elif isinstance(op, ForcedWithdraw):
-            # the request as queued on L1 (which checked its signature under op.pk)
-            s.amount, s.nonce, s.l1_address, s.deposit_pk = op.amount, op.nonce, op.l1_address, tuple(op.pk)
-            s.forced_valid = int(w.details["rejected"] is None)
-            if not ports:
+            s.amount, s.l1_address = op.amount, op.requester
+            if not ports:                               # an index outside the tree
                 s.a = self._empty_port(op.account)
         elif isinstance(op, Trade):
             s.instrument, s.fill, s.price = op.maker.order.slot, op.fill, op.price
-            s.order_a = _order_params(op.maker, op.maker_fee)
-            s.order_b = _order_params(op.taker, op.taker_fee)
+            s.order_a = _order_params(op.maker, op.maker_fee_rate)
+            s.order_b = _order_params(op.taker, op.taker_fee_rate)
         elif isinstance(op, Liquidate):
-            s.nonce, s.valid_until, s.sig = op.nonce, op.valid_until, _sig(op.signature)
+            s.valid_until, s.sig = op.valid_until, _sig(op.signature)
         elif isinstance(op, Settle):
             s.instrument = op.slot
+        elif isinstance(op, Cancel):
+            s.order_id, s.sig = op.order_id, _sig(op.signature)
         self.records.append(w)
         self.slots.append(s)
         return s
@@ -222,17 +224,13 @@ class BatchBuilder:
         fee, ins = self._flush(FEE_ACCOUNT), self._flush(INSURANCE_ACCOUNT)
         if self.tree.root != self.state.accounts_root:
             raise AssertionError("the circuit's replayed account tree differs from the native one")
-        batch = bw.BatchInput(self.batch_number, self.market.table(), self.oracle,
-                              self.start_accounts_root, self.start_oi, self.start_deposit_hash,
-                              list(self.slots), fee, ins, forced_hash=self.start_forced_hash)
-        effects = tuple(w.effect if w.effect.kind else None for w in self.records)
-        fields = CommitmentFields(self.start_root, self.state.root, self.batch_number, self.market.hash(),
-                                  self.oracle.hash(), self.start_deposit_hash, self.state.deposit_hash,
-                                  effects_hash([w.effect for w in self.records], n_slots),
-                                  self.start_forced_hash, self.state.forced_hash)
+        batch = bw.BatchInput(self.market.table(), self.oracle, self.start_accounts_root, self.start_oi,
+                              self.start_prio, list(self.slots), fee, ins)
+        header = HeaderFields(self.start_root, self.state.root, self.oracle.hash(), self.start_prio,
+                              self.state.prio)
         self.state.end_batch()
         if self.state.batch_number != self.batch_number:
             raise AssertionError("batch numbers out of step")
-        return SealedBatch(self.batch_number, n_slots, batch, fields, [w.op for w in self.records], effects,
-                           self.state.deposits_consumed - self.start_deposits,
+        return SealedBatch(self.batch_number, n_slots, batch, header, [w.record for w in self.records],
+                           [w.op for w in self.records], self.state.prio_served - self.start_served,
                            [dict(w.details) for w in self.records])

@@ -1,33 +1,47 @@
-"""Batch files: a batch circuit input on disk (msgpack), for `zkrollup prove BATCH_FILE`.
+"""Batch files: a batch on disk (msgpack), for `zkrollup prove BATCH_FILE` and `verify`.
 
 Layout (a msgpack map, format tag and version first):
 
-    {"format": "zkrollup.batch", "version": 1,
+    {"format": "zkrollup.batch", "version": 2,
      "shape": BatchShape fields,                 (n_slots, depths, K, S, widths)
-     "input": BatchInput as nested maps/lists,   (circuits.batch.witness)
-     "commitment": the eight commitment fields,  (natively computed; the public input)
-     "calldata": BatchCalldata.to_dict() or nil, (what the operator submits to L1)
-     "ops": [op.to_obj(), ...]}                  (the operations, for people reading it)
+     "input": BatchInput as nested maps/lists,   (circuits.batch.witness: the prover's data)
+     "calldata": bytes,                          (verifier.calldata: batch number, new root,
+                                                  oracle table id, the records)
+     "prio_new": int}                            (the priority chain after the batch)
+
+The file holds every value once: the public input's header (`circuits.spec.public_input`)
+takes old_root, prio_old and oracle_hash from the circuit input (the state the batch
+starts from, its oracle table), new_root from the calldata and prio_new from the file;
+the records are the calldata's (`BatchFile.public_input`). So any edit of the records
+(amounts, L1 addresses, accounts), of the roots, the chain values or the tables changes
+the public input, and the proof no longer verifies.
 
 Integers outside msgpack's 64-bit range (field elements, hashes, keys) are stored as
 ExtType 1 holding a sign byte and the big-endian magnitude. Decoding is strict: a wrong
-tag or version, a missing field or a value of the wrong type raises ValueError.
+tag or version, a missing or unknown field, a value of the wrong type or size, a list
+of the wrong length for the shape raises ValueError naming it. `read` refuses anything
+but a regular file of at most `MAX_FILE_BYTES`.
 """
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields, is_dataclass
-from typing import Optional
 
 import msgpack
 
 from circuits.batch import witness as bw
 from circuits.batch.shape import BatchShape
+from circuits.field import R
+from circuits.spec.public_input import header_bytes, public_input
+from circuits.spec.state import oi_hash, state_root
 from circuits.spec.tables import MarketTable, OracleTable
 
-from .batch_builder import CommitmentFields, SealedBatch
+from .batch_builder import SealedBatch
+from .files import read_limited
 
 FORMAT = "zkrollup.batch"
-VERSION = 1
+VERSION = 2
+MAX_FILE_BYTES = 64 << 20
+"""A batch file of N = 64 at depth 32 is about 1 MB; anything far larger is not one."""
 _BIGINT = 1
 
 
@@ -75,6 +89,8 @@ def unpack(data: bytes):
 def _int(v, what: str) -> int:
     if not isinstance(v, int) or isinstance(v, bool):
         raise ValueError(f"batch file: {what} must be an integer, got {type(v).__name__}")
+    if not -R < v < R:
+        raise ValueError(f"batch file: {what} is not a (signed) field element")
     return v
 
 
@@ -93,6 +109,9 @@ def _map(d, what: str) -> dict:
 def _simple(cls, d, what: str, **nested):
     """cls(**d) for a dataclass of ints (and int tuples), with nested decoders by field."""
     d = _map(d, what)
+    unknown = set(d) - {f.name for f in dc_fields(cls)}
+    if unknown:
+        raise ValueError(f"batch file: {what} has unknown fields {sorted(map(str, unknown))}")
     kw = {}
     for f in dc_fields(cls):
         if f.name not in d:
@@ -133,20 +152,68 @@ def _flush(v, what):
     return _simple(bw.Flush, v, what, before=_fields_or_none)
 
 
-def decode_input(d) -> bw.BatchInput:
+def _lengths(shape: BatchShape, inp: bw.BatchInput) -> None:
+    """ValueError unless every list of the input has the shape's length."""
+    k, d, o = shape.K, shape.acc_depth, shape.ord_depth
+
+    def want(v, n: int, what: str) -> None:
+        if len(v) != n:
+            raise ValueError(f"batch file: {what} has {len(v)} entries, the shape needs {n}")
+
+    want(inp.slots, shape.n_slots, "input.slots")
+    want(inp.oi, k, "input.oi")
+    if inp.market.K != k or inp.oracle.K != k or inp.oracle.S != shape.S:
+        raise ValueError(f"batch file: the tables are not K = {k}, S = {shape.S}")
+    ports = [(f"slot {i} port {n}", p) for i, sl in enumerate(inp.slots) for n, p in (("a", sl.a), ("b", sl.b))]
+    for what, p in ports:
+        if p.before is None:
+            raise ValueError(f"batch file: {what} lacks its account fields")
+        want(p.before.sizes, k, f"{what} sizes")
+        want(p.siblings, d, f"{what} siblings")
+        want(p.fill.siblings, o, f"{what} order-fill siblings")
+    for i, sl in enumerate(inp.slots):
+        want(sl.pk, 2, f"slot {i} pk")
+    for what, fl in (("fee flush", inp.fee_flush), ("insurance flush", inp.insurance_flush)):
+        if fl.before is None:
+            raise ValueError(f"batch file: {what} lacks its account fields")
+        want(fl.before.sizes, k, f"{what} sizes")
+        want(fl.siblings, d, f"{what} siblings")
+
+
+def _table(cls, d, what):
+    try:
+        return _simple(cls, d, what).check()
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"batch file: {what}: {e}") from None
+
+
+def decode_input(d, shape: BatchShape) -> bw.BatchInput:
     d = _map(d, "input")
     slots = d.get("slots")
-    if not isinstance(slots, list):
-        raise ValueError("batch file: input.slots must be a list")
-    market = _simple(MarketTable, d.get("market"), "input.market")
-    oracle = _map(d.get("oracle"), "input.oracle")
-    if "market_hash" not in oracle:   # written before the oracle record carried it: it is the market's
-        oracle = {**oracle, "market_hash": market.hash()}
-    return _simple(bw.BatchInput, d, "input",
-                   market=lambda x, w: market,
-                   oracle=lambda x, w: _simple(OracleTable, oracle, w),
-                   slots=lambda x, w: [_slot(s, f"{w}[{i}]") for i, s in enumerate(x)],
-                   fee_flush=_flush, insurance_flush=_flush)
+    if not isinstance(slots, list) or len(slots) != shape.n_slots:
+        raise ValueError(f"batch file: input.slots must be a list of {shape.n_slots} slots")
+    inp = _simple(bw.BatchInput, d, "input",
+                  market=lambda x, w: _table(MarketTable, x, w),
+                  oracle=lambda x, w: _table(OracleTable, x, w),
+                  slots=lambda x, w: [_slot(s, f"{w}[{i}]") for i, s in enumerate(x)],
+                  fee_flush=_flush, insurance_flush=_flush)
+    _lengths(shape, inp)
+    return inp
+
+
+def decode_shape(d) -> BatchShape:
+    d = _map(d, "shape")
+    names = {f.name for f in dc_fields(BatchShape)}
+    if set(d) != names or not all(isinstance(v, int) and not isinstance(v, bool) for v in d.values()):
+        raise ValueError("batch file: the shape must hold exactly BatchShape's integer fields")
+    try:
+        shape = BatchShape(**d)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"batch file: bad shape ({e})") from None
+    from .units import batch_shape
+    if shape != batch_shape(shape.n_slots, shape.acc_depth, shape.ord_depth, shape.K, shape.S):
+        raise ValueError("batch file: the shape's widths are not the rollup's")
+    return shape
 
 
 # --- the file -------------------------------------------------------------------------------
@@ -154,23 +221,33 @@ def decode_input(d) -> bw.BatchInput:
 class BatchFile:
     """A batch file's content (see the module docstring)."""
 
-    def __init__(self, shape: BatchShape, circuit_input: bw.BatchInput, fields: CommitmentFields,
-                 calldata=None, ops: Optional[list] = None):
+    def __init__(self, shape: BatchShape, circuit_input: bw.BatchInput, calldata, prio_new: int):
         self.shape = shape
         self.circuit_input = circuit_input
-        self.fields = fields
         self.calldata = calldata
-        self.ops = ops or []
+        self.prio_new = prio_new
 
     @classmethod
-    def of(cls, shape: BatchShape, sealed: SealedBatch, calldata=None) -> "BatchFile":
-        return cls(shape, sealed.circuit_input, sealed.fields, calldata, [op.to_obj() for op in sealed.ops])
+    def of(cls, shape: BatchShape, sealed: SealedBatch, calldata) -> "BatchFile":
+        return cls(shape, sealed.circuit_input, calldata, sealed.fields.prio_new)
+
+    @property
+    def batch_number(self) -> int:
+        return self.calldata.batch_number
+
+    def header(self) -> dict:
+        """The public input's header fields, from the file's values (module docstring)."""
+        inp = self.circuit_input
+        return dict(old_root=state_root(inp.accounts_root, oi_hash(inp.oi)), new_root=self.calldata.new_root,
+                    oracle_hash=inp.oracle.hash(), prio_old=inp.prio, prio_new=self.prio_new)
+
+    def public_input(self) -> int:
+        """SHA-256 of the header and the records, as L1 computes it (`circuits.spec.public_input`)."""
+        return public_input(header_bytes(**self.header()) + self.calldata.data())
 
     def to_bytes(self) -> bytes:
         return pack({"format": FORMAT, "version": VERSION, "shape": self.shape.as_dict(),
-                     "input": self.circuit_input, "commitment": self.fields,
-                     "calldata": None if self.calldata is None else self.calldata.to_dict(),
-                     "ops": self.ops})
+                     "input": self.circuit_input, "calldata": self.calldata.to_bytes(), "prio_new": self.prio_new})
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "BatchFile":
@@ -180,18 +257,18 @@ class BatchFile:
             raise ValueError("not a zkrollup batch file")
         if d.get("version") != VERSION:
             raise ValueError(f"batch file format version {d.get('version')!r}, this build reads {VERSION}")
-        try:
-            shape = BatchShape(**_map(d["shape"], "shape"))
-        except TypeError as e:
-            raise ValueError(f"batch file: bad shape ({e})") from None
-        inp = decode_input(d["input"])
-        if len(inp.slots) != shape.n_slots:
-            raise ValueError(f"batch file: {len(inp.slots)} slots, the shape says {shape.n_slots}")
-        fields = _simple(CommitmentFields, d["commitment"], "commitment")
-        cd = d.get("calldata")
-        calldata = None if cd is None else BatchCalldata.from_dict(cd)
-        ops = d.get("ops") or []
-        return cls(shape, inp, fields, calldata, ops)
+        if set(d) != {"format", "version", "shape", "input", "calldata", "prio_new"}:
+            raise ValueError("batch file: the top-level map must hold format, version, shape, input, calldata, "
+                             "prio_new and nothing else")
+        shape = decode_shape(d["shape"])
+        inp = decode_input(d["input"], shape)
+        cd = BatchCalldata.from_bytes(d["calldata"])
+        if cd.batch_size != shape.n_slots:
+            raise ValueError(f"batch file: {cd.batch_size} records, the shape has {shape.n_slots} slots")
+        prio_new = _int(d["prio_new"], "prio_new")
+        if prio_new < 0:
+            raise ValueError("batch file: prio_new must be a field element")
+        return cls(shape, inp, cd, prio_new)
 
     def write(self, path) -> None:
         import os
@@ -202,5 +279,4 @@ class BatchFile:
 
     @classmethod
     def read(cls, path) -> "BatchFile":
-        with open(path, "rb") as f:
-            return cls.from_bytes(f.read())
+        return cls.from_bytes(read_limited(path, MAX_FILE_BYTES, "batch file"))

@@ -149,18 +149,16 @@ def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet) -> None
 
 
 @click.command()
-@click.argument("batch_file", type=click.Path(dir_okay=False))
+@click.argument("batch_file", type=click.Path())
 @dir_option
 @keys_option
-@click.option("--proof", "proof_path", default=None, type=click.Path(dir_okay=False),
+@click.option("--proof", "proof_path", default=None, type=click.Path(),
               help="Where to write the proof (default BATCH.proof.json).")
-@click.option("--public", "public_path", default=None, type=click.Path(dir_okay=False),
+@click.option("--public", "public_path", default=None, type=click.Path(),
               help="Where to write the public input (default BATCH.public.json).")
 @rollup_errors
 def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     """Prove a batch file (msgpack, written by the operator) with the cached key of its shape."""
-    from circuits.batch.circuit import solve_batch
-    from circuits.cs import UnsatisfiedConstraint
     from prover.groth16 import prove as groth16_prove
     from verifier.snarkjs_json import write_proof, write_public
     from .batchfile import BatchFile
@@ -172,13 +170,10 @@ def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     if pk is None:
         raise _missing_key(keys, bf.shape, dir_, keys_dir)
     t0 = time.perf_counter()
-    try:
-        wit, out = solve_batch(bf.shape, bf.circuit_input)
-    except UnsatisfiedConstraint as e:
-        raise CliError(f"the batch does not satisfy the circuit: {e}") from None
+    wit, problem = _solve_file(bf)
+    if problem:
+        raise CliError(f"{batch_file}: {problem}")
     solve_s = time.perf_counter() - t0
-    if out.commitment != bf.fields.commitment():
-        raise CliError("the batch's commitment fields differ from what the circuit computes")
     progress = progress_for_output()
     t0 = time.perf_counter()
     try:
@@ -192,25 +187,86 @@ def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     public_path = public_path or str(base.with_suffix(".public.json"))
     write_proof(proof_path, proof_for_verifier(proof))
     write_public(public_path, proof.public)
-    click.echo(f"batch {bf.circuit_input.batch_number}: {pk.n_constraints:,} constraints, witness {solve_s:.2f} s, "
+    click.echo(f"batch {bf.batch_number}: {pk.n_constraints:,} constraints, witness {solve_s:.2f} s, "
                f"proof {prove_s:.2f} s -> {proof_path}, {public_path}")
 
 
+def _solve_file(bf):
+    """(witness, None) when the file's circuit input satisfies the circuit and proves exactly
+    the file's records, new root and priority chain; (None, what is wrong) otherwise."""
+    from circuits.batch.circuit import solve_batch
+    from circuits.cs import UnsatisfiedConstraint
+    try:
+        wit, out = solve_batch(bf.shape, bf.circuit_input)
+    except UnsatisfiedConstraint as e:
+        return None, f"the batch's circuit input does not satisfy the circuit ({e})"
+    if (list(out.records) != list(bf.calldata.records) or out.new_root != bf.calldata.new_root
+            or out.prio_new != bf.prio_new or out.public_input != bf.public_input()):
+        return None, "the batch's circuit input proves other records, roots or chain values than the file states"
+    return wit, None
+
+
+_PROOF_FILE_BYTES = 1 << 20
+
+
+def _read_proof_files(proof_path: str, public_path: str):
+    """(proof, public inputs) of snarkjs JSON files, each at most 1 MiB."""
+    from verifier.snarkjs_json import proof_from_json, public_from_json
+    from .files import read_limited
+
+    def text(path: str, what: str) -> str:
+        try:
+            return read_limited(path, _PROOF_FILE_BYTES, what).decode("utf-8")
+        except UnicodeDecodeError:
+            raise CliError(f"{path}: the {what} is not UTF-8 text") from None
+
+    return (proof_from_json(text(proof_path, "proof"), what=proof_path),
+            public_from_json(text(public_path, "public input"), what=public_path))
+
+
+def _check_against_l1(dir_: str, bf, want: int):
+    """What the deployment's L1 contract in DIR (if any) says about the batch number, which
+    the proof does not bind: None when consistent or unknown, else the contradiction."""
+    from .deployment import CONTRACT_FILE
+    path = Path(dir_) / CONTRACT_FILE
+    if not path.is_file():
+        return None
+    from verifier.contract import RollupContract
+    _existing_sqlite(path, "L1 contract state")
+    c = RollupContract(str(path))
+    try:
+        n = bf.batch_number
+        if c.batch_number >= n:
+            rec = c.accepted_batches()[n - 1]
+            if rec["public_input"] != want or rec["calldata_bytes"] != bf.calldata.to_bytes():
+                return f"L1 accepted another batch {n}"
+        elif c.batch_number == n - 1:
+            if c.state_root != bf.header()["old_root"]:
+                return f"batch {n} does not start from L1's current root"
+        else:
+            return f"batch {n} cannot follow L1's batch {c.batch_number}"
+    finally:
+        c.close()
+    return None
+
+
 @click.command()
-@click.argument("batch_file", required=False, type=click.Path(dir_okay=False))
+@click.argument("batch_file", required=False, type=click.Path())
 @dir_option
 @keys_option
-@click.option("--proof", "proof_path", default=None, type=click.Path(dir_okay=False),
+@click.option("--proof", "proof_path", default=None, type=click.Path(),
               help="The proof (default BATCH.proof.json).")
-@click.option("--public", "public_path", default=None, type=click.Path(dir_okay=False),
+@click.option("--public", "public_path", default=None, type=click.Path(),
               help="The public input (default BATCH.public.json).")
 @rollup_errors
 def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
-    """Check a batch proof: its public input must be the batch's commitment and the proof must
-    verify under the key of the batch's shape. Without BATCH_FILE, re-verify every batch the
-    L1 contract in DIR accepted. Exit 0 valid, 1 invalid, 2 bad input."""
+    """Check a batch proof as L1 does: recompute the public input (SHA-256 of the header and
+    the records) from the batch file's contents, require the proof's public input to be
+    it and the proof to verify under the key of the batch's shape; also that the file's
+    circuit input proves exactly its records, and, when DIR holds the L1 contract, that
+    the batch number fits L1. Without BATCH_FILE, re-verify every batch the L1 contract in
+    DIR accepted. Exit 0 valid, 1 invalid, 2 bad input."""
     from verifier.groth16 import verify as groth16_verify
-    from verifier.snarkjs_json import read_proof, read_public
 
     if batch_file is None:
         _verify_accepted(dir_)
@@ -218,20 +274,24 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     from .batchfile import BatchFile
     bf = BatchFile.read(batch_file)
     base = Path(batch_file)
-    proof = read_proof(proof_path or str(base.with_suffix(".proof.json")))
-    public = read_public(public_path or str(base.with_suffix(".public.json")))
+    proof, public = _read_proof_files(proof_path or str(base.with_suffix(".proof.json")),
+                                      public_path or str(base.with_suffix(".public.json")))
     keys = _keys(dir_, keys_dir)
     if keys.get(bf.shape) is None:
         raise _missing_key(keys, bf.shape, dir_, keys_dir)
     vk = keys.verifying_key(bf.shape)
-    want = bf.fields.commitment()
+    want = bf.public_input()
+    problem = None
     if public != [want]:
-        click.echo("INVALID: the public input is not the batch's commitment", err=True)
+        problem = "the proof's public input is not the one the batch file's header and records give"
+    elif not groth16_verify(vk, public, proof):
+        problem = "the proof does not verify"
+    else:
+        problem = _solve_file(bf)[1] or _check_against_l1(dir_, bf, want)
+    if problem:
+        click.echo(f"INVALID: {batch_file}: {problem}", err=True)
         sys.exit(1)
-    if not groth16_verify(vk, public, proof):
-        click.echo("INVALID: proof does not verify", err=True)
-        sys.exit(1)
-    click.echo(f"OK: batch {bf.circuit_input.batch_number} proof is valid (commitment {hex(want)[:18]}...)")
+    click.echo(f"OK: batch {bf.batch_number} proof is valid (public input {hex(want)[:18]}...)")
 
 
 def _existing_sqlite(path: Path, what: str) -> None:
@@ -249,6 +309,7 @@ def _existing_sqlite(path: Path, what: str) -> None:
 
 
 def _verify_accepted(dir_: str) -> None:
+    from circuits.spec.public_input import batch_public_input
     from verifier.contract import RollupContract
     from verifier.groth16 import Proof, verify as groth16_verify
     from .deployment import CONTRACT_FILE
@@ -267,8 +328,11 @@ def _verify_accepted(dir_: str) -> None:
             vk = c.verifying_key(cd.batch_size)
             p = rec["proof"]
             proof = Proof(a=tuple(p["a"]), b=tuple(tuple(x) for x in p["b"]), c=tuple(p["c"]))
+            pub = batch_public_input(cd.records, old_root=rec["old_root"], new_root=rec["new_root"],
+                                     oracle_hash=rec["oracle_hash"], prio_old=rec["prio_old"],
+                                     prio_new=rec["prio_new"])
             t0 = time.perf_counter()
-            ok = groth16_verify(vk, [rec["commitment"]], proof)
+            ok = pub == rec["public_input"] and groth16_verify(vk, [pub], proof)
             click.echo(f"batch {cd.batch_number}: {'valid' if ok else 'INVALID'} "
                        f"({time.perf_counter() - t0:.2f} s, old root {hex(rec['old_root'])[:12]}..., "
                        f"new root {hex(rec['new_root'])[:12]}...)")

@@ -12,8 +12,10 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
 4. The price falls 10%: the oracle publishes a new table. Bob's account fails
    maintenance margin; Carol liquidates him (she takes over his futures at mark minus
    the bonus, the insurance fund gets the penalty).
-5. Alice withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is
-   left to him; the operator serves it. Both are paid in the L1 call that accepts the batch.
+5. The maker cancels its remaining quotes on the 66,000 call with signed cancels; Alice
+   withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is left to
+   him (from the L1 address that owns his account); the operator serves it. Both are paid
+   in the L1 call that accepts the batch.
 6. The options and the future expire: the oracle publishes settlement prices; the
    operator settles every position (through the clearing account).
 7. Everyone withdraws; every batch was proved, verified by the contract and paid at once.
@@ -30,14 +32,14 @@ from typing import Callable, Optional
 
 from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.deployment import deployment_id
 
 from .deployment import CONTRACT_FILE, OPERATOR_FILE, Deployment
 from .keycache import KeyCache
 from .l1data import rebuild_from_l1
 from .market import Instrument, market_of
 from .operator import BatchReport, Genesis
-from .ops import BUY, SELL, Liquidate, Order, Withdraw
-from .ops.messages import forced_withdraw_message
+from .ops import BUY, SELL, Cancel, Liquidate, Order, Withdraw
 from .risk import build_oracle_table, float_values, min_equity
 from .units import batch_shape
 
@@ -55,6 +57,8 @@ L1_ADDRESS = {3: 0x3A4E5000000000000000000000000000000000A1, 4: 0xA11CE000000000
               5: 0xB0B0000000000000000000000000000000000005, 6: 0xCA201000000000000000000000000000000000C6}
 DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 20_000 * USD, 6: 600_000 * USD}
 DEMO_MARKER = "demo.json"
+DEMO_DEPLOYMENT = deployment_id(31337, 0xD3E0000000000000000000000000000000000001)
+"""The demo's deployment: a local chain id and the contract model's address."""
 N_SCENARIOS = 16                      # the risk engine's default grids
 
 
@@ -71,7 +75,8 @@ def usd(v: int, signed: bool = False) -> str:
 def demo_market():
     strike = SPOT
     return market_of([Instrument.call(strike, EXPIRY, LOTS), Instrument.put(strike, EXPIRY, LOTS),
-                      Instrument.future(EXPIRY, LOTS), Instrument.call(strike * 11 // 10, EXPIRY, LOTS)], 4)
+                      Instrument.future(EXPIRY, LOTS), Instrument.call(strike * 11 // 10, EXPIRY, LOTS)], 4,
+                     deployment_id=DEMO_DEPLOYMENT)
 
 
 SLOT_NAMES = ("CALL 60000", "PUT 60000", "FUTURE", "CALL 66000")
@@ -134,7 +139,8 @@ class Demo:
 
     def order(self, acct: int, slot: int, side: int, size: int, price: int, max_fee: int = 5 * USD):
         self.order_ids[acct] += 1
-        o = Order(acct, slot, side, size, price, max_fee, self.order_ids[acct], EXPIRY - 1)
+        o = Order(acct, slot, side, size, price, max_fee, self.order_ids[acct], EXPIRY - 1, self.market[slot].id,
+                  DEMO_DEPLOYMENT)
         return o.sign(self.priv[acct])
 
     def publish(self, spot: int, *, settle: bool = False) -> None:
@@ -153,7 +159,7 @@ class Demo:
     @staticmethod
     def ops_text(ops: dict) -> str:
         short = {"deposit": "dep", "withdraw": "wd", "forced_withdraw": "forced", "liquidate": "liq",
-                 "trade": "trade", "settle": "settle", "noop": "noop"}
+                 "trade": "trade", "settle": "settle", "cancel": "cancel", "noop": "noop"}
         return ", ".join(f"{n} {short.get(k, k)}" for k, n in sorted(ops.items(), key=lambda t: t[0] == "noop"))
 
     def _on_batch(self, r: BatchReport) -> None:
@@ -254,19 +260,24 @@ class Demo:
         bad = self.op.liquidatable()
         e(f"  accounts failing maintenance margin: {[NAMES.get(i, i) for i in bad]}")
         for target in bad:
-            liq = Liquidate.create(self.priv[6], 6, target, self.op.state.account(6).nonce, self.t + DAY)
+            liq = Liquidate.create(self.priv[6], 6, target, self.op.state.account(6).nonce, self.t + DAY,
+                                   DEMO_DEPLOYMENT)
             self.submit(f"carol liquidates {NAMES.get(target, target)}", liq)
 
-        e("\n[5] withdrawals: alice withdraws 20,000 USD; bob forces a withdrawal through L1")
+        e("\n[5] the maker cancels its 66,000 call quotes; alice withdraws 20,000 USD; bob forces a "
+          "withdrawal through L1")
+        for r in [r for r in self.op.book if r.key[0] == 3 and r.slot == 3]:
+            self.submit(f"maker cancels order {r.key[1]} (signed)", Cancel.create(self.priv[3], 3, r.key[1],
+                                                                                 DEMO_DEPLOYMENT))
         self.submit("alice withdraws 20,000 USD",
-                    Withdraw.create(self.priv[4], 4, 20_000 * USD, self.op.state.account(4).nonce, L1_ADDRESS[4]))
+                    Withdraw.create(self.priv[4], 4, 20_000 * USD, self.op.state.account(4).nonce, L1_ADDRESS[4],
+                                    DEMO_DEPLOYMENT))
         bob = self.op.state.account(5)
         left = max(0, min_equity(bob.cash, bob.sizes, self.op.state.oracle.scen_init)[0])
         if left > 0:
-            sig = eddsa.sign(self.priv[5], forced_withdraw_message(5, left, bob.nonce, L1_ADDRESS[5]))
-            c.request_forced_withdrawal(5, L1_ADDRESS[5], left, self.t, nonce=bob.nonce, signature=sig,
-                                        pk=self.pub[5])
-            e(f"  bob requests a forced withdrawal of {usd(left)} USD on L1 (deadline 7 days)")
+            c.request_forced_withdrawal(5, L1_ADDRESS[5], left, self.t)
+            e(f"  bob requests a forced withdrawal of {usd(left)} USD on L1 from the address that owns his "
+              f"account (deadline 7 days)")
             self.op.sync()
         self.op.flush()
 
@@ -280,7 +291,8 @@ class Demo:
             a = self.op.state.account(acct)
             if a.cash > 0 and not any(a.sizes):
                 self.submit(f"{NAMES[acct]} withdraws {usd(a.cash)} USD",
-                            Withdraw.create(self.priv[acct], acct, a.cash, a.nonce, L1_ADDRESS[acct]))
+                            Withdraw.create(self.priv[acct], acct, a.cash, a.nonce, L1_ADDRESS[acct],
+                                            DEMO_DEPLOYMENT))
         self.op.flush()
 
         summary = self.summary(time.perf_counter() - t_start, keys_s)

@@ -5,14 +5,17 @@
     <dir>/keys/             proving keys by batch shape (zkrollup.keycache), unless given
 
 `Deployment.create(dir, genesis, batch_size, ...)` makes a new one: the proving key of the
-batch shape (cached), the contract with the genesis root, the market table and the
-verifying key registered, then the operator. `Deployment.open(dir)` reopens it.
+batch shape (cached), the contract with the genesis root and the deployment the genesis
+market names (its chain id and contract address: `circuits.spec.deployment`), the market
+table and the verifying key registered, then the operator. `Deployment.open(dir)`
+reopens it.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, Optional
 
+from circuits.spec.deployment import split_deployment_id
 from verifier.contract import ContractConfig, RollupContract
 from verifier.oracle_model import OracleModel
 
@@ -42,7 +45,7 @@ class Deployment:
 
     @classmethod
     def create(cls, workdir, genesis: Genesis, batch_size: int, *, keys: Optional[KeyCache] = None,
-               clock: Optional[Callable[[], int]] = None, forced_deadline_s: int = 7 * 24 * 3600,
+               clock: Optional[Callable[[], int]] = None, queue_deadline_s: int = 7 * 24 * 3600,
                setup_seed: Optional[bytes] = None, progress=None, on_compiled=None,
                **operator_kw) -> "Deployment":
         d = Path(workdir)
@@ -54,9 +57,11 @@ class Deployment:
                                   genesis.n_scenarios)
         pk = keys.ensure(shape, progress=progress, seed=setup_seed, on_compiled=on_compiled)
         now = clock() if clock else None
+        chain_id, address = split_deployment_id(genesis.market.deployment_id)
         contract = RollupContract(str(d / CONTRACT_FILE), genesis_root=genesis.make_state().root,
-                                  config=ContractConfig(forced_deadline_s=forced_deadline_s,
-                                                        acc_depth=genesis.account_depth))
+                                  config=ContractConfig(queue_deadline_s=queue_deadline_s,
+                                                        acc_depth=genesis.account_depth, chain_id=chain_id,
+                                                        address=address))
         contract.register_market(genesis.market, now=now)
         contract.register_verifying_key(batch_size, vk_from_pk(pk))
         op = Operator(d, contract, genesis, batch_size=batch_size, keys=keys,

@@ -31,6 +31,11 @@ class BadSignature(RollupError):
     """The EdDSA signature does not verify under the account's key."""
 
 
+class WrongDeployment(BadSignature):
+    """The message was signed for another deployment (chain, rollup contract): its
+    signature cannot verify here."""
+
+
 class StaleNonce(RollupError):
     """The request's nonce is not the account's current nonce (replayed or out of order)."""
 
@@ -47,6 +52,15 @@ class OverFill(RollupError):
     """The fill would take an order beyond its size."""
 
 
+class CancelledOrder(RollupError):
+    """The order was cancelled by its owner (a signed cancel): it never fills again."""
+
+
+class FillSlotInUse(RollupError):
+    """The operator refuses a new order whose fill slot (order id mod 2^D_ord) holds a
+    resting, live order of the same account: the new order's first fill would retire it."""
+
+
 class OrderMismatch(RollupError):
     """The two orders do not match (slot, sides, accounts) or the price breaks a limit."""
 
@@ -56,7 +70,8 @@ class FeeTooHigh(RollupError):
 
 
 class BadInstrument(RollupError):
-    """The slot holds no tradable instrument (empty, expired) or is not ready to settle."""
+    """The slot holds no tradable instrument (empty, expired), not the instrument the order
+    was signed for, or is not ready to settle."""
 
 
 class NothingToSettle(RollupError):
@@ -81,6 +96,11 @@ class QueueError(RollupError):
 
 class NoOracle(RollupError):
     """No oracle table is set, or it does not fit the market."""
+
+
+class Unprovable(RollupError):
+    """The batch circuit cannot prove this operation (a native/circuit disagreement): the
+    operator refuses it to its sender and builds the batch without it."""
 
 
 class OperatorError(RuntimeError):

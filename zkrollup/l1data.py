@@ -1,61 +1,48 @@
-"""The batch data the operator publishes on L1, and rebuilding the state from L1 alone.
+"""The data the operator publishes on L1, and rebuilding the state from L1 alone.
 
-**Batch data.** A validity proof shows that the new root follows from the old one, but
-users can only rebuild the tree (and exit in exodus mode) if the operations themselves
-are public. The contract model's calldata (`verifier.calldata`) carries roots, deposit
-count, oracle table id and the L1 effects, not the trades. So the operator passes each
-batch's operations as the `data` argument of the same `submit_batch` call (the data part
-of the L1 transaction, as zkSync and Loopring publish a block's operations):
+**Posted data.** Every batch's calldata carries one record per slot
+(`circuits.spec.records`, `verifier.calldata`): the operation's code and the fields an
+observer needs, and L1 pays from. The records are part of the proof's public input
+(SHA-256 over the header and the records, `circuits.spec.public_input`), so the data L1
+accepted is exactly what the proof proved: no operator can post data that differs from
+the batch it proved.
 
-    msgpack {"format": "zkrollup.batch_ops", "version": 1, "batch_number": b,
-             "oracle_table_id": t, "ops": [op.to_obj() for every slot, Noop included]}
-
-(big integers as in `zkrollup.batchfile`). The contract stores the bytes with the
-accepted batch record, with the SHA-256 it computed of them (`RollupContract.batch_data`).
-The data is not bound by the proof's public input (binding `data_hash` in the
-commitment is a circuit change, future work), but it cannot make a rebuilt state wrong:
-`rebuild_from_l1` replays it and accepts a batch only if it leads exactly to the root,
-effects and deposit count the contract accepted with a proof.
+**Queue entries.** Deposits and forced withdrawals come from the contract's priority
+queue (`RollupContract.queue`); `entry_op` turns an entry into the operation that serves
+it. A deposit or forced_withdraw record consumes the next entry.
 
 **Rebuild.** `rebuild_from_l1(contract, genesis)` reads nothing but the contract: it starts
 from the genesis state and, for every accepted batch in order, installs the oracle table
-the calldata names (as published to the contract, hash checked), feeds the consumed
-deposits from the contract's deposit log, applies the operations published with the
-batch, closes the batch, and checks old root, new root, effects, deposit count and served
-forced requests against the contract's record.
+the calldata names (as published to the contract, hash checked), and replays each record
+(`zkrollup.ops.op_from_record`): the operation it shows, with the queue entry it consumes,
+applied to the native state with every rule but the signatures (the accepted proof
+verified them; the records do not carry them). Each replayed operation must produce
+exactly the posted record (a deposit's refund flag, a forced withdrawal's payout), the
+batch must end at the accepted new root and priority chain. Anyone can therefore rebuild
+every account's leaf, and its Merkle path, to exit in exodus mode.
 """
 from __future__ import annotations
 
-import hashlib
-
+from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED
+from circuits.spec.records import decode_record
 from circuits.spec.tables import MarketTable, OracleTable
 
-from .batchfile import pack, unpack
 from .market import Market
-from .ops import Deposit, ForcedWithdraw, op_from_obj
-
-DATA_FORMAT = "zkrollup.batch_ops"
-DATA_VERSION = 1
+from .ops import Deposit, ForcedWithdraw, op_from_record
+from .ops.messages import BadRequest
 
 
 class RebuildError(ValueError):
     """The published data does not lead to what the contract accepted."""
 
 
-def encode_batch_data(batch_number: int, table_id: int, ops) -> bytes:
-    return pack({"format": DATA_FORMAT, "version": DATA_VERSION, "batch_number": batch_number,
-                 "oracle_table_id": table_id, "ops": [op.to_obj() for op in ops]})
-
-
-def decode_batch_data(data: bytes) -> dict:
-    d = unpack(data)
-    if not isinstance(d, dict) or d.get("format") != DATA_FORMAT or d.get("version") != DATA_VERSION:
-        raise RebuildError("not a zkrollup batch-data record of a known version")
-    try:
-        d["ops"] = [op_from_obj(o) for o in d["ops"]]
-    except (KeyError, TypeError, ValueError) as e:
-        raise RebuildError(f"batch {d.get('batch_number')}: malformed operation ({e})") from None
-    return d
+def entry_op(e: dict):
+    """The operation that serves a priority-queue entry (`RollupContract.queue`)."""
+    if e.get("kind") == KIND_DEPOSIT:
+        return Deposit(e["account"], (e["pk_x"], e["pk_y"]), e["amount"], e["l1_address"])
+    if e.get("kind") == KIND_FORCED:
+        return ForcedWithdraw(e["account"], e["amount"], e["l1_address"])
+    raise BadRequest(f"queue entry of unknown kind {e.get('kind')!r}")
 
 
 # --- the contract's tables as native objects ----------------------------------------------------
@@ -84,70 +71,55 @@ def published_market(contract) -> Market:
 
 # --- rebuild ------------------------------------------------------------------------------------
 
+def _replay_batch(st, rec: dict, queue: list[dict]) -> None:
+    """Apply the records of one accepted batch to `st` (RebuildError when they do not apply
+    or do not reproduce themselves)."""
+    cd = rec["calldata"]
+    b = cd.batch_number
+    nxt = rec["first_entry"]
+    for i, raw in enumerate(cd.records):
+        r = decode_record(raw)
+        entry = None
+        if r.name in ("deposit", "forced_withdraw"):
+            if nxt >= len(queue):
+                raise RebuildError(f"batch {b}, record {i}: consumes a queue entry L1 never queued")
+            entry = entry_op(queue[nxt])
+            nxt += 1
+        try:
+            op = op_from_record(st, r, entry)
+            w = st.apply_l1_request(op)
+        except Exception as e:      # a record that does not apply: the data is not what was proved
+            raise RebuildError(f"batch {b}, record {i} ({r.name}) does not apply: {e}") from None
+        if w.record != raw:
+            raise RebuildError(f"batch {b}, record {i} ({r.name}): the replayed operation posts another record")
+
+
 def rebuild_from_l1(contract, genesis):
     """The state after the contract's last accepted batch, from the contract's published
     data alone (see the module docstring). `genesis` is a `zkrollup.operator.Genesis`.
     Raises RebuildError."""
     st = genesis.make_state()
     market = published_market(contract)
-    deposits = contract.deposits()
-    forced = {r["id"]: r for r in contract.forced_requests()}
+    queue = contract.queue()
     for rec in contract.accepted_batches():
         cd = rec["calldata"]
         b = cd.batch_number
-        if rec["old_root"] != st.root:
-            raise RebuildError(f"batch {b}: its old root is not the root rebuilt so far")
-        if rec["market_hash"] != st.market.hash():
-            if rec["market_hash"] != market.hash():
+        if rec["old_root"] != st.root or rec["prio_old"] != st.prio:
+            raise RebuildError(f"batch {b}: its old root or priority chain is not the one rebuilt so far")
+        table = published_oracle(contract, cd.oracle_table_id)
+        if table.market_hash != st.market.hash():
+            if table.market_hash != market.hash():
                 raise RebuildError(f"batch {b} was proved against a market table that is no longer "
                                    f"published (market history is needed to rebuild it)")
             st.market = market
-        table = published_oracle(contract, cd.oracle_table_id)
         if table.hash() != rec["oracle_hash"]:
             raise RebuildError(f"batch {b}: oracle table {cd.oracle_table_id} differs from the one it was proved with")
         if st.oracle != table:
             st.set_oracle(table)
-        blob = rec["data"]
-        if hashlib.sha256(blob).digest() != rec["data_hash"]:
-            raise RebuildError(f"batch {b}: its stored data does not match the hash the contract computed")
-        if not blob:
-            raise RebuildError(f"batch {b}: its operations were not published")
-        try:
-            data = decode_batch_data(blob)
-        except RebuildError:
-            raise
-        except Exception as e:     # any undecodable bytes: the published data is garbage
-            raise RebuildError(f"batch {b}: its published data does not decode ({e})") from None
-        if data["batch_number"] != b or data.get("oracle_table_id") != cd.oracle_table_id \
-                or len(data["ops"]) != cd.batch_size:
-            raise RebuildError(f"batch {b}: published operations do not fit the batch")
-        nd = rec["first_deposit"]
-        effects = []
-        for op in data["ops"]:
-            if isinstance(op, Deposit):
-                if nd >= len(deposits):
-                    raise RebuildError(f"batch {b}: consumes a deposit that L1 never queued")
-                d = deposits[nd]
-                if (d["account"], d["pk_x"], d["pk_y"], d["amount"]) != (op.account, *op.pk, op.amount):
-                    raise RebuildError(f"batch {b}: deposit {nd} differs from the L1 deposit log")
-                nd += 1
-            try:
-                w = st.apply_l1_request(op)
-            except Exception as e:
-                raise RebuildError(f"batch {b}: published operation {op.kind} does not apply ({e})") from None
-            effects.append(w.effect if w.effect.kind else None)
-        if nd - rec["first_deposit"] != cd.n_deposits:
-            raise RebuildError(f"batch {b}: consumes {nd - rec['first_deposit']} deposits, the calldata says "
-                               f"{cd.n_deposits}")
-        if [e for e in effects if e is not None] != [e for e in cd.effects if e is not None]:
-            raise RebuildError(f"batch {b}: the published operations' L1 effects differ from the calldata's")
-        served = [r for r in forced.values() if r["served_batch"] == b]
-        n_forced = sum(1 for op in data["ops"] if isinstance(op, ForcedWithdraw))
-        if n_forced != len(served):
-            raise RebuildError(f"batch {b}: serves {n_forced} forced withdrawals, L1 recorded {len(served)}")
+        _replay_batch(st, rec, queue)
         st.end_batch()
-        if st.batch_number != b or st.root != rec["new_root"]:
-            raise RebuildError(f"batch {b}: the published operations do not lead to the accepted root")
+        if st.batch_number != b or st.root != rec["new_root"] or st.prio != rec["prio_new"]:
+            raise RebuildError(f"batch {b}: the posted records do not lead to the accepted root")
     if st.root != contract.state_root:
         raise RebuildError("the rebuilt root differs from the contract's root")
     return st

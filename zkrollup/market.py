@@ -1,5 +1,11 @@
 """The market: K instrument slots on one underlying, as the application uses them.
 
+A market belongs to one deployment (`deployment_id`: chain id and rollup contract
+address, `circuits.spec.deployment`); it is the first value of the market hash, so every
+batch's public input names the deployment, and signed messages carry it. An instrument
+is named by its id (`Instrument.id`, Poseidon of kind, strike, expiry, contract size),
+which orders sign: an order binds the instrument, not only its slot.
+
 A slot holds a European call, a European put or a dated future (or nothing); the kinds,
 units, rules (`circuits.spec.tables.check_instrument`), payoffs, the table encoding and
 its hash are defined in `circuits.spec.tables`. `Market.table()` is the market as that
@@ -15,9 +21,14 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Sequence
 
+from functools import cached_property
+
+from circuits.poseidon import poseidon_sponge
 from circuits.spec import tables as spec
+from circuits.spec.deployment import check_deployment_id
 from circuits.spec.widths import MAX_INSTRUMENTS
 
+from . import poseidon_fast
 from .errors import SlotInUse
 
 
@@ -68,6 +79,11 @@ class Instrument:
     def encode(self) -> list[int]:
         return [int(self.kind), self.strike, self.expiry, self.contract_size]
 
+    @cached_property
+    def id(self) -> int:
+        """The instrument id orders sign (`circuits.spec.tables.instrument_id`)."""
+        return spec.instrument_id(*self.encode(), hash_fn=poseidon_fast.poseidon)
+
     def describe(self) -> str:
         if self.is_empty:
             return "empty"
@@ -81,13 +97,16 @@ EMPTY = Instrument()
 
 @dataclass(frozen=True)
 class Market:
-    """K instrument slots plus the liquidation parameters; immutable (replace to change)."""
+    """K instrument slots, the liquidation parameters and the deployment id; immutable
+    (replace to change)."""
 
     slots: tuple[Instrument, ...]
     liq_bonus_bps: int = 50
     liq_penalty_bps: int = 100
+    deployment_id: int = 0
 
     def __post_init__(self):
+        check_deployment_id(self.deployment_id)
         slots = tuple(self.slots)
         object.__setattr__(self, "slots", slots)
         if not 1 <= len(slots) <= MAX_INSTRUMENTS:
@@ -110,18 +129,22 @@ class Market:
     def table(self) -> spec.MarketTable:
         """The market as the spec's table (what L1 registers and the circuit hashes)."""
         kind, strike, expiry, csize = zip(*(i.encode() for i in self.slots))
-        return spec.MarketTable(kind, strike, expiry, csize, self.liq_bonus_bps, self.liq_penalty_bps)
+        return spec.MarketTable(kind, strike, expiry, csize, self.liq_bonus_bps, self.liq_penalty_bps,
+                                self.deployment_id)
 
     @classmethod
     def from_table(cls, t: spec.MarketTable) -> "Market":
-        return cls(tuple(Instrument(*t.slot(k)) for k in range(t.K)), t.liq_bonus_bps, t.liq_penalty_bps)
+        return cls(tuple(Instrument(*t.slot(k)) for k in range(t.K)), t.liq_bonus_bps, t.liq_penalty_bps,
+                   t.deployment_id)
 
     def encode(self) -> list[int]:
         return self.table().encode()
 
     def hash(self) -> int:
-        """The market table's hash: registered with L1, part of every batch commitment."""
-        return self.table().hash()
+        """The market table's hash: registered with L1, bound by every batch (through the
+        oracle table's hash)."""
+        return poseidon_sponge(spec.market_encoding(self.deployment_id, self.K, self.liq_bonus_bps,
+                                                         self.liq_penalty_bps, [i.id for i in self.slots]))
 
     def with_instrument(self, k: int, inst: Instrument, open_interest: int) -> "Market":
         """A copy with slot k holding `inst`; SlotInUse unless open_interest is 0."""
@@ -134,13 +157,13 @@ class Market:
         return replace(self, slots=tuple(slots))
 
     def to_obj(self) -> dict:
-        return {"slots": [s.encode() for s in self.slots],
-                "liq_bonus_bps": self.liq_bonus_bps, "liq_penalty_bps": self.liq_penalty_bps}
+        return {"slots": [s.encode() for s in self.slots], "liq_bonus_bps": self.liq_bonus_bps,
+                "liq_penalty_bps": self.liq_penalty_bps, "deployment_id": self.deployment_id}
 
     @classmethod
     def from_obj(cls, obj: dict) -> "Market":
         return cls(tuple(Instrument(*s) for s in obj["slots"]),
-                   obj["liq_bonus_bps"], obj["liq_penalty_bps"])
+                   obj["liq_bonus_bps"], obj["liq_penalty_bps"], obj["deployment_id"])
 
 
 def market_of(instruments: Sequence[Instrument], k: int | None = None, **params) -> Market:

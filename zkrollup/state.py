@@ -1,10 +1,11 @@
 """RollupState: the whole native state of the exchange, exact and in memory.
 
-Holds the account tree (depth `account_depth`) with its accounts, the market, the oracle
-table of the current batch, open interest per slot, and the L1 side that the state must
-balance against: collateral held by the contract, the pending deposit queue and the
-forced-withdrawal queue, and the rolling hashes of the consumed deposits and of the served
-forced requests (`circuits.batch.public`; the batch commitment binds both).
+Holds the account tree (depth `account_depth`) with its accounts, the market (with the
+deployment id), the oracle table of the current batch, open interest per slot, and the
+L1 side that the state must balance against: collateral held by the contract, the L1
+priority queue of pending entries (deposits and forced withdrawals, one queue, served in
+order) and the chain value `prio` of the entries served so far
+(`circuits.spec.priority`; every batch's public input binds it before and after).
 `zkrollup.store` persists it.
 
 Committed root (`circuits.spec.state`): `root = Poseidon(accounts_root, oi_hash)` with
@@ -16,7 +17,10 @@ Invariants (`check_invariants`, run by the tests after every step):
 - open interest: for every slot, sum of positive sizes = - sum of negative sizes = oi[k];
 - the tree holds exactly the leaves of the accounts, and the roots match.
 
-Genesis creates the special accounts (fee 0, insurance 1, clearing 2; `circuits.spec.accounts`).
+Genesis creates the special accounts (fee 0, insurance 1, clearing 2; `circuits.spec.accounts`)
+with the operator's keys and owner `SPECIAL_OWNER` = 0, an address no L1 sender has: nobody
+can force a withdrawal from them, exit them in exodus mode or deposit into them (such
+deposits are refunded); their keys sign their withdrawals.
 """
 from __future__ import annotations
 
@@ -24,8 +28,8 @@ from collections import deque
 from typing import Iterable
 
 from . import poseidon_fast
-from circuits.batch.public import FORCED_CHAIN_EMPTY
-from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_OWNER
+from circuits.spec.priority import PRIO_EMPTY
 from circuits.spec.state import oi_hash, state_root
 from circuits.spec.tables import OracleTable
 from circuits.spec.widths import MAX_SCENARIOS
@@ -42,9 +46,6 @@ from .smt import SparseMerkleTree
 
 class RollupState:
     """Native state; apply operations with `apply(op)` (or `op.apply(state)`)."""
-
-    forced_hash: int = FORCED_CHAIN_EMPTY
-    """Rolling hash of the served forced requests (class default: states stored before it existed)."""
 
     def __init__(self, market: Market, *, fee_pk, insurance_pk, clearing_pk=None,
                  account_depth: int = 16, order_depth: int = 8, n_scenarios: int = 16):
@@ -66,12 +67,9 @@ class RollupState:
         self.oi = [0] * market.K
         self.collateral = 0
         self.pending_deposits = 0
-        self.deposit_queue: deque[Deposit] = deque()
-        self.deposit_hash = 0
-        self.deposits_consumed = 0
-        self.forced_queue: deque[ForcedWithdraw] = deque()
-        self.forced_served = 0
-        self.forced_hash = FORCED_CHAIN_EMPTY
+        self.prio_queue: deque = deque()           # pending L1 entries: Deposit / ForcedWithdraw
+        self.prio = PRIO_EMPTY
+        self.prio_served = 0
         self.batch_number = 0
         self.dirty: set[int] = set()
         fee_pk = check_public_key(fee_pk, "fee account key")
@@ -79,7 +77,7 @@ class RollupState:
         clearing_pk = fee_pk if clearing_pk is None else check_public_key(clearing_pk, "clearing key")
         for idx, pk in ((FEE_ACCOUNT, fee_pk), (INSURANCE_ACCOUNT, insurance_pk),
                         (CLEARING_ACCOUNT, clearing_pk)):
-            self.accounts[idx] = Account(pk, market.K, order_depth)
+            self.accounts[idx] = Account(pk, market.K, order_depth, owner=SPECIAL_OWNER)
         self.tree.update_many({i: a.leaf for i, a in self.accounts.items()})
         self.dirty.update(self.accounts)
 
@@ -100,6 +98,10 @@ class RollupState:
     @property
     def root(self) -> int:
         return state_root(self.accounts_root, self.oi_hash, poseidon_fast.poseidon)
+
+    @property
+    def deployment_id(self) -> int:
+        return self.market.deployment_id
 
     @property
     def now(self) -> int:
@@ -146,52 +148,59 @@ class RollupState:
 
     # --- L1 side -----------------------------------------------------------------------------
 
-    def enqueue_deposit(self, account: int, pk, amount: int) -> Deposit:
-        """L1: a user deposits `amount`; the contract holds it until a batch consumes it."""
+    def enqueue_deposit(self, account: int, pk, amount: int, depositor: int) -> Deposit:
+        """L1: `depositor` deposits `amount` for (account, pk); the contract holds it until a
+        batch serves the entry (credited, or refunded to the depositor)."""
         if not isinstance(account, int) or not 0 <= account < self.tree.capacity:
             raise ValueError(f"deposit account must be in [0, 2^{self.account_depth})")
         if account == CLEARING_ACCOUNT:
             raise ValueError("deposits into the clearing account are not allowed")
-        d = Deposit(account, pk, amount)
-        self.deposit_queue.append(d)
+        if depositor == 0:
+            raise ValueError("the depositor is an L1 sender, never address 0")
+        d = Deposit(account, pk, amount, depositor)
+        self.prio_queue.append(d)
         self.collateral += amount
         self.pending_deposits += amount
         return d
 
-    def enqueue_forced_withdraw(self, request: ForcedWithdraw) -> ForcedWithdraw:
-        """L1: queue a forced withdrawal. As the contract does, refuse (ValueError) a request
-        without a key or whose signature does not verify under its key; whether it pays
-        (the key is the account's, the nonce current, ...) is judged when served."""
-        if not isinstance(request, ForcedWithdraw):
-            raise ValueError("expected a ForcedWithdraw")
-        request.check_request()
-        self.forced_queue.append(request)
-        return request
+    def enqueue_forced_withdraw(self, account: int, amount: int, requester: int) -> ForcedWithdraw:
+        """L1: `requester` asks for a forced withdrawal; whether it pays (the requester is the
+        account's owner, ...) is judged when a batch serves it."""
+        if requester == 0:
+            raise ValueError("the requester is an L1 sender, never address 0")
+        f = ForcedWithdraw(account, amount, requester)
+        self.prio_queue.append(f)
+        return f
+
+    def serve_entry(self, prio_after: int) -> None:
+        """An operation served the queue's head; the chain moves to `prio_after`."""
+        self.prio_queue.popleft()
+        self.prio = prio_after
+        self.prio_served += 1
 
     def apply_l1_request(self, op: Operation, apply=None) -> OpWitness:
-        """Apply an operation; one that serves an L1 request (a Deposit, a ForcedWithdraw) is
-        first queued as the contract queued it. `apply` does the applying (default
+        """Apply an operation; one that serves an L1 queue entry (a Deposit, a ForcedWithdraw)
+        is first queued as the contract queued it. `apply` does the applying (default
         `self.apply`; the operator passes its BatchBuilder's, which also records the slot).
-        If it raises, the request is taken off its queue again: the state is as before."""
+        If it raises, the entry is taken off the queue again: the state is as before."""
         apply = apply or self.apply
         if isinstance(op, Deposit):
-            self.enqueue_deposit(op.account, op.pk, op.amount)
-            undo = self._unqueue_last_deposit
+            self.enqueue_deposit(op.account, op.pk, op.amount, op.depositor)
         elif isinstance(op, ForcedWithdraw):
-            self.enqueue_forced_withdraw(op)
-            undo = self.forced_queue.pop
+            self.enqueue_forced_withdraw(op.account, op.amount, op.requester)
         else:
             return apply(op)
         try:
             return apply(op)
         except Exception:
-            undo()
+            self._unqueue_last()
             raise
 
-    def _unqueue_last_deposit(self) -> None:
-        d = self.deposit_queue.pop()
-        self.collateral -= d.amount
-        self.pending_deposits -= d.amount
+    def _unqueue_last(self) -> None:
+        e = self.prio_queue.pop()
+        if isinstance(e, Deposit):
+            self.collateral -= e.amount
+            self.pending_deposits -= e.amount
 
     # --- operations ----------------------------------------------------------------------------
 
@@ -223,7 +232,7 @@ class RollupState:
         if self.total_cash() + self.pending_deposits != self.collateral:
             bad.append(f"conservation: cash {self.total_cash()} + pending {self.pending_deposits} "
                        f"!= collateral {self.collateral}")
-        if self.pending_deposits != sum(d.amount for d in self.deposit_queue):
+        if self.pending_deposits != sum(d.amount for d in self.prio_queue if isinstance(d, Deposit)):
             bad.append("pending deposits differ from the queue")
         for k in range(self.K):
             long = sum(max(a.sizes[k], 0) for a in self.accounts.values())
@@ -241,18 +250,16 @@ class RollupState:
         new.accounts = {i: a.copy() for i, a in self.accounts.items()}
         new.tree = self.tree.copy()
         new.oi = list(self.oi)
-        new.deposit_queue = deque(self.deposit_queue)
-        new.forced_queue = deque(self.forced_queue)
+        new.prio_queue = deque(self.prio_queue)
         new.dirty = set(self.dirty)
         return new
 
     def fingerprint(self) -> tuple:
         """Everything that defines the state, for equality checks in tests and after reopen."""
         return (self.root, self.accounts_root, tuple(self.oi), self.collateral, self.pending_deposits,
-                self.deposit_hash, self.deposits_consumed, self.forced_served, self.forced_hash,
-                self.batch_number,
-                self.market, self.oracle, tuple(self.deposit_queue), tuple(self.forced_queue),
-                tuple(sorted((i, a.pk, a.nonce, a.cash, tuple(a.sizes), tuple(sorted(a.orders.items())))
+                self.prio, self.prio_served, self.batch_number,
+                self.market, self.oracle, tuple(self.prio_queue),
+                tuple(sorted((i, a.pk, a.owner, a.nonce, a.cash, tuple(a.sizes), tuple(sorted(a.orders.items())))
                              for i, a in self.accounts.items())),
                 self.account_depth, self.order_depth, self.n_scenarios)
 

@@ -30,10 +30,10 @@ from .ops import op_from_obj
 from .smt import SparseMerkleTree
 from .state import RollupState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: accounts with an owner, one L1 priority queue (v3 of the rollup)."""
 
-_SCALARS = ("collateral", "pending_deposits", "deposit_hash", "deposits_consumed", "forced_served", "forced_hash",
-            "batch_number")
+_SCALARS = ("collateral", "pending_deposits", "prio", "prio_served", "batch_number")
 
 
 class StateStore:
@@ -81,8 +81,7 @@ class StateStore:
             self._put_meta("oracle", None if state.oracle is None else state.oracle.to_obj())
             self._put_meta("oi", list(state.oi))
             self._put_meta("scalars", {name: getattr(state, name) for name in _SCALARS})
-            self._put_meta("deposit_queue", [d.to_obj() for d in state.deposit_queue])
-            self._put_meta("forced_queue", [f.to_obj() for f in state.forced_queue])
+            self._put_meta("prio_queue", [e.to_obj() for e in state.prio_queue])
             self._put_meta("roots", {"root": state.root, "accounts_root": state.accounts_root})
             for key, value in (records or {}).items():
                 self._exec("INSERT OR REPLACE INTO records (key, value) VALUES (?, ?)", (key, bytes(value)))
@@ -121,8 +120,7 @@ class StateStore:
         st.oi = list(self._meta("oi"))
         for name, value in self._meta("scalars").items():
             setattr(st, name, value)
-        st.deposit_queue = deque(op_from_obj(d) for d in self._meta("deposit_queue"))
-        st.forced_queue = deque(op_from_obj(f) for f in self._meta("forced_queue"))
+        st.prio_queue = deque(op_from_obj(e) for e in self._meta("prio_queue"))
         st.accounts = {}
         for idx, data in self._conn.execute("SELECT idx, data FROM accounts ORDER BY idx"):
             st.accounts[idx] = Account.from_obj(json.loads(data), market.K, st.order_depth)

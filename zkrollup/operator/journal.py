@@ -1,7 +1,7 @@
 """The operator's journal: three SQLite tables beside the accepted state in `operator.sqlite`.
 
-- `op_meta(key, value)`: the configuration (genesis, batch size) and the current order book
-  (JSON text);
+- `op_meta(key, value)`: the configuration (genesis, batch size), the current order book
+  and the operations refused as unprovable (`refused`: op object and error; JSON text);
 - `op_inbox(seq, received_at, request, status, result)`: every user request as received,
   written before it is processed (status `new`, then `done`, `partial` or `rejected` with
   the result as JSON text);
@@ -12,7 +12,8 @@
 
 `write` stores a request's events, the book and the request's status in one transaction;
 `truncate` is the rollback's (events after the last accepted seal dropped, inbox entries
-from the resume point marked new, the seal's book restored). The journal knows nothing of
+from the resume point marked new, the seal's book restored, and, when the rollback is for
+an operation the circuit cannot prove, that operation added to `refused`). The journal knows nothing of
 states or batches: the sequencer gives meaning to its events.
 """
 from __future__ import annotations
@@ -105,15 +106,27 @@ class Journal:
             raise
         return seqs
 
-    def truncate(self, after: int, resume_from: int, book: dict) -> None:
+    def request_result(self, seq: int) -> Optional[tuple[str, Optional[str]]]:
+        """(status, result text) of an inbox entry, None when there is no such entry."""
+        row = self._db.execute("SELECT status, result FROM op_inbox WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def refused(self) -> list[dict]:
+        """The operations refused as unprovable: [{"op": op object, "error": text}]."""
+        return self.meta("refused") or []
+
+    def truncate(self, after: int, resume_from: int, book: dict, refuse: Optional[dict] = None) -> None:
         """In one transaction: drop the events after `after`, mark the inbox entries from
-        `resume_from` on as new again, and store `book`."""
+        `resume_from` on as new again, store `book`, and add `refuse` ({"op", "error"}) to
+        the refused operations."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute("DELETE FROM op_events WHERE seq > ?", (after,))
             db.execute("UPDATE op_inbox SET status = 'new', result = NULL WHERE seq >= ?", (resume_from,))
             self.set_meta("book", book)
+            if refuse is not None:
+                self.set_meta("refused", self.refused() + [refuse])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

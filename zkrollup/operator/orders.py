@@ -2,10 +2,14 @@
 a Trade.
 
 Admission refuses, before matching, an order that could never trade: instrument not
-listed or expired, special or unknown account, order expired, bad signature, already
-resting, order id replayed or already filled. Crossing follows `zkrollup.matching`
-(price-time priority, the maker's limit is the price); fees are the operator's schedule
-per contract capped by each order's max fee. When the native state refuses a fill, the
+listed or expired, signed for another deployment or another instrument than its slot
+holds, special or unknown account, order expired, bad signature, already resting, order
+id replayed, cancelled or already filled; and an order whose fill slot (order id mod
+2^D_ord) holds a resting order of the same account (`FillSlotInUse`): its first fill
+would retire the resting one for good (`circuits.spec.orders`, "the rule users get"), so
+the operator refuses it instead of letting it kill the resting order silently. Crossing
+follows `zkrollup.matching` (price-time priority, the maker's limit is the price); each
+side's fee rate per contract is the operator's schedule capped by the order's max fee. When the native state refuses a fill, the
 side the error names is at fault: a maker leaves the book, a taker stops (fills made
 stand); self-trades are skipped.
 """
@@ -13,14 +17,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT
+from circuits.spec.orders import CANCELLED
 
 from .. import errors
-from ..errors import (BadInstrument, BadSignature, ExpiredOrder, ForbiddenAccount, OverFill, ReplayedOrder,
-                      RollupError, UnknownAccount)
+from ..errors import (BadInstrument, CancelledOrder, ExpiredOrder, FillSlotInUse, ForbiddenAccount, OverFill,
+                      ReplayedOrder, RollupError, UnknownAccount)
 from ..matching import DROP_MAKER, FILLED, SKIP, Book, MatchResult, Resting, StopMatch
 from ..ops import SignedOrder, Trade
+from ..ops.messages import check_deployment, check_signed_by
 
 
 def admit(state, book: Book, so: SignedOrder) -> int:
@@ -36,19 +41,39 @@ def admit(state, book: Book, so: SignedOrder) -> int:
     acc = state.get_account(o.account)
     if acc is None:
         raise UnknownAccount(f"account {o.account} does not exist")
+    check_deployment(f"order {o.order_id}", o.deployment_id, state)
+    inst = state.market[o.slot]
+    if o.instrument_id != inst.id:
+        raise BadInstrument(f"order {o.order_id} was signed for another instrument than slot {o.slot} holds "
+                            f"({inst.describe()})")
     if oracle.timestamp > o.valid_until:
         raise ExpiredOrder(f"order {o.order_id} expired at {o.valid_until}")
-    if not eddsa.verify(acc.pk, o.message(), so.signature):
-        raise BadSignature(f"order {o.order_id} is not signed by account {o.account}")
+    check_signed_by(acc.pk, o.message(), so.signature, f"order {o.order_id} of account {o.account}")
     if (o.account, o.order_id) in book:
         raise ValueError(f"order {o.order_id} of account {o.account} is already in the book")
-    sid, filled = acc.order_state(acc.order_slot_of(o.order_id))
+    fill_slot = acc.order_slot_of(o.order_id)
+    resting = resting_in_fill_slot(book, o.account, fill_slot, acc.order_slot_of)
+    if resting is not None:
+        raise FillSlotInUse(f"order {o.order_id} of account {o.account} uses fill slot {fill_slot} "
+                            f"(order id mod 2^{state.order_depth}), where its order {resting} rests: the new "
+                            f"order's first fill would retire it; choose another order id, or cancel order {resting}")
+    sid, filled = acc.order_state(fill_slot)
     if o.order_id < sid:
-        raise ReplayedOrder(f"order {o.order_id}: its slot already holds order {sid}")
+        raise ReplayedOrder(f"order {o.order_id}: its fill slot already holds order {sid}")
+    if o.order_id == sid and filled == CANCELLED:
+        raise CancelledOrder(f"order {o.order_id} was cancelled by its owner")
     left = o.size - (filled if o.order_id == sid else 0)
     if left <= 0:
         raise OverFill(f"order {o.order_id} is already filled")
     return left
+
+
+def resting_in_fill_slot(book: Book, account: int, fill_slot: int, slot_of) -> int | None:
+    """The id of a resting order of `account` whose fill slot is `fill_slot`, or None."""
+    for r in book:
+        if r.key[0] == account and slot_of(r.key[1]) == fill_slot:
+            return r.key[1]
+    return None
 
 
 def match(state, book: Book, taker: SignedOrder, maker_fee: int, taker_fee: int,
@@ -65,7 +90,7 @@ def match(state, book: Book, taker: SignedOrder, maker_fee: int, taker_fee: int,
             return SKIP                                     # no self-trades
         if mo.valid_until < now:
             return (DROP_MAKER, "expired")
-        trade = Trade(maker.order, taker, fill, price, fee(mo, fill, maker_fee), fee(taker.order, fill, taker_fee))
+        trade = Trade(maker.order, taker, fill, price, fee_rate(mo, maker_fee), fee_rate(taker.order, taker_fee))
         try:
             apply_trade(trade)
         except RollupError as e:
@@ -80,9 +105,10 @@ def match(state, book: Book, taker: SignedOrder, maker_fee: int, taker_fee: int,
     return res
 
 
-def fee(order, fill: int, rate: int) -> int:
-    """The operator's fee `rate` per contract, capped by the order's max fee."""
-    return min(order.max_fee, rate) * fill
+def fee_rate(order, rate: int) -> int:
+    """The fee rate per contract charged to an order: the operator's `rate`, capped by the
+    order's max fee (the fee is the rate times the fill)."""
+    return min(order.max_fee, rate)
 
 
 def blame(e: RollupError, maker: Resting, taker_account: int) -> str:

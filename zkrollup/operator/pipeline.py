@@ -7,11 +7,16 @@
 
 The operator opens (or creates) its directory, replays the journal, then hands every
 sealed batch, oldest first, to the prover and the submitter. It also owns what spans the
-rooms: recovery on opening and the rollback when L1 refuses a sealed batch whose oracle
-table went stale. docs/operator.md describes the flow, persistence and recovery.
+rooms: recovery on opening, the rollback when L1 refuses a sealed batch whose oracle
+table went stale, and the one when the circuit refuses a sealed batch (`UnprovableBatch`):
+the operator finds the failing slot (the name of the first failing constraint, else the
+shortest prefix of the batch's operations that fails), refuses that operation to its
+sender (`Unprovable`, kept in the journal's refused list), rebuilds the batches without
+it and goes on. docs/operator.md describes the flow, persistence and recovery.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -20,18 +25,18 @@ from verifier.contract import BatchRejected, Reason
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 
 from .. import batchfile, units
-from ..batch_builder import SealedBatch
+from ..batch_builder import BatchBuilder, SealedBatch
 from ..errors import OperatorError, RollupError
 from ..keycache import KeyCache
 from ..keyfiles import vk_from_pk
 from ..matching import Book, MatchResult
-from ..ops import SignedOrder
+from ..ops import Deposit, ForcedWithdraw, Noop, SignedOrder, Trade
 from ..risk import min_equity
 from ..store import StateStore
 from .genesis import Genesis, load_config
 from .intake import read_request_file, request_from_obj, request_obj
 from .journal import Journal
-from .proving import BatchProver, ProvedBatch
+from .proving import BatchProver, ProvedBatch, UnprovableBatch
 from .reports import BatchReport
 from .sequencer import Sequencer
 from .submission import BATCH_PREFIX, LAST_EVENT, TABLE_ID, Submitter
@@ -121,31 +126,87 @@ class Operator:
         if pump:
             self.pump()
 
-    def rollback(self, reason: str = "") -> None:
+    def rollback(self, reason: str = "", refuse: Optional[dict] = None) -> None:
         """Drop every batch L1 has not accepted, deterministically: the journal after the last
         accepted seal goes, that seal's book comes back, and the inbox entries from its resume
-        point (or the first one with a dropped event, if earlier) are processed again."""
+        point (or the first one with a dropped event, if earlier) are processed again.
+        `refuse` ({"op": op object, "error": text}) joins the refused operations in the same
+        transaction, so the replay refuses that operation."""
         last = self.submitter.last_event
         seal = self.journal.event(last) or {"book": Book().to_obj(), "resume_from": 1}
         resume = seal.get("resume_from") or 1
         first = self.journal.first_source_after(last)
         if first is not None:
             resume = min(resume, first)
-        self.journal.truncate(last, resume, seal["book"])
+        self.journal.truncate(last, resume, seal["book"], refuse)
         self._open(pump=False)
+
+    # --- operations the circuit cannot prove ------------------------------------------------
+
+    def _refuse_unprovable(self, sb: SealedBatch, e: UnprovableBatch) -> None:
+        """The circuit refused `sb` (the oldest sealed batch): refuse the operation at fault
+        and rebuild every unaccepted batch without it. An L1 request (deposit, forced
+        withdrawal) cannot be refused (the queue is served in order): OperatorError."""
+        i = e.slot
+        if i is None or i >= len(sb.ops) or isinstance(sb.ops[i], Noop):
+            i = self._first_failing_op(sb)
+        op = sb.ops[i]
+        if isinstance(op, (Deposit, ForcedWithdraw)):
+            raise OperatorError(f"{e}; slot {i} serves an L1 request ({op.kind}), which cannot be "
+                                f"refused: the native state and the circuit disagree") from None
+        self.fault("unprovable")
+        where = f"constraint '{e.constraint}'" if e.constraint else "the circuit's outputs differ"
+        side = ""
+        if isinstance(op, Trade):
+            side = "maker order: " if re.search(r"_a(\.|$)", e.constraint or "") else "taker order: "
+        error = (f"{side}the batch circuit cannot prove this {op.kind} (batch {sb.batch_number}, slot {i}: "
+                 f"{where}); refused")
+        self.rollback(error, refuse={"op": op.to_obj(), "error": error})
+
+    def _first_failing_op(self, sb: SealedBatch) -> int:
+        """The slot of `sb` whose operation makes the batch unprovable when the failing
+        constraint names no slot: the shortest prefix of the batch's operations that the
+        circuit refuses, found by bisection on batches rebuilt from the accepted state."""
+        ops = list(sb.ops)
+        while ops and isinstance(ops[-1], Noop):
+            ops.pop()
+
+        def fails(k: int) -> bool:
+            st = self.l1_state.copy()
+            if st.oracle != sb.oracle:
+                st.set_oracle(sb.oracle)
+            b = BatchBuilder(st)
+            for op in ops[:k]:
+                st.apply_l1_request(op, b.apply)
+            try:
+                self.prover.solve(b.finish(sb.n_slots))
+            except UnprovableBatch:
+                return True
+            return False
+
+        if not ops or not fails(len(ops)) or fails(0):
+            raise OperatorError(f"batch {sb.batch_number} cannot be proved and no single operation of "
+                                f"it is at fault")
+        lo, hi = 0, len(ops)                # prefix lo passes, prefix hi fails
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if fails(mid) else (mid, hi)
+        return hi - 1
 
     # --- users ------------------------------------------------------------------------------
 
     def submit(self, request):
         """Take one request: a SignedOrder (matched; returns a MatchResult), or a Withdraw,
-        Liquidate or Settle (applied; returns its OpWitness). RollupError or ValueError if
-        refused (nothing changed)."""
+        Liquidate, Settle or Cancel (a signed cancel: applied, and the orders it retires
+        leave the book; returns its OpWitness). RollupError or ValueError if refused
+        (nothing changed)."""
         obj = request_obj(request)
         self.sync()
         seq = self.journal.receive(self.clock(), obj)
         self.fault("inbox-written")
         result = self.sequencer.process(seq, obj)
         self.pump()
+        result = self.sequencer.results.pop(seq, result)     # processed again after a rollback?
         if isinstance(result, Exception):
             raise result
         return result
@@ -155,7 +216,7 @@ class Operator:
 
     def submit_obj(self, obj: dict):
         """`submit` for a JSON/msgpack object: {"type": "order", "order": [...], "signature": [...]}
-        or an operation object ("withdraw", "liquidate", "settle")."""
+        or an operation object ("withdraw", "liquidate", "settle", "cancel")."""
         return self.submit(request_from_obj(obj))
 
     def submit_file(self, path) -> list:
@@ -168,11 +229,6 @@ class Operator:
             except (RollupError, ValueError) as e:
                 out.append(e)
         return out
-
-    def cancel(self, account: int, order_id: int) -> None:
-        """Take a resting order out of the book (operator-side; an order also lapses at its
-        valid-until). Signed cancels are not modelled."""
-        self.sequencer.cancel(account, order_id)
 
     def sync(self) -> None:
         """Read L1: a newer oracle table (seals the open batch first, then settles every
@@ -220,6 +276,9 @@ class Operator:
                     proved = self.prove(sb)
                     self.fault("proved")
                     report = self.submitter.submit(sb, cd, now, proved)
+                except UnprovableBatch as e:
+                    self._refuse_unprovable(sb, e)
+                    continue
                 except BatchRejected as e:
                     if e.reason == Reason.STALE_ORACLE_TABLE:
                         self.rollback(str(e))
@@ -273,6 +332,11 @@ class Operator:
 
     def open_batch_size(self) -> int:
         return len(self.sequencer.builder)
+
+    def request_result(self, seq: int) -> Optional[tuple[str, Optional[str]]]:
+        """(status, result JSON text) of inbox entry `seq` ("new", "done", "partial" or
+        "rejected"; the error of a rejected one under "error"); None if there is none."""
+        return self.journal.request_result(seq)
 
     def batch_reports(self) -> list[BatchReport]:
         return [BatchReport(**batchfile.unpack(blob)["report"]) for _, blob in self.store.records(BATCH_PREFIX)]

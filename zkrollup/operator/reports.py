@@ -15,13 +15,13 @@ class BatchReport:
     n_constraints: int
     solve_s: float
     prove_s: float
-    verify_s: float                 # the whole submit_batch call (commitment + pairing check)
+    verify_s: float                 # the whole submit_batch call (public input + pairing check)
     gas: int
     calldata_bytes: int
-    data_bytes: int                 # the batch's operations submitted with it as data (l1data)
-    payouts: list                   # [(kind, account, l1_address, amount)]
+    data_bytes: int                 # the records (posted data) within the calldata
+    payouts: list                   # [(kind, account, l1_address, amount)]: withdrawals, forced, refunds
     new_root: int
-    commitment: int
+    public_input: int
     oracle_table_id: int
     accepted_at: int
     proved_here: bool = True

@@ -7,28 +7,30 @@ one function (`_do`) live and in replay, so reopening a directory replays the jo
 after the last accepted batch and gets the same batches again (operations are
 deterministic):
 
-- `op`: apply an operation through the open batch's builder (an L1 request, a Deposit or
-  ForcedWithdraw, is queued first as the contract queued it, `RollupState.apply_l1_request`);
+- `op`: apply an operation through the open batch's builder (an L1 queue entry, a Deposit
+  or ForcedWithdraw, is queued first as the contract queued it, `RollupState.apply_l1_request`);
 - `seal`: close the open batch (padded with Noop) into a `SealedBatch`;
 - `oracle`: install the oracle table the contract published under an id (never inside an
   open batch).
 
 New events are carried out at once and written by `write_journal` in one transaction with
 the book and the status of the inbox entry that caused them. A `RollupError` from an
-operation means nothing happened (the event is not kept).
+operation means nothing happened (the event is not kept). An operation the circuit could
+not prove before (the journal's `refused` list, written by the operator's rollback) is
+refused as `Unprovable` with its recorded error instead of being applied again.
 """
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from typing import Callable, Iterator, Optional
 from circuits.spec.accounts import CLEARING_ACCOUNT
 
 from ..batch_builder import BatchBuilder, SealedBatch
-from ..errors import OperatorError, RollupError
-from ..l1data import published_oracle
+from ..errors import OperatorError, RollupError, Unprovable
+from ..l1data import entry_op, published_oracle
 from ..matching import Book
-from ..ops import Deposit, ForcedWithdraw, Operation, Settle, SignedOrder, op_from_obj
-from ..ops.messages import signature_from_obj
+from ..ops import Cancel, Operation, Settle, SignedOrder, op_from_obj
 from . import orders
 from .intake import request_from_obj
 from .journal import Journal
@@ -57,6 +59,8 @@ class Sequencer:
         self._pending: list[tuple[Optional[int], dict, Optional[SealedBatch]]] = []
         self._src: Optional[int] = None             # the inbox entry being processed
         self._replaying = False
+        self.refused = {op_key(r["op"]): r["error"] for r in journal.refused()}
+        self.results: OrderedDict[int, object] = OrderedDict()   # latest result per inbox entry
 
     # --- events ---------------------------------------------------------------------------
 
@@ -108,6 +112,8 @@ class Sequencer:
     def emit(self, ev: dict) -> None:
         """Carry out a new event and queue it for the journal (RollupError: nothing happened).
         An operation that finds the open batch full seals it first."""
+        if ev["kind"] == "op" and op_key(ev["op"]) in self.refused:
+            raise Unprovable(self.refused[op_key(ev["op"])])
         if ev["kind"] == "op" and len(self.builder) >= self.batch_size:
             self.seal()
         self._do(ev)
@@ -168,22 +174,33 @@ class Sequencer:
             else:
                 self.emit_op(req)
                 result = self.builder.records[-1]
+                if isinstance(req, Cancel):
+                    self._unbook_cancelled(req)
                 status, text = "done", json.dumps({"applied": req.kind})
         except (RollupError, ValueError) as e:
             result, status, text = e, "rejected", json.dumps({"error": f"{type(e).__name__}: {e}"})
         self.write_journal((seq, status, text))
         self._src = None
+        self.results[seq] = result
+        while len(self.results) > 1000:
+            self.results.popitem(last=False)
         return result
 
-    def cancel(self, account: int, order_id: int) -> None:
-        self.book.remove((account, order_id))
-        self.write_journal()
+    def _unbook_cancelled(self, c: Cancel) -> None:
+        """A signed cancel retires every order of its account in its fill slot up to its id:
+        take them out of the book (its journal entry stores the book)."""
+        acc = self.state.account(c.account)
+        slot = acc.order_slot_of(c.order_id)
+        for r in list(self.book):
+            if r.key[0] == c.account and r.key[1] <= c.order_id and acc.order_slot_of(r.key[1]) == slot:
+                self.book.remove(r.key)
 
     # --- L1 -------------------------------------------------------------------------------
 
     def sync(self) -> None:
         """Read L1: a newer oracle table (seals the open batch first, then settles every
-        position in newly settled slots), new deposits, new forced withdrawals."""
+        position in newly settled slots), new priority-queue entries (deposits and forced
+        withdrawals, in queue order)."""
         c = self.contract
         self._src = None
         latest = c.latest_oracle_table_id
@@ -192,14 +209,20 @@ class Sequencer:
                 self.seal()
             self.emit({"kind": "oracle", "table_id": latest})
             for op in settlements(self.state):
-                self.emit_op(op)
+                try:
+                    self.emit_op(op)
+                except Unprovable:
+                    pass                    # refused before: the position stays open
         if self.state.oracle is not None:
-            for d in c.deposits(self.state.deposits_consumed):
-                self.emit_op(Deposit(d["account"], (d["pk_x"], d["pk_y"]), d["amount"]))
-            for req in c.forced_requests()[self.state.forced_served:]:
-                self.emit_op(forced_op(req))
+            for e in c.queue(self.state.prio_served):
+                self.emit_op(entry_op(e))
         if self._pending:
             self.write_journal()
+
+
+def op_key(obj: dict) -> str:
+    """One operation object as a canonical string (to look it up among the refused)."""
+    return json.dumps(obj, sort_keys=True)
 
 
 def settlements(state) -> Iterator[Settle]:
@@ -211,13 +234,3 @@ def settlements(state) -> Iterator[Settle]:
             for idx, acc in state.accounts_items():
                 if idx != CLEARING_ACCOUNT and acc.sizes[k] != 0:
                     yield Settle(idx, k)
-
-
-def forced_op(req: dict) -> ForcedWithdraw:
-    """The operation of a forced withdrawal queued on L1 (which checked its key and signature)."""
-    extra = req.get("request") or {}
-    if not all(k in extra for k in ("nonce", "r8", "s", "pk")):
-        raise OperatorError(f"forced withdrawal request {req['id']} on L1 lacks its key, nonce or signature")
-    sig = signature_from_obj([*extra["r8"], extra["s"]])
-    return ForcedWithdraw(req["account"], req["amount"], extra["nonce"], req["l1_address"], sig,
-                          pk=tuple(extra["pk"]))

@@ -1,11 +1,11 @@
 """Submission: sealed and proved batches to L1, strictly in batch order, and the accepted
 state committed after each.
 
-For a batch: `preflight` asks the contract which commitment it would check now
-(`expected_commitment`: a stale oracle table is refused here, before any proving work)
-and compares it with the batch's; `submit` sends calldata, proof and the batch's
-operations as data (`zkrollup.l1data`), the contract verifies and pays the withdrawals in
-the same call; `adopt` takes a batch the contract accepted before a crash (checked to be
+For a batch: `preflight` asks the contract which public input it would check now
+(`expected_public_input`: a stale oracle table is refused here, before any proving work)
+and compares it with the batch's; `submit` sends calldata (batch number, new root, oracle
+table id and the records: the posted data) and proof, the contract verifies and pays the
+withdrawals, forced withdrawals and deposit refunds in the same call; `adopt` takes a batch the contract accepted before a crash (checked to be
 this operator's). Either way `commit` replays the batch on the *accepted* state, which
 must reach the batch's root, and stores it with the batch record in one transaction
 (`StateStore`): the state, `operator/last_event` (the journal event of the batch's seal),
@@ -23,7 +23,6 @@ from .. import batchfile
 from ..batch_builder import SealedBatch
 from ..errors import OperatorError
 from ..keyfiles import proof_for_verifier
-from ..l1data import encode_batch_data
 from ..store import StateStore
 from .proving import ProvedBatch
 from .reports import BatchReport, ops_count
@@ -51,17 +50,16 @@ class Submitter:
         self.export_dir = export_dir
 
     def calldata(self, sb: SealedBatch) -> BatchCalldata:
-        return BatchCalldata(batch_size=sb.n_slots, batch_number=sb.batch_number, old_root=sb.fields.old_root,
-                             new_root=sb.fields.new_root, n_deposits=sb.n_deposits,
-                             oracle_table_id=sb.table_id, effects=sb.effects)
+        return BatchCalldata(batch_number=sb.batch_number, new_root=sb.fields.new_root,
+                             oracle_table_id=sb.table_id, records=tuple(sb.records))
 
     def preflight(self, sb: SealedBatch) -> tuple[BatchCalldata, int]:
         """(calldata, time of submission) after the contract confirmed, without a proof, that
-        it would check this batch's commitment (BatchRejected when it would refuse it)."""
+        it would check this batch's public input (BatchRejected when it would refuse it)."""
         cd = self.calldata(sb)
         now = self.clock()
-        if self.contract.expected_commitment(cd, now) != sb.fields.commitment():
-            raise OperatorError(f"batch {sb.batch_number}: L1 expects another commitment than the batch's "
+        if self.contract.expected_public_input(cd, now) != sb.public_input():
+            raise OperatorError(f"batch {sb.batch_number}: L1 expects another public input than the batch's "
                                 f"(the operator and the contract disagree)")
         return cd, now
 
@@ -69,15 +67,14 @@ class Submitter:
         """Submit a proved batch (BatchRejected if L1 refuses it) and commit it."""
         if self.export_dir is not None:
             self.export(sb, cd, proved.proof)
-        data = encode_batch_data(sb.batch_number, sb.table_id, sb.ops)
         t0 = time.perf_counter()
-        receipt = self.contract.submit_batch(cd, proof_for_verifier(proved.proof), now=now, data=data)
+        receipt = self.contract.submit_batch(cd, proof_for_verifier(proved.proof), now=now)
         verify_s = time.perf_counter() - t0
         self.fault("submitted")
         report = BatchReport(sb.batch_number, sb.n_slots, ops_count(sb.kinds), proved.n_constraints,
                              proved.solve_s, proved.prove_s, verify_s, receipt.gas, len(cd.to_bytes()),
-                             len(data), [(p.kind, p.account, p.l1_address, p.amount) for p in receipt.payouts],
-                             sb.fields.new_root, receipt.commitment, sb.table_id, receipt.accepted_at)
+                             len(cd.data()), [(p.kind, p.account, p.l1_address, p.amount) for p in receipt.payouts],
+                             sb.fields.new_root, receipt.public_input, sb.table_id, receipt.accepted_at)
         p = proved.proof
         self.commit(sb, report, cd, {"a": p.a, "b": p.b, "c": p.c})
         return report
@@ -86,13 +83,12 @@ class Submitter:
         """A sealed batch L1 accepted before a crash: check it is ours and commit it."""
         rec = self.contract.accepted_batches()[sb.batch_number - 1]
         cd = rec["calldata"]
-        data = encode_batch_data(sb.batch_number, sb.table_id, sb.ops)
-        if rec["new_root"] != sb.fields.new_root or cd != self.calldata(sb) or rec["data"] != data:
+        if rec["new_root"] != sb.fields.new_root or cd != self.calldata(sb) or rec["public_input"] != sb.public_input():
             raise OperatorError(f"L1 accepted a batch {sb.batch_number} that is not this operator's")
+        payouts = [(p["kind"], p["account"], p["l1_address"], p["amount"]) for p in self.contract.payouts(sb.batch_number)]
         report = BatchReport(sb.batch_number, sb.n_slots, ops_count(sb.kinds), n_constraints,
-                             0.0, 0.0, 0.0, rec["gas"], len(rec["calldata_bytes"]), len(rec["data"]),
-                             [(e.kind, e.account, e.l1_address, e.amount) for e in cd.withdrawals()],
-                             sb.fields.new_root, rec["commitment"], sb.table_id, rec["accepted_at"],
+                             0.0, 0.0, 0.0, rec["gas"], len(rec["calldata_bytes"]), len(cd.data()), payouts,
+                             sb.fields.new_root, rec["public_input"], sb.table_id, rec["accepted_at"],
                              proved_here=False)
         self.commit(sb, report, cd, rec["proof"])
         return report

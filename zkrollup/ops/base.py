@@ -28,6 +28,7 @@ class _Step:
     index: int
     role: str
     pk: Optional[tuple[int, int]] = None
+    owner: Optional[int] = None
     nonce: Optional[int] = None
     cash: Optional[int] = None
     sizes: Optional[tuple[int, ...]] = None
@@ -44,6 +45,7 @@ class View:
     nonce: int
     cash: int
     sizes: tuple[int, ...]
+    owner: int = 0
 
 
 class Plan:
@@ -62,7 +64,7 @@ class Plan:
             if acc is None:
                 self._views[index] = View(False, (0, 0), 0, 0, tuple([0] * self.state.K))
             else:
-                self._views[index] = View(True, acc.pk, acc.nonce, acc.cash, tuple(acc.sizes))
+                self._views[index] = View(True, acc.pk, acc.nonce, acc.cash, tuple(acc.sizes), acc.owner)
         return self._views[index]
 
     def existing(self, index: int, role: str) -> View:
@@ -81,9 +83,13 @@ class Plan:
 
     # --- planning ----------------------------------------------------------------------
 
-    def set(self, index: int, role: str, *, pk=None, nonce=None, cash=None, sizes=None,
+    def in_tree(self, index: int) -> bool:
+        return isinstance(index, int) and 0 <= index < self.state.tree.capacity
+
+    def set(self, index: int, role: str, *, pk=None, owner=None, nonce=None, cash=None, sizes=None,
             order=None) -> None:
-        """Plan new values for an account (validated against the widths now)."""
+        """Plan new values for an account (validated against the widths now). `pk` and
+        `owner` only when creating it."""
         v = self.view(index)
         if nonce is not None:
             if not 0 <= nonce < (1 << NONCE_BITS):
@@ -96,11 +102,12 @@ class Plan:
                 check_size(f"position size of account {index}", s)
         if order is not None:
             check_unsigned("filled", order[2], SIZE_BITS)
-        self.steps.append(_Step(index, role, pk, nonce, cash, sizes, order))
+        self.steps.append(_Step(index, role, pk, owner, nonce, cash, sizes, order))
         self._views[index] = View(True, pk if pk is not None else v.pk,
                                   nonce if nonce is not None else v.nonce,
                                   cash if cash is not None else v.cash,
-                                  sizes if sizes is not None else v.sizes)
+                                  sizes if sizes is not None else v.sizes,
+                                  owner if owner is not None else v.owner)
 
     def read(self, index: int, role: str) -> None:
         """Record an account's path without changing it (e.g. a forced withdrawal paying 0)."""
@@ -110,8 +117,8 @@ class Plan:
 
     def commit(self, op: Any, kind: str, **witness_fields) -> OpWitness:
         st = self.state
-        witness_fields.setdefault("deposit_hash_before", st.deposit_hash)
-        witness_fields.setdefault("deposit_hash_after", st.deposit_hash)
+        witness_fields.setdefault("prio_before", st.prio)
+        witness_fields.setdefault("prio_after", st.prio)
         old_root, old_acc_root, oi_before = st.root, st.accounts_root, tuple(st.oi)
         updates = []
         oi = list(st.oi)
@@ -124,7 +131,7 @@ class Plan:
                 updates.append(AccountUpdate(step.index, before, before, sib, r, r, None, step.role))
                 continue
             if acc is None:
-                acc = Account(step.pk, st.K, st.order_depth)
+                acc = Account(step.pk, st.K, st.order_depth, owner=step.owner)
                 st.accounts[step.index] = acc
             order_update = None
             if step.order is not None:

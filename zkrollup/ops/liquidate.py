@@ -18,8 +18,9 @@ Cash is conserved: -(V - B) + (max(c',0) - cash) + P + min(c',0) = 0. Open inter
 only shrink (the liquidator's positions may net against the target's).
 
 Checks: an oracle table is set; liquidator and target differ and neither is a special
-account (ForbiddenAccount); both exist; timestamp <= valid_until (ExpiredOrder); nonce
-and signature of the liquidator (StaleNonce, BadSignature); the target fails maintenance:
+account (ForbiddenAccount); both exist; signed for this deployment (WrongDeployment);
+timestamp <= valid_until (ExpiredOrder); nonce and signature of the liquidator
+(StaleNonce, BadSignature); the target fails maintenance:
 some scenario s of the maintenance grid has equity_s < 0 (NotLiquidatable otherwise; the
 witness names the first such s, so the circuit checks one scenario, K products);
 results within their widths; the liquidator passes initial margin (InsufficientMargin).
@@ -30,16 +31,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits import eddsa
-from circuits.eddsa import Signature
 from circuits.spec.accounts import INSURANCE_ACCOUNT
+from circuits.spec.ops import OP_LIQUIDATE
+from circuits.spec.records import encode_record
 from circuits.spec.widths import BPS_DENOMINATOR, NONCE_BITS, TIME_BITS
 
-from ..errors import (BadSignature, ExpiredOrder, ForbiddenAccount, InsufficientMargin,
-                      NotLiquidatable, StaleNonce)
+from ..errors import ExpiredOrder, ForbiddenAccount, InsufficientMargin, NotLiquidatable, StaleNonce
 from ..risk import gross_mark_value, passes_initial, portfolio_mark_value, scenario_equities
 from ..units import check_unsigned
 from .base import Operation, Plan
-from .messages import check_account, liquidate_message, signature_from_obj, signature_to_obj
+from .messages import (PROVEN, check_account, check_deployment, check_signed_by, liquidate_message,
+                       obj_field, signature_from_obj, signature_to_obj)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class Liquidate(Operation):
     target: int
     nonce: int
     valid_until: int
-    signature: Signature | None
+    deployment_id: int
+    signature: object
     kind = "liquidate"
 
     def __post_init__(self):
@@ -58,12 +61,13 @@ class Liquidate(Operation):
         check_unsigned("valid until", self.valid_until, TIME_BITS)
 
     @classmethod
-    def create(cls, priv: bytes, liquidator: int, target: int, nonce: int, valid_until: int) -> "Liquidate":
-        return cls(liquidator, target, nonce, valid_until,
-                   eddsa.sign(priv, liquidate_message(liquidator, target, nonce, valid_until)))
+    def create(cls, priv: bytes, liquidator: int, target: int, nonce: int, valid_until: int,
+               deployment_id: int) -> "Liquidate":
+        msg = liquidate_message(liquidator, target, nonce, valid_until, deployment_id)
+        return cls(liquidator, target, nonce, valid_until, deployment_id, eddsa.sign(priv, msg))
 
     def message(self) -> int:
-        return liquidate_message(self.liquidator, self.target, self.nonce, self.valid_until)
+        return liquidate_message(self.liquidator, self.target, self.nonce, self.valid_until, self.deployment_id)
 
     def apply(self, state):
         oracle = state.require_oracle()
@@ -74,13 +78,13 @@ class Liquidate(Operation):
         plan.not_special(self.target, "liquidation target")
         vl = plan.existing(self.liquidator, "liquidator")
         vt = plan.existing(self.target, "target")
+        check_deployment("the liquidation request", self.deployment_id, state)
         if oracle.timestamp > self.valid_until:
             raise ExpiredOrder(f"liquidation request expired at {self.valid_until}")
         if self.nonce != vl.nonce:
             raise StaleNonce(f"liquidation nonce {self.nonce}, account {self.liquidator} is at {vl.nonce}")
         msg = self.message()
-        if not (isinstance(self.signature, Signature) and eddsa.verify(vl.pk, msg, self.signature)):
-            raise BadSignature(f"liquidation request is not signed by account {self.liquidator}")
+        check_signed_by(vl.pk, msg, self.signature, f"liquidation request of account {self.liquidator}")
         eq = scenario_equities(vt.cash, vt.sizes, oracle.scen_maint)
         failing = next((s for s, e in enumerate(eq) if e < 0), None)
         if failing is None:
@@ -100,14 +104,22 @@ class Liquidate(Operation):
         plan.set(INSURANCE_ACCOUNT, "insurance", cash=vi.cash + penalty + min(left, 0))
         details = {"failing_scenario": failing, "mark_value": value, "gross_value": gross,
                    "bonus": bonus, "penalty": penalty, "left": left, "shortfall": max(-left, 0)}
-        return plan.commit(self, self.kind, message=msg, details=details)
+        record = encode_record(OP_LIQUIDATE, liquidator=self.liquidator, target=self.target)
+        return plan.commit(self, self.kind, message=msg, details=details, record=record)
 
     def to_obj(self) -> dict:
         return {"type": self.kind, "liquidator": self.liquidator, "target": self.target,
-                "nonce": self.nonce, "valid_until": self.valid_until,
+                "nonce": self.nonce, "valid_until": self.valid_until, "deployment_id": self.deployment_id,
                 "signature": signature_to_obj(self.signature)}
 
     @classmethod
     def from_obj(cls, obj: dict) -> "Liquidate":
-        return cls(obj["liquidator"], obj["target"], obj["nonce"], obj["valid_until"],
-                   signature_from_obj(obj["signature"]))
+        f = [obj_field(obj, n, "liquidation") for n in ("liquidator", "target", "nonce", "valid_until",
+                                                          "deployment_id", "signature")]
+        return cls(*f[:5], signature_from_obj(f[5]))
+
+    @classmethod
+    def proven(cls, state, liquidator: int, target: int) -> "Liquidate":
+        """The liquidation an accepted batch's record shows (signature vouched by the proof)."""
+        return cls(liquidator, target, state.account(liquidator).nonce, state.require_oracle().timestamp,
+                   state.market.deployment_id, PROVEN)

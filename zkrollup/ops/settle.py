@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.ops import OP_SETTLE
+from circuits.spec.records import encode_record
 
 from ..errors import BadInstrument, NothingToSettle
 from ..units import check_unsigned
 from .base import Operation, Plan
-from .messages import check_account
+from .messages import check_account, obj_field
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,13 @@ class Settle(Operation):
         c_sizes = list(vc.sizes)
         c_sizes[k] += size
         plan.set(CLEARING_ACCOUNT, "clearing", cash=vc.cash - amount, sizes=c_sizes)
-        return plan.commit(self, self.kind, details={"slot": k, "size": size, "amount": amount,
-                                                     "settle_value": oracle.settle_value[k]})
+        record = encode_record(OP_SETTLE, account=self.account, slot=k)
+        return plan.commit(self, self.kind, record=record,
+                           details={"slot": k, "size": size, "amount": amount, "settle_value": oracle.settle_value[k]})
 
     def to_obj(self) -> dict:
         return {"type": self.kind, "account": self.account, "slot": self.slot}
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> "Settle":
+        return cls(obj_field(obj, "account", "settlement"), obj_field(obj, "slot", "settlement"))

@@ -9,13 +9,19 @@ preimage holds the new orders root). The committed state root is
 
 where oi[k] is the open interest of slot k (sum of the positive sizes), so the circuit
 can prove that a reused slot was empty (see `zkrollup.state`).
+
+`record` is the operation's posted record (`circuits.spec.records`: what L1 sees and
+pays, and what a rebuild from L1 replays), computed natively by the operation; the
+circuit proves its own record of the slot equals it. `prio_before` / `prio_after` are the
+priority-queue chain values around the slot (they differ for a deposit or a forced
+withdrawal, which consume an L1 queue entry).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from circuits.batch.public import NO_EFFECT, Effect
+from circuits.spec.records import NOOP_RECORD
 
 from ..account import AccountFields
 
@@ -67,9 +73,9 @@ class OpWitness:
     new_accounts_root: int
     oi_before: tuple[int, ...]
     oi_after: tuple[int, ...]
-    effect: Effect = NO_EFFECT
-    deposit_hash_before: int = 0
-    deposit_hash_after: int = 0
+    record: bytes = NOOP_RECORD
+    prio_before: int = 0
+    prio_after: int = 0
     message: int = 0
     details: dict = field(default_factory=dict)
 
