@@ -43,6 +43,7 @@ from circuits.spec.deployment import deployment_id  # noqa: E402
 from circuits.spec.public_input import batch_public_input  # noqa: E402
 from circuits.spec.records import LAYOUT, OP_DEPOSIT, OP_TRADE, OP_WITHDRAW, RECORD_BYTES, encode_record  # noqa
 from circuits.spec.state import oi_hash, state_root  # noqa: E402
+from verifier.calldata import BatchCalldata  # noqa: E402
 from verifier.evm import Chain, address_of  # noqa: E402
 from verifier.l1_client import RollupL1, address_int, cofactor_witness  # noqa: E402
 from verifier.l1_deploy import L1Config, deploy_rollup  # noqa: E402
@@ -67,7 +68,7 @@ class Bench:
         self.k, self.s = k, s
         self.addrs = deploy_rollup(self.chain, deployer=GOV, governor=GOV, oracle=ORACLE, fee_sink=GOV,
                                    genesis_root=1, config=L1Config(K=k, S=s, acc_depth=acc_depth))
-        self.l1 = RollupL1(self.chain, self.addrs)
+        self.l1 = RollupL1(self.chain, self.addrs, operator=OPERATOR, oracle=ORACLE, governor=GOV)
         self.vk, self.trap = trapdoor_key(1, seed=seed)
         self.verifier_gas = {}
         for n in sizes:
@@ -109,19 +110,20 @@ class Bench:
 
     def submit(self, records: list[bytes], table_id: int) -> int:
         """Submit a batch with a valid proof; returns its gas."""
-        head = self.l1.queue_head
+        head = self.l1.entries_served
         nq = sum(1 for r in records if r[0] in (1, 3))
         self.root += 1
         x = batch_public_input(records, old_root=self.l1.state_root, new_root=self.root,
-                               oracle_hash=self.l1.oracle_table(table_id).hash, prio_old=self.l1.prio(head),
-                               prio_new=self.l1.prio(head + nq))
+                               oracle_hash=self.l1.oracle_table(table_id)["hash"], prio_old=self.l1.prio_chain(head),
+                               prio_new=self.l1.prio_chain(head + nq))
         proof = forge(self.trap, [x], self.rng.randrange(1, 2**250), self.rng.randrange(1, 2**250))
-        return self.l1.submit_batch(self.root, table_id, b"".join(records), proof, sender=OPERATOR).gas_used
+        cd = BatchCalldata(self.l1.batch_number + 1, self.root, table_id, tuple(records))
+        return self.l1.submit_batch(cd, proof).gas
 
 
 def batches(b: Bench, sizes) -> list[dict]:
     tid, _ = b.publish()
-    b.l1.deposit(USERS[0], 3, PK, 10**8 * USD)       # collateral for the withdrawals below
+    b.l1.deposit(USERS[0], 3, *PK, 10**8 * USD)      # collateral for the withdrawals below
     b.submit([encode_record(OP_DEPOSIT, account=3, amount=10**8 * USD, refunded=0)], tid)
     b.submit([b.trade()], tid)                      # the deployment's first batches write fresh storage
     out = []
@@ -133,7 +135,7 @@ def batches(b: Bench, sizes) -> list[dict]:
             OP_WITHDRAW, account=b.rng.randrange(3, 1 << 20), amount=b.rng.randrange(1, 10**4) * USD,
             l1_address=address_int(b.rng.choice(USERS)))], tid)
         u = b.rng.choice(USERS)
-        b.l1.deposit(u, 5, PK, 100 * USD)
+        b.l1.deposit(u, 5, *PK, 100 * USD)
         dep = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(OP_DEPOSIT, account=5, amount=100 * USD,
                                                                             refunded=0)], tid)
         again = b.submit([b.trade() for _ in range(n)], tid)
@@ -154,9 +156,9 @@ def operations(k: int, s: int, acc_depth: int) -> dict:
     _, ops["publish_oracle_table_settled_slot"] = b.publish(settle={0: SPOT + 10})
     ops["approve"] = b._gas(l1.token, "approve", b.addrs.queue, 10**30, sender=u)
     q = cofactor_witness(PK)
-    ops["deposit_first"] = b._gas(l1.queue, "deposit", 5, *PK, *q, 100 * USD, sender=u)
-    ops["deposit"] = b._gas(l1.queue, "deposit", 6, *PK, *q, 100 * USD, sender=u)
-    ops["forced_withdrawal_request"] = b._gas(l1.queue, "request_forced_withdrawal", 5, USD, sender=u,
+    ops["deposit_first"] = b._gas(l1.queue_contract, "deposit", 5, *PK, *q, 100 * USD, sender=u)
+    ops["deposit"] = b._gas(l1.queue_contract, "deposit", 6, *PK, *q, 100 * USD, sender=u)
+    ops["forced_withdrawal_request"] = b._gas(l1.queue_contract, "request_forced_withdrawal", 5, USD, sender=u,
                                                value=l1.forced_fee())
     from verifier.abi import Contract
     from verifier.vyper_build import load
@@ -186,13 +188,13 @@ def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
     tid, _ = b.publish()
     b.root = state_root(node, oi_hash(oi)) - 1
     b.submit([b.trade()], tid)
-    b.l1.deposit(USERS[2], 9, PK, 30 * USD)
-    b.chain.set_next_timestamp(b.l1.queue_entries()[-1].deadline + 1)
+    b.l1.deposit(USERS[2], 9, *PK, 30 * USD)
+    b.chain.set_next_timestamp(b.l1.queue()[-1]["deadline"] + 1)
     ops = {"activate_exodus": b._gas(b.l1.rollup, "activate_exodus", sender=USERS[3])}
-    table = b.l1.oracle_table(tid).packed
+    table = b.l1.oracle_table(tid)["packed"]
     ops["exit"] = b._gas(b.l1.exodus_contract, "exit", index, *PK, 4, 500 * USD, list(sizes), 99, owner,
                          empty[:acc_depth], oi_hash(oi), list(table), sender=USERS[3])
-    ops["reclaim_deposit"] = b._gas(b.l1.queue, "reclaim_deposit", 0, sender=USERS[3])
+    ops["reclaim_deposit"] = b._gas(b.l1.queue_contract, "reclaim_deposit", 0, sender=USERS[3])
     return ops
 
 

@@ -22,6 +22,7 @@ from circuits.spec.tables import MarketTable
 from prover.groth16 import prove_reference
 from prover.setup import setup
 from verifier.evm import Chain, address_of
+from verifier.calldata import BatchCalldata
 from verifier.groth16 import Proof
 from verifier.l1_client import RollupL1, address_int, cofactor_witness
 from verifier.l1_deploy import L1Config, deploy_rollup
@@ -81,12 +82,12 @@ class Rig:
         self.config = L1Config(K=self.K, S=self.S, acc_depth=self.acc_depth, **self.config_kw)
         self.addrs = deploy_rollup(self.chain, deployer=GOV, governor=GOV, oracle=ORACLE, fee_sink=GOV,
                                    genesis_root=GENESIS_ROOT, config=self.config)
-        self.l1 = RollupL1(self.chain, self.addrs)
+        self.l1 = RollupL1(self.chain, self.addrs, operator=OPERATOR, oracle=ORACLE, governor=GOV)
         _, vk = stand_in_key()
         for n in self.sizes:
-            self.l1.set_batch_verifier(n, vk, sender=GOV)
+            self.l1.register_verifying_key(n, vk)
         self.market = self.market_for()
-        self.l1.register_market(self.market, sender=GOV)
+        self.l1.register_market(self.market)
         for who in (ALICE, BOB, CAROL):
             self.l1.mint(who, 10_000 * USD, sender=GOV)
             self.chain.fund(who, 10**18)
@@ -100,13 +101,13 @@ class Rig:
 
     def publish(self, ts: int | None = None, **kw) -> int:
         ts = self.chain.next_timestamp if ts is None else ts
-        return self.l1.publish_oracle_table(self.table(ts, **kw), sender=ORACLE, now=max(ts, self.chain.timestamp + 1))
+        return self.l1.publish_oracle_table(self.table(ts, **kw), now=max(ts, self.chain.timestamp + 1))
 
     def header(self, new_root: int, table_id: int, n_consumed: int) -> dict:
-        head = self.l1.queue_head
+        head = self.l1.entries_served
         return dict(old_root=self.l1.state_root, new_root=new_root,
-                    oracle_hash=self.l1.oracle_table(table_id).hash,
-                    prio_old=self.l1.prio(head), prio_new=self.l1.prio(head + n_consumed))
+                    oracle_hash=self.l1.oracle_table(table_id)["hash"],
+                    prio_old=self.l1.prio_chain(head), prio_new=self.l1.prio_chain(head + n_consumed))
 
     def batch(self, records: list[bytes], new_root: int, table_id: int, n_consumed: int | None = None):
         """(records bytes, proof) of a batch the contract should accept now."""
@@ -115,9 +116,15 @@ class Rig:
         x = batch_public_input(records, **self.header(new_root, table_id, n_consumed))
         return b"".join(records), prove(x)
 
-    def submit(self, records: list[bytes], new_root: int, table_id: int, **kw):
+    def calldata(self, records: list[bytes], new_root: int, table_id: int) -> BatchCalldata:
+        return BatchCalldata(self.l1.batch_number + 1, new_root, table_id, tuple(records))
+
+    def submit(self, records: list[bytes], new_root: int, table_id: int, now: int | None = None):
         data, proof = self.batch(records, new_root, table_id)
-        return self.l1.submit_batch(new_root, table_id, data, proof, sender=OPERATOR, **kw)
+        return self.l1.submit_batch(self.calldata(records, new_root, table_id), proof, now)
+
+    def deposit(self, who: str, account: int, amount: int, **kw) -> int:
+        return self.l1.deposit(who, account, *PK, amount, **kw)
 
 
 def noop() -> bytes:

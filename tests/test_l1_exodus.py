@@ -10,24 +10,18 @@ from circuits.poseidon import poseidon
 from circuits.spec.accounts import account_leaf_of
 from circuits.spec.state import oi_hash, state_root
 from verifier.evm import ExecutionFailed
-from verifier.l1_client import ContractError, address_int
+from circuits.spec.tables import OracleTable
+from verifier.l1_client import BatchRejected, ContractError, ExitLeaf, ExitRejected, Reason, address_int
 
-from l1_helpers import ALICE, BOB, CAROL, GOV, PK, USD, Rig, deposit_record, snapshot
+from l1_helpers import ALICE, BOB, CAROL, PK, USD, Rig, deposit_record, snapshot
 
 
-@dataclasses.dataclass(frozen=True)
-class Leaf:
-    pk_x: int
-    pk_y: int
-    nonce: int
-    cash: int
-    sizes: tuple
-    orders_root: int
-    owner: int
+def Leaf(*args) -> ExitLeaf:
+    return ExitLeaf(*args)
 
-    def hash(self) -> int:
-        return account_leaf_of(self.pk_x, self.pk_y, self.nonce, self.cash, self.sizes, self.orders_root,
-                               self.owner)
+
+def leaf_hash(leaf: ExitLeaf) -> int:
+    return account_leaf_of(leaf.pk_x, leaf.pk_y, leaf.nonce, leaf.cash, leaf.sizes, leaf.orders_root, leaf.owner)
 
 
 class Tree:
@@ -66,35 +60,35 @@ def world():
              6: Leaf(*PK, 1, 40 * USD, (0, 0, 0, 0), 0, address_int(BOB)),
              0: Leaf(*PK, 0, 5 * USD, (0, 0, 0, 0), 0, 0)}
     for i, leaf in accts.items():
-        tree.leaves[i] = leaf.hash()
+        tree.leaves[i] = leaf_hash(leaf)
     root = state_root(tree.root(), oi_hash(OI))
     tid = rig.publish()
-    rig.l1.deposit(ALICE, 5, PK, 400 * USD)
+    rig.deposit(ALICE, 5, 400 * USD)
     rig.submit([deposit_record(5, 400 * USD)], root, tid)
-    rig.l1.deposit(CAROL, 9, PK, 30 * USD)                 # queued, never consumed
-    rig.l1.request_forced_withdrawal(BOB, 6, USD)
-    rig.chain.set_next_timestamp(rig.l1.queue_entries()[-1].deadline + 1)
-    rig.l1.activate_exodus(sender=CAROL)
+    rig.deposit(CAROL, 9, 30 * USD)                 # queued, never consumed
+    rig.l1.request_forced_withdrawal(6, BOB, USD)
+    assert rig.l1.tick(rig.l1.queue()[-1]["deadline"] + 1) is True
     return rig, tree, accts, tid
 
 
 def exit_(rig, tree, accts, i, table=True, **leaf_changes):
     leaf = dataclasses.replace(accts[i], **leaf_changes)
-    t = rig.l1.oracle_table(rig.l1.last_table_id).table() if table else None
+    t = OracleTable.decode(rig.l1.oracle_table(rig.l1.last_oracle_table_id)["encoded"]) if table else None
     return rig.l1.exit(i, leaf, tree.path(i), oi_hash(OI), t, sender=CAROL)
 
 
 def test_exits_pay_each_owner_its_value_at_the_last_marks_once(world):
     rig, tree, accts, tid = world
-    marks = rig.l1.oracle_table(tid).table().mark
-    a, b = rig.l1.balance(ALICE), rig.l1.balance(BOB)
+    marks = OracleTable.decode(rig.l1.oracle_table(tid)["encoded"]).mark
+    a, b = rig.l1.l1_balance(ALICE), rig.l1.l1_balance(BOB)
     value = 200 * USD + 3 * marks[0] - 2 * marks[2]
     assert 0 < value < rig.l1.collateral
     assert exit_(rig, tree, accts, 5) == value
-    assert rig.l1.balance(ALICE) == a + value and rig.l1.exited(5)
+    assert rig.l1.l1_balance(ALICE) == a + value and rig.l1.exited(5)
     assert exit_(rig, tree, accts, 6, table=False) == 40 * USD       # no positions: no table needed
-    assert rig.l1.balance(BOB) == b + 40 * USD
-    with pytest.raises(ContractError, match="already exited"):
+    assert rig.l1.l1_balance(BOB) == b + 40 * USD
+    assert rig.l1.exits()[5]["paid"] == value and rig.l1.exits()[6]["owner"] == address_int(BOB)
+    with pytest.raises(ExitRejected, match="already exited"):
         exit_(rig, tree, accts, 5)
     # the queued deposit stays reclaimable
     assert rig.l1.reclaim_deposit(1, sender=CAROL) == 30 * USD
@@ -109,7 +103,7 @@ def test_exits_pay_each_owner_its_value_at_the_last_marks_once(world):
 def test_a_leaf_that_is_not_in_the_root_is_refused(world, change, match):
     rig, tree, accts, _ = world
     before = snapshot(rig.chain)
-    with pytest.raises(ContractError, match=match):
+    with pytest.raises(ExitRejected, match=match):
         exit_(rig, tree, accts, 5, **change)
     assert snapshot(rig.chain) == before
 
@@ -118,7 +112,7 @@ def test_a_wrong_path_table_or_account_is_refused(world):
     rig, tree, accts, _ = world
     before = snapshot(rig.chain)
     leaf = accts[5]
-    t = rig.l1.oracle_table(rig.l1.last_table_id).table()
+    t = OracleTable.decode(rig.l1.oracle_table(rig.l1.last_oracle_table_id)["encoded"])
     bad_path = tree.path(5)
     bad_path[3] ^= 1
     for args, match in [((5, leaf, bad_path, oi_hash(OI), t), "not in the last accepted state root"),
@@ -138,17 +132,18 @@ def test_a_wrong_path_table_or_account_is_refused(world):
 def test_no_exit_before_exodus_and_no_batch_or_deposit_after():
     rig = Rig()
     tid = rig.publish()
-    with pytest.raises(ContractError, match="not in exodus mode"):
+    with pytest.raises(ExitRejected, match="not in exodus mode"):
         rig.l1.exit(5, Leaf(*PK, 0, 0, (0,) * 4, 0, address_int(ALICE)), [0] * rig.acc_depth, 0, sender=ALICE)
-    rig.l1.deposit(ALICE, 5, PK, USD)
-    rig.chain.set_next_timestamp(rig.l1.queue_entries()[0].deadline + 1)
+    rig.deposit(ALICE, 5, USD)
+    rig.chain.set_next_timestamp(rig.l1.queue()[0]["deadline"] + 1)
     rig.l1.activate_exodus(sender=BOB)
-    with pytest.raises(ContractError, match="exodus"):
+    with pytest.raises(BatchRejected) as e:
         rig.submit([deposit_record(5, USD)], 5, tid)
+    assert e.value.reason == Reason.EXODUS
     with pytest.raises(ContractError, match="exodus"):
-        rig.l1.deposit(BOB, 6, PK, USD)
+        rig.deposit(BOB, 6, USD)
     with pytest.raises(ContractError, match="exodus"):
-        rig.l1.register_market(rig.market, sender=GOV)
+        rig.l1.register_market(rig.market)
     with pytest.raises(ExecutionFailed, match="only the exodus contract or the queue"):
         rig.l1.rollup.transact("release", ALICE, 1, sender=ALICE)
 
@@ -158,15 +153,15 @@ def test_exits_never_touch_the_queued_deposits(world):
     stay for their depositors."""
     rig, tree, accts, _ = world
     rich = dataclasses.replace(accts[6], cash=10**9 * USD)
-    tree.leaves[6] = rich.hash()
+    tree.leaves[6] = leaf_hash(rich)
     # a second world whose root holds the rich leaf
     r2 = Rig()
     root = state_root(tree.root(), oi_hash(OI))
     tid = r2.publish()
-    r2.l1.deposit(ALICE, 5, PK, 400 * USD)
+    r2.deposit(ALICE, 5, 400 * USD)
     r2.submit([deposit_record(5, 400 * USD)], root, tid)
-    r2.l1.deposit(CAROL, 9, PK, 30 * USD)
-    r2.chain.set_next_timestamp(r2.l1.queue_entries()[-1].deadline + 1)
+    r2.deposit(CAROL, 9, 30 * USD)
+    r2.chain.set_next_timestamp(r2.l1.queue()[-1]["deadline"] + 1)
     r2.l1.activate_exodus(sender=CAROL)
     paid = r2.l1.exit(6, rich, tree.path(6), oi_hash(OI), None, sender=CAROL)
     assert paid == 400 * USD and r2.l1.collateral == 30 * USD

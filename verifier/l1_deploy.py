@@ -18,10 +18,12 @@ The contracts (verifier/contracts/*.vy, docs/l1.md "The rollup's contracts"):
 | `batch_verifier` | Groth16 verification, one deployment per batch size and key |
 | Poseidon | T3 (Merkle, state root), T5 (instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
 
-The rollup, queue, tables and exodus contracts know each other's addresses as immutables;
-their addresses are computed before deployment from the deployer's nonce (CREATE), so
-each is deployed once with all of them (the rollup's address is also part of the
-deployment id, circuits.spec.deployment).
+The rollup, queue, tables and exodus contracts know each other's and the Poseidon
+contracts' addresses as immutables; every address is computed before deployment from the
+deployer's nonce (CREATE, `planned_addresses`), so each contract is deployed once with
+all of them. They come first, so the rollup's address, part of the deployment id
+(circuits.spec.deployment) that the market table and every signature carry, is simply
+`rollup_address(deployer, nonce)`.
 """
 from __future__ import annotations
 
@@ -34,9 +36,9 @@ from circuits.spec.deployment import deployment_id
 from .abi import Contract, deploy
 from .evm import Chain, checksum, keccak256, to_address
 from .groth16 import VerifyingKey
-from .poseidon_evm import MAX_INPUTS as STACK_MAX_INPUTS, deploy as deploy_poseidon, selector
+from .poseidon_evm import CONFIG as POSEIDON_CONFIG, MAX_INPUTS as STACK_MAX_INPUTS, deploy as deploy_poseidon, selector
 from .poseidon_sponge_evm import deploy_sponge
-from .poseidon_wide_evm import deploy_wide
+from .poseidon_wide_evm import data_chunks, deploy_wide
 from .vyper_build import load
 
 DAY = 24 * 3600
@@ -141,36 +143,68 @@ def deploy_batch_verifier(chain: Chain, vk: VerifyingKey, sender: str) -> Contra
     return deploy(chain, load("batch_verifier"), vk_words(vk), sender=sender)
 
 
+def _poseidon_nonces(n_inputs: int) -> int:
+    """Contracts one Poseidon of n inputs deploys (tail + head, data contracts + hash)."""
+    if n_inputs <= STACK_MAX_INPUTS:
+        return 1 if POSEIDON_CONFIG[n_inputs][0] == "whole" else 2
+    return len(data_chunks(n_inputs + 1)) + 1
+
+
+def planned_addresses(chain_id: int, deployer: str, nonce: int, k: int, token: Optional[str] = None) -> L1Addresses:
+    """The addresses deploy_rollup gives the contracts when `deployer` starts at `nonce`: the
+    governance, tables, queue, rollup and exodus contracts first (the rollup's address, hence
+    the deployment id, depends on nothing else), then the token (unless given), then the
+    Poseidon contracts."""
+    a = [create_address(deployer, nonce + i) for i in range(5)]
+    n = nonce + 5
+    if token is None:
+        token, n = create_address(deployer, n), n + 1
+    hashes = []
+    for inputs in (2, 4, 5, 7, k):
+        n += _poseidon_nonces(inputs)
+        hashes.append(create_address(deployer, n - 1))          # the hash is deployed last
+    sponge = create_address(deployer, n)
+    return L1Addresses(chain_id, checksum(token), a[0], a[3], a[2], a[1], a[4], *hashes, sponge)
+
+
+def rollup_address(deployer: str, nonce: int = 0) -> str:
+    """The rollup contract's address when `deployer` deploys at `nonce` (planned_addresses)."""
+    return create_address(deployer, nonce + 3)
+
+
+def _deploy_hash(chain: Chain, n_inputs: int, sender: str) -> str:
+    if n_inputs <= STACK_MAX_INPUTS:
+        return deploy_poseidon(chain, n_inputs, sender).address
+    return deploy_wide(chain, n_inputs, sender).address
+
+
 def deploy_rollup(chain: Chain, *, deployer: str, governor: str, oracle: str, fee_sink: str,
                   genesis_root: int, config: L1Config, token: Optional[str] = None,
                   token_name: str = "Collateral", token_symbol: str = "USDC",
                   token_decimals: int = 6) -> L1Addresses:
-    """Deploy every contract of the module docstring; returns their addresses."""
-    if token is None:
-        token = deploy(chain, load("token"), token_name, token_symbol, token_decimals,
-                       sender=deployer).address
-    p2 = deploy_poseidon(chain, 2, deployer).address
-    p4 = deploy_poseidon(chain, 4, deployer).address
-    p5 = deploy_poseidon(chain, 5, deployer).address
-    p7 = deploy_wide(chain, 7, deployer).address
+    """Deploy every contract of the module docstring (order: planned_addresses); returns
+    their addresses."""
     k = config.K
-    pk = (deploy_poseidon(chain, k, deployer) if k <= STACK_MAX_INPUTS else deploy_wide(chain, k, deployer)).address
-    sponge = deploy_sponge(chain, SPONGE_WIDTH, deployer).address
-    gov = deploy(chain, load("governance"), governor, sender=deployer).address
-    n = chain.nonce(deployer)
-    tables, queue, rollup, exodus = (create_address(deployer, n + i) for i in range(4))
-    got = deploy(chain, load("tables"), gov, rollup, sponge, p2, p4, pk, selector(k), k, config.S, oracle,
-                 sender=deployer).address
-    assert got == tables
-    got = deploy(chain, load("priority_queue"), gov, rollup, token, p5, config.acc_depth,
-                 config.priority_deadline, config.max_pending_forced, config.forced_fee, fee_sink,
-                 sender=deployer).address
-    assert got == queue
-    got = deploy(chain, load("rollup"), gov, queue, tables, token, exodus, genesis_root, config.max_oracle_age,
-                 sender=deployer).address
-    assert got == rollup
-    got = deploy(chain, load("exodus"), rollup, tables, queue, token, p2, p7, pk, selector(k), sponge,
-                 config.acc_depth, k, sender=deployer).address
-    assert got == exodus
-    return L1Addresses(chain.chain_id, checksum(token), gov, rollup, queue, tables, exodus, p2, p4, p5, p7, pk,
-                       sponge)
+    plan = planned_addresses(chain.chain_id, deployer, chain.nonce(deployer), k, token)
+    got = [
+        deploy(chain, load("governance"), governor, sender=deployer).address,
+        deploy(chain, load("tables"), plan.governance, plan.rollup, plan.sponge, plan.poseidon2, plan.poseidon4,
+               plan.poseidon_k, selector(k), k, config.S, oracle, sender=deployer).address,
+        deploy(chain, load("priority_queue"), plan.governance, plan.rollup, plan.token, plan.poseidon5,
+               config.acc_depth, config.priority_deadline, config.max_pending_forced, config.forced_fee, fee_sink,
+               sender=deployer).address,
+        deploy(chain, load("rollup"), plan.governance, plan.queue, plan.tables, plan.token, plan.exodus,
+               genesis_root, config.max_oracle_age, sender=deployer).address,
+        deploy(chain, load("exodus"), plan.rollup, plan.tables, plan.queue, plan.token, plan.poseidon2,
+               plan.poseidon7, plan.poseidon_k, selector(k), plan.sponge, config.acc_depth, k,
+               sender=deployer).address]
+    if token is None:
+        got.append(deploy(chain, load("token"), token_name, token_symbol, token_decimals, sender=deployer).address)
+    got += [_deploy_hash(chain, n, deployer) for n in (2, 4, 5, 7, k)]
+    got.append(deploy_sponge(chain, SPONGE_WIDTH, deployer).address)
+    want = [plan.governance, plan.tables, plan.queue, plan.rollup, plan.exodus] + \
+        ([plan.token] if token is None else []) + \
+        [plan.poseidon2, plan.poseidon4, plan.poseidon5, plan.poseidon7, plan.poseidon_k, plan.sponge]
+    if [checksum(a) for a in got] != [checksum(a) for a in want]:
+        raise RuntimeError("the contracts landed at other addresses than planned")
+    return plan
