@@ -19,8 +19,9 @@ the governor is whoever holds the governance role (governor-only calls take `sen
 default the client's `governor`). Users are L1 addresses (0x strings or ints).
 
 Time: the contracts read the block timestamp. Writes take `now` (unix seconds) and, on
-the embedded chain, mine at that time (`Chain.set_next_timestamp`; a time before the
-last block is refused); without it the chain's own clock moves on.
+the embedded chain, mine at that time (`Chain.set_next_timestamp`); a `now` at or before
+the last block's time mines at the next block's (L1 time never goes back), and without
+`now` the chain's own clock moves on.
 """
 from __future__ import annotations
 
@@ -230,8 +231,6 @@ class RollupL1:
         if now is None:
             return
         _uint(now, 64, "time")
-        if now < self.chain.timestamp:
-            raise ContractError(f"time went backwards: {now} < the last block's {self.chain.timestamp}")
         if now > self.chain.timestamp and now != self.chain.next_timestamp:
             self.chain.set_next_timestamp(now)
 
@@ -385,7 +384,8 @@ class RollupL1:
 
     def accepted_batches(self) -> list[dict]:
         """Every accepted batch, in order: batch_number, calldata (BatchCalldata: new root,
-        table id, records), calldata_bytes (the transaction's input), proof, public_input,
+        table id, records) and its canonical bytes (calldata_bytes), tx_input (the L1
+        transaction's input, ABI-encoded), proof, public_input,
         data_hash, old_root, new_root, oracle_hash, market_hash, table_id, prio_old,
         prio_new, first_entry, entries_served, accepted_at, gas, block."""
         return [dict(b) for b in self._scan().batches]
@@ -403,6 +403,11 @@ class RollupL1:
         if batch_number not in h.payouts:
             raise ContractError(f"no accepted batch {batch_number!r}")
         return [dict(p) for p in h.payouts[batch_number]]
+
+    def snapshot(self) -> tuple:
+        """Every storage slot of every contract on the chain (tests: a refused call changes
+        nothing)."""
+        return tuple(self.chain.store.storage())
 
     def exited(self, account: int) -> bool:
         return self.exodus_contract.call("exited", _uint(account, self.acc_depth, "account"))
@@ -431,8 +436,11 @@ class RollupL1:
         return v.address
 
     def register_market(self, market, now: Optional[int] = None, *, oi_opening=None, sender=None) -> int:
-        """Register `market` (a MarketTable or its encode() list) as the governor;
-        `oi_opening` = (accounts_root, oi) when a slot changes instrument. Returns the hash."""
+        """Register `market` (a MarketTable, an object with encode(), or that list) as the
+        governor; `oi_opening` = (accounts_root, oi) when a slot changes instrument. Returns
+        the hash."""
+        if not isinstance(market, MarketTable) and hasattr(market, "encode"):
+            market = market.encode()
         if isinstance(market, (list, tuple)):
             try:
                 market = MarketTable.decode(list(market))
@@ -456,8 +464,10 @@ class RollupL1:
 
     # --- oracle -------------------------------------------------------------------------------
     def publish_oracle_table(self, table, now: Optional[int] = None, sender=None) -> int:
-        """Publish an oracle table (an OracleTable, or its circuits.spec oracle encoding) as
-        the oracle; returns its table id."""
+        """Publish an oracle table (an OracleTable, an object with encode(), or the circuits.spec
+        oracle encoding) as the oracle; returns its table id."""
+        if not isinstance(table, OracleTable) and hasattr(table, "encode"):
+            table = table.encode()
         if isinstance(table, (list, tuple)):
             try:
                 table = OracleTable.decode(list(table))

@@ -111,7 +111,8 @@ class History:
             table = self.tables[table_id - 1]
             digest = bytes(a["data_hash"])
             self.batches.append({
-                "batch_number": a["batch_number"], "calldata": cd, "calldata_bytes": bytes(data),
+                "batch_number": a["batch_number"], "calldata": cd, "calldata_bytes": cd.to_bytes(),
+                "tx_input": bytes(data),
                 "proof": {"a": tuple(proof[0:2]), "b": ((proof[3], proof[2]), (proof[5], proof[4])),
                           "c": tuple(proof[6:8])},
                 "public_input": int.from_bytes(digest, "big") >> 3, "data_hash": digest,
