@@ -147,6 +147,14 @@ def batches(b: Bench, sizes) -> list[dict]:
     return out
 
 
+def trade_batch_gas(n: int, k: int = 8, s: int = 16, acc_depth: int = 24) -> int:
+    """Measured gas of a batch of n trades in steady operation (benchmarks/bench_rollup.py)."""
+    b = Bench(k, s, acc_depth, [n])
+    tid, _ = b.publish()
+    b.submit([b.trade() for _ in range(n)], tid)        # the first batch writes fresh storage
+    return b.submit([b.trade() for _ in range(n)], tid)
+
+
 def operations(k: int, s: int, acc_depth: int) -> dict:
     b = Bench(k, s, acc_depth, [1])
     l1, u = b.l1, USERS[0]
