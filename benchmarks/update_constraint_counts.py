@@ -247,7 +247,27 @@ entry("batch.tables_k8_s16")(lambda cs: _batch_costs.build_tables(cs, _bshape())
 for _d in (16, 24):
     entry(f"batch.flush_d{_d}_k8")(lambda cs, _d=_d: _batch_costs.build_flush(cs, _bshape(1, _d)))
 entry("batch.roots_k8")(lambda cs: _batch_costs.build_roots(cs, _bshape()))
-entry("batch.commitment")(lambda cs: _batch_costs.build_commitment(cs, _bshape()))
+entry("batch.header")(lambda cs: _batch_costs.build_header(cs, _bshape()))
+from circuits.batch import orders as _batch_orders  # noqa: E402
+from circuits.batch import account_leaf as _batch_leaf  # noqa: E402
+
+
+def _order_fill(cs, cancel):
+    w = cs.witness
+    _batch_orders.order_fill(cs, w("fill_on"), w("cancel_on") if cancel else 0, [w(f"b{i}") for i in range(8)],
+                             w("oid"), w("size"), w("fill"), w("sid"), w("sf"), [w(f"s{i}") for i in range(8)],
+                             w("root"), 48, 40)
+
+
+entry("batch.order_fill_o8")(lambda cs: _order_fill(cs, False))
+entry("batch.order_fill_with_cancel_o8")(lambda cs: _order_fill(cs, True))
+entry("batch.account_leaf_k8")(lambda cs: _batch_leaf.account_leaf_gadget(cs, _batch_leaf.AccountVars(
+    *[cs.witness(n) for n in ("x", "y", "n", "c")], [cs.witness(f"s{k}") for k in range(8)], cs.witness("o"),
+    cs.witness("owner"))))
+for _d in (16, 24):
+    for _n in (1, 2, 4, 8, 16):
+        REGISTRY.append((f"batch.data_hash_n{_n}_d{_d}_o8_k8_s16",
+                         lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["data_hash"]))
 for _d in (16, 24):
     for _n in (1, 2, 4, 8, 16):
         REGISTRY.append((f"batch.total_n{_n}_d{_d}_o8_k8_s16",

@@ -14,6 +14,7 @@ ValueError subclass) with one line naming the file and what is wrong.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
@@ -26,13 +27,37 @@ class BinFileError(ValueError):
     """A malformed iden3 binary file; the message is one line naming the file."""
 
 
-def load_bytes(path, error: type[BinFileError] = BinFileError) -> bytes:
-    """Read a whole file, turning OS errors into `error` (one line, names the file)."""
+MAX_FILE_BYTES = 1 << 40
+"""No iden3 file of this project comes near a terabyte; a path to anything larger, or to
+something that is not a regular file (/dev/zero, a FIFO), is refused before reading."""
+
+
+def read_file(path, limit: int, error: type[Exception], what: str = "file") -> bytes:
+    """The bytes of the regular file `path`, at most `limit`: a directory, a device, a FIFO
+    or a larger file raises `error` (one line naming the file) before anything is read, so
+    no input path can exhaust memory or block."""
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        st = os.stat(name)                  # before opening: opening a FIFO would block
+        if stat.S_ISDIR(st.st_mode):
+            raise error(f"{name}: the {what} is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise error(f"{name}: the {what} is not a regular file")
+        if st.st_size > limit:
+            raise error(f"{name}: the {what} has {st.st_size:,} bytes, more than the {limit:,} it may have")
+        with open(name, "rb") as f:
+            data = f.read(min(st.st_size, limit) + 1)
     except OSError as e:
-        raise error(f"{os.fspath(path)}: cannot read: {e.strerror or e}") from None
+        raise error(f"{name}: cannot read the {what} ({e.strerror or e})") from None
+    if len(data) > st.st_size:              # grew while being read
+        raise error(f"{name}: the {what} changed while being read")
+    return data
+
+
+def load_bytes(path, error: type[BinFileError] = BinFileError) -> bytes:
+    """Read a whole (regular, at most MAX_FILE_BYTES) file, turning OS errors into `error`
+    (one line, names the file)."""
+    return read_file(path, MAX_FILE_BYTES, error)
 
 
 class Reader:

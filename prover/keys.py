@@ -26,6 +26,7 @@ from typing import Optional
 import msgpack
 import numpy as np
 
+from circuits.binfile import MAX_FILE_BYTES, read_file
 from circuits.r1cs import R1CS, SparseMatrix
 
 from .mont import FQ, from_mont, to_mont
@@ -178,11 +179,7 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
 
 def load_proving_key(path: str) -> ProvingKey:
     """Read a key written by `save_proving_key`; KeyFormatError for anything malformed."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise KeyFormatError(f"cannot read proving key {path}: {e.strerror}") from None
+    raw = read_file(path, MAX_FILE_BYTES, KeyFormatError, "proving key")
     try:
         doc = msgpack.unpackb(raw, raw=False, strict_map_key=False)
     except Exception as e:  # msgpack raises several unrelated types for corrupt input

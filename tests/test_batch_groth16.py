@@ -1,31 +1,26 @@
 """A full Groth16 proof of a 2-slot batch (a withdrawal and a trade) at small depth: setup on
 the compiled batch R1CS, prove with the solved witness, verify with the independent verifier
-against the commitment computed natively (as the L1 contract does)."""
+against the public input computed natively from the header and the records (as L1 does)."""
 from circuits.batch.circuit import compile_batch, solve_batch
 from prover.groth16 import prove
 from prover.setup import setup
 from verifier.groth16 import verify
 from zkrollup.keyfiles import proof_for_verifier, vk_from_pk
-from zkrollup.ops import BUY, SELL, Trade, Withdraw
 
-from batch_native import BatchRecorder, shape_of
-from rollup_helpers import KEYS, order
-from test_batch_circuit import base_state
+from test_batch_circuit import funded, fut
+from spec_fixtures import SPOT
 
 
-def test_two_slot_batch_proves_and_verifies_against_the_native_commitment():
-    s = base_state()
-    mark = s.oracle.mark[0]
-    rec = BatchRecorder(s)
-    rec.apply(Withdraw.create(KEYS[3], 3, 100, 0, 0xBEEF))
-    rec.apply(Trade(order(3, BUY, 10, mark, 1, max_fee=5), order(4, SELL, 6, mark, 1, max_fee=5),
-                    4, mark, 20, 3))
-    batch, exp = rec.finish(2)
-    shape = shape_of(s, 2)
+def test_two_slot_batch_proves_and_verifies_against_the_native_public_input():
+    m = funded(3, 4)
+    m.withdraw(3, 100, 0xBEEF)
+    m.trade(fut(3, 0, 10, 1, max_fee=5), fut(4, 1, 6, 1, max_fee=5), 4, SPOT, 5, 3)
+    batch, exp = m.finish(2)
+    shape = m.shape(2)
     r1cs = compile_batch(shape, cache=False)
     witness, _ = solve_batch(shape, batch)
     pk = setup(r1cs, seed=b"batch-groth16-test")
     proof = proof_for_verifier(prove(pk, witness))
     vk = vk_from_pk(pk)
-    assert verify(vk, [exp.commitment()], proof)
-    assert not verify(vk, [(exp.commitment() + 1)], proof)
+    assert verify(vk, [exp["public_input"]], proof)
+    assert not verify(vk, [exp["public_input"] + 1], proof)

@@ -1,25 +1,28 @@
-"""Pieces of the batch circuit against their native twins: range checks, account leaf,
-order-fill rule; the shape's validation and key."""
+"""Pieces of the batch circuit against their native twins: range checks, account leaf (with
+owner), order-fill rule with cancels; the shape's validation and key; the slot's parts and
+their documented costs."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from circuits.batch.account_leaf import AccountVars, account_leaf_gadget
-from circuits.batch.costs import slot_cost, slot_part_costs
-from circuits.batch.orders import fill_native, order_fill, order_fill_cost
+from circuits.batch.costs import FIRST_SLOT_SAVING, batch_cost, slot_cost, slot_part_costs
+from circuits.batch.circuit import batch_circuit
+from circuits.batch.orders import order_fill, order_fill_cost
 from circuits.batch.ranges import in_positive, in_signed, in_unsigned, positive, signed, unsigned
 from circuits.batch.shape import BatchShape
 from circuits.batch.slot import SLOT_PARTS, empty_root
 from circuits.batch.witness import N_OPS
 from circuits.cs import ConstraintSystem
 from circuits.field import R
+from circuits.gadgets.bits import bits_le
 from circuits.gadgets.eddsa import eddsa_verify
 from circuits.gadgets.merkle import LEVEL_COST
 from circuits.gadgets.poseidon import cost as poseidon_cost
 from circuits.merkle_native import merkle_root_from_path
-from circuits.spec.accounts import account_leaf_of, order_leaf
-from zkrollup import account as za
-from zkrollup.smt import SparseMerkleTree, default_node
+from circuits.spec.accounts import account_leaf_of
+from circuits.spec.orders import CANCELLED, OrderRefused, apply_cancel, apply_fill, order_leaf
 
+from batch_model import Tree
 
 # --- ranges ------------------------------------------------------------------------------------
 
@@ -38,6 +41,8 @@ def test_range_gadgets_equal_their_twins_on_edge_values(v):
         if kind == "s" and ok:
             assert cs.value(out.neg) == int(v < 0)
             assert cs.value(out.abs) == abs(v) and cs.value(out.pos) == max(v, 0)
+        if kind == "p" and ok:
+            assert sum(cs.value(b) << i for i, b in enumerate(out)) == v
 
 
 def test_signed_excludes_minus_two_to_the_bits_by_name():
@@ -50,40 +55,36 @@ def test_signed_excludes_minus_two_to_the_bits_by_name():
 
 @settings(max_examples=10, deadline=None)
 @given(st.integers(0, 2 ** 32 - 1), st.integers(-(2 ** 96) + 1, 2 ** 96 - 1),
-       st.lists(st.integers(-(2 ** 40) + 1, 2 ** 40 - 1), min_size=4, max_size=4))
-def test_account_leaf_gadget_equals_the_native_leaf_with_reference_and_fast_poseidon(nonce, cash, sizes):
+       st.lists(st.integers(-(2 ** 40) + 1, 2 ** 40 - 1), min_size=4, max_size=4), st.integers(0, 2 ** 160 - 1))
+def test_account_leaf_gadget_equals_the_native_leaf(nonce, cash, sizes, owner):
     pk = (12345, 67890)
-    native = za.AccountFields(pk, nonce, cash, tuple(sizes), 777).leaf
-    assert account_leaf_of(*pk, nonce, cash, sizes, 777) == native
+    native = account_leaf_of(*pk, nonce, cash, sizes, 777, owner)
     cs = ConstraintSystem()
     w = cs.witness
-    acct = AccountVars(w("x", pk[0]), w("y", pk[1]), w("n", nonce), w("c", cash),
-                       [w("s", s) for s in sizes], w("o", 777))
+    acct = AccountVars(w("x", pk[0]), w("y", pk[1]), w("n", nonce), w("c", cash % R),
+                       [w("s", s % R) for s in sizes], w("o", 777), w("owner", owner))
     assert cs.value(account_leaf_gadget(cs, acct)) == native
 
 
-def test_order_leaf_with_reference_and_fast_poseidon_and_empty_roots_match_zkrollup():
-    assert order_leaf(0, 0) == za.order_leaf(0, 0) == 0
-    assert order_leaf(5, 3) == za.order_leaf(5, 3)
+def test_empty_roots_are_those_of_the_tree():
     for d in range(0, 9):
-        assert empty_root(d) == default_node(d)
+        assert empty_root(d) == Tree(d).root
 
 
-def _fill_circuit(order_id, size, fill, stored, depth=3, enabled=1, other=()):
-    tree = SparseMerkleTree(depth)
+def _fill_circuit(order_id, size, fill, stored, depth=3, fill_on=1, cancel_on=0, other=()):
+    tree = Tree(depth)
     slot = order_id % (1 << depth)
     for s, (i, f) in other:
-        tree.update(s, za.order_leaf(i, f))
+        tree.set(s, order_leaf(i, f))
     if stored != (0, 0):
-        tree.update(slot, za.order_leaf(*stored))
+        tree.set(slot, order_leaf(*stored))
     cs = ConstraintSystem()
     w = cs.witness
     oid = w("oid", order_id)
-    from circuits.gadgets.bits import bits_le
     bits = bits_le(cs, oid, 48, name="oid_bits")
-    res = order_fill(cs, w("en", enabled), bits[:depth], oid, w("size", size), w("fill", fill),
-                     w("sid", stored[0]), w("sf", stored[1]),
-                     [w("sib", s) for s in tree.proof(slot)], w("root", tree.root), 48, 40, name="f")
+    res = order_fill(cs, w("fill_on", fill_on), w("cancel_on", cancel_on), bits[:depth], oid, w("size", size),
+                     w("fill", fill), w("sid", stored[0]), w("sf", stored[1]), [w("sib", s) for s in tree.path(slot)],
+                     w("root", tree.root), 48, 40, name="f")
     return cs, res, tree, slot
 
 
@@ -94,31 +95,57 @@ def _fill_circuit(order_id, size, fill, stored, depth=3, enabled=1, other=()):
     (9, 10, 4, (1, 10), 4),         # newer order takes the slot over
     (1, 10, 4, (9, 0), "no_replay"),
     (9, 10, 11, (0, 0), "no_overfill"),
+    (9, 2 ** 40 - 1, 1, (9, CANCELLED), "no_overfill"),   # a cancelled order, even of the largest size
+    (17, 10, 1, (9, CANCELLED), 1),                        # a newer order is unaffected
 ])
 def test_order_fill_rule_equals_native(order_id, size, fill, stored, expect):
     cs, res, tree, slot = _fill_circuit(order_id, size, fill, stored, other=[(3, (11, 2))])
     bad = cs.which_is_unsatisfied()
     if isinstance(expect, str):
-        with pytest.raises(ValueError):
-            fill_native(order_id, size, fill, *stored)
+        with pytest.raises(OrderRefused):
+            apply_fill(order_id, size, fill, *stored)
         assert bad == f"f.{expect}.sum"
         return
     assert bad is None
-    assert cs.value(res.filled_after) == expect == fill_native(order_id, size, fill, *stored)
-    tree.update(slot, za.order_leaf(order_id, expect))
+    assert cs.value(res.filled_after) == expect == apply_fill(order_id, size, fill, *stored)
+    tree.set(slot, order_leaf(order_id, expect))
+    assert cs.value(res.orders_root) == tree.root
+
+
+@pytest.mark.parametrize("order_id,stored,ok", [
+    (9, (0, 0), True), (9, (9, 5), True), (9, (1, 10), True), (9, (9, CANCELLED), True),
+    (1, (9, 0), False),
+])
+def test_cancel_writes_the_sentinel_under_the_replay_rule(order_id, stored, ok):
+    cs, res, tree, slot = _fill_circuit(order_id, 0, 0, stored, fill_on=0, cancel_on=1)
+    bad = cs.which_is_unsatisfied()
+    if not ok:
+        with pytest.raises(OrderRefused, match="replayed cancel"):
+            apply_cancel(order_id, stored[0])
+        assert bad == "f.no_replay.sum"
+        return
+    assert bad is None
+    tree.set(slot, order_leaf(*apply_cancel(order_id, stored[0])))
     assert cs.value(res.orders_root) == tree.root
 
 
 def test_order_fill_cost_formula():
     cs, *_ = _fill_circuit(9, 10, 4, (0, 0))
-    assert cs.num_constraints - 49 == order_fill_cost(3, 48, 40)     # less the order-id split
+    assert cs.num_constraints - 49 == order_fill_cost(3, 48, 40, can_cancel=True)   # less the order-id split
+    cs = ConstraintSystem(solve=False)
+    w = cs.witness
+    order_fill(cs, w("on"), 0, [w(f"b{i}") for i in range(3)], w("o"), w("s"), w("f"), w("si"), w("sf"),
+               [w(f"x{i}") for i in range(3)], w("r"), 48, 40)
+    assert cs.num_constraints == order_fill_cost(3, 48, 40)
 
 
 def test_order_fill_wrong_stored_leaf_fails_at_old_root_only_when_enabled():
     cs, res, tree, slot = _fill_circuit(9, 10, 1, (0, 0), other=[(1, (9, 5))])  # slot 1 holds (9, 5)
     assert cs.which_is_unsatisfied() == "f.old_root"
-    cs, res, tree, slot = _fill_circuit(9, 10, 1, (0, 0), other=[(1, (9, 5))], enabled=0)
+    cs, res, tree, slot = _fill_circuit(9, 10, 1, (0, 0), other=[(1, (9, 5))], fill_on=0)
     assert cs.which_is_unsatisfied() is None and cs.value(res.orders_root) == tree.root
+    cs, res, tree, slot = _fill_circuit(9, 0, 0, (0, 0), other=[(1, (9, 5))], fill_on=0, cancel_on=1)
+    assert cs.which_is_unsatisfied() == "f.old_root"
 
 
 # --- shape, Merkle convention ------------------------------------------------------------------
@@ -140,13 +167,19 @@ def test_bad_shapes_raise_clear_errors(kw, msg):
         BatchShape(**base)
 
 
-def test_merkle_path_convention_is_the_native_one():
-    tree = SparseMerkleTree(4)
-    tree.update(5, 99)
-    assert merkle_root_from_path(99, 5, tree.proof(5)) == tree.root
+def test_widths_beyond_the_packings_are_refused_when_building_a_slot():
+    shape = BatchShape(1, 8, 4, 4, 4, 4, amount_bits=65, cash_bits=120, equity_bits=121)
+    with pytest.raises(ValueError, match="amount_bits <= 64"):
+        slot_cost(shape)
 
 
-# --- the slot's sub-gadgets ----------------------------------------------------------------------
+def test_merkle_path_convention_is_the_trees():
+    tree = Tree(4)
+    tree.set(5, 99)
+    assert merkle_root_from_path(99, 5, tree.path(5)) == tree.root
+
+
+# --- the slot's sub-gadgets and the batch's parts ---------------------------------------------------
 
 def _eddsa_cost() -> int:
     cs = ConstraintSystem(solve=False)
@@ -159,21 +192,32 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
     parts = slot_part_costs(shape)
     assert list(parts) == list(SLOT_PARTS) and sum(parts.values()) == slot_cost(shape)
     K, S, D, sh = shape.K, shape.S, shape.acc_depth, shape
-    leaf = poseidon_cost(K) + poseidon_cost(6)
+    leaf = poseidon_cost(K) + poseidon_cost(7)
     assert parts == {
-        "selectors": N_OPS + 1 + K + 1, "forced_flags": 4,
-        "ports": sh.index_bits + D + K + 20 + (sh.index_bits > D), "flush_on_touch": 8, "roles": 10,
+        "selectors": N_OPS + 1 + K + 1,
+        "ports": sh.index_bits + D + K + 21 + 4 * (sh.index_bits > D), "flush_on_touch": 8,
+        "request": sh.amount_bits + sh.l1_address_bits + 24, "roles": 10,
         "old_sizes": 2 * K * (sh.size_bits + 3),
-        "trade_terms": sh.size_bits + sh.price_bits + sh.time_bits + 2 * K + 8,
-        "orders": 2 * (sh.size_bits + 2 * sh.price_bits + sh.fee_rate_bits + sh.order_id_bits
-                       + 2 * sh.time_bits + 2 * sh.fee_bits + 16 + poseidon_cost(9) - 3) + 1,  # tag: 1 S-box less
-        "order_fills": 2 * order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits),
+        "trade_terms": sh.size_bits + sh.price_bits + sh.time_bits + 3 * K + 8,
+        "orders": 2 * (sh.size_bits + 2 * sh.price_bits + 3 * sh.fee_rate_bits + sh.order_id_bits
+                       + 2 * sh.time_bits + 16 + poseidon_cost(3)) + 1,
+        "order_fills": order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits, can_cancel=True)
+        + order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits),
         "settlement": 3 * K + 4, "liquidation": 2 * K + 4 * sh.bps_bits + sh.equity_bits + 12,
         "positions": K * (sh.size_bits + 13) + 2 * sh.size_bits + 11,
         "forced_payout": 2 * sh.amount_bits + 3, "new_cash": 2 * sh.cash_bits + 13,
-        "request": sh.amount_bits + 18, "margin_equities": 4 * K * S + 6 * S + 10,
-        "forced_outcome": 7 - (sh.index_bits == D), "margin_checks": S * (2 * sh.equity_bits + 7) + 4,
-        "signatures": 8 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
-        "leaves": 2 * (2 * leaf + 2 * D * LEVEL_COST + 2) + 2, "chains": 3 + poseidon_cost(3),
+        "margin_equities": 4 * K * S + 6 * S + 10,
+        "forced_outcome": 5, "margin_checks": S * (2 * sh.equity_bits + 7) + 4,
+        "signatures": 3 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
+        "leaves": 2 * (2 * leaf + 2 * D * LEVEL_COST + 2) + 2, "record": 11, "priority": 1,
         "pending_totals": 2,
     }
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_batch_cost_equals_the_built_circuit(n):
+    shape = BatchShape(n, 4, 2, 4, 4, 4)
+    cs = ConstraintSystem(solve=False)
+    batch_circuit(cs, shape)
+    assert cs.num_constraints == batch_cost(shape)["total"]
+    assert FIRST_SLOT_SAVING == 4

@@ -1,110 +1,119 @@
-"""The batch public-input commitment (v2): native definitions, in-circuit twins, input checks."""
+"""The public input in the circuit against circuits.spec: record bits of every operation
+equal `encode_record`, a variable outside its operations is refused by name, the header
+is the canonical encoding (the alias x + r is refused), and the digest equals
+`public_input` of the same bytes."""
+import random
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from circuits import eddsa
-from circuits.batch.public import (COMMITMENT_FIELDS, DEPOSIT_CHAIN_EMPTY, EFFECT_FORCED,
-                                   EFFECT_WITHDRAWAL, EFFECTS_CHAIN_EMPTY, FORCED_CHAIN_EMPTY, Effect,
-                                   batch_commitment, batch_commitment_gadget, deposit_chain,
-                                   deposit_chain_gadget, effect_chain, effect_chain_gadget,
-                                   effects_hash, flatten_effects, forced_chain, forced_chain_gadget,
-                                   listed_effects, pack_effect)
-from circuits.cs import ConstraintSystem
+from circuits.batch.public import data_hash_cost, bit_pattern, header_bits, public_input_gadget
+from circuits.batch.records import RECORD_BITS, RECORD_VARS, RecordVar, placements, record_bits, record_value
+from circuits.cs import LC, ConstraintSystem
 from circuits.field import R
-from circuits.poseidon import poseidon
+from circuits.gadgets.bits import bits_le
+from circuits.spec import ops
+from circuits.spec.public_input import HEADER_FIELDS, batch_data, header_bytes, public_input
+from circuits.spec.records import LAYOUT, RECORD_BYTES, encode_record
 
-felt = st.integers(0, R - 1)
-effect = st.one_of(st.none(), st.builds(Effect, st.sampled_from([EFFECT_WITHDRAWAL, EFFECT_FORCED]),
-                                        st.integers(0, 2**32 - 1), st.integers(0, 2**160 - 1),
-                                        st.integers(0, 2**64 - 1)))
-
-
-def test_effects_hash_chains_the_actual_effects_only():
-    e = [Effect(EFFECT_WITHDRAWAL, 3, 0xABC, 100), None, (EFFECT_FORCED, 5, 7, 0)]
-    h1 = poseidon([0, 1 + 4 * 3 + 2**34 * 100, 0xABC])
-    h2 = poseidon([h1, 2 + 4 * 5, 7])
-    assert effects_hash(e, n_slots=4) == h2 == effect_chain(effect_chain(0, Effect(*e[0].as_tuple())),
-                                                             Effect(2, 5, 7, 0))
-    # slots without an effect (anywhere, any number) change nothing: no cost per trade on L1
-    assert effects_hash(e, n_slots=3) == effects_hash([None, e[0], None, None, e[2]]) == h2
-    assert effects_hash([None] * 8) == EFFECTS_CHAIN_EMPTY == 0
-    # order and kind matter
-    assert effects_hash([e[2], e[0]]) != h2
-    assert effects_hash([(EFFECT_FORCED, 3, 0xABC, 100)]) != effects_hash([e[0]])
-    assert [x.as_tuple() for x in listed_effects(e)] == [(1, 3, 0xABC, 100), (2, 5, 7, 0)]
+BITS = {"a_account": 32, "b_account": 24, "amount": 64, "refunded": 1, "l1_paid": 160, "paid": 64, "slot": 3,
+        "side_a": 1, "fill": 40, "price": 48, "rate_a": 32, "rate_b": 32, "oid_a": 48, "oid_b": 48}
+GATED = {"refunded", "l1_paid", "paid"}
 
 
-@given(st.integers(0, 3), st.integers(0, 2**32 - 1), st.integers(0, 2**64 - 1))
-@settings(max_examples=30, deadline=None)
-def test_effect_packing_is_one_to_one(kind, account, amount):
-    p = pack_effect(kind, account, amount)
-    assert p < 2**98 and (p & 3, (p >> 2) & (2**32 - 1), p >> 34) == (kind, account, amount)
-
-
-def test_chain_and_commitment_definitions():
-    assert DEPOSIT_CHAIN_EMPTY == FORCED_CHAIN_EMPTY == 0
-    assert deposit_chain(0, 1, 2, 3, 4) == poseidon([0, 1, 2, 3, 4])
-    assert forced_chain(9, 3, 11, 500, 7, 0xAA) == poseidon([9, 3 + 2**32 * 500, 11, 7, 0xAA])
-    kw = dict(zip(COMMITMENT_FIELDS, range(10, 20)))
-    assert batch_commitment(**kw) == poseidon([poseidon([10, 11, 12, 13, 14]), 15, 16, 17, 18, 19])
-    # the forced hashes default to the empty chain
-    kw8 = {k: v for k, v in kw.items() if not k.startswith("forced")}
-    assert batch_commitment(**kw8) == batch_commitment(**kw8, forced_hash_old=0, forced_hash_new=0)
-    assert batch_commitment(**kw8) != batch_commitment(**kw8, forced_hash_new=1)
-
-
-def test_a_forced_chain_binds_every_request_field():
-    base = dict(h=0, account=3, pk_x=eddsa.public_key(b"k" * 32)[0], amount=50, nonce=0, l1_address=0xAA)
-    h = forced_chain(**base)
-    for k, v in (("account", 4), ("amount", 49), ("nonce", 7), ("l1_address", 0xAB), ("pk_x", 5), ("h", 1)):
-        assert forced_chain(**{**base, k: v}) != h, k
-
-
-def test_bad_inputs_raise_clear_errors():
-    with pytest.raises(ValueError, match="unknown kind"):
-        effects_hash([(3, 0, 0, 0)])
-    with pytest.raises(ValueError, match="kind none"):
-        effects_hash([(0, 1, 0, 0)])
-    with pytest.raises(ValueError, match="slots"):
-        effects_hash([None, None], n_slots=1)
-    with pytest.raises(ValueError, match="below r"):
-        effects_hash([(1, 0, R, 0)])
-    with pytest.raises(ValueError, match="account"):
-        effects_hash([(1, 2**32, 0, 0)])
-    with pytest.raises(ValueError, match="amount"):
-        effects_hash([(1, 0, 0, 2**64)])
-    with pytest.raises(ValueError, match="amount"):
-        forced_chain(0, 1, 2, 2**64, 0, 0)
-    with pytest.raises(ValueError, match="account"):
-        forced_chain(0, 2**32, 2, 1, 0, 0)
-    assert flatten_effects([None, (1, 2, 3, 4)], n_slots=3) == [0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0]
-    kw = dict(zip(COMMITMENT_FIELDS, range(10)))
-    kw["new_root"] = R
-    with pytest.raises(ValueError, match="new_root"):
-        batch_commitment(**kw)
-    kw["new_root"], kw["forced_hash_old"] = 1, R
-    with pytest.raises(ValueError, match="forced_hash_old"):
-        batch_commitment(**kw)
-    with pytest.raises(TypeError):
-        batch_commitment(*range(10))  # keyword-only: no silent field swaps
-
-
-@settings(max_examples=10, deadline=None)
-@given(st.lists(effect, min_size=1, max_size=5), st.lists(felt, min_size=10, max_size=10),
-       st.lists(felt, min_size=5, max_size=5), felt, st.integers(0, 2**32 - 1), st.integers(0, 2**64 - 1))
-def test_gadgets_equal_native(effects, fields, dep, h, account, amount):
+def _record_circuit(op: int, values: dict[str, int]):
     cs = ConstraintSystem()
-    w = cs.witness
-    eh = 0
-    for e in listed_effects(effects):
-        got = effect_chain_gadget(cs, w("h", eh), w("k", e.kind), w("a", e.account), w("l", e.l1_address),
-                                  w("m", e.amount))
-        eh = cs.value(got)
-    assert eh == effects_hash(effects)
-    assert cs.value(deposit_chain_gadget(cs, *[w("d", v) for v in dep])) == deposit_chain(*dep)
-    fargs = (h, account, dep[0], amount, dep[1], dep[2])
-    assert cs.value(forced_chain_gadget(cs, *[w("f", v) for v in fargs])) == forced_chain(*fargs)
-    kw = dict(zip(COMMITMENT_FIELDS, fields))
-    got = batch_commitment_gadget(cs, **{k: w(k, v) for k, v in kw.items()})
-    assert cs.value(got) == batch_commitment(**kw)
+    sel = [cs.witness(f"sel{o}", int(o == op)) for o in range(ops.N_OPS)]
+    variables = {}
+    for key, n in BITS.items():
+        v = cs.witness(key, values.get(key, 0))
+        variables[key] = RecordVar(v, bits_le(cs, v, n, name=f"{key}_bits"), gated=key in GATED)
+    return cs, record_bits(cs, sel, variables)
+
+
+def _values(op: int, rnd: random.Random) -> tuple[dict, dict]:
+    """Random field values of op's record, and the same keyed by slot variable."""
+    fields, variables = {}, {}
+    for f in LAYOUT[op]:
+        key = RECORD_VARS[(op, f.name)]
+        v = 2 if (op, f.name) == (ops.OP_SETTLE, "clearing") else rnd.randrange(1 << BITS[key])
+        fields[f.name] = variables[key] = v
+    return fields, variables
+
+
+@pytest.mark.parametrize("op", range(ops.N_OPS), ids=ops.OP_NAMES)
+def test_record_bits_equal_encode_record_for_every_operation(op):
+    rnd = random.Random(op)
+    for _ in range(3):
+        fields, variables = _values(op, rnd)
+        cs, bits = _record_circuit(op, variables)
+        assert len(bits) == RECORD_BITS and cs.which_is_unsatisfied() is None
+        assert record_value(cs, bits) == encode_record(op, **fields)
+
+
+@pytest.mark.parametrize("op,key", [(ops.OP_NOOP, "a_account"), (ops.OP_WITHDRAW, "b_account"),
+                                    (ops.OP_TRADE, "amount"), (ops.OP_CANCEL, "oid_b"), (ops.OP_DEPOSIT, "slot"),
+                                    (ops.OP_SETTLE, "side_a"), (ops.OP_LIQUIDATE, "oid_a")])
+def test_a_variable_outside_its_operations_fails_by_name(op, key):
+    _, variables = _values(op, random.Random(1))
+    variables[key] = 1
+    cs, _ = _record_circuit(op, variables)
+    assert cs.which_is_unsatisfied() == f"record.{key}_unused"
+
+
+def test_placements_share_offsets_and_never_overlap_within_an_operation():
+    pl = placements()
+    assert pl["a_account"].ops == frozenset(range(1, ops.N_OPS))
+    assert pl["oid_a"].ops == {ops.OP_TRADE, ops.OP_CANCEL} and pl["b_account"].offset == 5
+    for op, fields in LAYOUT.items():
+        keys = [RECORD_VARS[(op, f.name)] for f in fields]
+        assert len(keys) == len(set(keys))
+
+
+# --- header and digest ---------------------------------------------------------------------------
+
+def _header_circuit(values):
+    cs = ConstraintSystem()
+    bits = header_bits(cs, {n: cs.witness(n, values[n]) for n in HEADER_FIELDS})
+    return cs, bits
+
+
+def test_header_bits_are_the_canonical_bytes():
+    vals = dict(zip(HEADER_FIELDS, [0, 1, R - 1, 2 ** 253, 12345]))
+    cs, bits = _header_circuit(vals)
     assert cs.which_is_unsatisfied() is None
+    assert bytes(sum(cs.value(bits[i + k]) << (7 - k) for k in range(8)) for i in range(0, len(bits), 8)) == \
+        header_bytes(**vals)
+
+
+def test_the_alias_x_plus_r_of_a_header_field_is_refused(monkeypatch):
+    """A prover decomposing old_root + r (< 2^254, the same element modulo r) to post other
+    bytes than L1's: only the order check against r - 1 catches it."""
+    import circuits.gadgets.bits as bits_mod
+    real = bits_mod._low_bits
+    monkeypatch.setattr(bits_mod, "_low_bits", lambda v, n: real(v + R if v == 5 else v, n))
+    cs, bits = _header_circuit(dict(zip(HEADER_FIELDS, [5, 1, 2, 3, 4])))
+    assert cs.which_is_unsatisfied().startswith("header.f0.lt_r")
+    assert sum(cs.value(b) << (255 - i) for i, b in enumerate(bits[:256])) == 5 + R
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.lists(st.integers(0, R - 1), min_size=5, max_size=5), st.integers(0, 2))
+def test_the_digest_equals_public_input_of_the_same_bytes(header, n):
+    vals = dict(zip(HEADER_FIELDS, header))
+    records = [encode_record(ops.OP_CANCEL, account=i, order_id=i + 1) for i in range(n)]
+    cs = ConstraintSystem()
+    hb = header_bits(cs, {k: cs.witness(k, v) for k, v in vals.items()})
+    rb = [[LC.constant((r[j // 8] >> (7 - j % 8)) & 1) for j in range(8 * RECORD_BYTES)] for r in records]
+    d = public_input_gadget(cs, hb, rb)
+    assert cs.which_is_unsatisfied() is None
+    assert cs.value(d) == public_input(batch_data(header_bytes(**vals), records))
+
+
+def test_data_hash_cost_counts_the_built_gadget():
+    cs = ConstraintSystem(solve=False)
+    hb = header_bits(ConstraintSystem(solve=False), {k: cs.witness(k) for k in HEADER_FIELDS})
+    rec = [cs.witness(f"r{i}") for i in range(8 * RECORD_BYTES)]
+    before = cs.num_constraints
+    public_input_gadget(cs, hb, [rec])
+    assert cs.num_constraints - before == data_hash_cost(bit_pattern(hb) + bit_pattern(rec))

@@ -10,7 +10,7 @@ from zkrollup.cli import main
 from zkrollup.ops import BUY, SELL, Withdraw
 
 from operator_helpers import ADDR, ACC_DEPTH, K, N, ORD_DEPTH, S, deploy, fund, session_keys
-from rollup_helpers import KEYS, USD, order
+from rollup_helpers import DID, KEYS, USD, order
 
 
 def run(*args):
@@ -35,7 +35,7 @@ def deployment(tmp_path_factory):
     mark = op.state.oracle.mark[0]
     op.submit(order(3, SELL, 5, mark, 1))
     op.submit(order(4, BUY, 2, mark, 1))
-    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4], DID))
     op.flush()
     assert dep.contract.batch_number == 2
     dep.close()
@@ -74,6 +74,57 @@ def test_prove_and_verify_an_exported_batch_file(deployment, tmp_path):
     assert code == 1 and "INVALID" in out, out
 
 
+def _edited(src, tmp_path, name, edit):
+    """A copy of batch file `src` (with its proof and public input) after `edit(BatchFile)`."""
+    import shutil
+    from zkrollup.batchfile import BatchFile
+    bf = BatchFile.read(src)
+    edit(bf)
+    out = tmp_path / f"{name}.msgpack"
+    bf.write(out)
+    for suffix in (".proof.json", ".public.json"):
+        shutil.copy(src.with_suffix(suffix), out.with_suffix(suffix))
+    return out
+
+
+def test_verify_recomputes_the_public_input_and_says_invalid_for_any_edit(deployment, tmp_path):
+    """Batch 2 holds a trade and a withdrawal of 3 USD to ADDR[4]. Every edit of its
+    records (amount, L1 address, fee rate), roots, chain value, circuit input or batch
+    number makes `verify` say INVALID (exit 1), as L1 would refuse it."""
+    import dataclasses
+    from circuits.spec.records import decode_record, encode_record
+    src = deployment / "batches" / "batch_000002.msgpack"
+    code, out = run("verify", src, "--dir", deployment, "--keys-dir", keys_dir())
+    assert code == 0 and out.startswith("OK: batch 2"), out
+
+    def record(i, **change):
+        def edit(bf):
+            r = decode_record(bf.calldata.records[i])
+            recs = list(bf.calldata.records)
+            recs[i] = encode_record(r.op, **{**r.fields, **change})
+            bf.calldata = dataclasses.replace(bf.calldata, records=tuple(recs))
+        return edit
+
+    def calldata(**change):
+        def edit(bf):
+            bf.calldata = dataclasses.replace(bf.calldata, **change)
+        return edit
+
+    def slot_amount(bf):
+        bf.circuit_input.slots[1].amount += 1
+
+    def prio(bf):
+        bf.prio_new ^= 1
+
+    edits = {"amount": record(1, amount=3 * USD + 1), "l1_address": record(1, l1_address=ADDR[5]),
+             "fee_rate": record(0, taker_fee_rate=1), "new_root": calldata(new_root=12345),
+             "batch_number": calldata(batch_number=3), "prio_new": prio, "input": slot_amount}
+    for name, edit in edits.items():
+        f = _edited(src, tmp_path, name, edit)
+        code, out = run("verify", f, "--dir", deployment, "--keys-dir", keys_dir())
+        assert code == 1 and out.startswith("INVALID") and str(f) in out, (name, out)
+
+
 def test_verify_rechecks_every_batch_the_contract_accepted(deployment):
     code, out = run("verify", "--dir", deployment)
     assert code == 0, out
@@ -106,6 +157,10 @@ def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, deploym
         ("demo", "--batch-size", 0, "--dir", tmp_path / "demo"),
         ("demo", "--acc-depth", 40, "--dir", tmp_path / "demo"),
     ]
+    cases += [("verify", tmp_path, "--keys-dir", keys_dir()), ("prove", tmp_path, "--keys-dir", keys_dir()),
+              ("verify", "/dev/zero", "--keys-dir", keys_dir()),
+              ("verify", deployment / "batches" / "batch_000001.msgpack", "--proof", tmp_path,
+               "--keys-dir", keys_dir())]
     before = sorted(p.name for p in tmp_path.iterdir())
     for args in cases:
         code, out = run(*args)

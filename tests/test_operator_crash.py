@@ -15,7 +15,7 @@ from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Withdraw
 
 from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, table
-from rollup_helpers import KEYS, SPOT, T0, USD, order
+from rollup_helpers import DID, KEYS, SPOT, T0, USD, order
 
 STEPS = ["fund", "sync", "sell", "buy", "wd4", "reprice", "buy2", "wd5", "flush"]
 POINTS = ("inbox-written", "journal-before-commit", "proved", "submitted", "before-state-commit")
@@ -40,10 +40,10 @@ def script(dep, steps_done: list):
     step("sync", lambda: op.flush())
     step("sell", lambda: op.submit(order(3, SELL, 10, mark, 1)))
     step("buy", lambda: op.submit(order(4, BUY, 6, mark, 1)))
-    step("wd4", lambda: op.submit(Withdraw.create(KEYS[4], 4, 5 * USD, 0, ADDR[4])))
+    step("wd4", lambda: op.submit(Withdraw.create(KEYS[4], 4, 5 * USD, 0, ADDR[4], DID)))
     step("reprice", lambda: reprice(dep))
     step("buy2", lambda: op.submit(order(5, BUY, 3, mark, 1)))
-    step("wd5", lambda: op.submit(Withdraw.create(KEYS[5], 5, 2 * USD, 0, ADDR[5])))
+    step("wd5", lambda: op.submit(Withdraw.create(KEYS[5], 5, 2 * USD, 0, ADDR[5], DID)))
     step("flush", lambda: op.flush())
 
 

@@ -11,7 +11,7 @@ SIG = Signature((0, 1), 0)          # the book never looks at signatures
 
 
 def so(acct, side, size, price, oid, slot=0):
-    return SignedOrder(Order(acct, slot, side, size, price, 0, oid, 10**9), SIG)
+    return SignedOrder(Order(acct, slot, side, size, price, 0, oid, 10**9, 0, 0), SIG)
 
 
 def fill_all(maker, fill, price):

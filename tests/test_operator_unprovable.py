@@ -19,7 +19,7 @@ from zkrollup.ops import BUY, SELL, Withdraw
 from zkrollup.operator import proving
 
 from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen
-from rollup_helpers import KEYS, T0, USD, order
+from rollup_helpers import DID, KEYS, T0, USD, order
 
 POISON = 13 * USD
 
@@ -74,7 +74,7 @@ def run_after_poison(d) -> None:
     mark = op.state.oracle.mark[0]
     op.submit(order(3, SELL, 2, mark, 1))
     op.submit(order(4, BUY, 2, mark, 1))
-    op.submit(Withdraw.create(KEYS[3], 3, 1 * USD, 0, ADDR[3]))
+    op.submit(Withdraw.create(KEYS[3], 3, 1 * USD, 0, ADDR[3], DID))
     op.flush()
 
 
@@ -99,23 +99,23 @@ def check_outcome(d, start_batch: int) -> None:
 def test_an_unprovable_operation_is_refused_to_its_sender_and_batches_go_on(dep, poisoned):
     op, c = dep.operator, dep.contract
     start = c.batch_number
-    op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5]))          # slot 0 of the open batch
-    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4]))         # fills it: sealed, unprovable
+    op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5], DID))          # slot 0 of the open batch
+    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4], DID))         # fills it: sealed, unprovable
     assert c.batch_number == start                                       # refused, rebuilt, not sealed yet
     assert op.open_batch_size() == 1 and op.builder.records[0].op.account == 4
     run_after_poison(dep)
     check_outcome(dep, start)
     # the refused request, sent again, is refused at once with the same error (no new batch)
     with pytest.raises(Unprovable, match="cannot prove this withdraw"):
-        op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5]))
+        op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5], DID))
     assert op.open_batch_size() == 0
 
 
 def test_the_sender_of_the_operation_that_fills_the_batch_gets_the_error(dep, poisoned):
     op = dep.operator
-    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4], DID))
     with pytest.raises(Unprovable, match=r"slot 1: constraint 'slot1\."):
-        op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5]))
+        op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5], DID))
     assert op.open_batch_size() == 1 and dep.contract.l1_balance(ADDR[5]) == 0
 
 
@@ -125,8 +125,8 @@ def test_a_failure_outside_every_slot_is_located_by_bisection(dep, poisoned, mon
     monkeypatch.setattr(proving, "first_failure", lambda shape, inp: "end.hidden")
     op = dep.operator
     start = dep.contract.batch_number
-    op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5]))
-    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4]))
+    op.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5], DID))
+    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4], DID))
     run_after_poison(dep)
     errors = list(inbox_errors(op).values())
     assert len(errors) == 1 and "slot 0: constraint 'end.hidden'" in errors[0]
@@ -149,9 +149,9 @@ def test_a_crash_while_refusing_recovers_to_the_same_outcome(funded, tmp_path, p
 
     d = reopen(tmp_path / "rollup", clock, fault=fault)
     start = d.contract.batch_number
-    d.operator.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5]))
+    d.operator.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5], DID))
     with pytest.raises(Crash):
-        d.operator.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4]))
+        d.operator.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4], DID))
     d = reopen(tmp_path / "rollup", clock)          # the crashed objects are abandoned
     assert d.operator.open_batch_size() == 1        # recovery refused it and rebuilt the batch
     run_after_poison(d)

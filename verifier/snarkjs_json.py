@@ -39,6 +39,7 @@ from typing import Any, Optional, Sequence, Union
 
 from py_ecc import optimized_bn128 as ob
 
+from circuits.binfile import read_file
 from circuits.field import R
 
 from .curve import Q, G1Point, G2Point, check_public_inputs
@@ -65,7 +66,7 @@ def _load(data: JsonInput) -> Any:
             raise VerifierInputError("not UTF-8 text") from None
     if not isinstance(data, str):
         raise VerifierInputError(f"expected JSON text or a parsed object, got {type(data).__name__}")
-    _check_nesting(data)
+    check_json_nesting(data)
     try:
         return json.loads(data)
     except json.JSONDecodeError as e:
@@ -78,7 +79,7 @@ _NESTING_TOKENS = re.compile(r'[\\"\[\]{}]')
 MAX_NESTING = 16
 
 
-def _check_nesting(text: str) -> None:
+def check_json_nesting(text: str) -> None:
     """Refuse deeply nested JSON before parsing it: py_ecc raises the recursion limit to
     100000 on import, so the json module would overflow the C stack and crash the process
     instead of raising RecursionError. snarkjs files nest at most 4 deep."""
@@ -239,12 +240,12 @@ def _public_from_json(data: JsonInput, n_public: Optional[int]) -> list[int]:
     return xs
 
 
+MAX_JSON_BYTES = 16 << 20
+"""A snarkjs verification key, proof or public-input file is a few kB; this is far above."""
+
+
 def _read(path: Union[str, os.PathLike], what: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise VerifierInputError(f"{os.fspath(path)}: cannot read {what} ({e.strerror})") from None
+    raw = read_file(path, MAX_JSON_BYTES, VerifierInputError, what)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

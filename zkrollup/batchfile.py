@@ -279,4 +279,9 @@ class BatchFile:
 
     @classmethod
     def read(cls, path) -> "BatchFile":
-        return cls.from_bytes(read_limited(path, MAX_FILE_BYTES, "batch file"))
+        """The batch file at `path`; ValueError naming the file for anything malformed."""
+        data = read_limited(path, MAX_FILE_BYTES, "batch file")
+        try:
+            return cls.from_bytes(data)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None

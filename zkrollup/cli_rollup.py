@@ -236,10 +236,11 @@ def _read_proof_files(proof_path: str, public_path: str):
 
 def _check_against_l1(dir_: str, bf, want: int):
     """What the deployment's L1 contract in DIR (if any) says about the batch number, which
-    the proof does not bind: None when consistent or unknown, else the contradiction."""
+    the proof does not bind (L1 takes a batch only at its own root): None when consistent,
+    the contradiction otherwise, False when DIR holds no L1 to ask."""
     c = _open_l1(dir_, must_exist=False)
     if c is None:
-        return None
+        return False
     try:
         n = bf.batch_number
         if c.batch_number >= n:
@@ -289,17 +290,21 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
         raise _missing_key(keys, bf.shape, dir_, keys_dir)
     vk = keys.verifying_key(bf.shape)
     want = bf.public_input()
-    problem = None
+    problem, l1 = None, None
     if public != [want]:
         problem = "the proof's public input is not the one the batch file's header and records give"
     elif not groth16_verify(vk, public, proof):
         problem = "the proof does not verify"
     else:
-        problem = _solve_file(bf)[1] or _check_against_l1(dir_, bf, want)
+        problem = _solve_file(bf)[1]
+        l1 = None if problem else _check_against_l1(dir_, bf, want)
+        problem = problem or l1
     if problem:
         click.echo(f"INVALID: {batch_file}: {problem}", err=True)
         sys.exit(1)
-    click.echo(f"OK: batch {bf.batch_number} proof is valid (public input {hex(want)[:18]}...)")
+    note = "" if l1 is None else (f"; its batch number is not part of the proof and {dir_} holds no L1 contract "
+                                  f"to check it against")
+    click.echo(f"OK: batch {bf.batch_number} proof is valid (public input {hex(want)[:18]}...){note}")
 
 
 def _existing_sqlite(path: Path, what: str) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from verifier.snarkjs_json import check_json_nesting
+
 from .. import batchfile
 from ..files import FileInputError, read_limited
 from ..ops import Cancel, Deposit, ForcedWithdraw, Liquidate, Settle, SignedOrder, Withdraw, op_from_obj
@@ -54,7 +56,12 @@ def read_request_file(path) -> list:
     p = Path(path)
     raw = read_limited(p, MAX_REQUEST_FILE_BYTES, "request file")
     try:
-        data = json.loads(raw) if p.suffix == ".json" else batchfile.unpack(raw)
+        if p.suffix == ".json":
+            text = raw.decode("utf-8")
+            check_json_nesting(text)      # py_ecc raises the recursion limit: deep JSON would crash
+            data = json.loads(text)
+        else:
+            data = batchfile.unpack(raw)
     except (ValueError, RecursionError) as e:
         kind = "JSON" if p.suffix == ".json" else "msgpack"
         raise FileInputError(f"{p}: not a {kind} request file ({type(e).__name__})") from None

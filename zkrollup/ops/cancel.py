@@ -28,7 +28,7 @@ from circuits.spec.widths import ORDER_ID_BITS
 from ..errors import ReplayedOrder
 from ..units import check_positive
 from .base import Operation, Plan
-from .messages import (PROVEN, cancel_message, check_account, check_deployment, check_signed_by, obj_field,
+from .messages import (check_deployment_id, PROVEN, cancel_message, check_account, check_deployment, check_signed_by, obj_field,
                        signature_from_obj, signature_to_obj)
 
 
@@ -43,6 +43,7 @@ class Cancel(Operation):
     def __post_init__(self):
         check_account("account", self.account)
         check_positive("order id", self.order_id, ORDER_ID_BITS)
+        check_deployment_id(self.deployment_id)
 
     @classmethod
     def create(cls, priv: bytes, account: int, order_id: int, deployment_id: int) -> "Cancel":

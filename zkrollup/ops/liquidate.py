@@ -40,7 +40,7 @@ from ..errors import ExpiredOrder, ForbiddenAccount, InsufficientMargin, NotLiqu
 from ..risk import gross_mark_value, passes_initial, portfolio_mark_value, scenario_equities
 from ..units import check_unsigned
 from .base import Operation, Plan
-from .messages import (PROVEN, check_account, check_deployment, check_signed_by, liquidate_message,
+from .messages import (check_deployment_id, PROVEN, check_account, check_deployment, check_signed_by, liquidate_message,
                        obj_field, signature_from_obj, signature_to_obj)
 
 
@@ -59,6 +59,7 @@ class Liquidate(Operation):
         check_account("target", self.target)
         check_unsigned("nonce", self.nonce, NONCE_BITS)
         check_unsigned("valid until", self.valid_until, TIME_BITS)
+        check_deployment_id(self.deployment_id)
 
     @classmethod
     def create(cls, priv: bytes, liquidator: int, target: int, nonce: int, valid_until: int,

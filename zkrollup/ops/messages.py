@@ -78,6 +78,10 @@ def check_account(name: str, v: object) -> int:
     return check_unsigned(name, v, ACCOUNT_BITS)
 
 
+def check_deployment_id(v: object) -> int:
+    return check_unsigned("deployment id", v, DEPLOYMENT_ID_BITS)
+
+
 def check_deployment(what: str, signed_for: int, state) -> None:
     """WrongDeployment unless a message was signed for the state's deployment."""
     did = state.market.deployment_id
@@ -139,7 +143,7 @@ class Order:
         if not isinstance(self.instrument_id, int) or isinstance(self.instrument_id, bool) \
                 or not 0 <= self.instrument_id < R:
             raise BadRequest(f"instrument id must be a field element, got {self.instrument_id!r}")
-        check_unsigned("deployment id", self.deployment_id, DEPLOYMENT_ID_BITS)
+        check_deployment_id(self.deployment_id)
 
     def fields(self) -> list[int]:
         return [self.account, self.slot, self.side, self.size, self.limit_price, self.max_fee,

@@ -38,7 +38,7 @@ from ..errors import InsufficientMargin, QueueError, StaleNonce
 from ..risk import min_equity, passes_initial
 from ..units import check_positive, check_unsigned
 from .base import Operation, Plan
-from .messages import (PROVEN, BadRequest, check_account, check_deployment, check_request_fields,
+from .messages import (check_deployment_id, PROVEN, BadRequest, check_account, check_deployment, check_request_fields,
                        check_signed_by, obj_field, signature_from_obj, signature_to_obj, withdraw_message)
 from circuits import eddsa
 
@@ -119,6 +119,7 @@ class Withdraw(Operation):
 
     def __post_init__(self):
         check_request_fields(self.account, self.amount, self.nonce, self.l1_address)
+        check_deployment_id(self.deployment_id)
 
     @classmethod
     def create(cls, priv: bytes, account: int, amount: int, nonce: int, l1_address: int,

@@ -79,8 +79,9 @@ def ports(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops) -> 
     tree); port B's exists. Flags the special accounts (`is_equal`).
 
     Cost: index_bits + D + K + 21 constraints, + 4 when index_bits > D (D = acc_depth;
-    port A: index_bits + 1 bits, outside 3, in-tree 1, exists 1, empty fields K + 6, 3
-    flags of 2; port B: D + 1 bits, 3 flags of 2). K = 8: 78 at D = 16, 86 at D = 24 (+4).
+    port A: index_bits + 1 bits, outside 3 and in-tree 1 (when index_bits > D), exists 1,
+    empty fields K + 6, 3 flags of 2; port B: D + 1 bits, 3 flags of 2). K = 8, index
+    bits 32: 81 at D = 16, 89 at D = 24.
     """
     W = cs.witness
     K, D = shape.K, shape.acc_depth

@@ -55,7 +55,7 @@ def request(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops, A
     the account with the deposit's key and owner = depositor; a withdrawal and a
     liquidation bump port A's nonce (not past 2^nonce_bits - 1).
 
-    Cost: amount_bits + l1_address_bits + 26 constraints (250).
+    Cost: amount_bits + l1_address_bits + 24 constraints (248).
     """
     W = cs.witness
     dep, wd, fw, lq = ops.dep, ops.wd, ops.fw, ops.lq

@@ -90,8 +90,8 @@ def orders(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: SlotInp
     liquidation request). Order A's side is a bit.
 
     Cost per order: size_bits + 2 * price_bits + 3 * fee_rate_bits + order_id_bits + 2 *
-    time_bits + 15 constraints and the message's Poseidon of 3 inputs (261), + 1 for
-    order A's side bit: 724 + 723 = 1,447.
+    time_bits + 16 constraints and the message's Poseidon of 3 inputs (261), + 1 for
+    order A's side bit: 638 + 637 = 1,275.
     """
     a = _order(cs, shape, tv, inp, ops, "a", A, terms)
     return {"a": a, "b": _order(cs, shape, tv, inp, ops, "b", B, terms, a)}
