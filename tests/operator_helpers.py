@@ -76,6 +76,13 @@ def deploy(workdir, clock: Clock | None = None, **kw) -> Deployment:
     return dep
 
 
+def crashed(dep: Deployment) -> None:
+    """The process that held `dep` died: everything in memory is abandoned, and the OS
+    releases the L1 chain file's lock (one process at a time may hold it; the file holds
+    every completed L1 transaction)."""
+    dep.chain.close()
+
+
 def reopen(workdir, clock: Clock, **kw) -> Deployment:
     dep = Deployment.open(workdir, keys=session_keys(), clock=clock, **kw)
     dep.clock = clock
