@@ -31,6 +31,7 @@ from typing import Optional, Sequence
 from circuits import babyjub
 from circuits.field import R
 from circuits.spec.records import RECORD_BYTES
+from circuits.spec.widths import TIME_BITS
 from circuits.spec.tables import MarketTable, OracleTable
 
 from .abi import Contract
@@ -230,7 +231,7 @@ class RollupL1:
     def _at(self, now: Optional[int]) -> None:
         if now is None:
             return
-        _uint(now, 64, "time")
+        _uint(now, TIME_BITS, "time")
         if now > self.chain.timestamp and now != self.chain.next_timestamp:
             self.chain.set_next_timestamp(now)
 
@@ -494,6 +495,8 @@ class RollupL1:
         with key (pk_x, pk_y) (approving the queue for it first unless approve=False);
         returns the entry's index."""
         sender = as_address(l1_address, "depositor")
+        if now is not None:
+            _uint(now, TIME_BITS, "time")
         _uint(account, self.acc_depth, "account")
         _uint(amount, 64, "amount", 1)
         q = cofactor_witness((_felt(pk_x, "pk_x"), _felt(pk_y, "pk_y")))
