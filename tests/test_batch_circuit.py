@@ -14,7 +14,7 @@ from circuits.spec.orders import CANCELLED, OrderRefused
 from circuits.spec.priority import CREATE, CREDIT, REFUND
 from circuits.spec.records import decode_record
 
-from batch_model import ADDR, Model, Order, Refused, pk
+from batch_model import ADDR, Model, Order, Refused
 from spec_fixtures import DAY, EXPIRY, SPOT, T0, oracle_table
 
 BIG = 10 ** 13
@@ -171,7 +171,10 @@ def test_liquidation_with_shortfall_and_the_insurance_fund_touched_in_the_same_b
     m.oracle = oracle_table(m.market, spot=SPOT * 3)
     m.liquidate(6, 3, T0 + DAY)
     assert m.pend_ins < 0                                    # shortfall
-    m.deposit(INSURANCE_ACCOUNT, INSURANCE_ACCOUNT, 10 ** 12, 0)   # owner 0, own key: credited, flush on touch
+    # no L1 sender is the insurance fund's owner (0): refunded, but its leaf is read and the
+    # pending shortfall flushed into it first
+    assert m.deposit(INSURANCE_ACCOUNT, INSURANCE_ACCOUNT, 10 ** 12, ADDR[6]) == REFUND
+    assert m.pend_ins == 0 and m.accts[INSURANCE_ACCOUNT].cash < 0
     prove_like(m)
 
 

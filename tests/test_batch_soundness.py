@@ -389,3 +389,27 @@ def test_a_forced_request_outside_the_tree_cannot_be_claimed_inside():
     assert cs.which_is_unsatisfied() is None
     _overwrite(cs, "slot0.a.outside", 0)
     assert cs.which_is_unsatisfied() == "slot0.a.outside"
+
+
+def test_orders_and_cancels_signed_for_another_deployment_fail():
+    """The same market listed by another rollup contract: its users' signatures are worthless here."""
+    m = funded()
+    other = Model(market=market_table(did=OTHER_DID))
+    other.accts, other.tree = copy.deepcopy(m.accts), copy.deepcopy(m.tree)
+    other.begin()
+    other.trade(fut(3, 0, 10, 1), fut(4, 1, 10, 1), 1, SPOT)
+    other.cancel(4, 3)
+    m.trade(fut(3, 0, 10, 1), fut(4, 1, 10, 1), 1, SPOT)
+    m.cancel(4, 3)
+    batch, exp = m.finish()
+    replayed, _ = other.finish()
+    for i in range(2):
+        b = copy.deepcopy(batch)
+        if i == 0:
+            b.slots[0].order_b.sig = replayed.slots[0].order_b.sig
+            want = "slot0.sig_b.verify.check.x"
+        else:
+            b.slots[1].sig = replayed.slots[1].sig
+            want = "slot1.sig_a.verify.check.x"
+        assert fails_at(m.shape(2), b, exp["public_input"]) == want
+    assert fails_at(m.shape(2), batch, exp["public_input"]) is None

@@ -15,20 +15,14 @@ from typing import Sequence
 from ..cs import LC, ConstraintSystem, Operand
 from ..gadgets.data_hash import FIELD_WIDTH, data_digest, pack_record
 from ..gadgets.sha256 import BLOCK_BITS, block_cost, pad_bits
-from ..spec.public_input import HEADER_BYTES, HEADER_FIELDS
-from ..spec.records import RECORD_BYTES
-
-HEADER_COST = 5 * 332
-"""Constraints of the header's five strict decompositions."""
-
+from ..spec.public_input import HEADER_FIELDS
 
 def header_bits(cs: ConstraintSystem, values: dict[str, Operand], name: str = "header") -> list[LC]:
     """The header's message bits from the five field elements (`HEADER_FIELDS` order),
-    each strictly decomposed. Fails at '<name>.f<i>.lt_r*' / '.sum' for nothing: every
-    field element has exactly one canonical decomposition (the prover cannot pick the
-    alias x + r).
+    each strictly decomposed into its canonical 254 bits (bytes as `header_bytes` writes
+    them); a prover decomposing the alias x + r fails at '<name>.f<i>.lt_r*'.
 
-    Cost: `HEADER_COST` (1,660).
+    Cost: 5 * 332 = 1,660 constraints.
     """
     if set(values) != set(HEADER_FIELDS):
         raise ValueError(f"header fields are {HEADER_FIELDS}")
@@ -40,7 +34,8 @@ def public_input_gadget(cs: ConstraintSystem, header: list[LC], records: Sequenc
     """uint256(sha256(header || records)) >> 3 of the header's and the records' bits
     (all boolean already: decompositions and sums of bits of exclusive operations).
 
-    Cost: `data_hash_cost(len(records))`.
+    Cost: `data_hash_cost(bit_pattern(header + records))` (SHA-256, about 25,600 per 64
+    bytes; constant bits cost a little less).
     """
     bits = list(header)
     for r in records:

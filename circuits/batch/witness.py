@@ -30,6 +30,11 @@ from ..spec.ops import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, O
                        OP_SETTLE, OP_TRADE, OP_WITHDRAW)
 from ..spec.tables import MarketTable, OracleTable
 
+__all__ = ["N_OPS", "OP_NAMES", "OP_NOOP", "OP_DEPOSIT", "OP_WITHDRAW", "OP_FORCED", "OP_TRADE", "OP_LIQUIDATE",
+           "OP_SETTLE", "OP_CANCEL", "AccountFields", "OrderFill", "Port", "Signature", "OrderParams", "SlotInput",
+           "Flush", "BatchInput"]
+"""The operation codes are `circuits.spec.ops`'s, re-exported for the circuit's callers."""
+
 
 @dataclass
 class AccountFields:

@@ -14,7 +14,9 @@ a multiplexer.
 | deposit (1)          | account 1+4, amount 5+8, refunded 13+1 (1 bit)                            |
 | withdraw (2)         | account 1+4, amount 5+8, l1_address 13+20                                 |
 | forced_withdraw (3)  | account 1+4, amount 5+8 (requested), paid 13+8                            |
-| trade (4)            | maker 1+4, taker 5+4, slot 9+1 (4 bits), maker_side 10+1 (1 bit), fill 11+5, price 16+6, maker_fee_rate 22+4, taker_fee_rate 26+4, maker_order_id 30+6, taker_order_id 36+6 |
+| trade (4)            | maker 1+4, taker 5+4, slot 9+1 (4 bits), maker_side 10+1 (1 bit), fill 11+5,  |
+|                      | price 16+6, maker_fee_rate 22+4, taker_fee_rate 26+4, maker_order_id 30+6,    |
+|                      | taker_order_id 36+6                                                         |
 | liquidate (5)        | liquidator 1+4, target 5+4                                                |
 | settle (6)           | account 1+4, clearing 5+4 (always the clearing account 2), slot 9+1       |
 | cancel (7)           | account 1+4, order_id 30+6                                                |
