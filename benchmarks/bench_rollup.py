@@ -85,14 +85,15 @@ def trade_batch(n, depth, ord_depth, k, s):
                  "maintenance": ScenarioGrid.product([x * 2 / 3 for x in shocks], (0.0,))}
     st.set_oracle(build_oracle_table(market, T0, SPOT, 0.6, **grids))
     for a in (3, 4):
-        st.apply(st.enqueue_deposit(a, pks[a], 10**6 * USD))
+        st.apply(st.enqueue_deposit(a, pks[a], 10**6 * USD, 0xA000 + a))
     st.end_batch()
     b = BatchBuilder(st)
     for i in range(n):
         slot = i % k
         price = st.oracle.mark[slot]
-        mk = Order(3, slot, SELL, 10, price, 10, i + 1, T0 + 86_400).sign(keys[3])
-        tk = Order(4, slot, BUY, 10, price, 10, i + 1, T0 + 86_400).sign(keys[4])
+        iid, did = market[slot].id, market.deployment_id
+        mk = Order(3, slot, SELL, 10, price, 10, i + 1, T0 + 86_400, iid, did).sign(keys[3])
+        tk = Order(4, slot, BUY, 10, price, 10, i + 1, T0 + 86_400, iid, did).sign(keys[4])
         b.apply(Trade(mk, tk, 1 + i % 5, price, 1, 2))
     return b.finish(n)
 
@@ -112,7 +113,7 @@ def child_prove(n, depth, ord_depth, k, s, work, repeat) -> dict:
     t0 = time.perf_counter()
     wit, out = solve_batch(shape, sb.circuit_input)
     solve_s = time.perf_counter() - t0
-    assert out.commitment == sb.fields.commitment()
+    assert out.public_input == sb.public_input()
     times, proof = [], None
     for _ in range(repeat + 1):                # the first call also loads Numba's cache
         t0 = time.perf_counter()

@@ -60,7 +60,7 @@ def bench_ops(account_depth: int, n: int) -> dict:
     st = RollupState(market, fee_pk=pks[0], insurance_pk=pks[1], account_depth=account_depth, order_depth=16)
     st.set_oracle(build_oracle_table(market, T0, SPOT, 0.6))
     users = [3, 4, 5, 6]
-    deposits = [st.enqueue_deposit(users[i % 4], pks[i % 4 + 2], 10 ** 12) for i in range(n)]
+    deposits = [st.enqueue_deposit(users[i % 4], pks[i % 4 + 2], 10 ** 12, 0xA000 + users[i % 4]) for i in range(n)]
     t0 = time.perf_counter()
     for d in deposits:
         st.apply(d)
@@ -69,8 +69,9 @@ def bench_ops(account_depth: int, n: int) -> dict:
     for i in range(n):
         a, b, k = users[i % 4], users[(i + 1) % 4], i % 3
         price = st.oracle.mark[k]
-        trades.append(Trade(Order(a, k, BUY, 10, price, 5, i + 1, T0 + 86_400).sign(keys[i % 4 + 2]),
-                            Order(b, k, SELL, 10, price, 5, i + 1, T0 + 86_400).sign(keys[(i + 1) % 4 + 2]),
+        iid, did = market[k].id, market.deployment_id
+        trades.append(Trade(Order(a, k, BUY, 10, price, 5, i + 1, T0 + 86_400, iid, did).sign(keys[i % 4 + 2]),
+                            Order(b, k, SELL, 10, price, 5, i + 1, T0 + 86_400, iid, did).sign(keys[(i + 1) % 4 + 2]),
                             1 + i % 10, price, 3, 1))
     t0 = time.perf_counter()
     for tr in trades:
@@ -80,7 +81,7 @@ def bench_ops(account_depth: int, n: int) -> dict:
     wds = []
     for i in range(n):
         u = users[i % 4]
-        wds.append(Withdraw.create(keys[i % 4 + 2], u, 1_000, nonces[u], 0xabc))
+        wds.append(Withdraw.create(keys[i % 4 + 2], u, 1_000, nonces[u], 0xabc, market.deployment_id))
         nonces[u] += 1
     t0 = time.perf_counter()
     for w in wds:

@@ -36,6 +36,15 @@ from .risk import OracleTable as RiskOracleTable
 from .smt import default_node
 
 OP_CODES = {name: code for code, name in enumerate(OP_NAMES)}
+SLOT_FIELDS = {"noop": (), "deposit": ("a", "amount", "pk", "l1_address"),
+               "withdraw": ("a", "amount", "l1_address", "sig"), "forced_withdraw": ("a", "amount", "l1_address"),
+               "trade": ("a", "b", "instrument", "fill", "price", "order_a", "order_b"),
+               "liquidate": ("a", "b", "valid_until", "sig"), "settle": ("a", "b", "instrument"),
+               "cancel": ("a", "order_id", "sig")}
+"""The `SlotInput` fields each operation sets (`BatchBuilder.record`); every other field
+keeps its default (`circuits.batch.slot.default_slot`)."""
+FILL_PORTS = {"trade": ("a", "b"), "cancel": ("a",)}
+"""The ports whose order-fill leaf an operation reads; the others keep the default one."""
 _DEFERRED_ROLES = {"fee": FEE_ACCOUNT, "insurance": INSURANCE_ACCOUNT}
 
 

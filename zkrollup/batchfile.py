@@ -107,7 +107,9 @@ def _map(d, what: str) -> dict:
 
 
 def _simple(cls, d, what: str, **nested):
-    """cls(**d) for a dataclass of ints (and int tuples), with nested decoders by field."""
+    """cls(**d) for a dataclass whose fields are ints, flat int tuples or tuples of int
+    tuples (by the field's annotation), with nested decoders by field name; ValueError
+    for a missing, unknown or mistyped field."""
     d = _map(d, what)
     unknown = set(d) - {f.name for f in dc_fields(cls)}
     if unknown:
@@ -116,14 +118,19 @@ def _simple(cls, d, what: str, **nested):
     for f in dc_fields(cls):
         if f.name not in d:
             raise ValueError(f"batch file: {what} lacks {f.name}")
-        v = d[f.name]
+        v, name = d[f.name], f"{what}.{f.name}"
         if f.name in nested:
-            kw[f.name] = nested[f.name](v, f"{what}.{f.name}")
-        elif isinstance(v, list):
-            kw[f.name] = tuple(_ints(x, f"{what}.{f.name}") if isinstance(x, list) else _int(x, f"{what}.{f.name}")
-                               for x in v)
+            kw[f.name] = nested[f.name](v, name)
+        elif f.type.startswith("tuple[tuple["):
+            if not isinstance(v, list):
+                raise ValueError(f"batch file: {name} must be a list of lists")
+            kw[f.name] = tuple(_ints(x, name) for x in v)
+        elif f.type.startswith("tuple["):
+            kw[f.name] = _ints(v, name)
+        elif f.type == "int":
+            kw[f.name] = _int(v, name)
         else:
-            kw[f.name] = _int(v, f"{what}.{f.name}")
+            raise AssertionError(f"no decoder for {cls.__name__}.{f.name}: {f.type}")
     return cls(**kw)
 
 
@@ -180,6 +187,28 @@ def _lengths(shape: BatchShape, inp: bw.BatchInput) -> None:
         want(fl.siblings, d, f"{what} siblings")
 
 
+def _canonical(shape: BatchShape, inp: bw.BatchInput) -> None:
+    """ValueError unless every slot sets only the fields its operation uses, as the
+    operator's builder writes them (`batch_builder.SLOT_FIELDS`): the circuit ignores the
+    others, so a file that sets them is not one the operator wrote."""
+    from circuits.batch.slot import default_slot
+    from circuits.spec.ops import op_name
+    from .batch_builder import FILL_PORTS, SLOT_FIELDS
+    default = default_slot(shape)
+    for i, sl in enumerate(inp.slots):
+        try:
+            name = op_name(sl.op)
+        except ValueError as e:
+            raise ValueError(f"batch file: slot {i}: {e}") from None
+        for f in dc_fields(bw.SlotInput):
+            if f.name != "op" and f.name not in SLOT_FIELDS[name] and getattr(sl, f.name) != getattr(default, f.name):
+                raise ValueError(f"batch file: slot {i} ({name}) sets {f.name}, which a {name} does not use")
+        for port in ("a", "b"):
+            if port not in FILL_PORTS.get(name, ()) and getattr(sl, port).fill != getattr(default, port).fill:
+                raise ValueError(f"batch file: slot {i} ({name}) sets the order-fill leaf of port {port}, "
+                                 f"which a {name} does not read")
+
+
 def _table(cls, d, what):
     try:
         return _simple(cls, d, what).check()
@@ -198,6 +227,7 @@ def decode_input(d, shape: BatchShape) -> bw.BatchInput:
                   slots=lambda x, w: [_slot(s, f"{w}[{i}]") for i, s in enumerate(x)],
                   fee_flush=_flush, insurance_flush=_flush)
     _lengths(shape, inp)
+    _canonical(shape, inp)
     return inp
 
 

@@ -14,7 +14,7 @@ import click
 
 from verifier.snarkjs_json import write_vk
 
-from .cli import cli_errors
+from .cli import CliError, cli_errors
 from . import keyfiles
 
 
@@ -112,6 +112,9 @@ def verify(vk_path: str, public_path: str, proof_path: str) -> None:
 
     vk = read_vk(vk_path, check=check_vk)
     public = read_public(public_path)
+    if len(public) != vk.n_public:
+        raise CliError(f"{public_path}: {len(public)} public inputs, the verification key {vk_path} "
+                       f"expects {vk.n_public}")
     proof = read_proof(proof_path, check=check_proof)
     if groth16_verify(vk, public, proof):
         click.echo("OK: proof is valid")

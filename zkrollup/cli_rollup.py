@@ -210,6 +210,8 @@ def _solve_file(bf):
         wit, out = solve_batch(bf.shape, bf.circuit_input)
     except UnsatisfiedConstraint as e:
         return None, f"the batch's circuit input does not satisfy the circuit ({e})"
+    except ValueError as e:             # an input the circuit cannot even read
+        return None, f"the batch's circuit input does not fit the circuit ({e})"
     if (list(out.records) != list(bf.calldata.records) or out.new_root != bf.calldata.new_root
             or out.prio_new != bf.prio_new or out.public_input != bf.public_input()):
         return None, "the batch's circuit input proves other records, roots or chain values than the file states"
