@@ -124,6 +124,7 @@ class BatchReceipt:
     accepted_at: int
     data_hash: bytes = b""  # sha256(header || records), in the BatchAccepted event
     block: int = 0
+    tx_bytes: int = 0       # the L1 transaction's input (ABI-encoded calldata)
 
 
 @dataclass(frozen=True)
@@ -561,7 +562,7 @@ class RollupL1:
         if {(p.l1_address, p.amount) for p in pays} - paid:
             raise ContractError("the accepting transaction's transfers differ from the records' payouts")
         return BatchReceipt(ev["batch_number"], old_root, ev["new_root"], b["public_input"], b["entries_served"],
-                            pays, rc.gas_used, rc.timestamp, b["data_hash"], rc.block)
+                            pays, rc.gas_used, rc.timestamp, b["data_hash"], rc.block, len(b["tx_input"]))
 
     # --- exodus -------------------------------------------------------------------------------
     def activate_exodus(self, *, sender=None, now: Optional[int] = None) -> None:
