@@ -1,54 +1,227 @@
-"""Gas of the L1 contract model (v3) per batch and per trade, for N = 1, 2, 4, 8, 16.
+"""Gas of the rollup's L1 contracts, measured: every figure is a transaction's gas_used read
+from the embedded EVM's receipt (pyrevm / REVM, Cancun; 21,000 + calldata + execution).
 
-A model, not a measurement (see verifier/gas.py for every price and its source; b2's EVM
-contract measures the real figures). The synthetic calldata: a random-looking new root and
-N trade records (42 bytes each, realistic field sizes, so the posted data of every trade
-is in the calldata), plus, for the withdrawal figure, one withdraw record and its
-ERC-20 payout. The public input is one SHA-256 over the 160-byte header and the records.
-User operations (deposit and forced-withdrawal request, each one Poseidon of 5 into the
-priority chain; exodus exit) and the zk-vs-optimistic withdrawal comparison follow.
+Batches: N = 1, 2, 4, ..., 64 slots, every slot a trade (circuits.spec.records, fields drawn
+like a busy venue's: accounts below 2^20, fills below 1,000, prices around 10^9 to 10^11
+micro-USD, order ids below 2^24; "worst" sets every field to its maximum, so every record
+byte is non-zero), submitted to the rollup contract with a valid Groth16 proof of the
+public input the contract builds (a key whose trapdoor the benchmark knows,
+tests/groth16_forge.py: the verifier's gas depends only on the number of public inputs,
+one). Each batch follows others, as in steady operation (the first batch of a deployment
+pays ~40k more for storage it writes first). Also per batch: the marginal gas of one
+withdrawal (a trade record replaced by a withdrawal record paid in the same transaction)
+and of one deposit (a queue entry consumed).
 
-Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16] [--amount 1000000000]
-    [--rate 0.05] [--zk-wait 600] [--acc-depth 16] [--instruments 8]
+Operations: token approve, deposit, forced-withdrawal request, oracle table publication
+(K x S, plain and with a settled slot; the table is calldata, L1 hashes it with the T4
+sponge), market registration, a batch verifier's deployment and setting, Groth16
+verification alone, exodus activation, an exit (depth acc_depth, K positions) and a
+deposit reclaim.
+
+Also: the capital cost of one withdrawal paid in the accepting transaction (`--zk-wait`
+seconds after it is requested) beside a 7-day optimistic challenge window
+(zkrollup.capital).
+
+Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16,32,64] [--k 8] [--s 16]
+    [--acc-depth 24] [--amount 1000000000] [--rate 0.05] [--zk-wait 600]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
+import sys
 
-from verifier import gas
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from circuits.spec.accounts import account_leaf_of  # noqa: E402
+from circuits.spec.deployment import deployment_id  # noqa: E402
+from circuits.spec.public_input import batch_public_input  # noqa: E402
+from circuits.spec.records import LAYOUT, OP_DEPOSIT, OP_TRADE, OP_WITHDRAW, RECORD_BYTES, encode_record  # noqa
+from circuits.spec.state import oi_hash, state_root  # noqa: E402
+from verifier.calldata import BatchCalldata  # noqa: E402
+from verifier.evm import Chain, address_of  # noqa: E402
+from verifier.l1_client import RollupL1, address_int, cofactor_witness  # noqa: E402
+from verifier.l1_deploy import L1Config, deploy_rollup  # noqa: E402
+from zkrollup.capital import compare_withdrawal  # noqa: E402
+
+from groth16_forge import forge, trapdoor_key  # noqa: E402
+from spec_fixtures import EXPIRY, SPOT, T0, market_table, oracle_table  # noqa: E402
+
+GOV, ORACLE, OPERATOR = address_of("governor"), address_of("oracle"), address_of("operator")
+USERS = [address_of(f"user {i}") for i in range(4)]
+PK = (0x0BB77A6AD63E739B4EACB2E09D6277C12AB8D8010534E0B62893F3F6BB957051,
+      0x25797203F7A0B24925572E1CD16BF9EDFCE0051FB9E133774B3C257A872D7D8B)
+USD = 10**6
 
 
-def report(sizes, amount: int, rate: float, zk_wait: float, acc_depth: int, k: int) -> dict:
-    batches = []
+class Bench:
+    """A deployment with a market, a table, funded users and trapdoor proofs."""
+
+    def __init__(self, k: int, s: int, acc_depth: int, sizes, seed: int = 1):
+        self.rng = random.Random(seed)
+        self.chain = Chain(genesis_time=T0 - 3600)
+        self.k, self.s = k, s
+        self.addrs = deploy_rollup(self.chain, deployer=GOV, governor=GOV, oracle=ORACLE, fee_sink=GOV,
+                                   genesis_root=1, config=L1Config(K=k, S=s, acc_depth=acc_depth))
+        self.l1 = RollupL1(self.chain, self.addrs, operator=OPERATOR, oracle=ORACLE, governor=GOV)
+        self.vk, self.trap = trapdoor_key(1, seed=seed)
+        self.verifier_gas = {}
+        for n in sizes:
+            self.verifier_gas[n] = self._set_verifier(n)
+        self.market = market_table(k, did=deployment_id(self.chain.chain_id, address_int(self.addrs.rollup)))
+        self.market_gas = self._gas(self.l1.tables, "register_market", self.market.encode(), 0, [], sender=GOV)
+        for u in USERS:
+            self.l1.mint(u, 10**9 * USD, sender=GOV)
+            self.chain.fund(u, 10**18)
+        self.root = 1
+
+    def _gas(self, contract, fn, *args, sender, value=0):
+        return contract.transact(fn, *args, sender=sender, value=value).gas_used
+
+    def _set_verifier(self, n: int) -> dict:
+        from verifier.l1_deploy import deploy_batch_verifier
+        v = deploy_batch_verifier(self.chain, self.vk, GOV)
+        return {"deploy": v.deploy_receipt.gas_used,
+                "set_verifier": self._gas(self.l1.rollup, "set_verifier", n, v.address, sender=GOV)}
+
+    def table(self, settle=None):
+        ts = max(self.chain.next_timestamp, EXPIRY + 1) if settle else self.chain.next_timestamp
+        self.chain.set_next_timestamp(ts) if ts > self.chain.next_timestamp else None
+        return oracle_table(self.market, ts, s=self.s, settle=settle)
+
+    def publish(self, settle=None) -> tuple[int, int]:
+        rc = self.l1.tables.transact("publish_oracle_table", self.table(settle).packed(), sender=ORACLE)
+        return self.l1.latest_oracle_table_id, rc.gas_used
+
+    def trade(self, worst: bool = False) -> bytes:
+        if worst:
+            return encode_record(OP_TRADE, **{f.name: (1 << f.bits) - 1 for f in LAYOUT[OP_TRADE]})
+        r = self.rng
+        return encode_record(OP_TRADE, maker=r.randrange(3, 1 << 20), taker=r.randrange(3, 1 << 20),
+                             slot=r.randrange(self.k), maker_side=r.randrange(2), fill=r.randrange(1, 1000),
+                             price=r.randrange(10**9, 10**11), maker_fee_rate=r.randrange(0, 50_000),
+                             taker_fee_rate=r.randrange(0, 50_000), maker_order_id=r.randrange(1, 1 << 24),
+                             taker_order_id=r.randrange(1, 1 << 24))
+
+    def submit(self, records: list[bytes], table_id: int) -> int:
+        """Submit a batch with a valid proof; returns its gas."""
+        head = self.l1.entries_served
+        nq = sum(1 for r in records if r[0] in (1, 3))
+        self.root += 1
+        x = batch_public_input(records, old_root=self.l1.state_root, new_root=self.root,
+                               oracle_hash=self.l1.oracle_table(table_id)["hash"], prio_old=self.l1.prio_chain(head),
+                               prio_new=self.l1.prio_chain(head + nq))
+        proof = forge(self.trap, [x], self.rng.randrange(1, 2**250), self.rng.randrange(1, 2**250))
+        cd = BatchCalldata(self.l1.batch_number + 1, self.root, table_id, tuple(records))
+        return self.l1.submit_batch(cd, proof).gas
+
+
+def batches(b: Bench, sizes) -> list[dict]:
+    tid, _ = b.publish()
+    b.l1.deposit(USERS[0], 3, *PK, 10**8 * USD)      # collateral for the withdrawals below
+    b.submit([encode_record(OP_DEPOSIT, account=3, amount=10**8 * USD, refunded=0)], tid)
+    b.submit([b.trade()], tid)                      # the deployment's first batches write fresh storage
+    out = []
     for n in sizes:
-        row = gas.per_trade_gas(n)
-        row["withdrawal_marginal_gas"] = gas.withdrawal_marginal_gas(n)
-        batches.append(row)
-    return {
-        "model": "verifier/gas.py (EIP-1108, EIP-2028, EIP-2929 prices; Poseidon from poseidon-solidity)",
-        "poseidon_gas_by_width": gas.POSEIDON_GAS,
-        "groth16_verify_gas": gas.groth16_verify_gas(1),
-        "batches": batches,
-        "operations": {
-            "deposit": gas.deposit_gas().as_dict(),
-            "forced_withdrawal_request": gas.forced_withdrawal_request_gas().as_dict(),
-            "exit": dict(gas.exit_gas(acc_depth, k).as_dict(), acc_depth=acc_depth, instruments=k),
-        },
-        "withdrawal_zk_vs_optimistic": gas.compare_withdrawal(amount, rate, zk_wait).as_dict(),
-    }
+        tid, _ = b.publish()                        # fresh (blocks are 12 s apart)
+        trades = b.submit([b.trade() for _ in range(n)], tid)
+        worst = b.submit([b.trade(worst=True) for _ in range(n)], tid)
+        wd = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(
+            OP_WITHDRAW, account=b.rng.randrange(3, 1 << 20), amount=b.rng.randrange(1, 10**4) * USD,
+            l1_address=address_int(b.rng.choice(USERS)))], tid)
+        u = b.rng.choice(USERS)
+        b.l1.deposit(u, 5, *PK, 100 * USD)
+        dep = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(OP_DEPOSIT, account=5, amount=100 * USD,
+                                                                            refunded=0)], tid)
+        again = b.submit([b.trade() for _ in range(n)], tid)
+        out.append({"N": n, "batch_gas": trades, "gas_per_trade": round(trades / n),
+                    "worst_batch_gas": worst, "worst_gas_per_trade": round(worst / n),
+                    "calldata_record_bytes": n * RECORD_BYTES,
+                    "withdrawal_marginal_gas": wd - again, "deposit_marginal_gas": dep - again,
+                    "repeat_batch_gas": again})
+    return out
+
+
+def trade_batch_gas(n: int, k: int = 8, s: int = 16, acc_depth: int = 24) -> int:
+    """Measured gas of a batch of n trades in steady operation (benchmarks/bench_rollup.py)."""
+    b = Bench(k, s, acc_depth, [n])
+    tid, _ = b.publish()
+    b.submit([b.trade() for _ in range(n)], tid)        # the first batch writes fresh storage
+    return b.submit([b.trade() for _ in range(n)], tid)
+
+
+def operations(k: int, s: int, acc_depth: int) -> dict:
+    b = Bench(k, s, acc_depth, [1])
+    l1, u = b.l1, USERS[0]
+    ops = {"register_market": b.market_gas, "batch_verifier": b.verifier_gas[1]}
+    _, ops["publish_oracle_table_first"] = b.publish()
+    _, ops["publish_oracle_table"] = b.publish()
+    _, ops["publish_oracle_table_settled_slot"] = b.publish(settle={0: SPOT + 10})
+    ops["approve"] = b._gas(l1.token, "approve", b.addrs.queue, 10**30, sender=u)
+    q = cofactor_witness(PK)
+    ops["deposit_first"] = b._gas(l1.queue_contract, "deposit", 5, *PK, *q, 100 * USD, sender=u)
+    ops["deposit"] = b._gas(l1.queue_contract, "deposit", 6, *PK, *q, 100 * USD, sender=u)
+    ops["forced_withdrawal_request"] = b._gas(l1.queue_contract, "request_forced_withdrawal", 5, USD, sender=u,
+                                               value=l1.forced_fee())
+    from verifier.abi import Contract
+    from verifier.vyper_build import load
+    v = Contract(b.chain, l1.verifier_address(1), load("batch_verifier").abi)
+    p = forge(b.trap, [12345], 7, 11)
+    from groth16_forge import snarkjs_calldata
+    ops["groth16_verify"] = v.transact("verifyProof", *snarkjs_calldata(p), [2**250 + 12345], sender=u).gas_used
+    ops.update(exodus_ops(k, s, acc_depth))
+    return ops
+
+
+def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
+    """An account with K positions exits after exodus; a queued deposit is reclaimed."""
+    b = Bench(k, s, acc_depth, [1])
+    owner = USERS[1]
+    sizes = tuple((-1) ** i * (i + 1) for i in range(k))
+    leaf = account_leaf_of(*PK, 4, 500 * USD, sizes, 99, address_int(owner))
+    # the account at index 5, every other leaf empty: its path is the empty subtrees
+    from circuits.poseidon import poseidon
+    empty = [0]
+    for _ in range(acc_depth):
+        empty.append(poseidon([empty[-1], empty[-1]]))
+    node, index = leaf, 5
+    for lvl in range(acc_depth):
+        node = poseidon([empty[lvl], node] if (index >> lvl) & 1 else [node, empty[lvl]])
+    oi = list(range(1, k + 1))
+    tid, _ = b.publish()
+    b.root = state_root(node, oi_hash(oi)) - 1
+    b.submit([b.trade()], tid)
+    b.l1.deposit(USERS[2], 9, *PK, 30 * USD)
+    b.chain.set_next_timestamp(b.l1.queue()[-1]["deadline"] + 1)
+    ops = {"activate_exodus": b._gas(b.l1.rollup, "activate_exodus", sender=USERS[3])}
+    table = b.l1.oracle_table(tid)["packed"]
+    ops["exit"] = b._gas(b.l1.exodus_contract, "exit", index, *PK, 4, 500 * USD, list(sizes), 99, owner,
+                         empty[:acc_depth], oi_hash(oi), list(table), sender=USERS[3])
+    ops["reclaim_deposit"] = b._gas(b.l1.queue_contract, "reclaim_deposit", 0, sender=USERS[3])
+    return ops
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1,2,4,8,16")
+    ap.add_argument("--sizes", default="1,2,4,8,16,32,64")
+    ap.add_argument("--k", type=int, default=8)
+    ap.add_argument("--s", type=int, default=16)
+    ap.add_argument("--acc-depth", type=int, default=24)
     ap.add_argument("--amount", type=int, default=1_000_000_000, help="withdrawal, in cash units")
     ap.add_argument("--rate", type=float, default=0.05, help="annual cost of capital")
     ap.add_argument("--zk-wait", type=float, default=600.0, help="seconds until the batch is accepted")
-    ap.add_argument("--acc-depth", type=int, default=16)
-    ap.add_argument("--instruments", type=int, default=8)
     a = ap.parse_args(argv)
-    out = report([int(x) for x in a.sizes.split(",")], a.amount, a.rate, a.zk_wait, a.acc_depth, a.instruments)
+    sizes = [int(x) for x in a.sizes.split(",")]
+    b = Bench(a.k, a.s, a.acc_depth, sizes)
+    out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "K": a.k, "S": a.s, "acc_depth": a.acc_depth,
+           "record_bytes": RECORD_BYTES, "batches": batches(b, sizes),
+           "operations": operations(a.k, a.s, a.acc_depth),
+           "withdrawal_zk_vs_optimistic": compare_withdrawal(a.amount, a.rate, a.zk_wait).as_dict()}
     print(json.dumps(out, indent=2))
     return out
 

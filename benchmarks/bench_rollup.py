@@ -4,8 +4,9 @@ For every batch size N (default 1, 2, 4, 8, 16) and account depth (default 16; 2
 --depths 16,24): a batch of N trades (every slot a trade between two funded accounts) on
 the native state, turned into the circuit input (zkrollup.batch_builder), solved,
 proved with the fast Groth16 prover and the cached key of its shape, verified with the
-independent py_ecc verifier (what the L1 model runs), and priced with the L1 gas model
-(verifier.gas.batch_gas on the batch's calldata and proof; gas per trade = batch gas / N).
+independent py_ecc verifier, and priced by the L1 contracts on the embedded EVM (the
+measured gas of an all-trade batch of N, benchmarks/bench_gas.py `trade_batch_gas`; gas
+per trade = batch gas / N).
 
 Each point runs in its own processes: one makes the key when it is not cached (setup
 time, its own peak memory), one proves (peak memory = ru_maxrss of that process: key
@@ -100,8 +101,7 @@ def trade_batch(n, depth, ord_depth, k, s):
 def child_prove(n, depth, ord_depth, k, s, work, repeat) -> dict:
     from circuits.batch.circuit import solve_batch
     from prover.groth16 import prove
-    from verifier import gas
-    from verifier.calldata import BatchCalldata
+    from bench_gas import trade_batch_gas
     from verifier.groth16 import verify
     from zkrollup.keyfiles import proof_for_verifier, vk_from_pk
     shape = _shape(n, depth, ord_depth, k, s)
@@ -124,12 +124,10 @@ def child_prove(n, depth, ord_depth, k, s, work, repeat) -> dict:
     ok = verify(vk, proof.public, proof_for_verifier(proof))
     verify_s = time.perf_counter() - t0
     assert ok
-    cd = BatchCalldata(batch_number=sb.batch_number, new_root=sb.fields.new_root, oracle_table_id=1,
-                       records=tuple(sb.records))
-    rep = gas.batch_gas(cd, proof_for_verifier(proof))
+    gas = trade_batch_gas(n, k, s, depth)
     return {"key_load_s": load_s, "solve_s": solve_s, "prove_first_s": times[0],
             "prove_s": min(times[1:]) if len(times) > 1 else times[0], "prove_parts": proof.timings,
-            "verify_s": verify_s, "gas": rep.total, "gas_per_trade": rep.total // n,
+            "verify_s": verify_s, "gas": gas, "gas_per_trade": gas // n,
             "prove_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -48,8 +48,7 @@ SEED = b"zkrollup fuzz (INSECURE)"
 def build_deployment(workdir: Path, keys=None) -> Path:
     """A deployment whose two accepted batches (a trade and a withdrawal; a cancel and a
     deposit refund) are exported as batch files with proofs; returns the batch directory."""
-    from circuits.spec.deployment import deployment_id
-    from zkrollup.deployment import Deployment
+    from zkrollup.deployment import Deployment, planned_deployment_id
     from zkrollup.keycache import KeyCache
     from zkrollup.market import Instrument, market_of
     from zkrollup.operator import Genesis
@@ -57,7 +56,7 @@ def build_deployment(workdir: Path, keys=None) -> Path:
     from zkrollup.risk import ScenarioGrid, build_oracle_table
     from circuits import eddsa
 
-    t0, spot, did = 1_700_000_000, 60_000_000, deployment_id(31337, 0xC0FFEE)
+    t0, spot, did = 1_700_000_000, 60_000_000, planned_deployment_id()
     expiry = t0 + 30 * 86_400
     keys_ = [bytes([i + 1]) * 32 for i in range(8)]
     pub = [eddsa.public_key(k) for k in keys_]

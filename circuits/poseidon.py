@@ -26,7 +26,13 @@ from .field import R, check_elements, inv
 from .poseidon_params import MAX_WIDTH, MIN_WIDTH, params
 
 MAX_INPUTS = MAX_WIDTH - 1
-SPONGE_RATE = MAX_WIDTH - 1
+SPONGE_WIDTH = 4
+"""Width of `poseidon_sponge`'s permutation. A permutation of width t costs about
+8(t^2 + 3t) + R_P(2t + 2) multiply-adds and absorbs t - 1 values: per value that is flat
+(~255) for t = 4..9 and 30% more at t = 17; on the EVM only t <= 4 keeps the state and
+the sparse rounds in one contract (verifier/poseidon_sponge_evm.py: 5.6k gas per value
+at t = 4, against ~15k for a width-17 block), and L1 hashes every table it accepts."""
+SPONGE_RATE = SPONGE_WIDTH - 1
 
 
 def _pow5(x: int) -> int:
@@ -205,14 +211,14 @@ def poseidon_reference(inputs: Sequence[int]) -> int:
 def poseidon_sponge(values: Sequence[int]) -> int:
     """Hash a vector of any length (0 allowed) of field elements to one element.
 
-    A sponge over the width-17 permutation with rate 16 and capacity 1:
-    the state starts as [len(values), 0, ..., 0] (the length in the capacity element
+    A sponge over the width-4 permutation (`SPONGE_WIDTH`) with rate 3 and capacity 1:
+    the state starts as [len(values), 0, 0, 0] (the length in the capacity element
     separates vectors that differ only by trailing zeros); the values, zero-padded to
-    a multiple of 16 (at least one block), are absorbed 16 at a time by adding
+    a multiple of 3 (at least one block), are absorbed 3 at a time by adding
     block[j] to state[1 + j] and then permuting; the digest is state[1].
 
-    For 1..16 values this is one permutation, the same as circomlib's PoseidonEx with
-    initialState = len(values), the inputs zero-padded to 16, and output 1.
+    For 1..3 values this is one permutation, the same as circomlib's PoseidonEx with
+    initialState = len(values), the inputs zero-padded to 3, and output 1.
     """
     if not isinstance(values, (list, tuple)):
         raise ValueError(f"sponge input must be a list of field elements, got {type(values).__name__}")

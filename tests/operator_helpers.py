@@ -1,6 +1,7 @@
 """Shared rig of the operator tests: a tiny batch shape (N = 2, account depth 4, order depth 2,
 K = 3 instruments, S = 2 scenarios: about 50,000 constraints) whose proving key is made once
-per test process, and a deployment (contract + oracle + operator) on a temporary directory.
+per test process, and a deployment (the L1 contracts on the embedded EVM + oracle + operator) on a
+temporary directory.
 """
 from __future__ import annotations
 
@@ -75,6 +76,13 @@ def deploy(workdir, clock: Clock | None = None, **kw) -> Deployment:
     return dep
 
 
+def crashed(dep: Deployment) -> None:
+    """The process that held `dep` died: everything in memory is abandoned, and the OS
+    releases the L1 chain file's lock (one process at a time may hold it; the file holds
+    every completed L1 transaction)."""
+    dep.chain.close()
+
+
 def reopen(workdir, clock: Clock, **kw) -> Deployment:
     dep = Deployment.open(workdir, keys=session_keys(), clock=clock, **kw)
     dep.clock = clock
@@ -83,7 +91,6 @@ def reopen(workdir, clock: Clock, **kw) -> Deployment:
 
 def fund(dep: Deployment, acct: int, amount: int = 100_000 * USD) -> None:
     """Mint on L1 and deposit into `acct` (the operator takes it at its next sync)."""
-    c = dep.contract
-    c.mint(ADDR[acct], amount)
-    c.deposit(ADDR[acct], acct, *pk(acct), amount, now=dep.clock.t)
+    dep.faucet(ADDR[acct], amount)
+    dep.contract.deposit(ADDR[acct], acct, *pk(acct), amount, now=dep.clock.t)
 

@@ -9,6 +9,7 @@ from circuits import eddsa
 from circuits.merkle_native import merkle_root_from_path
 from circuits.spec.accounts import order_leaf
 from circuits.spec.deployment import deployment_id
+from zkrollup.deployment import planned_deployment_id
 from circuits.spec.state import oi_hash, state_root
 from zkrollup.market import Instrument, market_of
 from zkrollup.ops import Order
@@ -22,7 +23,7 @@ SPOT = 60_000_000          # cash units (micro-USD) per lot
 VOL = 0.6
 USD = 1_000_000            # cash units per US dollar
 KEYS = [bytes([i + 1]) * 32 for i in range(12)]
-DID = deployment_id(31337, 0xC0FFEE)      # the test deployment (chain id, rollup contract address)
+DID = planned_deployment_id()             # the test deployment (chain id, rollup contract address)
 OTHER_DID = deployment_id(1, 0xC0FFEE)    # the same contract address on another chain
 
 

@@ -128,7 +128,9 @@ def test_verify_recomputes_the_public_input_and_says_invalid_for_any_edit(deploy
 def test_verify_rechecks_every_batch_the_contract_accepted(deployment):
     code, out = run("verify", "--dir", deployment)
     assert code == 0, out
-    assert [l.split(":")[0] for l in out.splitlines()] == ["batch 1", "batch 2"]
+    lines = out.splitlines()
+    assert [l.split(":")[0] for l in lines[:2]] == ["batch 1", "batch 2"] and "valid" in lines[0]
+    assert lines[2].startswith("2 batches checked in") and len(lines) == 3
 
 
 def test_state_shows_accounts_margin_and_l1(deployment):
@@ -270,10 +272,10 @@ def test_piped_prove_prints_stage_lines_with_elapsed_time_and_nothing_on_stderr(
 def test_views_refuse_a_damaged_store_with_exit_2_and_write_nothing(tmp_path, command, damage):
     from click.testing import CliRunner
     from zkrollup.cli import main
-    from zkrollup.deployment import CONTRACT_FILE, OPERATOR_FILE
+    from zkrollup.deployment import L1_CONFIG_FILE, L1_FILE, OPERATOR_FILE
     d = tmp_path / "dep"
     d.mkdir()
-    for name in (CONTRACT_FILE, OPERATOR_FILE):
+    for name in (L1_FILE, L1_CONFIG_FILE, OPERATOR_FILE):
         p = d / name
         if damage == "directory":
             p.mkdir()

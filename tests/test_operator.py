@@ -9,7 +9,7 @@ import pytest
 
 from circuits.spec.ops import OP_WITHDRAW
 from circuits.spec.records import decode_record, encode_record
-from verifier.contract import BatchRejected, Reason
+from verifier.l1_client import BatchRejected, Reason
 from verifier.groth16 import Proof
 from zkrollup.errors import BadSignature, InsufficientMargin, ReplayedOrder, StaleNonce
 from zkrollup.keyfiles import proof_for_verifier
@@ -197,7 +197,7 @@ def test_a_stale_sealed_batch_is_rolled_back_and_redone_under_the_new_table(dep)
     sb, cd = _seal(op)
     clock.t += 3600                                  # the oracle moves on; the batch waited too long
     dep.oracle.publish(table(spot=SPOT * 101 // 100, ts=clock.t), now=clock.t)
-    clock.t += 3600
+    clock.t += 300                                   # table 1 is past L1's maximum age, table 2 is not
     reports = op.process_sealed()
     # rolled back: the withdrawal is processed again under table 2 (after the seal, so it
     # waits for the next batch), the resting order is still there
@@ -225,6 +225,7 @@ def test_liquidation_price_move_settlement_and_rebuild_from_published_data(dep):
     op.submit(order(3, SELL, size, fut, 1, slot=2))
     res = op.submit(order(5, BUY, size, fut, 1, slot=2))
     assert res.filled == size
+    op.flush()                                        # on L1 while table 1 is fresh (L1's maximum age)
     clock.t += DAY
     dep.oracle.publish(table(spot=SPOT * 85 // 100, ts=clock.t), now=clock.t)
     op.sync()
@@ -279,9 +280,9 @@ def test_posted_records_that_differ_from_the_proved_batch_are_refused_by_l1(dep,
     assert rebuild_from_l1(c, genesis()).root == c.state_root
 
 
-def test_state_rebuilt_from_the_contract_file_alone_after_the_operator_directory_is_gone(dep, tmp_path):
+def test_state_rebuilt_from_the_l1_chain_alone_after_the_operator_directory_is_gone(dep, tmp_path):
     import os
-    from verifier.contract import RollupContract
+    from zkrollup.deployment import L1_CONFIG_FILE, L1_FILE, open_l1
     op, c = dep.operator, dep.contract
     mark = op.state.oracle.mark[0]
     op.submit(order(3, SELL, 5, mark, 1))
@@ -293,11 +294,13 @@ def test_state_rebuilt_from_the_contract_file_alone_after_the_operator_directory
     dep.close()
     l1 = tmp_path / "l1-only"
     l1.mkdir()
-    shutil.copy(tmp_path / "rollup" / "contract.sqlite", l1 / "contract.sqlite")
+    for name in (L1_FILE, L1_CONFIG_FILE):         # the chain (state and transaction log) and its addresses
+        shutil.copy(tmp_path / "rollup" / name, l1 / name)
     shutil.rmtree(tmp_path / "rollup")              # the operator's whole workdir and keys
     assert not os.path.exists(tmp_path / "rollup")
-    c2 = RollupContract(str(l1 / "contract.sqlite"))
+    c2 = open_l1(l1)
     try:
+        assert c2.chain.verify_log() > 0            # the log replays to the same state
         rebuilt = rebuild_from_l1(c2, genesis())
         assert rebuilt.root == root == c2.state_root and rebuilt.fingerprint() == expected
     finally:

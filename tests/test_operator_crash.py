@@ -14,7 +14,7 @@ import pytest
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Withdraw
 
-from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, table
+from operator_helpers import ADDR, Clock, crashed, deploy, fund, genesis, reopen, table
 from rollup_helpers import DID, KEYS, SPOT, T0, USD, order
 
 STEPS = ["fund", "sync", "sell", "buy", "wd4", "reprice", "buy2", "wd5", "flush"]
@@ -84,6 +84,7 @@ def test_a_crash_at_any_point_loses_nothing(tmp_path, point, reference):
     with pytest.raises(Crash):
         script(d, done)
     # the process is gone: drop everything in memory (connections are just abandoned)
+    crashed(d)
     d = reopen(tmp_path / "r", clock)
     if point == "inbox-written":
         # the request was durable before the crash: recovery processed it, the user (who got

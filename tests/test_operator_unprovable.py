@@ -18,8 +18,8 @@ from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Withdraw
 from zkrollup.operator import proving
 
-from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen
-from rollup_helpers import DID, KEYS, USD, order
+from operator_helpers import ADDR, Clock, crashed, deploy, fund, genesis, reopen
+from rollup_helpers import DID, KEYS, T0, USD, order
 
 POISON = 13 * USD
 
@@ -152,6 +152,7 @@ def test_a_crash_while_refusing_recovers_to_the_same_outcome(funded, tmp_path, p
     d.operator.submit(Withdraw.create(KEYS[5], 5, POISON, 0, ADDR[5], DID))
     with pytest.raises(Crash):
         d.operator.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4], DID))
+    crashed(d)
     d = reopen(tmp_path / "rollup", clock)          # the crashed objects are abandoned
     assert d.operator.open_batch_size() == 1        # recovery refused it and rebuilt the batch
     run_after_poison(d)

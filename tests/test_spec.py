@@ -125,9 +125,33 @@ def test_encodings_follow_the_documented_layout_and_decode_back():
     k, s = ot.K, ot.S
     assert enc[:5] == [mt.hash(), EXPIRY, SPOT, k, s] and len(enc) == 5 + k + 2 * k * s + 3 * k
     assert enc[5 + k + 2 * k * s:] == [*ot.settled, *ot.settle_price, *ot.settle_value]
-    assert ot.hash() == poseidon_sponge(enc) and OracleTable.decode(enc) == ot
+    assert OracleTable.decode(enc) == ot
+    packed = ot.packed()
+    lanes = enc[1:] + [0] * (-len(enc[1:]) % 5)
+    assert packed == [enc[0]] + [sum(v << (48 * i) for i, v in enumerate(lanes[j:j + 5]))
+                                 for j in range(0, len(lanes), 5)]
+    assert ot.hash() == poseidon_sponge(packed) and OracleTable.from_packed(packed) == ot
     assert OracleTable.from_obj(ot.to_obj()) == ot
     ot.check_against(mt)
+
+
+def test_the_packed_oracle_table_is_refused_unless_canonical():
+    mt, ot = _tables({0: SPOT + 10})
+    packed = ot.packed()
+    assert tables.unpack_oracle(packed) == ot.encode()
+    n_values = len(ot.encode()) - 1
+    bad = [packed + [0], packed[:-1], packed[:1] + [packed[1] + (1 << 240)] + packed[2:]]
+    if n_values % 5:        # a non-zero unused lane of the last element
+        bad.append(packed[:-1] + [packed[-1] + (1 << (48 * (n_values % 5)))])
+    for p in bad:
+        with pytest.raises(ValueError):
+            tables.unpack_oracle(p)
+    # a lane at 2^48 - 1 is fine for the packing; the table's own rules then refuse a timestamp
+    # beyond 40 bits
+    big = packed[:1] + [packed[1] | ((1 << 48) - 1)] + packed[2:]
+    assert tables.unpack_oracle(big)[1] == (1 << 48) - 1
+    with pytest.raises(ValueError):
+        OracleTable.from_packed(big)
 
 
 @pytest.mark.parametrize("cut", [1, 3, 4])

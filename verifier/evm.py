@@ -191,6 +191,14 @@ class Chain:
     def receipts(self) -> list[Receipt]:
         return [_receipt(row) for row in self.store.txs() if row["kind"] != "fund"]
 
+    def transactions(self, since: int = 0):
+        """(seq, receipt, input data) of every mined transaction after log position `since`
+        (0: all), in order: what a client scans for events and calldata (eth_getLogs and
+        eth_getTransactionByHash on a real node)."""
+        for row in self.store.txs(since):
+            if row["kind"] != "fund":
+                yield row["seq"], _receipt(row), row["data"]
+
     # -- writes ----------------------------------------------------------------------------
     def fund(self, address: AddressLike, wei: int) -> None:
         """Set an account's ETH balance (a host privilege, like anvil_setBalance; logged)."""

@@ -24,6 +24,7 @@ less than the dense partial rounds a single contract would need (T7: 38k against
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 from circuits.field import R
@@ -93,6 +94,7 @@ def _load_checked(st: Stack, offset: int, key) -> None:
     st.s.pop()
 
 
+@lru_cache(maxsize=None)
 def generate(n_inputs: int, sparse: Optional[int] = None, mem_full: bool = False,
              part: str = "whole", split: Optional[int] = None, tail: Optional[bytes] = None) -> bytes:
     """Runtime code of the width-(n_inputs + 1) contract (see the module docstring).

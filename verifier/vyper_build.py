@@ -1,10 +1,15 @@
 """Compile the Vyper contracts, and keep their bytecode and ABI cached in the repository.
 
-The sources are `verifier/contracts/*.vy`; `verifier/contracts/build.json` (committed) holds
-for each one: the SHA-256 of its source, the compiler and settings, the ABI, the init code
-and runtime code, and the storage layout. `load(name)` reads the cache, so a fresh machine
-deploys without compiling (and without importing vyper); it refuses a cache entry whose
-source hash no longer matches the file. After editing a source, regenerate with
+The sources are `verifier/contracts/*.vy` (contracts) and `verifier/contracts/lib/*.vy`
+(modules they import), plus the modules generated from Python at build time
+(`GENERATED`: `spec.vy`, the rollup's constants rendered from `circuits.spec` by
+verifier/contract_spec.py, so no number is ever copied by hand; never written to disk).
+`verifier/contracts/build.json` (committed) holds for each contract: the SHA-256 of its
+inputs (its source, every library module and every generated module), the compiler and
+settings, the ABI, the init code and runtime code, and the storage layout. `load(name)`
+reads the cache, so a fresh machine deploys without compiling (and without importing
+vyper); it refuses a cache entry whose inputs hash no longer matches. After editing a
+source or a constant of circuits.spec, regenerate with
 
     python -m verifier.vyper_build            (writes build.json)
     python -m verifier.vyper_build --check    (exit 1 if build.json is stale)
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Optional
 
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
+LIB_DIR = "lib"
 BUILD_FILE = CONTRACTS_DIR / "build.json"
 VYPER_VERSION = "0.4.3"
 EVM_VERSION = "cancun"          # matches verifier.evm_backend.SPEC_ID
@@ -39,45 +45,70 @@ class Artifact:
     abi: list
     initcode: bytes             # deploy this (constructor arguments appended, ABI-encoded)
     runtime: bytes              # the code the contract ends up with
-    source_sha256: str
+    inputs_sha256: str          # of the source and every module it may import
     compiler: str               # "vyper 0.4.3 cancun gas"
     storage_layout: dict
 
     def to_json(self) -> dict:
-        return {"source_sha256": self.source_sha256, "compiler": self.compiler, "abi": self.abi,
+        return {"inputs_sha256": self.inputs_sha256, "compiler": self.compiler, "abi": self.abi,
                 "initcode": self.initcode.hex(), "runtime": self.runtime.hex(),
                 "storage_layout": self.storage_layout}
 
     @classmethod
     def from_json(cls, name: str, d: dict) -> "Artifact":
         return cls(name, d["abi"], bytes.fromhex(d["initcode"]), bytes.fromhex(d["runtime"]),
-                   d["source_sha256"], d["compiler"], d["storage_layout"])
+                   d["inputs_sha256"], d["compiler"], d["storage_layout"])
 
 
 def compiler_id() -> str:
     return f"vyper {VYPER_VERSION} {EVM_VERSION} {OPTIMIZE}"
 
 
-def sha256_text(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()
+def generated_modules() -> dict[str, str]:
+    """{module file name: Vyper source} of the modules rendered from Python at build time."""
+    from .contract_spec import render_spec
+    return {"spec.vy": render_spec()}
 
 
-def compile_vyper(source: str, name: str = "contract") -> Artifact:
-    """Compile Vyper source with the pinned settings; BuildError with the compiler's message."""
+def library_modules() -> dict[str, str]:
+    """{module file name: source} of verifier/contracts/lib/*.vy and the generated modules."""
+    mods = {f"{LIB_DIR}/{p.name}": p.read_text() for p in sorted((CONTRACTS_DIR / LIB_DIR).glob("*.vy*"))}
+    mods.update(generated_modules())
+    return mods
+
+
+def inputs_sha256(source: str, modules: dict[str, str]) -> str:
+    """SHA-256 over a contract's source and every module it may import (names and texts)."""
+    h = hashlib.sha256(source.encode())
+    for name in sorted(modules):
+        h.update(b"\0" + name.encode() + b"\0" + modules[name].encode())
+    return h.hexdigest()
+
+
+def compile_vyper(source: str, name: str = "contract", modules: Optional[dict[str, str]] = None) -> Artifact:
+    """Compile Vyper source with the pinned settings; `modules` ({file name: source}) are
+    importable by it (default: the library and generated modules). BuildError with the
+    compiler's message."""
     import vyper
+    from vyper.compiler.input_bundle import JSONInputBundle
     from vyper.compiler.settings import OptimizationLevel, Settings
+    from pathlib import PurePath
     if vyper.__version__.split("+")[0] != VYPER_VERSION:
         raise BuildError(f"vyper {VYPER_VERSION} is required, {vyper.__version__} is installed")
+    modules = library_modules() if modules is None else modules
     settings = Settings(evm_version=EVM_VERSION, optimize=OptimizationLevel.from_string(OPTIMIZE))
+    files = {PurePath(n): {"content": text} for n, text in modules.items()}
+    files[PurePath(f"{name}.vy")] = {"content": source}
+    bundle = JSONInputBundle(files, [PurePath(".")])
     try:
-        out = vyper.compile_code(source, contract_path=f"{name}.vy",
+        out = vyper.compile_code(source, contract_path=f"{name}.vy", input_bundle=bundle,
                                  output_formats=["abi", "bytecode", "bytecode_runtime", "layout"],
                                  settings=settings)
     except Exception as e:      # vyper raises many exception types; all mean "does not compile"
         raise BuildError(f"{name}.vy does not compile: {type(e).__name__}: {e}") from None
     layout = out["layout"].get("storage_layout", out["layout"])
     return Artifact(name, out["abi"], bytes.fromhex(out["bytecode"][2:]),
-                    bytes.fromhex(out["bytecode_runtime"][2:]), sha256_text(source),
+                    bytes.fromhex(out["bytecode_runtime"][2:]), inputs_sha256(source, modules),
                     compiler_id(), json.loads(json.dumps(layout)))
 
 
@@ -108,15 +139,16 @@ def load(name: str) -> Artifact:
     entry = _read_cache().get(name)
     if entry is None:
         raise BuildError(f"{name}.vy has no cached build; run: python -m verifier.vyper_build")
-    if entry["source_sha256"] != sha256_text(source):
-        raise BuildError(f"{name}.vy changed since {BUILD_FILE.name} was written; "
-                         f"run: python -m verifier.vyper_build")
+    if entry["inputs_sha256"] != inputs_sha256(source, library_modules()):
+        raise BuildError(f"{name}.vy or a module it imports (verifier/contracts/lib, circuits.spec) "
+                         f"changed since {BUILD_FILE.name} was written; run: python -m verifier.vyper_build")
     return Artifact.from_json(name, entry)
 
 
 def build(names: Optional[list[str]] = None) -> dict[str, Artifact]:
     """Compile the named sources (default: all) afresh."""
-    return {n: compile_vyper(source_path(n).read_text(), n) for n in (names or sources())}
+    modules = library_modules()
+    return {n: compile_vyper(source_path(n).read_text(), n, modules) for n in (names or sources())}
 
 
 def write_cache(artifacts: dict[str, Artifact]) -> None:

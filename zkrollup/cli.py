@@ -20,7 +20,8 @@ if __name__ == "__main__":
     from zkrollup.cli import main as _main
     _main(prog_name="zkrollup")
 
-from verifier.contract_store import StoreError
+from verifier.evm import L1Error
+from verifier.evm_store import ChainStoreError
 
 from . import __version__
 
@@ -46,7 +47,7 @@ def cli_errors(fn):
             click.echo(f"error: {_one_line(e)}", err=True)
             sys.exit(2)
         except (ValueError, OSError, KeyError, EOFError, MemoryError, OverflowError,
-                sqlite3.Error, StoreError) as e:
+                sqlite3.Error, ChainStoreError, L1Error) as e:
             if os.environ.get("ZKROLLUP_DEBUG"):
                 raise
             click.echo(f"error: {_one_line(e)}", err=True)

@@ -127,13 +127,16 @@ def setup(batch_size, acc_depth, ord_depth, instruments, scenarios, dir_, keys_d
 @size_option("acc_depth")
 @size_option("ord_depth")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage lines.")
+@click.option("--report", "report_path", default=None, type=click.Path(dir_okay=False),
+              help="Write the run's report (per batch: operations, trades, constraints, times, gas; the L1) "
+                   "as JSON.")
 @rollup_errors
-def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet) -> None:
+def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet, report_path) -> None:
     """Run the options and futures market end to end: deposits, quotes, trades, a hedge, a price
-    move, a liquidation, withdrawals paid at once, expiry and settlement; every batch proved
-    and verified by the L1 contract model. The demo's state in DIR is replaced on every run;
-    cached keys are kept (--fresh remakes them), so `zkrollup setup` with the same sizes and
-    DIR makes the demo's key beforehand."""
+    move, a liquidation, withdrawals paid at once, expiry and settlement; every batch proved,
+    then verified and paid by the rollup's contracts on the embedded EVM (DIR/l1.sqlite).
+    The demo's state in DIR is replaced on every run; cached keys are kept (--fresh remakes
+    them), so `zkrollup setup` with the same sizes and DIR makes the demo's key beforehand."""
     from .demo import Demo, DemoConfig
     check_sizes(batch_size=batch_size, acc_depth=acc_depth, ord_depth=ord_depth)
     progress = progress_for_output(enabled=not quiet)
@@ -144,6 +147,13 @@ def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet) -> None
     finally:
         progress.close()
         d.close()
+    if report_path:
+        import json
+        try:
+            Path(report_path).write_text(json.dumps(summary, indent=1, default=str) + "\n")
+        except OSError as e:
+            raise CliError(f"cannot write the report {report_path}: {e.strerror}") from None
+        click.echo(f"report written to {report_path}")
     if not summary["ok"]:
         raise CliError("the demo finished but a check failed (see above)")
 
@@ -229,19 +239,15 @@ def _read_proof_files(proof_path: str, public_path: str):
 def _check_against_l1(dir_: str, bf, want: int):
     """What the deployment's L1 contract in DIR (if any) says about the batch number, which
     the proof does not bind (L1 takes a batch only at its own root): None when consistent,
-    the contradiction otherwise, False when DIR holds no contract to ask."""
-    from .deployment import CONTRACT_FILE
-    path = Path(dir_) / CONTRACT_FILE
-    if not path.is_file():
+    the contradiction otherwise, False when DIR holds no L1 to ask."""
+    c = _open_l1(dir_, must_exist=False)
+    if c is None:
         return False
-    from verifier.contract import RollupContract
-    _existing_sqlite(path, "L1 contract state")
-    c = RollupContract(str(path))
     try:
         n = bf.batch_number
         if c.batch_number >= n:
             rec = c.accepted_batches()[n - 1]
-            if rec["public_input"] != want or rec["calldata_bytes"] != bf.calldata.to_bytes():
+            if rec["public_input"] != want or rec["calldata"] != bf.calldata:
                 return f"L1 accepted another batch {n}"
         elif c.batch_number == n - 1:
             if c.state_root != bf.header()["old_root"]:
@@ -268,8 +274,10 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     it and the proof to verify under the key of the batch's shape; also that the file's
     circuit input proves exactly its records, and, when DIR holds the L1 contract, that
     the batch number fits L1. Without BATCH_FILE, re-verify every batch the L1 contract in
-    DIR accepted. Exit 0 valid, 1 invalid, 2 bad input."""
-    from verifier.groth16 import verify as groth16_verify
+    DIR accepted (all together: verifier.fast_groth16.verify_batch). Proofs are checked
+    through the EVM's pairing precompile (verifier.fast_groth16), not py_ecc. Exit 0 valid,
+    1 invalid, 2 bad input."""
+    from verifier.fast_groth16 import verify as groth16_verify
 
     if batch_file is None:
         _verify_accepted(dir_)
@@ -318,37 +326,61 @@ def _existing_sqlite(path: Path, what: str) -> None:
         raise CliError(f"{path} is not an SQLite database (the {what} is missing or damaged)")
 
 
+def _open_l1(dir_: str, must_exist: bool = True):
+    """The L1 client of the deployment in DIR (the chain file checked to be SQLite first)."""
+    from .deployment import L1_CONFIG_FILE, L1_FILE, open_l1
+    path = Path(dir_) / L1_FILE
+    if not path.exists() or not (Path(dir_) / L1_CONFIG_FILE).exists():
+        if not must_exist:
+            return None
+        raise CliError(f"{dir_} holds no L1 chain (run `zkrollup demo --dir {dir_}` first, or give a BATCH_FILE)")
+    _existing_sqlite(path, "L1 chain")
+    try:
+        return open_l1(dir_)
+    except (ValueError, OSError) as e:
+        raise CliError(str(e)) from None
+
+
 def _verify_accepted(dir_: str) -> None:
+    """Re-verify every batch L1 accepted, from the chain alone: each public input rebuilt
+    from its posted header fields and records, the proofs checked under the keys of the
+    verifier contracts, together (fast_groth16.verify_batch: k + 3 pairings per key)."""
     from circuits.spec.public_input import batch_public_input
-    from verifier.contract import RollupContract
-    from verifier.groth16 import Proof, verify as groth16_verify
-    from .deployment import CONTRACT_FILE
-    path = Path(dir_) / CONTRACT_FILE
-    if not path.exists():
-        raise CliError(f"{dir_} holds no L1 contract (run `zkrollup demo --dir {dir_}` first, or give a BATCH_FILE)")
-    _existing_sqlite(path, "L1 contract state")
-    c = RollupContract(str(path))
-    bad = 0
+    from verifier.fast_groth16 import verify_batch
+    from verifier.groth16 import Proof
+    c = _open_l1(dir_)
     try:
         recs = c.accepted_batches()
         if not recs:
-            raise CliError(f"the contract in {dir_} has accepted no batch yet")
+            raise CliError(f"the L1 contract in {dir_} has accepted no batch yet")
+        t0 = time.perf_counter()
+        items, rebuilt = {}, {}
         for rec in recs:
             cd = rec["calldata"]
-            vk = c.verifying_key(cd.batch_size)
             p = rec["proof"]
             proof = Proof(a=tuple(p["a"]), b=tuple(tuple(x) for x in p["b"]), c=tuple(p["c"]))
             pub = batch_public_input(cd.records, old_root=rec["old_root"], new_root=rec["new_root"],
                                      oracle_hash=rec["oracle_hash"], prio_old=rec["prio_old"],
                                      prio_new=rec["prio_new"])
-            t0 = time.perf_counter()
-            ok = pub == rec["public_input"] and groth16_verify(vk, [pub], proof)
-            click.echo(f"batch {cd.batch_number}: {'valid' if ok else 'INVALID'} "
-                       f"({time.perf_counter() - t0:.2f} s, old root {hex(rec['old_root'])[:12]}..., "
-                       f"new root {hex(rec['new_root'])[:12]}...)")
-            bad += not ok
+            rebuilt[cd.batch_number] = pub == rec["public_input"]
+            items.setdefault(cd.batch_size, []).append((cd.batch_number, pub, proof))
+        verdict = {}
+        for n, group in items.items():
+            vk = c.verifying_key(n)
+            oks = verify_batch(vk, [([pub], proof) for _, pub, proof in group])
+            verdict.update({b: ok for (b, _, _), ok in zip(group, oks)})
+        elapsed = time.perf_counter() - t0
     finally:
         c.close()
+    bad = 0
+    for rec in recs:
+        b = rec["calldata"].batch_number
+        ok = rebuilt[b] and verdict[b]
+        bad += not ok
+        click.echo(f"batch {b}: {'valid' if ok else 'INVALID'} (old root {hex(rec['old_root'])[:12]}..., "
+                   f"new root {hex(rec['new_root'])[:12]}...)")
+    click.echo(f"{len(recs)} batches checked in {elapsed:.2f} s ({1000 * elapsed / len(recs):.1f} ms a batch, "
+               f"verified together through the EVM precompiles)")
     if bad:
         click.echo(f"INVALID: {bad} batch proof(s) do not verify", err=True)
         sys.exit(1)
@@ -360,11 +392,10 @@ def _verify_accepted(dir_: str) -> None:
 @rollup_errors
 def state(dir_, account) -> None:
     """Show the accepted state: accounts (cash, positions, margin status) and L1 balances."""
-    from .deployment import CONTRACT_FILE, OPERATOR_FILE
+    from .deployment import OPERATOR_FILE
     from .demo import DEMO_MARKER, L1_ADDRESS, NAMES, SLOT_NAMES, usd
     from .risk import min_equity
     from .store import StateStore
-    from verifier.contract import RollupContract
 
     opath = Path(dir_) / OPERATOR_FILE
     if not opath.exists():
@@ -377,10 +408,7 @@ def state(dir_, account) -> None:
         st = store.load()
     finally:
         store.close()
-    cpath = Path(dir_) / CONTRACT_FILE
-    if cpath.exists():
-        _existing_sqlite(cpath, "L1 contract state")
-    contract = RollupContract(str(cpath)) if cpath.exists() else None
+    contract = _open_l1(dir_, must_exist=False)
     demo = (Path(dir_) / DEMO_MARKER).exists()            # names and addresses of the demo's users
     acct_names = NAMES if demo else {0: "fees", 1: "insurance", 2: "clearing"}
     addresses = L1_ADDRESS if demo else {}

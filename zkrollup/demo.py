@@ -20,6 +20,11 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
    operator settles every position (through the clearing account).
 7. Everyone withdraws; every batch was proved, verified by the contract and paid at once.
    The final state is rebuilt from what L1 published alone, to the same root.
+
+L1 is the rollup's Vyper contracts on the embedded EVM (verifier/contracts, verifier/evm.py),
+its chain kept in DIR/l1.sqlite. `--report FILE.json` writes per batch its operations,
+trades, constraints, proving and verification times and the gas the EVM charged, and the
+L1 (engine, chain id, contract addresses).
 """
 from __future__ import annotations
 
@@ -32,9 +37,9 @@ from typing import Callable, Optional
 
 from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
-from circuits.spec.deployment import deployment_id
 
-from .deployment import CONTRACT_FILE, OPERATOR_FILE, Deployment
+from .capital import compare_withdrawal
+from .deployment import L1_CONFIG_FILE, L1_FILE, OPERATOR_FILE, Deployment, planned_deployment_id
 from .keycache import KeyCache
 from .l1data import rebuild_from_l1
 from .market import Instrument, market_of
@@ -57,8 +62,8 @@ L1_ADDRESS = {3: 0x3A4E5000000000000000000000000000000000A1, 4: 0xA11CE000000000
               5: 0xB0B0000000000000000000000000000000000005, 6: 0xCA201000000000000000000000000000000000C6}
 DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 20_000 * USD, 6: 600_000 * USD}
 DEMO_MARKER = "demo.json"
-DEMO_DEPLOYMENT = deployment_id(31337, 0xD3E0000000000000000000000000000000000001)
-"""The demo's deployment: a local chain id and the contract model's address."""
+DEMO_DEPLOYMENT = planned_deployment_id()
+"""The demo's deployment: the embedded chain's id and the rollup contract's address."""
 N_SCENARIOS = 16                      # the risk engine's default grids
 
 
@@ -105,6 +110,8 @@ class Demo:
         self.t = T0
         self.minted = 0
         self.reports: list[BatchReport] = []
+        self.withdraw_wall: Optional[float] = None
+        self.withdraw_paid_wall: Optional[float] = None
         self.order_ids = {i: 0 for i in NAMES}
         self.priv = {i: demo_key(NAMES[i]) for i in NAMES}
         self.pub = {i: eddsa.public_key(self.priv[i]) for i in NAMES}
@@ -124,11 +131,11 @@ class Demo:
         directory holding anything else (other than the key cache `zkrollup setup` made in
         it) is refused, untouched."""
         d = self.dir
-        if d.exists() and not (d / DEMO_MARKER).exists() and not (d / CONTRACT_FILE).exists() \
+        if d.exists() and not (d / DEMO_MARKER).exists() and not (d / L1_FILE).exists() \
                 and any(p.name != "keys" for p in d.iterdir()):
             raise ValueError(f"{d} exists and is not a zkrollup demo directory; pick another --dir")
         d.mkdir(parents=True, exist_ok=True)
-        for name in (CONTRACT_FILE, OPERATOR_FILE, DEMO_MARKER):
+        for name in (L1_FILE, L1_CONFIG_FILE, OPERATOR_FILE, DEMO_MARKER):
             for p in d.glob(name + "*"):
                 p.unlink()
         shutil.rmtree(d / "batches", ignore_errors=True)
@@ -164,6 +171,8 @@ class Demo:
 
     def _on_batch(self, r: BatchReport) -> None:
         self.reports.append(r)
+        if self.withdraw_paid_wall is None and any(p[0] == 1 and p[1] == 4 for p in r.payouts):
+            self.withdraw_paid_wall = time.perf_counter()
         ops = self.ops_text(r.ops)
         paid = ""
         if r.payouts:
@@ -224,7 +233,7 @@ class Demo:
         e(f"\n[1] day 0: the oracle publishes BTC at 60,000 USD (vol {VOL:.0%}); four users deposit on L1")
         self.publish(SPOT)
         for acct, amount in DEPOSITS.items():
-            c.mint(L1_ADDRESS[acct], amount)
+            self.dep.faucet(L1_ADDRESS[acct], amount)
             self.minted += amount
             c.deposit(L1_ADDRESS[acct], acct, *self.pub[acct], amount, now=self.t)
             e(f"  {NAMES[acct]} deposits {usd(amount)} USD into account {acct}")
@@ -272,6 +281,7 @@ class Demo:
         for r in [r for r in self.op.book if r.key[0] == 3 and r.slot == 3]:
             self.submit(f"maker cancels order {r.key[1]} (signed)", Cancel.create(self.priv[3], 3, r.key[1],
                                                                                  DEMO_DEPLOYMENT))
+        self.withdraw_wall = time.perf_counter()
         self.submit("alice withdraws 20,000 USD",
                     Withdraw.create(self.priv[4], 4, 20_000 * USD, self.op.state.account(4).nonce, L1_ADDRESS[4],
                                     DEMO_DEPLOYMENT))
@@ -305,7 +315,8 @@ class Demo:
 
     def summary(self, total_s: float, keys_s: float) -> dict:
         c, op, e = self.dep.contract, self.op, self.echo
-        e("\nbatches (every one proved with Groth16 and verified by the L1 contract model):")
+        e("\nbatches (every one proved with Groth16, verified and paid by the L1 contracts on the EVM; gas "
+          "from the receipts):")
         head = (f"{'batch':>5}  {'operations':<30} {'constraints':>11} {'witness s':>9} {'prove s':>7} "
                 f"{'verify s':>8} {'gas':>10} {'gas/trade':>9}")
         e(head)
@@ -348,9 +359,36 @@ class Demo:
         e(f"\nL1: batch {c.batch_number}, root {hex(c.state_root)[:18]}..., contract holds {usd(c.collateral)} USD")
         for name, ok in checks.items():
             e(f"  [{'ok' if ok else 'FAILED'}] {name}")
+        capital = self.capital_cost()
+        if capital:
+            e(f"\nalice's 20,000 USD withdrawal was paid {capital['zk_wait_s']:.0f} s after she asked (capital "
+              f"cost {capital['zk_capital_cost']:.4f} USD at 5%/year); under a 7-day optimistic challenge window "
+              f"it would cost {capital['optimistic_capital_cost']:.2f} USD")
         e(f"\ndemo finished in {total_s:.1f} s (keys {keys_s:.1f} s); files in {self.dir}")
-        return {"ok": all(checks.values()), "checks": checks, "batches": [r.to_obj() for r in self.reports],
-                "total_s": total_s, "keys_s": keys_s}
+        return {"ok": all(checks.values()), "checks": checks, "batches": [self.batch_obj(r) for r in self.reports],
+                "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
+
+    @staticmethod
+    def batch_obj(r: BatchReport) -> dict:
+        return {"batch": r.batch_number, "ops": r.ops, "trades": r.n_trades, "constraints": r.n_constraints,
+                "witness_s": round(r.solve_s, 3), "prove_s": round(r.prove_s, 3), "verify_s": round(r.verify_s, 3),
+                "gas_used": r.gas, "gas_per_trade": r.gas_per_trade, "calldata_bytes": r.calldata_bytes,
+                "records_bytes": r.data_bytes, "payouts": len(r.payouts)}
+
+    def l1_obj(self) -> dict:
+        c = self.dep.contract
+        return {"engine": "pyrevm 0.3.7 (REVM, Cancun) embedded, verifier/evm.py", "chain_id": c.chain.chain_id,
+                "chain_file": str(self.dir / L1_FILE), "contracts": c.addresses.contracts(),
+                "deployment_id": hex(c.deployment_id), "blocks": c.chain.block_number}
+
+    def capital_cost(self) -> Optional[dict]:
+        """Alice's 20,000 USD withdrawal: the wall-clock seconds from her request to the L1
+        transaction that paid it (proving included), against a 7-day challenge window."""
+        if self.withdraw_wall is None or self.withdraw_paid_wall is None:
+            return None
+        d = compare_withdrawal(20_000, 0.05, self.withdraw_paid_wall - self.withdraw_wall).as_dict()
+        d["unit"] = "USD"
+        return d
 
     def close(self) -> None:
         if hasattr(self, "dep"):

@@ -8,7 +8,7 @@ accepted is exactly what the proof proved: no operator can post data that differ
 the batch it proved.
 
 **Queue entries.** Deposits and forced withdrawals come from the contract's priority
-queue (`RollupContract.queue`); `entry_op` turns an entry into the operation that serves
+queue (`RollupL1.queue`); `entry_op` turns an entry into the operation that serves
 it. A deposit or forced_withdraw record consumes the next entry.
 
 **Rebuild.** `rebuild_from_l1(contract, genesis)` reads nothing but the contract: it starts
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED
 from circuits.spec.records import decode_record
-from circuits.spec.tables import MarketTable, OracleTable
+from circuits.spec.tables import OracleTable
 
 from .market import Market
 from .ops import Deposit, ForcedWithdraw, op_from_record
@@ -37,7 +37,7 @@ class RebuildError(ValueError):
 
 
 def entry_op(e: dict):
-    """The operation that serves a priority-queue entry (`RollupContract.queue`)."""
+    """The operation that serves a priority-queue entry (`RollupL1.queue`)."""
     if e.get("kind") == KIND_DEPOSIT:
         return Deposit(e["account"], (e["pk_x"], e["pk_y"]), e["amount"], e["l1_address"])
     if e.get("kind") == KIND_FORCED:
@@ -59,12 +59,13 @@ def published_oracle(contract, table_id: int) -> OracleTable:
 
 
 def published_market(contract) -> Market:
-    """The market table currently registered with the contract."""
-    m = contract.store.current_market()
+    """The market table currently registered with the contract (decoded from its
+    registration and checked against the hash L1 stored)."""
+    m = contract.market()
     if m is None:
         raise ValueError("the contract has no registered market")
-    market = Market.from_table(MarketTable.decode(m[2]))
-    if market.hash() != m[1]:
+    market = Market.from_table(m)
+    if market.hash() != contract.market_hash:
         raise ValueError("the registered market does not hash to its published hash")
     return market
 

@@ -1,11 +1,13 @@
 """The market and oracle tables of a batch in the circuit: hashed once, then read by every slot.
 
 The tables, their encodings and rules are `circuits.spec.tables`; the circuit hashes the
-same lists (`market_encoding`, `oracle_encoding`) with `poseidon_sponge`. Every entry
-is a private witness and the two hashes enter the public commitment, so the tables are
-exactly those the L1 contract received and hashed itself. Trust note: the circuit does
-not range-check table entries; L1 checks them when it receives them
-(`MarketTable.check`, `OracleTable.check`), and the hash binds the circuit to those values.
+same lists (`market_encoding`, and `oracle_encoding` packed by `oracle_hash_inputs`) with
+`poseidon_sponge`. Every entry is a private witness and the two hashes enter the public
+input, so the tables are exactly those the L1 contract received and hashed itself. The
+packing of the oracle table into 48-bit lanes is one-to-one only for lanes below 2^48, so
+every lane is range-checked to `ORACLE_LANE_BITS`; beyond that the circuit does not
+range-check table entries: L1 checks them when it receives them (`MarketTable.check`,
+`OracleTable.check`), and the hash binds the circuit to those values.
 
 The market hash is the sponge of [deployment_id, K, bonus, penalty, instrument ids];
 the circuit computes the K instrument ids once per batch (orders sign the id of the
@@ -21,9 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..cs import LC, ConstraintSystem
+from ..gadgets.bits import range_check
 from ..gadgets.poseidon import poseidon_sponge as sponge_gadget
 from ..gadgets.poseidon import poseidon as poseidon_gadget
-from ..spec.tables import MarketTable, OracleTable, instrument_inputs, market_encoding, oracle_encoding
+from ..spec.tables import (ORACLE_LANE_BITS, MarketTable, OracleTable, instrument_inputs, market_encoding,
+                           oracle_encoding, oracle_hash_inputs)
 from .shape import BatchShape
 
 
@@ -63,9 +67,11 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
                   oracle: OracleTable | None, name: str = "tables") -> TablesVars:
     """Allocate both tables as witnesses and hash them (values None when compiling).
 
-    Cost: K instrument ids (Poseidon of 4: 297 each), one sponge of 4 + K values and one
-    of 5 + K + 2KS + 3K values: 612 constraints per block of 16 values (a little less for
-    constant entries). K = 8, S = 16: 2,376 + 1 + 19 blocks, about 14,400 constraints.
+    Cost: K instrument ids (Poseidon of 4: 297 each), one sponge of 4 + K values, a range
+    check of each of the 2 + K + 2KS + 3K variable oracle lanes (49 constraints) and one
+    sponge of their 1 + ceil((4 + 4K + 2KS) / 5) packed elements; a sponge costs 264
+    constraints per block of 3 values (a little less for constant entries). K = 8, S = 16:
+    2,376 + 4 blocks, 290 lanes and 20 blocks, about 22,000 constraints.
     """
     k_n, s_n = shape.K, shape.S
     solving = cs.solving
@@ -105,7 +111,10 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
                       for k in range(k_n)]
             enc = oracle_encoding(market_hash, ts, spot, LC.constant(k_n), LC.constant(s_n), mark, si, sm,
                                   settled, sprice, svalue)
-            oracle_hash = sponge_gadget(cs, enc, name="hash")
+            for i, v in enumerate(enc[1:]):         # K and S are constants, below 2^48 already
+                if v.constant_value() is None:
+                    range_check(cs, v, ORACLE_LANE_BITS, name=f"lane{i}")
+            oracle_hash = sponge_gadget(cs, oracle_hash_inputs(enc), name="hash")
     return TablesVars(market_hash, oracle_hash, did, ids, kind, expiry, bonus, penalty, ts, mark, si, sm,
                       settled, svalue)
 

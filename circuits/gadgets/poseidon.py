@@ -22,7 +22,7 @@ from typing import Sequence
 
 from ..cs import LC, ConstraintSystem, Operand, as_lc, weighted_sum
 from ..field import R, inv
-from ..poseidon import MAX_INPUTS, SPONGE_RATE, FastParams, fast_params
+from ..poseidon import MAX_INPUTS, SPONGE_RATE, SPONGE_WIDTH, FastParams, fast_params
 from ..poseidon import permute as permute_native
 from ..poseidon_params import MAX_WIDTH, MIN_WIDTH, N_ROUNDS_F, N_ROUNDS_P
 
@@ -221,9 +221,9 @@ def cost(n_inputs: int) -> int:
 def poseidon_sponge(cs: ConstraintSystem, values: Sequence[Operand],
                     name: str = "sponge") -> LC:
     """The sponge hash of a vector of any length, as `circuits.poseidon.poseidon_sponge`
-    (width 17, rate 16, capacity initialised to len(values), zero padding, digest state[1]).
+    (width 4, rate 3, capacity initialised to len(values), zero padding, digest state[1]).
 
-    Cost: one width-17 permutation per block of 16 (at least one): 3 * 204 = 612
+    Cost: one width-4 permutation per block of 3 (at least one): 3 * (32 + 56) = 264
     constraints, less 3 per constant element entering a block's first round (e.g. the
     padding of the first block).
     """
@@ -236,5 +236,5 @@ def poseidon_sponge(cs: ConstraintSystem, values: Sequence[Operand],
             for j, v in enumerate(block):
                 state[1 + j] = state[1 + j] + as_lc(v)
             with cs.namespace(f"block{b}"):
-                state = _permute(cs, state, MAX_WIDTH if b < n_blocks - 1 else 2)
+                state = _permute(cs, state, SPONGE_WIDTH if b < n_blocks - 1 else 2)
     return state[1]

@@ -29,6 +29,16 @@ Encodings (hashed with `circuits.poseidon.poseidon_sponge`):
              scen_maint[0][0..S-1], ..., scen_maint[K-1][0..S-1],
              settled[0..K-1], settle_price[0..K-1], settle_value[0..K-1]]
 
+The market hash is the sponge of `market_encoding`. The oracle hash is the sponge of
+the oracle encoding *packed* (`oracle_hash_inputs`): the market hash, then every other
+value as a 48-bit lane (`ORACLE_LANE_BITS`), five lanes to a field element, lane i of an
+element at bit 48 i; the last element's unused lanes are 0. Packing cuts the hash five-fold
+(K = 8, S = 16: 293 values, 60 elements), which is what lets L1 hash every table it
+accepts for under 500k gas; the tables travel to L1 packed (`OracleTable.packed`,
+`OracleTable.from_packed`). The packing is one-to-one only for lanes below 2^48, so the
+circuit range-checks every lane it packs (L1 reads them from the packed elements, where
+they cannot exceed it).
+
 `market_encoding` and `oracle_encoding` build these lists from ints or from circuit
 values (the batch circuit hashes the same lists, `circuits.batch.tables`). A market
 travels (registration calldata, files) as `MarketTable.encode()`: [deployment_id, K,
@@ -39,9 +49,9 @@ The two classes are plain records: constructing one checks nothing (the batch ci
 soundness tests build malicious ones). `check()` applies the rules (widths of
 `circuits.spec.widths`, kinds, settlement data only on settled slots; ValueError), and
 `OracleTable.check_against(market)` the rules between the two tables (`TableMismatch`).
-`decode` (from an encoding) and `OracleTable.from_obj` check as they parse. The circuit
-does not range-check table entries: L1 checks a table when it receives it and the hash
-binds the circuit to it.
+`decode` (from an encoding) and `OracleTable.from_obj` check as they parse. Beyond the
+packing's lane widths the circuit does not range-check table entries: L1 checks a table
+when it receives it and the hash binds the circuit to it.
 """
 from __future__ import annotations
 
@@ -140,6 +150,48 @@ def oracle_encoding(market_hash: T, timestamp: T, spot: T, k: T, s: T, mark: Seq
         for r in rows:
             out += r
     return out + [*settled, *settle_price, *settle_value]
+
+
+ORACLE_LANE_BITS = PRICE_BITS
+"""Bits of one lane of the packed oracle encoding: every oracle value but the market hash
+fits (prices 48 bits, time 40, K, S, flags)."""
+ORACLE_LANES = 5
+"""Lanes per field element (5 * 48 = 240 bits < 253)."""
+assert ORACLE_LANES * ORACLE_LANE_BITS < 253 and TIME_BITS <= ORACLE_LANE_BITS
+
+
+def pack_lanes(values: Sequence[T]) -> list[T]:
+    """values[5j] + 2^48 values[5j+1] + ... + 2^192 values[5j+4] for each j (ints or
+    circuit values; one-to-one for values below 2^ORACLE_LANE_BITS)."""
+    out = []
+    for j in range(0, len(values), ORACLE_LANES):
+        acc = values[j]
+        for i, v in enumerate(values[j + 1:j + ORACLE_LANES], 1):
+            acc = acc + v * (1 << (ORACLE_LANE_BITS * i))
+        out.append(acc)
+    return out
+
+
+def oracle_hash_inputs(enc: Sequence[T]) -> list[T]:
+    """What the oracle hash is the sponge of: [market_hash, *pack_lanes(the rest)]."""
+    return [enc[0], *pack_lanes(enc[1:])]
+
+
+def unpack_oracle(packed: Sequence[int]) -> list[int]:
+    """The oracle encoding of `oracle_hash_inputs(enc)`; ValueError unless `packed` is
+    exactly what that function writes (elements below 2^240, unused lanes 0, the length
+    that the K and S lanes imply)."""
+    packed = _ints(packed, "packed oracle table")
+    if len(packed) < 2 or any(not 0 <= e < (1 << (ORACLE_LANES * ORACLE_LANE_BITS)) for e in packed[1:]):
+        raise ValueError("a packed oracle table is [market_hash, elements below 2^240 ...]")
+    mask = (1 << ORACLE_LANE_BITS) - 1
+    lanes = [(e >> (ORACLE_LANE_BITS * i)) & mask for e in packed[1:] for i in range(ORACLE_LANES)]
+    k, s = lanes[2], lanes[3]
+    n = ORACLE_HEADER - 1 + k + 2 * k * s + 3 * k
+    if -(-n // ORACLE_LANES) != len(packed) - 1 or any(lanes[n:]):
+        raise ValueError(f"a packed oracle table with K = {k}, S = {s} has {1 + -(-n // ORACLE_LANES)} "
+                         f"elements and its unused lanes are 0")
+    return [packed[0], *lanes[:n]]
 
 
 def _ints(enc: Sequence[int], what: str) -> list[int]:
@@ -264,8 +316,12 @@ class OracleTable:
                                self.scen_init, self.scen_maint, self.settled, self.settle_price,
                                self.settle_value)
 
+    def packed(self) -> list[int]:
+        """`oracle_hash_inputs(self.encode())`: the table as it travels to L1 and is hashed."""
+        return oracle_hash_inputs(self.encode())
+
     def hash(self) -> int:
-        return poseidon_sponge(self.encode())
+        return poseidon_sponge(self.packed())
 
     def check(self) -> "OracleTable":
         """Self, unless sizes, widths or settlement flags break the rules (ValueError)."""
@@ -331,6 +387,11 @@ class OracleTable:
             i += k * s
         return cls(enc[0], enc[1], enc[2], tuple(enc[ORACLE_HEADER:ORACLE_HEADER + k]), *grids,
                    tuple(enc[i:i + k]), tuple(enc[i + k:i + 2 * k]), tuple(enc[i + 2 * k:i + 3 * k])).check()
+
+    @classmethod
+    def from_packed(cls, packed: Sequence[int]) -> "OracleTable":
+        """The checked table of its packed form (ValueError)."""
+        return cls.decode(unpack_oracle(packed))
 
     def to_obj(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

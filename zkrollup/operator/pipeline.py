@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from verifier.contract import BatchRejected, Reason
+from verifier.l1_client import BatchRejected, Reason
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 
 from .. import batchfile, units
@@ -45,7 +45,7 @@ from .submission import BATCH_PREFIX, LAST_EVENT, TABLE_ID, Submitter
 class Operator:
     """The rollup operator.
 
-    `workdir`: its directory (created); `contract`: the `RollupContract` (L1) it submits to;
+    `workdir`: its directory (created); `contract`: the L1 client (`verifier.l1_client.RollupL1`) it submits to;
     `genesis`: needed the first time, checked against the stored one afterwards;
     `batch_size`: N slots per batch (fixed for the directory); `keys`: a KeyCache (default
     `<workdir>/keys`); `clock()`: the time passed to the contract (default: now,

@@ -72,7 +72,7 @@ class Submitter:
         verify_s = time.perf_counter() - t0
         self.fault("submitted")
         report = BatchReport(sb.batch_number, sb.n_slots, ops_count(sb.kinds), proved.n_constraints,
-                             proved.solve_s, proved.prove_s, verify_s, receipt.gas, len(cd.to_bytes()),
+                             proved.solve_s, proved.prove_s, verify_s, receipt.gas, receipt.tx_bytes,
                              len(cd.data()), [(p.kind, p.account, p.l1_address, p.amount) for p in receipt.payouts],
                              sb.fields.new_root, receipt.public_input, sb.table_id, receipt.accepted_at)
         p = proved.proof
@@ -87,7 +87,7 @@ class Submitter:
             raise OperatorError(f"L1 accepted a batch {sb.batch_number} that is not this operator's")
         payouts = [(p["kind"], p["account"], p["l1_address"], p["amount"]) for p in self.contract.payouts(sb.batch_number)]
         report = BatchReport(sb.batch_number, sb.n_slots, ops_count(sb.kinds), n_constraints,
-                             0.0, 0.0, 0.0, rec["gas"], len(rec["calldata_bytes"]), len(cd.data()), payouts,
+                             0.0, 0.0, 0.0, rec["gas"], len(rec["tx_input"]), len(cd.data()), payouts,
                              sb.fields.new_root, rec["public_input"], sb.table_id, rec["accepted_at"],
                              proved_here=False)
         self.commit(sb, report, cd, rec["proof"])

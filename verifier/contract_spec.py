@@ -1,0 +1,91 @@
+"""The rollup's constants as a Vyper module (`spec.vy`), rendered from `circuits.spec`.
+
+The contracts `import spec` and read every number of the rollup's definitions from it:
+the field modulus, bit widths, table kinds and the packed oracle layout, the priority
+queue's kinds and entry packing, the operation codes and the record layout, the header
+size. verifier/vyper_build.py renders this module at build time (it is never written to
+the repository) and the build cache's hash covers its text, so a change in circuits.spec
+makes the cached contracts stale until they are rebuilt: one definition, nothing copied.
+
+Besides the rollup's definitions it holds the L1 contracts' own static bounds (Vyper
+sizes every array statically): `MAX_L1_BATCH` slots per batch and the longest packed
+oracle table (`MAX_PACKED_ORACLE`, K = 16 and S = 64).
+"""
+from __future__ import annotations
+
+from circuits import babyjub
+from circuits.field import R
+from circuits.poseidon import SPONGE_WIDTH
+from circuits.spec import accounts as A
+from circuits.spec import ops as O
+from circuits.spec import priority as P
+from circuits.spec import public_input as PI
+from circuits.spec import records as REC
+from circuits.spec import tables as T
+from circuits.spec import widths as W
+
+from .curve import Q
+
+MAX_L1_BATCH = 64
+"""The most slots a batch may have on L1 (the CLI's N range is 1..64)."""
+
+
+def _max_packed_oracle() -> int:
+    k, s = W.MAX_INSTRUMENTS, W.MAX_SCENARIOS
+    n = T.ORACLE_HEADER - 1 + k + 2 * k * s + 3 * k
+    return 1 + -(-n // T.ORACLE_LANES)
+
+
+def _record_fields() -> list[tuple[str, int, str]]:
+    """<OP>_<FIELD>_OFFSET / _BYTES for every field of every operation's record."""
+    out = []
+    for op, fields in REC.LAYOUT.items():
+        for f in fields:
+            stem = f"{O.OP_NAMES[op].upper()}_{f.name.upper()}"
+            out.append((f"{stem}_OFFSET", f.offset, f"circuits.spec.records ({f.bits} bits)"))
+            out.append((f"{stem}_BYTES", f.size, "circuits.spec.records"))
+    return out
+
+
+def _constants() -> list[tuple[str, int, str]]:
+    """(name, value, comment) of every constant, in module order."""
+    c = [("R", R, "the BN254 scalar field modulus"), ("Q", Q, "the BN254 base field modulus")]
+    for name in ("SIZE_BITS", "PRICE_BITS", "CONTRACT_SIZE_BITS", "AMOUNT_BITS", "CASH_BITS", "NONCE_BITS",
+                 "TIME_BITS", "L1_ADDRESS_BITS", "ACCOUNT_BITS", "BPS_DENOMINATOR", "MAX_INSTRUMENTS",
+                 "MAX_SCENARIOS"):
+        c.append((name, getattr(W, name), "circuits.spec.widths"))
+    for name in ("KIND_EMPTY", "KIND_CALL", "KIND_PUT", "KIND_FUTURE", "MARKET_HEADER", "ORACLE_HEADER",
+                 "ORACLE_LANE_BITS", "ORACLE_LANES"):
+        c.append((name, getattr(T, name), "circuits.spec.tables"))
+    c.append(("SPONGE_WIDTH", SPONGE_WIDTH, "circuits.poseidon (market and oracle hashes)"))
+    c.append(("BABYJUB_A", babyjub.A, "circuits.babyjub (a x^2 + y^2 = 1 + d x^2 y^2)"))
+    c.append(("BABYJUB_D", babyjub.D, "circuits.babyjub"))
+    c.append(("BABYJUB_COFACTOR", babyjub.COFACTOR, "circuits.babyjub"))
+    c.append(("CLEARING_ACCOUNT", A.CLEARING_ACCOUNT, "circuits.spec.accounts (deposits refused)"))
+    c.append(("SPECIAL_OWNER", A.SPECIAL_OWNER, "circuits.spec.accounts (no exit)"))
+    for name in ("KIND_DEPOSIT", "KIND_FORCED", "KIND_BITS", "PRIO_EMPTY"):
+        c.append((name, getattr(P, name), "circuits.spec.priority"))
+    for op, name in enumerate(O.OP_NAMES):
+        c.append((f"OP_{name.upper()}", op, "circuits.spec.ops"))
+    c.append(("N_OPS", O.N_OPS, "circuits.spec.ops"))
+    c.append(("RECORD_BYTES", REC.RECORD_BYTES, "circuits.spec.records"))
+    c.append(("OP_OFFSET", REC.OP_OFFSET, "circuits.spec.records"))
+    c += _record_fields()
+    c.append(("HEADER_BYTES", PI.HEADER_BYTES, "circuits.spec.public_input"))
+    c.append(("MAX_L1_BATCH", MAX_L1_BATCH, "verifier.contract_spec (L1 bound)"))
+    c.append(("MAX_RECORDS_BYTES", MAX_L1_BATCH * REC.RECORD_BYTES, "verifier.contract_spec (L1 bound)"))
+    c.append(("MAX_PACKED_ORACLE", _max_packed_oracle(), "verifier.contract_spec (K = 16, S = 64)"))
+    return c
+
+
+def constants() -> dict[str, int]:
+    return {n: v for n, v, _ in _constants()}
+
+
+def render_spec() -> str:
+    lines = ["# pragma version ~=0.4.3", '"""',
+             "@title The rollup's constants, rendered from circuits.spec by verifier/contract_spec.py",
+             "@notice Generated at build time; never edit (and never committed).", '"""', ""]
+    for name, value, comment in _constants():
+        lines.append(f"{name}: constant(uint256) = {value}  # {comment}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,178 @@
+# pragma version ~=0.4.3
+"""
+@title Exodus: exits against the last accepted state root
+@notice In exodus mode (verifier/contracts/rollup.vy) each account may exit once: anyone
+        submits its leaf (circuits.spec.accounts: key, nonce, signed cash, the K signed
+        position sizes, orders root, owner), the Merkle path of its index and the
+        open-interest hash; this contract recomputes
+            leaf = Poseidon(pk_x, pk_y, nonce, cash, Poseidon(sizes), orders_root, owner)
+            root = Poseidon(merkle root of the leaf at the index, oi_hash)
+        and requires root = the rollup's state root. The account is worth
+            cash + sum_k size_k * mark_k
+        with the marks of the last accepted batch's oracle table (given packed, and checked
+        against the hash the tables contract stored for it), floored at 0, and is paid to its
+        owner (no signature: the owner is in the leaf) as far as the rollup holds tokens
+        beyond the queued deposits (those stay reclaimable by their depositors). Special
+        accounts (owner = SPECIAL_OWNER) have nobody to pay and cannot exit.
+"""
+
+import spec
+from lib import poseidon_k
+
+interface IRollup:
+    def state_root() -> uint256: view
+    def exodus() -> bool: view
+    def last_table_id() -> uint256: view
+    def release(receiver: address, amount: uint256): nonpayable
+
+interface ITables:
+    def table(table_id: uint256) -> (uint256, uint256): view
+
+interface IQueue:
+    def pending_deposits() -> uint256: view
+
+interface IERC20:
+    def balanceOf(owner: address) -> uint256: view
+
+interface IPoseidon2:
+    def hash(inputs: uint256[2]) -> uint256: view
+
+interface IPoseidon7:
+    def hash(inputs: uint256[7]) -> uint256: view
+
+interface ISponge:
+    def sponge(values: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256: view
+
+event Exited:
+    account: indexed(uint256)
+    owner: indexed(address)
+    value: uint256
+    paid: uint256
+
+LANE_MASK: constant(uint256) = (1 << spec.ORACLE_LANE_BITS) - 1
+MAX_DEPTH: constant(uint256) = spec.ACCOUNT_BITS
+
+ROLLUP: public(immutable(address))
+TABLES: public(immutable(address))
+QUEUE: public(immutable(address))
+TOKEN: public(immutable(address))
+POSEIDON2: public(immutable(address))
+POSEIDON7: public(immutable(address))
+POSEIDON_K: public(immutable(address))
+POSEIDON_K_SELECTOR: immutable(bytes4)
+SPONGE: public(immutable(address))
+ACC_DEPTH: public(immutable(uint256))
+K: public(immutable(uint256))
+
+exited: public(HashMap[uint256, bool])
+
+
+@deploy
+def __init__(rollup: address, tables: address, queue: address, token: address, poseidon2: address,
+             poseidon7: address, poseidon_wide: address, poseidon_wide_selector: bytes4, sponge: address,
+             acc_depth: uint256, k: uint256):
+    assert acc_depth >= 1 and acc_depth <= MAX_DEPTH, "exodus: account depth out of range"
+    assert k >= 1 and k <= spec.MAX_INSTRUMENTS, "exodus: K must be in 1..16"
+    ROLLUP = rollup
+    TABLES = tables
+    QUEUE = queue
+    TOKEN = token
+    POSEIDON2 = poseidon2
+    POSEIDON7 = poseidon7
+    POSEIDON_K = poseidon_wide
+    POSEIDON_K_SELECTOR = poseidon_wide_selector
+    SPONGE = sponge
+    ACC_DEPTH = acc_depth
+    K = k
+
+
+@pure
+@internal
+def _fr(v: int256) -> uint256:
+    """A signed value as a field element (v mod r)."""
+    if v >= 0:
+        return convert(v, uint256)
+    return spec.R - convert(-v, uint256)
+
+
+@view
+@internal
+def _root(leaf: uint256, account: uint256, siblings: DynArray[uint256, MAX_DEPTH]) -> uint256:
+    node: uint256 = leaf
+    for level: uint256 in range(ACC_DEPTH, bound=MAX_DEPTH):
+        sib: uint256 = siblings[level]
+        assert sib < spec.R, "exodus: a sibling is not below r"
+        if (account >> level) & 1 == 1:
+            node = staticcall IPoseidon2(POSEIDON2).hash([sib, node])
+        else:
+            node = staticcall IPoseidon2(POSEIDON2).hash([node, sib])
+    return node
+
+
+@view
+@internal
+def _marks_value(sizes: DynArray[int256, spec.MAX_INSTRUMENTS],
+                 table: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> int256:
+    """sum_k size_k * mark_k at the last accepted batch's table (0 without positions)."""
+    total: int256 = 0
+    flat: bool = True
+    for k: uint256 in range(K, bound=spec.MAX_INSTRUMENTS):
+        if sizes[k] != 0:
+            flat = False
+    if flat:
+        return 0
+    tid: uint256 = staticcall IRollup(ROLLUP).last_table_id()
+    assert tid != 0, "exodus: no accepted oracle table to value positions"
+    h: uint256 = 0
+    ts: uint256 = 0
+    h, ts = staticcall ITables(TABLES).table(tid)
+    assert len(table) >= 2 and staticcall ISponge(SPONGE).sponge(table) == h, \
+        "exodus: not the last accepted batch's oracle table"
+    for k: uint256 in range(K, bound=spec.MAX_INSTRUMENTS):
+        j: uint256 = spec.ORACLE_HEADER - 1 + k
+        mark: uint256 = (table[1 + j // spec.ORACLE_LANES] >> (spec.ORACLE_LANE_BITS * (j % spec.ORACLE_LANES))) & LANE_MASK
+        total += sizes[k] * convert(mark, int256)
+    return total
+
+
+@external
+def exit(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
+         sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
+         siblings: DynArray[uint256, MAX_DEPTH], oi_hash: uint256,
+         table: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
+    """Exit `account` (module docstring); `table`: the packed oracle table of the last
+    accepted batch (may be empty for an account without positions). Returns the amount paid."""
+    assert staticcall IRollup(ROLLUP).exodus(), "exodus: not in exodus mode"
+    assert account < (1 << ACC_DEPTH), "exodus: account index outside the account tree"
+    assert not self.exited[account], "exodus: account already exited"
+    assert owner != convert(spec.SPECIAL_OWNER, address), "exodus: a special account has no owner to pay"
+    assert len(sizes) == K, "exodus: an account has K position sizes"
+    assert len(siblings) == ACC_DEPTH, "exodus: the path has one sibling per tree level"
+    assert pk_x < spec.R and pk_y < spec.R and nonce < spec.R and orders_root < spec.R and oi_hash < spec.R, \
+        "exodus: a leaf field is not below r"
+    assert cash > -(1 << spec.CASH_BITS) and cash < (1 << spec.CASH_BITS), "exodus: cash out of range"
+    fsizes: DynArray[uint256, spec.MAX_INSTRUMENTS] = []
+    for k: uint256 in range(K, bound=spec.MAX_INSTRUMENTS):
+        assert sizes[k] > -(1 << spec.SIZE_BITS) and sizes[k] < (1 << spec.SIZE_BITS), "exodus: size out of range"
+        fsizes.append(self._fr(sizes[k]))
+    positions: uint256 = poseidon_k.hash(POSEIDON_K, POSEIDON_K_SELECTOR, fsizes)
+    leaf: uint256 = staticcall IPoseidon7(POSEIDON7).hash(
+        [pk_x, pk_y, nonce, self._fr(cash), positions, orders_root, convert(owner, uint256)])
+    accounts_root: uint256 = self._root(leaf, account, siblings)
+    assert staticcall IPoseidon2(POSEIDON2).hash([accounts_root, oi_hash]) == staticcall IRollup(ROLLUP).state_root(), \
+        "exodus: the leaf is not in the last accepted state root"
+    value: int256 = cash + self._marks_value(sizes, table)
+    worth: uint256 = 0
+    if value > 0:
+        worth = convert(value, uint256)
+    held: uint256 = staticcall IERC20(TOKEN).balanceOf(ROLLUP)
+    reserved: uint256 = staticcall IQueue(QUEUE).pending_deposits()
+    available: uint256 = 0
+    if held > reserved:
+        available = held - reserved
+    paid: uint256 = min(worth, available)
+    self.exited[account] = True
+    log Exited(account=account, owner=owner, value=worth, paid=paid)
+    if paid > 0:
+        extcall IRollup(ROLLUP).release(owner, paid)
+    return paid

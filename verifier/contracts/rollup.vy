@@ -1,0 +1,251 @@
+# pragma version ~=0.4.3
+"""
+@title The rollup contract: state root, batches, payouts, custody, exodus switch
+@notice Holds the collateral token of every account and of the queued deposits.
+        submit_batch(new_root, table_id, records, proof) accepts a batch of N records
+        (circuits.spec.records, N = len(records) / RECORD_BYTES) only if the proof
+        verifies, with the verifier contract the governor set for N, against the single
+        public input (circuits.spec.public_input)
+            sha256(old_root || new_root || oracle_hash || prio_old || prio_new || records) >> 3
+        which this contract builds itself: old_root from its storage, oracle_hash from the
+        table the batch names (verifier/contracts/tables.vy; it must be no older than the
+        last accepted batch's and its timestamp at most MAX_ORACLE_AGE seconds before this
+        block), prio_old and prio_new from the priority queue (the chain values before and
+        after the entries the records consume: one per deposit or forced-withdrawal record,
+        in order, each of the record's kind). Nothing else comes from the operator. In the
+        same transaction it moves the root and the batch number and pays: a withdrawal's
+        amount to its L1 address, a forced withdrawal's paid amount to the entry's
+        requester, a refunded deposit's amount back to its depositor. A payout to the zero
+        address stays in the contract (a transfer to it would revert the batch, and one
+        user must not be able to stop batches).
+        Exodus: once the oldest unconsumed queue entry is past its deadline no batch is
+        accepted and anyone may call activate_exodus; from then on the exodus contract pays
+        exits and the queue reclaims unconsumed deposits through release().
+"""
+
+import spec
+
+interface IGovernance:
+    def governor() -> address: view
+
+interface IQueue:
+    def overdue() -> bool: view
+    def consume(n: uint256) -> (uint256, uint256, DynArray[uint256, spec.MAX_L1_BATCH]): nonpayable
+    def preview(n: uint256) -> (uint256, uint256, DynArray[uint256, spec.MAX_L1_BATCH]): view
+
+interface ITables:
+    def table(table_id: uint256) -> (uint256, uint256): view
+
+interface IVerifier:
+    def verifyProof(a: uint256[2], b: uint256[2][2], c: uint256[2], pub: uint256[1]) -> bool: view
+
+interface IERC20:
+    def transfer(receiver: address, amount: uint256) -> bool: nonpayable
+
+event BatchAccepted:
+    batch_number: indexed(uint256)
+    old_root: uint256
+    new_root: uint256
+    table_id: uint256
+    data_hash: bytes32
+    n_records: uint256
+
+event VerifierSet:
+    batch_size: indexed(uint256)
+    verifier: address
+
+event ExodusActivated:
+    timestamp: uint256
+
+event Released:
+    receiver: indexed(address)
+    amount: uint256
+
+ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+
+GOVERNANCE: public(immutable(address))
+QUEUE: public(immutable(address))
+TABLES: public(immutable(address))
+TOKEN: public(immutable(address))
+EXODUS: public(immutable(address))
+MAX_ORACLE_AGE: public(immutable(uint256))
+GENESIS_ROOT: public(immutable(uint256))
+
+state_root: public(uint256)
+batch_number: public(uint256)
+last_table_id: public(uint256)
+exodus: public(bool)
+verifier: public(HashMap[uint256, address])
+
+
+@deploy
+def __init__(governance: address, queue: address, tables: address, token: address, exodus_: address,
+             genesis_root: uint256, max_oracle_age: uint256):
+    assert genesis_root < spec.R, "rollup: the genesis root must be below r"
+    GOVERNANCE = governance
+    QUEUE = queue
+    TABLES = tables
+    TOKEN = token
+    EXODUS = exodus_
+    GENESIS_ROOT = genesis_root
+    MAX_ORACLE_AGE = max_oracle_age
+    self.state_root = genesis_root
+
+
+# --- governance --------------------------------------------------------------------------
+
+@external
+def set_verifier(batch_size: uint256, verifier: address):
+    """The governor sets the Groth16 verifier contract of batches of `batch_size` slots
+    (the zero address removes it)."""
+    assert msg.sender == staticcall IGovernance(GOVERNANCE).governor(), "rollup: only the governor"
+    assert batch_size >= 1 and batch_size <= spec.MAX_L1_BATCH, "rollup: batch size must be in 1..64"
+    assert verifier == empty(address) or verifier.is_contract, "rollup: the verifier must be a contract"
+    self.verifier[batch_size] = verifier
+    log VerifierSet(batch_size=batch_size, verifier=verifier)
+
+
+# --- batches -----------------------------------------------------------------------------
+
+@pure
+@internal
+def _field(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], offset: uint256, size: uint256) -> uint256:
+    """The big-endian field of `size` bytes at byte `offset` (buf is the records + 32 zero bytes)."""
+    return convert(extract32(buf, offset), uint256) >> (256 - 8 * size)
+
+
+@view
+@internal
+def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYTES + 32],
+           size: uint256) -> (uint256, uint256, uint256):
+    """Everything but the queue and the proof; returns (N, queue entries consumed, oracle hash)."""
+    assert not self.exodus, "rollup: exodus mode"
+    assert not staticcall IQueue(QUEUE).overdue(), "rollup: a priority request is past its deadline (exodus)"
+    n: uint256 = size // spec.RECORD_BYTES
+    assert n >= 1 and n * spec.RECORD_BYTES == size, "rollup: the records are not N whole records"
+    assert self.verifier[n] != empty(address), "rollup: no verifying key for this batch size"
+    assert new_root < spec.R, "rollup: the new root is not below r"
+    assert table_id >= self.last_table_id, "rollup: oracle table older than the last accepted batch's"
+    oracle_hash: uint256 = 0
+    timestamp: uint256 = 0
+    oracle_hash, timestamp = staticcall ITables(TABLES).table(table_id)
+    assert timestamp + MAX_ORACLE_AGE >= block.timestamp, "rollup: stale oracle table"
+    nq: uint256 = 0
+    for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
+        op: uint256 = convert(extract32(buf, i * spec.RECORD_BYTES + spec.OP_OFFSET), uint256) >> 248
+        if op == spec.OP_DEPOSIT or op == spec.OP_FORCED_WITHDRAW:
+            nq += 1
+    return n, nq, oracle_hash
+
+
+@view
+@internal
+def _digest(new_root: uint256, oracle_hash: uint256, prio_old: uint256, prio_new: uint256,
+            records: Bytes[spec.MAX_RECORDS_BYTES]) -> bytes32:
+    return sha256(concat(convert(self.state_root, bytes32), convert(new_root, bytes32),
+                         convert(oracle_hash, bytes32), convert(prio_old, bytes32),
+                         convert(prio_new, bytes32), records))
+
+
+@view
+@external
+def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES]) -> uint256:
+    """The public input submit_batch would check for this batch now (a view: the operator
+    compares it with its witness before proving); reverts where submit_batch would before
+    looking at the proof."""
+    buf: Bytes[spec.MAX_RECORDS_BYTES + 32] = concat(records, empty(bytes32))
+    n: uint256 = 0
+    nq: uint256 = 0
+    oracle_hash: uint256 = 0
+    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records))
+    prio_old: uint256 = 0
+    prio_new: uint256 = 0
+    entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
+    prio_old, prio_new, entries = staticcall IQueue(QUEUE).preview(nq)
+    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records), uint256) >> 3
+
+
+@internal
+def _send(receiver: address, amount: uint256):
+    if amount == 0 or receiver == empty(address):
+        return
+    assert extcall IERC20(TOKEN).transfer(receiver, amount), "rollup: token transfer failed"
+
+
+@internal
+def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[uint256, spec.MAX_L1_BATCH]):
+    """Walk the records: check each consuming record against its entry's kind, pay."""
+    j: uint256 = 0
+    for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
+        at: uint256 = i * spec.RECORD_BYTES
+        op: uint256 = convert(extract32(buf, at + spec.OP_OFFSET), uint256) >> 248
+        if op == spec.OP_WITHDRAW:
+            self._send(convert(self._field(buf, at + spec.WITHDRAW_L1_ADDRESS_OFFSET, spec.WITHDRAW_L1_ADDRESS_BYTES), address),
+                       self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES))
+        elif op == spec.OP_DEPOSIT or op == spec.OP_FORCED_WITHDRAW:
+            e: uint256 = entries[j]
+            j += 1
+            kind: uint256 = (e >> 224) & 3
+            owner: address = convert(e & ADDRESS_MASK, address)
+            amount: uint256 = (e >> 160) & ((1 << spec.AMOUNT_BITS) - 1)
+            if op == spec.OP_DEPOSIT:
+                assert kind == spec.KIND_DEPOSIT, "rollup: a deposit record meets a queue entry of another kind"
+                if self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET, spec.DEPOSIT_REFUNDED_BYTES) != 0:
+                    self._send(owner, amount)
+            else:
+                assert kind == spec.KIND_FORCED, "rollup: a forced-withdrawal record meets a queue entry of another kind"
+                paid: uint256 = self._field(buf, at + spec.FORCED_WITHDRAW_PAID_OFFSET, spec.FORCED_WITHDRAW_PAID_BYTES)
+                assert paid <= amount, "rollup: a forced withdrawal pays more than requested"
+                self._send(owner, paid)
+
+
+@nonreentrant
+@external
+def submit_batch(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES],
+                 proof: uint256[8]) -> uint256:
+    """Verify and apply one batch (module docstring); proof = [a.x, a.y, b.x.c1, b.x.c0,
+    b.y.c1, b.y.c0, c.x, c.y]. Returns the new batch number."""
+    buf: Bytes[spec.MAX_RECORDS_BYTES + 32] = concat(records, empty(bytes32))
+    n: uint256 = 0
+    nq: uint256 = 0
+    oracle_hash: uint256 = 0
+    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records))
+    prio_old: uint256 = 0
+    prio_new: uint256 = 0
+    entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
+    prio_old, prio_new, entries = extcall IQueue(QUEUE).consume(nq)
+    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records)
+    assert staticcall IVerifier(self.verifier[n]).verifyProof(
+        [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]],
+        [convert(digest, uint256) >> 3]), "rollup: invalid proof"
+    old_root: uint256 = self.state_root
+    bn: uint256 = self.batch_number + 1
+    self.state_root = new_root
+    self.batch_number = bn
+    self.last_table_id = table_id
+    log BatchAccepted(batch_number=bn, old_root=old_root, new_root=new_root, table_id=table_id,
+                      data_hash=digest, n_records=n)
+    self._pay(buf, n, entries)
+    return bn
+
+
+# --- exodus ------------------------------------------------------------------------------
+
+@external
+def activate_exodus():
+    """Anyone: switch to exodus mode once a queue entry is past its deadline (for good)."""
+    assert not self.exodus, "rollup: already in exodus mode"
+    assert staticcall IQueue(QUEUE).overdue(), "rollup: no priority request is past its deadline"
+    self.exodus = True
+    log ExodusActivated(timestamp=block.timestamp)
+
+
+@nonreentrant
+@external
+def release(receiver: address, amount: uint256):
+    """In exodus mode the exodus contract (exits) and the queue (unconsumed deposits) pay out."""
+    assert msg.sender == EXODUS or msg.sender == QUEUE, "rollup: only the exodus contract or the queue"
+    assert self.exodus, "rollup: not in exodus mode"
+    assert receiver != empty(address), "rollup: release to the zero address"
+    log Released(receiver=receiver, amount=amount)
+    assert extcall IERC20(TOKEN).transfer(receiver, amount), "rollup: token transfer failed"

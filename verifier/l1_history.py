@@ -1,0 +1,145 @@
+"""What the rollup's L1 contracts published, read back from the chain's transaction log.
+
+A contract keeps in storage only what L1 itself needs (roots, chain values, hashes); what
+everybody else needs is in the events and the calldata of the transactions that made
+them: queue entries (DepositQueued / ForcedWithdrawalQueued), oracle tables
+(OracleTablePublished and the packed table in its calldata), markets (MarketRegistered),
+accepted batches (BatchAccepted and the records in the submit_batch calldata), token
+holders (Transfer), exits and reclaimed deposits. `History.scan()` reads the log once
+from where it stopped (on a node: eth_getLogs and eth_getTransactionByHash), and derives
+per batch what it consumed and paid by walking its records against the queue, exactly as
+the rollup contract does.
+"""
+from __future__ import annotations
+
+from eth_abi import decode
+
+from circuits.spec.ops import OP_DEPOSIT, OP_WITHDRAW
+from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED
+from circuits.spec.records import PRIORITY_KIND, RECORD_BYTES
+
+from .abi import Contract, abi_type, function
+from .calldata import BatchCalldata
+from .evm import Receipt, to_address
+
+PAYOUT_WITHDRAWAL, PAYOUT_FORCED, PAYOUT_REFUND = 1, 2, 3
+
+
+def _int_address(a: str) -> int:
+    return int(to_address(a), 16)
+
+
+def call_args(contract: Contract, name: str, nargs: int, data: bytes) -> tuple:
+    fn = function(contract.abi, name, nargs)
+    return decode([abi_type(p) for p in fn["inputs"]], data[4:])
+
+
+class History:
+    """The published history of one deployment (module docstring). `contracts`: the
+    client's Contract objects by role (token, rollup, queue, tables, exodus)."""
+
+    def __init__(self, chain, contracts: dict[str, Contract]):
+        self.chain, self.c = chain, contracts
+        self._by_address = {to_address(ct.address): role for role, ct in contracts.items()}
+        self.cursor = 0
+        self.entries: list[dict] = []
+        self.tables: list[dict] = []
+        self.markets: list[tuple[int, tuple]] = []
+        self.batches: list[dict] = []
+        self.payouts: dict[int, list[dict]] = {}
+        self.holders: set[int] = set()
+        self.exits: dict[int, dict] = {}
+        self.head = 0
+
+    def scan(self) -> None:
+        for seq, rc, data in self.chain.transactions(self.cursor):
+            self.cursor = seq
+            if not rc.status:
+                continue
+            to = self._by_address.get(to_address(rc.to)) if rc.to else None
+            roles = {self._by_address.get(to_address(log.address)) for log in rc.logs}
+            if "queue" in roles:
+                self._queue(rc)
+            if "tables" in roles and to == "tables":
+                self._tables(rc, data)
+            if "rollup" in roles and to == "rollup":
+                self._batch(rc, data)
+            if "token" in roles:
+                for ev in self.c["token"].events(rc, "Transfer"):
+                    self.holders.update(_int_address(ev.args[k]) for k in ("sender", "receiver"))
+            if "exodus" in roles:
+                for ev in self.c["exodus"].events(rc, "Exited"):
+                    self.exits[ev.args["account"]] = {"owner": _int_address(ev.args["owner"]),
+                                                      "value": ev.args["value"], "paid": ev.args["paid"],
+                                                      "at": rc.timestamp}
+        self.holders.discard(0)
+
+    def _queue(self, rc: Receipt) -> None:
+        for ev in self.c["queue"].events(rc):
+            a = ev.args
+            if ev.name in ("DepositQueued", "ForcedWithdrawalQueued"):
+                dep = ev.name == "DepositQueued"
+                self.entries.append({
+                    "index": a["index"], "kind": KIND_DEPOSIT if dep else KIND_FORCED, "account": a["account"],
+                    "amount": a["amount"], "pk_x": a["pk_x"] if dep else 0, "pk_y": a["pk_y"] if dep else 0,
+                    "l1_address": _int_address(a["depositor"] if dep else a["requester"]), "chain": a["prio"],
+                    "queued_at": rc.timestamp, "deadline": a["deadline"], "served_batch": None, "paid": None,
+                    "reclaimed": False})
+            elif ev.name == "DepositReclaimed":
+                self.entries[a["index"]]["reclaimed"] = True
+
+    def _tables(self, rc: Receipt, data: bytes) -> None:
+        tables = self.c["tables"]
+        for ev in tables.events(rc):
+            if ev.name == "OracleTablePublished":
+                (packed,) = call_args(tables, "publish_oracle_table", 1, data)
+                self.tables.append({"table_id": ev.args["table_id"], "hash": ev.args["table_hash"],
+                                    "published_at": ev.args["timestamp"], "block_time": rc.timestamp,
+                                    "packed": tuple(packed)})
+            elif ev.name == "MarketRegistered":
+                self.markets.append((ev.args["market_hash"], tuple(ev.args["rows"])))
+
+    def _batch(self, rc: Receipt, data: bytes) -> None:
+        for ev in self.c["rollup"].events(rc, "BatchAccepted"):
+            a = ev.args
+            new_root, table_id, records, proof = call_args(self.c["rollup"], "submit_batch", 4, data)
+            recs = [bytes(records[i:i + RECORD_BYTES]) for i in range(0, len(records), RECORD_BYTES)]
+            cd = BatchCalldata(batch_number=a["batch_number"], new_root=new_root, oracle_table_id=table_id,
+                               records=tuple(recs))
+            first = self.head
+            pays = self._walk(a["batch_number"], cd)
+            table = self.tables[table_id - 1]
+            digest = bytes(a["data_hash"])
+            self.batches.append({
+                "batch_number": a["batch_number"], "calldata": cd, "calldata_bytes": cd.to_bytes(),
+                "tx_input": bytes(data),
+                "proof": {"a": tuple(proof[0:2]), "b": ((proof[3], proof[2]), (proof[5], proof[4])),
+                          "c": tuple(proof[6:8])},
+                "public_input": int.from_bytes(digest, "big") >> 3, "data_hash": digest,
+                "old_root": a["old_root"], "new_root": a["new_root"], "oracle_hash": table["hash"],
+                "market_hash": table["packed"][0], "table_id": table_id,
+                "prio_old": self.entries[first - 1]["chain"] if first else 0,
+                "prio_new": self.entries[self.head - 1]["chain"] if self.head else 0,
+                "first_entry": first, "entries_served": tuple(range(first, self.head)),
+                "accepted_at": rc.timestamp, "gas": rc.gas_used, "block": rc.block})
+            self.payouts[a["batch_number"]] = pays
+
+    def _walk(self, b: int, cd: BatchCalldata) -> list[dict]:
+        """Consume queue entries and list the payouts as the rollup contract does."""
+        out = []
+        for r in cd.decoded():
+            if r.op == OP_WITHDRAW:
+                out.append({"kind": PAYOUT_WITHDRAWAL, "account": r.fields["account"],
+                            "l1_address": r.fields["l1_address"], "amount": r.fields["amount"]})
+            elif r.op in PRIORITY_KIND:
+                e = self.entries[self.head]
+                self.head += 1
+                paid = (e["amount"] if r.fields["refunded"] else 0) if r.op == OP_DEPOSIT else r.fields["paid"]
+                e["served_batch"], e["paid"] = b, paid
+                if paid and e["l1_address"]:
+                    out.append({"kind": PAYOUT_REFUND if r.op == OP_DEPOSIT else PAYOUT_FORCED,
+                                "account": e["account"], "l1_address": e["l1_address"], "amount": paid})
+        return [p for p in out if p["amount"] and p["l1_address"]]
+
+
+__all__ = ["History", "PAYOUT_FORCED", "PAYOUT_REFUND", "PAYOUT_WITHDRAWAL", "call_args"]
