@@ -19,7 +19,7 @@ from circuits.spec.deployment import deployment_id
 from circuits.spec.public_input import batch_public_input
 from circuits.spec.records import encode_record
 from circuits.spec.tables import MarketTable
-from prover.groth16 import prove_reference
+from prover.ref.groth16 import prove as prove_reference
 from prover.setup import setup
 from verifier.evm import Chain, address_of
 from verifier.calldata import BatchCalldata
