@@ -1,14 +1,15 @@
 """`Operator`: the three rooms wired together, behind the operator's public API.
 
-    requests, L1 inputs ─► Sequencer ──SealedBatch──► BatchProver ──ProvedBatch──► Submitter
-                           (sequencer.py)             (proving.py)                 (submission.py)
-                           working state, book,       witness, Groth16             L1 submit, commit of
-                           journal, sealing                                        the accepted state
+    requests, L1 inputs ─► Sequencer ──SealedBatch──► ProverPool ──ProvedBatch──► Submitter
+                           (sequencer.py)             (pool.py, proving.py)       (submission.py)
+                           working state, book,       witness, Groth16,           L1 submit, commit of
+                           journal, sealing           several batches at once     the accepted state
 
-The operator opens (or creates) its directory, replays the journal, then hands every
-sealed batch, oldest first, to the prover and the submitter. It also owns what spans the
-rooms: recovery on opening and the rollback when L1 refuses a sealed batch whose oracle
-table went stale. docs/operator.md describes the flow, persistence and recovery.
+The operator opens (or creates) its directory, replays the journal, then keeps its oldest
+sealed batches in the prover pool and hands their proofs to the submitter strictly in
+batch order. It also owns what spans the rooms: recovery on opening and the rollback
+when L1 refuses a sealed batch whose oracle table went stale. docs/operator.md describes
+the flow, persistence and recovery.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from ..store import StateStore
 from .genesis import Genesis, load_config
 from .intake import read_request_file, request_from_obj, request_obj
 from .journal import Journal
+from .pool import InProcessPool, ProverPool
 from .proving import BatchProver, ProvedBatch
 from .reports import BatchReport
 from .sequencer import Sequencer
@@ -50,6 +52,8 @@ class Operator:
     or `flush()`); `export_dir`: also write every proved batch there as a batch file
     (`zkrollup.batchfile`, `batch_NNNNNN.msgpack`) with its proof and public input (snarkjs
     JSON, `.proof.json`, `.public.json`), for `zkrollup prove` / `zkrollup verify`.
+    `pool`: where batches are proved (`zkrollup.operator.pool`; default in this process,
+    one at a time); the caller owns it (closes it).
     `on_batch(report)` is called for every accepted batch; `progress(stage, fraction)`
     during key setup and proving; `fault(point)`, for crash tests, is called at named
     points and may raise.
@@ -62,7 +66,7 @@ class Operator:
                  auto_prove: bool = True, setup_seed: Optional[bytes] = None, export_dir=None,
                  on_batch: Optional[Callable[[BatchReport], None]] = None,
                  progress: Optional[Callable[[str, float], None]] = None,
-                 fault: Optional[Callable[[str], None]] = None):
+                 fault: Optional[Callable[[str], None]] = None, pool: Optional[ProverPool] = None):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.contract = contract
@@ -80,6 +84,8 @@ class Operator:
         g = self.genesis
         self.shape = units.batch_shape(self.batch_size, g.account_depth, g.order_depth, g.market.K, g.n_scenarios)
         self.prover = BatchProver(self.shape, self.keys, setup_seed=setup_seed, progress=progress)
+        self.pool = pool if pool is not None else InProcessPool()
+        self.pool.attach(self.prover)
         self._check_contract()
         self._open()
 
@@ -132,6 +138,7 @@ class Operator:
         if first is not None:
             resume = min(resume, first)
         self.journal.truncate(last, resume, seal["book"])
+        self.pool.forget()
         self._open(pump=False)
 
     # --- users ------------------------------------------------------------------------------
@@ -190,9 +197,10 @@ class Operator:
         return self.sequencer.sealed[-1]
 
     def pump(self) -> list[BatchReport]:
-        """Seal a full open batch; with auto_prove, prove and submit every sealed batch."""
+        """Seal a full open batch; with auto_prove, keep the sealed batches proving and submit
+        those whose proofs are ready (in order; an in-process pool proves them all now)."""
         self.sequencer.seal_if_full()
-        return self.process_sealed() if self.auto_prove else []
+        return self.process_sealed(wait=False) if self.auto_prove else []
 
     def flush(self) -> list[BatchReport]:
         """Seal the open batch now (padding with Noop), then prove and submit every sealed batch."""
@@ -204,20 +212,25 @@ class Operator:
         """Seal the open batch if its first operation is older than the time-out."""
         self.sync()
         self.sequencer.seal_if_older(self.clock(), self.batch_timeout_s)
-        return self.process_sealed() if self.auto_prove else []
+        return self.process_sealed(wait=False) if self.auto_prove else []
 
-    def process_sealed(self) -> list[BatchReport]:
-        """Prove and submit the sealed batches in order; commit each accepted one. A batch
-        L1 refuses for a stale oracle table is rolled back with everything after it."""
+    def process_sealed(self, wait: bool = True) -> list[BatchReport]:
+        """Prove and submit the sealed batches in order; commit each accepted one. The pool
+        holds up to its capacity of the oldest sealed batches; submission takes their proofs
+        strictly in batch order (without `wait`, it stops at the first proof not ready). A
+        batch L1 refuses for a stale oracle table is rolled back with everything after it."""
         reports = []
         while self.sequencer.sealed:
             sb = self.sequencer.sealed[0]
+            self.pool.fill(b for b in self.sequencer.sealed if b.batch_number > self.contract.batch_number)
             if self.contract.batch_number >= sb.batch_number:
                 report = self.submitter.adopt(sb, self.prover.n_constraints())
             else:
+                if not wait and not self.pool.ready(sb):
+                    break
                 try:
                     cd, now = self.submitter.preflight(sb)
-                    proved = self.prove(sb)
+                    proved = self.pool.result(sb)
                     self.fault("proved")
                     report = self.submitter.submit(sb, cd, now, proved)
                 except BatchRejected as e:
@@ -291,5 +304,6 @@ class Operator:
                 and min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0] < 0]
 
     def close(self) -> None:
+        self.pool.forget()
         self.store.close()
         self.journal.close()
