@@ -86,17 +86,20 @@ class DemoConfig:
 
 class Demo:
     """Runs the story of the module docstring in `workdir` (state files replaced; keys kept
-    under `<workdir>/keys` unless `fresh_keys`)."""
+    under `<workdir>/keys` unless `fresh_keys`). `make_pool()`, when given, makes the prover
+    pool (`zkrollup.operator.pool`) once the directory is accepted; the demo closes it."""
 
     def __init__(self, workdir, cfg: DemoConfig = DemoConfig(), *, echo: Callable[[str], None] = print,
                  progress: Optional[Callable[[str, float], None]] = None, fresh_keys: bool = False,
-                 keys_dir=None):
+                 keys_dir=None, make_pool: Optional[Callable[[], object]] = None):
         self.dir = Path(workdir)
         self.cfg = cfg
         self.echo = echo
         self.progress = progress
         self.fresh_keys = fresh_keys
         self.keys_dir = Path(keys_dir) if keys_dir else self.dir / "keys"
+        self.make_pool = make_pool
+        self.pool = None
         self.t = T0
         self.minted = 0
         self.reports: list[BatchReport] = []
@@ -196,6 +199,7 @@ class Demo:
         e(f"zkrollup demo: BTC options and futures; batches of N = {cfg.batch_size}, account tree depth "
           f"{cfg.acc_depth}, order depth {cfg.ord_depth}, K = 4 instruments, 16 margin scenarios")
         e(f"  directory {self.dir}, keys {self.keys_dir}")
+        self.pool = self.make_pool() if self.make_pool is not None else None
         t_keys = time.perf_counter()
         if keys.has(shape):
             e("[keys] proving key found in the cache")
@@ -206,7 +210,7 @@ class Demo:
                                      progress=self.progress, on_batch=self._on_batch,
                                      on_compiled=lambda n: e(f"  batch circuit: {n:,} constraints"),
                                      maker_fee=1 * USD, taker_fee=2 * USD, export_dir=self.dir / "batches",
-                                     auto_prove=False)
+                                     auto_prove=False, pool=self.pool)
         keys_s = time.perf_counter() - t_keys
         self.op, c = self.dep.operator, self.dep.contract
         e(f"  key ready in {keys_s:.1f} s; L1 contract deployed with the genesis root, market and "
@@ -340,3 +344,5 @@ class Demo:
     def close(self) -> None:
         if hasattr(self, "dep"):
             self.dep.close()
+        if self.pool is not None:
+            self.pool.close()
