@@ -4,8 +4,9 @@ mid-proof; an operator restarted with proofs in flight; a pool on a scheduler an
 the test starts itself; a worker returning bad proofs; the key loaded from a path or from
 bytes sent once.
 
-Small shapes (tests/operator_helpers.py: N = 2, account depth 4), one embedded LocalCluster
-of two workers for the module."""
+The operator tests' genesis (tests/operator_helpers.py: account depth 4, K = 3, S = 2) with
+batches of one operation (29,653 constraints: proofs take half the time of N = 2), one
+embedded LocalCluster of two workers for the module."""
 import json
 import os
 import signal
@@ -22,8 +23,14 @@ from zkrollup.operator.dask_pool import DaskProverPool
 from zkrollup.operator.pool import InProcessPool, make_pool, proof_problem
 from zkrollup.ops import Withdraw
 
-from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, session_keys, shape
+from zkrollup.deployment import Deployment
+from zkrollup.keycache import KeyCache
+from zkrollup.units import batch_shape
+
+from operator_helpers import ACC_DEPTH, ADDR, K, ORD_DEPTH, S, Clock, fund, genesis, table
 from rollup_helpers import KEYS, USD
+
+SEED = b"zkrollup prover pool tests"
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning")
 
@@ -38,9 +45,28 @@ def wait_for(what, timeout=120.0, every=0.1):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def shape():
+    return batch_shape(1, ACC_DEPTH, ORD_DEPTH, K, S)
+
+
 @pytest.fixture(scope="module")
-def pool():
-    session_keys()
+def keys(tmp_path_factory):
+    k = KeyCache(tmp_path_factory.mktemp("keys"))
+    k.ensure(shape(), seed=SEED)
+    return k
+
+
+def deploy1(workdir, keys, clock=None, **kw) -> Deployment:
+    """A new deployment with batches of one operation and table 1 published."""
+    clock = clock or Clock()
+    dep = Deployment.create(workdir, genesis(), 1, keys=keys, clock=clock, setup_seed=SEED, **kw)
+    dep.clock = clock
+    dep.oracle.publish(table(ts=clock.t), now=clock.t)
+    return dep
+
+
+@pytest.fixture(scope="module")
+def pool(keys):
     p = DaskProverPool(2)
     yield p
     p.close()
@@ -68,11 +94,11 @@ def accepted_numbers(contract):
     return [b["calldata"].batch_number for b in contract.accepted_batches()]
 
 
-def test_two_workers_prove_a_run_of_batches_concurrently_and_l1_accepts_them_in_order(tmp_path, pool):
+def test_two_workers_prove_a_run_of_batches_concurrently_and_l1_accepts_them_in_order(tmp_path, keys, pool):
     spy = Spy(pool)
-    dep = deploy(tmp_path / "r", pool=spy)
+    dep = deploy1(tmp_path / "r", keys, pool=spy)
     op, c = dep.operator, dep.contract
-    for a in range(3, 11):                           # 8 deposits: 4 batches of 2
+    for a in range(3, 7):                            # 4 deposits: 4 batches
         fund(dep, a)
     spy.held.add(1)
     op.sync()
@@ -91,18 +117,17 @@ def test_two_workers_prove_a_run_of_batches_concurrently_and_l1_accepts_them_in_
     dep.close()
 
 
-def test_a_worker_killed_mid_proof_costs_time_not_the_batch(tmp_path, pool):
+def test_a_worker_killed_mid_proof_costs_time_not_the_batch(tmp_path, keys, pool):
     spy = Spy(pool)
-    dep = deploy(tmp_path / "r", pool=spy)
+    dep = deploy1(tmp_path / "r", keys, pool=spy)
     op, c = dep.operator, dep.contract
     fund(dep, 3)
-    fund(dep, 4)
     seen = len(pool.worker_events())
     op.sync()
     op.pump()
     start = wait_for(lambda: next((e for e in pool.worker_events()[seen:]
                                    if e["event"] == "start" and e["batch"] == 1), None))
-    time.sleep(0.5)                                  # well inside the proof (solving alone takes longer)
+    time.sleep(0.3)                                  # well inside the proof (solving alone takes longer)
     os.kill(start["pid"], signal.SIGKILL)
     reports = op.flush()
     assert [r.batch_number for r in reports] == [1] and accepted_numbers(c) == [1]
@@ -119,19 +144,17 @@ class Crash(Exception):
 
 
 def crash_script(op, dep):
-    """Two batches: deposits of 3 and 4, then a withdrawal of 4 and a deposit of 5."""
-    fund(dep, 3)
+    """Two batches: a deposit into 4, then its withdrawal."""
     fund(dep, 4)
     op.sync()
     op.pump()
     op.submit(Withdraw.create(KEYS[4], 4, 5 * USD, 0, ADDR[4]))
-    fund(dep, 5)
     op.flush()
 
 
-def test_an_operator_restarted_with_proofs_in_flight_loses_nothing(tmp_path, pool):
+def test_an_operator_restarted_with_proofs_in_flight_loses_nothing(tmp_path, keys, pool):
     # what the batches must reach: the same script on an operator that never proves
-    ref = deploy(tmp_path / "ref", auto_prove=False)
+    ref = deploy1(tmp_path / "ref", keys, auto_prove=False)
     crash_script(ref.operator, ref)
     ref.operator.seal()
     expected = ref.operator.state.fingerprint()
@@ -147,14 +170,14 @@ def test_an_operator_restarted_with_proofs_in_flight_loses_nothing(tmp_path, poo
             raise Crash(point)
 
     clock = Clock()
-    dep = deploy(tmp_path / "r", clock, fault=fault, pool=first)
+    dep = deploy1(tmp_path / "r", keys, clock, fault=fault, pool=first)
     with pytest.raises(Crash):
         crash_script(dep.operator, dep)
     assert at_crash["in_flight"] == [2]             # batch 1 proved, batch 2 still proving
     first.client.close()                            # the process is gone, and its Dask client with it
     second = DaskProverPool(scheduler=address)
     try:
-        dep = reopen(tmp_path / "r", clock, pool=second)
+        dep = Deployment.open(tmp_path / "r", keys=keys, clock=clock, pool=second)
         dep.operator.flush()
         c = dep.contract
         assert accepted_numbers(c) == [1, 2]
@@ -196,15 +219,15 @@ def scheduler(tmp_path_factory):
         log.close()
 
 
-def test_a_pool_on_a_scheduler_the_test_started_refuses_a_bad_worker_proof_and_proves_again(tmp_path, scheduler):
+def test_a_pool_on_a_scheduler_the_test_started_refuses_a_bad_worker_proof_and_proves_again(tmp_path, keys,
+                                                                                            scheduler):
     import pool_helpers
     lines = []
     p = make_pool(scheduler=scheduler, echo=lines.append)
     p.task = pool_helpers.lying_prove_task           # every first attempt returns a wrong proof
     try:
-        dep = deploy(tmp_path / "r", pool=p)
+        dep = deploy1(tmp_path / "r", keys, pool=p)
         fund(dep, 3)
-        fund(dep, 4)
         reports = dep.operator.flush()
         assert [r.batch_number for r in reports] == [1] and accepted_numbers(dep.contract) == [1]
         assert any("returned a bad proof (the proof does not verify)" in line for line in lines), lines
@@ -242,8 +265,7 @@ def test_a_bad_proof_is_named_and_a_good_one_passes():
     assert proof_problem(sealed(49), proved, vk).startswith("malformed proof (proof.a")
 
 
-def test_a_worker_loads_the_key_from_its_path_or_from_bytes_sent_once(tmp_path, monkeypatch):
-    keys = session_keys()
+def test_a_worker_loads_the_key_from_its_path_or_from_bytes_sent_once(tmp_path, monkeypatch, keys):
     path = keys.path(shape())
     ref = pool_worker.key_ref(path, shape().key())
     monkeypatch.setattr(pool_worker, "_KEYS", {})
@@ -272,3 +294,14 @@ def test_make_pool_refuses_contradictory_choices_and_zero_means_in_process():
 def test_an_unreachable_scheduler_is_one_clear_error():
     with pytest.raises(OperatorError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         DaskProverPool(scheduler="tcp://127.0.0.1:9", connect_timeout_s=2)
+
+
+def test_the_demo_refuses_contradictory_pool_options_in_one_line_writing_nothing(tmp_path):
+    from click.testing import CliRunner
+    from zkrollup.cli import main
+    d = tmp_path / "demo"
+    for args in (["--provers", "2", "--scheduler", "tcp://127.0.0.1:8786"], ["--provers", "-1"]):
+        res = CliRunner().invoke(main, ["demo", "--dir", str(d), *args])
+        lines = [line for line in res.output.splitlines() if line.strip()]
+        assert res.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error:"), res.output
+        assert not d.exists()

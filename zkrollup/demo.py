@@ -117,14 +117,19 @@ class Demo:
     def clock(self) -> int:
         return self.t
 
-    def _prepare_dir(self) -> None:
-        """Make the directory ready for a new run: the last run's state goes, keys stay. A
-        directory holding anything else (other than the key cache `zkrollup setup` made in
-        it) is refused, untouched."""
+    def _check_dir(self) -> None:
+        """Refuse a directory holding anything but a demo's files or the key cache `zkrollup
+        setup` made in it."""
         d = self.dir
         if d.exists() and not (d / DEMO_MARKER).exists() and not (d / CONTRACT_FILE).exists() \
                 and any(p.name != "keys" for p in d.iterdir()):
             raise ValueError(f"{d} exists and is not a zkrollup demo directory; pick another --dir")
+
+    def _prepare_dir(self) -> None:
+        """Make the directory ready for a new run: the last run's state goes, keys stay. A
+        directory `_check_dir` refuses is left untouched."""
+        self._check_dir()
+        d = self.dir
         d.mkdir(parents=True, exist_ok=True)
         for name in (CONTRACT_FILE, OPERATOR_FILE, DEMO_MARKER):
             for p in d.glob(name + "*"):
@@ -189,6 +194,9 @@ class Demo:
     def run(self) -> dict:
         cfg = self.cfg
         t_start = time.perf_counter()
+        self._check_dir()
+        if self.make_pool is not None:            # an unreachable scheduler: refused before DIR is touched
+            self.pool = self.make_pool()
         self._prepare_dir()
         self.market = demo_market()
         genesis = Genesis(self.market, cfg.acc_depth, cfg.ord_depth, N_SCENARIOS, self.pub[FEE_ACCOUNT],
@@ -199,7 +207,6 @@ class Demo:
         e(f"zkrollup demo: BTC options and futures; batches of N = {cfg.batch_size}, account tree depth "
           f"{cfg.acc_depth}, order depth {cfg.ord_depth}, K = 4 instruments, 16 margin scenarios")
         e(f"  directory {self.dir}, keys {self.keys_dir}")
-        self.pool = self.make_pool() if self.make_pool is not None else None
         t_keys = time.perf_counter()
         if keys.has(shape):
             e("[keys] proving key found in the cache")

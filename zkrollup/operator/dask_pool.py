@@ -12,7 +12,9 @@ on the workers present and on every worker that joins later
 scheduler keeps a copy: ~160 MB at N = 4, depth 16). A task carries the batch's circuit
 input and is solved and proved on the worker.
 
-A job is a Dask future keyed by (batch number, commitment). A worker that dies mid-proof
+A job is a Dask future keyed by (batch number, commitment); its Dask key names the key file's
+hash, the batch number, the commitment and the attempt, so an operator restarted on the
+same cluster may be answered by a task its previous run left running. A worker that dies mid-proof
 costs nothing but time: the scheduler runs the task again on another worker (and the nanny
 of an embedded cluster restarts the dead one); a task Dask gives up on (`KilledWorker`,
 after `distributed.scheduler.allowed-failures` deaths) or that fails for another reason
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +86,6 @@ class DaskProverPool(ProverPool):
             self.numba_threads = max(1, (os.cpu_count() or 1) // n_workers)
             self.where = "embedded LocalCluster"
         self.task = task
-        self._token = secrets.token_hex(4)
         self._jobs: dict[tuple[int, int], _Job] = {}
         self._ref = None
         self._shape = None
@@ -137,8 +137,8 @@ class DaskProverPool(ProverPool):
             workers = [w for w in self.client.scheduler_info().get("workers", {}) if w not in bad_workers] or None
         fut = self.client.submit(self.task, self._ref, self._plugin_name, self._shape, sb.circuit_input, bn,
                                  commitment, sb.fields.new_root, self.numba_threads,
-                                 key=f"zkrollup-prove-{bn:08d}-{commitment:064x}"[:40] + f"-{self._token}-{attempt}",
-                                 pure=False, workers=workers, allow_other_workers=workers is not None)
+                                 key=f"zkrollup-prove-{self._ref.sha256[:12]}-{bn:08d}-{commitment:064x}"[:53]
+                                 + f"-{attempt}", pure=False, workers=workers, allow_other_workers=workers is not None)
         self._jobs[(bn, commitment)] = _Job(fut, attempt, bad_workers)
 
     def ready(self, sb: SealedBatch) -> bool:
