@@ -24,7 +24,8 @@ with R8 projectively (X == x_R * Z, Y == y_R * Z), so no inversion is needed.
 
 Public API: `verify(pub, msg, sig)` (one signature) and `verify_many(items)` (a list of
 (pub, msg, sig), one kernel call); both return what `circuits.eddsa.verify` returns,
-never raising on malformed input. Tests compare them with the reference on Hypothesis
+never raising on malformed input. `inputs(pub, msg, sig)` gives the six ints the verdict
+depends on (None for input the reference refuses by type or range alone). Tests compare them with the reference on Hypothesis
 inputs (valid, tampered, torsion, low-order, identity, S near L) and the circomlibjs
 known answers.
 """
@@ -269,7 +270,7 @@ def _kernel_args() -> tuple:
 
 # --- public API -----------------------------------------------------------------------------
 
-def _scalars(pub: object, msg: object, sig: object) -> tuple | None:
+def inputs(pub: object, msg: object, sig: object) -> tuple | None:
     """The six ints the kernel checks, or None when the reference refuses the input's types
     or ranges (a point not a pair of ints in [0, r), S not in [0, L), msg not in [0, r))."""
     if not isinstance(sig, Signature) or not bj.is_point_like(pub) or not bj.is_point_like(sig.R8):
@@ -284,7 +285,7 @@ def _scalars(pub: object, msg: object, sig: object) -> tuple | None:
 
 def verify_many(items: Sequence[tuple[object, object, object]]) -> list[bool]:
     """[circuits.eddsa.verify(pub, msg, sig) for pub, msg, sig in items], one kernel call."""
-    parsed = [_scalars(*it) if isinstance(it, tuple) and len(it) == 3 else None for it in items]
+    parsed = [inputs(*it) if isinstance(it, tuple) and len(it) == 3 else None for it in items]
     good = [p for p in parsed if p is not None]
     verdicts = iter(())
     if good:

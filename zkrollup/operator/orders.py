@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT
 
-from .. import errors
+from .. import errors, signatures
 from ..errors import (BadInstrument, BadSignature, ExpiredOrder, ForbiddenAccount, OverFill, ReplayedOrder,
                       RollupError, UnknownAccount)
 from ..matching import DROP_MAKER, FILLED, SKIP, Book, MatchResult, Resting, StopMatch
@@ -38,7 +37,7 @@ def admit(state, book: Book, so: SignedOrder) -> int:
         raise UnknownAccount(f"account {o.account} does not exist")
     if oracle.timestamp > o.valid_until:
         raise ExpiredOrder(f"order {o.order_id} expired at {o.valid_until}")
-    if not eddsa.verify(acc.pk, o.message(), so.signature):
+    if not signatures.verify(acc.pk, o.message(), so.signature):
         raise BadSignature(f"order {o.order_id} is not signed by account {o.account}")
     if (o.account, o.order_id) in book:
         raise ValueError(f"order {o.order_id} of account {o.account} is already in the book")

@@ -34,6 +34,7 @@ from circuits.eddsa import Signature
 from circuits.spec.accounts import INSURANCE_ACCOUNT
 from circuits.spec.widths import BPS_DENOMINATOR, NONCE_BITS, TIME_BITS
 
+from .. import signatures
 from ..errors import (BadSignature, ExpiredOrder, ForbiddenAccount, InsufficientMargin,
                       NotLiquidatable, StaleNonce)
 from ..risk import gross_mark_value, passes_initial, portfolio_mark_value, scenario_equities
@@ -79,7 +80,7 @@ class Liquidate(Operation):
         if self.nonce != vl.nonce:
             raise StaleNonce(f"liquidation nonce {self.nonce}, account {self.liquidator} is at {vl.nonce}")
         msg = self.message()
-        if not (isinstance(self.signature, Signature) and eddsa.verify(vl.pk, msg, self.signature)):
+        if not (isinstance(self.signature, Signature) and signatures.verify(vl.pk, msg, self.signature)):
             raise BadSignature(f"liquidation request is not signed by account {self.liquidator}")
         eq = scenario_equities(vt.cash, vt.sizes, oracle.scen_maint)
         failing = next((s for s, e in enumerate(eq) if e < 0), None)

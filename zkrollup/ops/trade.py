@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from circuits import eddsa
 from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.widths import FEE_BITS, PRICE_BITS, SIZE_BITS
 
+from .. import signatures
 from ..errors import (BadInstrument, BadSignature, ExpiredOrder, FeeTooHigh, ForbiddenAccount,
                       InsufficientMargin, OrderMismatch, OverFill, ReplayedOrder)
 from ..risk import min_equity, passes_initial, reduces_risk
@@ -77,7 +77,7 @@ class Trade(Operation):
             if oracle.timestamp > o.valid_until:
                 raise ExpiredOrder(f"{role} order {o.order_id} expired at {o.valid_until}")
             msg = o.message()
-            if not eddsa.verify(v.pk, msg, so.signature):
+            if not signatures.verify(v.pk, msg, so.signature):
                 raise BadSignature(f"{role} order {o.order_id} is not signed by account {o.account}")
             acc = state.accounts[o.account]
             oslot = acc.order_slot_of(o.order_id)

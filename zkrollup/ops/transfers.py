@@ -29,6 +29,7 @@ from circuits.eddsa import Signature
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.widths import AMOUNT_BITS
 
+from .. import signatures
 from ..account import Point, check_public_key
 from ..errors import BadSignature, InsufficientMargin, QueueError, StaleNonce
 from ..risk import min_equity, passes_initial
@@ -77,7 +78,7 @@ class Deposit(Operation):
 
 
 def _verify(pk, msg: int, sig) -> bool:
-    return isinstance(sig, Signature) and eddsa.verify(pk, msg, sig)
+    return isinstance(sig, Signature) and signatures.verify(pk, msg, sig)
 
 
 @dataclass(frozen=True)
