@@ -120,8 +120,13 @@ class Market:
         return self.table().encode()
 
     def hash(self) -> int:
-        """The market table's hash: registered with L1, part of every batch commitment."""
-        return self.table().hash()
+        """The market table's hash: registered with L1, part of every batch commitment
+        (computed once: a Market is immutable)."""
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.table().hash()
+            object.__setattr__(self, "_hash", h)
+        return h
 
     def with_instrument(self, k: int, inst: Instrument, open_interest: int) -> "Market":
         """A copy with slot k holding `inst`; SlotInUse unless open_interest is 0."""

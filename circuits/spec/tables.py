@@ -159,7 +159,7 @@ class MarketTable:
                                self.expiry, self.contract_size)
 
     def hash(self) -> int:
-        return poseidon_sponge(self.encode())
+        return _memo_hash(self)
 
     def check(self) -> "MarketTable":
         """Self, unless a rule of the module docstring fails (ValueError)."""
@@ -188,6 +188,16 @@ class MarketTable:
                              f"K in 1..{MAX_INSTRUMENTS}")
         rows = enc[MARKET_HEADER:]
         return cls(*(tuple(rows[j::4]) for j in range(4)), enc[1], enc[2]).check()
+
+
+def _memo_hash(table) -> int:
+    """poseidon_sponge(table.encode()), computed once per table: tables are immutable (tuples
+    of ints) and every batch commitment and every check against L1 hashes them again."""
+    h = table.__dict__.get("_hash")
+    if h is None:
+        h = poseidon_sponge(table.encode())
+        object.__setattr__(table, "_hash", h)
+    return h
 
 
 # ---- the oracle table -----------------------------------------------------------------------
@@ -223,7 +233,7 @@ class OracleTable:
                                self.settle_value)
 
     def hash(self) -> int:
-        return poseidon_sponge(self.encode())
+        return _memo_hash(self)
 
     def check(self) -> "OracleTable":
         """Self, unless sizes, widths or settlement flags break the rules (ValueError)."""
