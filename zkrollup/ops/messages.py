@@ -8,7 +8,7 @@ Signatures: `circuits.eddsa` over the message by the account's key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from circuits import eddsa
 from circuits.eddsa import Signature
@@ -43,6 +43,12 @@ def signature_from_obj(obj) -> Signature | None:
     return None if obj is None else Signature((obj[0], obj[1]), obj[2])
 
 
+@lru_cache(maxsize=1 << 14, typed=True)
+def _order_message(*fields: int) -> int:
+    """spec.order_message, remembered: an order is hashed at admission and again for every fill."""
+    return spec.order_message(*fields, **_fast)
+
+
 @dataclass(frozen=True)
 class Order:
     """A limit order on one instrument slot (unsigned; `sign` makes a SignedOrder)."""
@@ -72,7 +78,7 @@ class Order:
                 self.order_id, self.valid_until]
 
     def message(self) -> int:
-        return spec.order_message(*self.fields(), **_fast)
+        return _order_message(*self.fields())
 
     def sign(self, priv: bytes) -> "SignedOrder":
         return SignedOrder(self, eddsa.sign(priv, self.message()))
