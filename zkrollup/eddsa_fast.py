@@ -1,4 +1,4 @@
-"""EdDSA-Poseidon verification in Numba: exactly `circuits.eddsa.verify`, ~50x faster.
+"""EdDSA-Poseidon verification in Numba: exactly `circuits.eddsa.verify`, about 20x faster.
 
 The rule is the reference's (circuits/eddsa.py): for a key A, a message msg and a
 signature (R8, S),
@@ -25,9 +25,9 @@ with R8 projectively (X == x_R * Z, Y == y_R * Z), so no inversion is needed.
 Public API: `verify(pub, msg, sig)` (one signature) and `verify_many(items)` (a list of
 (pub, msg, sig), one kernel call); both return what `circuits.eddsa.verify` returns,
 never raising on malformed input. `inputs(pub, msg, sig)` gives the six ints the verdict
-depends on (None for input the reference refuses by type or range alone). Tests compare them with the reference on Hypothesis
-inputs (valid, tampered, torsion, low-order, identity, S near L) and the circomlibjs
-known answers.
+depends on (None for input the reference refuses by type or range alone). Tests compare
+them with the reference on Hypothesis inputs (valid, tampered, torsion, low-order,
+identity, S near L, malformed) and the circomlibjs known answers.
 """
 from __future__ import annotations
 
