@@ -128,8 +128,7 @@ class Operator:
             raise OperatorError(f"the contract is at batch {self.contract.batch_number}, behind this operator's "
                                 f"accepted batch {l1_state.batch_number}: wrong contract?")
         self.sync()                         # as `submit` does: L1 first
-        for seq, obj in self.journal.new_requests():
-            self.sequencer.process(seq, obj)
+        self.sequencer.process_many(self.journal.new_requests())
         if pump:
             self.pump()
 
@@ -218,6 +217,30 @@ class Operator:
         if isinstance(result, Exception):
             raise result
         return result
+
+    def submit_many(self, requests: list) -> list:
+        """`submit` for a burst, in order: the requests enter the inbox in one transaction,
+        the orders' signatures are checked in one batch, and the results are journaled in
+        one transaction (group commit). Returns each request's result, or its exception
+        (RollupError or ValueError: that request refused, nothing of it changed; `Unprovable`
+        when the circuit refused it while the burst's batches were proved)."""
+        out: list = [None] * len(requests)
+        entries = []
+        for i, r in enumerate(requests):
+            try:
+                entries.append((i, request_obj(r)))
+            except ValueError as e:
+                out[i] = e
+        self.sync()
+        if not entries:
+            return out
+        seqs = self.journal.receive_many(self.clock(), [obj for _, obj in entries])
+        self.fault("inbox-written")
+        results = self.sequencer.process_many([(seq, obj) for seq, (_, obj) in zip(seqs, entries)])
+        self.pump()
+        for seq, (i, _), res in zip(seqs, entries, results):
+            out[i] = self.sequencer.results.pop(seq, res)       # processed again after a rollback?
+        return out
 
     def submit_order(self, order: SignedOrder) -> MatchResult:
         return self.submit(order)
