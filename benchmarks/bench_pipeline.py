@@ -1,8 +1,9 @@
 """The operator's pipeline end to end: proven trades per second and order-to-L1-acceptance
 latency, with the batches proved in this process or by 1, 2, ... Dask worker processes.
 
-For each configuration (`--workers 0,1,2`; 0 = in-process): a fresh deployment (contract
-model, operator, prover pool; the key of the shape is cached under --work), two accounts
+For each configuration (`--workers 0,1,2`; 0 = in-process): a fresh deployment (the L1
+contracts on the embedded EVM, operator, prover pool; the key of the shape is cached under
+--work), two accounts
 funded in a first, unmeasured batch, then B batches of N trades sent through the operator's
 API as signed orders (a maker order rests, a taker order crosses it: one Trade). The sender
 keeps at most the pool's capacity of sealed batches waiting (back-pressure, as a sequencer
@@ -12,10 +13,11 @@ Measured per configuration:
 - `trades_per_s`: B*N / (last acceptance - first order);
 - `latency_s`: p50 / p99 / max over trades of (L1 acceptance of the trade's batch - arrival
   of the taker order);
-- per batch: `solve_s`, `prove_s` (on the worker), `l1_verify_s` (the contract model's
-  py_ecc pairing check, on the operator's core), `submit_s` (submission + commit of the
-  accepted state, L1 verify included), `sequence_s` (the operator's time in matching and
-  native apply for the batch's orders);
+- per batch: `solve_s`, `prove_s` (on the worker), `l1_verify_s` (the whole `submit_batch`
+  call on the embedded EVM: public input, pairing check through the precompiles, payouts;
+  on the operator's core), `submit_s` (preflight, submission and commit of the accepted
+  state, L1 call included), `sequence_s` (the operator's time in matching and native apply
+  for the batch's orders);
 - `pool_start_s` (cluster start, key loaded and the prover warmed up on every worker) and
   `worker_peak_mb` (peak resident memory of each worker process).
 
@@ -48,12 +50,13 @@ KEYS = [bytes([i + 1]) * 32 for i in range(5)]
 
 def genesis_of(args):
     from circuits import eddsa
+    from zkrollup.deployment import planned_deployment_id
     from zkrollup.market import Instrument, market_of
     from zkrollup.operator import Genesis
     pks = [eddsa.public_key(k) for k in KEYS]
     expiry = T0 + 30 * 86_400
     insts = [Instrument.call(SPOT, expiry), Instrument.put(SPOT, expiry), Instrument.future(expiry)]
-    market = market_of((insts * args.k)[:args.k], args.k)
+    market = market_of((insts * args.k)[:args.k], args.k, deployment_id=planned_deployment_id())
     return Genesis(market, args.depth, args.ord_depth, args.scenarios, pks[0], pks[1], pks[2]), pks
 
 
@@ -110,6 +113,7 @@ class Run:
                                      on_batch=self._on_batch)
         self.pool_start_s = time.perf_counter() - t0          # cluster start + key load + warm-up
         self.op = self.dep.operator
+        self.market = genesis.market
         self.dep.oracle.publish(oracle_table(genesis.market, args.scenarios), now=T0)
         self.seq_s, self.submit_s = {}, {}
         self._hook()
@@ -160,10 +164,11 @@ class Run:
             price = op.state.oracle.mark[slot]
             side = SELL if i % 2 == 0 else BUY     # positions go back and forth: margin stays flat
             oid = i + 1
-            op.submit(Order(3, slot, side, 10, price, 10, oid, T0 + 86_400).sign(KEYS[3]))
+            inst, did = self.market[slot].id, self.market.deployment_id
+            op.submit(Order(3, slot, side, 10, price, 10, oid, T0 + 86_400, inst, did).sign(KEYS[3]))
             arrival = time.perf_counter()
             res = op.submit(Order(4, slot, BUY if side == SELL else SELL, 10, price, 10, oid,
-                                  T0 + 86_400).sign(KEYS[4]))
+                                  T0 + 86_400, inst, did).sign(KEYS[4]))
             assert res.filled == 10, res
             bn = op.state.batch_number + (1 if len(op.builder) else 0)
             out.append((arrival, bn))
@@ -215,8 +220,8 @@ def projection(runs: list, n: int) -> dict:
                      "trades_per_s_l1_elsewhere": n * min(w / t_b, 1 / t_op_no_l1),
                      "bound_l1_elsewhere": "provers" if w / t_b < 1 / t_op_no_l1 else "operator"})
     return {"model": "MODEL, not a measurement: trades/s = N * min(W / T_b, 1 / T_op) from the one-worker "
-                     "run's medians; *_l1_elsewhere leaves the contract model's py_ecc verification (which "
-                     "runs on the operator's core here, on L1 nodes in production) out of T_op",
+                     "run's medians; *_l1_elsewhere leaves the L1 call (the embedded EVM's submit_batch, "
+                     "which runs on the operator's core here, on L1 nodes in production) out of T_op",
             "T_b_s": t_b, "T_op_s": t_op, "T_op_l1_elsewhere_s": t_op_no_l1,
             "latency_unloaded_s": t_b + m["submit_s"],
             "latency_note": "unloaded latency is about the batch's fill time + T_b + submit_s (fill time excluded here)",

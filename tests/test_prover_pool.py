@@ -191,6 +191,86 @@ def test_an_operator_restarted_with_proofs_in_flight_loses_nothing(tmp_path, key
         second.close()
 
 
+POISON = 13 * USD
+
+
+@pytest.fixture
+def poisoned(monkeypatch):
+    """Corrupt the circuit input of every Withdraw of POISON (native state untouched), as in
+    tests/test_operator_unprovable.py; the corrupted input travels to the worker that proves
+    it. Proving in this process would be a test bug: it raises."""
+    from zkrollup import batch_builder
+    from zkrollup.operator.proving import BatchProver
+    record = batch_builder.BatchBuilder.record
+
+    def bad_record(self, w):
+        s = record(self, w)
+        if isinstance(w.op, Withdraw) and w.op.amount == POISON:
+            s.amount += 1
+        return s
+
+    def no_local_proof(self, sb):
+        raise AssertionError("a batch was proved in the operator's process, not by the pool")
+
+    monkeypatch.setattr(batch_builder.BatchBuilder, "record", bad_record)
+    monkeypatch.setattr(BatchProver, "prove", no_local_proof)
+
+
+class Recorder(Spy):
+    """A Spy that also keeps the errors the pool raised."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.errors = []
+
+    def result(self, sb):
+        try:
+            return super().result(sb)
+        except Exception as e:
+            self.errors.append(e)
+            raise
+
+
+def test_a_batch_unprovable_on_a_worker_is_rebuilt_without_the_operation_and_later_batches_go_on(
+        tmp_path, keys, pool, poisoned):
+    from zkrollup.operator.proving import UnprovableBatch
+    rec = Recorder(pool)
+    dep = deploy1(tmp_path / "r", keys, pool=rec)
+    op, c = dep.operator, dep.contract
+    fund(dep, 3)
+    fund(dep, 4)
+    op.sync()
+    op.flush()
+    assert accepted_numbers(c) == [1, 2]
+    rec.held.add(3)                                                      # pump must not take it yet
+    op.submit(Withdraw.create(KEYS[3], 3, POISON, 0, ADDR[3], DID))      # batch 3: unprovable
+    op.submit(Withdraw.create(KEYS[4], 4, 7 * USD, 0, ADDR[4], DID))     # batch 4, in flight beside it
+    assert [sb.batch_number for sb in op.sealed] == [3, 4] and pool.in_flight() == [3, 4]
+    assert c.batch_number == 2
+    rec.held.clear()
+    op.flush()
+    (err,) = rec.errors                      # the worker's verdict, as the worker raised it
+    assert type(err) is UnprovableBatch and err.batch_number == 3 and err.slot == 0
+    assert err.constraint.startswith("slot0.")
+    # batch 3 rebuilt without the refused withdrawal: the other one, proved and accepted
+    # refused, rebuilt from the accepted state (as in-process), the other withdrawal open again
+    assert accepted_numbers(c) == [1, 2] and not op.sealed and op.open_batch_size() == 1
+    op.flush()
+    assert accepted_numbers(c) == [1, 2, 3] and not op.sealed
+    assert c.l1_balance(ADDR[3]) == 0 and c.l1_balance(ADDR[4]) == 7 * USD
+    errors = [json.loads(r[1])["error"] for seq in range(1, 10) if (r := op.request_result(seq)) and
+              r[0] == "rejected"]
+    assert len(errors) == 1 and errors[0].startswith(
+        "Unprovable: the batch circuit cannot prove this withdraw (batch 3, slot 0: constraint 'slot0.")
+    op.submit(Withdraw.create(KEYS[3], 3, 1 * USD, 0, ADDR[3], DID))     # a later batch: accepted
+    op.flush()
+    assert accepted_numbers(c) == [1, 2, 3, 4] and c.l1_balance(ADDR[3]) == 1 * USD
+    assert c.state_root == op.l1_state.root == op.state.root and op.state.account(3).nonce == 1
+    assert rebuild_from_l1(c, genesis()).root == c.state_root
+    assert len(rec.proved) == 4
+    dep.close()
+
+
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     """A Dask scheduler and one worker (`dask scheduler`, `dask worker`) run by the test."""
