@@ -333,7 +333,7 @@ def test_a_front_run_deposit_is_refunded_to_the_victim_in_the_accepting_call(dep
     from zkrollup.errors import BadSignature
     op, c = dep.operator, dep.contract
     attacker, victim = ADDR[6], ADDR[7]
-    c.mint(attacker, 10)
+    dep.faucet(attacker, 10)                                        # tokens, and ETH for the forced fee
     c.mint(victim, 1_000 * USD)
     c.deposit(attacker, 7, *pk(6), 1, now=dep.clock.t)              # attacker's key at the victim's index
     c.deposit(victim, 7, *pk(7), 500 * USD, now=dep.clock.t)

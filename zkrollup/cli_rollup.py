@@ -1,7 +1,8 @@
 """`zkrollup setup | demo | prove | verify | state`: the rollup's commands.
 
     zkrollup setup --batch-size N --acc-depth D --ord-depth O [--dir DIR]   proving key (cached)
-    zkrollup demo [--dir DIR] [--fresh] [--batch-size N] ...                the market end to end
+    zkrollup demo [--dir DIR] [--fresh] [--batch-size N] [--provers P | --scheduler A] ...
+                                                                            the market end to end
     zkrollup prove BATCH_FILE [--dir DIR]                                   Groth16 proof of a batch file
     zkrollup verify [BATCH_FILE] [--dir DIR]                                check a batch proof / L1's batches
     zkrollup state [--dir DIR] [--account I]                                accounts, margin, L1 balances
@@ -126,22 +127,34 @@ def setup(batch_size, acc_depth, ord_depth, instruments, scenarios, dir_, keys_d
 @size_option("batch_size")
 @size_option("acc_depth")
 @size_option("ord_depth")
+@click.option("--provers", type=int, default=None,
+              help="Prover worker processes of an embedded Dask cluster (0: prove in this process) "
+                   "[default: one per two cores, at least 1].")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Prove on an existing Dask cluster instead (`dask scheduler`; `dask worker ADDRESS "
+                   "--nthreads 1` where zkrollup is installed).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage lines.")
 @click.option("--report", "report_path", default=None, type=click.Path(dir_okay=False),
               help="Write the run's report (per batch: operations, trades, constraints, times, gas; the L1) "
                    "as JSON.")
 @rollup_errors
-def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, quiet, report_path) -> None:
+def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, provers, scheduler, quiet, report_path) -> None:
     """Run the options and futures market end to end: deposits, quotes, trades, a hedge, a price
     move, a liquidation, withdrawals paid at once, expiry and settlement; every batch proved,
     then verified and paid by the rollup's contracts on the embedded EVM (DIR/l1.sqlite).
     The demo's state in DIR is replaced on every run; cached keys are kept (--fresh remakes
     them), so `zkrollup setup` with the same sizes and DIR makes the demo's key beforehand."""
     from .demo import Demo, DemoConfig
+    from .operator.pool import make_pool
     check_sizes(batch_size=batch_size, acc_depth=acc_depth, ord_depth=ord_depth)
+    if provers is not None and scheduler is not None:
+        raise CliError("give --provers (an embedded cluster) or --scheduler (an existing one), not both")
+    if provers is not None and provers < 0:
+        raise CliError(f"--provers must be 0 (prove in this process) or more, got {provers}")
     progress = progress_for_output(enabled=not quiet)
     d = Demo(dir_, DemoConfig(batch_size, acc_depth, ord_depth), echo=click.echo, progress=progress,
-             fresh_keys=fresh, keys_dir=keys_dir)
+             fresh_keys=fresh, keys_dir=keys_dir,
+             make_pool=lambda: make_pool(provers, scheduler, echo=click.echo, connect_timeout_s=10))
     try:
         summary = d.run()
     finally:

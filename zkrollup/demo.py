@@ -96,17 +96,20 @@ class DemoConfig:
 
 class Demo:
     """Runs the story of the module docstring in `workdir` (state files replaced; keys kept
-    under `<workdir>/keys` unless `fresh_keys`)."""
+    under `<workdir>/keys` unless `fresh_keys`). `make_pool()`, when given, makes the prover
+    pool (`zkrollup.operator.pool`) once the directory is accepted; the demo closes it."""
 
     def __init__(self, workdir, cfg: DemoConfig = DemoConfig(), *, echo: Callable[[str], None] = print,
                  progress: Optional[Callable[[str, float], None]] = None, fresh_keys: bool = False,
-                 keys_dir=None):
+                 keys_dir=None, make_pool: Optional[Callable[[], object]] = None):
         self.dir = Path(workdir)
         self.cfg = cfg
         self.echo = echo
         self.progress = progress
         self.fresh_keys = fresh_keys
         self.keys_dir = Path(keys_dir) if keys_dir else self.dir / "keys"
+        self.make_pool = make_pool
+        self.pool = None
         self.t = T0
         self.minted = 0
         self.reports: list[BatchReport] = []
@@ -126,14 +129,19 @@ class Demo:
     def clock(self) -> int:
         return self.t
 
-    def _prepare_dir(self) -> None:
-        """Make the directory ready for a new run: the last run's state goes, keys stay. A
-        directory holding anything else (other than the key cache `zkrollup setup` made in
-        it) is refused, untouched."""
+    def _check_dir(self) -> None:
+        """Refuse a directory holding anything but a demo's files or the key cache `zkrollup
+        setup` made in it."""
         d = self.dir
         if d.exists() and not (d / DEMO_MARKER).exists() and not (d / L1_FILE).exists() \
                 and any(p.name != "keys" for p in d.iterdir()):
             raise ValueError(f"{d} exists and is not a zkrollup demo directory; pick another --dir")
+
+    def _prepare_dir(self) -> None:
+        """Make the directory ready for a new run: the last run's state goes, keys stay. A
+        directory `_check_dir` refuses is left untouched."""
+        self._check_dir()
+        d = self.dir
         d.mkdir(parents=True, exist_ok=True)
         for name in (L1_FILE, L1_CONFIG_FILE, OPERATOR_FILE, DEMO_MARKER):
             for p in d.glob(name + "*"):
@@ -201,6 +209,9 @@ class Demo:
     def run(self) -> dict:
         cfg = self.cfg
         t_start = time.perf_counter()
+        self._check_dir()
+        if self.make_pool is not None:            # an unreachable scheduler: refused before DIR is touched
+            self.pool = self.make_pool()
         self._prepare_dir()
         self.market = demo_market()
         genesis = Genesis(self.market, cfg.acc_depth, cfg.ord_depth, N_SCENARIOS, self.pub[FEE_ACCOUNT],
@@ -224,7 +235,7 @@ class Demo:
                                      progress=self.progress, on_batch=self._on_batch,
                                      on_compiled=lambda n: e(f"  batch circuit: {n:,} constraints"),
                                      maker_fee=1 * USD, taker_fee=2 * USD, export_dir=self.dir / "batches",
-                                     auto_prove=False)
+                                     auto_prove=False, pool=self.pool)
         keys_s = time.perf_counter() - t_keys
         self.op, c = self.dep.operator, self.dep.contract
         e(f"  key ready in {keys_s:.1f} s; L1 contract deployed with the genesis root, market and "
@@ -393,3 +404,5 @@ class Demo:
     def close(self) -> None:
         if hasattr(self, "dep"):
             self.dep.close()
+        if self.pool is not None:
+            self.pool.close()

@@ -80,6 +80,28 @@ def open_l1(workdir, must_exist: bool = True) -> Optional[RollupL1]:
     return RollupL1(chain, addrs, operator=roles["operator"], oracle=roles["oracle"], governor=roles["governor"])
 
 
+def deploy_l1(workdir, genesis: Genesis, *, clock: Optional[Callable[[], int]] = None,
+              queue_deadline_s: int = 7 * 24 * 3600, l1_config: Optional[dict] = None) -> RollupL1:
+    """A new chain in `workdir` with every contract deployed for `genesis` (its root, its
+    market registered) and the addresses in `l1.json`; no verifying key yet (the governor
+    registers one per batch size: `Deployment.create` does, a benchmark of the operator's
+    admission path that never proves need not)."""
+    import time
+    d = Path(workdir)
+    start = (clock() if clock else int(time.time())) - 1
+    chain = Chain(str(d / L1_FILE), genesis_time=start, block_time=BLOCK_TIME)
+    config = L1Config(K=genesis.market.K, S=genesis.n_scenarios, acc_depth=genesis.account_depth,
+                      priority_deadline=queue_deadline_s, **(l1_config or {}))
+    gov = ROLES["governor"]
+    addrs = deploy_rollup(chain, deployer=gov, governor=gov, oracle=ROLES["oracle"], fee_sink=gov,
+                          genesis_root=genesis.make_state().root, config=config)
+    (d / L1_CONFIG_FILE).write_text(json.dumps({"addresses": addrs.to_obj(), "roles": ROLES,
+                                                "config": config.to_obj()}, indent=1) + "\n")
+    l1 = RollupL1(chain, addrs, operator=ROLES["operator"], oracle=ROLES["oracle"], governor=gov)
+    l1.register_market(genesis.market)
+    return l1
+
+
 class Deployment:
     """L1 + oracle + operator of one directory (use `create` or `open`)."""
 
@@ -113,18 +135,7 @@ class Deployment:
         shape = units.batch_shape(batch_size, genesis.account_depth, genesis.order_depth, genesis.market.K,
                                   genesis.n_scenarios)
         pk = keys.ensure(shape, progress=progress, seed=setup_seed, on_compiled=on_compiled)
-        import time
-        start = (clock() if clock else int(time.time())) - 1
-        chain = Chain(str(d / L1_FILE), genesis_time=start, block_time=BLOCK_TIME)
-        config = L1Config(K=genesis.market.K, S=genesis.n_scenarios, acc_depth=genesis.account_depth,
-                          priority_deadline=queue_deadline_s, **(l1_config or {}))
-        gov = ROLES["governor"]
-        addrs = deploy_rollup(chain, deployer=gov, governor=gov, oracle=ROLES["oracle"], fee_sink=gov,
-                              genesis_root=genesis.make_state().root, config=config)
-        (d / L1_CONFIG_FILE).write_text(json.dumps({"addresses": addrs.to_obj(), "roles": ROLES,
-                                                    "config": config.to_obj()}, indent=1) + "\n")
-        l1 = RollupL1(chain, addrs, operator=ROLES["operator"], oracle=ROLES["oracle"], governor=gov)
-        l1.register_market(genesis.market)
+        l1 = deploy_l1(d, genesis, clock=clock, queue_deadline_s=queue_deadline_s, l1_config=l1_config)
         l1.register_verifying_key(batch_size, vk_from_pk(pk))
         op = Operator(d, l1, genesis, batch_size=batch_size, keys=keys, clock=clock, setup_seed=setup_seed,
                       progress=progress, **operator_kw)

@@ -142,9 +142,13 @@ class Market:
 
     def hash(self) -> int:
         """The market table's hash: registered with L1, bound by every batch (through the
-        oracle table's hash)."""
+        oracle table's hash); computed once (a Market is immutable)."""
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
         return poseidon_sponge(spec.market_encoding(self.deployment_id, self.K, self.liq_bonus_bps,
-                                                         self.liq_penalty_bps, [i.id for i in self.slots]))
+                                                    self.liq_penalty_bps, [i.id for i in self.slots]))
 
     def with_instrument(self, k: int, inst: Instrument, open_interest: int) -> "Market":
         """A copy with slot k holding `inst`; SlotInUse unless open_interest is 0."""

@@ -201,6 +201,16 @@ def _consts(t: int) -> tuple[np.ndarray, ...]:
     return (_R2, full_c, partial_c, mds, pre, rows, cols)
 
 
+permute = _permute
+"""The permutation kernel, for other modules' kernels: `permute(s, *params(t)[1:], tmp)`
+with s a (t, 4) Montgomery state changed in place and tmp a (t, 4) scratch array."""
+
+
+def params(t: int) -> tuple[np.ndarray, ...]:
+    """The kernel arguments of width t: (R^2 mod r, full_c, partial_c, mds, pre_sparse, rows, cols)."""
+    return _consts(t)
+
+
 # --- public API -------------------------------------------------------------------------
 
 def _as_limbs(values: Sequence[int], what: str) -> np.ndarray:

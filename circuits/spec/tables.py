@@ -252,7 +252,7 @@ class MarketTable:
                                self.instrument_ids(hash_fn))
 
     def hash(self) -> int:
-        return poseidon_sponge(self.hash_inputs())
+        return _memo_hash(self, self.hash_inputs)
 
     def check(self) -> "MarketTable":
         """Self, unless a rule of the module docstring fails (ValueError)."""
@@ -282,6 +282,16 @@ class MarketTable:
                              f"per slot, K in 1..{MAX_INSTRUMENTS}")
         rows = enc[MARKET_HEADER:]
         return cls(*(tuple(rows[j::4]) for j in range(4)), enc[2], enc[3], enc[0]).check()
+
+
+def _memo_hash(table, hash_inputs) -> int:
+    """poseidon_sponge(hash_inputs()), computed once per table: tables are immutable (tuples
+    of ints) and every sealed batch and every check against L1 hashes them again."""
+    h = table.__dict__.get("_hash")
+    if h is None:
+        h = poseidon_sponge(hash_inputs())
+        object.__setattr__(table, "_hash", h)
+    return h
 
 
 # ---- the oracle table -----------------------------------------------------------------------
@@ -321,7 +331,7 @@ class OracleTable:
         return oracle_hash_inputs(self.encode())
 
     def hash(self) -> int:
-        return poseidon_sponge(self.packed())
+        return _memo_hash(self, self.packed)
 
     def check(self) -> "OracleTable":
         """Self, unless sizes, widths or settlement flags break the rules (ValueError)."""

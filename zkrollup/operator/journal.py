@@ -10,7 +10,8 @@
   resume from), `oracle` (a new table installed); `src` is the inbox entry that caused it
   (NULL for what L1 caused). Event data is msgpack (`zkrollup.batchfile.pack`).
 
-`write` stores a request's events, the book and the request's status in one transaction;
+`write` stores requests' events, the book and the requests' status in one transaction (one
+request, or a burst: group commit);
 `truncate` is the rollback's (events after the last accepted seal dropped, inbox entries
 from the resume point marked new, the seal's book restored, and, when the rollback is for
 an operation the circuit cannot prove, that operation added to `refused`). The journal knows nothing of
@@ -56,9 +57,21 @@ class Journal:
 
     def receive(self, received_at: int, request: dict) -> int:
         """Store a request as `new` (durable when this returns); its inbox sequence number."""
-        cur = self._db.execute("INSERT INTO op_inbox (received_at, request, status) VALUES (?, ?, 'new')",
-                               (received_at, batchfile.pack(request)))
-        return cur.lastrowid
+        return self.receive_many(received_at, [request])[0]
+
+    def receive_many(self, received_at: int, requests: list[dict]) -> list[int]:
+        """Store requests as `new` in one transaction (durable when this returns); their
+        inbox sequence numbers, in order."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            seqs = [db.execute("INSERT INTO op_inbox (received_at, request, status) VALUES (?, ?, 'new')",
+                               (received_at, batchfile.pack(r))).lastrowid for r in requests]
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return seqs
 
     def new_requests(self) -> list[tuple[int, dict]]:
         """(seq, request) of every entry not processed yet, in order."""
@@ -88,17 +101,17 @@ class Journal:
                                 (seq,)).fetchone()[0]
 
     def write(self, events: list[tuple[Optional[int], dict]], book: dict,
-              inbox: Optional[tuple[int, str, str]] = None) -> list[int]:
+              inbox: Optional[list[tuple[int, str, str]]] = None) -> list[int]:
         """In one transaction: append `events` ((src, event) pairs), store the book and, when
-        given, an inbox entry's (seq, status, result). Returns the events' sequence numbers."""
+        given, inbox entries' (seq, status, result). Returns the events' sequence numbers."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             seqs = [db.execute("INSERT INTO op_events (src, kind, data) VALUES (?, ?, ?)",
                                (src, ev["kind"], batchfile.pack(ev))).lastrowid for src, ev in events]
             self.set_meta("book", book)
-            if inbox is not None:
-                db.execute("UPDATE op_inbox SET status = ?, result = ? WHERE seq = ?", (inbox[1], inbox[2], inbox[0]))
+            for seq, status, result in inbox or ():
+                db.execute("UPDATE op_inbox SET status = ?, result = ? WHERE seq = ?", (status, result, seq))
             self.fault("journal-before-commit")
             db.execute("COMMIT")
         except BaseException:

@@ -1,18 +1,20 @@
 """`Operator`: the three rooms wired together, behind the operator's public API.
 
-    requests, L1 inputs ─► Sequencer ──SealedBatch──► BatchProver ──ProvedBatch──► Submitter
-                           (sequencer.py)             (proving.py)                 (submission.py)
-                           working state, book,       witness, Groth16             L1 submit, commit of
-                           journal, sealing                                        the accepted state
+    requests, L1 inputs ─► Sequencer ──SealedBatch──► ProverPool ──ProvedBatch──► Submitter
+                           (sequencer.py)             (pool.py, proving.py)       (submission.py)
+                           working state, book,       witness, Groth16,           L1 submit, commit of
+                           journal, sealing           several batches at once     the accepted state
 
-The operator opens (or creates) its directory, replays the journal, then hands every
-sealed batch, oldest first, to the prover and the submitter. It also owns what spans the
-rooms: recovery on opening, the rollback when L1 refuses a sealed batch whose oracle
-table went stale, and the one when the circuit refuses a sealed batch (`UnprovableBatch`):
-the operator finds the failing slot (the name of the first failing constraint, else the
-shortest prefix of the batch's operations that fails), refuses that operation to its
-sender (`Unprovable`, kept in the journal's refused list), rebuilds the batches without
-it and goes on. docs/operator.md describes the flow, persistence and recovery.
+The operator opens (or creates) its directory, replays the journal, then keeps its oldest
+sealed batches in the prover pool and hands their proofs to the submitter strictly in
+batch order. It also owns what spans the rooms: recovery on opening, the rollback when L1
+refuses a sealed batch whose oracle table went stale, and the one when the circuit refuses
+a sealed batch (`UnprovableBatch`, in this process or from a pool worker): the operator
+finds the failing slot (the name of the first failing constraint, else the shortest prefix
+of the batch's operations that fails), refuses that operation to its sender (`Unprovable`,
+kept in the journal's refused list), rebuilds the batches without it and goes on. A
+rollback forgets the pool's work on every unaccepted batch. docs/operator.md describes the
+flow, persistence and recovery.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from ..store import StateStore
 from .genesis import Genesis, load_config
 from .intake import read_request_file, request_from_obj, request_obj
 from .journal import Journal
+from .pool import InProcessPool, ProverPool
 from .proving import BatchProver, ProvedBatch, UnprovableBatch
 from .reports import BatchReport
 from .sequencer import Sequencer
@@ -55,6 +58,8 @@ class Operator:
     or `flush()`); `export_dir`: also write every proved batch there as a batch file
     (`zkrollup.batchfile`, `batch_NNNNNN.msgpack`) with its proof and public input (snarkjs
     JSON, `.proof.json`, `.public.json`), for `zkrollup prove` / `zkrollup verify`.
+    `pool`: where batches are proved (`zkrollup.operator.pool`; default in this process,
+    one at a time); the caller owns it (closes it).
     `on_batch(report)` is called for every accepted batch; `progress(stage, fraction)`
     during key setup and proving; `fault(point)`, for crash tests, is called at named
     points and may raise.
@@ -67,7 +72,7 @@ class Operator:
                  auto_prove: bool = True, setup_seed: Optional[bytes] = None, export_dir=None,
                  on_batch: Optional[Callable[[BatchReport], None]] = None,
                  progress: Optional[Callable[[str, float], None]] = None,
-                 fault: Optional[Callable[[str], None]] = None):
+                 fault: Optional[Callable[[str], None]] = None, pool: Optional[ProverPool] = None):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.contract = contract
@@ -85,7 +90,9 @@ class Operator:
         g = self.genesis
         self.shape = units.batch_shape(self.batch_size, g.account_depth, g.order_depth, g.market.K, g.n_scenarios)
         self.prover = BatchProver(self.shape, self.keys, setup_seed=setup_seed, progress=progress)
+        self.pool = pool if pool is not None else InProcessPool()
         self._check_contract()
+        self.pool.attach(self.prover)
         self._open()
 
     def _check_contract(self) -> None:
@@ -121,8 +128,7 @@ class Operator:
             raise OperatorError(f"the contract is at batch {self.contract.batch_number}, behind this operator's "
                                 f"accepted batch {l1_state.batch_number}: wrong contract?")
         self.sync()                         # as `submit` does: L1 first
-        for seq, obj in self.journal.new_requests():
-            self.sequencer.process(seq, obj)
+        self.sequencer.process_many(self.journal.new_requests())
         if pump:
             self.pump()
 
@@ -139,6 +145,7 @@ class Operator:
         if first is not None:
             resume = min(resume, first)
         self.journal.truncate(last, resume, seal["book"], refuse)
+        self.pool.forget()
         self._open(pump=False)
 
     # --- operations the circuit cannot prove ------------------------------------------------
@@ -211,6 +218,30 @@ class Operator:
             raise result
         return result
 
+    def submit_many(self, requests: list) -> list:
+        """`submit` for a burst, in order: the requests enter the inbox in one transaction,
+        the orders' signatures are checked in one batch, and the results are journaled in
+        one transaction (group commit). Returns each request's result, or its exception
+        (RollupError or ValueError: that request refused, nothing of it changed; `Unprovable`
+        when the circuit refused it while the burst's batches were proved)."""
+        out: list = [None] * len(requests)
+        entries = []
+        for i, r in enumerate(requests):
+            try:
+                entries.append((i, request_obj(r)))
+            except ValueError as e:
+                out[i] = e
+        self.sync()
+        if not entries:
+            return out
+        seqs = self.journal.receive_many(self.clock(), [obj for _, obj in entries])
+        self.fault("inbox-written")
+        results = self.sequencer.process_many([(seq, obj) for seq, (_, obj) in zip(seqs, entries)])
+        self.pump()
+        for seq, (i, _), res in zip(seqs, entries, results):
+            out[i] = self.sequencer.results.pop(seq, res)       # processed again after a rollback?
+        return out
+
     def submit_order(self, order: SignedOrder) -> MatchResult:
         return self.submit(order)
 
@@ -246,9 +277,10 @@ class Operator:
         return self.sequencer.sealed[-1]
 
     def pump(self) -> list[BatchReport]:
-        """Seal a full open batch; with auto_prove, prove and submit every sealed batch."""
+        """Seal a full open batch; with auto_prove, keep the sealed batches proving and submit
+        those whose proofs are ready (in order; an in-process pool proves them all now)."""
         self.sequencer.seal_if_full()
-        return self.process_sealed() if self.auto_prove else []
+        return self.process_sealed(wait=False) if self.auto_prove else []
 
     def flush(self) -> list[BatchReport]:
         """Seal the open batch now (padding with Noop), then prove and submit every sealed batch."""
@@ -260,20 +292,28 @@ class Operator:
         """Seal the open batch if its first operation is older than the time-out."""
         self.sync()
         self.sequencer.seal_if_older(self.clock(), self.batch_timeout_s)
-        return self.process_sealed() if self.auto_prove else []
+        return self.process_sealed(wait=False) if self.auto_prove else []
 
-    def process_sealed(self) -> list[BatchReport]:
-        """Prove and submit the sealed batches in order; commit each accepted one. A batch
-        L1 refuses for a stale oracle table is rolled back with everything after it."""
+    def process_sealed(self, wait: bool = True) -> list[BatchReport]:
+        """Prove and submit the sealed batches in order; commit each accepted one. The pool
+        holds up to its capacity of the oldest sealed batches; submission takes their proofs
+        strictly in batch order (without `wait`, it stops at the first proof not ready). A
+        batch L1 refuses for a stale oracle table is rolled back with everything after it; one
+        the circuit refuses (`UnprovableBatch`, wherever it was proved) too, its failing
+        operation refused to its sender (`_refuse_unprovable`)."""
         reports = []
         while self.sequencer.sealed:
             sb = self.sequencer.sealed[0]
-            if self.contract.batch_number >= sb.batch_number:
+            accepted = self.contract.batch_number
+            self.pool.fill(b for b in self.sequencer.sealed if b.batch_number > accepted)
+            if accepted >= sb.batch_number:
                 report = self.submitter.adopt(sb, self.prover.n_constraints())
             else:
+                if not wait and not self.pool.ready(sb):
+                    break
                 try:
                     cd, now = self.submitter.preflight(sb)
-                    proved = self.prove(sb)
+                    proved = self.pool.result(sb)
                     self.fault("proved")
                     report = self.submitter.submit(sb, cd, now, proved)
                 except UnprovableBatch as e:
@@ -355,5 +395,6 @@ class Operator:
                 and min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0] < 0]
 
     def close(self) -> None:
+        self.pool.forget()
         self.store.close()
         self.journal.close()

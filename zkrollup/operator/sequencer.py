@@ -26,6 +26,7 @@ from collections import OrderedDict
 from typing import Callable, Iterator, Optional
 from circuits.spec.accounts import CLEARING_ACCOUNT
 
+from .. import signatures
 from ..batch_builder import BatchBuilder, SealedBatch
 from ..errors import OperatorError, RollupError, Unprovable
 from ..l1data import entry_op, published_oracle
@@ -122,10 +123,12 @@ class Sequencer:
     def emit_op(self, op: Operation) -> None:
         self.emit({"kind": "op", "op": op.to_obj()})
 
-    def seal(self) -> SealedBatch:
-        """Seal the open batch now (padding with Noop); journaled by the next `write_journal`."""
+    def seal(self, resume_from: Optional[int] = None) -> SealedBatch:
+        """Seal the open batch now (padding with Noop); journaled by the next `write_journal`.
+        `resume_from`: the inbox entry to process again after a rollback (default: the one
+        being processed, else the next to come)."""
         ev = {"kind": "seal", "batch_number": self.state.batch_number + 1,
-              "book": self.book.to_obj(), "resume_from": self._resume_point()}
+              "book": self.book.to_obj(), "resume_from": self._resume_point() if resume_from is None else resume_from}
         sb = self._seal_builder(None, ev)
         self._pending.append((self._src, ev, sb))
         return sb
@@ -134,8 +137,9 @@ class Sequencer:
         """The inbox entry to process again if the batch after this seal is rolled back."""
         return self._src if self._src is not None else self.journal.next_request_seq()
 
-    def write_journal(self, inbox: Optional[tuple[int, str, str]] = None) -> None:
-        """Write the queued events, the book and an inbox entry's status in one transaction."""
+    def write_journal(self, inbox: Optional[list[tuple[int, str, str]]] = None) -> None:
+        """Write the queued events, the book and inbox entries' (seq, status, result) in one
+        transaction."""
         seqs = self.journal.write([(src, ev) for src, ev, _ in self._pending], self.book.to_obj(), inbox)
         for seq, (_, _, sb) in zip(seqs, self._pending):
             if sb is not None:
@@ -164,27 +168,68 @@ class Sequencer:
     def process(self, seq: int, obj: dict):
         """Process one inbox entry and journal the result; returns the result or the error
         (a MatchResult for an order, the OpWitness of an operation)."""
-        self._src = seq
+        return self.process_many([(seq, obj)])[0]
+
+    def process_many(self, entries: list[tuple[int, dict]]) -> list:
+        """`process` for a burst of inbox entries (seq, obj), in order: the orders' signatures
+        are checked in one batch first (`signatures.verify_many`; admission finds the
+        verdicts), a full batch is sealed between requests (as one by one), and the results
+        are journaled in one transaction (group commit)."""
+        if not entries:
+            return []
+        reqs = []
+        for _, obj in entries:
+            try:
+                reqs.append(request_from_obj(obj))
+            except ValueError as e:
+                reqs.append(e)
+        self._preverify(reqs)
+        results, inbox = [], []
+        for (seq, _), req in zip(entries, reqs):
+            if len(self.builder) >= self.batch_size:       # between requests, as `seal_if_full`
+                self.seal(resume_from=seq)
+            self._src = seq
+            result, status, text = self._handle(req)
+            self._src = None
+            results.append(result)
+            inbox.append((seq, status, text))
+        self.write_journal(inbox)
+        for (seq, _), result in zip(entries, results):
+            self.results[seq] = result              # what `submit` answers, also after a rollback
+        while len(self.results) > 1000:
+            self.results.popitem(last=False)
+        return results
+
+    def _handle(self, req) -> tuple[object, str, str]:
+        """Match an order or apply an operation: (result or error, inbox status, result text)."""
         try:
-            req = request_from_obj(obj)
+            if isinstance(req, Exception):
+                raise req
             if isinstance(req, SignedOrder):
                 result = orders.match(self.state, self.book, req, self.maker_fee, self.taker_fee, self.emit_op)
                 status = "done" if result.error is None else "partial"
-                text = json.dumps({"filled": result.filled, "rested": result.rested, "error": result.error})
-            else:
-                self.emit_op(req)
-                result = self.builder.records[-1]
-                if isinstance(req, Cancel):
-                    self._unbook_cancelled(req)
-                status, text = "done", json.dumps({"applied": req.kind})
+                return result, status, json.dumps({"filled": result.filled, "rested": result.rested,
+                                                   "error": result.error})
+            self.emit_op(req)
+            result = self.builder.records[-1]
+            if isinstance(req, Cancel):
+                self._unbook_cancelled(req)
+            return result, "done", json.dumps({"applied": req.kind})
         except (RollupError, ValueError) as e:
-            result, status, text = e, "rejected", json.dumps({"error": f"{type(e).__name__}: {e}"})
-        self.write_journal((seq, status, text))
-        self._src = None
-        self.results[seq] = result
-        while len(self.results) > 1000:
-            self.results.popitem(last=False)
-        return result
+            return e, "rejected", json.dumps({"error": f"{type(e).__name__}: {e}"})
+
+    def _preverify(self, reqs: list) -> None:
+        """Check the signatures of the orders among `reqs` (two or more) in one batch, under
+        their accounts' keys as they are now (the verdicts are remembered by
+        `zkrollup.signatures`, where admission's check finds them)."""
+        items = []
+        for r in reqs:
+            if isinstance(r, SignedOrder):
+                acc = self.state.get_account(r.order.account)
+                if acc is not None:
+                    items.append((acc.pk, r.order.message(), r.signature))
+        if len(items) > 1:
+            signatures.verify_many(items)
 
     def _unbook_cancelled(self, c: Cancel) -> None:
         """A signed cancel retires every order of its account in its fill slot up to its id:

@@ -4,7 +4,10 @@ The messages themselves (domain tags, packings, deployment id, instrument id, ha
 are `circuits.spec.messages`; the functions here hash them with the fast Poseidon
 (`zkrollup.poseidon_fast`) and check every field against its width
 (`circuits.spec.widths`) with the application's errors. Signatures: `circuits.eddsa`
-over the message by the account's key.
+over the message by the account's key, checked through `zkrollup.signatures` (its Numba
+twin, valid verdicts remembered); an order's message is remembered too (keyed on all ten
+fields it hashes, deployment and instrument ids included), since an order is hashed at
+admission and again for every fill.
 
 Every signed object names the deployment it was signed for (`deployment_id`); the native
 state refuses one made for another deployment (`WrongDeployment`), exactly as the circuit
@@ -25,7 +28,7 @@ raise ValueError (`BadRequest`) naming what is wrong, never KeyError or TypeErro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from circuits import eddsa
 from circuits.eddsa import Signature
@@ -37,7 +40,7 @@ from circuits.spec.widths import (ACCOUNT_BITS, AMOUNT_BITS, FEE_RATE_BITS, INST
                                   L1_ADDRESS_BITS, NONCE_BITS, ORDER_ID_BITS, PRICE_BITS, SIZE_BITS,
                                   TIME_BITS)
 
-from .. import poseidon_fast
+from .. import poseidon_fast, signatures
 from ..errors import BadSignature, WrongDeployment
 from ..units import check_positive, check_unsigned
 
@@ -68,10 +71,12 @@ PROVEN = _Proven()
 
 
 def verify(pk, msg: int, sig) -> bool:
-    """EdDSA verification, or True for `PROVEN` (a signature an accepted proof vouched for)."""
+    """EdDSA verification (`circuits.eddsa.verify`'s verdict, through `signatures.verify`),
+    or True for `PROVEN` (a signature an accepted proof vouched for). The one signature check
+    of the native state and the operator."""
     if sig is PROVEN:
         return True
-    return isinstance(sig, Signature) and eddsa.verify(pk, msg, sig)
+    return isinstance(sig, Signature) and signatures.verify(pk, msg, sig)
 
 
 def check_account(name: str, v: object) -> int:
@@ -114,6 +119,14 @@ def signature_from_obj(obj) -> Signature | None:
     return Signature((obj[0], obj[1]), obj[2])
 
 
+@lru_cache(maxsize=1 << 14, typed=True)
+def _order_message(*fields: int) -> int:
+    """spec.order_message of all of an order's fields (`Order.fields()`: everything the
+    message hashes, so the key is exact), remembered: an order is hashed at admission and
+    again for every fill."""
+    return spec.order_message(*fields, **_fast)
+
+
 @dataclass(frozen=True)
 class Order:
     """A limit order on one instrument (unsigned; `sign` makes a SignedOrder): the slot it
@@ -150,7 +163,7 @@ class Order:
                 self.order_id, self.valid_until, self.instrument_id, self.deployment_id]
 
     def message(self) -> int:
-        return spec.order_message(*self.fields(), **_fast)
+        return _order_message(*self.fields())
 
     def sign(self, priv: bytes) -> "SignedOrder":
         return SignedOrder(self, eddsa.sign(priv, self.message()))
