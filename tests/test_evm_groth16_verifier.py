@@ -146,7 +146,7 @@ def test_export_verifier_cli_writes_a_contract_that_compiles(tmp_path):
 @pytest.mark.parametrize("args,msg", [
     (["verification_key.json", "v.txt"], "must end in .vy"),
     (["proof.json", "v.vy"], "missing field 'nPublic'"),
-    (["nope.json", "v.vy"], "cannot read the verification key"),
+    (["nope.json", "v.vy"], "cannot read verification key"),
 ])
 def test_export_verifier_cli_bad_input_is_one_error_line(tmp_path, args, msg):
     from click.testing import CliRunner
