@@ -143,6 +143,8 @@ def main() -> None:
     _timed(RollupState, "apply", "state_apply")
     _timed(batch_builder.BatchBuilder, "record", "builder_record")
     _timed(smt.SparseMerkleTree, "update", "tree_update", "tree")
+    if hasattr(smt.SparseMerkleTree, "update_path"):     # the update that also returns the path
+        _timed(smt.SparseMerkleTree, "update_path", "tree_update", "tree")
     _timed(smt.SparseMerkleTree, "proof", "tree_proof", "tree")
     _timed(messages, "verify", "eddsa_verify")
     TIMES.clear()

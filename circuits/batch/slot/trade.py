@@ -158,7 +158,7 @@ def order_fills(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Op
         with cs.namespace(f"order_{tag}"):
             sid = W("stored_id", p.fill.stored_id)
             sfilled = W("stored_filled", p.fill.stored_filled)
-            osibs = [W(f"osib{i}", p.fill.siblings[i]) for i in range(shape.ord_depth)]
+            osibs = [W(f"osib{i}", p.fill.siblings[i]) for i in range(shape.ord_path)]
             res = order_fill(cs, ops.tr, ops.cn if tag == "a" else 0, o.oid_bits[:shape.ord_depth], o.oid,
                              o.size, fill, sid, sfilled, osibs, ports[tag].old.orders_root, shape.order_id_bits,
                              shape.size_bits, name="fill")
