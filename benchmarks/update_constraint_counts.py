@@ -269,7 +269,7 @@ from circuits.batch import account_leaf as _batch_leaf  # noqa: E402
 def _order_fill(cs, cancel):
     w = cs.witness
     _batch_orders.order_fill(cs, w("fill_on"), w("cancel_on") if cancel else 0, [w(f"b{i}") for i in range(8)],
-                             w("oid"), w("size"), w("fill"), w("sid"), w("sf"), [w(f"s{i}") for i in range(8)],
+                             w("oid"), w("size"), w("fill"), w("sid"), w("sf"), [w(f"s{i}") for i in range(_tree.path_length(8))],
                              w("root"), 48, 40)
 
 
@@ -279,11 +279,11 @@ entry("batch.account_leaf_k8")(lambda cs: _batch_leaf.account_leaf_gadget(cs, _b
     *[cs.witness(n) for n in ("x", "y", "n", "c")], [cs.witness(f"s{k}") for k in range(8)], cs.witness("o"),
     cs.witness("owner"))))
 for _d in (16, 24):
-    for _n in (1, 2, 4, 8, 16):
+    for _n in (1, 2, 4, 8, 16, 32, 64):
         REGISTRY.append((f"batch.data_hash_n{_n}_d{_d}_o8_k8_s16",
                          lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["data_hash"]))
 for _d in (16, 24):
-    for _n in (1, 2, 4, 8, 16):
+    for _n in (1, 2, 4, 8, 16, 32, 64):
         REGISTRY.append((f"batch.total_n{_n}_d{_d}_o8_k8_s16",
                          lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["total"]))
 

@@ -1,7 +1,8 @@
 """The 4-ary Poseidon Merkle tree: shape, index digits, sibling order, empty subtrees, paths.
 
 One definition for every layer: the in-circuit path gadget (`circuits.gadgets.merkle4`),
-the native sparse tree (`zkrollup.smt4`) and its Numba kernels, exits on L1.
+the native sparse tree (`zkrollup.smt`) and its Numba kernels, exits on L1 (the exodus
+contract reads its sibling order from the constants rendered from this module).
 
 Shape. node = Poseidon(c0, c1, c2, c3) (4 inputs, width 5: 297 constraints, where two
 binary levels cost 2 x 240). Level 0 holds the leaves, level `levels(depth)` the root;
