@@ -45,12 +45,15 @@ from . import HashFn
 ARITY = 4
 """Children per node."""
 
+BITS_PER_LEVEL = 2
+"""Index bits per level (ARITY = 2^BITS_PER_LEVEL): a level's digit."""
+
 SIBLINGS_PER_LEVEL = ARITY - 1
 
 MAX_DEPTH = 32
 """Largest tree depth in bits (16 levels)."""
 
-MAX_LEVELS = (MAX_DEPTH + 1) // 2
+MAX_LEVELS = -(-MAX_DEPTH // BITS_PER_LEVEL)
 
 
 def check_depth(depth: int, lo: int = 0) -> None:
@@ -62,7 +65,7 @@ def check_depth(depth: int, lo: int = 0) -> None:
 def levels(depth: int) -> int:
     """Levels of a tree of ``depth`` bits: ceil(depth / 2)."""
     check_depth(depth)
-    return (depth + 1) // 2
+    return -(-depth // BITS_PER_LEVEL)
 
 
 def path_length(depth: int) -> int:
@@ -78,7 +81,7 @@ def check_index(index: int, depth: int) -> None:
 
 def digit(index: int, level: int) -> int:
     """Position (0..3) of the path node at ``level`` among its parent's children."""
-    return (index >> (2 * level)) & 3
+    return (index >> (BITS_PER_LEVEL * level)) & (ARITY - 1)
 
 
 def sibling_positions(d: int) -> tuple[int, int, int]:
