@@ -185,13 +185,10 @@ def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
     sizes = tuple((-1) ** i * (i + 1) for i in range(k))
     leaf = account_leaf_of(*PK, 4, 500 * USD, sizes, 99, address_int(owner))
     # the account at index 5, every other leaf empty: its path is the empty subtrees
-    from circuits.poseidon import poseidon
-    empty = [0]
-    for _ in range(acc_depth):
-        empty.append(poseidon([empty[-1], empty[-1]]))
-    node, index = leaf, 5
-    for lvl in range(acc_depth):
-        node = poseidon([empty[lvl], node] if (index >> lvl) & 1 else [node, empty[lvl]])
+    from circuits.spec import tree
+    index = 5
+    path = [tree.default_node(lvl) for lvl in range(tree.levels(acc_depth)) for _ in range(tree.SIBLINGS_PER_LEVEL)]
+    node = tree.root_from_path(leaf, index, path, acc_depth)
     oi = list(range(1, k + 1))
     tid, _ = b.publish()
     b.root = state_root(node, oi_hash(oi)) - 1
@@ -201,7 +198,7 @@ def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
     ops = {"activate_exodus": b._gas(b.l1.rollup, "activate_exodus", sender=USERS[3])}
     table = b.l1.oracle_table(tid)["packed"]
     ops["exit"] = b._gas(b.l1.exodus_contract, "exit", index, *PK, 4, 500 * USD, list(sizes), 99, owner,
-                         empty[:acc_depth], oi_hash(oi), list(table), sender=USERS[3])
+                         path, oi_hash(oi), list(table), sender=USERS[3])
     ops["reclaim_deposit"] = b._gas(b.l1.queue_contract, "reclaim_deposit", 0, sender=USERS[3])
     return ops
 

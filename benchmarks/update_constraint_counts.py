@@ -181,10 +181,9 @@ for _k in range(1, 17):
     entry(f"poseidon.t{_k + 1}")(lambda cs, _k=_k: _poseidon.poseidon(cs, [cs.witness(f"x{i}") for i in range(_k)]))
 
 
-# ---- Merkle (e.g. "merkle.update_depth_24": verify old leaf + compute new root) --------
-# binary ("merkle.") and 4-ary ("merkle4.") trees at the same depth in bits; "path_depth_d":
-# one path on index bits already constrained boolean (what the slot pays per path)
-from circuits.gadgets import merkle as _merkle  # noqa: E402
+# ---- Merkle, the 4-ary tree of circuits.spec.tree (e.g. "merkle4.update_depth_24": verify
+# the old leaf + compute the new root); depths in bits; "path_depth_d": one path on index
+# bits already constrained boolean (what the slot pays per path)
 from circuits.gadgets import merkle4 as _merkle4  # noqa: E402
 from circuits.spec import tree as _tree  # noqa: E402
 
@@ -193,13 +192,6 @@ def _sibs(cs, n):
     return [cs.witness(f"s{i}") for i in range(n)]
 
 
-for _d in (8, 16, 24, 32):
-    entry(f"merkle.path_depth_{_d}")(lambda cs, _d=_d: _merkle.merkle_root_unchecked(
-        cs, cs.witness("leaf"), [cs.witness(f"b{i}") for i in range(_d)], _sibs(cs, _d)))
-    entry(f"merkle.verify_depth_{_d}")(lambda cs, _d=_d: _merkle.merkle_verify(
-        cs, cs.witness("leaf"), cs.witness("idx"), _sibs(cs, _d), cs.witness("root")))
-    entry(f"merkle.update_depth_{_d}")(lambda cs, _d=_d: _merkle.merkle_update(
-        cs, cs.witness("old"), cs.witness("new"), cs.witness("idx"), _sibs(cs, _d), cs.witness("root")))
 entry("merkle4.place")(lambda cs: _merkle4.place(
     cs, cs.witness("x"), cs.witness("b0"), cs.witness("b1"), _sibs(cs, 3)))
 for _d in (8, 16, 23, 24, 32):
@@ -277,7 +269,7 @@ from circuits.batch import account_leaf as _batch_leaf  # noqa: E402
 def _order_fill(cs, cancel):
     w = cs.witness
     _batch_orders.order_fill(cs, w("fill_on"), w("cancel_on") if cancel else 0, [w(f"b{i}") for i in range(8)],
-                             w("oid"), w("size"), w("fill"), w("sid"), w("sf"), [w(f"s{i}") for i in range(8)],
+                             w("oid"), w("size"), w("fill"), w("sid"), w("sf"), [w(f"s{i}") for i in range(_tree.path_length(8))],
                              w("root"), 48, 40)
 
 
@@ -287,11 +279,11 @@ entry("batch.account_leaf_k8")(lambda cs: _batch_leaf.account_leaf_gadget(cs, _b
     *[cs.witness(n) for n in ("x", "y", "n", "c")], [cs.witness(f"s{k}") for k in range(8)], cs.witness("o"),
     cs.witness("owner"))))
 for _d in (16, 24):
-    for _n in (1, 2, 4, 8, 16):
+    for _n in (1, 2, 4, 8, 16, 32, 64):
         REGISTRY.append((f"batch.data_hash_n{_n}_d{_d}_o8_k8_s16",
                          lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["data_hash"]))
 for _d in (16, 24):
-    for _n in (1, 2, 4, 8, 16):
+    for _n in (1, 2, 4, 8, 16, 32, 64):
         REGISTRY.append((f"batch.total_n{_n}_d{_d}_o8_k8_s16",
                          lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["total"]))
 

@@ -21,12 +21,12 @@ from circuits import eddsa
 from circuits.batch.margin import equities_native
 from circuits.batch.shape import BatchShape
 from circuits.batch.slot import default_slot
-from circuits.batch.slot.ports import empty_root
 from circuits.batch.witness import (OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_SETTLE, OP_TRADE,
                                     OP_WITHDRAW, AccountFields, BatchInput, Flush, OrderFill, OrderParams, Port,
                                     Signature, SlotInput)
 from circuits.poseidon import poseidon
 from circuits.spec import priority as prio_spec
+from circuits.spec import tree as spec_tree
 from circuits.spec.accounts import (CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_OWNER,
                                     account_leaf_of)
 from circuits.spec.messages import cancel_message, liquidate_message, order_message, withdraw_message
@@ -57,31 +57,40 @@ class Refused(ValueError):
     """An operation the native rules refuse."""
 
 
+def empty_root(depth: int) -> int:
+    return spec_tree.empty_root(depth)
+
+
 class Tree:
-    """A sparse binary Poseidon tree (empty leaf 0)."""
+    """A sparse 4-ary Poseidon tree of `depth` bits (`circuits.spec.tree`: node = Poseidon of
+    the 4 children, empty leaf 0), written plainly: a write rehashes the leaf's ancestors
+    from their children with the pure-Python Poseidon."""
 
     def __init__(self, depth: int):
-        self.depth = depth
-        self.empty = [0]
-        for _ in range(depth):
-            self.empty.append(poseidon([self.empty[-1]] * 2))
+        self.depth, self.levels = depth, spec_tree.levels(depth)
         self.nodes: dict[tuple[int, int], int] = {}
 
     def get(self, level: int, idx: int) -> int:
-        return self.nodes.get((level, idx), self.empty[level])
+        return self.nodes.get((level, idx), spec_tree.default_node(level))
 
     def set(self, idx: int, leaf: int) -> None:
+        spec_tree.check_index(idx, self.depth)
         self.nodes[(0, idx)] = leaf
-        for level in range(self.depth):
-            idx >>= 1
-            self.nodes[(level + 1, idx)] = poseidon([self.get(level, 2 * idx), self.get(level, 2 * idx + 1)])
+        for level in range(self.levels):
+            idx >>= 2
+            self.nodes[(level + 1, idx)] = poseidon([self.get(level, 4 * idx + j) for j in range(4)])
 
     def path(self, idx: int) -> tuple[int, ...]:
-        return tuple(self.get(level, (idx >> level) ^ 1) for level in range(self.depth))
+        """The flat path: per level the 3 siblings in `circuits.spec.tree.sibling_positions` order."""
+        out = []
+        for level in range(self.levels):
+            p = idx >> (2 * level)
+            out += [self.get(level, (p & ~3) + pos) for pos in spec_tree.sibling_positions(p & 3)]
+        return tuple(out)
 
     @property
     def root(self) -> int:
-        return self.get(self.depth, 0)
+        return self.get(self.levels, 0)
 
 
 @dataclass
@@ -156,10 +165,12 @@ class Model:
     def _port(self, i: int) -> Port:
         if i >= 1 << self.depth:
             return Port(i, 0, AccountFields(0, 0, 0, 0, (0,) * self.K, empty_root(self.ord_depth), 0),
-                        (0,) * self.depth, OrderFill(0, 0, (0,) * self.ord_depth))
+                        (0,) * spec_tree.path_length(self.depth),
+                        OrderFill(0, 0, (0,) * spec_tree.path_length(self.ord_depth)))
         a = self.accts.get(i)
         before = a.fields() if a else AccountFields(0, 0, 0, 0, (0,) * self.K, empty_root(self.ord_depth), 0)
-        return Port(i, int(a is not None), before, self.tree.path(i), OrderFill(0, 0, (0,) * self.ord_depth))
+        return Port(i, int(a is not None), before, self.tree.path(i),
+                    OrderFill(0, 0, (0,) * spec_tree.path_length(self.ord_depth)))
 
     def _touch(self, i: int) -> None:
         """Flush on touch: the pending total moves into the cash the slot reads."""

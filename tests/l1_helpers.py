@@ -3,7 +3,7 @@
 Proofs: the contracts check a Groth16 proof of one public input. The stand-in circuit
 below has exactly that interface (its only public input is the batch's public input,
 `circuits.spec.public_input`, and the proof shows knowledge of w = it); its key is a real
-key from prover.setup and its proofs real proofs from prover.groth16.prove_reference, so
+key from prover.setup and its proofs real proofs from prover.ref.groth16.prove, so
 the contract's side is exactly what it does with the batch circuit: it rebuilds the public
 input from its storage, the queue, the oracle table and the calldata, and a proof made for
 any other value fails. tests/test_l1_real_batch.py runs the batch circuit itself.

@@ -6,7 +6,7 @@ from functools import lru_cache
 import pytest
 
 from circuits import eddsa
-from circuits.merkle_native import merkle_root_from_path
+from circuits.spec.tree import root_from_path
 from circuits.spec.accounts import order_leaf
 from circuits.spec.deployment import deployment_id
 from zkrollup.deployment import planned_deployment_id
@@ -85,12 +85,12 @@ def check_witness(st, w):
     root = w.old_accounts_root
     for u in w.updates:
         assert u.root_before == root
-        assert merkle_root_from_path(u.leaf_before, u.index, u.siblings) == u.root_before
-        assert merkle_root_from_path(u.leaf_after, u.index, u.siblings) == u.root_after
+        assert root_from_path(u.leaf_before, u.index, u.siblings, st.account_depth) == u.root_before
+        assert root_from_path(u.leaf_after, u.index, u.siblings, st.account_depth) == u.root_after
         if u.order is not None:
             o = u.order
-            assert merkle_root_from_path(order_leaf(*o.before), o.slot, o.siblings) == o.root_before
-            assert merkle_root_from_path(order_leaf(*o.after), o.slot, o.siblings) == o.root_after
+            assert root_from_path(order_leaf(*o.before), o.slot, o.siblings, st.order_depth) == o.root_before
+            assert root_from_path(order_leaf(*o.after), o.slot, o.siblings, st.order_depth) == o.root_after
             assert u.after.orders_root == o.root_after
         root = u.root_after
     assert root == w.new_accounts_root == st.accounts_root

@@ -10,15 +10,15 @@ from circuits.batch.circuit import batch_circuit
 from circuits.batch.orders import order_fill, order_fill_cost
 from circuits.batch.ranges import in_positive, in_signed, in_unsigned, positive, signed, unsigned
 from circuits.batch.shape import BatchShape
-from circuits.batch.slot import SLOT_PARTS, empty_root
+from circuits.batch.slot import SLOT_PARTS
 from circuits.batch.witness import N_OPS
 from circuits.cs import ConstraintSystem
 from circuits.field import R
 from circuits.gadgets.bits import bits_le
 from circuits.gadgets.eddsa import eddsa_verify
-from circuits.gadgets.merkle import LEVEL_COST
+from circuits.gadgets.merkle4 import path_cost
 from circuits.gadgets.poseidon import cost as poseidon_cost
-from circuits.merkle_native import merkle_root_from_path
+from circuits.spec import tree as spec_tree
 from circuits.spec.accounts import account_leaf_of
 from circuits.spec.orders import CANCELLED, OrderRefused, apply_cancel, apply_fill, order_leaf
 
@@ -64,11 +64,6 @@ def test_account_leaf_gadget_equals_the_native_leaf(nonce, cash, sizes, owner):
     acct = AccountVars(w("x", pk[0]), w("y", pk[1]), w("n", nonce), w("c", cash % R),
                        [w("s", s % R) for s in sizes], w("o", 777), w("owner", owner))
     assert cs.value(account_leaf_gadget(cs, acct)) == native
-
-
-def test_empty_roots_are_those_of_the_tree():
-    for d in range(0, 9):
-        assert empty_root(d) == Tree(d).root
 
 
 def _fill_circuit(order_id, size, fill, stored, depth=3, fill_on=1, cancel_on=0, other=()):
@@ -135,7 +130,7 @@ def test_order_fill_cost_formula():
     cs = ConstraintSystem(solve=False)
     w = cs.witness
     order_fill(cs, w("on"), 0, [w(f"b{i}") for i in range(3)], w("o"), w("s"), w("f"), w("si"), w("sf"),
-               [w(f"x{i}") for i in range(3)], w("r"), 48, 40)
+               [w(f"x{i}") for i in range(spec_tree.path_length(3))], w("r"), 48, 40)
     assert cs.num_constraints == order_fill_cost(3, 48, 40)
 
 
@@ -173,10 +168,14 @@ def test_widths_beyond_the_packings_are_refused_when_building_a_slot():
         slot_cost(shape)
 
 
-def test_merkle_path_convention_is_the_trees():
-    tree = Tree(4)
+@pytest.mark.parametrize("depth", [3, 4])
+def test_the_models_tree_is_the_specs(depth):
+    tree = Tree(depth)
     tree.set(5, 99)
-    assert merkle_root_from_path(99, 5, tree.path(5)) == tree.root
+    tree.set(2, 7)
+    assert len(tree.path(5)) == spec_tree.path_length(depth)
+    assert spec_tree.root_from_path(99, 5, tree.path(5), depth) == tree.root
+    assert Tree(depth).root == spec_tree.empty_root(depth)
 
 
 # --- the slot's sub-gadgets and the batch's parts ---------------------------------------------------
@@ -209,7 +208,7 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
         "margin_equities": 4 * K * S + 6 * S + 10,
         "forced_outcome": 5, "margin_checks": S * (2 * sh.equity_bits + 7) + 4,
         "signatures": 3 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
-        "leaves": 2 * (2 * leaf + 2 * D * LEVEL_COST + 2) + 2, "record": 11, "priority": 1,
+        "leaves": 2 * (2 * leaf + 2 * path_cost(D) + 2) + 2, "record": 11, "priority": 1,
         "pending_totals": 2,
     }
 

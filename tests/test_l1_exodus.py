@@ -1,12 +1,14 @@
 """Exodus on the EVM (verifier/contracts/exodus.vy with the rollup and the queue): once a
 queue entry is overdue, each account exits once against the last accepted root with its
-leaf (circuits.spec.accounts, with its owner) and Merkle path, valued at the last accepted
-table's marks, paid to its owner; bad exits change nothing."""
+leaf (circuits.spec.accounts, with its owner) and Merkle path (the 4-ary tree of
+circuits.spec.tree), valued at the last accepted table's marks, paid to its owner; bad
+exits change nothing."""
 import dataclasses
 
 import pytest
 
 from circuits.poseidon import poseidon
+from circuits.spec import tree as spec_tree
 from circuits.spec.accounts import account_leaf_of
 from circuits.spec.state import oi_hash, state_root
 from verifier.evm import ExecutionFailed
@@ -25,26 +27,28 @@ def leaf_hash(leaf: ExitLeaf) -> int:
 
 
 class Tree:
-    """A sparse Poseidon tree (circuits.merkle_native's convention) of the given depth."""
+    """A sparse 4-ary Poseidon tree (circuits.spec.tree) of the given depth in bits, every
+    node hashed from its children on demand."""
 
     def __init__(self, depth: int):
-        self.depth, self.leaves = depth, {}
-        self.empty = [0]
-        for _ in range(depth):
-            self.empty.append(poseidon([self.empty[-1], self.empty[-1]]))
+        self.depth, self.levels, self.leaves = depth, spec_tree.levels(depth), {}
 
     def node(self, level: int, index: int) -> int:
         if level == 0:
             return self.leaves.get(index, 0)
-        if not any(i >> level == index for i in self.leaves):
-            return self.empty[level]
-        return poseidon([self.node(level - 1, 2 * index), self.node(level - 1, 2 * index + 1)])
+        if not any(i >> (2 * level) == index for i in self.leaves):
+            return spec_tree.default_node(level)
+        return poseidon([self.node(level - 1, 4 * index + j) for j in range(4)])
 
     def root(self) -> int:
-        return self.node(self.depth, 0)
+        return self.node(self.levels, 0)
 
     def path(self, index: int) -> list[int]:
-        return [self.node(k, (index >> k) ^ 1) for k in range(self.depth)]
+        out = []
+        for k in range(self.levels):
+            p = index >> (2 * k)
+            out += [self.node(k, (p & ~3) + pos) for pos in spec_tree.sibling_positions(p & 3)]
+        return out
 
 
 OI = [3, 0, 2, 0]
@@ -118,7 +122,7 @@ def test_a_wrong_path_table_or_account_is_refused(world):
     for args, match in [((5, leaf, bad_path, oi_hash(OI), t), "not in the last accepted state root"),
                         ((5, leaf, tree.path(5), oi_hash(OI) + 1, t), "not in the last accepted state root"),
                         ((7, leaf, tree.path(5), oi_hash(OI), t), "not in the last accepted state root"),
-                        ((5, leaf, tree.path(5)[:-1], oi_hash(OI), t), "one sibling per tree level"),
+                        ((5, leaf, tree.path(5)[:-1], oi_hash(OI), t), "3 siblings per tree level"),
                         ((5, leaf, tree.path(5), oi_hash(OI), None), "not the last accepted batch's oracle table"),
                         ((0, accts[0], tree.path(0), oi_hash(OI), None), "special account")]:
         with pytest.raises(ContractError, match=match):
@@ -133,7 +137,8 @@ def test_no_exit_before_exodus_and_no_batch_or_deposit_after():
     rig = Rig()
     tid = rig.publish()
     with pytest.raises(ExitRejected, match="not in exodus mode"):
-        rig.l1.exit(5, Leaf(*PK, 0, 0, (0,) * 4, 0, address_int(ALICE)), [0] * rig.acc_depth, 0, sender=ALICE)
+        rig.l1.exit(5, Leaf(*PK, 0, 0, (0,) * 4, 0, address_int(ALICE)), [0] * spec_tree.path_length(rig.acc_depth),
+                    0, sender=ALICE)
     rig.deposit(ALICE, 5, USD)
     rig.chain.set_next_timestamp(rig.l1.queue()[0]["deadline"] + 1)
     rig.l1.activate_exodus(sender=BOB)
@@ -166,3 +171,25 @@ def test_exits_never_touch_the_queued_deposits(world):
     paid = r2.l1.exit(6, rich, tree.path(6), oi_hash(OI), None, sender=CAROL)
     assert paid == 400 * USD and r2.l1.collateral == 30 * USD
     assert r2.l1.reclaim_deposit(1, sender=CAROL) == 30 * USD
+
+
+@pytest.mark.parametrize("acc_depth", [7, 8])
+def test_exits_verify_4ary_paths_for_every_digit_and_odd_depths(acc_depth):
+    """Accounts whose index digits take every value 0..3 (and the top half level of an odd
+    depth) exit against one root; the path the contract checks is circuits.spec.tree's."""
+    rig = Rig(acc_depth=acc_depth)
+    tree = Tree(acc_depth)
+    top = 2 ** acc_depth - 1
+    accts = {i: Leaf(*PK, i % 5, (1 + i % 50) * USD, (0, 0, 0, 0), 0, address_int(who))
+             for i, who in ((0b11100100, ALICE), (0b00011011, BOB), (top, CAROL), (top - 1, ALICE))
+             if i < 2 ** acc_depth}
+    for i, leaf in accts.items():
+        tree.leaves[i] = leaf_hash(leaf)
+        assert spec_tree.root_from_path(tree.leaves[i], i, tree.path(i), acc_depth) == tree.root()
+    tid = rig.publish()
+    rig.deposit(ALICE, 5, 400 * USD)
+    rig.submit([deposit_record(5, 400 * USD)], state_root(tree.root(), oi_hash(OI)), tid)
+    rig.l1.request_forced_withdrawal(6, BOB, USD)
+    assert rig.l1.tick(rig.l1.queue()[-1]["deadline"] + 1) is True
+    for i, leaf in accts.items():
+        assert rig.l1.exit(i, leaf, tree.path(i), oi_hash(OI), None, sender=CAROL) == (1 + i % 50) * USD

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from circuits.field import R
-from circuits.merkle_native import merkle_root_from_path
 from circuits.poseidon import poseidon as poseidon_ref
 from zkrollup import poseidon_fast as pf
 
@@ -25,26 +24,11 @@ def test_fast_poseidon_equals_reference_for_every_width(xs):
     assert pf.poseidon(xs) == poseidon_ref(xs)
 
 
-@settings(max_examples=20, deadline=None)
-@given(st.lists(st.tuples(element, element), min_size=1, max_size=8))
-def test_hash_pairs_equals_reference(pairs):
-    left, right = [a for a, _ in pairs], [b for _, b in pairs]
-    assert pf.hash_pairs(left, right) == [poseidon_ref([a, b]) for a, b in pairs]
-
-
 @settings(max_examples=10, deadline=None)
 @given(st.integers(1, 5).flatmap(lambda m: st.lists(st.lists(element, min_size=m, max_size=m),
                                                      min_size=1, max_size=4)))
 def test_poseidon_many_equals_reference(rows):
     assert pf.poseidon_many(rows) == [poseidon_ref(r) for r in rows]
-
-
-@settings(max_examples=15, deadline=None)
-@given(element, st.integers(0, 2 ** 6 - 1), st.lists(element, min_size=6, max_size=6))
-def test_merkle_path_root_equals_reference(leaf, index, sibs):
-    path = pf.merkle_path(leaf, index, sibs)
-    assert len(path) == 6
-    assert path[-1] == merkle_root_from_path(leaf, index, sibs)
 
 
 @pytest.mark.parametrize("bad", [[], [R], [-1], list(range(17)), "x"])
@@ -53,8 +37,8 @@ def test_poseidon_rejects_bad_input(bad):
         pf.poseidon(bad)
 
 
-def test_hash_pairs_rejects_element_not_below_r():
+def test_poseidon_many_rejects_element_not_below_r_and_mixed_widths():
     with pytest.raises(ValueError):
-        pf.hash_pairs([R], [0])
+        pf.poseidon_many([[R, 0]])
     with pytest.raises(ValueError):
-        pf.hash_pairs([1, 2], [0])
+        pf.poseidon_many([[1, 2], [0]])

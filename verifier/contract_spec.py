@@ -3,7 +3,7 @@
 The contracts `import spec` and read every number of the rollup's definitions from it:
 the field modulus, bit widths, table kinds and the packed oracle layout, the priority
 queue's kinds and entry packing, the operation codes and the record layout, the header
-size. verifier/vyper_build.py renders this module at build time (it is never written to
+size, the 4-ary Merkle tree's shape and sibling order (`circuits.spec.tree`). verifier/vyper_build.py renders this module at build time (it is never written to
 the repository) and the build cache's hash covers its text, so a change in circuits.spec
 makes the cached contracts stale until they are rebuilt: one definition, nothing copied.
 
@@ -22,6 +22,7 @@ from circuits.spec import priority as P
 from circuits.spec import public_input as PI
 from circuits.spec import records as REC
 from circuits.spec import tables as T
+from circuits.spec import tree as TREE
 from circuits.spec import widths as W
 
 from .curve import Q
@@ -72,10 +73,21 @@ def _constants() -> list[tuple[str, int, str]]:
     c.append(("OP_OFFSET", REC.OP_OFFSET, "circuits.spec.records"))
     c += _record_fields()
     c.append(("HEADER_BYTES", PI.HEADER_BYTES, "circuits.spec.public_input"))
+    c.append(("TREE_ARITY", TREE.ARITY, "circuits.spec.tree (children per node)"))
+    c.append(("TREE_BITS_PER_LEVEL", TREE.BITS_PER_LEVEL, "circuits.spec.tree (index bits per level)"))
+    c.append(("TREE_SIBLINGS_PER_LEVEL", TREE.SIBLINGS_PER_LEVEL, "circuits.spec.tree"))
+    c.append(("TREE_MAX_LEVELS", TREE.levels(W.ACCOUNT_BITS), "circuits.spec.tree (an account tree of ACCOUNT_BITS)"))
     c.append(("MAX_L1_BATCH", MAX_L1_BATCH, "verifier.contract_spec (L1 bound)"))
     c.append(("MAX_RECORDS_BYTES", MAX_L1_BATCH * REC.RECORD_BYTES, "verifier.contract_spec (L1 bound)"))
     c.append(("MAX_PACKED_ORACLE", _max_packed_oracle(), "verifier.contract_spec (K = 16, S = 64)"))
     return c
+
+
+def _arrays() -> list[tuple[str, str, list, str]]:
+    """(name, Vyper type, value, comment) of the constant arrays."""
+    pos = [list(TREE.sibling_positions(d)) for d in range(TREE.ARITY)]
+    return [("TREE_SIBLING_POSITIONS", f"uint256[{TREE.SIBLINGS_PER_LEVEL}][{TREE.ARITY}]", pos,
+             "circuits.spec.tree.sibling_positions: [digit][j] = the child position of sibling j")]
 
 
 def constants() -> dict[str, int]:
@@ -88,4 +100,6 @@ def render_spec() -> str:
              "@notice Generated at build time; never edit (and never committed).", '"""', ""]
     for name, value, comment in _constants():
         lines.append(f"{name}: constant(uint256) = {value}  # {comment}")
+    for name, typ, value, comment in _arrays():
+        lines.append(f"{name}: constant({typ}) = {value}  # {comment}")
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ The contracts (verifier/contracts/*.vy, docs/l1.md "The rollup's contracts"):
 | `tables` | the market registry and the oracle tables (validation, hashing) |
 | `exodus` | exits against the last accepted root |
 | `batch_verifier` | Groth16 verification, one deployment per batch size and key |
-| Poseidon | T3 (Merkle, state root), T5 (instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
+| Poseidon | T3 (state root), T5 (Merkle nodes of the 4-ary tree, instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
 
 The rollup, queue, tables and exodus contracts know each other's and the Poseidon
 contracts' addresses as immutables; every address is computed before deployment from the
@@ -196,7 +196,7 @@ def deploy_rollup(chain: Chain, *, deployer: str, governor: str, oracle: str, fe
         deploy(chain, load("rollup"), plan.governance, plan.queue, plan.tables, plan.token, plan.exodus,
                genesis_root, config.max_oracle_age, sender=deployer).address,
         deploy(chain, load("exodus"), plan.rollup, plan.tables, plan.queue, plan.token, plan.poseidon2,
-               plan.poseidon7, plan.poseidon_k, selector(k), plan.sponge, config.acc_depth, k,
+               plan.poseidon4, plan.poseidon7, plan.poseidon_k, selector(k), plan.sponge, config.acc_depth, k,
                sender=deployer).address]
     if token is None:
         got.append(deploy(chain, load("token"), token_name, token_symbol, token_decimals, sender=deployer).address)

@@ -108,11 +108,13 @@ class Account:
     def order_proof(self, slot: int) -> list[int]:
         return self._tree.proof(slot)
 
-    def set_order(self, slot: int, order_id: int, filled: int) -> None:
+    def set_order(self, slot: int, order_id: int, filled: int) -> list[int]:
+        """Store (order_id, filled) in the slot; returns the slot's path (its siblings)."""
         check_unsigned("order id", order_id, ORDER_ID_BITS)
         check_unsigned("filled", filled, SIZE_BITS)        # CANCELLED = 2^SIZE_BITS - 1 fits
+        sibs, _ = self._tree.update_path(slot, order_leaf(order_id, filled))
         self.orders[slot] = (order_id, filled)
-        self._tree.update(slot, order_leaf(order_id, filled))
+        return sibs
 
     # --- leaf --------------------------------------------------------------------------
 

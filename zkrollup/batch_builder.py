@@ -13,11 +13,14 @@ of batches before it plus one (`state.batch_number + 1` at the start; after
 (L1 orders batches by their old root, which must be its current root).
 
 The circuit defers the fee account's and the insurance fund's cash changes (docs/
-batch_circuit.md, "aggregated per batch"): the builder replays the records on a copy of
-the batch's starting account tree with those two accounts' changes pending until a slot
-reads them or the batch ends, so every path is one of the circuit's tree; `finish`
-checks that the replayed tree ends at the native accounts root. The market and oracle
-tables must stay the same for the whole batch (the circuit hashes one of each).
+batch_circuit.md, "aggregated per batch"): those two accounts' changes stay pending until
+a slot reads them or the batch ends, so the circuit's account tree lags behind the native
+one at those two leaves. The builder keeps no copy of the tree: `LaggedTree`
+(`zkrollup.lagged_tree`) holds the circuit's values of the lagging leaves and their
+ancestors and turns the native paths and nodes each `AccountUpdate` records into the
+circuit's paths (about one hash per port); `finish` checks that the circuit's tree ends
+at the native accounts root. The market and oracle tables must stay the same for the
+whole batch (the circuit hashes one of each).
 """
 from __future__ import annotations
 
@@ -29,11 +32,12 @@ from circuits.batch.shape import BatchShape
 from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.ops import OP_NAMES
 from circuits.spec.public_input import batch_data, header_bytes, public_input
+from circuits.spec.tree import empty_root, path_length
 
 from . import units
+from .lagged_tree import LaggedTree
 from .ops import Cancel, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from .risk import OracleTable as RiskOracleTable
-from .smt import default_node
 
 OP_CODES = {name: code for code, name in enumerate(OP_NAMES)}
 SLOT_FIELDS = {"noop": (), "deposit": ("a", "amount", "pk", "l1_address"),
@@ -55,7 +59,7 @@ def shape_of(state, n_slots: int) -> BatchShape:
 
 def _fields(f, k: int, ord_depth: int) -> bw.AccountFields:
     if f is None:
-        return bw.AccountFields(0, 0, 0, 0, (0,) * k, default_node(ord_depth), 0)
+        return bw.AccountFields(0, 0, 0, 0, (0,) * k, empty_root(ord_depth), 0)
     return bw.AccountFields(f.pk[0], f.pk[1], f.nonce, f.cash, tuple(f.sizes), f.orders_root, f.owner)
 
 
@@ -131,7 +135,7 @@ class BatchBuilder:
         self.state = state
         self.k = state.K
         self.od = state.order_depth
-        self.tree = state.tree.copy()           # the circuit's view of the account tree
+        self.tree = LaggedTree(state.tree, _DEFERRED_ROLES.values())   # the circuit's account tree
         self.pending = {FEE_ACCOUNT: 0, INSURANCE_ACCOUNT: 0}
         self.start_root = state.root
         self.start_accounts_root = state.accounts_root
@@ -151,19 +155,22 @@ class BatchBuilder:
 
     def _port(self, u) -> bw.Port:
         before = _fields(u.before, self.k, self.od)
+        sib = self.tree.path(u.index, u.siblings)
         if u.index in self.pending:                 # flush on touch, as the circuit does
             before.cash -= self.pending[u.index]
             self.pending[u.index] = 0
-        sib = tuple(self.tree.proof(u.index))
-        self.tree.update(u.index, u.leaf_after)
-        fill = bw.OrderFill(siblings=(0,) * self.od)
+            if self.tree.leaf(u.index) != u.leaf_after:
+                self.tree.write(u.index, sib, u.leaf_after)
+        elif u.nodes_after:                         # a write (a read changes neither tree)
+            self.tree.write(u.index, sib, u.leaf_after, u.nodes_after)
+        fill = bw.OrderFill(siblings=(0,) * path_length(self.od))
         if u.order is not None:
             fill = bw.OrderFill(u.order.before[0], u.order.before[1], tuple(u.order.siblings))
         return bw.Port(u.index, int(u.before is not None), before, sib, fill)
 
     def _empty_port(self, account: int = 0) -> bw.Port:
-        return bw.Port(account, 0, _fields(None, self.k, self.od), (0,) * self.state.account_depth,
-                       bw.OrderFill(siblings=(0,) * self.od))
+        return bw.Port(account, 0, _fields(None, self.k, self.od), (0,) * path_length(self.state.account_depth),
+                       bw.OrderFill(siblings=(0,) * path_length(self.od)))
 
     def _check_tables(self, w) -> None:
         if w.kind != "noop" and (self.oracle is not self.state.oracle or self.market != self.state.market):
@@ -218,9 +225,9 @@ class BatchBuilder:
         acc = self.state.account(index)
         f = _fields(acc.fields(), self.k, self.od)
         f.cash -= self.pending[index]
-        fl = bw.Flush(f, tuple(self.tree.proof(index)))
-        self.tree.update(index, acc.leaf)
-        return fl
+        sib = self.tree.path(index, self.state.tree.proof(index))
+        self.tree.write(index, sib, acc.leaf)
+        return bw.Flush(f, sib)
 
     def finish(self, n_slots: int) -> SealedBatch:
         """Pad with Noop to `n_slots`, close the batch on the state, return it sealed."""

@@ -2,7 +2,7 @@
 
 Layout (a msgpack map, format tag and version first):
 
-    {"format": "zkrollup.batch", "version": 2,
+    {"format": "zkrollup.batch", "version": 3,
      "shape": BatchShape fields,                 (n_slots, depths, K, S, widths)
      "input": BatchInput as nested maps/lists,   (circuits.batch.witness: the prover's data)
      "calldata": bytes,                          (verifier.calldata: batch number, new root,
@@ -39,7 +39,8 @@ from .batch_builder import SealedBatch
 from .files import read_limited
 
 FORMAT = "zkrollup.batch"
-VERSION = 2
+VERSION = 3
+"""3: Merkle paths of the 4-ary trees (`circuits.spec.tree`: 3 siblings per level)."""
 MAX_FILE_BYTES = 64 << 20
 """A batch file of N = 64 at depth 32 is about 1 MB; anything far larger is not one."""
 _BIGINT = 1
@@ -166,7 +167,7 @@ def _flush(v, what):
 
 def _lengths(shape: BatchShape, inp: bw.BatchInput) -> None:
     """ValueError unless every list of the input has the shape's length."""
-    k, d, o = shape.K, shape.acc_depth, shape.ord_depth
+    k, d, o = shape.K, shape.acc_path, shape.ord_path
 
     def want(v, n: int, what: str) -> None:
         if len(v) != n:

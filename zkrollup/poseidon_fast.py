@@ -1,7 +1,7 @@
 """Poseidon in Numba: the same hash as `circuits.poseidon.poseidon`, hundreds of times faster.
 
-The native state hashes a lot (a depth-24 account update is 24 two-input hashes, every
-leaf a 6-input hash); pure-Python Poseidon costs ~0.3 ms per hash, this ~10 us. The
+The native state hashes a lot (a depth-24 account update is 12 four-input hashes of the
+4-ary tree, every leaf a 7-input hash); pure-Python Poseidon costs ~0.3 ms per hash, this ~10 us. The
 permutation is the fast (sparse partial-round) form derived by
 `circuits.poseidon.fast_params`, run on 4x64-bit Montgomery limbs (`prover.mont`).
 
@@ -13,11 +13,10 @@ by R^2 mod r in, one by 1 out), so no Python-side modular arithmetic is needed.
 Public API:
 - `poseidon(inputs)`: one hash of 1..16 ints (same result as circuits.poseidon).
 - `poseidon_many(rows)`: many hashes of the same width in one kernel call.
-- `hash_pairs(left, right)`: n two-input hashes from (n, 4) limb arrays (the Merkle tree's
-  level-by-level batch update).
-- `merkle_path(leaf, index, siblings)`: every node on a leaf-to-root path in one call.
-- `hash_quads_limbs(kids)`, `merkle4_path(leaf, index, siblings, depth)`: the same for the
-  4-ary tree of `circuits.spec.tree` (Poseidon of 4 children).
+- `hash_quads_limbs(kids)`: n four-input hashes from an (n, 4, 4) limb array (the 4-ary
+  tree's level-by-level batch update, `circuits.spec.tree`).
+- `merkle4_path(leaf, index, siblings, depth)`: every node on a leaf-to-root path of the
+  4-ary tree in one call.
 
 Reference twin: `circuits.poseidon.poseidon`; tests compare them with Hypothesis.
 """
@@ -137,28 +136,6 @@ def _hash_rows(inp, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
 
 
 @njit(cache=True)
-def _path(leaf, bits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
-    """out[k] = node at level k+1 on the path of `leaf` (bits[k] = 1: node is the right child)."""
-    s = np.zeros((3, 4), dtype=np.uint64)
-    tmp = np.zeros((3, 4), dtype=np.uint64)
-    node = np.empty((1, 4), dtype=np.uint64)
-    sib = np.empty((1, 4), dtype=np.uint64)
-    _load(node, 0, leaf, r2)
-    for k in range(sibs.shape[0]):
-        _load(sib, 0, sibs[k], r2)
-        a = 1 if bits[k] == 0 else 2   # where the running node goes
-        b = 3 - a
-        for q in range(4):
-            s[0, q] = ZERO
-            s[a, q] = node[0, q]
-            s[b, q] = sib[0, q]
-        _permute(s, full_c, partial_c, mds, pre_sparse, rows, cols, tmp)
-        for q in range(4):
-            node[0, q] = s[0, q]
-        _store(out[k], node, 0)
-
-
-@njit(cache=True)
 def _path4(leaf, digits, sibs, out, r2, full_c, partial_c, mds, pre_sparse, rows, cols):
     """out[k] = node at level k+1 on the 4-ary path of `leaf` (circuits.spec.tree): the
     running node at position digits[k] of the 4 children, sibs[3k] at digits[k] ^ 1 and
@@ -239,40 +216,6 @@ def poseidon_many(rows: Sequence[Sequence[int]]) -> list[int]:
     inp = _as_limbs(flat, "Poseidon input").reshape(len(rows), m, 4)
     out = np.empty((len(rows), 4), dtype=np.uint64)
     _hash_rows(inp, out, *_consts(m + 1))
-    return limbs_to_ints(out)
-
-
-def hash_pairs_limbs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Poseidon(left[i], right[i]) for canonical (n, 4) uint64 limb arrays (unchecked: < r)."""
-    out = np.empty((left.shape[0], 4), dtype=np.uint64)
-    _hash_rows(np.stack([left, right], axis=1), out, *_consts(3))   # one kernel for every width
-    return out
-
-
-def hash_pairs(left: Sequence[int], right: Sequence[int]) -> list[int]:
-    """[poseidon([l, r]) for l, r in zip(left, right)] in one kernel call."""
-    if len(left) != len(right):
-        raise ValueError("hash_pairs needs equally long lists")
-    if not left:
-        return []
-    return limbs_to_ints(hash_pairs_limbs(_as_limbs(left, "left"), _as_limbs(right, "right")))
-
-
-def merkle_path(leaf: int, index: int, siblings: Sequence[int]) -> list[int]:
-    """Nodes at levels 1..d above `leaf` at `index` (bit k of index, LSB first: 1 = right child).
-
-    The last element is the root; equals circuits.merkle_native.merkle_root_from_path.
-    """
-    d = len(siblings)
-    if not isinstance(index, int) or not 0 <= index < (1 << d):
-        raise ValueError(f"leaf index must be an int in [0, 2^{d}), got {index!r}")
-    if d == 0:
-        check_elements([leaf], "leaf")
-        return []
-    limbs = _as_limbs([leaf, *siblings], "Merkle path element")
-    bits = np.array([(index >> k) & 1 for k in range(d)], dtype=np.uint8)
-    out = np.empty((d, 4), dtype=np.uint64)
-    _path(limbs[0], bits, limbs[1:], out, *_consts(3))
     return limbs_to_ints(out)
 
 

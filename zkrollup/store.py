@@ -30,8 +30,9 @@ from .ops import op_from_obj
 from .smt import SparseMerkleTree
 from .state import RollupState
 
-SCHEMA_VERSION = 2
-"""2: accounts with an owner, one L1 priority queue (v3 of the rollup)."""
+SCHEMA_VERSION = 3
+"""2: accounts with an owner, one L1 priority queue (v3 of the rollup); 3: the same
+accounts in the 4-ary trees of `circuits.spec.tree` (the committed roots differ)."""
 
 _SCALARS = ("collateral", "pending_deposits", "prio", "prio_served", "batch_number")
 

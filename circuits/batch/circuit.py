@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..cs import LC, ConstraintSystem, Operand
-from ..gadgets.merkle import merkle_root_unchecked
+from ..gadgets.merkle4 import merkle4_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
 from ..spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
@@ -65,8 +65,9 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
            root: LC, name: str) -> LC:
     """Add ``pending`` to the cash of the special account at ``index``; returns the new root.
 
-    The index is a constant, so the path needs no swaps: 2 * 240 * depth constraints, plus
-    two account leaves and the new cash's range check (depth 24, K = 8: 13,171).
+    The index is a constant, so placing the node among its siblings costs nothing: two
+    paths of one Poseidon(4) per level of the 4-ary tree (297 each), two account leaves and
+    the new cash's range check (depth 24, K = 8: 8,740).
     """
     K, D = shape.K, shape.acc_depth
     f = fl.before if fl.before is not None else AccountFields(sizes=(0,) * K)
@@ -75,16 +76,16 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
         old = AccountVars(W("pk_x", f.pk_x), W("pk_y", f.pk_y), W("nonce", f.nonce), W("cash", f.cash),
                           [W(f"size{k}", f.sizes[k]) for k in range(K)], W("orders_root", f.orders_root),
                           W("owner", f.owner))
-        sibs = [W(f"sib{i}", fl.siblings[i] if fl.siblings else 0) for i in range(D)]
+        sibs = [W(f"sib{i}", fl.siblings[i] if fl.siblings else 0) for i in range(shape.acc_path)]
         bits = [(index >> i) & 1 for i in range(D)]
         new_cash = old.cash + pending
         signed_range(cs, new_cash, shape.cash_bits, name="cash_range")
         new = AccountVars(old.pk_x, old.pk_y, old.nonce, new_cash, old.sizes, old.orders_root, old.owner)
         h_old = account_leaf_gadget(cs, old, name="leaf_old")
         h_new = account_leaf_gadget(cs, new, name="leaf_new")
-        r_old = merkle_root_unchecked(cs, h_old, bits, sibs, name="path_old")
+        r_old = merkle4_root_unchecked(cs, h_old, bits, sibs, name="path_old")
         cs.assert_equal(r_old, root, name="old_root")
-        return merkle_root_unchecked(cs, h_new, bits, sibs, name="path_new")
+        return merkle4_root_unchecked(cs, h_new, bits, sibs, name="path_new")
 
 
 def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[BatchInput] = None,

@@ -1,8 +1,9 @@
 """Order-fill leaves in the circuit: fills and cancels (the leaf and the rules are
 `circuits.spec.orders`).
 
-Order-fill subtree of an account (depth ord_depth): slot = order_id mod 2^ord_depth holds
-Poseidon(order_id, filled), or 0 when never used. A fill of an order is allowed when the
+Order-fill subtree of an account (the 4-ary tree of `circuits.spec.tree`, depth ord_depth
+bits): slot = order_id mod 2^ord_depth holds Poseidon(order_id, filled), or 0 when never
+used. A fill of an order is allowed when the
 slot is empty or holds a smaller id (the new order takes the slot over, from filled = 0),
 or holds the same id with filled + fill <= size; a smaller id than the stored one is a
 replay. A cancel writes (order_id, CANCELLED) under the same replay rule, so no fill can
@@ -20,7 +21,7 @@ from typing import Sequence
 from ..cs import LC, ConstraintSystem, Operand, as_lc
 from ..gadgets.boolean import select
 from ..gadgets.comparators import is_zero
-from ..gadgets.merkle import LEVEL_COST, merkle_root_unchecked
+from ..gadgets.merkle4 import merkle4_root_unchecked, path_cost
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..spec.orders import cancelled_value
 from .ranges import unsigned
@@ -53,8 +54,8 @@ def order_fill(cs: ConstraintSystem, fill_on: Operand, cancel_on: Operand, slot_
     takes the slot over). The new leaf is (order_id, filled + fill), or (order_id,
     CANCELLED) for a cancel.
 
-    Cost: 2 * 241 * ord_depth + order_id_bits + size_bits + 490 constraints (old leaf 243,
-    old path, root check 1, replay order_id_bits + 1, same-order test 2, filled 1,
+    Cost: 2 * `merkle4.path_cost(ord_depth)` + order_id_bits + size_bits + 490 constraints
+    (old leaf 243, old path (4-ary, `circuits.spec.tree`: 300 per level), root check 1, replay order_id_bits + 1, same-order test 2, filled 1,
     over-fill size_bits + 1, new leaf 240, new path, select 1), + 2 when ``cancel_on``
     is not a constant (the cancelled value, the over-fill gate).
     """
@@ -65,7 +66,7 @@ def order_fill(cs: ConstraintSystem, fill_on: Operand, cancel_on: Operand, slot_
         empty = is_zero(cs, stored_id, name="empty")
         h_old = poseidon_gadget(cs, [stored_id, stored_filled], name="leaf_old")
         leaf_old = h_old - cs.mul(empty, h_old, name="leaf_old_sel")
-        root_old = merkle_root_unchecked(cs, leaf_old, slot_bits, siblings, name="path_old")
+        root_old = merkle4_root_unchecked(cs, leaf_old, slot_bits, siblings, name="path_old")
         enabled = fill_on + cancel_on
         cs.enforce(enabled, root_old - orders_root, 0, name="old_root")
         d = order_id - stored_id
@@ -81,10 +82,10 @@ def order_fill(cs: ConstraintSystem, fill_on: Operand, cancel_on: Operand, slot_
         if can_cancel:
             written = select(cs, cancel_on, cancelled_value(size_bits), filled_after, name="cancelled")
         leaf_new = poseidon_gadget(cs, [order_id, written], name="leaf_new")
-        root_new = merkle_root_unchecked(cs, leaf_new, slot_bits, siblings, name="path_new")
+        root_new = merkle4_root_unchecked(cs, leaf_new, slot_bits, siblings, name="path_new")
         out = select(cs, enabled, root_new, orders_root, name="root")
     return FillResult(out, filled_after)
 
 
 def order_fill_cost(ord_depth: int, order_id_bits: int, size_bits: int, can_cancel: bool = False) -> int:
-    return 2 * LEVEL_COST * ord_depth + order_id_bits + size_bits + 490 + (2 if can_cancel else 0)
+    return 2 * path_cost(ord_depth) + order_id_bits + size_bits + 490 + (2 if can_cancel else 0)

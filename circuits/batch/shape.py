@@ -16,8 +16,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..spec import tree
 from ..spec import widths as W
-
 
 
 def _source_digest() -> str:
@@ -44,7 +44,8 @@ class BatchShape:
     """Sizes and widths of one batch circuit (all ints).
 
     Sizes: ``n_slots`` operation slots; account tree depth ``acc_depth``; order-fill
-    subtree depth ``ord_depth``; ``n_instruments`` K market slots (1..16, so one Poseidon
+    subtree depth ``ord_depth`` (depths in bits of the leaf index; both trees are the 4-ary
+    tree of `circuits.spec.tree`, ceil(depth / 2) levels); ``n_instruments`` K market slots (1..16, so one Poseidon
     hashes the positions); ``n_scen_init`` / ``n_scen_maint`` scenarios of the initial
     and maintenance grids (the native risk engine uses one S for both; they must be equal).
 
@@ -97,6 +98,16 @@ class BatchShape:
         return self.size_bits + self.price_bits + max(1, (self.n_instruments - 1).bit_length())
 
     @property
+    def acc_path(self) -> int:
+        """Siblings in an account path (`circuits.spec.tree`: 3 per level, ceil(acc_depth / 2) levels)."""
+        return tree.path_length(self.acc_depth)
+
+    @property
+    def ord_path(self) -> int:
+        """Siblings in an order-fill path."""
+        return tree.path_length(self.ord_depth)
+
+    @property
     def index_bits(self) -> int:
         """Bits decomposed from an account number: enough for the tree and for messages."""
         return max(self.acc_depth, self.account_bits)
@@ -110,8 +121,8 @@ class BatchShape:
                 raise ValueError(f"BatchShape.{f.name} must be a non-negative int, got {v!r}")
         if self.n_slots < 1:
             raise ValueError("a batch needs at least one slot")
-        if not 1 <= self.acc_depth <= 32 or not 1 <= self.ord_depth <= 32:
-            raise ValueError("tree depths must be in 1..32")
+        if not 1 <= self.acc_depth <= tree.MAX_DEPTH or not 1 <= self.ord_depth <= tree.MAX_DEPTH:
+            raise ValueError(f"tree depths must be in 1..{tree.MAX_DEPTH}")
         if self.acc_depth < 2:
             raise ValueError("the account tree needs depth >= 2 (special accounts 0, 1, 2)")
         if not 1 <= self.n_instruments <= W.MAX_INSTRUMENTS:

@@ -13,6 +13,9 @@ Conventions:
   moment the slot reads it. The circuit defers the fee account's and insurance fund's
   cash changes (Loopring-style, see docs/batch_circuit.md): their stored cash lacks the
   amounts pending since they were last touched, and the paths are those of that tree.
+- Every Merkle path (``siblings``) is the flat path of the 4-ary tree of
+  `circuits.spec.tree`: 3 siblings per level, ceil(depth / 2) levels, leaf level first
+  (`BatchShape.acc_path` / `ord_path` elements).
 - Unused ports, orders, signatures and parameters are left at their zero defaults. The
   circuit requires it of every value that enters a record (`circuits.spec.records`):
   port A's account in a noop, port B's account when port B is unused, the instrument

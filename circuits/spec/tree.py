@@ -1,7 +1,8 @@
 """The 4-ary Poseidon Merkle tree: shape, index digits, sibling order, empty subtrees, paths.
 
 One definition for every layer: the in-circuit path gadget (`circuits.gadgets.merkle4`),
-the native sparse tree (`zkrollup.smt4`) and its Numba kernels, exits on L1.
+the native sparse tree (`zkrollup.smt`) and its Numba kernels, exits on L1 (the exodus
+contract reads its sibling order from the constants rendered from this module).
 
 Shape. node = Poseidon(c0, c1, c2, c3) (4 inputs, width 5: 297 constraints, where two
 binary levels cost 2 x 240). Level 0 holds the leaves, level `levels(depth)` the root;
@@ -44,12 +45,15 @@ from . import HashFn
 ARITY = 4
 """Children per node."""
 
+BITS_PER_LEVEL = 2
+"""Index bits per level (ARITY = 2^BITS_PER_LEVEL): a level's digit."""
+
 SIBLINGS_PER_LEVEL = ARITY - 1
 
 MAX_DEPTH = 32
 """Largest tree depth in bits (16 levels)."""
 
-MAX_LEVELS = (MAX_DEPTH + 1) // 2
+MAX_LEVELS = -(-MAX_DEPTH // BITS_PER_LEVEL)
 
 
 def check_depth(depth: int, lo: int = 0) -> None:
@@ -61,7 +65,7 @@ def check_depth(depth: int, lo: int = 0) -> None:
 def levels(depth: int) -> int:
     """Levels of a tree of ``depth`` bits: ceil(depth / 2)."""
     check_depth(depth)
-    return (depth + 1) // 2
+    return -(-depth // BITS_PER_LEVEL)
 
 
 def path_length(depth: int) -> int:
@@ -77,7 +81,7 @@ def check_index(index: int, depth: int) -> None:
 
 def digit(index: int, level: int) -> int:
     """Position (0..3) of the path node at ``level`` among its parent's children."""
-    return (index >> (2 * level)) & 3
+    return (index >> (BITS_PER_LEVEL * level)) & (ARITY - 1)
 
 
 def sibling_positions(d: int) -> tuple[int, int, int]:

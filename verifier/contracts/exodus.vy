@@ -7,6 +7,9 @@
         open-interest hash; this contract recomputes
             leaf = Poseidon(pk_x, pk_y, nonce, cash, Poseidon(sizes), orders_root, owner)
             root = Poseidon(merkle root of the leaf at the index, oi_hash)
+        where the account tree is circuits.spec.tree's 4-ary tree: per level the index's
+        digit places the node among its 3 siblings (spec.TREE_SIBLING_POSITIONS, rendered
+        from that module) and the parent is Poseidon of the 4 children.
         and requires root = the rollup's state root. The account is worth
             cash + sum_k size_k * mark_k
         with the marks of the last accepted batch's oracle table (given packed, and checked
@@ -37,6 +40,9 @@ interface IERC20:
 interface IPoseidon2:
     def hash(inputs: uint256[2]) -> uint256: view
 
+interface IPoseidon4:
+    def hash(inputs: uint256[4]) -> uint256: view
+
 interface IPoseidon7:
     def hash(inputs: uint256[7]) -> uint256: view
 
@@ -51,17 +57,21 @@ event Exited:
 
 LANE_MASK: constant(uint256) = (1 << spec.ORACLE_LANE_BITS) - 1
 MAX_DEPTH: constant(uint256) = spec.ACCOUNT_BITS
+MAX_PATH: constant(uint256) = spec.TREE_MAX_LEVELS * spec.TREE_SIBLINGS_PER_LEVEL
+DIGIT_MASK: constant(uint256) = spec.TREE_ARITY - 1
 
 ROLLUP: public(immutable(address))
 TABLES: public(immutable(address))
 QUEUE: public(immutable(address))
 TOKEN: public(immutable(address))
 POSEIDON2: public(immutable(address))
+POSEIDON4: public(immutable(address))
 POSEIDON7: public(immutable(address))
 POSEIDON_K: public(immutable(address))
 POSEIDON_K_SELECTOR: immutable(bytes4)
 SPONGE: public(immutable(address))
 ACC_DEPTH: public(immutable(uint256))
+LEVELS: public(immutable(uint256))
 K: public(immutable(uint256))
 
 exited: public(HashMap[uint256, bool])
@@ -69,8 +79,8 @@ exited: public(HashMap[uint256, bool])
 
 @deploy
 def __init__(rollup: address, tables: address, queue: address, token: address, poseidon2: address,
-             poseidon7: address, poseidon_wide: address, poseidon_wide_selector: bytes4, sponge: address,
-             acc_depth: uint256, k: uint256):
+             poseidon4: address, poseidon7: address, poseidon_wide: address, poseidon_wide_selector: bytes4,
+             sponge: address, acc_depth: uint256, k: uint256):
     assert acc_depth >= 1 and acc_depth <= MAX_DEPTH, "exodus: account depth out of range"
     assert k >= 1 and k <= spec.MAX_INSTRUMENTS, "exodus: K must be in 1..16"
     ROLLUP = rollup
@@ -78,11 +88,13 @@ def __init__(rollup: address, tables: address, queue: address, token: address, p
     QUEUE = queue
     TOKEN = token
     POSEIDON2 = poseidon2
+    POSEIDON4 = poseidon4
     POSEIDON7 = poseidon7
     POSEIDON_K = poseidon_wide
     POSEIDON_K_SELECTOR = poseidon_wide_selector
     SPONGE = sponge
     ACC_DEPTH = acc_depth
+    LEVELS = (acc_depth + spec.TREE_BITS_PER_LEVEL - 1) // spec.TREE_BITS_PER_LEVEL
     K = k
 
 
@@ -97,15 +109,19 @@ def _fr(v: int256) -> uint256:
 
 @view
 @internal
-def _root(leaf: uint256, account: uint256, siblings: DynArray[uint256, MAX_DEPTH]) -> uint256:
+def _root(leaf: uint256, account: uint256, siblings: DynArray[uint256, MAX_PATH]) -> uint256:
+    """The root of the 4-ary tree holding `leaf` at `account` with the flat path `siblings`
+    (circuits.spec.tree.root_from_path)."""
     node: uint256 = leaf
-    for level: uint256 in range(ACC_DEPTH, bound=MAX_DEPTH):
-        sib: uint256 = siblings[level]
-        assert sib < spec.R, "exodus: a sibling is not below r"
-        if (account >> level) & 1 == 1:
-            node = staticcall IPoseidon2(POSEIDON2).hash([sib, node])
-        else:
-            node = staticcall IPoseidon2(POSEIDON2).hash([node, sib])
+    for level: uint256 in range(LEVELS, bound=spec.TREE_MAX_LEVELS):
+        digit: uint256 = (account >> (spec.TREE_BITS_PER_LEVEL * level)) & DIGIT_MASK
+        kids: uint256[spec.TREE_ARITY] = empty(uint256[spec.TREE_ARITY])
+        kids[digit] = node
+        for j: uint256 in range(spec.TREE_SIBLINGS_PER_LEVEL):
+            sib: uint256 = siblings[spec.TREE_SIBLINGS_PER_LEVEL * level + j]
+            assert sib < spec.R, "exodus: a sibling is not below r"
+            kids[spec.TREE_SIBLING_POSITIONS[digit][j]] = sib
+        node = staticcall IPoseidon4(POSEIDON4).hash(kids)
     return node
 
 
@@ -138,7 +154,7 @@ def _marks_value(sizes: DynArray[int256, spec.MAX_INSTRUMENTS],
 @external
 def exit(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
          sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
-         siblings: DynArray[uint256, MAX_DEPTH], oi_hash: uint256,
+         siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256,
          table: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
     """Exit `account` (module docstring); `table`: the packed oracle table of the last
     accepted batch (may be empty for an account without positions). Returns the amount paid."""
@@ -147,7 +163,7 @@ def exit(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: i
     assert not self.exited[account], "exodus: account already exited"
     assert owner != convert(spec.SPECIAL_OWNER, address), "exodus: a special account has no owner to pay"
     assert len(sizes) == K, "exodus: an account has K position sizes"
-    assert len(siblings) == ACC_DEPTH, "exodus: the path has one sibling per tree level"
+    assert len(siblings) == LEVELS * spec.TREE_SIBLINGS_PER_LEVEL, "exodus: the path has 3 siblings per tree level"
     assert pk_x < spec.R and pk_y < spec.R and nonce < spec.R and orders_root < spec.R and oi_hash < spec.R, \
         "exodus: a leaf field is not below r"
     assert cash > -(1 << spec.CASH_BITS) and cash < (1 << spec.CASH_BITS), "exodus: cash out of range"

@@ -137,9 +137,8 @@ class Plan:
             if step.order is not None:
                 slot, oid, filled = step.order
                 o_before = acc.order_state(slot)
-                o_sib = tuple(acc.order_proof(slot))
                 o_root = acc.orders_root
-                acc.set_order(slot, oid, filled)
+                o_sib = tuple(acc.set_order(slot, oid, filled))
                 order_update = OrderUpdate(slot, o_before, (oid, filled), o_sib, o_root, acc.orders_root)
             if step.pk is not None:
                 acc.pk = step.pk
@@ -152,11 +151,11 @@ class Plan:
                     oi[k] += max(b, 0) - max(a, 0)
                 acc.sizes = list(step.sizes)
             after = acc.fields()
-            sib = tuple(st.tree.proof(step.index))
             r0 = st.tree.root
-            r1 = st.tree.update(step.index, after.leaf)
+            sib, nodes = st.tree.update_path(step.index, after.leaf)
             st.dirty.add(step.index)
-            updates.append(AccountUpdate(step.index, before, after, sib, r0, r1, order_update, step.role))
+            updates.append(AccountUpdate(step.index, before, after, tuple(sib), r0, st.tree.root, order_update,
+                                         step.role, tuple(nodes)))
         st.oi = oi
         return OpWitness(op=op, kind=kind, updates=tuple(updates), old_root=old_root, new_root=st.root,
                          old_accounts_root=old_acc_root, new_accounts_root=st.accounts_root,

@@ -40,7 +40,8 @@ class OrderUpdate:
 
 @dataclass(frozen=True)
 class AccountUpdate:
-    """One account leaf change (or read: before == after). None stands for the empty leaf 0."""
+    """One account leaf change (or read: before == after). None stands for the empty leaf 0.
+    ``siblings``: the flat path of the 4-ary account tree (`circuits.spec.tree`)."""
 
     index: int
     before: Optional[AccountFields]
@@ -50,6 +51,9 @@ class AccountUpdate:
     root_after: int
     order: Optional[OrderUpdate] = None
     role: str = ""
+    nodes_after: tuple[int, ...] = ()
+    """The account tree's nodes on the path at levels 1..L after the update (the last is
+    root_after; empty for a read): the batch builder takes the circuit's tree from them."""
 
     @property
     def leaf_before(self) -> int:

@@ -31,7 +31,6 @@ priority chain [priority]), `record` [record], `gadget` (`slot_gadget`, which ca
 in order).
 """
 from .gadget import SLOT_PARTS, default_slot, slot_gadget
-from .ports import empty_root
 from .running import Running
 
-__all__ = ["SLOT_PARTS", "Running", "default_slot", "empty_root", "slot_gadget"]
+__all__ = ["SLOT_PARTS", "Running", "default_slot", "slot_gadget"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable, Optional, TypeVar
 
 from ...cs import LC, ConstraintSystem
+from ...spec import tree
 from ...spec.messages import REQUEST_LAYOUT
 from ...spec.widths import (ACCOUNT_BITS, AMOUNT_BITS, FEE_RATE_BITS, L1_ADDRESS_BITS, ORDER_ID_BITS, PRICE_BITS,
                            SIZE_BITS, TIME_BITS)
@@ -21,7 +22,7 @@ from .flush import flush_on_touch, pending_totals
 from .forced import forced_outcome, forced_payout
 from .leaves import leaves, priority
 from .margin_rules import margin_checks, margin_equities
-from .ports import empty_root, old_sizes, ports, roles, selectors
+from .ports import old_sizes, ports, roles, selectors
 from .positions import new_cash, positions
 from .record import record
 from .request import request
@@ -41,12 +42,12 @@ SLOT_PARTS = ("selectors", "ports", "flush_on_touch", "request", "roles", "old_s
 
 def default_slot(shape: BatchShape) -> SlotInput:
     """A Noop slot with every list at its shape's length (used when compiling)."""
-    k, d, o = shape.K, shape.acc_depth, shape.ord_depth
+    k = shape.K
 
     def port() -> Port:
-        p = Port(account=0, exists=0, before=AccountFields(0, 0, 0, 0, (0,) * k, empty_root(o)),
-                 siblings=(0,) * d)
-        p.fill.siblings = (0,) * o
+        p = Port(account=0, exists=0, before=AccountFields(0, 0, 0, 0, (0,) * k, tree.empty_root(shape.ord_depth)),
+                 siblings=(0,) * shape.acc_path)
+        p.fill.siblings = (0,) * shape.ord_path
         return p
     return SlotInput(op=OP_NOOP, a=port(), b=port())
 
@@ -75,10 +76,12 @@ def _check_input(shape: BatchShape, inp: SlotInput) -> None:
             raise ValueError(f"{name}: missing account fields (use zeros for an unused port)")
         if len(p.before.sizes) != shape.K:
             raise ValueError(f"{name}: expected {shape.K} position sizes, got {len(p.before.sizes)}")
-        if len(p.siblings) != shape.acc_depth:
-            raise ValueError(f"{name}: expected {shape.acc_depth} siblings, got {len(p.siblings)}")
-        if len(p.fill.siblings) != shape.ord_depth:
-            raise ValueError(f"{name}: expected {shape.ord_depth} order-fill siblings")
+        if len(p.siblings) != shape.acc_path:
+            raise ValueError(f"{name}: expected {shape.acc_path} siblings (account depth {shape.acc_depth}), "
+                             f"got {len(p.siblings)}")
+        if len(p.fill.siblings) != shape.ord_path:
+            raise ValueError(f"{name}: expected {shape.ord_path} order-fill siblings (order depth "
+                             f"{shape.ord_depth}), got {len(p.fill.siblings)}")
 
 
 class _Meter:

@@ -7,14 +7,13 @@ account leaf (`leaves.leaves` proves it and writes the new one on the same path)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ...cs import LC, ConstraintSystem, lc_sum
 from ...gadgets.bits import bits_le
 from ...gadgets.boolean import assert_bool
 from ...gadgets.comparators import assert_nonzero, is_equal, is_zero
 from ...gadgets.mux import one_hot
-from ...poseidon import poseidon
+from ...spec import tree
 from ...spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from ..account_leaf import AccountVars
 from ..ranges import Signed, signed
@@ -22,15 +21,6 @@ from ..shape import BatchShape
 from ..witness import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NOOP, OP_SETTLE, OP_TRADE,
                        OP_WITHDRAW, SlotInput)
 from .running import Ops
-
-
-@lru_cache(maxsize=None)
-def empty_root(depth: int) -> int:
-    """Root of an empty Poseidon tree of the given depth (empty leaf 0), as zkrollup.smt."""
-    d = 0
-    for _ in range(depth):
-        d = poseidon([d, d])
-    return d
 
 
 def selectors(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput) -> Ops:
@@ -51,9 +41,9 @@ def selectors(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput) -> Ops:
 
 @dataclass
 class PortVars:
-    """One port in the circuit: account number, its low acc_depth bits (the Merkle path),
-    the sum of its higher bits, the old fields, whether the leaf exists, the path's
-    siblings, and whether it is the fee account, the insurance fund, the clearing account."""
+    """One port in the circuit: account number, its low acc_depth bits (the Merkle path's
+    digits, two per level of the 4-ary tree), the sum of its higher bits, the old fields,
+    whether the leaf exists, the path's siblings (3 per level, `circuits.spec.tree`), and whether it is the fee account, the insurance fund, the clearing account."""
 
     account: LC
     bits: list[LC]
@@ -109,11 +99,11 @@ def ports(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops) -> 
                     # an empty leaf reads as the all-zero account with an empty order tree
                     for j, x in enumerate([old.pk_x, old.pk_y, old.nonce, old.cash, *old.sizes, old.owner]):
                         cs.enforce(1 - exists, x, 0, name=f"f{j}")
-                    cs.enforce(1 - exists, old.orders_root - empty_root(shape.ord_depth), 0,
+                    cs.enforce(1 - exists, old.orders_root - tree.empty_root(shape.ord_depth), 0,
                                name="orders_root")
             else:
                 exists = LC.constant(1)
-            sibs = [W(f"sib{i}", p.siblings[i]) for i in range(D)]
+            sibs = [W(f"sib{i}", p.siblings[i]) for i in range(shape.acc_path)]
             is0 = is_equal(cs, account, FEE_ACCOUNT, name="is_fee")
             is1 = is_equal(cs, account, INSURANCE_ACCOUNT, name="is_insurance")
             is2 = is_equal(cs, account, CLEARING_ACCOUNT, name="is_clearing")

@@ -149,7 +149,7 @@ def order_fills(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Op
     port's new orders root.
 
     Cost: `order_fill_cost(ord_depth, order_id_bits, size_bits, can_cancel)` for each port
-    (ord_depth 8: 4,436 + 4,434 = 8,870).
+    (ord_depth 8: 2,980 + 2,978 = 5,958).
     """
     W = cs.witness
     roots = {}
@@ -158,7 +158,7 @@ def order_fills(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Op
         with cs.namespace(f"order_{tag}"):
             sid = W("stored_id", p.fill.stored_id)
             sfilled = W("stored_filled", p.fill.stored_filled)
-            osibs = [W(f"osib{i}", p.fill.siblings[i]) for i in range(shape.ord_depth)]
+            osibs = [W(f"osib{i}", p.fill.siblings[i]) for i in range(shape.ord_path)]
             res = order_fill(cs, ops.tr, ops.cn if tag == "a" else 0, o.oid_bits[:shape.ord_depth], o.oid,
                              o.size, fill, sid, sfilled, osibs, ports[tag].old.orders_root, shape.order_id_bits,
                              shape.size_bits, name="fill")
