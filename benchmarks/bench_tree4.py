@@ -113,7 +113,7 @@ def _quad_paths():
 def _batch_parts(depth: int) -> dict:
     from circuits.batch import costs
     from circuits.batch.shape import BatchShape
-    shape = BatchShape(n_slots=1, acc_depth=depth, ord_depth=8, n_instruments=8, n_scen_init=16, n_scen_maint=16)
+    shape = BatchShape(n_slots=1, acc_depth=depth, ord_depth=8, n_instruments=8, n_scenarios=16)
     parts = {}
     for p, build in costs.PARTS.items():
         cs = ConstraintSystem(solve=False)

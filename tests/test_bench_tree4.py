@@ -11,7 +11,7 @@ from circuits.batch.shape import BatchShape  # noqa: E402
 
 
 def test_quad_slot_projection_is_measured_and_matches_the_path_arithmetic():
-    shape = BatchShape(n_slots=1, acc_depth=16, ord_depth=8, n_instruments=8, n_scen_init=16, n_scen_maint=16)
+    shape = BatchShape(n_slots=1, acc_depth=16, ord_depth=8, n_instruments=8, n_scenarios=16)
     before = costs.slot_cost(shape)
     p = bench_tree4.slot_projection(16, sizes=(64,))     # raises when measurement != arithmetic
     assert p["slot_today"] == before
