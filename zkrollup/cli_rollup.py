@@ -405,17 +405,17 @@ def _margin_lines(oracle, acc, names, usd) -> list[str]:
 
     def pct(x):
         return "-" if x is None else f"{x:.1%}"
-    out = [f"  equity at mark   {usd(u.equity)} USD (cash + positions at mark - 1 unit per contract)",
-           f"  binding scenario {u.binding} of {oracle.S}: {describe_scenario(oracle, u.binding)}; "
+    out = [f"  equity at mark     {usd(u.equity)} USD (cash + positions at mark - 1 unit per contract)",
+           f"  binding scenario   {u.binding} of {oracle.S}: {describe_scenario(oracle, u.binding)}; "
            f"equity there {usd(u.worst)} USD"]
     held = [k for k, q in enumerate(acc.sizes) if q and oracle.vol_bps[k]]
     if held and "vol" in describe_scenario(oracle, u.binding):
-        out.append("                   vols: " + ", ".join(
+        out.append("                     vols: " + ", ".join(
             f"{names[k]} {describe_scenario(oracle, u.binding, k).split('(')[-1].rstrip(')')}" for k in held))
-    for what, req, ok, fail in (("initial    ", u.im_requirement, u.passes_im, "FAILS"),
+    for what, req, ok, fail in (("initial", u.im_requirement, u.passes_im, "FAILS"),
                                 ("maintenance", u.mm_requirement, u.passes_mm, "FAILS (liquidatable)")):
-        need = -(-req.numerator // req.denominator)
-        out.append(f"  {what} margin {usd(need)} USD, use {pct(u.use(req))}: {'passes' if ok else fail}")
+        need = -(-req.numerator // req.denominator)          # rounded up to the cash unit
+        out.append(f"  {what + ' margin':<18} {usd(need)} USD, use {pct(u.use(req))}: {'passes' if ok else fail}")
     return out
 
 
