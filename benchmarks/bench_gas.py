@@ -22,8 +22,9 @@ Also: the capital cost of one withdrawal paid in the accepting transaction (`--z
 seconds after it is requested) beside a 7-day optimistic challenge window
 (zkrollup.capital).
 
-Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16,32,64] [--k 8] [--s 16]
+Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16,32,64] [--k 8] [--s 35]
     [--acc-depth 24] [--amount 1000000000] [--rate 0.05] [--zk-wait 600]
+    python benchmarks/bench_gas.py --publish 16,35 [--k 8]     (oracle table publication only)
 """
 from __future__ import annotations
 
@@ -147,7 +148,7 @@ def batches(b: Bench, sizes) -> list[dict]:
     return out
 
 
-def trade_batch_gas(n: int, k: int = 8, s: int = 16, acc_depth: int = 24) -> int:
+def trade_batch_gas(n: int, k: int = 8, s: int = 35, acc_depth: int = 24) -> int:
     """Measured gas of a batch of n trades in steady operation (benchmarks/bench_rollup.py)."""
     b = Bench(k, s, acc_depth, [n])
     tid, _ = b.publish()
@@ -155,13 +156,21 @@ def trade_batch_gas(n: int, k: int = 8, s: int = 16, acc_depth: int = 24) -> int
     return b.submit([b.trade() for _ in range(n)], tid)
 
 
+def publication(b: Bench) -> dict:
+    """Oracle table publication: the first table, a later one, one with a settled slot."""
+    ops = {}
+    _, ops["publish_oracle_table_first"] = b.publish()
+    _, ops["publish_oracle_table"] = b.publish()
+    _, ops["publish_oracle_table_settled_slot"] = b.publish(settle={0: SPOT + 10})
+    ops["packed_elements"] = len(b.table().packed())
+    return ops
+
+
 def operations(k: int, s: int, acc_depth: int) -> dict:
     b = Bench(k, s, acc_depth, [1])
     l1, u = b.l1, USERS[0]
     ops = {"register_market": b.market_gas, "batch_verifier": b.verifier_gas[1]}
-    _, ops["publish_oracle_table_first"] = b.publish()
-    _, ops["publish_oracle_table"] = b.publish()
-    _, ops["publish_oracle_table_settled_slot"] = b.publish(settle={0: SPOT + 10})
+    ops.update(publication(b))
     ops["approve"] = b._gas(l1.token, "approve", b.addrs.queue, 10**30, sender=u)
     q = cofactor_witness(PK)
     ops["deposit_first"] = b._gas(l1.queue_contract, "deposit", 5, *PK, *q, 100 * USD, sender=u)
@@ -207,12 +216,19 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,2,4,8,16,32,64")
     ap.add_argument("--k", type=int, default=8)
-    ap.add_argument("--s", type=int, default=16)
+    ap.add_argument("--s", type=int, default=35, help="scenarios S (the standard grid: 35)")
     ap.add_argument("--acc-depth", type=int, default=24)
     ap.add_argument("--amount", type=int, default=1_000_000_000, help="withdrawal, in cash units")
     ap.add_argument("--rate", type=float, default=0.05, help="annual cost of capital")
     ap.add_argument("--zk-wait", type=float, default=600.0, help="seconds until the batch is accepted")
+    ap.add_argument("--publish", default=None, metavar="S,S,...",
+                    help="only measure oracle table publication at K = --k for these S")
     a = ap.parse_args(argv)
+    if a.publish:
+        out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "K": a.k,
+               "publication": {int(x): publication(Bench(a.k, int(x), a.acc_depth, [1])) for x in a.publish.split(",")}}
+        print(json.dumps(out, indent=2))
+        return out
     sizes = [int(x) for x in a.sizes.split(",")]
     b = Bench(a.k, a.s, a.acc_depth, sizes)
     out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "K": a.k, "S": a.s, "acc_depth": a.acc_depth,

@@ -20,7 +20,7 @@ or larger than the readers' limits, and the readers directly.
 
 Usage: python benchmarks/fuzz_cli.py [--cases 1200] [--seed 1] [--workdir DIR]
 Without a prepared DIR it builds a small deployment there (N = 2, account depth 4,
-K = 3, S = 2, an INSECURE seeded key; a few minutes), whose accepted batches it fuzzes.
+K = 3, S = 3, an INSECURE seeded key; a few minutes), whose accepted batches it fuzzes.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-N, ACC_DEPTH, ORD_DEPTH, K, S = 2, 4, 2, 3, 2
+N, ACC_DEPTH, ORD_DEPTH, K, S = 2, 4, 2, 3, 3
 SEED = b"zkrollup fuzz (INSECURE)"
 
 
@@ -53,7 +53,7 @@ def build_deployment(workdir: Path, keys=None) -> Path:
     from zkrollup.market import Instrument, market_of
     from zkrollup.operator import Genesis
     from zkrollup.ops import BUY, SELL, Cancel, Order, Withdraw
-    from zkrollup.risk import ScenarioGrid, build_oracle_table
+    from zkrollup.risk import build_oracle_table
     from circuits import eddsa
 
     t0, spot, did = 1_700_000_000, 60_000_000, planned_deployment_id()
@@ -63,11 +63,10 @@ def build_deployment(workdir: Path, keys=None) -> Path:
     market = market_of([Instrument.call(spot, expiry), Instrument.put(spot, expiry), Instrument.future(expiry)], K,
                        deployment_id=did)
     genesis = Genesis(market, ACC_DEPTH, ORD_DEPTH, S, pub[0], pub[1], pub[2])
-    grid = dict(initial=ScenarioGrid.product((-0.15, 0.15), (0.0,)), maintenance=ScenarioGrid.product((-0.1, 0.1), (0.0,)))
     clock = lambda: t0                                                          # noqa: E731
     dep = Deployment.create(workdir, genesis, N, keys=keys or KeyCache(workdir / "keys"), clock=clock,
                             setup_seed=SEED, export_dir=workdir / "batches")
-    dep.oracle.publish(build_oracle_table(market, t0, spot, 0.6, **grid), now=t0)
+    dep.oracle.publish(build_oracle_table(market, t0, spot, 0.6, n_scenarios=S), now=t0)
     c, op = dep.contract, dep.operator
     for a in (3, 4):
         c.mint(0xA000 + a, 10 ** 12)

@@ -238,26 +238,30 @@ for _n in (32, 55, 64, 128):
     REGISTRY.append((f"sha256.bytes_{_n}", lambda _n=_n: _sha256.message_cost(8 * _n)))
 
 
-# ---- the batch circuit (circuits.batch): per part, at the budget shape K = 8, S = 16 ------
-# slot / flush at account depths 16 and 24 (order-fill depth 8); totals by batch size; the
-# slot's sub-gadgets as they cost inside the slot (e.g. "batch.slot.leaves_d24_o8_k8_s16").
+# ---- the batch circuit (circuits.batch): per part, at the budget shape K = 8, S = 35 ------
+# (the standard scenario grid); slot / flush at account depths 16 and 24 (order-fill depth 8);
+# totals by batch size; the slot's sub-gadgets as they cost inside the slot (e.g.
+# "batch.slot.leaves_d24_o8_k8_s35"); the slot and the tables also at S = 16 (the size of each
+# of the two grids before one table replaced them).
 from circuits.batch import costs as _batch_costs  # noqa: E402
 from circuits.batch.shape import BatchShape as _BatchShape  # noqa: E402
 from circuits.batch.slot import SLOT_PARTS as _SLOT_PARTS  # noqa: E402
+from circuits.spec.scenarios import STANDARD_SCENARIOS as _S  # noqa: E402
 
 
-def _bshape(n: int = 1, depth: int = 24) -> _BatchShape:
-    return _BatchShape(n_slots=n, acc_depth=depth, ord_depth=8, n_instruments=8,
-                       n_scen_init=16, n_scen_maint=16)
+def _bshape(n: int = 1, depth: int = 24, s: int = _S) -> _BatchShape:
+    return _BatchShape(n_slots=n, acc_depth=depth, ord_depth=8, n_instruments=8, n_scenarios=s)
 
 
-for _d in (16, 24):
-    entry(f"batch.slot_d{_d}_o8_k8_s16")(lambda cs, _d=_d: _batch_costs.build_slot(cs, _bshape(1, _d)))
+for _s in (16, _S):
+    for _d in (16, 24):
+        entry(f"batch.slot_d{_d}_o8_k8_s{_s}")(lambda cs, _d=_d, _s=_s: _batch_costs.build_slot(cs, _bshape(1, _d, _s)))
 for _d in (16, 24):
     for _p in _SLOT_PARTS:
-        REGISTRY.append((f"batch.slot.{_p}_d{_d}_o8_k8_s16",
+        REGISTRY.append((f"batch.slot.{_p}_d{_d}_o8_k8_s{_S}",
                          lambda _p=_p, _d=_d: _batch_costs.slot_part_costs(_bshape(1, _d))[_p]))
-entry("batch.tables_k8_s16")(lambda cs: _batch_costs.build_tables(cs, _bshape()))
+for _s in (16, _S):
+    entry(f"batch.tables_k8_s{_s}")(lambda cs, _s=_s: _batch_costs.build_tables(cs, _bshape(s=_s)))
 for _d in (16, 24):
     entry(f"batch.flush_d{_d}_k8")(lambda cs, _d=_d: _batch_costs.build_flush(cs, _bshape(1, _d)))
 entry("batch.roots_k8")(lambda cs: _batch_costs.build_roots(cs, _bshape()))
@@ -280,11 +284,11 @@ entry("batch.account_leaf_k8")(lambda cs: _batch_leaf.account_leaf_gadget(cs, _b
     cs.witness("owner"))))
 for _d in (16, 24):
     for _n in (1, 2, 4, 8, 16, 32, 64):
-        REGISTRY.append((f"batch.data_hash_n{_n}_d{_d}_o8_k8_s16",
+        REGISTRY.append((f"batch.data_hash_n{_n}_d{_d}_o8_k8_s{_S}",
                          lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["data_hash"]))
 for _d in (16, 24):
     for _n in (1, 2, 4, 8, 16, 32, 64):
-        REGISTRY.append((f"batch.total_n{_n}_d{_d}_o8_k8_s16",
+        REGISTRY.append((f"batch.total_n{_n}_d{_d}_o8_k8_s{_S}",
                          lambda _n=_n, _d=_d: _batch_costs.batch_cost(_bshape(_n, _d))["total"]))
 
 

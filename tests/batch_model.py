@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from circuits import eddsa
-from circuits.batch.margin import equities_native
 from circuits.batch.shape import BatchShape
+from circuits.spec import margin
 from circuits.batch.slot import default_slot
 from circuits.batch.witness import (OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_SETTLE, OP_TRADE,
                                     OP_WITHDRAW, AccountFields, BatchInput, Flush, OrderFill, OrderParams, Port,
@@ -148,7 +148,7 @@ class Model:
         return self.market.deployment_id
 
     def shape(self, n: int) -> BatchShape:
-        return BatchShape(n, self.depth, self.ord_depth, self.K, self.S, self.S)
+        return BatchShape(n, self.depth, self.ord_depth, self.K, self.S)
 
     def begin(self) -> None:
         assert self.pend_fee == self.pend_ins == 0
@@ -192,9 +192,12 @@ class Model:
         self.records.append(record)
         return slot
 
-    def equities(self, i: int, grid: str = "scen_init") -> list[int]:
+    def equities(self, i: int) -> list[int]:
         a = self.accts[i]
-        return equities_native(a.cash, a.sizes, getattr(self.oracle, grid))
+        return margin.equities(a.cash, a.sizes, self.oracle.scen)
+
+    def passes_im(self, i: int) -> bool:
+        return margin.passes_im(self.equities(i))
 
     def _oi_update(self, before: dict[int, list[int]]) -> None:
         for i, old in before.items():
@@ -230,7 +233,7 @@ class Model:
         self._touch(i)
         a.cash -= amount
         a.nonce += 1
-        if not unchecked and (min(self.equities(i)) < 0 or i == CLEARING_ACCOUNT):
+        if not unchecked and (not self.passes_im(i) or i == CLEARING_ACCOUNT):
             raise Refused("withdrawal fails initial margin")
         self._write(i)
         self._emit(SlotInput(OP_WITHDRAW, a=port, b=self._unused(), amount=amount, l1_address=to, sig=sig),
@@ -244,7 +247,7 @@ class Model:
         if in_tree and a is not None:
             self._touch(i)
         valid = prio_spec.forced_valid(in_tree, a is not None, i, a.owner if a else 0, requester)
-        paid = prio_spec.forced_paid(valid, amount, min(self.equities(i)) if valid else 0)
+        paid = prio_spec.forced_paid(valid, amount, margin.im_allowance(self.equities(i)) if valid else 0)
         if valid:
             a.cash -= paid
         if a is not None:
@@ -299,7 +302,7 @@ class Model:
         self._apply_side(ob, fill, price, rate_b, unchecked)
         self._write(ob.account)
         self._oi_update(before)
-        if not unchecked and any(min(self.equities(o.account)) < 0 for o in (oa, ob)):
+        if not unchecked and not all(self.passes_im(o.account) for o in (oa, ob)):
             raise Refused("trade fails initial margin")
         self._emit(SlotInput(OP_TRADE, a=pa, b=pb, instrument=k, fill=fill, price=price, order_a=params[0],
                              order_b=params[1]),
@@ -351,9 +354,9 @@ class Model:
         self._oi_update(before)
         self._emit(SlotInput(OP_SETTLE, a=pa, b=pb, instrument=k), encode_record(OP_SETTLE, account=i, slot=k))
 
-    def liquidate(self, liq: int, target: int, valid_until: int) -> None:
+    def liquidate(self, liq: int, target: int, valid_until: int, unchecked: bool = False) -> None:
         L, T = self.accts[liq], self.accts[target]
-        if min(equities_native(T.cash, T.sizes, self.oracle.scen_maint)) >= 0:
+        if not unchecked and margin.passes_mm(margin.equities(T.cash, T.sizes, self.oracle.scen)):
             raise Refused("target meets maintenance margin")
         sig = sig_of(L.key, liquidate_message(liq, target, L.nonce, valid_until, self.did))
         before = {j: list(self.accts[j].sizes) for j in (liq, target)}
@@ -374,7 +377,7 @@ class Model:
         self._write(target)
         self.pend_ins += penalty + min(left, 0)
         self._oi_update(before)
-        if min(self.equities(liq)) < 0:
+        if not self.passes_im(liq):
             raise Refused("liquidator fails initial margin")
         self._emit(SlotInput(OP_LIQUIDATE, a=pa, b=pb, valid_until=valid_until, sig=sig),
                    encode_record(OP_LIQUIDATE, liquidator=liq, target=target))

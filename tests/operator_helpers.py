@@ -1,5 +1,5 @@
 """Shared rig of the operator tests: a tiny batch shape (N = 2, account depth 4, order depth 2,
-K = 3 instruments, S = 2 scenarios: about 50,000 constraints) whose proving key is made once
+K = 3 instruments, S = 3 scenarios: mark, -M, +M) whose proving key is made once
 per test process, and a deployment (the L1 contracts on the embedded EVM + oracle + operator) on a
 temporary directory.
 """
@@ -15,17 +15,13 @@ from pathlib import Path
 from zkrollup.deployment import Deployment
 from zkrollup.keycache import KeyCache
 from zkrollup.operator import Genesis
-from zkrollup.risk import ScenarioGrid, build_oracle_table
+from zkrollup.risk import build_oracle_table
 from zkrollup.units import batch_shape
 
 from rollup_helpers import SPOT, T0, USD, VOL, make_market, pk
 
-N, ACC_DEPTH, ORD_DEPTH, K, S = 2, 4, 2, 3, 2
+N, ACC_DEPTH, ORD_DEPTH, K, S = 2, 4, 2, 3, 3     # three scenarios keep the circuit small (same rules)
 ADDR = {i: 0xA000 + i for i in range(12)}
-
-# two scenarios per grid keep the circuit small (the margin rules are the same)
-INITIAL = ScenarioGrid.product((-0.15, 0.15), (0.0,))
-MAINT = ScenarioGrid.product((-0.10, 0.10), (0.0,))
 
 
 def market():
@@ -41,7 +37,7 @@ def shape():
 
 
 def table(spot: int = SPOT, ts: int = T0, settle=None):
-    return build_oracle_table(market(), ts, spot, VOL, initial=INITIAL, maintenance=MAINT, settle_prices=settle)
+    return build_oracle_table(market(), ts, spot, VOL, n_scenarios=S, settle_prices=settle)
 
 
 @lru_cache(maxsize=None)

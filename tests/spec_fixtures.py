@@ -20,29 +20,27 @@ def market_table(k: int = 4, did: int = DID) -> MarketTable:
 
 
 def oracle_table(market: MarketTable, ts: int = T0, spot: int = SPOT, s: int = 4,
-                 settle: dict[int, int] | None = None) -> OracleTable:
-    """Marks at intrinsic value plus a little time value; scenarios move spot by -20%..+20%
-    (initial grid) and half that (maintenance); settled slots at their exact payoff."""
+                 settle: dict[int, int] | None = None, move_bps: int = 2000) -> OracleTable:
+    """Scenario 0 (the mark) at intrinsic value plus a little time value, the others moving
+    spot by -move..+move (a simple ladder, not the standard grid); settled slots at their
+    exact payoff everywhere."""
     settle = settle or {}
     k = market.K
-    moves = [(-20 + 40 * i // max(1, s - 1)) for i in range(s)]
+    moves = [0] + [(-move_bps + 2 * move_bps * i // max(1, s - 2)) for i in range(s - 1)]
 
     def value(j: int, price: int) -> int:
         return payoff(market.kind[j], market.strike[j], market.contract_size[j], price)
 
-    mark, init, maint = [], [], []
+    scen, vol = [], []
     for j in range(k):
         if j in settle:
-            v = value(j, settle[j])
-            mark.append(v)
-            init.append((v,) * s)
-            maint.append((v,) * s)
+            scen.append((value(j, settle[j]),) * s)
+            vol.append(0)
             continue
-        tv = spot // 50 if market.kind[j] in (KIND_CALL, KIND_PUT) else 0
-        mark.append(value(j, spot) + tv)
-        init.append(tuple(value(j, spot * (100 + m) // 100) + tv for m in moves))
-        maint.append(tuple(value(j, spot * (100 + m // 2) // 100) + tv for m in moves))
+        option = market.kind[j] in (KIND_CALL, KIND_PUT)
+        tv = spot // 50 if option else 0
+        scen.append(tuple(value(j, spot * (10_000 + m) // 10_000) + tv for m in moves))
+        vol.append(6000 if option else 0)
     settled = tuple(int(j in settle) for j in range(k))
     sp = tuple(settle.get(j, 0) for j in range(k))
-    sv = tuple(value(j, settle[j]) if j in settle else 0 for j in range(k))
-    return OracleTable(market.hash(), ts, spot, tuple(mark), tuple(init), tuple(maint), settled, sp, sv).check()
+    return OracleTable(market.hash(), ts, spot, move_bps, tuple(scen), tuple(vol), settled, sp).check()

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from circuits.batch.circuit import batch_circuit, compile_batch, first_failure, solve_batch
 from circuits.batch.costs import batch_cost
 from circuits.cs import ConstraintSystem
+from circuits.spec import margin
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.orders import CANCELLED, OrderRefused
 from circuits.spec.priority import CREATE, CREDIT, REFUND
@@ -133,10 +134,10 @@ def test_forced_withdrawals_every_case():
     m.deposit(5, 5, 10 ** 8, ADDR[5])
     m.trade(fut(5, 1, 1, 1), fut(4, 0, 1, 1), 1, SPOT)   # 5 short one future: margin-limited
     m.finish()
-    allowed = min(m.equities(5))
+    allowed = margin.im_allowance(m.equities(5))
     assert 0 < allowed < 10 ** 9
-    paid = [m.forced(5, 10 ** 9, ADDR[5]),            # pays what margin allows
-            m.forced(5, 7, ADDR[5]),                  # min equity now 0: pays 0
+    paid = [m.forced(5, 10 ** 9, ADDR[5]),            # pays what initial margin allows
+            m.forced(5, 7, ADDR[5]),                  # allowance now 0: pays 0
             m.forced(3, 7, ADDR[3]),                  # pays in full
             m.forced(3, 7, ADDR[4]),                  # not the owner
             m.forced(9, 7, ADDR[9]),                  # unknown account

@@ -146,24 +146,25 @@ def test_order_fill_wrong_stored_leaf_fails_at_old_root_only_when_enabled():
 # --- shape, Merkle convention ------------------------------------------------------------------
 
 def test_shape_key_is_stable_and_differs_between_shapes():
-    assert BatchShape(1, 24, 8, 8, 16, 16).key() == BatchShape(1, 24, 8, 8, 16, 16).key()
-    assert BatchShape(1, 24, 8, 8, 16, 16).key() != BatchShape(2, 24, 8, 8, 16, 16).key()
+    assert BatchShape(1, 24, 8, 8, 35).key() == BatchShape(1, 24, 8, 8, 35).key()
+    assert BatchShape(1, 24, 8, 8, 35).key() != BatchShape(2, 24, 8, 8, 35).key()
+    assert BatchShape(1, 24, 8, 8, 35).key() != BatchShape(1, 24, 8, 8, 16).key()
 
 
 @pytest.mark.parametrize("kw,msg", [
     (dict(n_slots=0), "slot"), (dict(acc_depth=33), "depth"), (dict(n_instruments=17), "16"),
-    (dict(n_scen_maint=8), "same number"), (dict(cash_bits=80), "cash_bits"),
+    (dict(n_scenarios=36), "n_scenarios"), (dict(n_scenarios=0), "n_scenarios"), (dict(cash_bits=80), "cash_bits"),
     (dict(size_bits=True), "int"),
 ])
 def test_bad_shapes_raise_clear_errors(kw, msg):
-    base = dict(n_slots=1, acc_depth=8, ord_depth=4, n_instruments=4, n_scen_init=16, n_scen_maint=16)
+    base = dict(n_slots=1, acc_depth=8, ord_depth=4, n_instruments=4, n_scenarios=16)
     base.update(kw)
     with pytest.raises(ValueError, match=msg):
         BatchShape(**base)
 
 
 def test_widths_beyond_the_packings_are_refused_when_building_a_slot():
-    shape = BatchShape(1, 8, 4, 4, 4, 4, amount_bits=65, cash_bits=120, equity_bits=121)
+    shape = BatchShape(1, 8, 4, 4, 4, amount_bits=65, cash_bits=120, equity_bits=121)
     with pytest.raises(ValueError, match="amount_bits <= 64"):
         slot_cost(shape)
 
@@ -186,7 +187,7 @@ def _eddsa_cost() -> int:
     return cs.num_constraints
 
 
-@pytest.mark.parametrize("shape", [BatchShape(1, 16, 8, 8, 16, 16), BatchShape(1, 32, 3, 3, 5, 5)])
+@pytest.mark.parametrize("shape", [BatchShape(1, 16, 8, 8, 35), BatchShape(1, 32, 3, 3, 5)])
 def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape):
     parts = slot_part_costs(shape)
     assert list(parts) == list(SLOT_PARTS) and sum(parts.values()) == slot_cost(shape)
@@ -205,8 +206,8 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
         "settlement": 3 * K + 4, "liquidation": 2 * K + 4 * sh.bps_bits + sh.equity_bits + 12,
         "positions": K * (sh.size_bits + 13) + 2 * sh.size_bits + 11,
         "forced_payout": 2 * sh.amount_bits + 3, "new_cash": 2 * sh.cash_bits + 13,
-        "margin_equities": 4 * K * S + 6 * S + 10,
-        "forced_outcome": 5, "margin_checks": S * (2 * sh.equity_bits + 7) + 4,
+        "margin_equities": 4 * K * S + 6 * S + 12,
+        "forced_outcome": 6, "margin_checks": S * (2 * sh.im_bits + 7) + 4,
         "signatures": 3 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
         "leaves": 2 * (2 * leaf + 2 * path_cost(D) + 2) + 2, "record": 11, "priority": 1,
         "pending_totals": 2,
@@ -215,7 +216,7 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
 
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_batch_cost_equals_the_built_circuit(n):
-    shape = BatchShape(n, 4, 2, 4, 4, 4)
+    shape = BatchShape(n, 4, 2, 4, 4)
     cs = ConstraintSystem(solve=False)
     batch_circuit(cs, shape)
     assert cs.num_constraints == batch_cost(shape)["total"]

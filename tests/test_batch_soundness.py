@@ -18,6 +18,7 @@ from circuits.batch.circuit import batch_circuit
 from circuits.cs import ConstraintSystem, UnsatisfiedConstraint
 from circuits.spec.deployment import deployment_id
 from circuits.spec.messages import withdraw_message
+from circuits.spec.tables import oracle_lane
 
 from batch_model import ADDR, Model, Order, pk, sig_of
 from spec_fixtures import DAY, EXPIRY, SPOT, T0, market_table, oracle_table
@@ -65,6 +66,8 @@ def _build(op: str):
             m.withdraw(3, 100, 0xBEEF)
         elif op == "forced":
             m.forced(3, 50, ADDR[3])
+        elif op == "forced_short":                     # asks for more than it holds: pays the allowance
+            assert m.forced(3, 10 ** 14, ADDR[3]) == 10 ** 13
         elif op == "trade":
             m.trade(fut(3, 0, 10, 1, max_fee=5), fut(4, 1, 6, 1, max_fee=5), 4, SPOT, 5, 3)
         elif op == "cancel":
@@ -99,6 +102,13 @@ def _oracle(b, **kw):
     b.oracle = replace(b.oracle, **kw)
 
 
+def _scen(b, k: int, s: int, delta: int = 1):
+    """Slot k's value in scenario s (s = 0: the mark) moved by delta."""
+    rows = [list(r) for r in b.oracle.scen]
+    rows[k][s] += delta
+    _oracle(b, scen=tuple(tuple(r) for r in rows))
+
+
 def _set(obj, **kw):
     def f(b):
         target = obj(b)
@@ -127,7 +137,10 @@ TAMPERS = {
         ("old leaf cash", _set(A0, cash=1), "slot0.a.empty_fields.f3"),
         ("old leaf owner", _set(A0, owner=ADDR[9]), "slot0.a.empty_fields.f8"),
         ("exists flag", _set(A, exists=1), "slot0.a.old_root"),
-        ("oracle mark", lambda b: _oracle(b, mark=(b.oracle.mark[0] + 1,) + b.oracle.mark[1:]), "public_input"),
+        ("oracle mark", lambda b: _scen(b, 0, 0), "public_input"),
+        ("oracle vol", lambda b: _oracle(b, vol_bps=(b.oracle.vol_bps[0] + 1,) + b.oracle.vol_bps[1:]), "public_input"),
+        ("oracle base move", lambda b: _oracle(b, move_bps=b.oracle.move_bps + 1), "public_input"),
+        ("oracle lane beyond 48 bits", lambda b: _scen(b, 1, 2, 1 << 48), f"tables.oracle.lane{oracle_lane(4, 4, 'scen', 1, 2)}.sum"),
         ("selector", _set(S, op=2), "slot0.roles.a_exists"),
         # a fill outside a trade breaks the (vacuous) over-fill rule of an empty order ...
         ("unused fill", _set(S, fill=1), "slot0.order_a.fill.no_overfill.sum"),
@@ -151,9 +164,7 @@ TAMPERS = {
         ("path sibling", lambda b: _bump_sib(_slot(b).a), "slot0.a.old_root"),
         ("old leaf cash", _set(A0, cash=PLUS1), "slot0.a.old_root"),
         ("old leaf nonce", _set(A0, nonce=PLUS1), SIG_A),
-        ("oracle scenario", lambda b: _oracle(b, scen_init=((b.oracle.scen_init[0][0] + 1,)
-                                                              + b.oracle.scen_init[0][1:],) + b.oracle.scen_init[1:]),
-         "public_input"),
+        ("oracle scenario", lambda b: _scen(b, 0, 1), "public_input"),
         ("selector", _set(S, op=3), "flush_fee.old_root"),
         ("unused order id", _set(OA, order_id=5), SIG_A),
     ],
@@ -178,15 +189,14 @@ TAMPERS = {
         ("valid until", _set(S, valid_until=T0 + 2 * DAY), SIG_A),
         ("path sibling", lambda b: _bump_sib(_slot(b).b), "slot0.b.old_root"),
         ("target old size", _set(B0, sizes=lambda s: s[:2] + (0,) + s[3:]), "slot0.margin_b.check0.sum"),
-        ("oracle mark", lambda b: _oracle(b, mark=b.oracle.mark[:2] + (b.oracle.mark[2] + 1,) + b.oracle.mark[3:]),
-         "slot0.b.old_root"),
+        ("oracle mark", lambda b: _scen(b, 2, 0), "slot0.b.old_root"),
         ("selector", _set(S, op=6), "slot0.roles.b_is_clearing"),
     ],
     "settle": [
         ("instrument slot", _set(S, instrument=2), "slot0.settle.has_position.inv"),
         ("path sibling", lambda b: _bump_sib(_slot(b).a), "slot0.a.old_root"),
         ("old leaf cash", _set(B0, cash=1), "slot0.b.old_root"),
-        ("settlement value", lambda b: _oracle(b, settle_value=(1,) + b.oracle.settle_value[1:]), "slot0.b.old_root"),
+        ("settlement value (the mark)", lambda b: _scen(b, 0, 0), "slot0.b.old_root"),
         ("selector", _set(S, op=0), "slot0.record.a_account_unused"),
     ],
     "forced": [
@@ -364,6 +374,9 @@ def _overwrite(cs, name, value):
     ("withdraw", "slot0.margin_a.j", PLUS1, "slot0.margin_a.j_sel.sel0"),
     ("forced", "slot0.forced.paid", PLUS1, "slot0.forced.paid_range.sum"),
     ("forced", "slot0.forced.pays_zero", 1, "slot0.forced.zero_pays_zero"),
+    ("forced", "slot0.forced.short", 1, "slot0.margin_b.forced_max"),
+    ("forced_short", "slot0.forced.short", 0, "slot0.forced.pays_amount"),
+    ("forced_short", "slot0.forced.paid", lambda v: v - 1, "slot0.forced.paid_range.sum"),
     ("forced", "slot0.forced.valid", 0, "slot0.forced.valid"),
     ("refund", "slot0.deposit.refunded", 0, "slot0.deposit.refunded"),
     ("deposit", "slot0.deposit.refunded", 1, "slot0.deposit.refunded"),

@@ -139,6 +139,7 @@ def test_state_shows_accounts_margin_and_l1(deployment):
     assert "state after batch 2" in out and "L1: batch 2, root matches" in out
     code, out = run("state", "--dir", deployment, "--account", 4)
     assert code == 0 and "initial margin" in out and "nonce    1" in out, out
+    assert "maintenance margin" in out and "equity at mark" in out and "binding scenario" in out, out
     code, out = run("state", "--dir", deployment, "--account", 9)
     assert one_line_error(code, out), out
 

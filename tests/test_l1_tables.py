@@ -107,16 +107,18 @@ def test_settlements_are_exact_payoffs_after_expiry(rig):
     assert rig.l1.oracle_table(1)["encoded"] == t.encode()
 
 
+def _row(t, k, row):
+    return t.scen[:k] + (tuple(row),) + t.scen[k + 1:]
+
+
 @pytest.mark.parametrize("breakage, match", [
     (lambda t: dict(settled=(2,) + t.settled[1:]), "0 or 1"),
     (lambda t: dict(settle_price=t.settle_price[:1] + (5,) + t.settle_price[2:]), "unsettled slot"),
-    (lambda t: dict(settle_value=t.settle_value[:1] + (5,) + t.settle_value[2:]), "unsettled slot"),
-    (lambda t: dict(settle_value=(t.settle_value[0] + 1,) + t.settle_value[1:]), "not the payoff"),
-    (lambda t: dict(mark=(t.mark[0] + 1,) + t.mark[1:]), "mark is its payoff"),
-    (lambda t: dict(scen_init=((t.scen_init[0][0] + 1,) + t.scen_init[0][1:],) + t.scen_init[1:]),
-     "every scenario"),
-    (lambda t: dict(scen_maint=t.scen_maint[:2] + ((t.scen_maint[2][:-1] + (0,)),) + t.scen_maint[3:]),
-     "every scenario"),
+    # slot 0 settled at SPOT + 7 (a call: payoff 7), valued otherwise in one scenario or all
+    (lambda t: dict(scen=_row(t, 0, (8,) * t.S)), "every scenario"),
+    (lambda t: dict(scen=_row(t, 0, (8,) + t.scen[0][1:])), "every scenario"),                 # the mark
+    (lambda t: dict(scen=_row(t, 2, t.scen[2][:-1] + (0,))), "every scenario"),               # the last one
+    (lambda t: dict(settle_price=(SPOT + 8,) + t.settle_price[1:]), "every scenario"),       # another price
 ])
 def test_broken_settlements_are_refused(rig, breakage, match):
     t = _settled(rig)

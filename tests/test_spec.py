@@ -123,8 +123,15 @@ def test_encodings_follow_the_documented_layout_and_decode_back():
     ot = dataclasses.replace(ot, market_hash=mt.hash())
     enc = ot.encode()
     k, s = ot.K, ot.S
-    assert enc[:5] == [mt.hash(), EXPIRY, SPOT, k, s] and len(enc) == 5 + k + 2 * k * s + 3 * k
-    assert enc[5 + k + 2 * k * s:] == [*ot.settled, *ot.settle_price, *ot.settle_value]
+    assert enc[:6] == [mt.hash(), EXPIRY, SPOT, k, s, ot.move_bps] and len(enc) == 6 + k * s + 3 * k
+    assert len(enc) == 1 + tables.oracle_lane_count(k, s)
+    assert enc[6:6 + k] == list(ot.mark) and enc[6 + k:6 + 2 * k] == [row[1] for row in ot.scen]  # scenario-major
+    assert enc[6 + k * s:] == [*ot.vol_bps, *ot.settled, *ot.settle_price]
+    for j in range(k):
+        assert enc[1 + tables.oracle_lane(k, s, "vol", j)] == ot.vol_bps[j]
+        assert enc[1 + tables.oracle_lane(k, s, "price", j)] == ot.settle_price[j]
+        assert [enc[1 + tables.oracle_lane(k, s, "scen", j, sc)] for sc in range(s)] == list(ot.scen[j])
+    assert ot.settle_value == (ot.mark[0], 0, 0, 0) and ot.mark[0] == mt.payoff(0, SPOT + 10)
     assert OracleTable.decode(enc) == ot
     packed = ot.packed()
     lanes = enc[1:] + [0] * (-len(enc[1:]) % 5)
@@ -162,19 +169,21 @@ def test_decode_rejects_a_wrong_layout(cut):
     with pytest.raises(ValueError):
         OracleTable.decode(ot.encode()[:-cut])
     bad = ot.encode()
-    bad[4] = 65                                           # S above MAX_SCENARIOS
-    with pytest.raises(ValueError, match="S = 65"):
+    bad[4] = 36                                           # S above MAX_SCENARIOS
+    with pytest.raises(ValueError, match="S = 36"):
         OracleTable.decode(bad)
 
 
 @pytest.mark.parametrize("change,match", [
-    (dict(mark=(2 ** 48,)), "oracle value"), (dict(timestamp=2 ** 40), "timestamp"),
-    (dict(settled=(2,)), "settled flags"), (dict(settle_value=(1,)), "not settled"),
-    (dict(market_hash=R), "field element"), (dict(scen_init=((1,),)), "scen_init"),
+    (dict(scen=((2 ** 48,) * 4,)), "oracle value"), (dict(timestamp=2 ** 40), "timestamp"),
+    (dict(vol_bps=(2 ** 48,)), "oracle value"), (dict(move_bps=2 ** 48), "oracle value"),
+    (dict(settled=(2,)), "settled flags"), (dict(settle_price=(1,)), "not settled"),
+    (dict(market_hash=R), "field element"), (dict(scen=((1,),)), "scen must be"),
+    (dict(vol_bps=()), "vol_bps must have"),
 ])
 def test_oracle_rules_are_checked_by_check_not_by_construction(change, match):
     _, ot = _tables()
-    change = {k: v + getattr(ot, k)[1:] if isinstance(v, tuple) and k != "scen_init" else v
+    change = {k: v + getattr(ot, k)[1:] if isinstance(v, tuple) and k != "vol_bps" or v == (2 ** 48,) else v
               for k, v in change.items()}
     bad = dataclasses.replace(ot, **change)                 # a record: builds (the circuit tests need it)
     with pytest.raises(ValueError, match=match):
@@ -187,11 +196,10 @@ def test_oracle_table_must_fit_the_market_and_settle_at_the_payoff():
     with pytest.raises(TableMismatch, match="another market"):
         ot.check_against(other)
     v = ot.settle_value[0] + 1
-    wrong = dataclasses.replace(ot, settle_value=(v,) + ot.settle_value[1:], mark=(v,) + ot.mark[1:],
-                                scen_init=((v,) * ot.S,) + ot.scen_init[1:],
-                                scen_maint=((v,) * ot.S,) + ot.scen_maint[1:])
-    with pytest.raises(TableMismatch, match="payoff"):
-        wrong.check_against(mt)
+    for row in ((v,) * ot.S, (ot.mark[0],) * (ot.S - 1) + (v,)):      # all wrong, or one scenario
+        wrong = dataclasses.replace(ot, scen=(row,) + ot.scen[1:])
+        with pytest.raises(TableMismatch, match="payoff"):
+            wrong.check_against(mt)
     early = dataclasses.replace(ot, timestamp=T0)
     with pytest.raises(TableMismatch, match="before its expiry"):
         early.check_against(mt)

@@ -3,7 +3,7 @@
 After every step: cash is conserved, open interest is long = short, the tree matches the
 accounts (RollupState.check_invariants); a rejected operation changed nothing; no order is
 filled beyond its size; every account touched by a risk-increasing operation passes initial
-margin; replayed withdrawals (stale nonce) and replayed orders are rejected; liquidation
+margin, and every account passing initial margin passes maintenance; replayed withdrawals (stale nonce) and replayed orders are rejected; liquidation
 happens exactly when the target fails maintenance; settlement pays the exact payoff;
 a deposit under another key or from another address than an account's owner is refunded
 (nothing in the tree changes, the amount leaves the collateral back to L1); a front-runner
@@ -14,12 +14,13 @@ its account's owner.
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from circuits.spec import margin
 from circuits.spec.accounts import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.orders import CANCELLED
 from zkrollup.errors import (CancelledOrder, NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
 from zkrollup.market import Instrument
 from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
-from zkrollup.risk import build_oracle_table, min_equity, passes_initial, passes_maintenance
+from zkrollup.risk import build_oracle_table, equities, im_allowance, passes_initial, passes_maintenance
 
 from rollup_helpers import (DAY, DID, EXPIRY, KEYS, SPOT, T0, USD, addr, check_witness, fund, make_state, order, pk,
                             reprice)
@@ -168,8 +169,8 @@ class RollupMachine(RuleBasedStateMachine):
             else:
                 old_cash, old_sizes = olds[a]
                 assert 0 <= acc.sizes[k] * (1 if old_sizes[k] > 0 else -1) < abs(old_sizes[k])
-                assert (min_equity(acc.cash, acc.sizes, self.st.oracle.scen_init)[0]
-                        >= min_equity(old_cash, old_sizes, self.st.oracle.scen_init)[0])
+                assert (min(margin.im_quantities(equities(acc.cash, acc.sizes, self.st.oracle)))
+                        >= min(margin.im_quantities(equities(old_cash, old_sizes, self.st.oracle))))
 
     @precondition(lambda self: self.full_orders)
     @rule(data=st.data(), counter=user)
@@ -285,7 +286,7 @@ class RollupMachine(RuleBasedStateMachine):
         acc = self.st.account(u)
         valid = addr(requester) == acc.owner
         req = self.st.enqueue_forced_withdraw(u, amount * USD, addr(requester))
-        allowed = max(0, min_equity(acc.cash, acc.sizes, self.st.oracle.scen_init)[0])
+        allowed = im_allowance(acc.cash, acc.sizes, self.st.oracle)
         nonce = acc.nonce
         w = self.st.apply(req)
         paid = w.details["paid"]
@@ -306,6 +307,13 @@ class RollupMachine(RuleBasedStateMachine):
     def state_invariants_hold(self):
         if hasattr(self, "st"):
             assert self.st.check_invariants() == []
+
+    @invariant()
+    def initial_margin_implies_maintenance(self):
+        if hasattr(self, "st") and self.st.oracle is not None:
+            for _, acc in self.st.accounts_items():
+                if passes_initial(acc.cash, acc.sizes, self.st.oracle):
+                    assert passes_maintenance(acc.cash, acc.sizes, self.st.oracle)
 
     @invariant()
     def recorded_fills_match_the_order_trees(self):

@@ -1,6 +1,7 @@
 """Operations on the native state: effects, records, every rejection reason, witnesses."""
 import pytest
 
+from circuits.spec import margin
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_OWNER
 from circuits.spec.orders import CANCELLED
 from circuits.spec.priority import PRIO_EMPTY, deposit_entry, forced_entry
@@ -11,7 +12,7 @@ from zkrollup.errors import (BadInstrument, BadSignature, CancelledOrder, Expire
                              WrongDeployment)
 from zkrollup.market import Instrument
 from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
-from zkrollup.risk import (gross_mark_value, min_equity, passes_initial, passes_maintenance,
+from zkrollup.risk import (equities, gross_mark_value, im_allowance, passes_initial, passes_maintenance,
                            portfolio_mark_value)
 
 from rollup_helpers import (DAY, DID, EXPIRY, KEYS, OTHER_DID, SPOT, T0, USD, addr, check_witness, fund, make_state,
@@ -217,7 +218,7 @@ def test_risk_reducing_trade_allowed_below_initial_margin_risk_increasing_not(st
     assert w.details["taker_margin"] == "reduces_risk"
     assert st.account(3).sizes[0] == -35
     # buying back at a price far above every scenario value lowers the minimum: refused
-    hi = max(st.oracle.scen_init[0]) * 3
+    hi = max(st.oracle.scen[0]) * 3
     rejected(st, Trade(order(5, SELL, 5, hi, 204), order(3, BUY, 5, hi, 205), 5, hi), InsufficientMargin)
 
 
@@ -365,7 +366,8 @@ def test_forced_withdrawal_by_the_owner_pays_what_margin_allows_others_pay_zero(
     mark = st.oracle.mark[0]
     short_calls(st, 3, 20, mark)
     acc = st.account(3)
-    allowed = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
+    allowed = im_allowance(acc.cash, acc.sizes, st.oracle)
+    assert allowed > 0
     p0 = st.prio
     good = st.enqueue_forced_withdraw(3, 10 ** 15, addr(3))
     bad = st.enqueue_forced_withdraw(4, 5, addr(3))             # not account 4's owner
@@ -374,7 +376,8 @@ def test_forced_withdrawal_by_the_owner_pays_what_margin_allows_others_pay_zero(
     check_witness(st, w)
     assert record(w) == {"op": "forced_withdraw", "account": 3, "amount": 10 ** 15, "paid": allowed}
     acc = st.account(3)
-    assert min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0] == 0 and acc.nonce == 0
+    q = margin.im_quantities(equities(acc.cash, acc.sizes, st.oracle))
+    assert 0 <= min(q) < margin.IM_DEN and acc.nonce == 0          # one unit more would fail IM
     root = st.root
     w = st.apply(bad)
     assert record(w)["paid"] == 0 and not w.details["valid"] and st.root == root

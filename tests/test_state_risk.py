@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from circuits.field import R, fr, to_signed
+from circuits.spec import margin
 from circuits.spec.tables import OracleTable
 from circuits.spec.widths import CASH_BITS
 from zkrollup.errors import BadAmount, NoOracle, OutOfRange, SlotInUse
 from zkrollup.market import EMPTY, Instrument, Kind, Market
-from zkrollup.risk import (INITIAL_GRID, MAINTENANCE_GRID, build_oracle_table, check_oracle, float_values,
-                           instrument_values, min_equity, reduces_risk, scenario_equities)
+from zkrollup.risk import build_oracle_table, check_oracle, equities, float_values, instrument_values, reduces_risk
 from zkrollup.units import batch_shape, check_positive, check_signed, check_unsigned
 
 from rollup_helpers import EXPIRY, SPOT, T0, VOL, make_market
@@ -98,28 +98,24 @@ def test_values_at_expiry_are_intrinsic():
     assert list(v) == [40.0, 0.0]
 
 
-def test_grids_have_sixteen_scenarios_maintenance_narrower():
-    assert len(INITIAL_GRID) == len(MAINTENANCE_GRID) == 16
-    assert max(abs(s.spot_shock * s.weight) for s in MAINTENANCE_GRID.scenarios) < \
-        max(abs(s.spot_shock * s.weight) for s in INITIAL_GRID.scenarios)
-
-
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.integers(-(2 ** 20), 2 ** 20), min_size=4, max_size=4),
-       st.integers(-(2 ** 60), 2 ** 60), st.integers(SPOT // 2, SPOT * 2), st.integers(0, 29))
-def test_integer_equity_never_exceeds_unrounded_equity(sizes, cash, spot, day):
-    """The haircut makes the rounded tables conservative for longs and shorts alike."""
+       st.integers(-(2 ** 60), 2 ** 60), st.integers(SPOT // 2, SPOT * 2), st.integers(0, 29),
+       st.sampled_from([0.05, 0.3, 0.6, 1.5]))
+def test_integer_margin_never_exceeds_the_unrounded_model(sizes, cash, spot, day, vol):
+    """The haircut makes the rounded table conservative for longs and shorts alike, for the
+    equities (maintenance) and for the initial-margin quantities."""
     m = make_market()
     ts = T0 + day * 86_400
-    tab = build_oracle_table(m, ts, spot, VOL)
-    _, f_init, f_maint = float_values(m, ts, spot, VOL)
-    for ints, floats in ((tab.scen_init, f_init), (tab.scen_maint, f_maint)):
-        checked = scenario_equities(cash, sizes, ints)
-        # the model's equity, exactly (every float is a dyadic rational)
-        exact = [cash + sum(sz * Fraction(float(floats[k][s])) for k, sz in enumerate(sizes))
-                 for s in range(16)]
-        for c, e in zip(checked, exact):
-            assert c <= e
+    tab = build_oracle_table(m, ts, spot, vol)
+    floats = float_values(m, ts, spot, vol).values
+    checked = equities(cash, sizes, tab)
+    # the model's equity, exactly (every float is a dyadic rational)
+    exact = [cash + sum(sz * Fraction(float(floats[k][s])) for k, sz in enumerate(sizes)) for s in range(tab.S)]
+    for c, e in zip(checked, exact):
+        assert c <= e
+    for c, e in zip(margin.im_quantities(checked), margin.im_quantities(exact)):
+        assert c <= e
 
 
 # --- oracle table -------------------------------------------------------------------------------
@@ -128,10 +124,10 @@ def test_integer_equity_never_exceeds_unrounded_equity(sizes, cash, spot, day):
 def test_oracle_table_hash_changes_with_any_value():
     tab = build_oracle_table(make_market(), T0, SPOT, VOL)
     enc = tab.encode()
-    assert len(enc) == 5 + 4 + 2 * 4 * 16 + 3 * 4
+    assert len(enc) == 6 + 4 * 35 + 3 * 4
     obj = tab.to_obj()
-    obj["scen_maint"] = [list(r) for r in obj["scen_maint"]]
-    obj["scen_maint"][2][5] += 1
+    obj["scen"] = [list(r) for r in obj["scen"]]
+    obj["scen"][2][5] += 1
     assert OracleTable.from_obj(obj).hash() != tab.hash()
     assert OracleTable.from_obj(tab.to_obj()).hash() == tab.hash()
 
@@ -140,7 +136,7 @@ def test_settled_slot_is_valued_at_exact_payoff():
     m = make_market()
     tab = build_oracle_table(m, EXPIRY, SPOT, VOL, settle_prices={0: SPOT + 1234, 1: SPOT + 1234})
     assert tab.settle_value[0] == 1234 and tab.settle_value[1] == 0
-    assert set(tab.scen_init[0]) == {1234} and tab.mark[0] == 1234
+    assert set(tab.scen[0]) == {1234} and tab.mark[0] == 1234 and tab.vol_bps[:2] == (0, 0)
     check_oracle(tab, m)
 
 
@@ -148,10 +144,7 @@ def test_tampered_settlement_value_or_foreign_market_rejected():
     m = make_market()
     tab = build_oracle_table(m, EXPIRY, SPOT, VOL, settle_prices={0: SPOT + 10})
     obj = tab.to_obj()
-    obj["settle_value"] = (11,) + tab.settle_value[1:]
-    obj["mark"] = (11,) + tab.mark[1:]
-    obj["scen_init"] = ((11,) * 16,) + tab.scen_init[1:]
-    obj["scen_maint"] = ((11,) * 16,) + tab.scen_maint[1:]
+    obj["scen"] = ((11,) * 35,) + tab.scen[1:]
     with pytest.raises(NoOracle, match="payoff"):
         check_oracle(OracleTable.from_obj(obj), m)
     with pytest.raises(NoOracle, match="another market"):
@@ -169,10 +162,10 @@ def test_settlement_before_expiry_rejected():
 def test_reduces_risk_requires_smaller_same_sign_size_and_no_worse_minimum():
     tab = build_oracle_table(make_market(), T0, SPOT, VOL)
     old = [-10, 0, 0, 0]
-    m_old = min_equity(0, old, tab.scen_init)[0]
-    ask = max(tab.scen_init[0])  # buying back at the worst-case value never lowers the minimum
+    q_old = min(margin.im_quantities(equities(0, old, tab)))
+    ask = max(tab.scen[0])  # buying back at the worst-case value never lowers the minimum
     assert reduces_risk(0, old, -3 * ask, [-7, 0, 0, 0], 0, tab)
-    assert min_equity(-3 * ask, [-7, 0, 0, 0], tab.scen_init)[0] >= m_old
+    assert min(margin.im_quantities(equities(-3 * ask, [-7, 0, 0, 0], tab))) >= q_old
     assert not reduces_risk(0, old, 0, [-11, 0, 0, 0], 0, tab)          # grows
     assert not reduces_risk(0, old, -20 * ask, [10, 0, 0, 0], 0, tab)   # flips
     assert not reduces_risk(0, old, -10 ** 12, [-7, 0, 0, 0], 0, tab)   # pays too much
@@ -180,7 +173,7 @@ def test_reduces_risk_requires_smaller_same_sign_size_and_no_worse_minimum():
     assert not reduces_risk(0, [0, 0, 0, 0], 0, [0, 0, 0, 0], 0, tab)
 
 
-def test_batch_shape_has_the_sizes_and_one_scenario_count_for_both_grids():
+def test_batch_shape_has_the_sizes_and_the_scenario_count():
     shape = batch_shape(2, 8, 4, 4, 12)
-    assert (shape.n_slots, shape.acc_depth, shape.ord_depth, shape.n_instruments) == (2, 8, 4, 4)
-    assert shape.n_scen_init == shape.n_scen_maint == 12
+    assert (shape.n_slots, shape.acc_depth, shape.ord_depth, shape.n_instruments, shape.S) == (2, 8, 4, 4, 12)
+    assert batch_shape(1, 8, 4, 4).S == 35

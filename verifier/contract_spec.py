@@ -9,7 +9,7 @@ makes the cached contracts stale until they are rebuilt: one definition, nothing
 
 Besides the rollup's definitions it holds the L1 contracts' own static bounds (Vyper
 sizes every array statically): `MAX_L1_BATCH` slots per batch and the longest packed
-oracle table (`MAX_PACKED_ORACLE`, K = 16 and S = 64).
+oracle table (`MAX_PACKED_ORACLE`, K = 16 and S = 35).
 """
 from __future__ import annotations
 
@@ -32,8 +32,7 @@ MAX_L1_BATCH = 64
 
 
 def _max_packed_oracle() -> int:
-    k, s = W.MAX_INSTRUMENTS, W.MAX_SCENARIOS
-    n = T.ORACLE_HEADER - 1 + k + 2 * k * s + 3 * k
+    n = T.oracle_lane_count(W.MAX_INSTRUMENTS, W.MAX_SCENARIOS)
     return 1 + -(-n // T.ORACLE_LANES)
 
 
@@ -56,7 +55,7 @@ def _constants() -> list[tuple[str, int, str]]:
                  "MAX_SCENARIOS"):
         c.append((name, getattr(W, name), "circuits.spec.widths"))
     for name in ("KIND_EMPTY", "KIND_CALL", "KIND_PUT", "KIND_FUTURE", "MARKET_HEADER", "ORACLE_HEADER",
-                 "ORACLE_LANE_BITS", "ORACLE_LANES"):
+                 "ORACLE_SLOT_FIELDS", "ORACLE_LANE_BITS", "ORACLE_LANES"):
         c.append((name, getattr(T, name), "circuits.spec.tables"))
     c.append(("SPONGE_WIDTH", SPONGE_WIDTH, "circuits.poseidon (market and oracle hashes)"))
     c.append(("BABYJUB_A", babyjub.A, "circuits.babyjub (a x^2 + y^2 = 1 + d x^2 y^2)"))
@@ -79,7 +78,7 @@ def _constants() -> list[tuple[str, int, str]]:
     c.append(("TREE_MAX_LEVELS", TREE.levels(W.ACCOUNT_BITS), "circuits.spec.tree (an account tree of ACCOUNT_BITS)"))
     c.append(("MAX_L1_BATCH", MAX_L1_BATCH, "verifier.contract_spec (L1 bound)"))
     c.append(("MAX_RECORDS_BYTES", MAX_L1_BATCH * REC.RECORD_BYTES, "verifier.contract_spec (L1 bound)"))
-    c.append(("MAX_PACKED_ORACLE", _max_packed_oracle(), "verifier.contract_spec (K = 16, S = 64)"))
+    c.append(("MAX_PACKED_ORACLE", _max_packed_oracle(), "verifier.contract_spec (K = 16, S = 35)"))
     return c
 
 

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import click
 
+from circuits.spec.scenarios import STANDARD_SCENARIOS
+from circuits.spec.widths import MAX_SCENARIOS
+
 from .cli import CliError, cli_errors
 from .cli_progress import progress_for_output
 
@@ -63,7 +66,8 @@ SIZES = {  # name: (flags, default, lo, hi, what)
     "acc_depth": (("--acc-depth",), 16, 3, 32, "Account tree depth D (2^D accounts)"),
     "ord_depth": (("--ord-depth",), 4, 2, 32, "Order-fill subtree depth O (2^O order slots per account)"),
     "instruments": (("--instruments", "-k"), 4, 1, 16, "Instrument slots K (the demo's market: 4)"),
-    "scenarios": (("--scenarios",), 16, 1, 64, "Margin scenarios S (the demo's: 16)"),
+    "scenarios": (("--scenarios",), STANDARD_SCENARIOS, 1, MAX_SCENARIOS,
+                  f"Margin scenarios S (the standard grid and the demo's: {STANDARD_SCENARIOS})"),
 }
 
 
@@ -399,15 +403,45 @@ def _verify_accepted(dir_: str) -> None:
         sys.exit(1)
 
 
+def _margin_status(oracle, acc) -> str:
+    """"ok" (passes initial margin), "below initial" or "liquidatable" (fails maintenance)."""
+    from .risk import margin_use
+    u = margin_use(acc.cash, acc.sizes, oracle)
+    return "ok" if u.passes_im else ("below initial" if u.passes_mm else "liquidatable")
+
+
+def _margin_lines(oracle, acc, names, usd) -> list[str]:
+    """An account's margin at the table (circuits.spec.margin.MarginUse): E_0, the binding
+    scenario with its spot and vol moves, IM and MM as requirement and use."""
+    from .risk import describe_scenario, margin_use
+    u = margin_use(acc.cash, acc.sizes, oracle)
+
+    def pct(x):
+        return "-" if x is None else f"{x:.1%}"
+    out = [f"  equity at mark     {usd(u.equity)} USD (cash + positions at mark - 1 unit per contract)",
+           f"  binding scenario   {u.binding} of {oracle.S}: {describe_scenario(oracle, u.binding)}; "
+           f"equity there {usd(u.worst)} USD"]
+    held = [k for k, q in enumerate(acc.sizes) if q and oracle.vol_bps[k]]
+    if held and "vol" in describe_scenario(oracle, u.binding):
+        out.append("                     vols: " + ", ".join(
+            f"{names[k]} {describe_scenario(oracle, u.binding, k).split('(')[-1].rstrip(')')}" for k in held))
+    for what, req, ok, fail in (("initial", u.im_requirement, u.passes_im, "FAILS"),
+                                ("maintenance", u.mm_requirement, u.passes_mm, "FAILS (liquidatable)")):
+        need = -(-req.numerator // req.denominator)          # rounded up to the cash unit
+        out.append(f"  {what + ' margin':<18} {usd(need)} USD, use {pct(u.use(req))}: {'passes' if ok else fail}")
+    return out
+
+
 @click.command()
 @dir_option
-@click.option("--account", "-a", type=int, default=None, help="Show one account in detail.")
+@click.option("--account", "-a", type=int, default=None,
+              help="Show one account in detail: its binding scenario, equity at mark, initial and maintenance "
+                   "margin use.")
 @rollup_errors
 def state(dir_, account) -> None:
     """Show the accepted state: accounts (cash, positions, margin status) and L1 balances."""
     from .deployment import OPERATOR_FILE
     from .demo import DEMO_MARKER, L1_ADDRESS, NAMES, SLOT_NAMES, usd
-    from .risk import min_equity
     from .store import StateStore
 
     opath = Path(dir_) / OPERATOR_FILE
@@ -440,12 +474,8 @@ def state(dir_, account) -> None:
                 if q:
                     click.echo(f"  {names[k]:<12} {q:+d}")
             if st.oracle is not None:
-                init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)
-                maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)
-                click.echo(f"  initial margin      min equity {usd(init[0])} USD (scenario {init[1]}): "
-                           f"{'passes' if init[0] >= 0 else 'FAILS'}")
-                click.echo(f"  maintenance margin  min equity {usd(maint[0])} USD (scenario {maint[1]}): "
-                           f"{'passes' if maint[0] >= 0 else 'FAILS (liquidatable)'}")
+                for line in _margin_lines(st.oracle, acc, names, usd):
+                    click.echo(line)
             click.echo(f"  orders   {len(acc.orders)} order-fill slots used")
             return
         click.echo(f"state after batch {st.batch_number}: root {hex(st.root)[:18]}..., "
@@ -458,9 +488,7 @@ def state(dir_, account) -> None:
             pos = ", ".join(f"{names[k]} {q:+d}" for k, q in enumerate(acc.sizes) if q) or "-"
             status = "-"
             if st.oracle is not None:
-                init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
-                maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0]
-                status = "ok" if init >= 0 else ("below initial" if maint >= 0 else "liquidatable")
+                status = _margin_status(st.oracle, acc)
             click.echo(f"{idx:>4}  {acct_names.get(idx, 'user'):<9} {acc.nonce:>5} {usd(acc.cash):>15}  {pos:<30} {status:<12}")
         if contract is not None:
             match = "matches" if contract.state_root == st.root else "DIFFERS from"

@@ -37,6 +37,7 @@ from typing import Callable, Optional
 
 from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from circuits.spec.scenarios import STANDARD_SCENARIOS, base_move_bps
 
 from .capital import compare_withdrawal
 from .deployment import L1_CONFIG_FILE, L1_FILE, OPERATOR_FILE, Deployment, planned_deployment_id
@@ -45,7 +46,7 @@ from .l1data import rebuild_from_l1
 from .market import Instrument, market_of
 from .operator import BatchReport, Genesis
 from .ops import BUY, SELL, Cancel, Liquidate, Order, Withdraw
-from .risk import build_oracle_table, float_values, min_equity
+from .risk import Smile, build_oracle_table, float_values, im_allowance, margin_use
 from .units import batch_shape
 
 USD = 1_000_000                       # cash units: micro-USD
@@ -64,7 +65,10 @@ DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 20_000 * USD, 6: 600_000 * 
 DEMO_MARKER = "demo.json"
 DEMO_DEPLOYMENT = planned_deployment_id()
 """The demo's deployment: the embedded chain's id and the rollup contract's address."""
-N_SCENARIOS = 16                      # the risk engine's default grids
+N_SCENARIOS = STANDARD_SCENARIOS      # the risk engine's standard grid (35)
+SMILES = {EXPIRY: Smile(((SPOT * 8 // 10, 0.75), (SPOT * 9 // 10, 0.66), (SPOT, VOL), (SPOT * 11 // 10, 0.62),
+                         (SPOT * 12 // 10, 0.66)))}
+"""The oracle's implied-vol smile for the demo's expiry (vol per strike per lot): ATM 60%, a put skew."""
 
 
 def demo_key(name: str) -> bytes:
@@ -159,7 +163,7 @@ class Demo:
         return o.sign(self.priv[acct])
 
     def publish(self, spot: int, *, settle: bool = False) -> None:
-        table = build_oracle_table(self.market, self.t, spot, VOL,
+        table = build_oracle_table(self.market, self.t, spot, SMILES,
                                    settle_prices={k: spot for k in range(4)} if settle else None)
         self.dep.oracle.publish(table, now=self.t)
         self.op.sync()
@@ -195,11 +199,14 @@ class Demo:
         self.prove_sealed()
         return res
 
+    def base_move(self) -> str:
+        return f"{base_move_bps(SMILES[EXPIRY].vol_at(SPOT, SPOT)) / 100:.2f}%"
+
     def delta(self, acct: int) -> float:
         """The account's delta in BTC, from the risk engine's model (finite differences)."""
         o = self.op.state.oracle
-        up = float_values(self.market, o.timestamp, o.spot * 1.001, VOL)[0]
-        dn = float_values(self.market, o.timestamp, o.spot * 0.999, VOL)[0]
+        up = float_values(self.market, o.timestamp, o.spot * 1.001, SMILES).values[:, 0]
+        dn = float_values(self.market, o.timestamp, o.spot * 0.999, SMILES).values[:, 0]
         sizes = self.op.state.account(acct).sizes
         per_btc = (o.spot * LOTS * 0.002) / USD           # a 0.2% move of 1 BTC, in USD
         return sum(q * (u - d) / USD for q, u, d in zip(sizes, up, dn)) / per_btc
@@ -220,7 +227,7 @@ class Demo:
         keys = KeyCache(self.keys_dir)
         e = self.echo
         e(f"zkrollup demo: BTC options and futures; batches of N = {cfg.batch_size}, account tree depth "
-          f"{cfg.acc_depth}, order depth {cfg.ord_depth}, K = 4 instruments, 16 margin scenarios")
+          f"{cfg.acc_depth}, order depth {cfg.ord_depth}, K = 4 instruments, {N_SCENARIOS} margin scenarios")
         e(f"  directory {self.dir}, keys {self.keys_dir}")
         t_keys = time.perf_counter()
         if keys.has(shape):
@@ -241,7 +248,8 @@ class Demo:
         e(f"  key ready in {keys_s:.1f} s; L1 contract deployed with the genesis root, market and "
           f"verifying key")
 
-        e(f"\n[1] day 0: the oracle publishes BTC at 60,000 USD (vol {VOL:.0%}); four users deposit on L1")
+        e(f"\n[1] day 0: the oracle publishes BTC at 60,000 USD and its vol smile (ATM {VOL:.0%}; the table's "
+          f"{N_SCENARIOS} scenarios move spot by up to 3 x {self.base_move()}); four users deposit on L1")
         self.publish(SPOT)
         for acct, amount in DEPOSITS.items():
             self.dep.faucet(L1_ADDRESS[acct], amount)
@@ -297,7 +305,7 @@ class Demo:
                     Withdraw.create(self.priv[4], 4, 20_000 * USD, self.op.state.account(4).nonce, L1_ADDRESS[4],
                                     DEMO_DEPLOYMENT))
         bob = self.op.state.account(5)
-        left = max(0, min_equity(bob.cash, bob.sizes, self.op.state.oracle.scen_init)[0])
+        left = im_allowance(bob.cash, bob.sizes, self.op.state.oracle)
         if left > 0:
             c.request_forced_withdrawal(5, L1_ADDRESS[5], left, self.t)
             e(f"  bob requests a forced withdrawal of {usd(left)} USD on L1 from the address that owns his "
@@ -351,9 +359,8 @@ class Demo:
         e(f"{'acct':>4}  {'name':<9} {'cash USD':>14} {'positions':<26} {'margin':<12} {'L1 balance USD':>15}")
         for idx, acc in st.accounts_items():
             pos = ", ".join(f"{SLOT_NAMES[k]} {q:+d}" for k, q in enumerate(acc.sizes) if q) or "-"
-            init = min_equity(acc.cash, acc.sizes, st.oracle.scen_init)[0]
-            maint = min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0]
-            status = "ok" if init >= 0 else ("below initial" if maint >= 0 else "liquidatable")
+            u = margin_use(acc.cash, acc.sizes, st.oracle)
+            status = "ok" if u.passes_im else ("below initial" if u.passes_mm else "liquidatable")
             bal = usd(c.l1_balance(L1_ADDRESS[idx])) if idx in L1_ADDRESS else ""
             e(f"{idx:>4}  {NAMES.get(idx, '?'):<9} {usd(acc.cash):>14} {pos:<26} {status:<12} {bal:>15}")
         rebuilt = rebuild_from_l1(c, op.genesis)

@@ -1,51 +1,40 @@
-"""Risk engine: scenario tables (the oracle table) and the margin checks (docs/state.md).
+"""Risk engine: the oracle model that builds the scenario table, and the margin checks on it
+(docs/risk.md).
 
-Valuation (per contract, cash units, floats first): Black-Scholes with rate r for calls and
-puts, F = S e^{rT} for futures, times the contract size; at or after expiry the value is
-the payoff at the given spot, and once a settlement price is published every value of
-the slot (mark and all scenarios) is the exact integer payoff.
+**Volatility.** The oracle publishes spot and an implied-volatility smile per expiry
+(`Smile`: vol at strike points, interpolated linearly in log-moneyness ln(strike / spot),
+flat beyond the end points); `VolSurface` holds the smiles (or one flat vol, for tests).
+Slot k's vol is its smile's vol at its strike; the base move M comes from the nearest
+expiry's at-the-money vol (`VolSurface.atm`, `circuits.spec.scenarios.base_move_bps`).
 
-Grids: a scenario moves spot by a relative shock and volatility by a relative shock;
-"extreme" scenarios count only `weight` of the move's P&L relative to the mark
-(SPAN-style), value = mark + weight * (v(shocked) - mark). Both grids have the same
-number S of scenarios so the circuit has one shape (defaults: S = 16):
+**Valuation** (per contract, cash units, floats first): Black-Scholes with rate r for calls
+and puts, F = S e^{rT} for futures, times the contract size; at or after expiry the payoff
+at the given spot; once a settlement price is published, the exact integer payoff in
+every scenario. Scenario s of `circuits.spec.scenarios.grid(S)` moves spot to
+spot * (1 + m_s * M) and an option's vol to vol_k * (1 + v_s / 4) (sticky strike), and
+counts weight_s of the move: value = mark + weight_s * (v - mark). M and vol_k are
+quantised to the basis points the table publishes before valuing.
 
-- initial:     spot {-15, -10, -5, 0, +5, +10, +15}% x vol {+25%, -25%}, and
-               spot -30% / +30% at weight 1/3;
-- maintenance: spot {-10, -6.67, -3.33, 0, +3.33, +6.67, +10}% x vol {+15%, -15%}, and
-               spot -20% / +20% at weight 1/3.
+**Integers, never in the trader's favour**: every value is rounded to the nearest integer
+(|error| <= 1/2, plus float error far below that for values < 2^48), and every equity
+subtracts a haircut of one cash unit per contract; for either sign of size,
+size * round(v) - |size| <= size * v, and the initial-margin quantity keeps the same
+property while alpha <= 3/2 (`circuits.spec.margin`).
 
-Integers, and why the rounding never favours the trader: every value is rounded to the
-nearest integer (|error| <= 1/2, plus float error far below that for values < 2^48), and
-every margin equity subtracts a haircut of one cash unit per contract held in each slot:
-
-    equity_s = cash + sum_k size_k * scen[k][s] - sum_k |size_k|.
-
-Whatever the sign of size_k, size_k * round(v) - |size_k| <= size_k * v, so the checked
-equity is never above the equity of the unrounded model. One table serves longs and
-shorts; the haircut costs the circuit K absolute values per account, not K*S products.
-
-Checks (exact Python ints):
-- initial margin: equity_s >= 0 for every s of the initial grid;
-- maintenance:    equity_s >= 0 for every s of the maintenance grid;
-- "strictly reduces risk" (a trade side below initial margin may still trade): only the
-  traded slot k changes, the new size lies between 0 and the old size (|size| strictly
-  decreases, no flip), and min_s equity_s (initial grid) does not decrease. The circuit
-  checks the last part cheaply: the prover names any scenario j, the circuit checks
-  new equity_s >= old equity_j for all s (any j gives a valid lower bound of the old
-  minimum, so a false j cannot make a bad trade pass).
-
-The oracle table (`circuits.spec.tables.OracleTable`: fields, rules, encoding, hash) is
-built here by `build_oracle_table`; `check_oracle` checks one against the market.
+**Margin** (`circuits.spec.margin`, exact ints): maintenance E_s >= 0, initial
+IM_NUM E_s - (IM_NUM - IM_DEN) E_0 >= 0 for every s, "strictly reduces risk" on the
+initial quantity, a forced withdrawal's allowance; the helpers here take the oracle table.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from circuits.spec import margin as M
+from circuits.spec.scenarios import BPS, STANDARD_SCENARIOS, VOL_SHOCK, base_move_bps, grid
 from circuits.spec.tables import OracleTable, TableMismatch
 from circuits.spec.widths import PRICE_BITS, TIME_BITS
 
@@ -57,33 +46,66 @@ YEAR_SECONDS = 365 * 24 * 3600
 MIN_VOL = 1e-4
 
 
+# --- volatility ---------------------------------------------------------------------------------
+
 @dataclass(frozen=True)
-class Scenario:
-    spot_shock: float
-    vol_shock: float = 0.0
-    weight: float = 1.0
+class Smile:
+    """Implied vol of one expiry at strike points (strike per lot, vol as a fraction)."""
+
+    points: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        pts = tuple(sorted((float(k), float(v)) for k, v in self.points))
+        if not pts or any(not (math.isfinite(k) and k > 0 and math.isfinite(v) and v > 0) for k, v in pts):
+            raise ValueError("a smile needs at least one (strike > 0, vol > 0) point")
+        if len({k for k, _ in pts}) != len(pts):
+            raise ValueError("a smile has one vol per strike")
+        object.__setattr__(self, "points", pts)
+
+    def vol_at(self, strike: float, spot: float) -> float:
+        """Linear in log-moneyness ln(strike / spot), flat beyond the end points."""
+        xs = [math.log(k / spot) for k, _ in self.points]
+        return float(np.interp(math.log(strike / spot), xs, [v for _, v in self.points]))
 
 
 @dataclass(frozen=True)
-class ScenarioGrid:
-    scenarios: tuple[Scenario, ...]
+class VolSurface:
+    """Smiles by expiry (unix seconds); `flat` serves every expiry and strike with one vol."""
+
+    smiles: Mapping[int, Smile] = field(default_factory=dict)
+    flat: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.flat is not None and not (math.isfinite(self.flat) and self.flat > 0):
+            raise ValueError(f"volatility must be positive, got {self.flat}")
+        if not self.smiles and self.flat is None:
+            raise ValueError("a vol surface needs a smile or a flat vol")
 
     @classmethod
-    def product(cls, spot_shocks: Sequence[float], vol_shocks: Sequence[float],
-                extremes: Sequence[tuple[float, float]] = ()) -> "ScenarioGrid":
-        """spot-major product of the shocks, then (spot_shock, weight) extremes at vol 0."""
-        sc = [Scenario(s, v) for s in spot_shocks for v in vol_shocks]
-        sc += [Scenario(s, 0.0, w) for s, w in extremes]
-        return cls(tuple(sc))
+    def of(cls, vol: "float | VolSurface | Mapping[int, Smile]") -> "VolSurface":
+        if isinstance(vol, VolSurface):
+            return vol
+        if isinstance(vol, Mapping):
+            return cls(dict(vol))
+        if isinstance(vol, bool) or not isinstance(vol, (int, float)):
+            raise ValueError(f"volatility must be a number or a surface, got {vol!r}")
+        return cls({}, float(vol))
 
-    def __len__(self) -> int:
-        return len(self.scenarios)
+    def vol(self, expiry: int, strike: float, spot: float) -> float:
+        smile = self.smiles.get(expiry)
+        if smile is not None:
+            return smile.vol_at(strike, spot)
+        if self.flat is None:
+            raise ValueError(f"no smile for expiry {expiry}")
+        return self.flat
 
-
-INITIAL_GRID = ScenarioGrid.product((-0.15, -0.10, -0.05, 0.0, 0.05, 0.10, 0.15), (0.25, -0.25),
-                                    ((-0.30, 1 / 3), (0.30, 1 / 3)))
-MAINTENANCE_GRID = ScenarioGrid.product((-0.10, -0.2 / 3, -0.1 / 3, 0.0, 0.1 / 3, 0.2 / 3, 0.10),
-                                        (0.15, -0.15), ((-0.20, 1 / 3), (0.20, 1 / 3)))
+    def atm(self, timestamp: int, spot: float) -> float:
+        """The at-the-money vol of the nearest expiry after `timestamp` (else of the latest)."""
+        if not self.smiles:
+            return self.flat
+        later = [e for e in self.smiles if e > timestamp]
+        e = min(later) if later else max(self.smiles)
+        return self.smiles[e].vol_at(spot, spot)
 
 
 # --- valuation (numpy, vectorised over scenarios) ------------------------------------------
@@ -118,6 +140,46 @@ def instrument_values(kind: Kind, strike: float, contract_size: int, tau: float,
     return contract_size * np.maximum(v, 0.0)
 
 
+class ModelValues(NamedTuple):
+    """The unrounded model: values (K, S) per contract (column 0 the marks), and the
+    quantised base move and slot vols the values were computed with."""
+
+    values: np.ndarray
+    move_bps: int
+    vol_bps: list[int]
+
+
+def _slot_vol_bps(inst, tau: float, surface: VolSurface, spot: float) -> int:
+    """The slot's vol in basis points; 0 where the value does not depend on vol."""
+    if inst.kind not in (Kind.CALL, Kind.PUT) or tau <= 0:
+        return 0
+    return max(1, round(surface.vol(inst.expiry, float(inst.strike), spot) * BPS))
+
+
+def float_values(market: Market, timestamp: int, spot: float, vol, *, rate: float = 0.0,
+                 n_scenarios: int = STANDARD_SCENARIOS) -> ModelValues:
+    """The unrounded model of the module docstring; `vol` a number (flat), a VolSurface or
+    a mapping expiry -> Smile."""
+    surface = VolSurface.of(vol)
+    scen = grid(n_scenarios)
+    move = base_move_bps(surface.atm(timestamp, float(spot)))
+    m = move / BPS
+    spots = np.array([spot * (1.0 + float(s.spot) * m) for s in scen])
+    vshock = np.array([1.0 + float(s.vol * VOL_SHOCK) for s in scen])
+    w = np.array([float(s.weight) for s in scen])
+    out = np.zeros((market.K, len(scen)))
+    vols = [0] * market.K
+    for k, inst in enumerate(market.slots):
+        if inst.is_empty:
+            continue
+        tau = max(inst.expiry - timestamp, 0) / YEAR_SECONDS
+        vols[k] = _slot_vol_bps(inst, tau, surface, float(spot))
+        v = instrument_values(inst.kind, float(inst.strike), inst.contract_size, tau, spots,
+                              vols[k] / BPS * vshock, rate)
+        out[k] = v[0] + w * (v - v[0])
+    return ModelValues(out, move, vols)
+
+
 def _to_ints(values: np.ndarray, what: str) -> list[int]:
     r = np.rint(values)
     if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r >= float(1 << PRICE_BITS)):
@@ -136,120 +198,71 @@ def check_oracle(table: OracleTable, market: Market) -> None:
         raise NoOracle(str(e)) from None
 
 
-def _grid_values(inst, tau, spot, vol, rate, grid: ScenarioGrid, mark_f: float) -> np.ndarray:
-    sc = grid.scenarios
-    spots = np.array([spot * (1.0 + s.spot_shock) for s in sc])
-    vols = np.array([vol * (1.0 + s.vol_shock) for s in sc])
-    w = np.array([s.weight for s in sc])
-    v = instrument_values(inst.kind, float(inst.strike), inst.contract_size, tau, spots, vols, rate)
-    return mark_f + w * (v - mark_f)
-
-
-def _check_grids(initial: ScenarioGrid, maintenance: ScenarioGrid) -> None:
-    if len(initial) != len(maintenance):
-        raise ValueError("the initial and maintenance grids must have the same number of scenarios")
-
-
-def float_values(market: Market, timestamp: int, spot: float, vol: float, *, rate: float = 0.0,
-                 initial: ScenarioGrid = INITIAL_GRID, maintenance: ScenarioGrid = MAINTENANCE_GRID
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The unrounded model: (mark (K,), initial (K, S), maintenance (K, S)) per contract."""
-    _check_grids(initial, maintenance)
-    k_n, s_n = market.K, len(initial)
-    mark, v_init, v_maint = np.zeros(k_n), np.zeros((k_n, s_n)), np.zeros((k_n, s_n))
-    for k, inst in enumerate(market.slots):
-        if inst.is_empty:
-            continue
-        tau = max(inst.expiry - timestamp, 0) / YEAR_SECONDS
-        m = float(instrument_values(inst.kind, float(inst.strike), inst.contract_size, tau,
-                                    np.array([float(spot)]), np.array([vol]), rate)[0])
-        mark[k] = m
-        v_init[k] = _grid_values(inst, tau, spot, vol, rate, initial, m)
-        v_maint[k] = _grid_values(inst, tau, spot, vol, rate, maintenance, m)
-    return mark, v_init, v_maint
-
-
-def build_oracle_table(market: Market, timestamp: int, spot: int, vol: float, *, rate: float = 0.0,
+def build_oracle_table(market: Market, timestamp: int, spot: int, vol, *, rate: float = 0.0,
                        settle_prices: Mapping[int, int] | None = None,
-                       initial: ScenarioGrid = INITIAL_GRID,
-                       maintenance: ScenarioGrid = MAINTENANCE_GRID) -> OracleTable:
-    """The oracle model: price every slot of `market` at `spot` (cash units per lot) and `vol`.
+                       n_scenarios: int = STANDARD_SCENARIOS) -> OracleTable:
+    """The oracle model: value every slot of `market` at `spot` (cash units per lot) and
+    `vol` (a number, a VolSurface or {expiry: Smile}) in the first `n_scenarios` scenarios
+    of the standard grid.
 
     Values are `float_values` rounded to the nearest integer. `settle_prices` maps expired
-    slots to their settlement price per lot; those slots get the exact payoff everywhere.
-    Raises ValueError for a settlement price of an unexpired or empty slot, for grids of
-    different sizes, or for values outside 48 bits.
+    slots to their settlement price per lot; those slots get the exact payoff everywhere
+    (and vol 0). Raises ValueError for a settlement price of an unexpired or empty slot, a
+    missing smile, or values outside 48 bits.
     """
     check_unsigned("timestamp", timestamp, TIME_BITS)
     check_unsigned("spot", spot, PRICE_BITS, minimum=1)
-    if not vol > 0:
-        raise ValueError(f"volatility must be positive, got {vol}")
     settle_prices = dict(settle_prices or {})
     unknown = set(settle_prices) - set(range(market.K))
     if unknown:
         raise ValueError(f"settlement prices for unknown slots {sorted(unknown)}")
-    f_mark, f_init, f_maint = float_values(market, timestamp, spot, vol, rate=rate,
-                                           initial=initial, maintenance=maintenance)
-    k_n, s_n = market.K, len(initial)
-    mark = _to_ints(f_mark, "marks")
-    s_init = [_to_ints(f_init[k], f"slot {k} values") for k in range(k_n)]
-    s_maint = [_to_ints(f_maint[k], f"slot {k} values") for k in range(k_n)]
-    settled, s_price, s_value = [0] * k_n, [0] * k_n, [0] * k_n
+    model = float_values(market, timestamp, spot, vol, rate=rate, n_scenarios=n_scenarios)
+    k_n = market.K
+    scen = [_to_ints(model.values[k], f"slot {k} values") for k in range(k_n)]
+    vols = list(model.vol_bps)
+    settled, s_price = [0] * k_n, [0] * k_n
     for k, price in settle_prices.items():
         inst = market.slots[k]
         if inst.is_empty or timestamp < inst.expiry:
             raise ValueError(f"slot {k} cannot settle before its expiry")
-        v = inst.payoff(price)
-        settled[k], s_price[k], s_value[k] = 1, price, v
-        mark[k] = v
-        s_init[k] = [v] * s_n
-        s_maint[k] = [v] * s_n
-    return OracleTable(market.hash(), timestamp, spot, mark, s_init, s_maint, settled, s_price,
-                       s_value).check()
+        settled[k], s_price[k], vols[k] = 1, price, 0
+        scen[k] = [inst.payoff(price)] * n_scenarios
+    return OracleTable(market.hash(), timestamp, spot, model.move_bps, scen, vols, settled, s_price).check()
 
 
-# --- margin -----------------------------------------------------------------------------------
+# --- margin (circuits.spec.margin on a table) -----------------------------------------------------
 
-def haircut(sizes: Sequence[int]) -> int:
-    """One cash unit per contract held in each slot (absorbs the rounding of the tables)."""
-    return sum(abs(x) for x in sizes)
-
-
-def scenario_equities(cash: int, sizes: Sequence[int], table: Sequence[Sequence[int]]) -> list[int]:
-    """equity_s = cash + sum_k size_k * table[k][s] - haircut(sizes), for every scenario s."""
-    base = cash - haircut(sizes)
-    eq = [base] * len(table[0])
-    for size, row in zip(sizes, table):
-        if size:
-            eq = [e + size * v for e, v in zip(eq, row)]
-    return eq
-
-
-def min_equity(cash: int, sizes: Sequence[int], table: Sequence[Sequence[int]]) -> tuple[int, int]:
-    """(min_s equity_s, the first s attaining it)."""
-    eq = scenario_equities(cash, sizes, table)
-    m = min(eq)
-    return m, eq.index(m)
+def equities(cash: int, sizes: Sequence[int], oracle: OracleTable) -> list[int]:
+    """E_s for every scenario s of the table (scenario 0 the mark)."""
+    return M.equities(cash, sizes, oracle.scen)
 
 
 def passes_initial(cash: int, sizes: Sequence[int], oracle: OracleTable) -> bool:
-    return min_equity(cash, sizes, oracle.scen_init)[0] >= 0
+    return M.passes_im(equities(cash, sizes, oracle))
 
 
 def passes_maintenance(cash: int, sizes: Sequence[int], oracle: OracleTable) -> bool:
-    return min_equity(cash, sizes, oracle.scen_maint)[0] >= 0
+    return M.passes_mm(equities(cash, sizes, oracle))
+
+
+def margin_use(cash: int, sizes: Sequence[int], oracle: OracleTable) -> M.MarginUse:
+    return M.MarginUse.of(equities(cash, sizes, oracle))
+
+
+def im_allowance(cash: int, sizes: Sequence[int], oracle: OracleTable) -> int:
+    return M.im_allowance(equities(cash, sizes, oracle))
 
 
 def reduces_risk(old_cash: int, old_sizes: Sequence[int], new_cash: int, new_sizes: Sequence[int],
                  slot: int, oracle: OracleTable) -> bool:
-    """The "strictly reduces risk" rule (module docstring) for a change in slot `slot` only."""
-    if any(a != b for i, (a, b) in enumerate(zip(old_sizes, new_sizes)) if i != slot):
-        return False
-    old, new = old_sizes[slot], new_sizes[slot]
-    if old == 0 or abs(new) >= abs(old) or (new != 0 and (new > 0) != (old > 0)):
-        return False
-    return (min_equity(new_cash, new_sizes, oracle.scen_init)[0]
-            >= min_equity(old_cash, old_sizes, oracle.scen_init)[0])
+    return M.reduces_risk(equities(old_cash, old_sizes, oracle), equities(new_cash, new_sizes, oracle),
+                          old_sizes, new_sizes, slot)
+
+
+def describe_scenario(oracle: OracleTable, s: int, slot: int | None = None) -> str:
+    """What scenario s of the table stands for, e.g. "spot -9.42%, vol +25%"."""
+    vol = oracle.vol_bps[slot] if slot is not None else None
+    return grid(oracle.S)[s].describe(oracle.move_bps, vol)
 
 
 def portfolio_mark_value(sizes: Sequence[int], oracle: OracleTable) -> int:

@@ -30,6 +30,7 @@ from typing import Iterable
 from . import poseidon_fast
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT, SPECIAL_OWNER
 from circuits.spec.priority import PRIO_EMPTY
+from circuits.spec.scenarios import STANDARD_SCENARIOS
 from circuits.spec.state import oi_hash, state_root
 from circuits.spec.tables import OracleTable
 from circuits.spec.widths import MAX_SCENARIOS
@@ -48,7 +49,7 @@ class RollupState:
     """Native state; apply operations with `apply(op)` (or `op.apply(state)`)."""
 
     def __init__(self, market: Market, *, fee_pk, insurance_pk, clearing_pk=None,
-                 account_depth: int = 16, order_depth: int = 8, n_scenarios: int = 16):
+                 account_depth: int = 16, order_depth: int = 8, n_scenarios: int = STANDARD_SCENARIOS):
         if not isinstance(market, Market):
             raise ValueError("market must be a zkrollup.market.Market")
         if not 2 <= account_depth <= 32:

@@ -7,6 +7,7 @@ The widths themselves (and why no arithmetic can wrap modulo r) are defined once
 from __future__ import annotations
 
 from circuits.batch.shape import BatchShape
+from circuits.spec.scenarios import STANDARD_SCENARIOS
 from circuits.spec.widths import CASH_BITS, SIZE_BITS
 
 from .errors import BadAmount, OutOfRange
@@ -50,8 +51,8 @@ def check_cash(name: str, v: object) -> int:
 
 
 def batch_shape(n_slots: int, acc_depth: int, ord_depth: int, n_instruments: int,
-                n_scenarios: int = 16) -> BatchShape:
+                n_scenarios: int = STANDARD_SCENARIOS) -> BatchShape:
     """The batch circuit's shape for these sizes, with the widths of `circuits.spec.widths`
-    (BatchShape's defaults) and one scenario count for both margin grids."""
+    (BatchShape's defaults)."""
     return BatchShape(n_slots=n_slots, acc_depth=acc_depth, ord_depth=ord_depth,
-                      n_instruments=n_instruments, n_scen_init=n_scenarios, n_scen_maint=n_scenarios)
+                      n_instruments=n_instruments, n_scenarios=n_scenarios)

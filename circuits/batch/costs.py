@@ -32,9 +32,9 @@ def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
     K, S = shape.K, shape.S
     w = cs.witness
     vec = lambda n: [w(f"{n}{k}") for k in range(K)]  # noqa: E731
-    grid = lambda n: [[w(f"{n}{k}_{s}") for s in range(S)] for k in range(K)]  # noqa: E731
+    scen = [[w(f"scen{k}_{s}") for s in range(S)] for k in range(K)]
     return TablesVars(w("mh"), w("oh"), w("did"), vec("iid"), vec("kind"), vec("expiry"), w("bonus"), w("penalty"),
-                      w("ts"), vec("mark"), grid("init"), grid("maint"), vec("settled"), vec("value"))
+                      w("ts"), scen, [row[0] for row in scen], vec("settled"))
 
 
 def build_slot(cs: ConstraintSystem, shape: BatchShape, costs: dict[str, int] | None = None) -> list:

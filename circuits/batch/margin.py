@@ -1,14 +1,15 @@
-"""Scenario margin in the circuit (the rules of `zkrollup.risk`, docs/state.md).
+"""Scenario margin in the circuit (the rules of `circuits.spec.margin`, docs/risk.md).
 
-    equity_s = cash - haircut + sum_k size_k * table[k][s],   haircut = sum_k |size_k|
+    E_s = cash - haircut + sum_k size_k * scen[k][s],   haircut = sum_k |size_k|
+    Q_s = IM_NUM * E_s - (IM_NUM - IM_DEN) * E_0       (`circuits.spec.margin.im_quantity`)
 
-Initial margin: equity_s >= 0 for every s of the initial grid; maintenance likewise on
-the maintenance grid. The table entries are witnesses (hashed once per batch), so each
-equity vector costs K*S products; a check "value >= 0" of a value known to satisfy
-|v| < 2^E is a decomposition of v into E bits (E + 1 constraints): a negative v is the
-field element r - |v| >= 2^E and fails.
+Maintenance: E_s >= 0 for every s; initial: Q_s >= 0 for every s (scenario 0 is the
+mark). The table entries are witnesses (hashed once per batch), so each equity vector
+costs K*S products and its Q_s are free linear combinations; a check "value >= 0" of a
+value known to satisfy |v| < 2^E is a decomposition of v into E bits (E + 1
+constraints): a negative v is the field element r - |v| >= 2^E and fails.
 
-Native twins: `equities_native`, `haircut_native`.
+Native twins: `equities_native`, `haircut_native`, `circuits.spec.margin.im_quantities`.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Sequence
 
 from ..cs import LC, ConstraintSystem, Operand, as_lc, lc_sum
 from ..gadgets.bits import bits_le
+from ..spec import margin as spec
 
 
 def equities(cs: ConstraintSystem, base: Operand, sizes: Sequence[Operand],
@@ -30,6 +32,11 @@ def equities(cs: ConstraintSystem, base: Operand, sizes: Sequence[Operand],
         prods = [[cs.mul(sz, table[k][s], name=f"p{k}_{s}") for s in range(n_s)]
                  for k, sz in enumerate(sizes)]
     return [base + lc_sum(prods[k][s] for k in range(len(sizes))) for s in range(n_s)]
+
+
+def im_quantities(e: Sequence[LC]) -> list[LC]:
+    """[Q_s for each s] of the equities e (scenario 0 the mark). Cost: 0 constraints."""
+    return [spec.im_quantity(x, e[0]) for x in e]
 
 
 def assert_nonneg(cs: ConstraintSystem, x: Operand, bits: int, name: str) -> None:
@@ -48,10 +55,5 @@ def dot(cs: ConstraintSystem, sel: Sequence[Operand], values: Sequence[Operand],
 
 # ---- native twins -------------------------------------------------------------------------
 
-def haircut_native(sizes: Sequence[int]) -> int:
-    return sum(abs(x) for x in sizes)
-
-
-def equities_native(cash: int, sizes: Sequence[int], table: Sequence[Sequence[int]]) -> list[int]:
-    base = cash - haircut_native(sizes)
-    return [base + sum(sz * table[k][s] for k, sz in enumerate(sizes)) for s in range(len(table[0]))]
+haircut_native = spec.haircut
+equities_native = spec.equities

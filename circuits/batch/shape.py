@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..spec import tree
 from ..spec import widths as W
+from ..spec.margin import IM_DEN, IM_NUM
 
 
 def _source_digest() -> str:
@@ -45,9 +46,9 @@ class BatchShape:
 
     Sizes: ``n_slots`` operation slots; account tree depth ``acc_depth``; order-fill
     subtree depth ``ord_depth`` (depths in bits of the leaf index; both trees are the 4-ary
-    tree of `circuits.spec.tree`, ceil(depth / 2) levels); ``n_instruments`` K market slots (1..16, so one Poseidon
-    hashes the positions); ``n_scen_init`` / ``n_scen_maint`` scenarios of the initial
-    and maintenance grids (the native risk engine uses one S for both; they must be equal).
+    tree of `circuits.spec.tree`, ceil(depth / 2) levels); ``n_instruments`` K market slots
+    (1..16, so one Poseidon hashes the positions); ``n_scenarios`` S scenarios of the oracle
+    table (1..35, scenario 0 the mark; one table serves initial and maintenance margin).
 
     Widths (see the module docstring for signed/unsigned):
     ``size_bits`` signed position sizes, unsigned order sizes, fills, filled amounts and
@@ -64,8 +65,7 @@ class BatchShape:
     acc_depth: int
     ord_depth: int
     n_instruments: int
-    n_scen_init: int
-    n_scen_maint: int
+    n_scenarios: int
     size_bits: int = W.SIZE_BITS
     price_bits: int = W.PRICE_BITS
     fee_rate_bits: int = W.FEE_RATE_BITS
@@ -90,7 +90,13 @@ class BatchShape:
 
     @property
     def S(self) -> int:
-        return self.n_scen_init
+        return self.n_scenarios
+
+    @property
+    def im_bits(self) -> int:
+        """Width of an initial-margin quantity IM_NUM E_s - (IM_NUM - IM_DEN) E_0
+        (`circuits.spec.margin.IM_BITS` for these widths)."""
+        return self.equity_bits + (2 * IM_NUM - IM_DEN - 1).bit_length()
 
     @property
     def gross_bits(self) -> int:
@@ -128,9 +134,8 @@ class BatchShape:
         if not 1 <= self.n_instruments <= W.MAX_INSTRUMENTS:
             raise ValueError(f"n_instruments must be in 1..{W.MAX_INSTRUMENTS} (one Poseidon hashes "
                              "the positions)")
-        if self.n_scen_init < 1 or self.n_scen_init != self.n_scen_maint:
-            raise ValueError("the initial and maintenance grids must have the same number (>= 1) "
-                             "of scenarios, as in the native risk engine")
+        if not 1 <= self.n_scenarios <= W.MAX_SCENARIOS:
+            raise ValueError(f"n_scenarios must be in 1..{W.MAX_SCENARIOS}")
         for f in fields(self):
             if f.name.endswith("_bits") and not 1 <= getattr(self, f.name) <= MAX_RANGE_BITS:
                 raise ValueError(f"BatchShape.{f.name} must be in 1..{MAX_RANGE_BITS}")
@@ -150,6 +155,8 @@ class BatchShape:
         if (1 << self.cash_bits) + 3 * (1 << portfolio) + (1 << haircut) >= (1 << self.equity_bits):
             raise ValueError("equity_bits must hold cash + portfolio value - haircut (and the "
                              "liquidation remainder cash + V - bonus - penalty)")
+        if self.im_bits + 2 > MAX_RANGE_BITS:
+            raise ValueError("widths too large for the margin checks")
         if self.gross_bits + self.bps_bits + 2 > MAX_RANGE_BITS:
             raise ValueError("widths too large for the liquidation arithmetic")
 

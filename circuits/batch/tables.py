@@ -36,11 +36,10 @@ def check_tables(shape: BatchShape, market: MarketTable, oracle: OracleTable) ->
     k, s = shape.K, shape.S
     if any(len(v) != k for v in (market.kind, market.strike, market.expiry, market.contract_size)):
         raise ValueError(f"market table must have {k} instrument slots")
-    if any(len(v) != k for v in (oracle.mark, oracle.settled, oracle.settle_price, oracle.settle_value)):
+    if any(len(v) != k for v in (oracle.scen, oracle.vol_bps, oracle.settled, oracle.settle_price)):
         raise ValueError(f"oracle table must have {k} instrument slots")
-    for rows in (oracle.scen_init, oracle.scen_maint):
-        if len(rows) != k or any(len(r) != s for r in rows):
-            raise ValueError(f"oracle scenario tables must be {k} x {s}")
+    if any(len(r) != s for r in oracle.scen):
+        raise ValueError(f"the oracle scenario table must be {k} x {s}")
 
 
 @dataclass
@@ -56,11 +55,11 @@ class TablesVars:
     liq_bonus_bps: LC
     liq_penalty_bps: LC
     timestamp: LC
+    scen: list[list[LC]]
+    """scen[k][s]: slot k's value per contract in scenario s."""
     mark: list[LC]
-    scen_init: list[list[LC]]
-    scen_maint: list[list[LC]]
+    """scen[k][0]; a settled slot's settlement value."""
     settled: list[LC]
-    settle_value: list[LC]
 
 
 def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable | None,
@@ -68,10 +67,10 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
     """Allocate both tables as witnesses and hash them (values None when compiling).
 
     Cost: K instrument ids (Poseidon of 4: 297 each), one sponge of 4 + K values, a range
-    check of each of the 2 + K + 2KS + 3K variable oracle lanes (49 constraints) and one
-    sponge of their 1 + ceil((4 + 4K + 2KS) / 5) packed elements; a sponge costs 264
-    constraints per block of 3 values (a little less for constant entries). K = 8, S = 16:
-    2,376 + 4 blocks, 290 lanes and 20 blocks, about 22,000 constraints.
+    check of each of the 3 + KS + 3K variable oracle lanes (49 constraints) and one
+    sponge of their 1 + ceil((5 + KS + 3K) / 5) packed elements; a sponge costs 264
+    constraints per block of 3 values (a little less for constant entries). K = 8, S = 35:
+    2,376 + 4 blocks, 307 lanes and 21 blocks: 24,010 constraints (S = 16: 13,922).
     """
     k_n, s_n = shape.K, shape.S
     solving = cs.solving
@@ -99,22 +98,19 @@ def tables_gadget(cs: ConstraintSystem, shape: BatchShape, market: MarketTable |
         with cs.namespace("oracle"):
             ts = cs.witness("timestamp", val(lambda: oracle.timestamp))
             spot = cs.witness("spot", val(lambda: oracle.spot))
-            mark = [cs.witness(f"mark{k}", val(lambda: oracle.mark[k])) for k in range(k_n)]
-            si = [[cs.witness(f"init{k}_{s}", val(lambda: oracle.scen_init[k][s])) for s in range(s_n)]
-                  for k in range(k_n)]
-            sm = [[cs.witness(f"maint{k}_{s}", val(lambda: oracle.scen_maint[k][s])) for s in range(s_n)]
-                  for k in range(k_n)]
+            move = cs.witness("move_bps", val(lambda: oracle.move_bps))
+            scen = [[cs.witness(f"scen{k}_{s}", val(lambda: oracle.scen[k][s])) for s in range(s_n)]
+                    for k in range(k_n)]
+            vol = [cs.witness(f"vol_bps{k}", val(lambda: oracle.vol_bps[k])) for k in range(k_n)]
             settled = [cs.witness(f"settled{k}", val(lambda: oracle.settled[k])) for k in range(k_n)]
             sprice = [cs.witness(f"settle_price{k}", val(lambda: oracle.settle_price[k]))
                       for k in range(k_n)]
-            svalue = [cs.witness(f"settle_value{k}", val(lambda: oracle.settle_value[k]))
-                      for k in range(k_n)]
-            enc = oracle_encoding(market_hash, ts, spot, LC.constant(k_n), LC.constant(s_n), mark, si, sm,
-                                  settled, sprice, svalue)
+            enc = oracle_encoding(market_hash, ts, spot, LC.constant(k_n), LC.constant(s_n), move, scen, vol,
+                                  settled, sprice)
             for i, v in enumerate(enc[1:]):         # K and S are constants, below 2^48 already
                 if v.constant_value() is None:
                     range_check(cs, v, ORACLE_LANE_BITS, name=f"lane{i}")
             oracle_hash = sponge_gadget(cs, oracle_hash_inputs(enc), name="hash")
-    return TablesVars(market_hash, oracle_hash, did, ids, kind, expiry, bonus, penalty, ts, mark, si, sm,
-                      settled, svalue)
+    return TablesVars(market_hash, oracle_hash, did, ids, kind, expiry, bonus, penalty, ts, scen,
+                      [row[0] for row in scen], settled)
 

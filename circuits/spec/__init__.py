@@ -18,7 +18,11 @@ Modules, one concept each:
 - `messages`: what users sign (orders, withdrawals, liquidations, cancels): domain
   tags, packings, input lists and hashes.
 - `tables`: the market and oracle tables: instrument kinds and ids, payoffs, rules,
-  encodings and hashes.
+  encodings and hashes (one scenario table per slot, scenario 0 the mark).
+- `scenarios`: what each scenario of the oracle table stands for (spot moves scaled by
+  the base move M, vol shocks, weights; S = 35 standard) and M from the at-the-money vol.
+- `margin`: scenario equities, maintenance and initial margin (IM implies MM), "strictly
+  reduces risk", a forced withdrawal's allowance, margin use.
 - `records`: the posted data: one fixed-size record per slot (layout per op code).
 - `public_input`: the batch's public input, SHA-256 over a header and the records.
 

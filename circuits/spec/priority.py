@@ -36,9 +36,10 @@ refunded). L1 refuses deposits to the clearing account and to indices >= 2^acc_d
 
 **Forced withdrawals** (`forced_valid`, `forced_paid`). A request is valid iff the
 account is in the tree, exists, is not the clearing account, and the requester is the
-account's owner. A valid request pays paid = min(amount, max(0, min_s equity_s)) (the
-initial grid's scenario equities) and L1 sends `paid` to the requester; an invalid one is
-served with paid = 0. Either way the entry is consumed; the nonce does not change (it
+account's owner. A valid request pays as much as initial margin allows, paid = min(amount,
+allowance) with allowance = `circuits.spec.margin.im_allowance` (the most cash whose
+withdrawal leaves the account passing initial margin, 0 if it fails it), and L1 sends
+`paid` to the requester; an invalid one is served with paid = 0. Either way the entry is consumed; the nonce does not change (it
 orders signed messages only).
 
 Native functions here; the batch circuit computes the same chain with its shared
@@ -132,6 +133,6 @@ def forced_valid(in_tree: bool, leaf_exists: bool, account: int, leaf_owner: int
     return bool(in_tree and leaf_exists and account != CLEARING_ACCOUNT and leaf_owner == requester)
 
 
-def forced_paid(valid: bool, amount: int, min_equity: int) -> int:
-    """What a forced withdrawal pays: min(amount, max(0, min equity)) when valid, else 0."""
-    return min(amount, max(0, min_equity)) if valid else 0
+def forced_paid(valid: bool, amount: int, allowance: int) -> int:
+    """What a forced withdrawal pays: min(amount, max(0, allowance)) when valid, else 0."""
+    return min(amount, max(0, allowance)) if valid else 0

@@ -11,9 +11,12 @@ for a call, contract_size * max(strike - S, 0) for a put, contract_size * S for 
 for a settlement price S per lot.
 
 **Oracle table** (published to L1 per batch or epoch; its hash enters every batch
-commitment): per slot k the mark and the values per contract in the S scenarios of the
-initial and of the maintenance grid, and the settlement flag, price and value. A settled
-slot is valued at its exact payoff everywhere (`OracleTable.check_against`).
+commitment): per slot k the values per contract scen[k][s] in the S scenarios of
+`circuits.spec.scenarios`, **scenario 0 the mark** (there is no separate mark column), the
+slot's implied vol (`vol_bps`, informational) and its settlement flag and price; in the
+header the spot and the base move M (`move_bps`, informational). One table serves both
+margins (`circuits.spec.margin`). A settled slot is valued at its exact payoff in every
+scenario (`OracleTable.check_against`), so its settlement value is its mark.
 
 Instruments are named by their id, which signed orders include (so an order binds
 the instrument itself, not the slot it is listed in):
@@ -24,17 +27,18 @@ Encodings (hashed with `circuits.poseidon.poseidon_sponge`):
 
     market: [deployment_id, K, liq_bonus_bps, liq_penalty_bps,
              instrument_id[0], ..., instrument_id[K-1]]             (`market_encoding`)
-    oracle: [market_hash, timestamp, spot, K, S, mark[0..K-1],
-             scen_init[0][0..S-1], ..., scen_init[K-1][0..S-1],
-             scen_maint[0][0..S-1], ..., scen_maint[K-1][0..S-1],
-             settled[0..K-1], settle_price[0..K-1], settle_value[0..K-1]]
+    oracle: [market_hash, timestamp, spot, K, S, move_bps,
+             scen[0][0], ..., scen[K-1][0],                  (scenario 0: the marks)
+             ...,
+             scen[0][S-1], ..., scen[K-1][S-1],              (scenario-major)
+             vol_bps[0..K-1], settled[0..K-1], settle_price[0..K-1]]
 
 The market hash is the sponge of `market_encoding`. The oracle hash is the sponge of
 the oracle encoding *packed* (`oracle_hash_inputs`): the market hash, then every other
 value as a 48-bit lane (`ORACLE_LANE_BITS`), five lanes to a field element, lane i of an
-element at bit 48 i; the last element's unused lanes are 0. Packing cuts the hash five-fold
-(K = 8, S = 16: 293 values, 60 elements), which is what lets L1 hash every table it
-accepts for under 500k gas; the tables travel to L1 packed (`OracleTable.packed`,
+element at bit 48 i; the last element's unused lanes are 0 (`oracle_lane`: where a value
+sits). Packing cuts the hash five-fold (K = 8, S = 35: 310 values, 63 elements), which is
+what lets L1 hash every table it accepts for under 500k gas; the tables travel to L1 packed (`OracleTable.packed`,
 `OracleTable.from_packed`). The packing is one-to-one only for lanes below 2^48, so the
 circuit range-checks every lane it packs (L1 reads them from the packed elements, where
 they cannot exceed it).
@@ -70,7 +74,8 @@ T = TypeVar("T")
 KIND_EMPTY, KIND_CALL, KIND_PUT, KIND_FUTURE = 0, 1, 2, 3
 KINDS = (KIND_EMPTY, KIND_CALL, KIND_PUT, KIND_FUTURE)
 MARKET_HEADER = 4   # deployment_id, K, liq_bonus_bps, liq_penalty_bps
-ORACLE_HEADER = 5   # market_hash, timestamp, spot, K, S
+ORACLE_HEADER = 6   # market_hash, timestamp, spot, K, S, move_bps
+ORACLE_SLOT_FIELDS = 3   # vol_bps, settled, settle_price per slot (after the scenario values)
 
 
 class TableMismatch(ValueError):
@@ -142,14 +147,28 @@ def market_rows(deployment_id: T, k: T, liq_bonus_bps: T, liq_penalty_bps: T, ki
     return out
 
 
-def oracle_encoding(market_hash: T, timestamp: T, spot: T, k: T, s: T, mark: Sequence[T],
-                    scen_init: Sequence[Sequence[T]], scen_maint: Sequence[Sequence[T]],
-                    settled: Sequence[T], settle_price: Sequence[T], settle_value: Sequence[T]) -> list[T]:
-    out = [market_hash, timestamp, spot, k, s, *mark]
-    for rows in (scen_init, scen_maint):
-        for r in rows:
-            out += r
-    return out + [*settled, *settle_price, *settle_value]
+def oracle_encoding(market_hash: T, timestamp: T, spot: T, k: T, s: T, move_bps: T,
+                    scen: Sequence[Sequence[T]], vol_bps: Sequence[T], settled: Sequence[T],
+                    settle_price: Sequence[T]) -> list[T]:
+    """The list the oracle hash is the sponge of (packed, `oracle_hash_inputs`); scen[k][s]."""
+    out = [market_hash, timestamp, spot, k, s, move_bps]
+    for j in range(len(scen[0]) if scen else 0):
+        out += [row[j] for row in scen]
+    return out + [*vol_bps, *settled, *settle_price]
+
+
+def oracle_lane_count(k: int, s: int) -> int:
+    """Lanes of a packed K x S table (every value of the encoding but the market hash)."""
+    return ORACLE_HEADER - 1 + k * (s + ORACLE_SLOT_FIELDS)
+
+
+def oracle_lane(k_n: int, s_n: int, what: str, k: int, s: int = 0) -> int:
+    """The lane of slot k's `what` ("scen" in scenario s, "vol", "settled", "price") in a
+    packed K x S table (lane i sits in element 1 + i // 5 at bit 48 * (i % 5))."""
+    if what == "scen":
+        return ORACLE_HEADER - 1 + s * k_n + k
+    base = ORACLE_HEADER - 1 + s_n * k_n
+    return base + ("vol", "settled", "price").index(what) * k_n + k
 
 
 ORACLE_LANE_BITS = PRICE_BITS
@@ -187,7 +206,7 @@ def unpack_oracle(packed: Sequence[int]) -> list[int]:
     mask = (1 << ORACLE_LANE_BITS) - 1
     lanes = [(e >> (ORACLE_LANE_BITS * i)) & mask for e in packed[1:] for i in range(ORACLE_LANES)]
     k, s = lanes[2], lanes[3]
-    n = ORACLE_HEADER - 1 + k + 2 * k * s + 3 * k
+    n = oracle_lane_count(k, s)
     if -(-n // ORACLE_LANES) != len(packed) - 1 or any(lanes[n:]):
         raise ValueError(f"a packed oracle table with K = {k}, S = {s} has {1 + -(-n // ORACLE_LANES)} "
                          f"elements and its unused lanes are 0")
@@ -298,33 +317,42 @@ def _memo_hash(table, hash_inputs) -> int:
 
 @dataclass(frozen=True)
 class OracleTable:
-    """One batch's prices: marks, scenario values and settlements, all per contract."""
+    """One batch's prices, per contract: scen[k][s] (scenario 0 the mark), slot vols, the
+    base move, settlements."""
 
     market_hash: int
     timestamp: int
     spot: int
-    mark: tuple[int, ...]
-    scen_init: tuple[tuple[int, ...], ...]
-    scen_maint: tuple[tuple[int, ...], ...]
+    move_bps: int
+    scen: tuple[tuple[int, ...], ...]
+    vol_bps: tuple[int, ...]
     settled: tuple[int, ...]
     settle_price: tuple[int, ...]
-    settle_value: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        _tuples(self, ("mark", "settled", "settle_price", "settle_value"), ("scen_init", "scen_maint"))
+        _tuples(self, ("vol_bps", "settled", "settle_price"), ("scen",))
 
     @property
     def K(self) -> int:
-        return len(self.mark)
+        return len(self.scen)
 
     @property
     def S(self) -> int:
-        return len(self.scen_init[0]) if self.scen_init else 0
+        return len(self.scen[0]) if self.scen else 0
+
+    @property
+    def mark(self) -> tuple[int, ...]:
+        """scen[k][0] for every slot."""
+        return tuple(row[0] for row in self.scen)
+
+    @property
+    def settle_value(self) -> tuple[int, ...]:
+        """A settled slot's payoff (its mark), 0 elsewhere."""
+        return tuple(row[0] if f else 0 for row, f in zip(self.scen, self.settled))
 
     def encode(self) -> list[int]:
-        return oracle_encoding(self.market_hash, self.timestamp, self.spot, self.K, self.S, self.mark,
-                               self.scen_init, self.scen_maint, self.settled, self.settle_price,
-                               self.settle_value)
+        return oracle_encoding(self.market_hash, self.timestamp, self.spot, self.K, self.S, self.move_bps,
+                               self.scen, self.vol_bps, self.settled, self.settle_price)
 
     def packed(self) -> list[int]:
         """`oracle_hash_inputs(self.encode())`: the table as it travels to L1 and is hashed."""
@@ -340,30 +368,27 @@ class OracleTable:
             raise ValueError(f"oracle table needs 1..{MAX_INSTRUMENTS} slots, got {k}")
         if not 1 <= s <= MAX_SCENARIOS:
             raise ValueError(f"oracle table needs 1..{MAX_SCENARIOS} scenarios, got {s}")
-        for name in ("scen_init", "scen_maint"):
-            rows = getattr(self, name)
-            if len(rows) != k or any(len(r) != s for r in rows):
-                raise ValueError(f"{name} must be {k} x {s}")
-        for name in ("settled", "settle_price", "settle_value"):
+        if any(len(r) != s for r in self.scen):
+            raise ValueError(f"scen must be {k} x {s}")
+        for name in ("vol_bps", "settled", "settle_price"):
             if len(getattr(self, name)) != k:
                 raise ValueError(f"{name} must have {k} entries")
         if not isinstance(self.market_hash, int) or not 0 <= self.market_hash < R:
             raise ValueError("market_hash must be a field element")
         _below(self.timestamp, TIME_BITS, "timestamp")
         _below(self.spot, PRICE_BITS, "spot")
-        for v in (*self.mark, *self.settle_price, *self.settle_value,
-                  *(x for r in self.scen_init for x in r), *(x for r in self.scen_maint for x in r)):
+        for v in (self.move_bps, *self.vol_bps, *self.settle_price, *(x for r in self.scen for x in r)):
             _below(v, PRICE_BITS, "oracle value")
         for i in range(k):
             if self.settled[i] not in (0, 1) or isinstance(self.settled[i], bool):
                 raise ValueError("settled flags must be 0 or 1")
-            if not self.settled[i] and (self.settle_price[i] or self.settle_value[i]):
-                raise ValueError(f"slot {i} is not settled but has a settlement price/value")
+            if not self.settled[i] and self.settle_price[i]:
+                raise ValueError(f"slot {i} is not settled but has a settlement price")
         return self
 
     def check_against(self, market: MarketTable) -> None:
         """TableMismatch unless the table belongs to `market` and settles each settled slot
-        at its exact payoff (after its expiry), valued so in every scenario."""
+        (after its expiry) at its exact payoff in every scenario."""
         if self.market_hash != market.hash() or self.K != market.K:
             raise TableMismatch("the oracle table was built for another market table")
         for k in range(self.K):
@@ -372,10 +397,8 @@ class OracleTable:
             if market.kind[k] == KIND_EMPTY or self.timestamp < market.expiry[k]:
                 raise TableMismatch(f"slot {k} is settled before its expiry")
             v = market.payoff(k, self.settle_price[k])
-            if self.settle_value[k] != v:
-                raise TableMismatch(f"slot {k}: settlement value {self.settle_value[k]} is not the payoff {v}")
-            if self.mark[k] != v or set(self.scen_init[k]) != {v} or set(self.scen_maint[k]) != {v}:
-                raise TableMismatch(f"slot {k}: a settled slot is valued at its payoff in every scenario")
+            if set(self.scen[k]) != {v}:
+                raise TableMismatch(f"slot {k}: a settled slot is valued at its payoff {v} in every scenario")
 
     @classmethod
     def decode(cls, enc: Sequence[int]) -> "OracleTable":
@@ -387,16 +410,15 @@ class OracleTable:
         if not 1 <= k <= MAX_INSTRUMENTS or not 1 <= s <= MAX_SCENARIOS:
             raise ValueError(f"oracle table: K = {k} must be in 1..{MAX_INSTRUMENTS} and S = {s} "
                              f"in 1..{MAX_SCENARIOS}")
-        want = ORACLE_HEADER + k + 2 * k * s + 3 * k
+        want = 1 + oracle_lane_count(k, s)
         if len(enc) != want:
             raise ValueError(f"oracle table with K = {k}, S = {s} has {want} values, got {len(enc)}")
-        i = ORACLE_HEADER + k
-        grids = []
-        for _ in range(2):
-            grids.append(tuple(tuple(enc[i + j * s:i + (j + 1) * s]) for j in range(k)))
-            i += k * s
-        return cls(enc[0], enc[1], enc[2], tuple(enc[ORACLE_HEADER:ORACLE_HEADER + k]), *grids,
-                   tuple(enc[i:i + k]), tuple(enc[i + k:i + 2 * k]), tuple(enc[i + 2 * k:i + 3 * k])).check()
+
+        def at(what: str, j: int, sc: int = 0) -> int:
+            return enc[1 + oracle_lane(k, s, what, j, sc)]
+        scen = tuple(tuple(at("scen", j, sc) for sc in range(s)) for j in range(k))
+        return cls(enc[0], enc[1], enc[2], enc[5], scen, *(tuple(at(w, j) for j in range(k))
+                                                           for w in ("vol", "settled", "price"))).check()
 
     @classmethod
     def from_packed(cls, packed: Sequence[int]) -> "OracleTable":

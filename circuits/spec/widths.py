@@ -63,8 +63,8 @@ BPS_DENOMINATOR = 10_000
 INSTRUMENT_BITS = 4
 MAX_INSTRUMENTS = 1 << INSTRUMENT_BITS
 """K, the instrument slots of a market, is 1..16: one Poseidon hashes the K position sizes."""
-MAX_SCENARIOS = 64
-"""S, the scenarios of each margin grid, is 1..64."""
+MAX_SCENARIOS = 35
+"""S, the scenarios of the oracle table, is 1..35 (the standard grid of `circuits.spec.scenarios`)."""
 
 HAIRCUT_BITS = SIZE_BITS + INSTRUMENT_BITS        # sum of K <= 16 absolute sizes
 PORTFOLIO_BITS = SIZE_BITS + PRICE_BITS + INSTRUMENT_BITS

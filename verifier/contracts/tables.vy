@@ -4,12 +4,14 @@
 @notice The governor registers the market (its K instrument slots; K is the deployment's)
         and names the oracle. The oracle publishes oracle tables as calldata, packed
         (circuits.spec.tables: the market hash, then 48-bit lanes five to a field
-        element); this contract accepts a table only if the deployment can use it:
+        element: timestamp, spot, K, S, the base move, the K x S scenario values
+        scenario-major (scenario 0 the marks), then per slot its vol, settled flag and
+        settlement price); this contract accepts a table only if the deployment can use it:
         for the registered market, with the deployment's K and S, every lane canonical
         (elements below 2^240, unused lanes 0), a timestamp below 2^40 that neither goes
         back before the previous table's nor passes the block's, settlement flags 0 or 1,
-        settlement data only on settled slots, and each settled slot (after its expiry)
-        valued at its exact payoff in the mark and every scenario. It stores the table's
+        a settlement price only on settled slots, and each settled slot (after its expiry)
+        valued at its exact payoff in every scenario (the mark included). It stores the table's
         hash (the Poseidon sponge of the packed table, computed here) and timestamp under
         the next table id; a batch names the id (verifier/contracts/rollup.vy).
         The market hash is the sponge of [deployment_id, K, bonus, penalty,
@@ -80,7 +82,7 @@ table_times: HashMap[uint256, uint256]           # six 40-bit timestamps per wor
 def __init__(governance: address, rollup: address, sponge: address, poseidon2: address, poseidon4: address,
              poseidon_wide: address, poseidon_wide_selector: bytes4, k: uint256, s: uint256, oracle: address):
     assert k >= 1 and k <= spec.MAX_INSTRUMENTS, "tables: K must be in 1..16"
-    assert s >= 1 and s <= spec.MAX_SCENARIOS, "tables: S must be in 1..64"
+    assert s >= 1 and s <= spec.MAX_SCENARIOS, "tables: S must be in 1..35"
     GOVERNANCE = governance
     ROLLUP = rollup
     SPONGE = sponge
@@ -91,7 +93,7 @@ def __init__(governance: address, rollup: address, sponge: address, poseidon2: a
     K = k
     S = s
     DEPLOYMENT_ID = chain.id + (convert(rollup, uint256) << 64)
-    N_LANES = spec.ORACLE_HEADER - 1 + 4 * k + 2 * k * s
+    N_LANES = spec.ORACLE_HEADER - 1 + (s + spec.ORACLE_SLOT_FIELDS) * k
     N_PACKED = 1 + (N_LANES + spec.ORACLE_LANES - 1) // spec.ORACLE_LANES
     self.oracle = oracle
     log OracleSet(oracle=oracle)
@@ -211,26 +213,24 @@ def _payoff(slot: uint256, price: uint256) -> uint256:
 @view
 @internal
 def _check_settlements(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE], timestamp: uint256):
-    """Settlement data only on settled slots; a settled slot (after its expiry) is valued at
-    its exact payoff in the mark and in every scenario of both grids."""
-    base: uint256 = spec.ORACLE_HEADER - 1 + K + 2 * K * S
+    """A settlement price only on settled slots; a settled slot (after its expiry) is
+    valued at its exact payoff in every scenario (lane of scenario s, slot k: base + s K + k)."""
+    base: uint256 = spec.ORACLE_HEADER - 1
+    slots: uint256 = base + K * S                       # vol[0..K-1], settled[..], price[..]
     for k: uint256 in range(K, bound=spec.MAX_INSTRUMENTS):
-        flag: uint256 = self._lane(packed, base + k)
-        price: uint256 = self._lane(packed, base + K + k)
-        value: uint256 = self._lane(packed, base + 2 * K + k)
+        flag: uint256 = self._lane(packed, slots + K + k)
+        price: uint256 = self._lane(packed, slots + 2 * K + k)
         if flag == 0:
-            assert price == 0 and value == 0, "oracle: settlement data on an unsettled slot"
+            assert price == 0, "oracle: settlement data on an unsettled slot"
             continue
         assert flag == 1, "oracle: settled flags are 0 or 1"
         slot: uint256 = self.slot[k]
         assert slot & 255 != spec.KIND_EMPTY, "oracle: an empty slot cannot settle"
         assert timestamp >= (slot >> 56) & ((1 << 40) - 1), "oracle: a slot settles only after its expiry"
-        assert value == self._payoff(slot, price), "oracle: the settlement value is not the payoff"
-        assert self._lane(packed, spec.ORACLE_HEADER - 1 + k) == value, "oracle: a settled slot's mark is its payoff"
-        for g: uint256 in range(2):
-            row: uint256 = spec.ORACLE_HEADER - 1 + K + g * K * S + k * S
-            for s: uint256 in range(S, bound=spec.MAX_SCENARIOS):
-                assert self._lane(packed, row + s) == value, "oracle: a settled slot is its payoff in every scenario"
+        value: uint256 = self._payoff(slot, price)
+        for s: uint256 in range(S, bound=spec.MAX_SCENARIOS):
+            assert self._lane(packed, base + s * K + k) == value, \
+                "oracle: a settled slot is its payoff in every scenario"
 
 
 @view

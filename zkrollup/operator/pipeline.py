@@ -33,7 +33,7 @@ from ..keycache import KeyCache
 from ..keyfiles import vk_from_pk
 from ..matching import Book, MatchResult
 from ..ops import Deposit, ForcedWithdraw, Noop, SignedOrder, Trade
-from ..risk import min_equity
+from ..risk import passes_maintenance
 from ..store import StateStore
 from .genesis import Genesis, load_config
 from .intake import read_request_file, request_from_obj, request_obj
@@ -392,7 +392,7 @@ class Operator:
             return []
         return [idx for idx, acc in st.accounts_items()
                 if idx not in (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT) and any(acc.sizes)
-                and min_equity(acc.cash, acc.sizes, st.oracle.scen_maint)[0] < 0]
+                and not passes_maintenance(acc.cash, acc.sizes, st.oracle)]
 
     def close(self) -> None:
         self.pool.forget()

@@ -21,7 +21,7 @@ Checks: an oracle table is set; liquidator and target differ and neither is a sp
 account (ForbiddenAccount); both exist; signed for this deployment (WrongDeployment);
 timestamp <= valid_until (ExpiredOrder); nonce and signature of the liquidator
 (StaleNonce, BadSignature); the target fails maintenance:
-some scenario s of the maintenance grid has equity_s < 0 (NotLiquidatable otherwise; the
+some scenario s of the table has equity_s < 0 (NotLiquidatable otherwise; the
 witness names the first such s, so the circuit checks one scenario, K products);
 results within their widths; the liquidator passes initial margin (InsufficientMargin).
 Updates (witness order): liquidator, target, insurance fund.
@@ -31,13 +31,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits import eddsa
+from circuits.spec import margin
 from circuits.spec.accounts import INSURANCE_ACCOUNT
 from circuits.spec.ops import OP_LIQUIDATE
 from circuits.spec.records import encode_record
 from circuits.spec.widths import BPS_DENOMINATOR, NONCE_BITS, TIME_BITS
 
 from ..errors import ExpiredOrder, ForbiddenAccount, InsufficientMargin, NotLiquidatable, StaleNonce
-from ..risk import gross_mark_value, passes_initial, portfolio_mark_value, scenario_equities
+from ..risk import equities, gross_mark_value, passes_initial, portfolio_mark_value
 from ..units import check_unsigned
 from .base import Operation, Plan
 from .messages import (check_deployment_id, PROVEN, check_account, check_deployment, check_signed_by, liquidate_message,
@@ -86,8 +87,7 @@ class Liquidate(Operation):
             raise StaleNonce(f"liquidation nonce {self.nonce}, account {self.liquidator} is at {vl.nonce}")
         msg = self.message()
         check_signed_by(vl.pk, msg, self.signature, f"liquidation request of account {self.liquidator}")
-        eq = scenario_equities(vt.cash, vt.sizes, oracle.scen_maint)
-        failing = next((s for s, e in enumerate(eq) if e < 0), None)
+        failing = margin.first_failing_mm(equities(vt.cash, vt.sizes, oracle))
         if failing is None:
             raise NotLiquidatable(f"account {self.target} passes maintenance margin")
         value = portfolio_mark_value(vt.sizes, oracle)

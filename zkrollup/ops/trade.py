@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from circuits.spec import orders as fills
+from circuits.spec import margin
 from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.ops import OP_TRADE
 from circuits.spec.records import encode_record
@@ -36,7 +37,7 @@ from circuits.spec.widths import FEE_RATE_BITS, PRICE_BITS, SIZE_BITS
 
 from ..errors import (BadInstrument, CancelledOrder, ExpiredOrder, FeeTooHigh, ForbiddenAccount,
                       InsufficientMargin, OrderMismatch, OverFill, ReplayedOrder)
-from ..risk import min_equity, passes_initial, reduces_risk
+from ..risk import equities, passes_initial, reduces_risk
 from ..units import OutOfRange, check_positive, check_unsigned
 from .base import Operation, Plan
 from .messages import (BUY, PROVEN, BadRequest, Order, SignedOrder, check_deployment, check_signed_by,
@@ -146,7 +147,7 @@ class Trade(Operation):
                 details[f"{role}_margin"] = "initial"
             elif reduces_risk(v.cash, v.sizes, cash, sizes, k, oracle):
                 details[f"{role}_margin"] = "reduces_risk"
-                details[f"{role}_old_min_scenario"] = min_equity(v.cash, v.sizes, oracle.scen_init)[1]
+                details[f"{role}_old_min_scenario"] = margin.binding(equities(v.cash, v.sizes, oracle))
             else:
                 raise InsufficientMargin(f"{role} account {o.account} would fail initial margin and "
                                          f"the trade does not reduce its risk")

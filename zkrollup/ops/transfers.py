@@ -15,8 +15,9 @@
 - ForcedWithdraw (L1 queue entry of kind forced: account, amount, requester; no
   signature, L1 took it from the requester's address): served in queue order, never
   refused. Valid iff the account is in the tree, exists, is not the clearing account and
-  the requester is its owner; a valid one pays min(amount, max(0, min_s equity_s)) over
-  the initial grid, an invalid one pays 0 and changes nothing. The nonce never changes.
+  the requester is its owner; a valid one pays as much as initial margin allows,
+  min(amount, `circuits.spec.margin.im_allowance`), an invalid one pays 0 and changes
+  nothing. The nonce never changes.
   L1 pays `paid` (the record's) to the requester.
 - Noop: changes nothing.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from circuits.spec import margin
 from circuits.spec import priority as prio_spec
 from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.ops import OP_DEPOSIT, OP_FORCED, OP_WITHDRAW
@@ -35,7 +37,7 @@ from circuits.spec.widths import AMOUNT_BITS, L1_ADDRESS_BITS
 from .. import poseidon_fast
 from ..account import Point, check_public_key
 from ..errors import InsufficientMargin, QueueError, StaleNonce
-from ..risk import min_equity, passes_initial
+from ..risk import equities, passes_initial
 from ..units import check_positive, check_unsigned
 from .base import Operation, Plan
 from .messages import (check_deployment_id, PROVEN, BadRequest, check_account, check_deployment, check_request_fields,
@@ -196,8 +198,9 @@ class ForcedWithdraw(Operation):
                                        v.owner if v is not None else 0, self.requester)
         paid, scen = 0, 0
         if valid:
-            m, scen = min_equity(v.cash, v.sizes, oracle.scen_init)
-            paid = prio_spec.forced_paid(True, self.amount, m)
+            eq = equities(v.cash, v.sizes, oracle)
+            scen = margin.binding(eq)
+            paid = prio_spec.forced_paid(True, self.amount, margin.im_allowance(eq))
             plan.set(self.account, "account", cash=v.cash - paid)
         elif in_tree:
             plan.read(self.account, "account")

@@ -132,8 +132,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     paid, paid_bits = part(forced_payout, shape, tv, ops, A, cash["a"], req.amount)
     cash_new = part(new_cash, shape, ops, cash["a"], cash["b"], req.amount, req.credited, paid, sides, liq, settle)
     m = part(margin_equities, shape, tv, ops, B, cash, cash_new, pos, haircut_old, sides, terms.fill)
-    fwz = part(forced_outcome, ops, req.amount, paid, m.a.e_j)
-    part(margin_checks, shape, ops, m, fwz)
+    fwz, short = part(forced_outcome, ops, req.amount, paid)
+    part(margin_checks, shape, ops, m, fwz, short)
     p5 = part(signatures, inp, tv, ops, run, A, B, req, sides)
 
     new_a = AccountVars(req.new_pk_x, req.new_pk_y, req.new_nonce_a, cash_new.a, pos.sizes_a, orders_root["a"],

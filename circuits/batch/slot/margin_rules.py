@@ -1,11 +1,13 @@
 """The margin rules of the slot: scenario equities of both ports and the checks on them.
 
-Equities of the new state on the initial grid, per port (`margin.equities`); a rule names
-one scenario j per port (hinted, any j is sound): the minimum of the old equities for a
-trade that reduces risk and for a forced withdrawal, the failing scenario of a
-liquidated target. Old equities of a trade side differ from the new ones only by the
-traded slot: old_s = new_s - dcash + dhaircut - dfill * col_s, with col_s the scenario
-values of slot k (exact in a trade, and in a forced withdrawal, where it is new_s + paid).
+One oracle table serves both margins (`circuits.spec.margin`): per port the new state's
+equities E_s (`margin.equities`) and initial-margin quantities Q_s (free linear
+combinations of them). A rule names one scenario j per port (hinted, any j is sound): the
+minimum of the old equities for a trade that reduces risk and for a forced withdrawal,
+the failing scenario of a liquidated target. Old equities of a trade side differ from
+the new ones only by the traded slot: old_s = new_s - dcash + dhaircut - dfill * col_s,
+with col_s the scenario values of slot k (exact in a trade, and in a forced withdrawal,
+where it is new_s + paid); the old Q_j needs old_j and old_0.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from ...cs import LC, ConstraintSystem
 from ...field import to_signed as sv
 from ...gadgets.boolean import assert_bool
 from ...gadgets.mux import one_hot
-from ..margin import assert_nonneg, dot, equities
+from ...spec import margin as spec
+from ..margin import assert_nonneg, dot, equities, im_quantities
 from ..shape import BatchShape
 from ..tables import TablesVars
 from .ports import PortVars
@@ -26,22 +29,23 @@ from .trade import OrderVars
 
 @dataclass
 class PortMargin:
-    e_new: list[LC]
-    """New equity per scenario of the initial grid."""
+    q_new: list[LC]
+    """New initial-margin quantity Q_s per scenario."""
     rr: LC
     """The trade side "strictly reduces risk" (then its bound is its old minimum)."""
     oh_j: list[LC]
-    e_j: LC
-    old_j: LC
-    """The old equity in scenario j."""
+    q_j: LC
+    """The new Q in scenario j."""
+    old_q_j: LC
+    """The old Q in scenario j."""
 
 
 @dataclass
 class Margins:
     a: PortMargin
     b: PortMargin
-    maint_b: list[LC]
-    """Port B's old equities on the maintenance grid (a liquidated target's)."""
+    e_old_b: list[LC]
+    """Port B's old equities (a liquidated target's)."""
 
 
 def _argmin(vals: list[int]) -> int:
@@ -56,26 +60,27 @@ def margin_equities(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops
     Enforces: `rr` is a bit, only in a trade, and only when the traded position shrinks
     towards 0 without flipping (|new_k| = |old_k| - fill); j is one of the S scenarios.
 
-    Cost: 4KS + 6S + 10 constraints (the slot-k column and port B's maintenance equities
-    2KS; per port K*S new equities, 3 for rr, S + 1 for j, 2S + 1 for the values at j).
-    K = 8, S = 16: 618.
+    Cost: 4KS + 6S + 12 constraints (the slot-k column and port B's old equities 2KS;
+    per port K*S new equities, 3 for rr, S + 1 for j, 2S + 2 for the values at j and 0).
+    K = 8, S = 35: 1,342.
     """
     K, S, oh_k, tr, lq = shape.K, shape.S, ops.oh_k, ops.tr, ops.lq
     with cs.namespace("margin"):
-        col = [dot(cs, oh_k, [tv.scen_init[k][s] for k in range(K)], name=f"col{s}") for s in range(S)]
-        e_maint = equities(cs, cash["b"] - haircut_old["b"], B.old.sizes, tv.scen_maint, name="maint_b")
+        col = [dot(cs, oh_k, [tv.scen[k][s] for k in range(K)], name=f"col{s}") for s in range(S)]
+        e_old_b = equities(cs, cash["b"] - haircut_old["b"], B.old.sizes, tv.scen, name="old_b")
     news = {"a": (cash_new.a, pos.sizes_a), "b": (cash_new.b, pos.sizes_b)}
     m = {}
     for tag in ("a", "b"):
         ncash, nsizes = news[tag]
         o = orders[tag]
         with cs.namespace(f"margin_{tag}"):
-            e_new = equities(cs, ncash - pos.haircut[tag], nsizes, tv.scen_init, name="init")
+            e_new = equities(cs, ncash - pos.haircut[tag], nsizes, tv.scen, name="new")
+            q_new = im_quantities(e_new)
             dcash = ncash - cash[tag]
             dhc = pos.haircut[tag] - haircut_old[tag]
 
             def rr_hint(is_tr, *vals):
-                return int(bool(is_tr) and min(sv(v) for v in vals) < 0)
+                return int(bool(is_tr) and not spec.passes_im([sv(v) for v in vals]))
             rr = cs.hint(rr_hint, tr, *e_new, name="rr")
             assert_bool(cs, rr, name="rr_bool")
             cs.enforce(rr, 1 - tr, 0, name="rr_only_trade")
@@ -85,46 +90,49 @@ def margin_equities(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops
 
             def j_hint(is_lq, dc, dh, df, *vals):
                 n = len(vals) // 3
-                en, cl, em = vals[:n], vals[n:2 * n], vals[2 * n:]
+                en, cl, eo = vals[:n], vals[n:2 * n], vals[2 * n:]
                 if is_lq:
-                    neg = [s for s in range(n) if sv(em[s]) < 0]
-                    return neg[0] if neg else 0
+                    failing = spec.first_failing_mm([sv(v) for v in eo])
+                    return 0 if failing is None else failing
                 old = [sv(en[s]) - sv(dc) + sv(dh) - sv(df) * sv(cl[s]) for s in range(n)]
-                return _argmin(old)
+                return spec.binding(old)
             j = cs.hint(j_hint, lq if tag == "b" else 0, dcash, dhc, o.dfill, *e_new, *col,
-                        *(e_maint if tag == "b" else e_new), name="j")
+                        *(e_old_b if tag == "b" else e_new), name="j")
             oh_j = one_hot(cs, j, S, name="j_sel")
             e_j = dot(cs, oh_j, e_new, name="e_j")
             col_j = dot(cs, oh_j, col, name="col_j")
             old_j = e_j - dcash + dhc - cs.mul(o.dfill, col_j, name="dfill_col")
-            m[tag] = PortMargin(e_new, rr, oh_j, e_j, old_j)
-    return Margins(m["a"], m["b"], e_maint)
+            old_0 = e_new[0] - dcash + dhc - cs.mul(o.dfill, col[0], name="dfill_mark")
+            m[tag] = PortMargin(q_new, rr, oh_j, spec.im_quantity(e_j, e_new[0]), spec.im_quantity(old_j, old_0))
+    return Margins(m["a"], m["b"], e_old_b)
 
 
-def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins, fwz: LC) -> None:
+def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins, fwz: LC, short: LC) -> None:
     """The checks "value >= 0", one per scenario and port [liq, margin_a, margin_b].
 
     Port A (withdrawal, liquidator, maker, forced withdrawal paying > 0) and port B (taker)
-    pass initial margin, or, for a trade side that reduces risk, no new equity is below
-    its old one in scenario j. Port B is idle in a forced withdrawal and in a liquidation
-    (as a trade side), so its scenario-0 check also carries "min old equity <= 0" (forced,
-    paying 0: `fwz`) and "maintenance equity < 0 at j" (liquidated target).
+    pass initial margin (every new Q_s >= 0), or, for a trade side that reduces risk, no
+    new Q_s is below its old Q_j. Port B is idle in a forced withdrawal and in a
+    liquidation (as a trade side), so its scenario-0 check also carries "port A's Q_j <
+    IM_DEN" (a forced withdrawal paying less than requested: one more unit would fail
+    initial margin; `short`) and "E_j < 0" (a liquidated target fails maintenance at j).
 
-    Cost: S * (2 * equity_bits + 7) + 4 constraints (S = 16: 3,220).
+    Cost: S * (2 * im_bits + 7) + 4 constraints (im_bits = 101; S = 35: 7,319).
     """
     S, tr, lq = shape.S, ops.tr, ops.lq
-    E = shape.equity_bits + 1  # checked values are differences of two equities
+    E = shape.im_bits + 1  # checked values are differences of two quantities
     with cs.namespace("liq"):
-        em_j = dot(cs, m.b.oh_j, m.maint_b, name="maint_j")
+        e_j = dot(cs, m.b.oh_j, m.e_old_b, name="old_j")
     need_a = ops.wd + lq + tr + ops.fwv - fwz
     with cs.namespace("margin_a"):
-        bound_a = cs.mul(m.a.rr, m.a.old_j, name="rr_bound")
+        bound_a = cs.mul(m.a.rr, m.a.old_q_j, name="rr_bound")
         for s in range(S):
-            x = cs.mul(need_a, m.a.e_new[s], name=f"need{s}") - bound_a
+            x = cs.mul(need_a, m.a.q_new[s], name=f"need{s}") - bound_a
             assert_nonneg(cs, x, E, name=f"check{s}")
     with cs.namespace("margin_b"):
-        bound_b = cs.mul(m.b.rr, m.b.old_j, name="rr_bound")
-        extra = -cs.mul(fwz, m.a.e_j, name="forced_min") - cs.mul(lq, em_j, name="target") - lq
+        bound_b = cs.mul(m.b.rr, m.b.old_q_j, name="rr_bound")
+        extra = (cs.mul(short, spec.IM_DEN - 1 - m.a.q_j, name="forced_max")
+                 - cs.mul(lq, e_j, name="target") - lq)
         for s in range(S):
-            x = cs.mul(tr, m.b.e_new[s], name=f"need{s}") - bound_b
+            x = cs.mul(tr, m.b.q_new[s], name=f"need{s}") - bound_b
             assert_nonneg(cs, x + extra if s == 0 else x, E, name=f"check{s}")

@@ -1,7 +1,9 @@
 """Settlement and liquidation in the slot: what moves between the two ports' cash.
 
 Settle (port A the account, port B the clearing account): at expiry a position in slot k
-pays size * settle_value[k] into cash and moves to the clearing account. Liquidate (port
+pays size * settle_value[k] into cash and moves to the clearing account (a settled slot's
+settlement value is its mark, scen[k][0]: L1 accepts a settled slot only valued at its
+payoff in every scenario). Liquidate (port
 A the liquidator, port B the target): the liquidator takes over the target's portfolio
 at its mark value V less a bonus; the target keeps cash + V - bonus - penalty when that
 is positive, the insurance fund receives the penalty and covers a negative remainder
@@ -38,7 +40,7 @@ def settlement(cs: ConstraintSystem, tv: TablesVars, ops: Ops, A: PortVars) -> S
     with cs.namespace("settle"):
         size_a_k = dot(cs, ops.oh_k, A.old.sizes, name="size_a")
         settled_k = dot(cs, ops.oh_k, tv.settled, name="settled")
-        value_k = dot(cs, ops.oh_k, tv.settle_value, name="value")
+        value_k = dot(cs, ops.oh_k, tv.mark, name="value")
         cs.enforce(ops.st, settled_k - 1, 0, name="is_settled")
         assert_nonzero(cs, 1 + cs.mul(ops.st, size_a_k - 1, name="size_sel"), name="has_position")
         return Settlement(size_a_k, cs.mul(size_a_k, value_k, name="amount"))
