@@ -9,7 +9,8 @@ makes the cached contracts stale until they are rebuilt: one definition, nothing
 
 Besides the rollup's definitions it holds the L1 contracts' own static bounds (Vyper
 sizes every array statically): `MAX_L1_BATCH` slots per batch and the longest packed
-oracle table (`MAX_PACKED_ORACLE`, K = 16 and S = 35).
+oracle table (`MAX_PACKED_ORACLE`, K = 16 and S = 35); and the L1's own rule constants:
+`EXODUS_CLAIM_PERIOD` (verifier/contracts/exodus.vy, docs/l1.md "Exodus").
 """
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ from .curve import Q
 
 MAX_L1_BATCH = 64
 """The most slots a batch may have on L1 (the CLI's N range is 1..64)."""
+
+EXODUS_CLAIM_PERIOD = 14 * 24 * 3600
+"""Seconds from exodus activation during which accounts claim their worth; withdrawals
+(pro rata when the claims exceed the pool) start when it ends (verifier/contracts/exodus.vy)."""
 
 
 def _max_packed_oracle() -> int:
@@ -79,6 +84,7 @@ def _constants() -> list[tuple[str, int, str]]:
     c.append(("MAX_L1_BATCH", MAX_L1_BATCH, "verifier.contract_spec (L1 bound)"))
     c.append(("MAX_RECORDS_BYTES", MAX_L1_BATCH * REC.RECORD_BYTES, "verifier.contract_spec (L1 bound)"))
     c.append(("MAX_PACKED_ORACLE", _max_packed_oracle(), "verifier.contract_spec (K = 16, S = 35)"))
+    c.append(("EXODUS_CLAIM_PERIOD", EXODUS_CLAIM_PERIOD, "verifier.contract_spec (seconds, from exodus activation)"))
     return c
 
 

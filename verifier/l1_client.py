@@ -65,7 +65,7 @@ class BatchRejected(ContractError):
 
 
 class ExitRejected(ContractError):
-    """exit refused (the revert text)."""
+    """An exodus claim or withdrawal refused (the revert text)."""
 
 
 class Reason:
@@ -129,7 +129,8 @@ class BatchReceipt:
 
 @dataclass(frozen=True)
 class ExitLeaf:
-    """The fields of an account leaf (circuits.spec.accounts): signed cash and sizes."""
+    """The fields of an account leaf (circuits.spec.accounts): signed cash and sizes (what
+    an exodus claim submits)."""
     pk_x: int
     pk_y: int
     nonce: int
@@ -411,11 +412,37 @@ class RollupL1:
         nothing)."""
         return tuple(self.chain.store.storage())
 
-    def exited(self, account: int) -> bool:
-        return self.exodus_contract.call("exited", _uint(account, self.acc_depth, "account"))
+    def claim_of(self, account: int) -> Optional[dict]:
+        """The exodus claim of `account` (None: not claimed): owner (int), worth, late,
+        withdrawn."""
+        owner, worth, late, withdrawn = self.exodus_contract.call("claims", _uint(account, self.acc_depth, "account"))
+        if int(owner, 16) == 0:
+            return None
+        return {"owner": address_int(owner), "worth": worth, "late": late, "withdrawn": withdrawn}
+
+    @property
+    def total_claimed(self) -> int:
+        """The worth of the claims made in the claim period."""
+        return self.exodus_contract.call("total_claimed")
+
+    @property
+    def exodus_pool(self) -> int:
+        """The tokens the claims share: frozen at the first withdrawal, until then as of now."""
+        return self.exodus_contract.call("pool")
+
+    @property
+    def claim_end(self) -> Optional[int]:
+        """When the exodus claim period ends (None outside exodus mode)."""
+        return self.exodus_contract.call("claim_end") if self.exodus else None
+
+    def exit_due(self, account: int) -> int:
+        """What withdraw_exit(account) would pay now (0: not claimed or already paid)."""
+        return self.exodus_contract.call("due", _uint(account, self.acc_depth, "account"))
 
     def exits(self) -> dict[int, dict]:
-        return dict(self._scan().exits)
+        """Every exodus claim, by account: owner, worth, late, claimed_at, and once paid, paid
+        and paid_at."""
+        return {a: dict(c) for a, c in self._scan().exits.items()}
 
     # --- governance ---------------------------------------------------------------------------
     def _gov(self, sender):
@@ -583,12 +610,13 @@ class RollupL1:
                         sender=sender or self.operator or self.governor, now=now)
         return self.queue_contract.events(rc, "DepositReclaimed")[0].args["amount"]
 
-    def exit(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int, table=None, *,
-             sender=None, now: Optional[int] = None) -> int:
-        """Exit `account` in exodus mode (anyone may send it; the owner is paid): its leaf,
-        Merkle path, the open-interest hash and, when a size is not 0, the last accepted
-        batch's oracle table (an OracleTable or the id's published packing). Returns the
-        amount paid; ExitRejected with the revert reason otherwise."""
+    def claim(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int, table=None, *,
+              sender=None, now: Optional[int] = None) -> int:
+        """Claim `account` in exodus mode (anyone may send it; the owner is paid at
+        withdraw_exit): its leaf, Merkle path, the open-interest hash and, when a size is not
+        0, the last accepted batch's oracle table (an OracleTable). Returns the worth
+        recorded; ExitRejected with the revert reason otherwise. A claim at or after
+        claim_end is late (docs/l1.md, "Exodus")."""
         _uint(account, self.acc_depth, "account")
         if not isinstance(leaf, ExitLeaf):
             raise ContractError(f"expected an ExitLeaf, got {type(leaf).__name__}")
@@ -605,11 +633,18 @@ class RollupL1:
             packed = table.packed()
         else:
             raise ContractError(f"expected an OracleTable, got {type(table).__name__}")
-        rc = self._send(self.exodus_contract, "exit", account, leaf.pk_x, leaf.pk_y, leaf.nonce, cash, sizes,
+        rc = self._send(self.exodus_contract, "claim", account, leaf.pk_x, leaf.pk_y, leaf.nonce, cash, sizes,
                         leaf.orders_root, owner, sibs, oi_hash, packed, sender=sender or self.operator, now=now,
                         error=ExitRejected)
-        return self.exodus_contract.events(rc, "Exited")[0].args["paid"]
+        return self.exodus_contract.events(rc, "Claimed")[0].args["worth"]
 
+    def withdraw_exit(self, account: int, *, sender=None, now: Optional[int] = None) -> int:
+        """After the claim period, pay `account`'s claim to its owner (anyone may send it);
+        returns the amount paid; ExitRejected with the revert reason otherwise."""
+        _uint(account, self.acc_depth, "account")
+        rc = self._send(self.exodus_contract, "withdraw", account, sender=sender or self.operator, now=now,
+                        error=ExitRejected)
+        return self.exodus_contract.events(rc, "Withdrawn")[0].args["paid"]
 
 def _error(kind, text: Optional[str]):
     text = text or "reverted without a reason"

@@ -5,10 +5,10 @@ everybody else needs is in the events and the calldata of the transactions that 
 them: queue entries (DepositQueued / ForcedWithdrawalQueued), oracle tables
 (OracleTablePublished and the packed table in its calldata), markets (MarketRegistered),
 accepted batches (BatchAccepted and the records in the submit_batch calldata), token
-holders (Transfer), exits and reclaimed deposits. `History.scan()` reads the log once
-from where it stopped (on a node: eth_getLogs and eth_getTransactionByHash), and derives
-per batch what it consumed and paid by walking its records against the queue, exactly as
-the rollup contract does.
+holders (Transfer), exodus claims and withdrawals (Claimed, Withdrawn) and reclaimed
+deposits. `History.scan()` reads the log once from where it stopped (on a node:
+eth_getLogs and eth_getTransactionByHash), and derives per batch what it consumed and
+paid by walking its records against the queue, exactly as the rollup contract does.
 """
 from __future__ import annotations
 
@@ -68,11 +68,17 @@ class History:
                 for ev in self.c["token"].events(rc, "Transfer"):
                     self.holders.update(_int_address(ev.args[k]) for k in ("sender", "receiver"))
             if "exodus" in roles:
-                for ev in self.c["exodus"].events(rc, "Exited"):
-                    self.exits[ev.args["account"]] = {"owner": _int_address(ev.args["owner"]),
-                                                      "value": ev.args["value"], "paid": ev.args["paid"],
-                                                      "at": rc.timestamp}
+                self._exodus(rc)
         self.holders.discard(0)
+
+    def _exodus(self, rc: Receipt) -> None:
+        for ev in self.c["exodus"].events(rc):
+            a = ev.args
+            if ev.name == "Claimed":
+                self.exits[a["account"]] = {"owner": _int_address(a["owner"]), "worth": a["worth"],
+                                            "late": a["late"], "claimed_at": rc.timestamp}
+            elif ev.name == "Withdrawn":
+                self.exits[a["account"]].update(paid=a["paid"], paid_at=rc.timestamp)
 
     def _queue(self, rc: Receipt) -> None:
         for ev in self.c["queue"].events(rc):

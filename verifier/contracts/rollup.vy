@@ -19,8 +19,10 @@
         address stays in the contract (a transfer to it would revert the batch, and one
         user must not be able to stop batches).
         Exodus: once the oldest unconsumed queue entry is past its deadline no batch is
-        accepted and anyone may call activate_exodus; from then on the exodus contract pays
-        exits and the queue reclaims unconsumed deposits through release().
+        accepted and anyone may call activate_exodus (exodus_since records when); from then
+        on the exodus contract pays claims (pro rata after its claim period,
+        verifier/contracts/exodus.vy) and the queue reclaims unconsumed deposits through
+        release().
 """
 
 import spec
@@ -75,6 +77,7 @@ state_root: public(uint256)
 batch_number: public(uint256)
 last_table_id: public(uint256)
 exodus: public(bool)
+exodus_since: public(uint256)
 verifier: public(HashMap[uint256, address])
 
 
@@ -237,13 +240,14 @@ def activate_exodus():
     assert not self.exodus, "rollup: already in exodus mode"
     assert staticcall IQueue(QUEUE).overdue(), "rollup: no priority request is past its deadline"
     self.exodus = True
+    self.exodus_since = block.timestamp
     log ExodusActivated(timestamp=block.timestamp)
 
 
 @nonreentrant
 @external
 def release(receiver: address, amount: uint256):
-    """In exodus mode the exodus contract (exits) and the queue (unconsumed deposits) pay out."""
+    """In exodus mode the exodus contract (claims) and the queue (unconsumed deposits) pay out."""
     assert msg.sender == EXODUS or msg.sender == QUEUE, "rollup: only the exodus contract or the queue"
     assert self.exodus, "rollup: not in exodus mode"
     assert receiver != empty(address), "rollup: release to the zero address"
