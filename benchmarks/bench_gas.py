@@ -15,7 +15,8 @@ and of one deposit (a queue entry consumed).
 Operations: token approve, deposit, forced-withdrawal request, oracle table publication
 (K x S, plain and with a settled slot; the table is calldata, L1 hashes it with the T4
 sponge), market registration, a batch verifier's deployment and setting, Groth16
-verification alone, exodus activation, an exit (depth acc_depth, K positions) and a
+verification alone, exodus activation, exodus claims (depth acc_depth, with K positions and
+without), withdrawals after the claim period (the first one freezes the pool) and a
 deposit reclaim.
 
 Also: the capital cost of one withdrawal paid in the accepting transaction (`--zk-wait`
@@ -188,27 +189,33 @@ def operations(k: int, s: int, acc_depth: int) -> dict:
 
 
 def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
-    """An account with K positions exits after exodus; a queued deposit is reclaimed."""
+    """After exodus: an account with K positions claims (with the oracle table) and one
+    without positions claims (no table), in the claim period; after it both withdraw (the
+    first withdrawal freezes the pool); a queued deposit is reclaimed."""
+    from zkrollup.smt import SparseMerkleTree
     b = Bench(k, s, acc_depth, [1])
-    owner = USERS[1]
     sizes = tuple((-1) ** i * (i + 1) for i in range(k))
-    leaf = account_leaf_of(*PK, 4, 500 * USD, sizes, 99, address_int(owner))
-    # the account at index 5, every other leaf empty: its path is the empty subtrees
-    from circuits.spec import tree
-    index = 5
-    path = [tree.default_node(lvl) for lvl in range(tree.levels(acc_depth)) for _ in range(tree.SIBLINGS_PER_LEVEL)]
-    node = tree.root_from_path(leaf, index, path, acc_depth)
+    leaves = {5: (4, 500 * USD, sizes, 99, USERS[1]), 6: (1, 300 * USD, (0,) * k, 0, USERS[2])}
+    tree = SparseMerkleTree(acc_depth, hasher="reference")
+    for index, (nonce, cash, sz, orders, owner) in leaves.items():
+        tree.update(index, account_leaf_of(*PK, nonce, cash, sz, orders, address_int(owner)))
     oi = list(range(1, k + 1))
     tid, _ = b.publish()
-    b.root = state_root(node, oi_hash(oi)) - 1
-    b.submit([b.trade()], tid)
-    b.l1.deposit(USERS[2], 9, *PK, 30 * USD)
+    b.l1.deposit(USERS[0], 7, *PK, 1000 * USD)            # consumed: the pool the claims share
+    b.root = state_root(tree.root, oi_hash(oi)) - 1
+    b.submit([encode_record(OP_DEPOSIT, account=7, amount=1000 * USD, refunded=0)], tid)
+    pending = b.l1.deposit(USERS[2], 9, *PK, 30 * USD)
     b.chain.set_next_timestamp(b.l1.queue()[-1]["deadline"] + 1)
     ops = {"activate_exodus": b._gas(b.l1.rollup, "activate_exodus", sender=USERS[3])}
-    table = b.l1.oracle_table(tid)["packed"]
-    ops["exit"] = b._gas(b.l1.exodus_contract, "exit", index, *PK, 4, 500 * USD, list(sizes), 99, owner,
-                         path, oi_hash(oi), list(table), sender=USERS[3])
-    ops["reclaim_deposit"] = b._gas(b.l1.queue_contract, "reclaim_deposit", 0, sender=USERS[3])
+    table = list(b.l1.oracle_table(tid)["packed"])
+    for name, index, packed in (("claim", 5, table), ("claim_no_positions", 6, [])):
+        nonce, cash, sz, orders, owner = leaves[index]
+        ops[name] = b._gas(b.l1.exodus_contract, "claim", index, *PK, nonce, cash, list(sz), orders, owner,
+                           tree.proof(index), oi_hash(oi), packed, sender=USERS[3])
+    b.chain.set_next_timestamp(b.l1.claim_end)
+    ops["withdraw_first"] = b._gas(b.l1.exodus_contract, "withdraw", 5, sender=USERS[3])
+    ops["withdraw"] = b._gas(b.l1.exodus_contract, "withdraw", 6, sender=USERS[3])
+    ops["reclaim_deposit"] = b._gas(b.l1.queue_contract, "reclaim_deposit", pending, sender=USERS[3])
     return ops
 
 

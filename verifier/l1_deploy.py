@@ -14,7 +14,7 @@ The contracts (verifier/contracts/*.vy, docs/l1.md "The rollup's contracts"):
 | `rollup` | state root, batch number, verifier per batch size, custody, payouts, exodus switch |
 | `priority_queue` | deposits and forced withdrawals: the Poseidon chain, deadlines, fees |
 | `tables` | the market registry and the oracle tables (validation, hashing) |
-| `exodus` | exits against the last accepted root |
+| `exodus` | claims against the last accepted root, paid pro rata after the claim period |
 | `batch_verifier` | Groth16 verification, one deployment per batch size and key |
 | Poseidon | T3 (state root), T5 (Merkle nodes of the 4-ary tree, instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
 
