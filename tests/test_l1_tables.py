@@ -8,7 +8,7 @@ import pytest
 
 from circuits.spec.tables import KIND_CALL, KIND_EMPTY, KIND_FUTURE, oracle_hash_inputs
 from verifier.evm import ExecutionFailed
-from verifier.l1_client import ContractError
+from verifier.l1_client import ContractError, Reason
 
 from l1_helpers import ALICE, EXPIRY, GOV, ORACLE, SPOT, Rig, snapshot
 from spec_fixtures import oracle_table
@@ -178,3 +178,29 @@ def test_a_slot_changes_instrument_only_at_zero_open_interest(rig):
     assert h == new.hash() == rig.l1.market_hash and rig.l1.market() == new
     # an unchanged market re-registers without an opening
     rig.l1.register_market(new)
+
+
+def test_no_batch_can_name_a_table_of_a_replaced_market(rig):
+    """After a slot changes instrument, the tables published before it hash the old market:
+    a batch proved against one would fill orders for an instrument the slot no longer lists.
+    The rollup refuses them (contract state unchanged) and accepts the new market's table."""
+    from circuits.spec.state import oi_hash, state_root
+    accounts_root, oi = 777, [0, 0, 0, 0]
+    t1 = rig.publish()
+    rig.submit([b"\0" * 42], state_root(accounts_root, oi_hash(oi)), t1)
+    t_old = rig.publish()                                    # newer than the accepted batch's
+    assert rig.l1.tables.call("first_table_id") == 1         # the first market's tables start at 1
+    rig.l1.register_market(rig.market)                       # the same market: nothing changes
+    assert rig.l1.tables.call("first_table_id") == 1
+    new = rig.market_for(strike=(rig.market.strike[0] * 2,) + rig.market.strike[1:])
+    rig.l1.register_market(new, oi_opening=(accounts_root, oi))
+    rig.market = new
+    assert rig.l1.tables.call("first_table_id") == t_old + 1
+    root = state_root(accounts_root + 1, oi_hash(oi))
+    before = snapshot(rig.chain)
+    with pytest.raises(ContractError, match="replaced market") as e:
+        rig.submit([b"\0" * 42], root, t_old)
+    assert e.value.reason == Reason.STALE_ORACLE_TABLE and snapshot(rig.chain) == before
+    t_new = rig.publish()
+    rig.submit([b"\0" * 42], root, t_new)
+    assert rig.l1.batch_number == 2 and rig.l1.state_root == root

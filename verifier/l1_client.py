@@ -93,6 +93,7 @@ _REVERTS = {
     "tables: no such oracle table": Reason.UNKNOWN_ORACLE_TABLE,
     "rollup: stale oracle table": Reason.STALE_ORACLE_TABLE,
     "rollup: oracle table older than the last accepted batch's": Reason.STALE_ORACLE_TABLE,
+    "rollup: oracle table of a replaced market": Reason.STALE_ORACLE_TABLE,
     "queue: the batch consumes more entries than are queued": Reason.TOO_MANY_ENTRIES,
     "rollup: a deposit record meets a queue entry of another kind": Reason.QUEUE_MISMATCH,
     "rollup: a forced-withdrawal record meets a queue entry of another kind": Reason.QUEUE_MISMATCH,

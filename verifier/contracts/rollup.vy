@@ -9,8 +9,8 @@
             sha256(old_root || new_root || oracle_hash || prio_old || prio_new || records) >> 3
         which this contract builds itself: old_root from its storage, oracle_hash from the
         table the batch names (verifier/contracts/tables.vy; it must be no older than the
-        last accepted batch's and its timestamp at most MAX_ORACLE_AGE seconds before this
-        block), prio_old and prio_new from the priority queue (the chain values before and
+        last accepted batch's, published for the current market (tables.first_table_id),
+        and its timestamp at most MAX_ORACLE_AGE seconds before this block), prio_old and prio_new from the priority queue (the chain values before and
         after the entries the records consume: one per deposit or forced-withdrawal record,
         in order, each of the record's kind). Nothing else comes from the operator. In the
         same transaction it moves the root and the batch number and pays: a withdrawal's
@@ -37,6 +37,7 @@ interface IQueue:
 
 interface ITables:
     def table(table_id: uint256) -> (uint256, uint256): view
+    def first_table_id() -> uint256: view
 
 interface IVerifier:
     def verifyProof(a: uint256[2], b: uint256[2][2], c: uint256[2], pub: uint256[1]) -> bool: view
@@ -132,6 +133,7 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     oracle_hash: uint256 = 0
     timestamp: uint256 = 0
     oracle_hash, timestamp = staticcall ITables(TABLES).table(table_id)
+    assert table_id >= staticcall ITables(TABLES).first_table_id(), "rollup: oracle table of a replaced market"
     assert timestamp + MAX_ORACLE_AGE >= block.timestamp, "rollup: stale oracle table"
     nq: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):

@@ -74,6 +74,7 @@ market_hash: public(uint256)
 slot: public(HashMap[uint256, uint256])         # kind | strike << 8 | expiry << 56 | contract_size << 96
 oracle: public(address)
 latest_table_id: public(uint256)
+first_table_id: public(uint256)                 # the first table of the current market: a batch may not name an older one
 table_hash: HashMap[uint256, uint256]
 table_times: HashMap[uint256, uint256]           # six 40-bit timestamps per word: id // 6, lane id % 6
 
@@ -181,6 +182,10 @@ def register_market(rows: DynArray[uint256, 4 + 4 * spec.MAX_INSTRUMENTS], accou
         assert staticcall IPoseidon2(POSEIDON2).hash([accounts_root, oi_hash]) == \
             staticcall IRollup(ROLLUP).state_root(), "tables: the opening does not open the state root"
     h: uint256 = staticcall ISponge(SPONGE).sponge(enc)
+    if h != self.market_hash:
+        # tables already published hash the replaced market: a batch proved against one
+        # would fill orders for an instrument the slot no longer lists
+        self.first_table_id = self.latest_table_id + 1
     self.market_hash = h
     log MarketRegistered(market_hash=h, rows=rows)
     return h
