@@ -5,7 +5,7 @@
         [--order-depth 8] [--batch-size 16] [--profile FILE] [--no-breakdown]
 
 A market of four instruments (a call and a put at the money, a future, an out-of-the-money
-call; K = 8 slots, S = 16 scenarios) on an account tree of depth 24 holding `--accounts`
+call; K = 8 slots, S = 35 scenarios) on an account tree of depth 24 holding `--accounts`
 funded accounts at random indices. The flow comes in bursts: every maker quotes a bid and
 an ask on every instrument (a few ticks apart per maker, so price-time priority varies),
 then takers chosen at random send crossing orders of 1 to 4 contracts for `--taker-share`
@@ -52,7 +52,7 @@ from zkrollup.operator import Genesis, Operator  # noqa: E402
 from zkrollup.ops import BUY, SELL, Order  # noqa: E402
 from zkrollup.ops import messages as order_messages  # noqa: E402
 from zkrollup import signatures  # noqa: E402
-from zkrollup.risk import build_oracle_table  # noqa: E402
+from zkrollup.risk import STANDARD_SCENARIOS, build_oracle_table  # noqa: E402
 
 T0 = 1_700_000_000
 DAY = 86_400
@@ -76,7 +76,7 @@ class Rig:
     def __init__(self, workdir: Path, args, rng: random.Random):
         self.market = make_market()
         keys = [bytes([7]) * 32, bytes([8]) * 32, bytes([9]) * 32]
-        g = Genesis(self.market, args.account_depth, args.order_depth, 16,
+        g = Genesis(self.market, args.account_depth, args.order_depth, STANDARD_SCENARIOS,
                     *(eddsa.public_key(k) for k in keys))
         self.contract = deploy_l1(workdir, g, clock=lambda: T0)
         self.contract.publish_oracle_table(build_oracle_table(self.market, T0, SPOT, VOL), now=T0)
@@ -181,7 +181,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(signatures, "verify", "signature")         # the one check (messages.verify calls it)
     timers.wrap(signatures, "verify_many", "signature")
     timers.wrap(Ord, "message", "message_hash")
-    for name in ("passes_initial", "reduces_risk", "min_equity"):
+    for name in ("equities", "passes_initial", "reduces_risk"):
         timers.wrap(trade, name, "margin")
     timers.wrap(Book, "match", "matching")
     timers.wrap(orders, "admit", "admission")
