@@ -355,3 +355,34 @@ def test_a_front_run_deposit_is_refunded_to_the_victim_in_the_accepting_call(dep
     c.request_forced_withdrawal(8, attacker, 500 * USD, dep.clock.t)
     op.flush()
     assert c.l1_balance(attacker) == 10 - 2 + 1 and in_step(dep)   # its own unit, nothing more
+
+
+def test_the_operator_follows_a_market_change_and_a_batch_sealed_before_it_is_redone(dep):
+    """The governor re-lists slot 0 (no open interest) while a batch sealed under the old
+    market waits: L1 refuses that batch (its table hashes the replaced market); the operator
+    rolls it back, adopts the new market from the new table and proves the batch again;
+    a trade in the new instrument then goes through, and the state rebuilds from L1."""
+    from zkrollup.market import Instrument
+    from zkrollup.risk import build_oracle_table
+    from rollup_helpers import VOL
+    from operator_helpers import S
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    op.auto_prove = False
+    assert op.state.oi[0] == 0
+    op.submit(Withdraw.create(KEYS[4], 4, 3 * USD, 0, ADDR[4], DID))
+    sb, _ = _seal(op)
+    old = op.state.market
+    new = old.with_instrument(0, Instrument.call(SPOT * 11 // 10, old[0].expiry), 0)
+    clock.t += 10
+    c.register_market(new, oi_opening=(op.l1_state.accounts_root, list(op.l1_state.oi)), now=clock.t)
+    dep.oracle.publish(build_oracle_table(new, clock.t, SPOT, VOL, n_scenarios=S), now=clock.t)
+    assert op.process_sealed() == [] and c.batch_number == 2     # refused, rolled back
+    assert op.state.market == new and op.open_batch_size() == 1
+    op.flush()
+    assert c.batch_number == 3 and c.l1_balance(ADDR[4]) == 3 * USD and op.l1_state.market == new
+    mark = op.state.oracle.mark[0]
+    op.submit(order(3, SELL, 5, mark, 2, slot=0, instrument=new[0]))
+    assert op.submit(order(5, BUY, 5, mark, 2, slot=0, instrument=new[0])).filled == 5
+    op.flush()
+    assert c.batch_number == 4 and in_step(dep) and op.l1_state.oi[0] == 5
+    assert rebuild_from_l1(c, genesis()).fingerprint() == op.l1_state.fingerprint()

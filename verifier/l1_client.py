@@ -365,14 +365,19 @@ class RollupL1:
 
     def market(self) -> Optional[MarketTable]:
         """The market table currently registered (decoded from its registration)."""
-        h = self._scan()
-        if not h.markets:
-            return None
-        mh, rows = h.markets[-1]
-        m = MarketTable.decode(list(rows))
-        if m.hash() != mh:
-            raise ContractError("the registered market does not hash to its published hash")
-        return m
+        markets = self.markets()
+        return markets[-1] if markets else None
+
+    def markets(self) -> list[MarketTable]:
+        """Every market table ever registered, in order (decoded from the registrations;
+        rebuilding the state needs the market each batch was proved against)."""
+        out = []
+        for mh, rows in self._scan().markets:
+            m = MarketTable.decode(list(rows))
+            if m.hash() != mh:
+                raise ContractError("a registered market does not hash to its published hash")
+            out.append(m)
+        return out
 
     def verifier_address(self, batch_size: int) -> Optional[str]:
         a = self.rollup.call("verifier", _uint(batch_size, 16, "batch size"))

@@ -36,6 +36,7 @@ from circuits.spec.tree import empty_root, path_length
 
 from . import units
 from .lagged_tree import LaggedTree
+from .market import Market
 from .ops import Cancel, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from .risk import OracleTable as RiskOracleTable
 
@@ -95,7 +96,7 @@ class SealedBatch:
     From the builder: the circuit input, the header fields and the records as the native
     state computed them, the applied operations in slot order (Noop padding included),
     the number of L1 queue entries served, each slot's details. From the sequencer: the
-    oracle table the batch was built under and its L1 id, and the journal's seal
+    oracle table and market the batch was built under and the table's L1 id, and the journal's seal
     (`seal_event`, None until written; the book at the seal and the inbox entry to
     process again if the batch is rolled back)."""
 
@@ -108,6 +109,7 @@ class SealedBatch:
     n_entries: int
     details: list = field(default_factory=list)
     oracle: Optional[RiskOracleTable] = None
+    market: Optional[Market] = None
     table_id: int = 0
     seal_event: Optional[int] = None
     book: Optional[dict] = None

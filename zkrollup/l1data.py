@@ -13,7 +13,8 @@ it. A deposit or forced_withdraw record consumes the next entry.
 
 **Rebuild.** `rebuild_from_l1(contract, genesis)` reads nothing but the contract: it starts
 from the genesis state and, for every accepted batch in order, installs the oracle table
-the calldata names (as published to the contract, hash checked), and replays each record
+the calldata names (as published to the contract, hash checked) with the market it was
+published for (every registration is on L1), and replays each record
 (`zkrollup.ops.op_from_record`): the operation it shows, with the queue entry it consumes,
 applied to the native state with every rule but the signatures (the accepted proof
 verified them; the records do not carry them). Each replayed operation must produce
@@ -58,6 +59,11 @@ def published_oracle(contract, table_id: int) -> OracleTable:
     return table
 
 
+def published_markets(contract) -> dict[int, Market]:
+    """Every market ever registered with the contract, by hash (each checked)."""
+    return {m.hash(): m for m in (Market.from_table(t) for t in contract.markets())}
+
+
 def published_market(contract) -> Market:
     """The market table currently registered with the contract (decoded from its
     registration and checked against the hash L1 stored)."""
@@ -100,7 +106,7 @@ def rebuild_from_l1(contract, genesis):
     data alone (see the module docstring). `genesis` is a `zkrollup.operator.Genesis`.
     Raises RebuildError."""
     st = genesis.make_state()
-    market = published_market(contract)
+    markets = published_markets(contract)
     queue = contract.queue()
     for rec in contract.accepted_batches():
         cd = rec["calldata"]
@@ -109,10 +115,9 @@ def rebuild_from_l1(contract, genesis):
             raise RebuildError(f"batch {b}: its old root or priority chain is not the one rebuilt so far")
         table = published_oracle(contract, cd.oracle_table_id)
         if table.market_hash != st.market.hash():
-            if table.market_hash != market.hash():
-                raise RebuildError(f"batch {b} was proved against a market table that is no longer "
-                                   f"published (market history is needed to rebuild it)")
-            st.market = market
+            if table.market_hash not in markets:
+                raise RebuildError(f"batch {b} was proved against a market that was never registered")
+            st.market = markets[table.market_hash]
         if table.hash() != rec["oracle_hash"]:
             raise RebuildError(f"batch {b}: oracle table {cd.oracle_table_id} differs from the one it was proved with")
         if st.oracle != table:

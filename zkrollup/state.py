@@ -36,7 +36,7 @@ from circuits.spec.tables import OracleTable
 from circuits.spec.widths import MAX_SCENARIOS
 
 from .account import Account, check_public_key
-from .errors import NoOracle, RollupError, UnknownAccount
+from .errors import NoOracle, RollupError, SlotInUse, UnknownAccount
 from .market import Instrument, Market
 from .ops.base import Operation
 from .ops.transfers import Deposit, ForcedWithdraw
@@ -139,6 +139,25 @@ class RollupState:
         if self.oracle is not None and table.timestamp < self.oracle.timestamp:
             raise NoOracle("oracle timestamps must not decrease")
         self.oracle = table
+
+    def adopt_market(self, market: Market) -> None:
+        """Switch to `market` (a registration the governor made on L1; L1 checked that every
+        slot whose instrument changes has no open interest, and so does this). Clears the
+        oracle: the next table must be one of the new market's."""
+        if not isinstance(market, Market) or market.K != self.K:
+            raise ValueError(f"the new market must be a zkrollup.market.Market of K = {self.K} slots")
+        for k in range(self.K):
+            if market[k] != self.market[k] and self.oi[k] != 0:
+                raise SlotInUse(f"slot {k} ({self.market[k].describe()}) has open interest {self.oi[k]}")
+        self.market = market
+        self.oracle = None
+
+    def use_tables(self, market: Market | None, table: OracleTable) -> None:
+        """Install the market (None: keep this one) and the oracle table a batch was built under."""
+        if market is not None and market != self.market:
+            self.adopt_market(market)
+        if self.oracle != table:
+            self.set_oracle(table)
 
     def list_instrument(self, k: int, inst: Instrument) -> None:
         """Put `inst` in slot k (SlotInUse unless its open interest is 0); clears the oracle."""

@@ -180,8 +180,7 @@ class Operator:
 
         def fails(k: int) -> bool:
             st = self.l1_state.copy()
-            if st.oracle != sb.oracle:
-                st.set_oracle(sb.oracle)
+            st.use_tables(sb.market, sb.oracle)
             b = BatchBuilder(st)
             for op in ops[:k]:
                 st.apply_l1_request(op, b.apply)

@@ -29,7 +29,7 @@ from circuits.spec.accounts import CLEARING_ACCOUNT
 from .. import signatures
 from ..batch_builder import BatchBuilder, SealedBatch
 from ..errors import OperatorError, RollupError, Unprovable
-from ..l1data import entry_op, published_oracle
+from ..l1data import entry_op, published_markets, published_oracle
 from ..matching import Book
 from ..ops import Cancel, Operation, Settle, SignedOrder, op_from_obj
 from . import orders
@@ -89,7 +89,14 @@ class Sequencer:
         elif kind == "oracle":
             if len(self.builder):
                 raise OperatorError("journal: an oracle change inside a batch")
-            self.state.set_oracle(published_oracle(self.contract, ev["table_id"]))
+            table = published_oracle(self.contract, ev["table_id"])
+            if table.market_hash != self.state.market.hash():
+                # the governor registered another market: its tables follow it
+                market = published_markets(self.contract).get(table.market_hash)
+                if market is None:
+                    raise OperatorError(f"oracle table {ev['table_id']} names a market never registered")
+                self.state.adopt_market(market)
+            self.state.set_oracle(table)
             self.table_id = ev["table_id"]
             self.builder = BatchBuilder(self.state)
         else:
@@ -103,7 +110,7 @@ class Sequencer:
 
     def _seal_builder(self, seq: Optional[int], ev: dict) -> SealedBatch:
         sb = self.builder.finish(self.batch_size)
-        sb.table_id, sb.oracle, sb.seal_event = self.table_id, self.builder.oracle, seq
+        sb.table_id, sb.oracle, sb.market, sb.seal_event = self.table_id, self.builder.oracle, self.builder.market, seq
         sb.book, sb.resume_from = ev.get("book"), ev.get("resume_from")
         self.sealed.append(sb)
         self.builder = BatchBuilder(self.state)

@@ -96,8 +96,7 @@ class Submitter:
     def commit(self, sb: SealedBatch, report: BatchReport, cd: BatchCalldata, proof: dict) -> None:
         """Replay the batch on the accepted state and commit it with its record."""
         st = self.l1_state
-        if st.oracle != sb.oracle:
-            st.set_oracle(sb.oracle)
+        st.use_tables(sb.market, sb.oracle)
         for op in sb.ops:
             st.apply_l1_request(op)
         st.end_batch()
