@@ -16,26 +16,18 @@ from zkrollup.keyfiles import proof_for_verifier
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Liquidate, Withdraw
 
-from operator_helpers import ADDR, Clock, deploy, fund, genesis, reopen, table
+from operator_helpers import ADDR, copy_of, deploy, fund, funded_deployment, genesis, table
 from rollup_helpers import DAY, DID, KEYS, SPOT, T0, USD, order
 
 
 @pytest.fixture(scope="module")
 def funded(tmp_path_factory):
-    """A deployment after batches 1 and 2 (three deposits and a Noop), closed; tests copy it."""
-    path = tmp_path_factory.mktemp("base") / "rollup"
-    d = deploy(path)
-    for acct in (3, 4, 5):
-        fund(d, acct)
-    d.operator.flush()
-    d.close()
-    return path
+    return funded_deployment(tmp_path_factory.mktemp("base") / "rollup")
 
 
 @pytest.fixture
 def dep(funded, tmp_path):
-    shutil.copytree(funded, tmp_path / "rollup")
-    d = reopen(tmp_path / "rollup", Clock())
+    d = copy_of(funded, tmp_path)
     yield d
     d.close()
 
@@ -386,3 +378,57 @@ def test_the_operator_follows_a_market_change_and_a_batch_sealed_before_it_is_re
     op.flush()
     assert c.batch_number == 4 and in_step(dep) and op.l1_state.oi[0] == 5
     assert rebuild_from_l1(c, genesis()).fingerprint() == op.l1_state.fingerprint()
+
+
+def test_a_trade_in_a_relisted_slot_is_rolled_back_and_the_operator_goes_on(dep, tmp_path):
+    """Users traded in slot 0 in a batch L1 has not accepted when the governor re-lists it
+    (L1 saw no open interest at the accepted root): the operator rolls the unaccepted work
+    back, adopts the new market, refuses the orders for the replaced instrument and goes on,
+    also after a restart."""
+    from zkrollup.market import Instrument
+    from zkrollup.risk import build_oracle_table
+    from rollup_helpers import VOL
+    from operator_helpers import S, crashed, reopen
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    op.auto_prove = False
+    mark = op.state.oracle.mark[0]
+    op.submit(order(3, SELL, 5, mark, 3))
+    assert op.submit(order(5, BUY, 5, mark, 3)).filled == 5
+    op.seal()
+    assert op.state.oi[0] == 5 and op.l1_state.oi[0] == 0
+    old = op.state.market
+    new = old.with_instrument(0, Instrument.call(SPOT * 11 // 10, old[0].expiry), 0)
+    clock.t += 10
+    c.register_market(new, oi_opening=(op.l1_state.accounts_root, list(op.l1_state.oi)), now=clock.t)
+    dep.oracle.publish(build_oracle_table(new, clock.t, SPOT, VOL, n_scenarios=S), now=clock.t)
+    op.submit(Withdraw.create(KEYS[4], 4, 2 * USD, 0, ADDR[4], DID))       # no stall
+    assert op.state.market == new and op.state.oi[0] == 0 and not op.sealed
+    assert [op.request_result(s)[0] for s in (1, 2)] == ["rejected", "rejected"]   # old instrument
+    crashed(dep)
+    again = reopen(tmp_path / "rollup", clock)
+    try:
+        reps = again.operator.flush()
+        c = again.contract
+        assert [r.batch_number for r in reps] == [3] == [c.batch_number]
+        assert c.l1_balance(ADDR[4]) == 2 * USD and in_step(again)
+        assert again.operator.l1_state.market == new
+    finally:
+        again.close()
+
+
+def test_a_batch_refused_for_a_stale_table_waits_for_the_next_table_instead_of_spinning(dep):
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    op.auto_prove = False
+    for a in (3, 4, 5):
+        op.submit(Withdraw.create(KEYS[a], a, USD, 0, ADDR[a], DID))
+    assert len(op.sealed) == 1
+    clock.t += 10 ** 6                              # the oracle is late: its table is too old
+    rolled = []
+    original = op.rollback
+    op.rollback = lambda *a, **k: (rolled.append(a), original(*a, **k))[1]
+    assert op.process_sealed() == [] and len(rolled) == 1 and c.batch_number == 2
+    dep.oracle.publish(table(ts=clock.t), now=clock.t)
+    op.flush()                                      # rolled back again, rebuilt under the new table
+    op.flush()                                      # what the rebuild left open
+    assert c.batch_number == 4 and in_step(dep)
+    assert sum(c.l1_balance(ADDR[a]) for a in (3, 4, 5)) == 3 * USD

@@ -41,7 +41,7 @@ from .journal import Journal
 from .pool import InProcessPool, ProverPool
 from .proving import BatchProver, ProvedBatch, UnprovableBatch
 from .reports import BatchReport
-from .sequencer import Sequencer
+from .sequencer import MarketChanged, Sequencer
 from .submission import BATCH_PREFIX, LAST_EVENT, TABLE_ID, Submitter
 
 
@@ -81,6 +81,7 @@ class Operator:
         self.maker_fee, self.taker_fee = maker_fee, taker_fee
         self.batch_timeout_s = batch_timeout_s
         self.auto_prove = auto_prove
+        self._adopting_market = False
         self.export_dir = Path(export_dir) if export_dir is not None else None
         self.on_batch = on_batch
         self.fault = fault or (lambda point: None)
@@ -262,8 +263,20 @@ class Operator:
 
     def sync(self) -> None:
         """Read L1: a newer oracle table (seals the open batch first, then settles every
-        position in newly settled slots), new deposits, new forced withdrawals."""
-        self.sequencer.sync()
+        position in newly settled slots), new deposits, new forced withdrawals. A table of a
+        newly registered market that re-lists a slot the unaccepted batches trade in rolls
+        them back first: they could never be accepted (L1 refuses the replaced market's
+        tables), and the requests behind them are processed again under the new market."""
+        try:
+            self.sequencer.sync()
+        except MarketChanged as e:
+            if self._adopting_market:
+                raise OperatorError(f"the accepted state cannot adopt the new market: {e}") from None
+            self._adopting_market = True
+            try:
+                self.rollback(f"the market changed ({e})")
+            finally:
+                self._adopting_market = False
 
     # --- batches ----------------------------------------------------------------------------
 
@@ -320,7 +333,10 @@ class Operator:
                     continue
                 except BatchRejected as e:
                     if e.reason == Reason.STALE_ORACLE_TABLE:
+                        newer = self.contract.latest_oracle_table_id > sb.table_id
                         self.rollback(str(e))
+                        if not newer:
+                            break           # rebuilt under the same table: wait for the oracle's next one
                         continue
                     raise OperatorError(f"batch {sb.batch_number} refused by L1: {e}") from None
             self.sequencer.sealed.pop(0)

@@ -28,7 +28,7 @@ from circuits.spec.accounts import CLEARING_ACCOUNT
 
 from .. import signatures
 from ..batch_builder import BatchBuilder, SealedBatch
-from ..errors import OperatorError, RollupError, Unprovable
+from ..errors import OperatorError, RollupError, SlotInUse, Unprovable
 from ..l1data import entry_op, published_markets, published_oracle
 from ..matching import Book
 from ..ops import Cancel, Operation, Settle, SignedOrder, op_from_obj
@@ -95,7 +95,10 @@ class Sequencer:
                 market = published_markets(self.contract).get(table.market_hash)
                 if market is None:
                     raise OperatorError(f"oracle table {ev['table_id']} names a market never registered")
-                self.state.adopt_market(market)
+                try:
+                    self.state.adopt_market(market)
+                except SlotInUse as e:
+                    raise MarketChanged(str(e)) from None
             self.state.set_oracle(table)
             self.table_id = ev["table_id"]
             self.builder = BatchBuilder(self.state)
@@ -270,6 +273,11 @@ class Sequencer:
                 self.emit_op(entry_op(e))
         if self._pending:
             self.write_journal()
+
+
+class MarketChanged(OperatorError):
+    """A newly registered market re-lists a slot that batches L1 has not accepted trade in:
+    only the accepted state (where L1 saw no open interest in it) can adopt the market."""
 
 
 def op_key(obj: dict) -> str:
