@@ -96,3 +96,15 @@ def test_an_order_message_is_remembered_per_value_it_hashes():
         assert o.message() == order_message(*o.fields()), name
         seen.add(o.message())
     assert len(seen) == 1 + len(changed)
+
+
+def test_a_signature_repeated_in_a_burst_is_checked_once_and_evicts_nothing(monkeypatch):
+    monkeypatch.setattr(signatures, "CACHE_SIZE", 3)
+    calls = []
+    real = signatures.eddsa_fast.verify_many
+    monkeypatch.setattr(signatures.eddsa_fast, "verify_many", lambda items: calls.append(len(items)) or real(items))
+    sigs = [(PUB[0], m, eddsa.sign(PRIV[0], m)) for m in range(3)]
+    assert signatures.verify_many(sigs) == [True] * 3
+    again = (PUB[0], 9, eddsa.sign(PRIV[0], 9))
+    assert signatures.verify_many([again, again]) == [True, True] and calls == [3, 1]
+    assert [k[4] for k in signatures._valid] == [1, 2, 9]     # one eviction, not two

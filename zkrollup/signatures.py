@@ -22,6 +22,8 @@ _valid: dict[tuple, None] = {}
 
 
 def _remember(key: tuple) -> None:
+    if key in _valid:
+        return
     if len(_valid) >= CACHE_SIZE:
         del _valid[next(iter(_valid))]
     _valid[key] = None
@@ -43,15 +45,15 @@ def verify(pub: object, msg: object, sig: object) -> bool:
 def verify_many(items: Sequence[tuple[object, object, object]]) -> list[bool]:
     """[verify(pub, msg, sig) for pub, msg, sig in items], the new ones in one kernel call."""
     keys = [eddsa_fast.inputs(*it) if isinstance(it, tuple) and len(it) == 3 else None for it in items]
-    todo = [i for i, k in enumerate(keys) if k is not None and k not in _valid]
-    fresh = dict(zip(todo, eddsa_fast.verify_many([items[i] for i in todo])))
-    out = []
+    first: dict[tuple, int] = {}                    # each new key once, in order
     for i, k in enumerate(keys):
-        ok = k is not None and fresh.get(i, True)
-        if ok and i in fresh:
+        if k is not None and k not in _valid and k not in first:
+            first[k] = i
+    fresh = dict(zip(first, eddsa_fast.verify_many([items[i] for i in first.values()])))   # once per key
+    for k, ok in fresh.items():
+        if ok:
             _remember(k)
-        out.append(ok)
-    return out
+    return [k is not None and fresh.get(k, True) for k in keys]
 
 
 def forget() -> None:
