@@ -67,6 +67,18 @@ def abi(n_inputs: int) -> list:
              "outputs": [{"name": "", "type": "uint256"}]}]
 
 
+def _return_word_at_0(a: Asm) -> bytes:
+    """The common ending: return the word at memory 0; then the "fail" (empty revert) and
+    "too_big" (revert with REVERT_MESSAGE) labels. Returns the assembled code."""
+    a.push(32)
+    a.op("PUSH0", "RETURN")
+    a.label("fail")
+    a.op("PUSH0", "PUSH0", "REVERT")
+    a.label("too_big")
+    _revert_with_message(a)
+    return a.assemble()
+
+
 def _dispatch(a: Asm, n_inputs: int) -> None:
     """Jump to "fail" unless: the selector of hash(uint256[n]), exact calldata size, no ETH."""
     a.push(4 + 32 * n_inputs)
@@ -162,13 +174,7 @@ def generate(n_inputs: int, sparse: Optional[int] = None, mem_full: bool = False
         st.bring(("s", 0))
         st.reduce_top()
         a.op("PUSH0", "MSTORE")
-    a.push(32)
-    a.op("PUSH0", "RETURN")
-    a.label("fail")
-    a.op("PUSH0", "PUSH0", "REVERT")
-    a.label("too_big")
-    _revert_with_message(a)
-    return a.assemble()
+    return _return_word_at_0(a)
 
 
 def _call_tail(g: Gen, tail: bytes) -> None:

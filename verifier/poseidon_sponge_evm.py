@@ -28,7 +28,7 @@ from circuits.field import R
 from .evm import keccak256
 from .evm_asm import MAX_CODE_SIZE, Asm, initcode as _wrap
 from .poseidon_codegen import Gen, matrix_in_memory
-from .poseidon_evm import _revert_with_message
+from .poseidon_evm import _return_word_at_0
 from .poseidon_plan import plan
 
 MAX_VALUES = 1 << 16
@@ -163,13 +163,7 @@ def generate_sponge(t: int, mem_full: bool = False) -> bytes:
     st.s.pop()
     st.bring(("s", 1))
     a.op("PUSH0", "MSTORE")
-    a.push(32)
-    a.op("PUSH0", "RETURN")
-    a.label("fail")
-    a.op("PUSH0", "PUSH0", "REVERT")
-    a.label("too_big")
-    _revert_with_message(a)
-    return a.assemble()
+    return _return_word_at_0(a)
 
 
 def deploy_sponge(chain, t: int, sender: str, mem_full: bool = False):

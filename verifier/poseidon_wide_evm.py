@@ -22,7 +22,7 @@ from __future__ import annotations
 from circuits.field import R
 
 from .evm_asm import MAX_CODE_SIZE, Asm, initcode as _wrap
-from .poseidon_evm import _revert_with_message, abi, selector
+from .poseidon_evm import _dispatch, _revert_with_message, abi
 from .poseidon_plan import plan
 
 MAX_INPUTS = 16
@@ -217,14 +217,7 @@ def generate_wide(n_inputs: int, data_addresses: list[str]) -> bytes:
         raise ValueError(f"T{t} needs {len(chunks)} data contracts, got {len(data_addresses)}")
     c = _Code()
     a = c.a
-    a.push(4 + 32 * n_inputs)
-    a.op("CALLDATASIZE", "EQ", "PUSH0", "CALLDATALOAD")
-    a.push(224)
-    a.op("SHR")
-    a.push(int.from_bytes(selector(n_inputs), "big"))
-    a.op("EQ", "AND", "CALLVALUE", "ISZERO", "AND", "ISZERO")
-    a.push_label("fail")
-    a.op("JUMPI")
+    _dispatch(a, n_inputs)
     a.push(R)                                           # r at the bottom: h counts above it
     dest = o["C"]
     for addr, chunk in zip(data_addresses, chunks):
