@@ -90,3 +90,39 @@ def fund(dep: Deployment, acct: int, amount: int = 100_000 * USD) -> None:
     dep.faucet(ADDR[acct], amount)
     dep.contract.deposit(ADDR[acct], acct, *pk(acct), amount, now=dep.clock.t)
 
+
+
+def funded_deployment(path: Path) -> Path:
+    """A deployment after batches 1 and 2 (three deposits and a Noop), closed: tests copy it
+    (`copy_of`) instead of proving those batches again."""
+    d = deploy(path)
+    for acct in (3, 4, 5):
+        fund(d, acct)
+    d.operator.flush()
+    d.close()
+    return path
+
+
+def copy_of(funded: Path, tmp_path: Path) -> Deployment:
+    shutil.copytree(funded, tmp_path / "rollup")
+    return reopen(tmp_path / "rollup", Clock())
+
+
+POISON = 13 * USD
+"""A withdrawal of this amount is made unprovable by `poison_withdrawals`."""
+
+
+def poison_withdrawals(monkeypatch) -> None:
+    """Corrupt the circuit input of every Withdraw of POISON (the native state untouched):
+    the batch circuit then refuses the batch that holds it."""
+    from zkrollup import batch_builder
+    from zkrollup.ops import Withdraw
+    record = batch_builder.BatchBuilder.record
+
+    def bad_record(self, w):
+        s = record(self, w)
+        if isinstance(w.op, Withdraw) and w.op.amount == POISON:
+            s.amount += 1
+        return s
+
+    monkeypatch.setattr(batch_builder.BatchBuilder, "record", bad_record)

@@ -12,47 +12,29 @@ import shutil
 
 import pytest
 
-from zkrollup import batch_builder
 from zkrollup.errors import Unprovable
 from zkrollup.l1data import rebuild_from_l1
 from zkrollup.ops import BUY, SELL, Withdraw
 from zkrollup.operator import proving
 
-from operator_helpers import ADDR, Clock, crashed, deploy, fund, genesis, reopen
-from rollup_helpers import DID, KEYS, T0, USD, order
-
-POISON = 13 * USD
+from operator_helpers import (ADDR, POISON, Clock, copy_of, crashed, funded_deployment, genesis, poison_withdrawals,
+                              reopen)
+from rollup_helpers import DID, KEYS, USD, order
 
 
 @pytest.fixture
 def poisoned(monkeypatch):
-    """Corrupt the circuit input of every Withdraw of POISON (native state untouched)."""
-    record = batch_builder.BatchBuilder.record
-
-    def bad_record(self, w):
-        s = record(self, w)
-        if isinstance(w.op, Withdraw) and w.op.amount == POISON:
-            s.amount += 1
-        return s
-
-    monkeypatch.setattr(batch_builder.BatchBuilder, "record", bad_record)
+    poison_withdrawals(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def funded(tmp_path_factory):
-    path = tmp_path_factory.mktemp("base") / "rollup"
-    d = deploy(path)
-    for acct in (3, 4, 5):
-        fund(d, acct)
-    d.operator.flush()
-    d.close()
-    return path
+    return funded_deployment(tmp_path_factory.mktemp("base") / "rollup")
 
 
 @pytest.fixture
 def dep(funded, tmp_path):
-    shutil.copytree(funded, tmp_path / "rollup")
-    d = reopen(tmp_path / "rollup", Clock())
+    d = copy_of(funded, tmp_path)
     yield d
     d.close()
 

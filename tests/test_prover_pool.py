@@ -27,7 +27,8 @@ from zkrollup.deployment import Deployment
 from zkrollup.keycache import KeyCache
 from zkrollup.units import batch_shape
 
-from operator_helpers import ACC_DEPTH, ADDR, K, ORD_DEPTH, S, Clock, crashed, fund, genesis, table
+from operator_helpers import (ACC_DEPTH, ADDR, K, ORD_DEPTH, POISON, S, Clock, crashed, fund, genesis,
+                              poison_withdrawals, table)
 from rollup_helpers import DID, KEYS, USD
 
 SEED = b"zkrollup prover pool tests"
@@ -191,28 +192,17 @@ def test_an_operator_restarted_with_proofs_in_flight_loses_nothing(tmp_path, key
         second.close()
 
 
-POISON = 13 * USD
-
-
 @pytest.fixture
 def poisoned(monkeypatch):
-    """Corrupt the circuit input of every Withdraw of POISON (native state untouched), as in
-    tests/test_operator_unprovable.py; the corrupted input travels to the worker that proves
-    it. Proving in this process would be a test bug: it raises."""
-    from zkrollup import batch_builder
+    """Withdrawals of POISON unprovable (operator_helpers.poison_withdrawals); the corrupted
+    input travels to the worker that proves it. Proving in this process would be a test
+    bug: it raises."""
     from zkrollup.operator.proving import BatchProver
-    record = batch_builder.BatchBuilder.record
-
-    def bad_record(self, w):
-        s = record(self, w)
-        if isinstance(w.op, Withdraw) and w.op.amount == POISON:
-            s.amount += 1
-        return s
 
     def no_local_proof(self, sb):
         raise AssertionError("a batch was proved in the operator's process, not by the pool")
 
-    monkeypatch.setattr(batch_builder.BatchBuilder, "record", bad_record)
+    poison_withdrawals(monkeypatch)
     monkeypatch.setattr(BatchProver, "prove", no_local_proof)
 
 
