@@ -12,6 +12,7 @@ from zkrollup.errors import (BadInstrument, BadSignature, CancelledOrder, Expire
                              WrongDeployment)
 from zkrollup.market import Instrument
 from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
+from zkrollup.ops.messages import BadRequest
 from zkrollup.risk import (equities, gross_mark_value, im_allowance, passes_initial, passes_maintenance,
                            portfolio_mark_value)
 
@@ -109,6 +110,7 @@ def test_withdraw_rejections(st):
     rejected(st, Withdraw.create(KEYS[3], 3, 1_000 * USD + 1, 0, 1, DID), InsufficientMargin)
     rejected(st, Withdraw.create(KEYS[9], 9, 1, 0, 1, DID), UnknownAccount)
     rejected(st, Withdraw.create(KEYS[0], CLEARING_ACCOUNT, 1, 0, 1, DID), ForbiddenAccount)
+    rejected(st, Withdraw.create(KEYS[3], 3, 100, 0, 0, DID), BadRequest)    # L1 would burn it
     with pytest.raises(ValueError):
         Withdraw.create(KEYS[3], 3, 0, 0, 1, DID)
 

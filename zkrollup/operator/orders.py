@@ -15,6 +15,7 @@ stand); self-trades are skipped.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT
@@ -118,7 +119,8 @@ def blame(e: RollupError, maker: Resting, taker_account: int) -> str:
         return "maker"
     if text.startswith("taker"):
         return "taker"
-    if f"account {maker.order.order.account}" in text and f"account {taker_account}" not in text:
+    named = {int(n) for n in re.findall(r"\baccount (\d+)\b", text)}      # whole numbers: 1 is not 12
+    if maker.order.order.account in named and taker_account not in named:
         return "maker"
     return "taker"
 
