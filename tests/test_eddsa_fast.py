@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from circuits import babyjub as bj
 from circuits import eddsa
@@ -52,12 +52,14 @@ def test_batch_of_known_answers_equals_each_verdict():
 
 @settings(max_examples=20, deadline=None)
 @given(priv_keys, messages, st.integers(1, R - 1))
+@example(b"\0" * 32, 0, bj.L)                          # S + L == S: found by CI, must still tamper
 def test_valid_and_tampered_signatures_agree_with_the_reference(priv, msg, delta):
     sig = eddsa.sign(priv, msg)
     pub = eddsa.public_key(priv)
     assert same_verdict(pub, msg, sig)
+    s_delta = 1 + delta % (bj.L - 1)        # never a multiple of L: S must really change
     cases = [(pub, (msg + delta) % R, sig),
-             (pub, msg, Signature(sig.R8, (sig.S + delta) % bj.L)),
+             (pub, msg, Signature(sig.R8, (sig.S + s_delta) % bj.L)),
              (pub, msg, Signature(sig.R8, sig.S + bj.L)),                  # malleability
              (pub, msg, Signature(bj.add(sig.R8, bj.BASE8), sig.S)),
              (pub, msg, Signature(bj.neg(sig.R8), sig.S)),
