@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from circuits import babyjub as bj
 from circuits import eddsa
@@ -59,11 +59,12 @@ def test_own_signatures_verify_with_the_reference(priv, msg):
 
 @settings(max_examples=20, deadline=None)
 @given(priv_keys, messages, st.integers(min_value=1, max_value=R - 1))
+@example(b"\0" * 32, 0, bj.L)                   # S + L == S: the S-tamper must still change S
 def test_tampered_signatures_fail(priv, msg, delta):
     sig = eddsa.sign(priv, msg)
     pub = eddsa.public_key(priv)
     assert not eddsa.verify(pub, (msg + delta) % R, sig)
-    assert not eddsa.verify(pub, msg, Signature(sig.R8, (sig.S + delta) % bj.L or 1))
+    assert not eddsa.verify(pub, msg, Signature(sig.R8, (sig.S + 1 + delta % (bj.L - 1)) % bj.L))  # S really changes
     assert not eddsa.verify(pub, msg, Signature(sig.R8, sig.S + bj.L))
     assert not eddsa.verify(pub, msg, Signature(bj.add(sig.R8, bj.BASE8), sig.S))
     assert not eddsa.verify(bj.add(pub, bj.BASE8), msg, sig)
