@@ -94,7 +94,12 @@ class RollupState:
 
     @property
     def oi_hash(self) -> int:
-        return oi_hash(self.oi, poseidon_fast.poseidon)
+        # memo keyed by value: most operations leave open interest unchanged
+        key = tuple(self.oi)
+        memo = getattr(self, "_oi_memo", None)
+        if memo is None or memo[0] != key:
+            memo = self._oi_memo = (key, oi_hash(key, poseidon_fast.poseidon))
+        return memo[1]
 
     @property
     def root(self) -> int:
