@@ -124,7 +124,7 @@ class Scenario:
         for u in USERS:
             fund(self.s, u, ch.int(200, 2_000) * USD)
         fund(self.s, WHALE, 10 ** 7 * USD)
-        self.next_oid = {u: 0 for u in USERS + (WHALE,)}
+        self.next_oid = {u: 1 << ORD_DEPTH for u in USERS + (WHALE,)}   # ids from 5: older ones exist
         self.orders = []            # (account, order id) of orders that entered a batch
         self.cancels = []           # applied Cancel ops
         self.rec = None
@@ -301,11 +301,19 @@ class Scenario:
                    RollupError if rate > 2 else None)
 
     def op_cancel(self):
-        if self.orders and self.ch.bool():
-            a, oid = self.ch.pick(self.orders)
-        else:
+        """A cancel of a traded order, of an order ahead of time, or of an order older than
+        the one its fill slot holds (refused: ReplayedOrder)."""
+        how = self.ch.pick(["traded", "ahead", "older"] if self.orders else ["ahead"])
+        if how == "ahead":
             a = self.ch.pick(USERS)
-            oid = self.fresh_oid(a)                       # ahead of time
+            oid = self.fresh_oid(a)
+        else:
+            a, oid = self.ch.pick(self.orders)
+            if how == "older":
+                acc = self.s.account(a)
+                oid = acc.order_state(acc.order_slot_of(oid))[0] - (1 << ORD_DEPTH)
+                if oid <= 0:
+                    return
         acc = self.s.account(a)
         stored = acc.order_state(acc.order_slot_of(oid))[0]
         w = self.attempt(Cancel.create(KEYS[a], a, oid, DID), None if oid >= stored else ReplayedOrder)
