@@ -248,6 +248,16 @@ def test_withdrawal_beyond_margin_fails_the_margin_check():
     assert _prove_unchecked(m).startswith("slot0.margin_a.check")
 
 
+def test_a_signed_withdrawal_to_l1_address_zero_fails():
+    """L1 pays nothing to address 0: proving it would debit the account and burn the cash."""
+    m = funded(3)
+    m.withdraw(3, 100, 0)
+    assert _prove_unchecked(m) == "slot0.request.l1_nonzero.inv"
+    m = funded(3)
+    m.withdraw(3, 100, 1)                                     # the smallest payable address
+    assert _prove_unchecked(m) is None
+
+
 def test_withdrawal_signed_by_another_key_fails():
     m = funded(3)
     m.withdraw(3, 100, 0xBEEF, key=4)

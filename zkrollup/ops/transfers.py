@@ -140,8 +140,9 @@ class Withdraw(Operation):
         check_deployment("the withdrawal", self.deployment_id, state)
         if self.nonce != v.nonce:
             raise StaleNonce(f"withdrawal nonce {self.nonce}, account {self.account} is at {v.nonce}")
-        if self.l1_address == 0 and self.signature is not PROVEN:
+        if self.l1_address == 0:
             # L1 skips payouts to address 0: the tokens would stay in the rollup for good
+            # (the circuit refuses it too: request.l1_nonzero)
             raise BadRequest("a withdrawal to L1 address 0 would burn the tokens")
         msg = self.message()
         check_signed_by(v.pk, msg, self.signature, f"withdrawal from account {self.account}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...cs import LC, ConstraintSystem
 from ...gadgets.bits import bits_le
-from ...gadgets.comparators import is_equal
+from ...gadgets.comparators import assert_nonzero, is_equal
 from ..ranges import positive
 from ..shape import BatchShape
 from ..witness import SlotInput
@@ -49,13 +49,14 @@ def request(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops, A
 
     Enforces: a deposit's, withdrawal's or forced withdrawal's amount is >= 1, and every
     amount is below 2^amount_bits; a withdrawal's L1 address is below 2^l1_address_bits
-    (it is paid to). Computes (no hint): refunded = deposit AND leaf exists AND NOT (same
-    key (x and y) AND owner == depositor); fwv = forced AND in the tree AND exists AND
+    and not 0 (L1 skips payouts to address 0: the cash would be burnt). Computes (no
+    hint): refunded = deposit AND leaf exists AND NOT (same key (x and y) AND owner ==
+    depositor); fwv = forced AND in the tree AND exists AND
     not the clearing account AND owner == requester. A deposit to an empty leaf creates
     the account with the deposit's key and owner = depositor; a withdrawal and a
     liquidation bump port A's nonce (not past 2^nonce_bits - 1).
 
-    Cost: amount_bits + l1_address_bits + 24 constraints (248).
+    Cost: amount_bits + l1_address_bits + 25 constraints (249).
     """
     W = cs.witness
     dep, wd, fw, lq = ops.dep, ops.wd, ops.fw, ops.lq
@@ -68,6 +69,8 @@ def request(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops, A
         # or requester's address is bound by the priority chain instead)
         l1_paid = cs.mul(wd, l1, name="l1_paid")
         l1_paid_bits = bits_le(cs, l1_paid, shape.l1_address_bits, name="l1_paid_bits")
+        # L1 pays nothing to address 0: such a withdrawal would only burn the cash
+        assert_nonzero(cs, l1_paid + 1 - wd, name="l1_nonzero")
         owner_eq = is_equal(cs, old.owner, l1, name="owner_eq")
     with cs.namespace("deposit"):
         dpx = W("pk_x", inp.pk[0])
