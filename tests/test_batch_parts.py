@@ -196,7 +196,7 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
     assert parts == {
         "selectors": N_OPS + 1 + K + 1,
         "ports": sh.index_bits + D + K + 21 + 4 * (sh.index_bits > D), "flush_on_touch": 8,
-        "request": sh.amount_bits + sh.l1_address_bits + 24, "roles": 10,
+        "request": sh.amount_bits + sh.l1_address_bits + 25, "roles": 10,
         "old_sizes": 2 * K * (sh.size_bits + 3),
         "trade_terms": sh.size_bits + sh.price_bits + sh.time_bits + 3 * K + 8,
         "orders": 2 * (sh.size_bits + 2 * sh.price_bits + 3 * sh.fee_rate_bits + sh.order_id_bits
