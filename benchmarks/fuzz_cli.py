@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import random
 import shutil
 import sys
@@ -102,14 +101,14 @@ def byte_mutants(data: bytes, rng: random.Random) -> bytes:
         return bytes(b)
     if how == 2:
         i = rng.randrange(n)
-        return data[:i] + os.urandom(rng.randint(1, 64)) + data[i:]      # inserted bytes
+        return data[:i] + rng.randbytes(rng.randint(1, 64)) + data[i:]      # inserted bytes
     if how == 3:
         i = rng.randrange(n)
         return data[:i] + data[i + rng.randint(1, 64):]                  # deleted bytes
     if how == 4:
-        return data + os.urandom(rng.randint(1, 100))                    # trailing garbage
+        return data + rng.randbytes(rng.randint(1, 100))                    # trailing garbage
     if how == 5:
-        return os.urandom(rng.randint(0, 2 * n))                        # noise
+        return rng.randbytes(rng.randint(0, 2 * n))                        # noise
     if how == 6:
         b = bytearray(data)
         i = rng.randrange(n)

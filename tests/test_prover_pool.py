@@ -15,6 +15,7 @@ import sys
 import time
 
 import pytest
+from distributed.comm import CommClosedError
 
 from zkrollup.errors import OperatorError
 from zkrollup.l1data import rebuild_from_l1
@@ -39,7 +40,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::R
 def wait_for(what, timeout=120.0, every=0.1):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        value = what()
+        try:
+            value = what()
+        except (OSError, TimeoutError, CommClosedError):
+            value = None              # a worker closing or restarting: ask again
         if value:
             return value
         time.sleep(every)

@@ -88,8 +88,14 @@ def _run_child(db, kill_after, kill_delay=None):
                 break
         time.sleep(kill_delay)
         proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate(timeout=300)
-    lines += out.splitlines()
+        # read the rest through the same text wrapper: communicate() would read the raw
+        # pipe and lose lines already buffered here (the child may have finished by now)
+        lines += proc.stdout.read().splitlines()
+        err = proc.stderr.read()
+        proc.wait(timeout=300)
+    else:
+        out, err = proc.communicate(timeout=300)
+        lines += out.splitlines()
     committed = [int(line.split()[1]) for line in lines if line.startswith("committed")]
     writes = [int(line.split()[1]) for line in lines if line.startswith("writes")]
     return proc.returncode, committed, writes, err

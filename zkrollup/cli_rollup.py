@@ -47,12 +47,12 @@ def _keys(dir_: str, keys_dir):
     return KeyCache(Path(keys_dir) if keys_dir else Path(dir_) / "keys")
 
 
-def _missing_key(keys, shape, dir_: str, keys_dir) -> CliError:
+def _missing_key(keys, shape, dir_: str, keys_dir, batch_file: str) -> CliError:
     """The one wording of "no key for this batch" (`prove` and `verify`): a key is found
     through --dir or --keys-dir; a new one is the last resort (it cannot check proofs made
     with another key)."""
     where = f"--keys-dir {keys_dir}" if keys_dir else f"--dir {dir_}"
-    return CliError(f"no proving key for this batch's shape in {keys.dir}: pass the --dir (or --keys-dir) "
+    return CliError(f"{batch_file}: no proving key for this batch's shape in {keys.dir}: pass the --dir (or --keys-dir) "
                     f"that made the batch's key; only to make a new key, which cannot check proofs made "
                     f"with another: `zkrollup setup --batch-size {shape.n_slots} --acc-depth {shape.acc_depth} "
                     f"--ord-depth {shape.ord_depth} --instruments {shape.n_instruments} "
@@ -195,7 +195,7 @@ def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     keys = _keys(dir_, keys_dir)
     pk = keys.get(bf.shape)
     if pk is None:
-        raise _missing_key(keys, bf.shape, dir_, keys_dir)
+        raise _missing_key(keys, bf.shape, dir_, keys_dir, batch_file)
     t0 = time.perf_counter()
     wit, problem = _solve_file(bf)
     if problem:
@@ -306,7 +306,7 @@ def verify(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
                                       public_path or str(base.with_suffix(".public.json")))
     keys = _keys(dir_, keys_dir)
     if keys.get(bf.shape) is None:
-        raise _missing_key(keys, bf.shape, dir_, keys_dir)
+        raise _missing_key(keys, bf.shape, dir_, keys_dir, batch_file)
     vk = keys.verifying_key(bf.shape)
     try:
         want = bf.public_input()
