@@ -18,6 +18,14 @@ def run(*args):
     return res.exit_code, res.output
 
 
+@pytest.fixture(autouse=True)
+def _empty_working_directory(tmp_path, monkeypatch):
+    """Every command runs from an empty directory: the default --dir (./zkrollup-demo) left by
+    a `zkrollup demo` in the checkout (the README's first command) must not be what a test
+    without --dir sees."""
+    monkeypatch.chdir(tmp_path)
+
+
 def one_line_error(code, out):
     lines = [l for l in out.splitlines() if l.strip()]
     return code == 2 and len(lines) == 1 and lines[0].startswith("error:")
