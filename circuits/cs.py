@@ -471,6 +471,15 @@ class ConstraintSystem:
         self._values[v] = int(new) % R
         self._tampered = True
 
+    def variable(self, name: str) -> LC:
+        """The variable with this full name (namespace prefix included) as the LC 1*v, for
+        tests that read or overwrite one witness value (`value`, `set_value`); KeyError if
+        no variable has that name."""
+        for v in range(1, len(self._var_name)):
+            if self._var_prefix[v] + self._var_name[v] == name:
+                return LC({v: 1}, self._values[v])
+        raise KeyError(name)
+
     def _row_value(self, ptr: list[int], idx: list[int], co: list[int], i: int) -> int:
         vals = self._values
         acc = 0

@@ -366,16 +366,9 @@ def test_a_forced_withdrawal_by_someone_else_is_served_with_zero_and_cannot_be_p
 
 # --- overwriting one hinted or computed witness ------------------------------------------------------
 
-def _var(cs, name):
-    for v in range(1, cs.num_variables):
-        if cs._var_prefix[v] + cs._var_name[v] == name:
-            return v
-    raise KeyError(name)
-
-
 def _overwrite(cs, name, value):
-    v = _var(cs, name)
-    cs.set_value(v, value(cs._values[v]) if callable(value) else value)
+    v = cs.variable(name)
+    cs.set_value(v, value(cs.value(v)) if callable(value) else value)
 
 
 @pytest.mark.parametrize("op,var,change,expect", [

@@ -69,6 +69,19 @@ def test_enforce_names_with_nested_namespaces_and_which_is_unsatisfied():
     assert cs.value(x + 1) == 5  # recomputed after tampering
 
 
+def test_a_variable_is_found_by_its_full_name_and_can_be_overwritten():
+    cs = ConstraintSystem()
+    with cs.namespace("slot0"):
+        x = cs.witness("x", 3)
+        cs.enforce(x, x, 9, name="sq")
+    v = cs.variable("slot0.x")
+    assert v.single_var() == x.single_var() and cs.value(v) == 3
+    cs.set_value(v, 4)
+    assert cs.which_is_unsatisfied() == "slot0.sq"
+    with pytest.raises(KeyError):
+        cs.variable("x")                 # the name without its namespace is another name
+
+
 def test_strict_mode_raises_at_the_failing_enforce():
     cs = ConstraintSystem(strict=True)
     x = cs.witness("x", 2)
