@@ -17,7 +17,8 @@ def run(*args):
     """Exit code and output, less the first run's "compiling the Numba kernels" notice
     (printed on stderr, which CliRunner mixes in, only while the kernel cache is cold)."""
     res = CliRunner().invoke(main, ["groth16", *map(str, args)])
-    out = "".join(l for l in res.output.splitlines(keepends=True) if not l.lstrip().startswith("compiling the Numba"))
+    lines = res.output.splitlines(keepends=True)
+    out = "".join(l for l in lines if not l.lstrip().startswith("compiling the Numba"))
     return res.exit_code, out
 
 

@@ -48,6 +48,9 @@ from .smt import SparseMerkleTree
 class RollupState:
     """Native state; apply operations with `apply(op)` (or `op.apply(state)`)."""
 
+    _oi_memo: tuple | None = None      # (open interest, its hash): a class default, so states
+                                       # built without __init__ (store.load) have it too
+
     def __init__(self, market: Market, *, fee_pk, insurance_pk, clearing_pk=None,
                  account_depth: int = 16, order_depth: int = 8, n_scenarios: int = STANDARD_SCENARIOS):
         if not isinstance(market, Market):
@@ -96,10 +99,9 @@ class RollupState:
     def oi_hash(self) -> int:
         # memo keyed by value: most operations leave open interest unchanged
         key = tuple(self.oi)
-        memo = getattr(self, "_oi_memo", None)
-        if memo is None or memo[0] != key:
-            memo = self._oi_memo = (key, oi_hash(key, poseidon_fast.poseidon))
-        return memo[1]
+        if self._oi_memo is None or self._oi_memo[0] != key:
+            self._oi_memo = (key, oi_hash(key, poseidon_fast.poseidon))
+        return self._oi_memo[1]
 
     @property
     def root(self) -> int:

@@ -51,8 +51,8 @@ def request(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops, A
     amount is below 2^amount_bits; a withdrawal's L1 address is below 2^l1_address_bits
     and not 0 (L1 skips payouts to address 0: the cash would be burnt). Computes (no
     hint): refunded = deposit AND leaf exists AND NOT (same key (x and y) AND owner ==
-    depositor); fwv = forced AND in the tree AND exists AND
-    not the clearing account AND owner == requester. A deposit to an empty leaf creates
+    depositor); fwv = forced AND in the tree AND exists AND not the clearing account AND
+    owner == requester. A deposit to an empty leaf creates
     the account with the deposit's key and owner = depositor; a withdrawal and a
     liquidation bump port A's nonce (not past 2^nonce_bits - 1).
 
