@@ -11,6 +11,11 @@ rules (circuits.spec.margin) give: the base move M, the binding scenario, the eq
 mark E_0, the maintenance requirement (the worst scenario loss) and the initial
 requirement (alpha = 1.3 times it), and their use (requirement / E_0).
 
+Liquidation ladder (`circuits.spec.liquidation`): 10 long futures bought at 60,000 with
+100,000 USD of collateral, at 60% vol, as BTC falls: for each price that breaks
+maintenance, the steps (eighths of every position) a liquidation takes, what the
+liquidator pays, the penalty, and the account after (its cash, futures, IM use).
+
 Prints JSON:  python benchmarks/risk_example.py [--vols 0.3,0.6,0.9]
 """
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from circuits.spec import liquidation as L  # noqa: E402
 from circuits.spec import margin as M  # noqa: E402
 from zkrollup.market import Instrument, market_of  # noqa: E402
 from zkrollup.risk import build_oracle_table, describe_scenario, equities, float_values  # noqa: E402
@@ -87,11 +93,42 @@ def example(vols=(0.3, 0.6, 0.9)) -> dict:
     }
 
 
+LADDER_COLLATERAL = 100_000 * USD
+LADDER_FALLS_PCT = (5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 17)
+
+
+def liquidation_ladder(vol: float = 0.6) -> dict:
+    mkt = market()
+    bonus, penalty = mkt.liq_bonus_bps, mkt.liq_penalty_bps
+    sizes = [0, 0, STRADDLES]
+    cash = LADDER_COLLATERAL - STRADDLES * build_oracle_table(mkt, T0, SPOT, vol).mark[2]
+    rows = []
+    for fall in LADDER_FALLS_PCT:
+        tab = build_oracle_table(mkt, T0, SPOT * (100 - fall) // 100, vol)
+        eq = equities(cash, sizes, tab)
+        if M.passes_mm(eq):
+            rows.append({"fall_pct": fall, "passes_maintenance": True})
+            continue
+        q = L.steps_needed(cash, sizes, tab.scen, bonus, penalty)
+        t = L.terms(cash, sizes, tab.mark, bonus, penalty, q)
+        after_cash, after_sizes = L.target_after(cash, sizes, t)
+        u = M.MarginUse.of(equities(after_cash, after_sizes, tab))
+        rows.append({"fall_pct": fall, "passes_maintenance": False, "equity_at_mark_usd": _usd(eq[0]),
+                     "steps": f"{q}/{L.LIQ_STEPS}", "futures_taken": t.taken[2],
+                     "liquidator_pays_usd": _usd(t.value - t.bonus), "penalty_usd": _usd(t.penalty),
+                     "shortfall_usd": _usd(t.shortfall), "futures_kept": after_sizes[2],
+                     "cash_after_usd": _usd(after_cash),
+                     "initial_use_after": round(u.use(u.im_requirement), 4) if u.equity > 0 else None})
+    return {"positions": {"FUTURE": STRADDLES}, "collateral_usd": _usd(LADDER_COLLATERAL), "vol": vol,
+            "bonus_bps": bonus, "penalty_bps": penalty, "by_fall": rows}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--vols", default="0.3,0.6,0.9")
     a = ap.parse_args(argv)
     out = example(tuple(float(v) for v in a.vols.split(",")))
+    out["liquidation_ladder"] = liquidation_ladder()
     print(json.dumps(out, indent=2))
     return out
 

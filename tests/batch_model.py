@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from circuits import eddsa
 from circuits.batch.shape import BatchShape
+from circuits.spec import liquidation as liq_rule
 from circuits.spec import margin
 from circuits.batch.slot import default_slot
 from circuits.batch.witness import (OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_SETTLE, OP_TRADE,
@@ -354,33 +355,42 @@ class Model:
         self._oi_update(before)
         self._emit(SlotInput(OP_SETTLE, a=pa, b=pb, instrument=k), encode_record(OP_SETTLE, account=i, slot=k))
 
-    def liquidate(self, liq: int, target: int, valid_until: int, unchecked: bool = False) -> None:
+    def liquidate(self, liq: int, target: int, valid_until: int, unchecked: bool = False,
+                  steps: int | None = None) -> int:
+        """Liquidate `steps` eighths of every position (default: the fewest that restore the
+        target's initial margin); returns the steps taken."""
         L, T = self.accts[liq], self.accts[target]
         if not unchecked and margin.passes_mm(margin.equities(T.cash, T.sizes, self.oracle.scen)):
             raise Refused("target meets maintenance margin")
+        if steps is None:
+            steps = liq_rule.steps_needed(T.cash, T.sizes, self.oracle.scen, self.market.liq_bonus_bps,
+                                          self.market.liq_penalty_bps)
         sig = sig_of(L.key, liquidate_message(liq, target, L.nonce, valid_until, self.did))
         before = {j: list(self.accts[j].sizes) for j in (liq, target)}
         pa = self._port(liq)
         marks = self.oracle.mark
-        value = sum(s * m for s, m in zip(T.sizes, marks))
-        gross = sum(abs(s) * m for s, m in zip(T.sizes, marks))
+        taken = [(abs(s) * steps // liq_rule.LIQ_STEPS) * (1 if s >= 0 else -1) for s in T.sizes]
+        value = sum(s * m for s, m in zip(taken, marks))
+        gross = sum(abs(s) * m for s, m in zip(taken, marks))
         bonus = gross * self.market.liq_bonus_bps // BPS_DENOMINATOR
         penalty = gross * self.market.liq_penalty_bps // BPS_DENOMINATOR
         left = T.cash + value - bonus - penalty
+        full = steps == liq_rule.LIQ_STEPS
         L.cash -= value - bonus
-        L.sizes = [x + y for x, y in zip(L.sizes, T.sizes)]
+        L.sizes = [x + y for x, y in zip(L.sizes, taken)]
         L.nonce += 1
         self._write(liq)
         pb = self._port(target)
-        T.cash = max(left, 0)
-        T.sizes = [0] * self.K
+        T.cash = max(left, 0) if full else left
+        T.sizes = [x - y for x, y in zip(T.sizes, taken)]
         self._write(target)
-        self.pend_ins += penalty + min(left, 0)
+        self.pend_ins += penalty + (min(left, 0) if full else 0)
         self._oi_update(before)
         if not self.passes_im(liq):
             raise Refused("liquidator fails initial margin")
-        self._emit(SlotInput(OP_LIQUIDATE, a=pa, b=pb, valid_until=valid_until, sig=sig),
-                   encode_record(OP_LIQUIDATE, liquidator=liq, target=target))
+        self._emit(SlotInput(OP_LIQUIDATE, a=pa, b=pb, valid_until=valid_until, sig=sig, liq_steps=steps),
+                   encode_record(OP_LIQUIDATE, liquidator=liq, target=target, steps=steps))
+        return steps
 
     # -- the batch -------------------------------------------------------------------------
     def _flush(self, i: int, pending: int) -> Flush:

@@ -96,7 +96,7 @@ def test_liquidation_needs_a_failing_maintenance(where):
         prove_like(m)
     else:                                               # fails IM, passes MM: not liquidatable
         m.liquidate(6, 5, T0 + DAY, unchecked=True)
-        assert _unchecked(m) == "slot0.margin_b.check0.sum"
+        assert _unchecked(m) == "slot0.liq_checks.fails_mm_range.sum"
 
 
 def _forced_model(allowance: int):

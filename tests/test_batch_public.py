@@ -17,8 +17,9 @@ from circuits.spec.public_input import HEADER_FIELDS, batch_data, header_bytes, 
 from circuits.spec.records import LAYOUT, RECORD_BYTES, encode_record
 
 BITS = {"a_account": 32, "b_account": 24, "amount": 64, "refunded": 1, "l1_paid": 160, "paid": 64, "slot": 3,
-        "side_a": 1, "fill": 40, "price": 48, "rate_a": 32, "rate_b": 32, "oid_a": 48, "oid_b": 48}
-GATED = {"refunded", "l1_paid", "paid"}
+        "side_a": 1, "fill": 40, "price": 48, "rate_a": 32, "rate_b": 32, "oid_a": 48, "oid_b": 48,
+        "liq_steps": 4}
+GATED = {"refunded", "l1_paid", "paid", "liq_steps"}
 
 
 def _record_circuit(op: int, values: dict[str, int]):

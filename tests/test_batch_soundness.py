@@ -188,7 +188,7 @@ TAMPERS = {
         ("signature", _set(lambda b: _slot(b).sig, s=PLUS1), SIG_A),
         ("valid until", _set(S, valid_until=T0 + 2 * DAY), SIG_A),
         ("path sibling", lambda b: _bump_sib(_slot(b).b), "slot0.b.old_root"),
-        ("target old size", _set(B0, sizes=lambda s: s[:2] + (0,) + s[3:]), "slot0.margin_b.check0.sum"),
+        ("target old size", _set(B0, sizes=lambda s: s[:2] + (0,) + s[3:]), "slot0.liq_checks.fails_mm_range.sum"),
         ("oracle mark", lambda b: _scen(b, 2, 0), "slot0.b.old_root"),
         ("selector", _set(S, op=6), "slot0.roles.b_is_clearing"),
     ],
@@ -335,7 +335,7 @@ def test_liquidating_a_healthy_account_fails():
     batch, exp = m.finish()
     batch.oracle = oracle_table(m.market)                      # at the old prices 3 is healthy
     assert healthy != batch.oracle
-    assert fails_at(m.shape(1), batch, exp["public_input"]).startswith("slot0.margin_b.check0")
+    assert fails_at(m.shape(1), batch, exp["public_input"]) == "slot0.liq_checks.fails_mm_range.sum"
 
 
 def test_a_forced_withdrawal_paying_more_than_margin_allows_fails():
@@ -383,8 +383,11 @@ def _overwrite(cs, name, value):
     ("forced", "slot0.forced.valid", 0, "slot0.forced.valid"),
     ("refund", "slot0.deposit.refunded", 0, "slot0.deposit.refunded"),
     ("deposit", "slot0.deposit.refunded", 1, "slot0.deposit.refunded"),
-    ("liquidate", "slot0.liq.bonus.divmod[0]", PLUS1, "slot0.liq.bonus.div"),
-    ("liquidate", "slot0.liq.penalty.divmod[1]", PLUS1, "slot0.liq.penalty.div"),
+    ("liquidate", "slot0.liq.now.bonus.divmod[0]", PLUS1, "slot0.liq.now.bonus.div"),
+    ("liquidate", "slot0.liq.now.penalty.divmod[1]", PLUS1, "slot0.liq.now.penalty.div"),
+    ("liquidate", "slot0.liq.prev.bonus.divmod[0]", PLUS1, "slot0.liq.prev.bonus.div"),
+    ("liquidate", "slot0.liq.now.fraction.divmod2[0]", PLUS1, "slot0.liq.now.fraction.div2"),
+    ("liquidate", "slot0.liq_checks.i", PLUS1, "slot0.liq_checks.i_sel.sel0"),
     ("deposit", "slot0.op.code", 2, "slot0.op.sel.sel1"),
 ])
 def test_overwritten_witness_fails_at_a_named_constraint(op, var, change, expect):

@@ -39,6 +39,7 @@ import pytest
 from circuits.batch.circuit import batch_circuit
 from circuits.cs import ConstraintSystem
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT
+from circuits.spec.liquidation import LIQ_STEPS
 from circuits.spec.public_input import batch_data, public_input
 from zkrollup.errors import (BadInstrument, BadSignature, NothingToSettle, NotLiquidatable, ReplayedOrder,
                              RollupError, StaleNonce)
@@ -180,7 +181,7 @@ class Scenario:
     def tamper(self, cs, sb, kinds):
         liqs = [i for i, k in enumerate(kinds) if k == "liquidate"]
         sets = [i for i, k in enumerate(kinds) if k == "settle"]
-        part = self.ch.pick(["bonus", "penalty"])
+        part = self.ch.pick(["now.bonus", "now.penalty", "prev.bonus", "prev.penalty"])
         for i in liqs:
             name = f"slot{i}.liq.{part}.divmod[0]"
             assert _fails_with(cs, name, lambda q: q + 1) == f"slot{i}.liq.{part}.div"
@@ -322,8 +323,12 @@ class Scenario:
         must = RollupError if liq == target else None if failing else NotLiquidatable
         w = self.attempt(op, must)
         if w is not None:
-            assert self.s.account(target).sizes == [0] * K
-            self.note("liquidation with a shortfall" if w.details["shortfall"] else "liquidation leaves cash")
+            t = self.s.account(target)
+            full = w.details["steps"] == LIQ_STEPS
+            assert (t.sizes == [0] * K) if full else passes_initial(t.cash, t.sizes, self.s.oracle)
+            self.note("full liquidation" if full else "partial liquidation")
+            if full:
+                self.note("liquidation with a shortfall" if w.details["shortfall"] else "liquidation leaves cash")
             self.note("liquidation by the whale" if liq == WHALE else "liquidation by a trader")
         return w
 
@@ -472,8 +477,8 @@ def test_random_batches_with_liquidations_and_settlements_satisfy_the_circuit_an
     assert stats["tampered record refused"] == stats["batches proven"]
 
 
-@pytest.mark.parametrize("seed", [2026])
-def test_a_fixed_seed_run_proves_liquidations_settlements_and_refuses_forged_ones(seed):
+@pytest.mark.parametrize("seed,liquidation", [(2026, "full liquidation"), (7, "partial liquidation")])
+def test_a_fixed_seed_run_proves_liquidations_settlements_and_refuses_forged_ones(seed, liquidation):
     """Deterministic companion: the same scenario drawn from random.Random(seed) proves at
     least one liquidation and one settlement, refuses their tampered witnesses, and meets
     operations the native state refuses."""
@@ -483,5 +488,6 @@ def test_a_fixed_seed_run_proves_liquidations_settlements_and_refuses_forged_one
     assert stats["liquidate proven"] >= 1, dict(stats)
     assert stats["settle proven"] >= 1, dict(stats)
     assert stats["tampered liquidation refused"] == stats["liquidate proven"]
+    assert stats[liquidation] >= 1, dict(stats)
     assert stats["tampered settlement refused"] == stats["settle proven"]
     assert sum(v for k, v in stats.items() if " refused: " in k) >= 1, dict(stats)

@@ -22,3 +22,18 @@ def test_the_worked_example_margins_grow_with_vol():
     assert out["short_straddle_hedged"]["positions"]["FUTURE"] == 1          # the delta hedge at 60%
     fut = out["long_futures_only"]["by_vol"]
     assert [r["binding_move"] for r in fut] == ["spot -4.71%", "spot -9.42%", "spot -14.13%"]
+
+
+def test_the_liquidation_ladder_takes_more_steps_as_the_price_falls_and_only_full_ones_leave_a_shortfall():
+    out = risk_example.liquidation_ladder()
+    rows = [r for r in out["by_fall"] if not r["passes_maintenance"]]
+    assert rows and any(r["passes_maintenance"] for r in out["by_fall"])
+    steps = [int(r["steps"].split("/")[0]) for r in rows]
+    assert steps == sorted(steps) and steps[0] < 8 and steps[-1] == 8
+    for r, q in zip(rows, steps):
+        assert r["futures_taken"] + r["futures_kept"] == 10
+        if q < 8:
+            assert r["initial_use_after"] <= 1 and r["shortfall_usd"] == 0
+        else:
+            assert r["futures_kept"] == 0 and r["cash_after_usd"] >= 0
+    assert rows[-1]["shortfall_usd"] > 0

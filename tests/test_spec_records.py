@@ -58,7 +58,8 @@ _values = {
     ops.OP_FORCED: dict(account=st.integers(0, 2 ** 32 - 1), amount=st.integers(1, 2 ** 64 - 1),
                         paid=st.integers(0, 2 ** 64 - 1)),
     ops.OP_CANCEL: dict(account=st.integers(0, 2 ** 32 - 1), order_id=st.integers(1, 2 ** 48 - 1)),
-    ops.OP_LIQUIDATE: dict(liquidator=st.integers(0, 2 ** 32 - 1), target=st.integers(0, 2 ** 32 - 1)),
+    ops.OP_LIQUIDATE: dict(liquidator=st.integers(0, 2 ** 32 - 1), target=st.integers(0, 2 ** 32 - 1),
+                           steps=st.integers(0, 15)),
 }
 
 

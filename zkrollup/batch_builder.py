@@ -44,7 +44,7 @@ OP_CODES = {name: code for code, name in enumerate(OP_NAMES)}
 SLOT_FIELDS = {"noop": (), "deposit": ("a", "amount", "pk", "l1_address"),
                "withdraw": ("a", "amount", "l1_address", "sig"), "forced_withdraw": ("a", "amount", "l1_address"),
                "trade": ("a", "b", "instrument", "fill", "price", "order_a", "order_b"),
-               "liquidate": ("a", "b", "valid_until", "sig"), "settle": ("a", "b", "instrument"),
+               "liquidate": ("a", "b", "valid_until", "sig", "liq_steps"), "settle": ("a", "b", "instrument"),
                "cancel": ("a", "order_id", "sig")}
 """The `SlotInput` fields each operation sets (`BatchBuilder.record`); every other field
 keeps its default (`circuits.batch.slot.default_slot`)."""
@@ -204,7 +204,7 @@ class BatchBuilder:
             s.order_a = _order_params(op.maker, op.maker_fee_rate)
             s.order_b = _order_params(op.taker, op.taker_fee_rate)
         elif isinstance(op, Liquidate):
-            s.valid_until, s.sig = op.valid_until, _sig(op.signature)
+            s.valid_until, s.sig, s.liq_steps = op.valid_until, _sig(op.signature), w.details["steps"]
         elif isinstance(op, Settle):
             s.instrument = op.slot
         elif isinstance(op, Cancel):

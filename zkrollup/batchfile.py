@@ -2,7 +2,7 @@
 
 Layout (a msgpack map, format tag and version first):
 
-    {"format": "zkrollup.batch", "version": 3,
+    {"format": "zkrollup.batch", "version": 4,
      "shape": BatchShape fields,                 (n_slots, depths, K, S, widths)
      "input": BatchInput as nested maps/lists,   (circuits.batch.witness: the prover's data)
      "calldata": bytes,                          (verifier.calldata: batch number, new root,
@@ -39,8 +39,9 @@ from .batch_builder import SealedBatch
 from .files import read_limited
 
 FORMAT = "zkrollup.batch"
-VERSION = 3
-"""3: Merkle paths of the 4-ary trees (`circuits.spec.tree`: 3 siblings per level)."""
+VERSION = 4
+"""3: Merkle paths of the 4-ary trees (`circuits.spec.tree`: 3 siblings per level); 4: a
+liquidation slot's steps (`SlotInput.liq_steps`, partial liquidation)."""
 MAX_FILE_BYTES = 64 << 20
 """A batch file of N = 64 at depth 32 is about 1 MB; anything far larger is not one."""
 _BIGINT = 1

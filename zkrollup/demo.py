@@ -10,8 +10,9 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
    out-of-the-money call. The maker is left short delta; it computes its delta from the
    risk engine and buys futures from Carol's offer to hedge.
 4. The price falls 10%: the oracle publishes a new table. Bob's account fails
-   maintenance margin; Carol liquidates him (she takes over his futures at mark minus
-   the bonus, the insurance fund gets the penalty).
+   maintenance margin; Carol liquidates him partially: she takes the fewest eighths of
+   his positions that restore his initial margin (one of his two futures) at mark minus
+   the bonus, the insurance fund gets the penalty, Bob keeps the rest.
 5. The maker cancels its remaining quotes on the 66,000 call with signed cancels; Alice
    withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is left to
    him (from the L1 address that owns his account); the operator serves it. Both are paid
@@ -117,6 +118,7 @@ class Demo:
         self.t = T0
         self.minted = 0
         self.reports: list[BatchReport] = []
+        self.liquidations: list[dict] = []
         self.withdraw_wall: Optional[float] = None
         self.withdraw_paid_wall: Optional[float] = None
         self.order_ids = {i: 0 for i in NAMES}
@@ -198,6 +200,22 @@ class Demo:
         self.echo(f"  {what}" + (f": {res.filled} filled" if hasattr(res, "filled") else ""))
         self.prove_sealed()
         return res
+
+    def liquidation(self, target: int, w) -> None:
+        """Say what a liquidation took (the partial rule: the fewest eighths of every position
+        that restore the target's initial margin) and keep it for the report."""
+        d, name = w.details, NAMES.get(target, target)
+        taken = ", ".join(f"{abs(q)} {SLOT_NAMES[k]}" for k, q in enumerate(d["taken"]) if q) or "nothing"
+        kept = ", ".join(f"{q:+d} {SLOT_NAMES[k]}" for k, q in enumerate(self.op.state.account(target).sizes)
+                         if q) or "nothing"
+        full = d["steps"] == d["of_steps"]
+        self.liquidations.append({"target": target, "steps": d["steps"], "of_steps": d["of_steps"],
+                                  "partial": not full, "taken": d["taken"], "penalty": d["penalty"],
+                                  "shortfall": d["shortfall"]})
+        self.echo(f"    {d['steps']}/{d['of_steps']} of every position ({'full' if full else 'partial'}): "
+                  f"carol takes {taken} at mark less {usd(d['bonus'])} USD bonus, {name} pays "
+                  f"{usd(d['penalty'])} USD penalty to the insurance fund and keeps {kept}"
+                  + ("" if full else " (passes initial margin again)"))
 
     def base_move(self) -> str:
         return f"{base_move_bps(SMILES[EXPIRY].vol_at(SPOT, SPOT)) / 100:.2f}%"
@@ -293,7 +311,7 @@ class Demo:
         for target in bad:
             liq = Liquidate.create(self.priv[6], 6, target, self.op.state.account(6).nonce, self.t + DAY,
                                    DEMO_DEPLOYMENT)
-            self.submit(f"carol liquidates {NAMES.get(target, target)}", liq)
+            self.liquidation(target, self.submit(f"carol liquidates {NAMES.get(target, target)}", liq))
 
         e("\n[5] the maker cancels its 66,000 call quotes; alice withdraws 20,000 USD; bob forces a "
           "withdrawal through L1")
@@ -383,8 +401,11 @@ class Demo:
               f"cost {capital['zk_capital_cost']:.4f} USD at 5%/year); under a 7-day optimistic challenge window "
               f"it would cost {capital['optimistic_capital_cost']:.2f} USD")
         e(f"\ndemo finished in {total_s:.1f} s (keys {keys_s:.1f} s); files in {self.dir}")
+        risk = {"liquidations": self.liquidations,
+                "partial_liquidations": sum(x["partial"] for x in self.liquidations),
+                "full_liquidations": sum(not x["partial"] for x in self.liquidations)}
         return {"ok": all(checks.values()), "checks": checks, "batches": [self.batch_obj(r) for r in self.reports],
-                "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
+                "risk": risk, "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
 
     @staticmethod
     def batch_obj(r: BatchReport) -> dict:

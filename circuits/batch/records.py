@@ -7,7 +7,8 @@ A's id, which is also a cancel's order id; ...). A variable sits at one offset i
 operation that records it (checked when the module loads), and the slot enforces it is 0
 in every other operation (`<key>_unused`: (1 - sum of those operations' selectors) *
 value = 0), except for the variables that are 0 there by construction (`gated`: the
-withdrawal's destination wd * l1_address, the refunded flag, the amount paid). So in
+withdrawal's destination wd * l1_address, the refunded flag, the amount paid, a
+liquidation's steps). So in
 each operation exactly its own fields are nonzero, variables that share a byte position
 belong to disjoint sets of operations (checked when the module loads), and the record
 bit at a position is the plain sum of the variables' bits there (no multiplexer). Byte
@@ -35,7 +36,7 @@ RECORD_VARS: dict[tuple[int, str], str] = {
     (OP_TRADE, "taker"): "b_account", (OP_LIQUIDATE, "target"): "b_account", (OP_SETTLE, "clearing"): "b_account",
     **{(op, "amount"): "amount" for op in (OP_DEPOSIT, OP_WITHDRAW, OP_FORCED)},
     (OP_DEPOSIT, "refunded"): "refunded", (OP_WITHDRAW, "l1_address"): "l1_paid", (OP_FORCED, "paid"): "paid",
-    (OP_TRADE, "slot"): "slot", (OP_SETTLE, "slot"): "slot", (OP_TRADE, "maker_side"): "side_a",
+    (OP_LIQUIDATE, "steps"): "liq_steps", (OP_TRADE, "slot"): "slot", (OP_SETTLE, "slot"): "slot", (OP_TRADE, "maker_side"): "side_a",
     (OP_TRADE, "fill"): "fill", (OP_TRADE, "price"): "price", (OP_TRADE, "maker_fee_rate"): "rate_a",
     (OP_TRADE, "taker_fee_rate"): "rate_b", (OP_TRADE, "maker_order_id"): "oid_a",
     (OP_CANCEL, "order_id"): "oid_a", (OP_TRADE, "taker_order_id"): "oid_b",

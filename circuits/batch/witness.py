@@ -116,7 +116,8 @@ class SlotInput:
       (`circuits.spec.priority.forced_valid`).
     - Trade: ``a`` maker, ``b`` taker, ``instrument`` (slot k), ``fill``, ``price``,
       ``order_a`` (maker) and ``order_b`` (taker) with their fee rates and signatures.
-    - Liquidate: ``a`` liquidator, ``b`` target, ``valid_until``, ``sig``.
+    - Liquidate: ``a`` liquidator, ``b`` target, ``valid_until``, ``sig``, ``liq_steps`` (q of
+      `circuits.spec.liquidation`; 0 in every other operation).
     - Settle: ``a`` the account, ``b`` the clearing account, ``instrument``.
     - Cancel: ``a`` (with the fill leaf of ``order_id``), ``order_id``, ``sig``.
     """
@@ -133,6 +134,7 @@ class SlotInput:
     fill: int = 0
     price: int = 0
     order_id: int = 0
+    liq_steps: int = 0
     order_a: OrderParams = field(default_factory=OrderParams)
     order_b: OrderParams = field(default_factory=OrderParams)
 

@@ -17,7 +17,7 @@ a multiplexer.
 | trade (4)            | maker 1+4, taker 5+4, slot 9+1 (4 bits), maker_side 10+1 (1 bit), fill 11+5,  |
 |                      | price 16+6, maker_fee_rate 22+4, taker_fee_rate 26+4, maker_order_id 30+6,    |
 |                      | taker_order_id 36+6                                                         |
-| liquidate (5)        | liquidator 1+4, target 5+4                                                |
+| liquidate (5)        | liquidator 1+4, target 5+4, steps 9+1 (4 bits: q of `circuits.spec.liquidation`) |
 | settle (6)           | account 1+4, clearing 5+4 (always the clearing account 2), slot 9+1       |
 | cancel (7)           | account 1+4, order_id 30+6                                                |
 
@@ -41,6 +41,7 @@ from typing import Mapping
 from .accounts import CLEARING_ACCOUNT
 from .ops import N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NAMES, OP_NOOP, OP_SETTLE, OP_TRADE, \
     OP_WITHDRAW, op_name
+from .liquidation import LIQ_STEP_BITS
 from .priority import KIND_DEPOSIT, KIND_FORCED
 from .widths import (ACCOUNT_BITS, AMOUNT_BITS, FEE_RATE_BITS, INSTRUMENT_BITS, L1_ADDRESS_BITS, ORDER_ID_BITS,
                      PRICE_BITS, SIZE_BITS)
@@ -73,7 +74,7 @@ LAYOUT: dict[int, tuple[RecordField, ...]] = {
                _f("maker_side", 10, 1), _f("fill", 11, SIZE_BITS), _f("price", 16, PRICE_BITS),
                _f("maker_fee_rate", 22, FEE_RATE_BITS), _f("taker_fee_rate", 26, FEE_RATE_BITS),
                _f("maker_order_id", 30, ORDER_ID_BITS), _f("taker_order_id", 36, ORDER_ID_BITS)),
-    OP_LIQUIDATE: (_f("liquidator", 1, _ACCOUNT), _f("target", 5, _ACCOUNT)),
+    OP_LIQUIDATE: (_f("liquidator", 1, _ACCOUNT), _f("target", 5, _ACCOUNT), _f("steps", 9, LIQ_STEP_BITS)),
     OP_SETTLE: (_f("account", 1, _ACCOUNT), _f("clearing", 5, _ACCOUNT), _f("slot", 9, INSTRUMENT_BITS)),
     OP_CANCEL: (_f("account", 1, _ACCOUNT), _f("order_id", 30, ORDER_ID_BITS)),
 }

@@ -32,7 +32,9 @@ Worst cases (checked by the asserts at the bottom of this module), with K <= 16 
 - portfolio value in one scenario: |sum_k size_k * scen[k][s]| < 16 * 2^88 = 2^92;
 - haircut sum_k |size_k| < 2^44;
 - equity in one scenario: |cash + sum - haircut| < 2^96 + 2^92 + 2^44 < 2^97 (`EQUITY_BITS`);
-- liquidation: gross mark value < 2^92, times basis points (< 2^14): < 2^106.
+- liquidation: gross mark value < 2^92, times basis points (< 2^14): < 2^106; the
+  target's cash + V - bonus - penalty and its equities after q - 1 steps of a partial
+  liquidation (`circuits.spec.liquidation`): |cash| + 4 * 2^92 + 2^44 < 2^97.
 
 All of these are far below r ~ 2^253.6, so no arithmetic of the rollup can wrap modulo r
 once every input is range-checked to its width; the circuit proves a signed value v of
@@ -75,7 +77,7 @@ EQUITY_BITS = CASH_BITS + 1
 assert SIZE_BITS + PRICE_BITS < CASH_BITS
 assert FEE_BITS < CASH_BITS
 assert PORTFOLIO_BITS < CASH_BITS
-assert (1 << CASH_BITS) + (1 << PORTFOLIO_BITS) + (1 << HAIRCUT_BITS) < (1 << EQUITY_BITS)
+assert (1 << CASH_BITS) + 4 * (1 << PORTFOLIO_BITS) + (1 << HAIRCUT_BITS) < (1 << EQUITY_BITS)
 assert PORTFOLIO_BITS + BPS_BITS + 1 < 253
 assert EQUITY_BITS + 2 < 253
 assert BPS_DENOMINATOR < (1 << BPS_BITS)

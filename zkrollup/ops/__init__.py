@@ -57,7 +57,7 @@ def op_from_record(state, rec: Record, entry=None) -> Operation:
     if rec.op == codes.OP_TRADE:
         return Trade.proven(state, f)
     if rec.op == codes.OP_LIQUIDATE:
-        return Liquidate.proven(state, f["liquidator"], f["target"])
+        return Liquidate.proven(state, f["liquidator"], f["target"], f["steps"])
     if rec.op == codes.OP_SETTLE:
         return Settle(f["account"], f["slot"])
     if rec.op == codes.OP_CANCEL:

@@ -1,21 +1,17 @@
-"""Liquidate: a liquidator takes over the whole portfolio of an account failing maintenance.
+"""Liquidate: a liquidator takes over part of an account failing maintenance, in steps.
 
-Rule (all integers; G, V >= 0 floors by // are exact integer divisions):
+The rule is `circuits.spec.liquidation` (docs/risk.md): q steps of 1/LIQ_STEPS of every
+position, q the fewest after which the target passes initial margin (all of it when
+nothing less does). With the taken positions' mark value V, gross mark value G, bonus
+B = G * liq_bonus_bps // 10000 and penalty P = G * liq_penalty_bps // 10000:
 
-    V  = sum_k size_k * mark_k                  the portfolio's value at mark
-    G  = sum_k |size_k| * mark_k                its gross mark value
-    B  = G * liq_bonus_bps   // 10000           the liquidator's discount (market parameter)
-    P  = G * liq_penalty_bps // 10000           the penalty to the insurance fund
-    c' = cash + V - B - P                       what the target is left with
+- liquidator: sizes += taken, cash -= V - B (it buys at mark minus the bonus),
+  nonce += 1; must pass initial margin afterwards;
+- target: sizes -= taken, cash -> left = cash + V - B - P (at q = LIQ_STEPS: max(left, 0));
+- insurance fund: cash += P, plus min(left, 0) at q = LIQ_STEPS (it covers a shortfall).
 
-- liquidator: sizes += target's sizes, cash -= V - B (it buys the portfolio at mark minus
-  the bonus), nonce += 1; must pass initial margin afterwards;
-- target: sizes -> 0, cash -> max(c', 0);
-- insurance fund: cash += P + min(c', 0) (it receives the penalty and covers any shortfall;
-  it may go negative).
-
-Cash is conserved: -(V - B) + (max(c',0) - cash) + P + min(c',0) = 0. Open interest can
-only shrink (the liquidator's positions may net against the target's).
+Cash is conserved: -(V - B) + (left - cash) + P = 0 (and likewise with the clamp at full
+liquidation). Open interest can only shrink.
 
 Checks: an oracle table is set; liquidator and target differ and neither is a special
 account (ForbiddenAccount); both exist; signed for this deployment (WrongDeployment);
@@ -24,21 +20,25 @@ timestamp <= valid_until (ExpiredOrder); nonce and signature of the liquidator
 some scenario s of the table has equity_s < 0 (NotLiquidatable otherwise; the
 witness names the first such s, so the circuit checks one scenario, K products);
 results within their widths; the liquidator passes initial margin (InsufficientMargin).
+``steps`` is None for a request (the rule picks q) and the recorded q for an operation
+rebuilt from L1 (`proven`: it must satisfy what the circuit proves of q).
 Updates (witness order): liquidator, target, insurance fund.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from circuits import eddsa
+from circuits.spec import liquidation as rule
 from circuits.spec import margin
 from circuits.spec.accounts import INSURANCE_ACCOUNT
 from circuits.spec.ops import OP_LIQUIDATE
 from circuits.spec.records import encode_record
-from circuits.spec.widths import BPS_DENOMINATOR, NONCE_BITS, TIME_BITS
+from circuits.spec.widths import NONCE_BITS, TIME_BITS
 
 from ..errors import ExpiredOrder, ForbiddenAccount, InsufficientMargin, NotLiquidatable, StaleNonce
-from ..risk import equities, gross_mark_value, passes_initial, portfolio_mark_value
+from ..risk import equities, passes_initial
 from ..units import check_unsigned
 from .base import Operation, Plan
 from .messages import (check_deployment_id, PROVEN, check_account, check_deployment, check_signed_by, liquidate_message,
@@ -53,9 +53,13 @@ class Liquidate(Operation):
     valid_until: int
     deployment_id: int
     signature: object
+    steps: Optional[int] = None
     kind = "liquidate"
 
     def __post_init__(self):
+        if self.steps is not None and (not isinstance(self.steps, int) or isinstance(self.steps, bool)
+                                       or not 1 <= self.steps <= rule.LIQ_STEPS):
+            raise ValueError(f"liquidation steps must be in 1..{rule.LIQ_STEPS}, got {self.steps!r}")
         check_account("liquidator", self.liquidator)
         check_account("target", self.target)
         check_unsigned("nonce", self.nonce, NONCE_BITS)
@@ -90,22 +94,26 @@ class Liquidate(Operation):
         failing = margin.first_failing_mm(equities(vt.cash, vt.sizes, oracle))
         if failing is None:
             raise NotLiquidatable(f"account {self.target} passes maintenance margin")
-        value = portfolio_mark_value(vt.sizes, oracle)
-        gross = gross_mark_value(vt.sizes, oracle)
-        bonus = gross * state.market.liq_bonus_bps // BPS_DENOMINATOR
-        penalty = gross * state.market.liq_penalty_bps // BPS_DENOMINATOR
-        left = vt.cash + value - bonus - penalty
-        l_sizes = [a + b for a, b in zip(vl.sizes, vt.sizes)]
-        l_cash = vl.cash - (value - bonus)
+        scen, m = oracle.scen, state.market
+        steps = self.steps
+        if steps is None:
+            steps = rule.steps_needed(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps)
+        elif not rule.steps_valid(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps, steps):
+            raise NotLiquidatable(f"account {self.target} cannot be liquidated in {steps} steps")
+        t = rule.terms(vt.cash, vt.sizes, oracle.mark, m.liq_bonus_bps, m.liq_penalty_bps, steps)
+        l_sizes = [a + b for a, b in zip(vl.sizes, t.taken)]
+        l_cash = vl.cash - (t.value - t.bonus)
         plan.set(self.liquidator, "liquidator", cash=l_cash, sizes=l_sizes, nonce=vl.nonce + 1)
         if not passes_initial(l_cash, l_sizes, oracle):
             raise InsufficientMargin(f"liquidator {self.liquidator} would fail initial margin")
-        plan.set(self.target, "target", cash=max(left, 0), sizes=(0,) * state.K)
+        t_cash, t_sizes = rule.target_after(vt.cash, vt.sizes, t)
+        plan.set(self.target, "target", cash=t_cash, sizes=t_sizes)
         vi = plan.existing(INSURANCE_ACCOUNT, "insurance")
-        plan.set(INSURANCE_ACCOUNT, "insurance", cash=vi.cash + penalty + min(left, 0))
-        details = {"failing_scenario": failing, "mark_value": value, "gross_value": gross,
-                   "bonus": bonus, "penalty": penalty, "left": left, "shortfall": max(-left, 0)}
-        record = encode_record(OP_LIQUIDATE, liquidator=self.liquidator, target=self.target)
+        plan.set(INSURANCE_ACCOUNT, "insurance", cash=vi.cash + t.penalty - t.shortfall)
+        details = {"failing_scenario": failing, "steps": steps, "of_steps": rule.LIQ_STEPS, "taken": list(t.taken),
+                   "mark_value": t.value, "gross_value": t.gross, "bonus": t.bonus, "penalty": t.penalty,
+                   "left": t.left, "shortfall": t.shortfall}
+        record = encode_record(OP_LIQUIDATE, liquidator=self.liquidator, target=self.target, steps=steps)
         return plan.commit(self, self.kind, message=msg, details=details, record=record)
 
     def to_obj(self) -> dict:
@@ -120,7 +128,7 @@ class Liquidate(Operation):
         return cls(*f[:5], signature_from_obj(f[5]))
 
     @classmethod
-    def proven(cls, state, liquidator: int, target: int) -> "Liquidate":
+    def proven(cls, state, liquidator: int, target: int, steps: int) -> "Liquidate":
         """The liquidation an accepted batch's record shows (signature vouched by the proof)."""
         return cls(liquidator, target, state.account(liquidator).nonce, state.require_oracle().timestamp,
-                   state.market.deployment_id, PROVEN)
+                   state.market.deployment_id, PROVEN, steps)

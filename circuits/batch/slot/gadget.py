@@ -27,7 +27,8 @@ from .positions import new_cash, positions
 from .record import record
 from .request import request
 from .running import Running
-from .settlement import liquidation, settlement
+from .liquidation import liquidation, liquidation_checks
+from .settlement import settlement
 from .signatures import signatures
 from .trade import order_fills, orders, trade_terms
 
@@ -35,7 +36,7 @@ T = TypeVar("T")
 
 SLOT_PARTS = ("selectors", "ports", "flush_on_touch", "request", "roles", "old_sizes", "trade_terms", "orders",
               "order_fills", "settlement", "liquidation", "positions", "forced_payout", "new_cash",
-              "margin_equities", "forced_outcome", "margin_checks", "signatures", "leaves", "record", "priority",
+              "margin_equities", "liquidation_checks", "forced_outcome", "margin_checks", "signatures", "leaves", "record", "priority",
               "pending_totals")
 """The slot's sub-gadgets (function names), in circuit order."""
 
@@ -126,12 +127,13 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     sides = part(orders, shape, tv, inp, ops, A, B, terms)
     orders_root = part(order_fills, shape, inp, ops, {"a": A, "b": B}, sides, terms.fill)
     settle = part(settlement, tv, ops, A)
-    liq = part(liquidation, shape, tv, B, so["b"], cash["b"])
-    pos = part(positions, shape, ops, A, B, so, haircut_old, sides, settle, run.oi)
+    liq = part(liquidation, shape, tv, inp, ops, so["b"], cash["b"])
+    pos = part(positions, shape, ops, A, B, so, haircut_old, sides, settle, liq, run.oi)
 
     paid, paid_bits = part(forced_payout, shape, tv, ops, A, cash["a"], req.amount)
     cash_new = part(new_cash, shape, ops, cash["a"], cash["b"], req.amount, req.credited, paid, sides, liq, settle)
     m = part(margin_equities, shape, tv, ops, B, cash, cash_new, pos, haircut_old, sides, terms.fill)
+    part(liquidation_checks, shape, tv, ops, liq, m.e_old_b, m.b.oh_j)
     fwz, short = part(forced_outcome, ops, req.amount, paid)
     part(margin_checks, shape, ops, m, fwz, short)
     p5 = part(signatures, inp, tv, ops, run, A, B, req, sides)
@@ -141,9 +143,9 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     new_b = AccountVars(B.old.pk_x, B.old.pk_y, B.old.nonce, cash_new.b, pos.sizes_b, orders_root["b"],
                         B.old.owner)
     root = part(leaves, ops, run.root, A, B, new_a, new_b, req.exists_a)
-    bits = part(record, shape, ops, A, B, req, terms, sides, paid, paid_bits)
+    bits = part(record, shape, ops, A, B, req, terms, sides, paid, paid_bits, liq)
     prio = part(priority, ops, run, p5)
     pf, pi = part(pending_totals, ops, touched, sides["a"].fee + sides["b"].fee,
-                  liq.penalty + liq.left.negpart)
+                  liq.now.penalty + liq.full_neg)
     return Running(root, pos.oi, pf, pi, prio), bits
 

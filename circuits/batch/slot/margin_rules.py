@@ -108,21 +108,19 @@ def margin_equities(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops
 
 
 def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins, fwz: LC, short: LC) -> None:
-    """The checks "value >= 0", one per scenario and port [liq, margin_a, margin_b].
+    """The checks "value >= 0", one per scenario and port [margin_a, margin_b].
 
-    Port A (withdrawal, liquidator, maker, forced withdrawal paying > 0) and port B (taker)
-    pass initial margin (every new Q_s >= 0), or, for a trade side that reduces risk, no
-    new Q_s is below its old Q_j. Port B is idle in a forced withdrawal and in a
-    liquidation (as a trade side), so its scenario-0 check also carries "port A's Q_j <
-    IM_DEN" (a forced withdrawal paying less than requested: one more unit would fail
-    initial margin; `short`) and "E_j < 0" (a liquidated target fails maintenance at j).
+    Port A (withdrawal, liquidator, maker, forced withdrawal paying > 0) and port B (taker,
+    liquidated target after the liquidation) pass initial margin (every new Q_s >= 0), or,
+    for a trade side that reduces risk, no new Q_s is below its old Q_j. Port B is idle in
+    a forced withdrawal, so its scenario-0 check also carries "port A's Q_j < IM_DEN" (a
+    forced withdrawal paying less than requested: one more unit would fail initial margin;
+    `short`). What a liquidated target fails before is `liquidation.liquidation_checks`.
 
-    Cost: S * (2 * im_bits + 7) + 4 constraints (im_bits = 101; S = 35: 7,319).
+    Cost: S * (2 * im_bits + 6) + 3 constraints (im_bits = 101; S = 35: 7,283).
     """
     S, tr, lq = shape.S, ops.tr, ops.lq
     E = shape.im_bits + 1  # checked values are differences of two quantities
-    with cs.namespace("liq"):
-        e_j = dot(cs, m.b.oh_j, m.e_old_b, name="old_j")
     need_a = ops.wd + lq + tr + ops.fwv - fwz
     with cs.namespace("margin_a"):
         bound_a = cs.mul(m.a.rr, m.a.old_q_j, name="rr_bound")
@@ -131,8 +129,8 @@ def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins,
             assert_nonneg(cs, x, E, name=f"check{s}")
     with cs.namespace("margin_b"):
         bound_b = cs.mul(m.b.rr, m.b.old_q_j, name="rr_bound")
-        extra = (cs.mul(short, spec.IM_DEN - 1 - m.a.q_j, name="forced_max")
-                 - cs.mul(lq, e_j, name="target") - lq)
+        extra = cs.mul(short, spec.IM_DEN - 1 - m.a.q_j, name="forced_max")
+        need_b = tr + lq
         for s in range(S):
-            x = cs.mul(tr, m.b.q_new[s], name=f"need{s}") - bound_b
+            x = cs.mul(need_b, m.b.q_new[s], name=f"need{s}") - bound_b
             assert_nonneg(cs, x + extra if s == 0 else x, E, name=f"check{s}")

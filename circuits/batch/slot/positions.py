@@ -9,7 +9,8 @@ from ..ranges import Signed, signed, signed_range, unsigned
 from ..shape import BatchShape
 from .ports import PortVars
 from .running import Ops
-from .settlement import Liquidation, Settlement
+from .liquidation import Liquidation
+from .settlement import Settlement
 from .trade import OrderVars
 
 
@@ -25,13 +26,13 @@ class Positions:
 
 def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B: PortVars,
               so: dict[str, list[Signed]], haircut_old: dict[str, LC], orders: dict[str, OrderVars],
-              settle: Settlement, oi: list[LC]) -> Positions:
+              settle: Settlement, liq: Liquidation, oi: list[LC]) -> Positions:
     """New sizes and open interest [sizes, new_sizes_a, new_sizes_b, oi].
 
     A trade moves +-fill in slot k between the ports, a settlement moves port A's slot-k
-    position to the clearing account, a liquidation moves the target's whole portfolio to
-    the liquidator. Enforces: every new size of port A and port B's new slot-k size fit
-    size_bits (port B's other sizes are unchanged or 0); a trade leaves slot k's open
+    position to the clearing account, a liquidation moves what it takes of each of the
+    target's positions (`liq.now`) to the liquidator. Enforces: every new size of port A and port B's new slot-k size fit
+    size_bits (port B's other sizes are unchanged or shrink towards 0); a trade leaves slot k's open
     interest below 2^size_bits. oi_k += sum over ports of max(new, 0) - max(old, 0).
 
     Cost: K * (size_bits + 13) + 2 * size_bits + 11 constraints (products 3K + 4; port A
@@ -42,13 +43,14 @@ def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B:
     with cs.namespace("sizes"):
         xa = cs.mul(tr, orders["a"].dfill, name="tr_a") - cs.mul(st, settle.size_a_k, name="st_a")
         xb = cs.mul(tr, orders["b"].dfill, name="tr_b") + cs.mul(st, settle.size_a_k, name="st_b")
-        take = [cs.mul(lq, B.old.sizes[k], name=f"take{k}") for k in range(K)]
+        take = [cs.mul(lq, liq.now.signed[k], name=f"take{k}") for k in range(K)]
         new_sizes_a = [A.old.sizes[k] + cs.mul(oh_k[k], xa, name=f"a{k}") + take[k] for k in range(K)]
         new_sizes_b = [B.old.sizes[k] + cs.mul(oh_k[k], xb, name=f"b{k}") - take[k] for k in range(K)]
     # port A's new sizes may all change (a liquidator takes the target's portfolio): each
     # is range-checked and split. Port B's change only in the instrument slot k (trade,
-    # settlement) or all become 0 (liquidated target), so one split of the slot-k value
-    # serves: haircut and open interest follow from the old splits.
+    # settlement) or all shrink towards 0 by what a liquidation takes (same sign, no
+    # larger), so one split of the slot-k value serves: haircut and open interest follow
+    # from the old splits and the taken amounts.
     with cs.namespace("new_sizes_a"):
         sn_a = [signed(cs, x, shape.size_bits, name=f"s{k}") for k, x in enumerate(new_sizes_a)]
     with cs.namespace("new_sizes_b"):
@@ -56,10 +58,10 @@ def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B:
         abs_bk = dot(cs, oh_k, [x.abs for x in so["b"]], name="old_abs_k")
         pos_bk = dot(cs, oh_k, [x.pos for x in so["b"]], name="old_pos_k")
         nb = signed(cs, old_bk + xb, shape.size_bits, name="new_k")
-        keep = 1 - lq
-        hc_new_b = cs.mul(keep, haircut_old["b"] - abs_bk + nb.abs, name="haircut")
+        # in a liquidation nb is the old slot-k size (nothing traded), so -abs_bk + nb.abs = 0
+        hc_new_b = haircut_old["b"] - abs_bk + nb.abs - cs.mul(lq, liq.now.total, name="haircut")
         dpos = nb.pos - pos_bk
-        dpos_b = [cs.mul(oh_k[k], dpos, name=f"dpos{k}") - cs.mul(lq, so["b"][k].pos, name=f"lq_pos{k}")
+        dpos_b = [cs.mul(oh_k[k], dpos, name=f"dpos{k}") - cs.mul(lq, liq.now.pos[k], name=f"lq_pos{k}")
                   for k in range(K)]
     # open interest: oi_k += sum over ports of max(new, 0) - max(old, 0)
     with cs.namespace("oi"):
@@ -82,7 +84,7 @@ def new_cash(cs: ConstraintSystem, shape: BatchShape, ops: Ops, cash_a: LC, cash
     """Both ports' new cash [cash]: deposit +amount (unless refunded: `credited` is the
     deposit bit less the refunded bit), withdrawal -amount, forced withdrawal
     -paid, trade each side's dcash, liquidation (liquidator -(V - bonus), target keeps
-    max(left, 0)), settlement +-amount. Enforces: both fit cash_bits (signed).
+    left, at full liquidation max(left, 0)), settlement +-amount. Enforces: both fit cash_bits (signed).
 
     Cost: 2 * cash_bits + 13 constraints (7 products, 2 signed ranges): 205.
     """
@@ -91,10 +93,10 @@ def new_cash(cs: ConstraintSystem, shape: BatchShape, ops: Ops, cash_a: LC, cash
         transfer_a = cs.mul(credited - ops.wd, amount, name="transfer_a")
         new_cash_a = (cash_a + transfer_a - paid
                       + cs.mul(tr, orders["a"].dcash, name="trade_a")
-                      - cs.mul(lq, liq.value - liq.bonus, name="liq_a")
+                      - cs.mul(lq, liq.now.value - liq.now.bonus, name="liq_a")
                       + cs.mul(st, settle.amount, name="settle_a"))
         new_cash_b = (cash_b + cs.mul(tr, orders["b"].dcash, name="trade_b")
-                      + cs.mul(lq, liq.left.pos - cash_b, name="liq_b")
+                      + cs.mul(lq, liq.left.value - liq.full_neg - cash_b, name="liq_b")
                       - cs.mul(st, settle.amount, name="settle_b"))
         signed_range(cs, new_cash_a, shape.cash_bits, name="a_range")
         signed_range(cs, new_cash_b, shape.cash_bits, name="b_range")

@@ -6,17 +6,18 @@ from ..records import RecordVar as V
 from ..records import record_bits
 from ..shape import BatchShape
 from .ports import PortVars
+from .liquidation import Liquidation
 from .request import Request
 from .running import Ops
 from .trade import OrderVars, TradeTerms
 
 
 def record(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B: PortVars, req: Request,
-           terms: TradeTerms, sides: dict[str, OrderVars], paid: LC, paid_bits: list[LC]) -> list[LC]:
+           terms: TradeTerms, sides: dict[str, OrderVars], paid: LC, paid_bits: list[LC], liq: Liquidation) -> list[LC]:
     """The slot's record [record] (`records.record_bits`): the bits of port A's and port
     B's account numbers, the amount, the refunded flag, the withdrawal's destination, the
     amount paid, the instrument slot (bits of its one-hot selector), order A's side, the
-    fill, the price, both fee rates and both order ids.
+    fill, the price, both fee rates, both order ids and a liquidation's steps.
 
     Cost: 10 constraints (the `_unused` checks).
     """
@@ -31,5 +32,6 @@ def record(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B: Po
         "fill": V(terms.fill, terms.fill_bits), "price": V(terms.price, terms.price_bits),
         "rate_a": V(a.fee_rate, a.fee_rate_bits), "rate_b": V(b.fee_rate, b.fee_rate_bits),
         "oid_a": V(a.oid, a.oid_bits), "oid_b": V(b.oid, b.oid_bits),
+        "liq_steps": V(liq.steps, liq.steps_bits, gated=True),
     }
     return record_bits(cs, ops.sel, variables)
