@@ -358,16 +358,21 @@ class Model:
     def liquidate(self, liq: int, target: int, valid_until: int, unchecked: bool = False,
                   steps: int | None = None) -> int:
         """Liquidate `steps` eighths of every position (default: the fewest that restore the
-        target's initial margin); returns the steps taken."""
+        target's initial margin); returns the steps taken. By the insurance fund (liq =
+        INSURANCE_ACCOUNT): the backstop, unsigned, no margin check of the fund."""
         L, T = self.accts[liq], self.accts[target]
         if not unchecked and margin.passes_mm(margin.equities(T.cash, T.sizes, self.oracle.scen)):
             raise Refused("target meets maintenance margin")
         if steps is None:
             steps = liq_rule.steps_needed(T.cash, T.sizes, self.oracle.scen, self.market.liq_bonus_bps,
                                           self.market.liq_penalty_bps)
-        sig = sig_of(L.key, liquidate_message(liq, target, L.nonce, valid_until, self.did))
+        backstop = liq == INSURANCE_ACCOUNT
+        sig = Signature() if backstop else sig_of(L.key, liquidate_message(liq, target, L.nonce, valid_until,
+                                                                             self.did))
         before = {j: list(self.accts[j].sizes) for j in (liq, target)}
         pa = self._port(liq)
+        if backstop:
+            self._touch(liq)
         marks = self.oracle.mark
         taken = [(abs(s) * steps // liq_rule.LIQ_STEPS) * (1 if s >= 0 else -1) for s in T.sizes]
         value = sum(s * m for s, m in zip(taken, marks))
@@ -386,7 +391,7 @@ class Model:
         self._write(target)
         self.pend_ins += penalty + (min(left, 0) if full else 0)
         self._oi_update(before)
-        if not self.passes_im(liq):
+        if not backstop and not self.passes_im(liq):
             raise Refused("liquidator fails initial margin")
         self._emit(SlotInput(OP_LIQUIDATE, a=pa, b=pb, valid_until=valid_until, sig=sig, liq_steps=steps),
                    encode_record(OP_LIQUIDATE, liquidator=liq, target=target, steps=steps))

@@ -197,10 +197,14 @@ def test_setup_then_the_demo_in_the_same_directory_runs_end_to_end_in_story_orde
     sizes = ("-n", 4, "--acc-depth", 6, "--ord-depth", 4)
     code, out = run("setup", *sizes, "--dir", d, "--seed", "test")
     assert code == 0, out
-    code, out = run("demo", "--dir", d, *sizes, "-q")
+    code, out = run("demo", "--dir", d, *sizes, "-q", "--report", tmp_path / "report.json")
     assert code == 0, out
     assert "proving key found in the cache" in out
     assert out.count("[ok]") == 6 and "FAILED" not in out
+    # the risk lifecycle: a partial liquidation by carol, then the insurance fund's backstop
+    assert "(partial): carol takes 3 FUTURE" in out and "(partial): the insurance fund takes 2 FUTURE" in out
+    risk = json.loads((tmp_path / "report.json").read_text())["risk"]
+    assert (risk["partial_liquidations"], risk["backstop_takeovers"]) == (2, 1)
     lines = out.splitlines()
     first_trade_batch = next(i for i, l in enumerate(lines) if l.startswith("  batch ") and " trade" in l)
     assert lines.index("  alice buys 10 CALL 60000: 10 filled") < first_trade_batch

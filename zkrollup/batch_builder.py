@@ -37,7 +37,7 @@ from circuits.spec.tree import empty_root, path_length
 from . import units
 from .lagged_tree import LaggedTree
 from .market import Market
-from .ops import Cancel, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from .ops import Backstop, Cancel, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from .risk import OracleTable as RiskOracleTable
 
 OP_CODES = {name: code for code, name in enumerate(OP_NAMES)}
@@ -181,15 +181,15 @@ class BatchBuilder:
     def record(self, w) -> bw.SlotInput:
         """Turn one native record into a slot (updates the circuit's tree view)."""
         self._check_tables(w)
-        ports = []
+        ports = [u for u in w.updates if u.role not in _DEFERRED_ROLES]
+        s = bw.SlotInput(op=OP_CODES[w.kind])
+        # the ports first: a port that is the fee account or the insurance fund (the backstop's
+        # taker) flushes what was pending before this slot, not what this slot defers
+        s.a = self._port(ports[0]) if len(ports) > 0 else self._empty_port()
+        s.b = self._port(ports[1]) if len(ports) > 1 else self._empty_port()
         for u in w.updates:
             if u.role in _DEFERRED_ROLES:
                 self.pending[u.index] += u.after.cash - u.before.cash
-            else:
-                ports.append(u)
-        s = bw.SlotInput(op=OP_CODES[w.kind])
-        s.a = self._port(ports[0]) if len(ports) > 0 else self._empty_port()
-        s.b = self._port(ports[1]) if len(ports) > 1 else self._empty_port()
         op = w.op
         if isinstance(op, Deposit):
             s.amount, s.pk, s.l1_address = op.amount, tuple(op.pk), op.depositor
@@ -205,6 +205,8 @@ class BatchBuilder:
             s.order_b = _order_params(op.taker, op.taker_fee_rate)
         elif isinstance(op, Liquidate):
             s.valid_until, s.sig, s.liq_steps = op.valid_until, _sig(op.signature), w.details["steps"]
+        elif isinstance(op, Backstop):                  # unsigned, no valid-until
+            s.liq_steps = w.details["steps"]
         elif isinstance(op, Settle):
             s.instrument = op.slot
         elif isinstance(op, Cancel):

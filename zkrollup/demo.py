@@ -6,13 +6,15 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
    deposits from the contract's queue into batch 1.
 2. The maker quotes bid and ask on every instrument of the market (a 60,000 call and put,
    a dated future, a 66,000 call, all expiring in 7 days) around the oracle's marks.
-3. Alice buys calls and puts, Bob buys futures with little collateral, Alice buys the
+3. Alice buys calls and puts, Bob buys futures on thin collateral, Alice buys the
    out-of-the-money call. The maker is left short delta; it computes its delta from the
    risk engine and buys futures from Carol's offer to hedge.
 4. The price falls 10%: the oracle publishes a new table. Bob's account fails
    maintenance margin; Carol liquidates him partially: she takes the fewest eighths of
-   his positions that restore his initial margin (one of his two futures) at mark minus
-   the bonus, the insurance fund gets the penalty, Bob keeps the rest.
+   his positions that restore his initial margin (3 of his 8 futures) at mark minus
+   the bonus, the insurance fund gets the penalty, Bob keeps the rest. On day 2 BTC falls
+   to 51,000: Bob fails again and nobody steps in, so the operator asks for the backstop:
+   the insurance fund takes over by the same rule, unsigned and without a margin check.
 5. The maker cancels its remaining quotes on the 66,000 call with signed cancels; Alice
    withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is left to
    him (from the L1 address that owns his account); the operator serves it. Both are paid
@@ -62,7 +64,7 @@ NAMES = {FEE_ACCOUNT: "fees", INSURANCE_ACCOUNT: "insurance", CLEARING_ACCOUNT: 
          3: "maker", 4: "alice", 5: "bob", 6: "carol"}
 L1_ADDRESS = {3: 0x3A4E5000000000000000000000000000000000A1, 4: 0xA11CE00000000000000000000000000000000004,
               5: 0xB0B0000000000000000000000000000000000005, 6: 0xCA201000000000000000000000000000000000C6}
-DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 20_000 * USD, 6: 600_000 * USD}
+DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 90_000 * USD, 6: 600_000 * USD}
 DEMO_MARKER = "demo.json"
 DEMO_DEPLOYMENT = planned_deployment_id()
 """The demo's deployment: the embedded chain's id and the rollup contract's address."""
@@ -201,7 +203,7 @@ class Demo:
         self.prove_sealed()
         return res
 
-    def liquidation(self, target: int, w) -> None:
+    def liquidation(self, target: int, w, taker: str = "carol") -> None:
         """Say what a liquidation took (the partial rule: the fewest eighths of every position
         that restore the target's initial margin) and keep it for the report."""
         d, name = w.details, NAMES.get(target, target)
@@ -210,10 +212,10 @@ class Demo:
                          if q) or "nothing"
         full = d["steps"] == d["of_steps"]
         self.liquidations.append({"target": target, "steps": d["steps"], "of_steps": d["of_steps"],
-                                  "partial": not full, "taken": d["taken"], "penalty": d["penalty"],
-                                  "shortfall": d["shortfall"]})
+                                  "partial": not full, "backstop": d["backstop"], "taken": d["taken"],
+                                  "penalty": d["penalty"], "shortfall": d["shortfall"]})
         self.echo(f"    {d['steps']}/{d['of_steps']} of every position ({'full' if full else 'partial'}): "
-                  f"carol takes {taken} at mark less {usd(d['bonus'])} USD bonus, {name} pays "
+                  f"{taker} takes {taken} at mark less {usd(d['bonus'])} USD bonus, {name} pays "
                   f"{usd(d['penalty'])} USD penalty to the insurance fund and keeps {kept}"
                   + ("" if full else " (passes initial margin again)"))
 
@@ -292,7 +294,7 @@ class Demo:
         e("\n[3] traders take the maker's quotes")
         self.submit("alice buys 10 CALL 60000", self.order(4, 0, BUY, 10, marks[0] * 103 // 100))
         self.submit("alice buys 5 PUT 60000", self.order(4, 1, BUY, 5, marks[1] * 103 // 100))
-        self.submit("bob buys 2 FUTURE with 20,000 USD of collateral", self.order(5, 2, BUY, 2, marks[2] * 103 // 100))
+        self.submit("bob buys 8 FUTURE with 90,000 USD of collateral", self.order(5, 2, BUY, 8, marks[2] * 103 // 100))
         self.submit("alice buys 5 CALL 66000", self.order(4, 3, BUY, 5, marks[3] * 103 // 100))
         d = self.delta(3)
         hedge = round(-d)
@@ -312,6 +314,19 @@ class Demo:
             liq = Liquidate.create(self.priv[6], 6, target, self.op.state.account(6).nonce, self.t + DAY,
                                    DEMO_DEPLOYMENT)
             self.liquidation(target, self.submit(f"carol liquidates {NAMES.get(target, target)}", liq))
+
+        self.op.flush()                             # the open batch keeps day 1's table: seal it first
+        e("\n[4b] day 2: BTC falls to 51,000 USD (-15%); nobody liquidates what fails maintenance now: "
+          "the insurance fund backstops it")
+        self.t += DAY
+        self.publish(SPOT * 85 // 100)
+        for target in self.op.liquidatable():
+            w = self.op.backstop([target])[0]
+            if isinstance(w, Exception):
+                raise w
+            self.echo(f"  the operator asks for the backstop of {NAMES.get(target, target)}")
+            self.prove_sealed()
+            self.liquidation(target, w, taker="the insurance fund")
 
         e("\n[5] the maker cancels its 66,000 call quotes; alice withdraws 20,000 USD; bob forces a "
           "withdrawal through L1")
@@ -403,7 +418,8 @@ class Demo:
         e(f"\ndemo finished in {total_s:.1f} s (keys {keys_s:.1f} s); files in {self.dir}")
         risk = {"liquidations": self.liquidations,
                 "partial_liquidations": sum(x["partial"] for x in self.liquidations),
-                "full_liquidations": sum(not x["partial"] for x in self.liquidations)}
+                "full_liquidations": sum(not x["partial"] for x in self.liquidations),
+                "backstop_takeovers": sum(x["backstop"] for x in self.liquidations)}
         return {"ok": all(checks.values()), "checks": checks, "batches": [self.batch_obj(r) for r in self.reports],
                 "risk": risk, "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
 

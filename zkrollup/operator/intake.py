@@ -1,6 +1,7 @@
 """What users may send the operator, as objects and files.
 
-A request is a `SignedOrder` or a `Withdraw`, `Liquidate`, `Settle` or `Cancel` (signed). Deposits and forced
+A request is a `SignedOrder` or a `Withdraw`, `Liquidate`, `Settle` or `Cancel` (signed), or a
+`Backstop` (unsigned: the insurance fund takes over an account failing maintenance). Deposits and forced
 withdrawals come from the L1 contract only, never from users. On the wire and in the inbox
 a request is an object: `{"type": "order", "order": [...], "signature": [...]}` or an
 operation's `to_obj()`; files hold one such object or a list, as JSON (`.json`) or msgpack,
@@ -17,9 +18,9 @@ from verifier.snarkjs_json import check_json_nesting
 
 from .. import batchfile
 from ..files import FileInputError, read_limited
-from ..ops import Cancel, Deposit, ForcedWithdraw, Liquidate, Settle, SignedOrder, Withdraw, op_from_obj
+from ..ops import Backstop, Cancel, Deposit, ForcedWithdraw, Liquidate, Settle, SignedOrder, Withdraw, op_from_obj
 
-USER_OPS = ("withdraw", "liquidate", "settle", "cancel")
+USER_OPS = ("withdraw", "liquidate", "backstop", "settle", "cancel")
 MAX_REQUEST_FILE_BYTES = 16 << 20
 
 
@@ -27,7 +28,7 @@ def request_obj(request) -> dict:
     """The inbox object of a request (ValueError for what users may not send)."""
     if isinstance(request, SignedOrder):
         return {"type": "order", **request.to_obj()}
-    if isinstance(request, (Withdraw, Liquidate, Settle, Cancel)):
+    if isinstance(request, (Withdraw, Liquidate, Backstop, Settle, Cancel)):
         return request.to_obj()
     if isinstance(request, (Deposit, ForcedWithdraw)):
         raise ValueError(f"{request.kind} requests come from the L1 contract, not from users")

@@ -32,7 +32,7 @@ from ..errors import OperatorError, RollupError
 from ..keycache import KeyCache
 from ..keyfiles import vk_from_pk
 from ..matching import Book, MatchResult
-from ..ops import Deposit, ForcedWithdraw, Noop, SignedOrder, Trade
+from ..ops import Backstop, Deposit, ForcedWithdraw, Noop, SignedOrder, Trade
 from ..risk import passes_maintenance
 from ..store import StateStore
 from .genesis import Genesis, load_config
@@ -408,6 +408,18 @@ class Operator:
         return [idx for idx, acc in st.accounts_items()
                 if idx not in (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT) and any(acc.sizes)
                 and not passes_maintenance(acc.cash, acc.sizes, st.oracle)]
+
+    def backstop(self, targets: Optional[list[int]] = None) -> list:
+        """The insurance fund takes over what no liquidator did: a `Backstop` of each target
+        (default: every account failing maintenance now). Returns each one's OpWitness or
+        its exception (a target that passes maintenance again is refused, nothing changed)."""
+        out = []
+        for t in self.liquidatable() if targets is None else targets:
+            try:
+                out.append(self.submit(Backstop(t)))
+            except (RollupError, ValueError) as e:
+                out.append(e)
+        return out
 
     def close(self) -> None:
         self.pool.forget()

@@ -8,23 +8,24 @@ the operation a posted record shows (`zkrollup.l1data`)."""
 from __future__ import annotations
 
 from circuits.spec import ops as codes
+from circuits.spec.accounts import INSURANCE_ACCOUNT
 from circuits.spec.records import Record
 
 from .base import Operation
 from .cancel import Cancel
-from .liquidate import Liquidate
+from .liquidate import Backstop, Liquidate
 from .messages import BUY, PROVEN, SELL, BadRequest, Order, SignedOrder
 from .settle import Settle
 from .trade import Trade
 from .transfers import Deposit, ForcedWithdraw, Noop, Withdraw
 from .witness import AccountUpdate, OpWitness, OrderUpdate
 
-__all__ = ["Operation", "Deposit", "Withdraw", "ForcedWithdraw", "Trade", "Liquidate", "Settle", "Cancel",
+__all__ = ["Operation", "Deposit", "Withdraw", "ForcedWithdraw", "Trade", "Liquidate", "Backstop", "Settle", "Cancel",
            "Noop", "Order", "SignedOrder", "BUY", "SELL", "PROVEN", "BadRequest", "OpWitness",
            "AccountUpdate", "OrderUpdate", "op_from_obj", "op_from_record", "OP_CLASSES"]
 
 OP_CLASSES = {"deposit": Deposit, "withdraw": Withdraw, "forced_withdraw": ForcedWithdraw, "trade": Trade,
-              "liquidate": Liquidate, "settle": Settle, "cancel": Cancel}
+              "liquidate": Liquidate, "backstop": Backstop, "settle": Settle, "cancel": Cancel}
 
 
 def op_from_obj(obj) -> Operation:
@@ -57,6 +58,8 @@ def op_from_record(state, rec: Record, entry=None) -> Operation:
     if rec.op == codes.OP_TRADE:
         return Trade.proven(state, f)
     if rec.op == codes.OP_LIQUIDATE:
+        if f["liquidator"] == INSURANCE_ACCOUNT:
+            return Backstop.proven(state, f["target"], f["steps"])
         return Liquidate.proven(state, f["liquidator"], f["target"], f["steps"])
     if rec.op == codes.OP_SETTLE:
         return Settle(f["account"], f["slot"])

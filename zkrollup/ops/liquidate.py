@@ -45,6 +45,36 @@ from .messages import (check_deployment_id, PROVEN, check_account, check_deploym
                        obj_field, signature_from_obj, signature_to_obj)
 
 
+def take_over(state, plan: Plan, taker: int, vl, target: int, vt, steps: Optional[int], backstop: bool) -> dict:
+    """Plan the liquidation of `target` (view vt) by `taker` (view vl; the insurance fund for
+    the backstop) under the partial rule; returns the details (steps, what is taken, ...).
+    NotLiquidatable unless the target fails maintenance (or for recorded steps the circuit
+    would not prove); InsufficientMargin if a liquidator (not the backstop) would fail
+    initial margin."""
+    oracle, m = state.require_oracle(), state.market
+    failing = margin.first_failing_mm(equities(vt.cash, vt.sizes, oracle))
+    if failing is None:
+        raise NotLiquidatable(f"account {target} passes maintenance margin")
+    scen = oracle.scen
+    if steps is None:
+        steps = rule.steps_needed(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps)
+    elif not rule.steps_valid(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps, steps):
+        raise NotLiquidatable(f"account {target} cannot be liquidated in {steps} steps")
+    t = rule.terms(vt.cash, vt.sizes, oracle.mark, m.liq_bonus_bps, m.liq_penalty_bps, steps)
+    l_sizes = [a + b for a, b in zip(vl.sizes, t.taken)]
+    l_cash = vl.cash - (t.value - t.bonus)
+    plan.set(taker, "liquidator", cash=l_cash, sizes=l_sizes, nonce=vl.nonce + 1)
+    if not backstop and not passes_initial(l_cash, l_sizes, oracle):
+        raise InsufficientMargin(f"liquidator {taker} would fail initial margin")
+    t_cash, t_sizes = rule.target_after(vt.cash, vt.sizes, t)
+    plan.set(target, "target", cash=t_cash, sizes=t_sizes)
+    vi = plan.existing(INSURANCE_ACCOUNT, "insurance")
+    plan.set(INSURANCE_ACCOUNT, "insurance", cash=vi.cash + t.penalty - t.shortfall)
+    return {"failing_scenario": failing, "steps": steps, "of_steps": rule.LIQ_STEPS, "taken": list(t.taken),
+            "mark_value": t.value, "gross_value": t.gross, "bonus": t.bonus, "penalty": t.penalty,
+            "left": t.left, "shortfall": t.shortfall, "backstop": backstop}
+
+
 @dataclass(frozen=True)
 class Liquidate(Operation):
     liquidator: int
@@ -91,29 +121,8 @@ class Liquidate(Operation):
             raise StaleNonce(f"liquidation nonce {self.nonce}, account {self.liquidator} is at {vl.nonce}")
         msg = self.message()
         check_signed_by(vl.pk, msg, self.signature, f"liquidation request of account {self.liquidator}")
-        failing = margin.first_failing_mm(equities(vt.cash, vt.sizes, oracle))
-        if failing is None:
-            raise NotLiquidatable(f"account {self.target} passes maintenance margin")
-        scen, m = oracle.scen, state.market
-        steps = self.steps
-        if steps is None:
-            steps = rule.steps_needed(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps)
-        elif not rule.steps_valid(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps, steps):
-            raise NotLiquidatable(f"account {self.target} cannot be liquidated in {steps} steps")
-        t = rule.terms(vt.cash, vt.sizes, oracle.mark, m.liq_bonus_bps, m.liq_penalty_bps, steps)
-        l_sizes = [a + b for a, b in zip(vl.sizes, t.taken)]
-        l_cash = vl.cash - (t.value - t.bonus)
-        plan.set(self.liquidator, "liquidator", cash=l_cash, sizes=l_sizes, nonce=vl.nonce + 1)
-        if not passes_initial(l_cash, l_sizes, oracle):
-            raise InsufficientMargin(f"liquidator {self.liquidator} would fail initial margin")
-        t_cash, t_sizes = rule.target_after(vt.cash, vt.sizes, t)
-        plan.set(self.target, "target", cash=t_cash, sizes=t_sizes)
-        vi = plan.existing(INSURANCE_ACCOUNT, "insurance")
-        plan.set(INSURANCE_ACCOUNT, "insurance", cash=vi.cash + t.penalty - t.shortfall)
-        details = {"failing_scenario": failing, "steps": steps, "of_steps": rule.LIQ_STEPS, "taken": list(t.taken),
-                   "mark_value": t.value, "gross_value": t.gross, "bonus": t.bonus, "penalty": t.penalty,
-                   "left": t.left, "shortfall": t.shortfall}
-        record = encode_record(OP_LIQUIDATE, liquidator=self.liquidator, target=self.target, steps=steps)
+        details = take_over(state, plan, self.liquidator, vl, self.target, vt, self.steps, backstop=False)
+        record = encode_record(OP_LIQUIDATE, liquidator=self.liquidator, target=self.target, steps=details["steps"])
         return plan.commit(self, self.kind, message=msg, details=details, record=record)
 
     def to_obj(self) -> dict:
@@ -132,3 +141,46 @@ class Liquidate(Operation):
         """The liquidation an accepted batch's record shows (signature vouched by the proof)."""
         return cls(liquidator, target, state.account(liquidator).nonce, state.require_oracle().timestamp,
                    state.market.deployment_id, PROVEN, steps)
+
+
+@dataclass(frozen=True)
+class Backstop(Operation):
+    """The backstop: the insurance fund takes over (part of) an account failing maintenance
+    when no liquidator does, by the same rule and at the same terms (mark less the bonus;
+    the target pays the penalty), unsigned and without a margin check of the fund. Anyone
+    may ask for it (the operator does for accounts still failing maintenance when it
+    seals a batch, `Operator.backstop`); the record is a liquidation whose liquidator is
+    the insurance fund. The fund's nonce counts its takeovers, as a liquidator's does."""
+
+    target: int
+    steps: Optional[int] = None
+    kind = "liquidate"
+
+    def __post_init__(self):
+        check_account("target", self.target)
+        if self.steps is not None and (not isinstance(self.steps, int) or isinstance(self.steps, bool)
+                                       or not 1 <= self.steps <= rule.LIQ_STEPS):
+            raise ValueError(f"liquidation steps must be in 1..{rule.LIQ_STEPS}, got {self.steps!r}")
+
+    def apply(self, state):
+        state.require_oracle()
+        plan = Plan(state)
+        plan.not_special(self.target, "liquidation target")
+        vi = plan.existing(INSURANCE_ACCOUNT, "insurance")
+        vt = plan.existing(self.target, "target")
+        details = take_over(state, plan, INSURANCE_ACCOUNT, vi, self.target, vt, self.steps, backstop=True)
+        record = encode_record(OP_LIQUIDATE, liquidator=INSURANCE_ACCOUNT, target=self.target,
+                               steps=details["steps"])
+        return plan.commit(self, self.kind, details=details, record=record)
+
+    def to_obj(self) -> dict:
+        return {"type": "backstop", "target": self.target}
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> "Backstop":
+        return cls(obj_field(obj, "target", "backstop"))
+
+    @classmethod
+    def proven(cls, state, target: int, steps: int) -> "Backstop":
+        """The backstop an accepted batch's record shows."""
+        return cls(target, steps)

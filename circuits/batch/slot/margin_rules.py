@@ -110,7 +110,7 @@ def margin_equities(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops
 def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins, fwz: LC, short: LC) -> None:
     """The checks "value >= 0", one per scenario and port [margin_a, margin_b].
 
-    Port A (withdrawal, liquidator, maker, forced withdrawal paying > 0) and port B (taker,
+    Port A (withdrawal, liquidator but the backstop, maker, forced withdrawal paying > 0) and port B (taker,
     liquidated target after the liquidation) pass initial margin (every new Q_s >= 0), or,
     for a trade side that reduces risk, no new Q_s is below its old Q_j. Port B is idle in
     a forced withdrawal, so its scenario-0 check also carries "port A's Q_j < IM_DEN" (a
@@ -121,7 +121,7 @@ def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins,
     """
     S, tr, lq = shape.S, ops.tr, ops.lq
     E = shape.im_bits + 1  # checked values are differences of two quantities
-    need_a = ops.wd + lq + tr + ops.fwv - fwz
+    need_a = ops.wd + lq - ops.bs + tr + ops.fwv - fwz
     with cs.namespace("margin_a"):
         bound_a = cs.mul(m.a.rr, m.a.old_q_j, name="rr_bound")
         for s in range(S):

@@ -113,18 +113,19 @@ def ports(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops) -> 
 
 def roles(cs: ConstraintSystem, ops: Ops, A: PortVars, B: PortVars) -> None:
     """Who may do what [roles]: the clearing account only settles (as port B); the fee
-    account never trades or liquidates; the insurance fund is never liquidated nor
-    liquidates; every operation but a deposit and a forced withdrawal names an existing
-    account; the two accounts of a trade or a liquidation differ. (A valid forced
-    withdrawal is an existing non-clearing account by its definition, `request`.)
+    account never trades or liquidates; the insurance fund is never liquidated, and a
+    liquidation by it is the backstop (sets `ops.bs`); every operation but a deposit and a
+    forced withdrawal names an existing account; the two accounts of a trade or a
+    liquidation differ. (A valid forced withdrawal is an existing non-clearing account by
+    its definition, `request`.)
 
-    Cost: 10 constraints (8 rules, 1 product, 1 non-zero check).
+    Cost: 10 constraints (7 rules, 2 products, 1 non-zero check).
     """
     dep, wd, tr, lq, st, cn = ops.dep, ops.wd, ops.tr, ops.lq, ops.st, ops.cn
     with cs.namespace("roles"):
         cs.enforce(dep + wd + tr + lq + st + cn, A.is2, 0, name="a_not_clearing")
         cs.enforce(tr + lq, A.is0, 0, name="a_not_fee")
-        cs.enforce(lq, A.is1, 0, name="a_not_insurance")
+        ops.bs = cs.mul(lq, A.is1, name="backstop")
         cs.enforce(tr + lq, B.is0, 0, name="b_not_fee")
         cs.enforce(tr + lq, B.is2, 0, name="b_not_clearing")
         cs.enforce(lq, B.is1, 0, name="b_not_insurance")

@@ -37,6 +37,9 @@ class Ops:
     """All N_OPS bits, indexed by operation code."""
     fw_out: LC = None
     """A forced withdrawal naming an account outside the tree (served with 0, port A unused)."""
+    bs: LC = None
+    """A liquidation by the insurance fund: the backstop (`ports.roles`): no signature, no
+    valid-until, no margin check of the taker."""
     fwv: LC = None
     """A forced withdrawal that is valid (served with what margin allows)."""
 
@@ -59,5 +62,5 @@ class Ops:
 
     @property
     def signs_a(self) -> LC:
-        """Port A's key signs: withdrawal, trade (its order), liquidation, cancel."""
-        return self.wd + self.tr + self.lq + self.cn
+        """Port A's key signs: withdrawal, trade (its order), liquidation (but the backstop's), cancel."""
+        return self.wd + self.tr + self.lq - self.bs + self.cn

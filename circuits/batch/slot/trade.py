@@ -135,7 +135,7 @@ def _order(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: SlotInp
         dfill = fill - 2 * cs.mul(side, fill, name="side_fill")
         # cash change: -(1 - 2 side) * notional - fee
         dcash = -notional + 2 * cs.mul(side, notional, name="side_notional") - fee
-        not_late = ops.tr + ops.lq if tag == "a" else ops.tr
+        not_late = ops.tr + ops.lq - ops.bs if tag == "a" else ops.tr
         unsigned(cs, cs.mul(not_late, vu - ts, name="late_sel"), shape.time_bits, name="not_expired")
         msg = poseidon_gadget(cs, order_inputs(port.account, ops.inst, side, size, limit, max_fee, oid, vu,
                                                terms.instrument_id, tv.deployment_id), name="message")
