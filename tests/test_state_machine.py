@@ -4,7 +4,8 @@ After every step: cash is conserved, open interest is long = short, the tree mat
 accounts (RollupState.check_invariants); a rejected operation changed nothing; no order is
 filled beyond its size; every account touched by a risk-increasing operation passes initial
 margin, and every account passing initial margin passes maintenance; replayed withdrawals (stale nonce) and replayed orders are rejected; liquidation
-happens exactly when the target fails maintenance; settlement pays the exact payoff;
+and the backstop happen exactly when the target fails maintenance and leave it passing
+initial margin or flat (partial liquidation); settlement pays the exact payoff;
 a deposit under another key or from another address than an account's owner is refunded
 (nothing in the tree changes, the amount leaves the collateral back to L1); a front-runner
 who deposits first at a victim's fresh index never gets the victim's deposit; a cancelled
@@ -19,7 +20,7 @@ from circuits.spec.accounts import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.orders import CANCELLED
 from zkrollup.errors import (CancelledOrder, NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
 from zkrollup.market import Instrument
-from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
+from zkrollup.ops import BUY, SELL, Backstop, Cancel, Liquidate, Noop, Settle, Trade, Withdraw
 from zkrollup.risk import build_oracle_table, equities, im_allowance, passes_initial, passes_maintenance
 
 from rollup_helpers import (DAY, DID, EXPIRY, KEYS, SPOT, T0, USD, addr, check_witness, fund, make_state, order, pk,
@@ -245,6 +246,32 @@ class RollupMachine(RuleBasedStateMachine):
         assert passes_initial(t.cash, t.sizes, self.st.oracle) or t.sizes == [0] * 4
         event("liquidate partial" if any(t.sizes) else "liquidate full")
 
+    @rule(victim=user)
+    def backstop(self, victim):
+        """The insurance fund takes over exactly when the target fails maintenance, by the
+        partial rule, whatever the fund's own margin; the fund's nonce counts it."""
+        t = self.st.account(victim)
+        failing = not passes_maintenance(t.cash, t.sizes, self.st.oracle)
+        ins = self.st.account(INSURANCE_ACCOUNT)
+        ins_before = (ins.nonce, list(ins.sizes))
+        before = self.st.fingerprint()
+        try:
+            w = self.st.apply(Backstop(victim))
+        except NotLiquidatable:
+            assert not failing and self.st.fingerprint() == before
+            event("backstop rejected: NotLiquidatable")
+            return
+        except RollupError:
+            assert self.st.fingerprint() == before
+            return
+        assert failing, "backstopped an account that passes maintenance"
+        event("backstop applied")
+        t = self.st.account(victim)
+        assert passes_initial(t.cash, t.sizes, self.st.oracle) or t.sizes == [0] * 4
+        ins = self.st.account(INSURANCE_ACCOUNT)
+        assert ins.nonce == ins_before[0] + 1
+        assert ins.sizes == [a + b for a, b in zip(ins_before[1], w.details["taken"])]
+
     @rule(factor_bp=st.integers(-3500, 3500), days=st.integers(0, 12))
     def move_market(self, factor_bp, days):
         o = self.st.oracle
@@ -258,6 +285,12 @@ class RollupMachine(RuleBasedStateMachine):
         self.move_market(factor_bp, 1)
         for victim in USERS:
             self.liquidate(WHALE, victim)
+
+    @rule(factor_bp=st.sampled_from([-4000, -2500, 2500, 4000]))
+    def shock_then_backstop(self, factor_bp):
+        self.move_market(factor_bp, 1)
+        for victim in USERS:
+            self.backstop(victim)
 
     @precondition(lambda self: self.st.oracle.timestamp < EXPIRY)
     @rule(settle_bp=st.integers(-3000, 3000))
