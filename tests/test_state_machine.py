@@ -221,56 +221,44 @@ class RollupMachine(RuleBasedStateMachine):
         else:
             assert w is not None and self.st.root == root and filled == CANCELLED
 
-    @rule(liq=st.sampled_from(USERS + (WHALE, WHALE, WHALE)), victim=user)
-    def liquidate(self, liq, victim):
-        target = victim
+    def take_over(self, op, target: int, what: str):
+        """Apply a liquidation or backstop of `target`: it happens exactly when the target
+        fails maintenance (else NotLiquidatable, nothing changed) and leaves it passing
+        initial margin (partial: the rule's fewest eighths) or flat. Returns the witness."""
         t = self.st.account(target)
         failing = not passes_maintenance(t.cash, t.sizes, self.st.oracle)
-        op = Liquidate.create(KEYS[liq], liq, target, self.st.account(liq).nonce, T0 + 400 * DAY, DID)
+        before = self.st.fingerprint()
         try:
-            before = self.st.fingerprint()
-            self.st.apply(op)
+            w = self.st.apply(op)
         except NotLiquidatable:
             assert not failing and self.st.fingerprint() == before
-            event("liquidate rejected: NotLiquidatable")
-            return
+            event(f"{what} rejected: NotLiquidatable")
+            return None
         except RollupError:
             assert self.st.fingerprint() == before
-            return
-        assert failing, "liquidated an account that passes maintenance"
-        event("liquidate applied")
-        a = self.st.account(liq)
-        assert passes_initial(a.cash, a.sizes, self.st.oracle)
+            return None
+        assert failing, f"{what}: an account that passes maintenance"
         t = self.st.account(target)
-        # partial: the rule's fewest eighths restore the target's initial margin; full: nothing left
         assert passes_initial(t.cash, t.sizes, self.st.oracle) or t.sizes == [0] * 4
-        event("liquidate partial" if any(t.sizes) else "liquidate full")
+        event(f"{what} {'partial' if any(t.sizes) else 'full'}")
+        return w
+
+    @rule(liq=st.sampled_from(USERS + (WHALE, WHALE, WHALE)), victim=user)
+    def liquidate(self, liq, victim):
+        op = Liquidate.create(KEYS[liq], liq, victim, self.st.account(liq).nonce, T0 + 400 * DAY, DID)
+        if self.take_over(op, victim, "liquidate") is not None:
+            a = self.st.account(liq)
+            assert passes_initial(a.cash, a.sizes, self.st.oracle)
 
     @rule(victim=user)
     def backstop(self, victim):
-        """The insurance fund takes over exactly when the target fails maintenance, by the
-        partial rule, whatever the fund's own margin; the fund's nonce counts it."""
-        t = self.st.account(victim)
-        failing = not passes_maintenance(t.cash, t.sizes, self.st.oracle)
+        """The insurance fund takes over whatever its own margin; its nonce counts it."""
         ins = self.st.account(INSURANCE_ACCOUNT)
-        ins_before = (ins.nonce, list(ins.sizes))
-        before = self.st.fingerprint()
-        try:
-            w = self.st.apply(Backstop(victim))
-        except NotLiquidatable:
-            assert not failing and self.st.fingerprint() == before
-            event("backstop rejected: NotLiquidatable")
-            return
-        except RollupError:
-            assert self.st.fingerprint() == before
-            return
-        assert failing, "backstopped an account that passes maintenance"
-        event("backstop applied")
-        t = self.st.account(victim)
-        assert passes_initial(t.cash, t.sizes, self.st.oracle) or t.sizes == [0] * 4
-        ins = self.st.account(INSURANCE_ACCOUNT)
-        assert ins.nonce == ins_before[0] + 1
-        assert ins.sizes == [a + b for a, b in zip(ins_before[1], w.details["taken"])]
+        nonce, sizes = ins.nonce, list(ins.sizes)
+        w = self.take_over(Backstop(victim), victim, "backstop")
+        if w is not None:
+            ins = self.st.account(INSURANCE_ACCOUNT)
+            assert ins.nonce == nonce + 1 and ins.sizes == [a + b for a, b in zip(sizes, w.details["taken"])]
 
     @rule(factor_bp=st.integers(-3500, 3500), days=st.integers(0, 12))
     def move_market(self, factor_bp, days):
