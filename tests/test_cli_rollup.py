@@ -315,3 +315,17 @@ def test_stage_lines_print_each_phase_with_the_time_since_the_start():
     assert lines == ["  [    1.0 s] key setup: lagrange", "  [    2.0 s] key setup: G1 points",
                      "  [    9.0 s] key setup: G2 points", "  [   20.0 s] key setup done in 19.0 s",
                      "  [   21.0 s] proving: QAP", "  [   22.0 s] proving: MSMs"]
+
+
+def test_state_account_says_what_a_liquidation_would_take_from_an_account_failing_maintenance():
+    from circuits.spec import liquidation as rule
+    from zkrollup.cli_rollup import _margin_lines
+    from zkrollup.demo import usd
+    from test_backstop import _failing_state
+    s = _failing_state()
+    acc = s.account(3)
+    q = rule.steps_needed(acc.cash, acc.sizes, s.oracle.scen, s.market.liq_bonus_bps, s.market.liq_penalty_bps)
+    lines = _margin_lines(s.oracle, acc, [f"slot{k}" for k in range(s.K)], usd, s.market)
+    assert lines[-1].startswith(f"  liquidation now    {q}/{rule.LIQ_STEPS} of every position (slot0 ")
+    healthy = _margin_lines(s.oracle, s.account(4), [f"slot{k}" for k in range(s.K)], usd, s.market)
+    assert not any("liquidation now" in line for line in healthy)

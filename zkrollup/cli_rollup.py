@@ -410,9 +410,10 @@ def _margin_status(oracle, acc) -> str:
     return "ok" if u.passes_im else ("below initial" if u.passes_mm else "liquidatable")
 
 
-def _margin_lines(oracle, acc, names, usd) -> list[str]:
+def _margin_lines(oracle, acc, names, usd, market=None) -> list[str]:
     """An account's margin at the table (circuits.spec.margin.MarginUse): E_0, the binding
-    scenario with its spot and vol moves, IM and MM as requirement and use."""
+    scenario with its spot and vol moves, IM and MM as requirement and use; for an account
+    failing maintenance, what a liquidation would take now (`circuits.spec.liquidation`)."""
     from .risk import describe_scenario, margin_use
     u = margin_use(acc.cash, acc.sizes, oracle)
 
@@ -429,6 +430,13 @@ def _margin_lines(oracle, acc, names, usd) -> list[str]:
                                 ("maintenance", u.mm_requirement, u.passes_mm, "FAILS (liquidatable)")):
         need = -(-req.numerator // req.denominator)          # rounded up to the cash unit
         out.append(f"  {what + ' margin':<18} {usd(need)} USD, use {pct(u.use(req))}: {'passes' if ok else fail}")
+    if market is not None and not u.passes_mm:
+        from circuits.spec import liquidation as rule
+        q = rule.steps_needed(acc.cash, acc.sizes, oracle.scen, market.liq_bonus_bps, market.liq_penalty_bps)
+        t = rule.terms(acc.cash, acc.sizes, oracle.mark, market.liq_bonus_bps, market.liq_penalty_bps, q)
+        taken = ", ".join(f"{names[k]} {x:+d}" for k, x in enumerate(t.taken) if x) or "nothing"
+        out.append(f"  liquidation now    {q}/{rule.LIQ_STEPS} of every position ({taken}), penalty "
+                   f"{usd(t.penalty)} USD" + (f", shortfall {usd(t.shortfall)} USD" if t.shortfall else ""))
     return out
 
 
@@ -474,7 +482,7 @@ def state(dir_, account) -> None:
                 if q:
                     click.echo(f"  {names[k]:<12} {q:+d}")
             if st.oracle is not None:
-                for line in _margin_lines(st.oracle, acc, names, usd):
+                for line in _margin_lines(st.oracle, acc, names, usd, st.market):
                     click.echo(line)
             click.echo(f"  orders   {len(acc.orders)} order-fill slots used")
             return
