@@ -13,7 +13,7 @@ requirement (alpha = 1.3 times it), and their use (requirement / E_0).
 
 Liquidation ladder (`circuits.spec.liquidation`): 10 long futures bought at 60,000 with
 100,000 USD of collateral, at 60% vol, as BTC falls: for each price that breaks
-maintenance, the steps (eighths of every position) a liquidation takes, what the
+maintenance, the steps (quarters of every position) a liquidation takes, what the
 liquidator pays, the penalty, and the account after (its cash, futures, IM use).
 
 Prints JSON:  python benchmarks/risk_example.py [--vols 0.3,0.6,0.9]

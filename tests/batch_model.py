@@ -357,7 +357,7 @@ class Model:
 
     def liquidate(self, liq: int, target: int, valid_until: int, unchecked: bool = False,
                   steps: int | None = None) -> int:
-        """Liquidate `steps` eighths of every position (default: the fewest that restore the
+        """Liquidate `steps` quarters of every position (default: the fewest that restore the
         target's initial margin); returns the steps taken. By the insurance fund (liq =
         INSURANCE_ACCOUNT): the backstop, unsigned, no margin check of the fund."""
         L, T = self.accts[liq], self.accts[target]

@@ -385,9 +385,9 @@ def _overwrite(cs, name, value):
     ("deposit", "slot0.deposit.refunded", 1, "slot0.deposit.refunded"),
     ("liquidate", "slot0.liq.now.bonus.divmod[0]", PLUS1, "slot0.liq.now.bonus.div"),
     ("liquidate", "slot0.liq.now.penalty.divmod[1]", PLUS1, "slot0.liq.now.penalty.div"),
-    ("liquidate", "slot0.liq.prev.bonus.divmod[0]", PLUS1, "slot0.liq.prev.bonus.div"),
+    ("liquidate", "slot0.liq.at1.bonus.divmod[0]", PLUS1, "slot0.liq.at1.bonus.div"),
     ("liquidate", "slot0.liq.now.fraction.divmod2[0]", PLUS1, "slot0.liq.now.fraction.div2"),
-    ("liquidate", "slot0.liq_checks.i", PLUS1, "slot0.liq_checks.i_sel.sel0"),
+    ("liquidate", "slot0.liq_checks.at1.i", PLUS1, "slot0.liq_checks.at1.i_sel.sel0"),
     ("deposit", "slot0.op.code", 2, "slot0.op.sel.sel1"),
 ])
 def test_overwritten_witness_fails_at_a_named_constraint(op, var, change, expect):

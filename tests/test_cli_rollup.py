@@ -202,7 +202,7 @@ def test_setup_then_the_demo_in_the_same_directory_runs_end_to_end_in_story_orde
     assert "proving key found in the cache" in out
     assert out.count("[ok]") == 6 and "FAILED" not in out
     # the risk lifecycle: a partial liquidation by carol, then the insurance fund's backstop
-    assert "(partial): carol takes 3 FUTURE" in out and "(partial): the insurance fund takes 2 FUTURE" in out
+    assert "(partial): carol takes 4 FUTURE" in out and "(partial): the insurance fund takes 2 FUTURE" in out
     risk = json.loads((tmp_path / "report.json").read_text())["risk"]
     assert (risk["partial_liquidations"], risk["backstop_takeovers"]) == (2, 1)
     lines = out.splitlines()

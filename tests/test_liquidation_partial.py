@@ -1,7 +1,9 @@
 """Partial liquidation (`circuits.spec.liquidation`): the rule natively (Hypothesis), and the
-batch circuit against the spec-only model: honest liquidations of 1..8 steps are proven
+batch circuit against the spec-only model: honest liquidations of 1..4 steps are proven
 with the model's results; a liquidation of one step more or one step less than the rule
-gives, zero steps, more than LIQ_STEPS, and a cheating remainder fail at a named constraint."""
+gives, zero steps, more than LIQ_STEPS, a cheating remainder, and (where passing initial
+margin is not monotone in the steps) a later step that also passes, each fail at a named
+constraint."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -10,6 +12,7 @@ from circuits.cs import ConstraintSystem
 from circuits.field import R
 from circuits.spec import liquidation as rule
 from circuits.spec import margin
+from circuits.spec.accounts import INSURANCE_ACCOUNT
 from circuits.spec.records import decode_record
 from circuits.spec.widths import BPS_DENOMINATOR
 
@@ -23,7 +26,7 @@ BONUS, PENALTY = MARKET.liq_bonus_bps, MARKET.liq_penalty_bps
 
 
 def _short_futures(spot_bp: int):
-    """Account 3 short 8 futures on 130 USD-units of collateral, the oracle at spot * bp / 10^4."""
+    """Account 3 short 8 futures on 130,000,000 cash units of collateral, the oracle at spot * bp / 10^4."""
     m = funded(4, 6)
     m.deposit(3, 3, 13 * 10 ** 7, ADDR[3])
     m.trade(fut(3, 1, 8, 1), fut(4, 0, 8, 1), 8, SPOT)
@@ -84,12 +87,11 @@ def test_steps_outside_1_to_liq_steps_are_never_valid():
 
 # --- the circuit: honest -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spot_bp,steps", [(10_600, 3), (10_660, 4), (10_870, 5), (11_300, 7), (11_530, 8),
-                                           (11_770, 8)])
+@pytest.mark.parametrize("spot_bp,steps", [(10_600, 2), (10_870, 3), (11_300, 4), (11_770, 4)])
 def test_an_honest_liquidation_of_the_rules_steps_is_proven_with_the_models_results(spot_bp, steps):
     m = _short_futures(spot_bp)
     assert m.liquidate(6, 3, T0 + DAY) == steps
-    kept = -8 + (8 * steps // 8)
+    kept = -8 + (8 * steps // rule.LIQ_STEPS)
     assert m.accts[3].sizes[2] == kept and m.accts[6].sizes[2] == -8 - kept
     _, exp, _ = prove_like(m)
     assert decode_record(exp["records"][0]).fields["steps"] == steps
@@ -98,12 +100,33 @@ def test_an_honest_liquidation_of_the_rules_steps_is_proven_with_the_models_resu
 
 
 def test_one_step_restores_a_hedged_account_and_is_proven():
-    """Short 2 futures hedged by 8 long calls: one step takes one call and no future (2 // 8 = 0)
-    and restores initial margin. At q = 1, "q - 1 steps" is the account as it is."""
+    """Long 8 calls, short 2 futures: one step takes 2 calls and no future (2 // 4 = 0) and
+    restores initial margin."""
     m = _hedged(9 * 10 ** 7, [8, 0, -2, 0], 10_600)
     assert not margin.passes_mm(margin.equities(m.accts[3].cash, m.accts[3].sizes, m.oracle.scen))
     assert m.liquidate(6, 3, T0 + DAY) == 1
     prove_like(m)
+
+
+# where passing IM is not monotone in the steps (the floors unbalance a hedge): the rule's q
+# passes, a later q' passes again after failing in between; found by an adversarial review
+NON_MONOTONE = [((9 * 10 ** 7, [8, 0, -2, 0], 10_600), 1, 4), ((-86_128_442, [-4, 6, 2, 0], 11_300), 1, 3)]
+
+
+@pytest.mark.parametrize("account,steps,later", NON_MONOTONE)
+def test_a_later_step_that_passes_again_is_refused_because_every_fewer_step_must_fail(account, steps, later):
+    m = _hedged(*account)
+    t = m.accts[3]
+    scen, mark = m.oracle.scen, m.oracle.mark
+    after = [rule.passes_after(t.cash, t.sizes, scen, rule.terms(t.cash, t.sizes, mark, BONUS, PENALTY, q))
+             for q in range(rule.LIQ_STEPS + 1)]
+    assert after[steps] and after[later] and not after[later - 1]      # "passes at q, fails at q - 1" twice
+    assert [q for q in range(1, 5) if rule.steps_valid(t.cash, t.sizes, scen, BONUS, PENALTY, q)] == [steps]
+    for liq, vu in ((6, T0 + DAY), (INSURANCE_ACCOUNT, 0)):              # a liquidator, the backstop
+        m = _hedged(*account)
+        m.liquidate(liq, 3, vu, steps=later)
+        batch, exp = m.finish()
+        assert fails_at(m.shape(1), batch, exp["public_input"]) == f"slot0.liq_checks.at{steps}.fails_im_range.sum"
 
 
 def test_a_full_liquidation_with_cash_left_keeps_the_cash_and_owes_no_shortfall():
@@ -115,16 +138,16 @@ def test_a_full_liquidation_with_cash_left_keeps_the_cash_and_owes_no_shortfall(
 
 # --- the circuit: what a cheating operator tries -----------------------------------------------
 
-@pytest.mark.parametrize("spot_bp", [10_600, 10_870, 11_300])
+@pytest.mark.parametrize("spot_bp", [10_600, 10_870])
 def test_taking_one_step_more_than_the_rule_fails_the_minimality_check(spot_bp):
     m = _short_futures(spot_bp)
     q = rule.steps_needed(m.accts[3].cash, m.accts[3].sizes, m.oracle.scen, BONUS, PENALTY)
     m.liquidate(6, 3, T0 + DAY, steps=q + 1)
     batch, exp = m.finish()
-    assert fails_at(m.shape(1), batch, exp["public_input"]) == "slot0.liq_checks.fails_im_range.sum"
+    assert fails_at(m.shape(1), batch, exp["public_input"]) == f"slot0.liq_checks.at{q}.fails_im_range.sum"
 
 
-@pytest.mark.parametrize("spot_bp", [10_660, 10_870, 11_770])
+@pytest.mark.parametrize("spot_bp", [10_600, 10_870, 11_770])
 def test_taking_one_step_less_than_the_rule_fails_the_targets_initial_margin(spot_bp):
     m = _short_futures(spot_bp)
     q = rule.steps_needed(m.accts[3].cash, m.accts[3].sizes, m.oracle.scen, BONUS, PENALTY)
@@ -133,7 +156,7 @@ def test_taking_one_step_less_than_the_rule_fails_the_targets_initial_margin(spo
     assert fails_at(m.shape(1), batch, exp["public_input"]).startswith("slot0.margin_b.check")
 
 
-def _solved_liquidation(spot_bp=10_870):
+def _solved_liquidation(spot_bp=10_600):
     m = _short_futures(spot_bp)
     m.liquidate(6, 3, T0 + DAY)
     batch, exp = m.finish()
@@ -161,11 +184,11 @@ def test_zero_steps_or_more_than_liq_steps_fail(steps, expect):
 
 
 def test_a_bonus_remainder_off_by_a_tenth_of_the_denominator_cannot_move_the_im_check():
-    """Q = 13 E - 3 E_0 holds the bonus after q - 1 steps with coefficient -10: a remainder
+    """Q = 13 E - 3 E_0 holds the bonus after q' < q steps with coefficient -10: a remainder
     moved by 1000 moves the quotient by 1000/10000 mod r, which 10 * turns into exactly 1.
     The quotient's range check stops it."""
     cs = _solved_liquidation()
-    base = "slot0.liq.prev.bonus"
+    base = "slot0.liq.at1.bonus"
     q_var, rem_var = cs.variable(f"{base}.divmod[0]"), cs.variable(f"{base}.divmod[1]")
     rem = cs.value(rem_var)
     delta = 1000 if rem < BPS_DENOMINATOR - 1000 else -1000

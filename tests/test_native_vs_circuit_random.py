@@ -181,7 +181,7 @@ class Scenario:
     def tamper(self, cs, sb, kinds):
         liqs = [i for i, k in enumerate(kinds) if k == "liquidate"]
         sets = [i for i, k in enumerate(kinds) if k == "settle"]
-        part = self.ch.pick(["now.bonus", "now.penalty", "prev.bonus", "prev.penalty"])
+        part = self.ch.pick(["now.bonus", "now.penalty", "at1.bonus", "at3.penalty"])
         for i in liqs:
             name = f"slot{i}.liq.{part}.divmod[0]"
             assert _fails_with(cs, name, lambda q: q + 1) == f"slot{i}.liq.{part}.div"

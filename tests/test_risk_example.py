@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import risk_example  # noqa: E402
 from circuits.spec import margin  # noqa: E402
+from circuits.spec.liquidation import LIQ_STEPS  # noqa: E402
 
 
 def test_the_worked_example_margins_grow_with_vol():
@@ -29,10 +30,10 @@ def test_the_liquidation_ladder_takes_more_steps_as_the_price_falls_and_only_ful
     rows = [r for r in out["by_fall"] if not r["passes_maintenance"]]
     assert rows and any(r["passes_maintenance"] for r in out["by_fall"])
     steps = [int(r["steps"].split("/")[0]) for r in rows]
-    assert steps == sorted(steps) and steps[0] < 8 and steps[-1] == 8
+    assert steps == sorted(steps) and steps[0] < LIQ_STEPS and steps[-1] == LIQ_STEPS
     for r, q in zip(rows, steps):
         assert r["futures_taken"] + r["futures_kept"] == 10
-        if q < 8:
+        if q < LIQ_STEPS:
             assert r["initial_use_after"] <= 1 and r["shortfall_usd"] == 0
         else:
             assert r["futures_kept"] == 0 and r["cash_after_usd"] >= 0

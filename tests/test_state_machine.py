@@ -224,7 +224,7 @@ class RollupMachine(RuleBasedStateMachine):
     def take_over(self, op, target: int, what: str):
         """Apply a liquidation or backstop of `target`: it happens exactly when the target
         fails maintenance (else NotLiquidatable, nothing changed) and leaves it passing
-        initial margin (partial: the rule's fewest eighths) or flat. Returns the witness."""
+        initial margin (partial: the rule's fewest quarters) or flat. Returns the witness."""
         t = self.st.account(target)
         failing = not passes_maintenance(t.cash, t.sizes, self.st.oracle)
         before = self.st.fingerprint()

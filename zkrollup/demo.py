@@ -10,8 +10,8 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
    out-of-the-money call. The maker is left short delta; it computes its delta from the
    risk engine and buys futures from Carol's offer to hedge.
 4. The price falls 10%: the oracle publishes a new table. Bob's account fails
-   maintenance margin; Carol liquidates him partially: she takes the fewest eighths of
-   his positions that restore his initial margin (3 of his 8 futures) at mark minus
+   maintenance margin; Carol liquidates him partially: she takes the fewest quarters of
+   his positions that restore his initial margin (4 of his 8 futures) at mark minus
    the bonus, the insurance fund gets the penalty, Bob keeps the rest. On day 2 BTC falls
    to 51,000: Bob fails again and nobody steps in, so the operator asks for the backstop:
    the insurance fund takes over by the same rule, unsigned and without a margin check.
@@ -64,7 +64,7 @@ NAMES = {FEE_ACCOUNT: "fees", INSURANCE_ACCOUNT: "insurance", CLEARING_ACCOUNT: 
          3: "maker", 4: "alice", 5: "bob", 6: "carol"}
 L1_ADDRESS = {3: 0x3A4E5000000000000000000000000000000000A1, 4: 0xA11CE00000000000000000000000000000000004,
               5: 0xB0B0000000000000000000000000000000000005, 6: 0xCA201000000000000000000000000000000000C6}
-DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 90_000 * USD, 6: 600_000 * USD}
+DEPOSITS = {3: 3_000_000 * USD, 4: 200_000 * USD, 5: 85_000 * USD, 6: 600_000 * USD}
 DEMO_MARKER = "demo.json"
 DEMO_DEPLOYMENT = planned_deployment_id()
 """The demo's deployment: the embedded chain's id and the rollup contract's address."""
@@ -204,7 +204,7 @@ class Demo:
         return res
 
     def liquidation(self, target: int, w, taker: str = "carol") -> None:
-        """Say what a liquidation took (the partial rule: the fewest eighths of every position
+        """Say what a liquidation took (the partial rule: the fewest quarters of every position
         that restore the target's initial margin) and keep it for the report."""
         d, name = w.details, NAMES.get(target, target)
         taken = ", ".join(f"{abs(q)} {SLOT_NAMES[k]}" for k, q in enumerate(d["taken"]) if q) or "nothing"
@@ -294,7 +294,7 @@ class Demo:
         e("\n[3] traders take the maker's quotes")
         self.submit("alice buys 10 CALL 60000", self.order(4, 0, BUY, 10, marks[0] * 103 // 100))
         self.submit("alice buys 5 PUT 60000", self.order(4, 1, BUY, 5, marks[1] * 103 // 100))
-        self.submit("bob buys 8 FUTURE with 90,000 USD of collateral", self.order(5, 2, BUY, 8, marks[2] * 103 // 100))
+        self.submit("bob buys 8 FUTURE with 85,000 USD of collateral", self.order(5, 2, BUY, 8, marks[2] * 103 // 100))
         self.submit("alice buys 5 CALL 66000", self.order(4, 3, BUY, 5, marks[3] * 103 // 100))
         d = self.delta(3)
         hedge = round(-d)

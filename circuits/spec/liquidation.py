@@ -2,7 +2,7 @@
 (docs/risk.md, "Liquidation").
 
 An account failing maintenance (some scenario equity E_s < 0) is liquidated in steps of
-1/LIQ_STEPS of every position. With q steps (1 <= q <= LIQ_STEPS) the liquidator takes
+1/LIQ_STEPS (a quarter) of every position. With q steps (1 <= q <= LIQ_STEPS) the liquidator takes
 
     taken_k = sign(size_k) * floor(|size_k| * q / LIQ_STEPS)     (all of it at q = LIQ_STEPS)
 
@@ -15,10 +15,11 @@ at the mark less a bonus, and the target pays a penalty to the insurance fund:
 The target keeps size_k - taken_k and cash `left`; at q = LIQ_STEPS (nothing left) its
 cash is max(left, 0) and the insurance fund covers a negative `left`. q is the fewest
 steps after which the target passes *initial* margin (the buffer above maintenance):
-q = LIQ_STEPS always qualifies (no positions, cash >= 0), so q exists. The circuit proves
-"the target passes IM after q steps and does not after q - 1" (after 0 steps it fails
-maintenance, hence IM); the native rule picks the smallest such q, and the record carries
-q, so whoever rebuilds the state from L1 follows the proven q.
+q = LIQ_STEPS always qualifies (no positions, cash >= 0), so q exists. Passing IM is not
+monotone in q (the floors change a portfolio's mix: taking one step can unbalance a hedge
+that more steps would balance again), so the circuit proves minimality in full: the target
+passes IM after q steps and fails it after every q' < q (after 0 steps it fails
+maintenance, hence IM). So q is unique, and the record's q (`steps`) is the rule's.
 
 Every value is an integer; the functions work on ints (native) and the circuit
 (`circuits.batch.slot.settlement`) proves the same formulas.
@@ -31,8 +32,10 @@ from typing import Sequence
 from . import margin
 from .widths import BPS_DENOMINATOR
 
-LIQ_STEPS = 8
-"""Liquidation steps: a liquidation takes q / LIQ_STEPS of every position (a power of 2)."""
+LIQ_STEPS = 4
+"""Liquidation steps: a liquidation takes q / LIQ_STEPS of every position (a power of 2). Each
+step below LIQ_STEPS costs the circuit one more minimality check (~1,140 constraints per
+slot), so quarters rather than eighths."""
 LIQ_STEP_BITS = LIQ_STEPS.bit_length()
 """Bits of q in 0..LIQ_STEPS (the record field `steps`)."""
 assert LIQ_STEPS & (LIQ_STEPS - 1) == 0 and LIQ_STEPS >= 2
@@ -107,14 +110,14 @@ def steps_needed(cash: int, sizes: Sequence[int], scen: Sequence[Sequence[int]],
 def steps_valid(cash: int, sizes: Sequence[int], scen: Sequence[Sequence[int]], bonus_bps: int, penalty_bps: int,
                 steps: int) -> bool:
     """What the circuit proves of q: 1 <= q <= LIQ_STEPS, the target passes IM after q steps
-    and not after q - 1 (0 steps: the account as it is)."""
-    if not isinstance(steps, int) or not 1 <= steps <= LIQ_STEPS:
+    and after no fewer (0 steps: the account as it is). For an account failing maintenance
+    that is exactly q == steps_needed(...)."""
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= LIQ_STEPS:
         return False
     mark = [row[0] for row in scen]
-    prev = terms(cash, sizes, mark, bonus_bps, penalty_bps, steps - 1)
-    prev_cash, prev_sizes = prev.left, tuple(s - x for s, x in zip(sizes, prev.taken))
     return (passes_after(cash, sizes, scen, terms(cash, sizes, mark, bonus_bps, penalty_bps, steps))
-            and not margin.passes_im(margin.equities(prev_cash, prev_sizes, scen)))
+            and not any(passes_after(cash, sizes, scen, terms(cash, sizes, mark, bonus_bps, penalty_bps, fewer))
+                        for fewer in range(steps)))
 
 
 __all__ = ["LIQ_STEPS", "LIQ_STEP_BITS", "LiquidationTerms", "taken", "terms", "target_after", "passes_after",

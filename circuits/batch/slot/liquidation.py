@@ -1,11 +1,12 @@
 """Partial liquidation in the slot (port A the liquidator, port B the target): the rule of
 `circuits.spec.liquidation` (docs/risk.md).
 
-`liquidation` computes the terms of q steps (and of q - 1, for the minimality check):
-what is taken from each position, its mark value, the bonus, the penalty and what the
-target is left with. `liquidation_checks`, once the equities are known, proves the
-target fails maintenance before, and does not pass initial margin after q - 1 steps
-(`margin_checks` proves it passes after q). q is the record's `steps` field.
+`liquidation` computes the terms of q steps (and of every fixed q' = 1..LIQ_STEPS - 1,
+for the minimality check): what is taken from each position, its mark value, the bonus,
+the penalty and what the target is left with. `liquidation_checks`, once the equities are
+known, proves the target fails maintenance before, and fails initial margin after every
+q' < q (`margin_checks` proves it passes after q): q is the fewest steps, so unique. q is
+the record's `steps` field.
 """
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ class Liquidation:
     full: LC
     """q == LIQ_STEPS (everything is taken; the target's cash is then at least 0)."""
     now: Taken
-    prev: Taken
-    """The terms of q - 1 steps (in a liquidation; of 0 steps otherwise)."""
+    fewer: list[Taken]
+    """The terms of q' = 1..LIQ_STEPS - 1 steps (constants: computed in every slot)."""
     left: Signed
     """The target's cash + V - bonus - penalty, split by sign."""
     full_neg: LC
@@ -108,15 +109,16 @@ def _taken(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, so_b: list[S
 
 def liquidation(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: SlotInput, ops: Ops, so_b: list[Signed],
                 cash_b: LC) -> Liquidation:
-    """The terms of q and of q - 1 steps of port B's portfolio [liq].
+    """The terms of q steps and of each q' = 1..LIQ_STEPS - 1 steps of port B's portfolio [liq].
 
     Enforces: q = 0 outside a liquidation, 1 <= q <= LIQ_STEPS in one; taken_k, value,
     bonus and penalty exactly as `circuits.spec.liquidation.terms` (floors with proven
     remainders); the remainder `left` fits equity_bits. Computed in every slot (q = 0
     takes nothing outside a liquidation).
 
-    Cost: 2K * (size_bits + LIQ_STEP_BITS + 6) + 8 * bps_bits + 2 * (gross_bits + bps_bits)
-    + equity_bits + 3 * LIQ_STEP_BITS + 27 constraints (K = 8: 1,258).
+    Cost, with L = LIQ_STEPS and s = log2 L: L * K * (size_bits + s + 6) + K + 4L * (bps_bits
+    + 2) + 2 (L - 1) * (gross_bits + bps_bits + 1) + equity_bits + 3 * LIQ_STEP_BITS + 9
+    constraints (K = 8, L = 4: 2,551).
     """
     lq = ops.lq
     with cs.namespace("liq"):
@@ -127,44 +129,57 @@ def liquidation(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: Sl
         unsigned(cs, q - lq, LIQ_STEP_BITS, name="steps_min")      # q >= 1 in a liquidation
         full = q_bits[_STEP_SHIFT]                                   # q <= 2^_STEP_SHIFT: the top bit
         now = _taken(cs, shape, tv, so_b, q, "now", checked=False)
-        prev = _taken(cs, shape, tv, so_b, q - lq, "prev", checked=True)
+        fewer = [_taken(cs, shape, tv, so_b, n, f"at{n}", checked=True) for n in range(1, LIQ_STEPS)]
         left = signed(cs, cash_b + now.value - now.bonus - now.penalty, shape.equity_bits, name="left")
         full_neg = cs.mul(full, left.negpart, name="full_neg")
-    return Liquidation(q, q_bits, full, now, prev, left, full_neg)
+    return Liquidation(q, q_bits, full, now, fewer, left, full_neg)
 
 
-def liquidation_checks(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops: Ops, liq: Liquidation, e_old_b: list[LC], oh_j: list[LC]) -> None:
+def liquidation_checks(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops: Ops, liq: Liquidation,
+                       e_old_b: list[LC], oh_j: list[LC]) -> None:
     """In a liquidation [liq_checks]: the target fails maintenance, E_j < 0 at the hinted
-    scenario j of its old equities; and after q - 1 steps (taken at the mark, bonus and
-    penalty paid) it fails initial margin, Q_i < 0 at a hinted scenario i. (After 0 steps
-    that is its old state, which fails IM because it fails MM.)
+    scenario j of its old equities; and after each q' < q steps (taken at the mark, bonus
+    and penalty paid) it fails initial margin, Q_i < 0 at a hinted scenario i per q'. (After
+    0 steps that is its old state, which fails IM because it fails MM.) With the IM check
+    after q (`margin_checks`), q is the fewest steps that restore initial margin.
 
-    The equities after q - 1 steps follow from the old ones: E_s' = E_s + V' - B' - P'
+    The equities after q' steps follow from the old ones: E_s' = E_s + V' - B' - P'
     + sum_k |taken_k'| - sum_k taken_k' * scen[k][s] (cash + V' - B' - P', the haircut
     less sum |taken'|, the positions less taken'); at the mark (s = 0) the last two
     value terms cancel.
 
-    Cost: (K + 3) * S + K + 2 * im_bits + 7 constraints (K = 8, S = 35: 602).
+    Cost: (LIQ_STEPS - 1) * ((K + 2) * S + K + im_bits + 4) + S + im_bits + LIQ_STEPS + 5
+    constraints (K = 8, S = 35, LIQ_STEPS = 4: 1,534).
     """
     K, S, lq = shape.K, shape.S, ops.lq
     E = shape.im_bits + 1
-    p = liq.prev
     with cs.namespace("liq_checks"):
         e_j = dot(cs, oh_j, e_old_b, name="old_j")
         assert_nonneg(cs, -cs.mul(lq, e_j, name="fails_mm") - lq, E, name="fails_mm_range")
-        shift = p.value - p.bonus - p.penalty + p.total
+        # oh_q[n] = [q == n]; q > n is the sum of oh_q above n (0 outside a liquidation: q = 0)
+        oh_q = one_hot(cs, liq.steps, LIQ_STEPS + 1, name="q_sel")
+        for n, p in enumerate(liq.fewer, start=1):
+            with cs.namespace(f"at{n}"):
+                _fails_im(cs, K, S, tv, p, e_old_b, lc_sum(oh_q[n + 1:]), E)
 
-        def i_hint(*vals):
-            # the first scenario in which the state after q - 1 steps fails IM
-            eo, sh, tk, sc = vals[:S], sv(vals[S]), vals[S + 1:S + 1 + K], vals[S + 1 + K:]
-            eq = [sv(eo[s]) + sh - sum(sv(tk[k]) * sv(sc[k * S + s]) for k in range(K)) for s in range(S)]
-            return next((s for s, x in enumerate(spec.im_quantities(eq)) if x < 0), 0)
-        i = cs.hint(i_hint, *e_old_b, shift, *p.signed, *[tv.scen[k][s] for k in range(K) for s in range(S)],
-                    name="i")
-        oh_i = one_hot(cs, i, S, name="i_sel")
-        row_i = [dot(cs, oh_i, tv.scen[k], name=f"row{k}") for k in range(K)]
-        e_i = (dot(cs, oh_i, e_old_b, name="old_i") + shift
-               - lc_sum(cs.mul(p.signed[k], row_i[k], name=f"taken_row{k}") for k in range(K)))
-        e_0 = e_old_b[0] + shift - p.value
-        q_i = spec.im_quantity(e_i, e_0)
-        assert_nonneg(cs, -cs.mul(lq, q_i, name="fails_im") - lq, E, name="fails_im_range")
+
+def _fails_im(cs: ConstraintSystem, K: int, S: int, tv: TablesVars, p: Taken, e_old_b: list[LC], gate: LC,
+              E: int) -> None:
+    """gate = 1: the target after the steps `p` fails IM, Q_i < 0 at a hinted i.
+    Cost: (K + 2) * S + K + E + 3 constraints."""
+    shift = p.value - p.bonus - p.penalty + p.total
+
+    def i_hint(*vals):
+        # the first scenario in which the state after these steps fails IM
+        eo, sh, tk, sc = vals[:S], sv(vals[S]), vals[S + 1:S + 1 + K], vals[S + 1 + K:]
+        eq = [sv(eo[s]) + sh - sum(sv(tk[k]) * sv(sc[k * S + s]) for k in range(K)) for s in range(S)]
+        return next((s for s, x in enumerate(spec.im_quantities(eq)) if x < 0), 0)
+    i = cs.hint(i_hint, *e_old_b, shift, *p.signed, *[tv.scen[k][s] for k in range(K) for s in range(S)],
+                name="i")
+    oh_i = one_hot(cs, i, S, name="i_sel")
+    row_i = [dot(cs, oh_i, tv.scen[k], name=f"row{k}") for k in range(K)]
+    e_i = (dot(cs, oh_i, e_old_b, name="old_i") + shift
+           - lc_sum(cs.mul(p.signed[k], row_i[k], name=f"taken_row{k}") for k in range(K)))
+    e_0 = e_old_b[0] + shift - p.value
+    q_i = spec.im_quantity(e_i, e_0)
+    assert_nonneg(cs, -cs.mul(gate, q_i, name="fails_im") - gate, E, name="fails_im_range")
