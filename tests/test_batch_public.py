@@ -13,12 +13,13 @@ from circuits.cs import LC, ConstraintSystem
 from circuits.field import R
 from circuits.gadgets.bits import bits_le
 from circuits.spec import ops
+from circuits.spec.liquidation import LIQ_STEP_BITS
 from circuits.spec.public_input import HEADER_FIELDS, batch_data, header_bytes, public_input
 from circuits.spec.records import LAYOUT, RECORD_BYTES, encode_record
 
 BITS = {"a_account": 32, "b_account": 24, "amount": 64, "refunded": 1, "l1_paid": 160, "paid": 64, "slot": 3,
         "side_a": 1, "fill": 40, "price": 48, "rate_a": 32, "rate_b": 32, "oid_a": 48, "oid_b": 48,
-        "liq_steps": 4}
+        "liq_steps": LIQ_STEP_BITS}
 GATED = {"refunded", "l1_paid", "paid", "liq_steps"}
 
 

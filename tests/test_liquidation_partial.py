@@ -110,7 +110,8 @@ def test_one_step_restores_a_hedged_account_and_is_proven():
 
 # where passing IM is not monotone in the steps (the floors unbalance a hedge): the rule's q
 # passes, a later q' passes again after failing in between; found by an adversarial review
-NON_MONOTONE = [((9 * 10 ** 7, [8, 0, -2, 0], 10_600), 1, 4), ((-86_128_442, [-4, 6, 2, 0], 11_300), 1, 3)]
+NON_MONOTONE = [((9 * 10 ** 7, [8, 0, -2, 0], 10_600), 1, 4), ((-86_128_442, [-4, 6, 2, 0], 11_300), 1, 3),
+                ((-144_484_448, [-6, 10, 3, -2], 10_638), 2, 4)]
 
 
 @pytest.mark.parametrize("account,steps,later", NON_MONOTONE)

@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from circuits.field import R
 from circuits.spec import ops, records
+from circuits.spec.liquidation import LIQ_STEP_BITS
 from circuits.spec.public_input import (HEADER_BYTES, HEADER_FIELDS, batch_data, batch_public_input, header_bytes,
                                         public_input)
 from circuits.spec.records import LAYOUT, RECORD_BYTES, decode_record, encode_record, field, split_records
@@ -59,7 +60,7 @@ _values = {
                         paid=st.integers(0, 2 ** 64 - 1)),
     ops.OP_CANCEL: dict(account=st.integers(0, 2 ** 32 - 1), order_id=st.integers(1, 2 ** 48 - 1)),
     ops.OP_LIQUIDATE: dict(liquidator=st.integers(0, 2 ** 32 - 1), target=st.integers(0, 2 ** 32 - 1),
-                           steps=st.integers(0, 15)),
+                           steps=st.integers(0, 2 ** LIQ_STEP_BITS - 1)),
 }
 
 

@@ -152,7 +152,7 @@ class BatchShape:
         if self.fee_rate_bits + self.size_bits > self.fee_bits:
             raise ValueError("fee_bits must hold max_fee * fill")
         haircut = self.size_bits + k_bits
-        # cash + V - bonus - penalty of a liquidation, and the equities after its q - 1
+        # cash + V - bonus - penalty of a liquidation, and the equities after q' < q of its
         # steps (that plus a portfolio value): four portfolio values at most
         if (1 << self.cash_bits) + 4 * (1 << portfolio) + (1 << haircut) >= (1 << self.equity_bits):
             raise ValueError("equity_bits must hold cash + portfolio value - haircut (and the "

@@ -33,7 +33,7 @@ Worst cases (checked by the asserts at the bottom of this module), with K <= 16 
 - haircut sum_k |size_k| < 2^44;
 - equity in one scenario: |cash + sum - haircut| < 2^96 + 2^92 + 2^44 < 2^97 (`EQUITY_BITS`);
 - liquidation: gross mark value < 2^92, times basis points (< 2^14): < 2^106; the
-  target's cash + V - bonus - penalty and its equities after q - 1 steps of a partial
+  target's cash + V - bonus - penalty and its equities after q' < q steps of a partial
   liquidation (`circuits.spec.liquidation`): |cash| + 4 * 2^92 + 2^44 < 2^97.
 
 All of these are far below r ~ 2^253.6, so no arithmetic of the rollup can wrap modulo r
