@@ -17,7 +17,7 @@ a multiplexer.
 | trade (4)            | maker 1+4, taker 5+4, slot 9+1 (4 bits), maker_side 10+1 (1 bit), fill 11+5,  |
 |                      | price 16+6, maker_fee_rate 22+4, taker_fee_rate 26+4, maker_order_id 30+6,    |
 |                      | taker_order_id 36+6                                                         |
-| liquidate (5)        | liquidator 1+4, target 5+4, steps 9+1 (4 bits: q of `circuits.spec.liquidation`) |
+| liquidate (5)        | liquidator 1+4, target 5+4, steps 9+1 (3 bits: q of `circuits.spec.liquidation`) |
 | settle (6)           | account 1+4, clearing 5+4 (always the clearing account 2), slot 9+1       |
 | cancel (7)           | account 1+4, order_id 30+6                                                |
 
