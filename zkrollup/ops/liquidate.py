@@ -23,6 +23,9 @@ results within their widths; the liquidator passes initial margin (InsufficientM
 ``steps`` is None for a request (the rule picks q) and the recorded q for an operation
 rebuilt from L1 (`proven`: it must satisfy what the circuit proves of q).
 Updates (witness order): liquidator, target, insurance fund.
+
+`Backstop`: the same take-over with the insurance fund as the taker, unsigned and without a
+margin check of the fund (when no liquidator steps in; its record names account 1).
 """
 from __future__ import annotations
 
