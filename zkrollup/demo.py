@@ -315,7 +315,10 @@ class Demo:
                                    DEMO_DEPLOYMENT)
             self.liquidation(target, self.submit(f"carol liquidates {NAMES.get(target, target)}", liq))
 
-        self.op.flush()                             # the open batch keeps day 1's table: seal it first
+        # prove the open batch (Carol's liquidation) while day 1's table is fresh: L1 refuses a
+        # table older than its maximum age, and the operator would rebuild the batch at day 2's
+        # marks, where the rule takes all of Bob's futures
+        self.op.flush()
         e("\n[4b] day 2: BTC falls to 51,000 USD (-15%); nobody liquidates what fails maintenance now: "
           "the insurance fund backstops it")
         self.t += DAY
