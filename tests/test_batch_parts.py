@@ -20,7 +20,7 @@ from circuits.gadgets.merkle4 import path_cost
 from circuits.gadgets.poseidon import cost as poseidon_cost
 from circuits.spec import tree as spec_tree
 from circuits.spec.accounts import account_leaf_of
-from circuits.spec.liquidation import LIQ_STEP_BITS, LIQ_STEPS as L
+from circuits.spec.liquidation import LIQ_STEP_BITS, LIQ_STEP_SHIFT, LIQ_STEPS as L
 from circuits.spec.orders import CANCELLED, OrderRefused, apply_cancel, apply_fill, order_leaf
 
 from batch_model import Tree
@@ -205,11 +205,12 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
         "order_fills": order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits, can_cancel=True)
         + order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits),
         "settlement": 3 * K + 4,
-        "liquidation": L * K * (sh.size_bits + (L.bit_length() - 1) + 6) + K + 4 * L * (sh.bps_bits + 2)
+        "liquidation": L * K * (sh.size_bits + LIQ_STEP_SHIFT + 6) + K + 4 * L * (sh.bps_bits + 2)
         + 2 * (L - 1) * (sh.gross_bits + sh.bps_bits + 1) + sh.equity_bits + 3 * LIQ_STEP_BITS + 9,
         "positions": K * (sh.size_bits + 13) + 2 * sh.size_bits + 11,
         "forced_payout": 2 * sh.amount_bits + 3, "new_cash": 2 * sh.cash_bits + 13,
-        "margin_equities": 4 * K * S + 6 * S + 12, "liquidation_checks": (L - 1) * ((K + 2) * S + K + sh.im_bits + 4) + S + sh.im_bits + L + 5,
+        "margin_equities": 4 * K * S + 6 * S + 12,
+        "liquidation_checks": (L - 1) * ((K + 2) * S + K + sh.im_bits + 4) + S + sh.im_bits + L + 5,
         "forced_outcome": 6, "margin_checks": S * (2 * sh.im_bits + 6) + 3,
         "signatures": 3 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
         "leaves": 2 * (2 * leaf + 2 * path_cost(D) + 2) + 2, "record": 11, "priority": 1,

@@ -22,7 +22,7 @@ passes IM after q steps and fails it after every q' < q (after 0 steps it fails
 maintenance, hence IM). So q is unique, and the record's q (`steps`) is the rule's.
 
 Every value is an integer; the functions work on ints (native) and the circuit
-(`circuits.batch.slot.settlement`) proves the same formulas.
+(`circuits.batch.slot.liquidation`) proves the same formulas.
 """
 from __future__ import annotations
 
@@ -34,10 +34,12 @@ from .widths import BPS_DENOMINATOR
 
 LIQ_STEPS = 4
 """Liquidation steps: a liquidation takes q / LIQ_STEPS of every position (a power of 2). Each
-step below LIQ_STEPS costs the circuit one more minimality check (~1,140 constraints per
-slot), so quarters rather than eighths."""
+step below LIQ_STEPS costs the circuit one more minimality check (1,123 constraints per slot
+at K = 8, S = 35), so quarters rather than eighths."""
 LIQ_STEP_BITS = LIQ_STEPS.bit_length()
 """Bits of q in 0..LIQ_STEPS (the record field `steps`)."""
+LIQ_STEP_SHIFT = LIQ_STEP_BITS - 1
+"""LIQ_STEPS = 2^LIQ_STEP_SHIFT: floor(x / LIQ_STEPS) is x >> LIQ_STEP_SHIFT."""
 assert LIQ_STEPS & (LIQ_STEPS - 1) == 0 and LIQ_STEPS >= 2
 
 

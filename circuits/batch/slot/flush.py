@@ -48,7 +48,8 @@ def flush_on_touch(cs: ConstraintSystem, ops: Ops, A: PortVars, B: PortVars, pen
 
 def pending_totals(cs: ConstraintSystem, ops: Ops, touched: Touched, fees: LC, insurance: LC) -> tuple[LC, LC]:
     """The totals after this slot [pending]: a trade adds both sides' fees to the pending
-    fee total, a liquidation its penalty and, at full liquidation, the shortfall (`insurance`) to the insurance total.
+    fee total, a liquidation its penalty and, at full liquidation, the shortfall
+    (`insurance`) to the insurance total.
 
     Cost: 2 constraints.
     """

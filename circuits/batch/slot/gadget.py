@@ -21,13 +21,13 @@ from ..witness import N_OPS, OP_NOOP, AccountFields, Port, SlotInput
 from .flush import flush_on_touch, pending_totals
 from .forced import forced_outcome, forced_payout
 from .leaves import leaves, priority
+from .liquidation import liquidation, liquidation_checks
 from .margin_rules import margin_checks, margin_equities
 from .ports import old_sizes, ports, roles, selectors
 from .positions import new_cash, positions
 from .record import record
 from .request import request
 from .running import Running
-from .liquidation import liquidation, liquidation_checks
 from .settlement import settlement
 from .signatures import signatures
 from .trade import order_fills, orders, trade_terms
@@ -36,8 +36,8 @@ T = TypeVar("T")
 
 SLOT_PARTS = ("selectors", "ports", "flush_on_touch", "request", "roles", "old_sizes", "trade_terms", "orders",
               "order_fills", "settlement", "liquidation", "positions", "forced_payout", "new_cash",
-              "margin_equities", "liquidation_checks", "forced_outcome", "margin_checks", "signatures", "leaves", "record", "priority",
-              "pending_totals")
+              "margin_equities", "liquidation_checks", "forced_outcome", "margin_checks", "signatures", "leaves",
+              "record", "priority", "pending_totals")
 """The slot's sub-gadgets (function names), in circuit order."""
 
 

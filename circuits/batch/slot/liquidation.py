@@ -16,16 +16,13 @@ from ...cs import LC, ConstraintSystem, lc_sum
 from ...field import to_signed as sv
 from ...gadgets.mux import one_hot
 from ...spec import margin as spec
-from ...spec.liquidation import LIQ_STEP_BITS, LIQ_STEPS
+from ...spec.liquidation import LIQ_STEP_BITS, LIQ_STEP_SHIFT, LIQ_STEPS
 from ..margin import assert_nonneg, dot
 from ..ranges import Signed, signed, unsigned
 from ..shape import BatchShape
 from ..tables import TablesVars
 from ..witness import SlotInput
 from .running import Ops
-
-_STEP_SHIFT = LIQ_STEPS.bit_length() - 1   # LIQ_STEPS = 2^_STEP_SHIFT
-
 
 @dataclass
 class Taken:
@@ -60,16 +57,17 @@ class Liquidation:
 
 def _fraction(cs: ConstraintSystem, shape: BatchShape, so_b: list[Signed], n: LC, name: str) -> list[LC]:
     """floor(|size_k| * n / LIQ_STEPS) per k, each proven < 2^size_bits with remainder
-    < LIQ_STEPS (so exact: |size_k| * n < 2^(size_bits + _STEP_SHIFT + 1), no wrap).
-    Cost: K * (size_bits + _STEP_SHIFT + 4) constraints."""
+    < LIQ_STEPS (so exact: |size_k| * n < 2^(size_bits + LIQ_STEP_SHIFT + 1), no wrap).
+    Cost: K * (size_bits + LIQ_STEP_SHIFT + 4) constraints."""
     out = []
     with cs.namespace(name):
         for k, s in enumerate(so_b):
             prod = cs.mul(s.abs, n, name=f"prod{k}")
-            t, rem = cs.hint(lambda v: [v >> _STEP_SHIFT, v & (LIQ_STEPS - 1)], prod, n_out=2, name=f"divmod{k}")
+            t, rem = cs.hint(lambda v: [v >> LIQ_STEP_SHIFT, v & (LIQ_STEPS - 1)], prod, n_out=2,
+                             name=f"divmod{k}")
             cs.enforce(t * LIQ_STEPS + rem, 1, prod, name=f"div{k}")
             unsigned(cs, t, shape.size_bits, name=f"t{k}")
-            unsigned(cs, rem, _STEP_SHIFT, name=f"rem{k}")
+            unsigned(cs, rem, LIQ_STEP_SHIFT, name=f"rem{k}")
             out.append(t)
     return out
 
@@ -127,7 +125,7 @@ def liquidation(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: Sl
         cs.enforce(1 - lq, q, 0, name="steps_unused")
         unsigned(cs, LIQ_STEPS - q, LIQ_STEP_BITS, name="steps_max")
         unsigned(cs, q - lq, LIQ_STEP_BITS, name="steps_min")      # q >= 1 in a liquidation
-        full = q_bits[_STEP_SHIFT]                                   # q <= 2^_STEP_SHIFT: the top bit
+        full = q_bits[LIQ_STEP_SHIFT]                               # q <= LIQ_STEPS: the top bit
         now = _taken(cs, shape, tv, so_b, q, "now", checked=False)
         fewer = [_taken(cs, shape, tv, so_b, n, f"at{n}", checked=True) for n in range(1, LIQ_STEPS)]
         left = signed(cs, cash_b + now.value - now.bonus - now.penalty, shape.equity_bits, name="left")

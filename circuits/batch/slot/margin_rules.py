@@ -110,8 +110,9 @@ def margin_equities(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops
 def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins, fwz: LC, short: LC) -> None:
     """The checks "value >= 0", one per scenario and port [margin_a, margin_b].
 
-    Port A (withdrawal, liquidator but the backstop, maker, forced withdrawal paying > 0) and port B (taker,
-    liquidated target after the liquidation) pass initial margin (every new Q_s >= 0), or,
+    Port A (withdrawal, liquidator but the backstop, maker, forced withdrawal paying > 0)
+    and port B (taker, liquidated target after the liquidation) pass initial margin (every
+    new Q_s >= 0), or,
     for a trade side that reduces risk, no new Q_s is below its old Q_j. Port B is idle in
     a forced withdrawal, so its scenario-0 check also carries "port A's Q_j < IM_DEN" (a
     forced withdrawal paying less than requested: one more unit would fail initial margin;

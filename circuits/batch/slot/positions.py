@@ -31,9 +31,10 @@ def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B:
 
     A trade moves +-fill in slot k between the ports, a settlement moves port A's slot-k
     position to the clearing account, a liquidation moves what it takes of each of the
-    target's positions (`liq.now`) to the liquidator. Enforces: every new size of port A and port B's new slot-k size fit
-    size_bits (port B's other sizes are unchanged or shrink towards 0); a trade leaves slot k's open
-    interest below 2^size_bits. oi_k += sum over ports of max(new, 0) - max(old, 0).
+    target's positions (`liq.now`) to the liquidator. Enforces: every new size of port A
+    and port B's new slot-k size fit size_bits (port B's other sizes are unchanged or
+    shrink towards 0); a trade leaves slot k's open interest below 2^size_bits.
+    oi_k += sum over ports of max(new, 0) - max(old, 0).
 
     Cost: K * (size_bits + 13) + 2 * size_bits + 11 constraints (products 3K + 4; port A
     K signed splits; port B 5K + 1 and one split; open interest K + size_bits + 2).
@@ -84,7 +85,8 @@ def new_cash(cs: ConstraintSystem, shape: BatchShape, ops: Ops, cash_a: LC, cash
     """Both ports' new cash [cash]: deposit +amount (unless refunded: `credited` is the
     deposit bit less the refunded bit), withdrawal -amount, forced withdrawal
     -paid, trade each side's dcash, liquidation (liquidator -(V - bonus), target keeps
-    left, at full liquidation max(left, 0)), settlement +-amount. Enforces: both fit cash_bits (signed).
+    left, at full liquidation max(left, 0)), settlement +-amount. Enforces: both fit
+    cash_bits (signed).
 
     Cost: 2 * cash_bits + 13 constraints (7 products, 2 signed ranges): 205.
     """

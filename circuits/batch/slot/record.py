@@ -5,8 +5,8 @@ from ...cs import LC, ConstraintSystem
 from ..records import RecordVar as V
 from ..records import record_bits
 from ..shape import BatchShape
-from .ports import PortVars
 from .liquidation import Liquidation
+from .ports import PortVars
 from .request import Request
 from .running import Ops
 from .trade import OrderVars, TradeTerms
