@@ -35,7 +35,6 @@ from circuits.spec.orders import CANCELLED, apply_cancel, apply_fill, order_leaf
 from circuits.spec.public_input import batch_public_input
 from circuits.spec.records import encode_record
 from circuits.spec.state import oi_hash, state_root
-from circuits.spec.widths import BPS_DENOMINATOR
 
 from spec_fixtures import market_table, oracle_table
 
@@ -373,23 +372,17 @@ class Model:
         pa = self._port(liq)
         if backstop:
             self._touch(liq)
-        marks = self.oracle.mark
-        taken = [(abs(s) * steps // liq_rule.LIQ_STEPS) * (1 if s >= 0 else -1) for s in T.sizes]
-        value = sum(s * m for s, m in zip(taken, marks))
-        gross = sum(abs(s) * m for s, m in zip(taken, marks))
-        bonus = gross * self.market.liq_bonus_bps // BPS_DENOMINATOR
-        penalty = gross * self.market.liq_penalty_bps // BPS_DENOMINATOR
-        left = T.cash + value - bonus - penalty
-        full = steps == liq_rule.LIQ_STEPS
-        L.cash -= value - bonus
-        L.sizes = [x + y for x, y in zip(L.sizes, taken)]
+        t = liq_rule.terms(T.cash, T.sizes, self.oracle.mark, self.market.liq_bonus_bps,
+                           self.market.liq_penalty_bps, steps)
+        L.cash -= t.value - t.bonus
+        L.sizes = [x + y for x, y in zip(L.sizes, t.taken)]
         L.nonce += 1
         self._write(liq)
         pb = self._port(target)
-        T.cash = max(left, 0) if full else left
-        T.sizes = [x - y for x, y in zip(T.sizes, taken)]
+        T.cash, T.sizes = liq_rule.target_after(T.cash, T.sizes, t)
+        T.sizes = list(T.sizes)
         self._write(target)
-        self.pend_ins += penalty + (min(left, 0) if full else 0)
+        self.pend_ins += t.penalty - t.shortfall
         self._oi_update(before)
         if not backstop and not self.passes_im(liq):
             raise Refused("liquidator fails initial margin")

@@ -264,10 +264,3 @@ def describe_scenario(oracle: OracleTable, s: int, slot: int | None = None) -> s
     vol = oracle.vol_bps[slot] if slot is not None else None
     return grid(oracle.S)[s].describe(oracle.move_bps, vol)
 
-
-def portfolio_mark_value(sizes: Sequence[int], oracle: OracleTable) -> int:
-    return sum(s * m for s, m in zip(sizes, oracle.mark))
-
-
-def gross_mark_value(sizes: Sequence[int], oracle: OracleTable) -> int:
-    return sum(abs(s) * m for s, m in zip(sizes, oracle.mark))

@@ -48,6 +48,13 @@ from .messages import (check_deployment_id, PROVEN, check_account, check_deploym
                        obj_field, signature_from_obj, signature_to_obj)
 
 
+def _check_steps(steps) -> None:
+    """None (the rule picks q) or a recorded q in 1..LIQ_STEPS."""
+    if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool)
+                              or not 1 <= steps <= rule.LIQ_STEPS):
+        raise ValueError(f"liquidation steps must be in 1..{rule.LIQ_STEPS}, got {steps!r}")
+
+
 def take_over(state, plan: Plan, taker: int, vl, target: int, vt, steps: Optional[int], backstop: bool) -> dict:
     """Plan the liquidation of `target` (view vt) by `taker` (view vl; the insurance fund for
     the backstop) under the partial rule; returns the details (steps, what is taken, ...).
@@ -90,9 +97,7 @@ class Liquidate(Operation):
     kind = "liquidate"
 
     def __post_init__(self):
-        if self.steps is not None and (not isinstance(self.steps, int) or isinstance(self.steps, bool)
-                                       or not 1 <= self.steps <= rule.LIQ_STEPS):
-            raise ValueError(f"liquidation steps must be in 1..{rule.LIQ_STEPS}, got {self.steps!r}")
+        _check_steps(self.steps)
         check_account("liquidator", self.liquidator)
         check_account("target", self.target)
         check_unsigned("nonce", self.nonce, NONCE_BITS)
@@ -161,9 +166,7 @@ class Backstop(Operation):
 
     def __post_init__(self):
         check_account("target", self.target)
-        if self.steps is not None and (not isinstance(self.steps, int) or isinstance(self.steps, bool)
-                                       or not 1 <= self.steps <= rule.LIQ_STEPS):
-            raise ValueError(f"liquidation steps must be in 1..{rule.LIQ_STEPS}, got {self.steps!r}")
+        _check_steps(self.steps)
 
     def apply(self, state):
         state.require_oracle()
