@@ -197,7 +197,7 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
     assert parts == {
         "selectors": N_OPS + 1 + K + 1,
         "ports": sh.index_bits + D + K + 21 + 4 * (sh.index_bits > D), "flush_on_touch": 8,
-        "request": sh.amount_bits + sh.l1_address_bits + 25, "roles": 10,
+        "request": sh.amount_bits + sh.l1_address_bits + 25, "roles": 12,
         "old_sizes": 2 * K * (sh.size_bits + 3),
         "trade_terms": sh.size_bits + sh.price_bits + sh.time_bits + 3 * K + 8,
         "orders": 2 * (sh.size_bits + 2 * sh.price_bits + 3 * sh.fee_rate_bits + sh.order_id_bits
@@ -206,13 +206,13 @@ def test_slot_parts_add_up_to_the_slot_and_cost_what_their_docstrings_say(shape)
         + order_fill_cost(sh.ord_depth, sh.order_id_bits, sh.size_bits),
         "settlement": 3 * K + 4,
         "liquidation": L * K * (sh.size_bits + LIQ_STEP_SHIFT + 6) + K + 4 * L * (sh.bps_bits + 2)
-        + 2 * (L - 1) * (sh.gross_bits + sh.bps_bits + 1) + sh.equity_bits + 3 * LIQ_STEP_BITS + 9,
+        + 2 * (L - 1) * (sh.gross_bits + sh.bps_bits + 1) + sh.equity_bits + 3 * LIQ_STEP_BITS + 10,
         "positions": K * (sh.size_bits + 13) + 2 * sh.size_bits + 11,
         "forced_payout": 2 * sh.amount_bits + 3, "new_cash": 2 * sh.cash_bits + 13,
         "margin_equities": 4 * K * S + 6 * S + 12,
         "liquidation_checks": (L - 1) * ((K + 2) * S + K + sh.im_bits + 4) + S + sh.im_bits + L + 5,
         "forced_outcome": 6, "margin_checks": S * (2 * sh.im_bits + 6) + 3,
-        "signatures": 3 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
+        "signatures": 4 + poseidon_cost(5) + 1 + 2 * _eddsa_cost(),
         "leaves": 2 * (2 * leaf + 2 * path_cost(D) + 2) + 2, "record": 11, "priority": 1,
         "pending_totals": 2,
     }

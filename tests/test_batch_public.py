@@ -15,7 +15,7 @@ from circuits.gadgets.bits import bits_le
 from circuits.spec import ops
 from circuits.spec.liquidation import LIQ_STEP_BITS
 from circuits.spec.public_input import HEADER_FIELDS, batch_data, header_bytes, public_input
-from circuits.spec.records import LAYOUT, RECORD_BYTES, encode_record
+from circuits.spec.records import FIXED_VALUES, LAYOUT, RECORD_BYTES, encode_record
 
 BITS = {"a_account": 32, "b_account": 24, "amount": 64, "refunded": 1, "l1_paid": 160, "paid": 64, "slot": 3,
         "side_a": 1, "fill": 40, "price": 48, "rate_a": 32, "rate_b": 32, "oid_a": 48, "oid_b": 48,
@@ -38,7 +38,7 @@ def _values(op: int, rnd: random.Random) -> tuple[dict, dict]:
     fields, variables = {}, {}
     for f in LAYOUT[op]:
         key = RECORD_VARS[(op, f.name)]
-        v = 2 if (op, f.name) == (ops.OP_SETTLE, "clearing") else rnd.randrange(1 << BITS[key])
+        v = FIXED_VALUES.get((op, f.name), rnd.randrange(1 << BITS[key]))
         fields[f.name] = variables[key] = v
     return fields, variables
 

@@ -77,7 +77,8 @@ def test_encode_decode_round_trip(op_vals):
 
 @pytest.mark.parametrize("mutate,match", [
     (lambda r: r[:-1], "42 bytes"),
-    (lambda r: bytes([8]) + r[1:], "unknown operation code"),
+    (lambda r: bytes([9]) + r[1:], "unknown operation code"),
+    (lambda r: bytes([8]) + r[1:], "backstop must be 1"),             # a forced close names the fund
     (lambda r: r[:20] + b"\x01" + r[21:], "outside its fields"),       # an unused byte of a cancel
     (lambda r: r[:30] + b"\x01" + r[31:], None),                        # inside order_id: still valid
 ])
@@ -109,7 +110,9 @@ def test_encode_refuses_missing_unknown_and_oversized_fields():
     with pytest.raises(ValueError, match="maker_side"):
         encode_record(ops.OP_TRADE, **{**TRADE, "maker_side": 2})
     with pytest.raises(ValueError, match="unknown operation"):
-        encode_record(8)
+        encode_record(9)
+    with pytest.raises(ValueError, match="steps is always 4"):
+        encode_record(ops.OP_FORCED_CLOSE, account=5, steps=3)
 
 
 def test_split_records():

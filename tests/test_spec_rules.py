@@ -10,12 +10,13 @@ from circuits.spec.orders import CANCELLED, OrderRefused, apply_cancel, apply_fi
 from circuits.spec.priority import CREATE, CREDIT, REFUND, deposit_outcome, forced_paid, forced_valid
 
 
-def test_operation_codes_with_cancel_seven():
+def test_operation_codes_with_cancel_seven_and_forced_close_eight():
     assert (ops.OP_NOOP, ops.OP_DEPOSIT, ops.OP_WITHDRAW, ops.OP_FORCED, ops.OP_TRADE, ops.OP_LIQUIDATE,
-            ops.OP_SETTLE, ops.OP_CANCEL) == tuple(range(8)) == tuple(range(ops.N_OPS))
-    assert ops.op_name(7) == "cancel"
+            ops.OP_SETTLE, ops.OP_CANCEL, ops.OP_FORCED_CLOSE) == tuple(range(9)) == tuple(range(ops.N_OPS))
+    assert ops.op_name(7) == "cancel" and ops.op_name(8) == "forced_close"
+    assert ops.N_OPS <= 1 << ops.OP_CODE_BITS
     with pytest.raises(ValueError):
-        ops.op_name(8)
+        ops.op_name(9)
 
 
 @settings(max_examples=20, deadline=None)

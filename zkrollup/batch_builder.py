@@ -37,7 +37,7 @@ from circuits.spec.tree import empty_root, path_length
 from . import units
 from .lagged_tree import LaggedTree
 from .market import Market
-from .ops import Backstop, Cancel, Deposit, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
+from .ops import Backstop, Cancel, Deposit, ForcedClose, ForcedWithdraw, Liquidate, Noop, Settle, Trade, Withdraw
 from .risk import OracleTable as RiskOracleTable
 
 OP_CODES = {name: code for code, name in enumerate(OP_NAMES)}
@@ -45,7 +45,7 @@ SLOT_FIELDS = {"noop": (), "deposit": ("a", "amount", "pk", "l1_address"),
                "withdraw": ("a", "amount", "l1_address", "sig"), "forced_withdraw": ("a", "amount", "l1_address"),
                "trade": ("a", "b", "instrument", "fill", "price", "order_a", "order_b"),
                "liquidate": ("a", "b", "valid_until", "sig", "liq_steps"), "settle": ("a", "b", "instrument"),
-               "cancel": ("a", "order_id", "sig")}
+               "cancel": ("a", "order_id", "sig"), "forced_close": ("a", "b", "l1_address", "liq_steps")}
 """The `SlotInput` fields each operation sets (`BatchBuilder.record`); every other field
 keeps its default (`circuits.batch.slot.default_slot`)."""
 FILL_PORTS = {"trade": ("a", "b"), "cancel": ("a",)}
@@ -207,6 +207,8 @@ class BatchBuilder:
             s.valid_until, s.sig, s.liq_steps = op.valid_until, _sig(op.signature), w.details["steps"]
         elif isinstance(op, Backstop):                  # unsigned, no valid-until
             s.liq_steps = w.details["steps"]
+        elif isinstance(op, ForcedClose):               # the backstop's, of every step
+            s.l1_address, s.liq_steps = op.requester, w.details["steps"]
         elif isinstance(op, Settle):
             s.instrument = op.slot
         elif isinstance(op, Cancel):

@@ -7,9 +7,10 @@ observer needs, and L1 pays from. The records are part of the proof's public inp
 accepted is exactly what the proof proved: no operator can post data that differs from
 the batch it proved.
 
-**Queue entries.** Deposits and forced withdrawals come from the contract's priority
-queue (`RollupL1.queue`); `entry_op` turns an entry into the operation that serves
-it. A deposit or forced_withdraw record consumes the next entry.
+**Queue entries.** Deposits, forced withdrawals and forced closes come from the
+contract's priority queue (`RollupL1.queue`); `entry_op` turns an entry into the
+operation that serves it. A deposit, forced_withdraw or forced_close record consumes the
+next entry.
 
 **Rebuild.** `rebuild_from_l1(contract, genesis)` reads nothing but the contract: it starts
 from the genesis state and, for every accepted batch in order, installs the oracle table
@@ -24,12 +25,12 @@ every account's leaf, and its Merkle path, to exit in exodus mode.
 """
 from __future__ import annotations
 
-from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED
-from circuits.spec.records import decode_record
+from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
+from circuits.spec.records import PRIORITY_KIND, decode_record
 from circuits.spec.tables import OracleTable
 
 from .market import Market
-from .ops import Deposit, ForcedWithdraw, op_from_record
+from .ops import Deposit, ForcedClose, ForcedWithdraw, op_from_record
 from .ops.messages import BadRequest
 
 
@@ -43,6 +44,8 @@ def entry_op(e: dict):
         return Deposit(e["account"], (e["pk_x"], e["pk_y"]), e["amount"], e["l1_address"])
     if e.get("kind") == KIND_FORCED:
         return ForcedWithdraw(e["account"], e["amount"], e["l1_address"])
+    if e.get("kind") == KIND_FORCED_CLOSE:
+        return ForcedClose(e["account"], e["l1_address"])
     raise BadRequest(f"queue entry of unknown kind {e.get('kind')!r}")
 
 
@@ -87,7 +90,7 @@ def _replay_batch(st, rec: dict, queue: list[dict]) -> None:
     for i, raw in enumerate(cd.records):
         r = decode_record(raw)
         entry = None
-        if r.name in ("deposit", "forced_withdraw"):
+        if r.op in PRIORITY_KIND:
             if nxt >= len(queue):
                 raise RebuildError(f"batch {b}, record {i}: consumes a queue entry L1 never queued")
             entry = entry_op(queue[nxt])

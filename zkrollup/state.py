@@ -39,6 +39,7 @@ from .account import Account, check_public_key
 from .errors import NoOracle, RollupError, SlotInUse, UnknownAccount
 from .market import Instrument, Market
 from .ops.base import Operation
+from .ops.forced_close import ForcedClose, check_forced_close
 from .ops.transfers import Deposit, ForcedWithdraw
 from .ops.witness import OpWitness
 from .risk import check_oracle
@@ -71,7 +72,7 @@ class RollupState:
         self.oi = [0] * market.K
         self.collateral = 0
         self.pending_deposits = 0
-        self.prio_queue: deque = deque()           # pending L1 entries: Deposit / ForcedWithdraw
+        self.prio_queue: deque = deque()           # pending L1 entries: Deposit / ForcedWithdraw / ForcedClose
         self.prio = PRIO_EMPTY
         self.prio_served = 0
         self.batch_number = 0
@@ -199,6 +200,16 @@ class RollupState:
         self.prio_queue.append(f)
         return f
 
+    def enqueue_forced_close(self, account: int, requester: int) -> ForcedClose:
+        """L1: `requester` asks that everything `account` holds be closed against the
+        backstop. ValueError where L1 refuses the request (not the owner, no such account, a
+        special account: `zkrollup.ops.forced_close.check_forced_close`); once queued it is
+        always served."""
+        check_forced_close(self, account, requester)
+        f = ForcedClose(account, requester)
+        self.prio_queue.append(f)
+        return f
+
     def serve_entry(self, prio_after: int) -> None:
         """An operation served the queue's head; the chain moves to `prio_after`."""
         self.prio_queue.popleft()
@@ -206,7 +217,7 @@ class RollupState:
         self.prio_served += 1
 
     def apply_l1_request(self, op: Operation, apply=None) -> OpWitness:
-        """Apply an operation; one that serves an L1 queue entry (a Deposit, a ForcedWithdraw)
+        """Apply an operation; one that serves an L1 queue entry (a Deposit, a ForcedWithdraw, a ForcedClose)
         is first queued as the contract queued it. `apply` does the applying (default
         `self.apply`; the operator passes its BatchBuilder's, which also records the slot).
         If it raises, the entry is taken off the queue again: the state is as before."""
@@ -215,6 +226,8 @@ class RollupState:
             self.enqueue_deposit(op.account, op.pk, op.amount, op.depositor)
         elif isinstance(op, ForcedWithdraw):
             self.enqueue_forced_withdraw(op.account, op.amount, op.requester)
+        elif isinstance(op, ForcedClose):
+            self.enqueue_forced_close(op.account, op.requester)
         else:
             return apply(op)
         try:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..cs import LC, ConstraintSystem, lc_sum
-from ..spec.ops import N_OPS, OP_CODE_BITS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_SETTLE, OP_TRADE, \
-    OP_WITHDRAW
+from ..spec.ops import N_OPS, OP_CODE_BITS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_FORCED_CLOSE, OP_LIQUIDATE, \
+    OP_SETTLE, OP_TRADE, OP_WITHDRAW
 from ..spec.records import LAYOUT, OP_OFFSET, RECORD_BYTES
 
 RECORD_BITS = 8 * RECORD_BYTES
@@ -33,10 +33,12 @@ RECORD_BITS = 8 * RECORD_BYTES
 RECORD_VARS: dict[tuple[int, str], str] = {
     **{(op, "account"): "a_account" for op in (OP_DEPOSIT, OP_WITHDRAW, OP_FORCED, OP_SETTLE, OP_CANCEL)},
     (OP_TRADE, "maker"): "a_account", (OP_LIQUIDATE, "liquidator"): "a_account",
+    (OP_FORCED_CLOSE, "backstop"): "a_account",
     (OP_TRADE, "taker"): "b_account", (OP_LIQUIDATE, "target"): "b_account", (OP_SETTLE, "clearing"): "b_account",
+    (OP_FORCED_CLOSE, "account"): "b_account",
     **{(op, "amount"): "amount" for op in (OP_DEPOSIT, OP_WITHDRAW, OP_FORCED)},
     (OP_DEPOSIT, "refunded"): "refunded", (OP_WITHDRAW, "l1_address"): "l1_paid", (OP_FORCED, "paid"): "paid",
-    (OP_LIQUIDATE, "steps"): "liq_steps",
+    (OP_LIQUIDATE, "steps"): "liq_steps", (OP_FORCED_CLOSE, "steps"): "liq_steps",
     (OP_TRADE, "slot"): "slot", (OP_SETTLE, "slot"): "slot", (OP_TRADE, "maker_side"): "side_a",
     (OP_TRADE, "fill"): "fill", (OP_TRADE, "price"): "price", (OP_TRADE, "maker_fee_rate"): "rate_a",
     (OP_TRADE, "taker_fee_rate"): "rate_b", (OP_TRADE, "maker_order_id"): "oid_a",

@@ -29,12 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..spec.ops import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NAMES, OP_NOOP,  # noqa: F401
-                       OP_SETTLE, OP_TRADE, OP_WITHDRAW)
+from ..spec.ops import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_FORCED_CLOSE, OP_LIQUIDATE,  # noqa: F401
+                       OP_NAMES, OP_NOOP, OP_SETTLE, OP_TRADE, OP_WITHDRAW)
 from ..spec.tables import MarketTable, OracleTable
 
 __all__ = ["N_OPS", "OP_NAMES", "OP_NOOP", "OP_DEPOSIT", "OP_WITHDRAW", "OP_FORCED", "OP_TRADE", "OP_LIQUIDATE",
-           "OP_SETTLE", "OP_CANCEL", "AccountFields", "OrderFill", "Port", "Signature", "OrderParams", "SlotInput",
+           "OP_SETTLE", "OP_CANCEL", "OP_FORCED_CLOSE", "AccountFields", "OrderFill", "Port", "Signature", "OrderParams", "SlotInput",
            "Flush", "BatchInput"]
 """The operation codes are `circuits.spec.ops`'s, re-exported for the circuit's callers."""
 
@@ -120,6 +120,9 @@ class SlotInput:
       `circuits.spec.liquidation`; 0 in every other operation).
     - Settle: ``a`` the account, ``b`` the clearing account, ``instrument``.
     - Cancel: ``a`` (with the fill leaf of ``order_id``), ``order_id``, ``sig``.
+    - ForcedClose: ``a`` the insurance fund, ``b`` the account, ``l1_address`` (the
+      requester, its owner), ``liq_steps`` = LIQ_STEPS, as queued on L1 (``amount`` and
+      ``pk`` stay 0).
     """
 
     op: int = OP_NOOP

@@ -14,6 +14,11 @@ of the batch circuit's universal slot. What each operation does is the native st
 | 5    | liquidate        | the liquidator's key  | no                         |
 | 6    | settle           | - (anyone)            | no                         |
 | 7    | cancel           | the account's key     | no                         |
+| 8    | forced_close     | - (L1 owner)          | yes, kind forced close     |
+
+A forced close is the backstop's take-over of everything an account holds, at the
+owner's request on L1 (`circuits.spec.priority`); the circuit runs it through the
+liquidation's terms (`circuits.spec.liquidation`, all `LIQ_STEPS` steps).
 """
 from __future__ import annotations
 
@@ -25,9 +30,11 @@ OP_TRADE = 4
 OP_LIQUIDATE = 5
 OP_SETTLE = 6
 OP_CANCEL = 7
-N_OPS = 8
-OP_NAMES = ("noop", "deposit", "withdraw", "forced_withdraw", "trade", "liquidate", "settle", "cancel")
-OP_CODE_BITS = 3
+OP_FORCED_CLOSE = 8
+N_OPS = 9
+OP_NAMES = ("noop", "deposit", "withdraw", "forced_withdraw", "trade", "liquidate", "settle", "cancel",
+            "forced_close")
+OP_CODE_BITS = 4
 """Bits of an operation code (N_OPS <= 2^OP_CODE_BITS)."""
 
 assert len(OP_NAMES) == N_OPS <= 1 << OP_CODE_BITS

@@ -12,9 +12,11 @@ from `PRIO_EMPTY` = 0. The packing is one-to-one: kind < 2^2, account < 2^32, am
   (msg.sender), amount >= 1 (the tokens L1 took);
 - `KIND_FORCED` (2): a forced withdrawal of up to `amount` from `account`, pk = (0, 0),
   l1_address = the requester (msg.sender);
-- `KIND_FORCED_CLOSE` (3): reserved.
+- `KIND_FORCED_CLOSE` (3): a forced close of every position of `account`, amount = 0,
+  pk = (0, 0), l1_address = the requester (msg.sender).
 
-A batch consumes entries in queue order, one per deposit or forced-withdrawal slot; the
+A batch consumes entries in queue order, one per deposit, forced-withdrawal or
+forced-close slot; the
 chain values before and after the batch are in its public input
 (`circuits.spec.public_input`), so each slot serves exactly the queued entry.
 
@@ -42,6 +44,18 @@ withdrawal leaves the account passing initial margin, 0 if it fails it), and L1 
 `paid` to the requester; an invalid one is served with paid = 0. Either way the entry is consumed; the nonce does not change (it
 orders signed messages only).
 
+**Forced close** (`forced_close_entry`, `FORCED_CLOSE_REFUSED`). A user whose orders are
+censored asks L1 to close everything the account holds: the batch that consumes the
+entry runs the backstop's take-over of all `LIQ_STEPS` steps (`circuits.spec.liquidation`:
+the insurance fund takes every position at the mark less the bonus, the account pays the
+penalty, a shortfall falls on the fund), whether or not the account fails maintenance.
+Every queued request must be servable (nothing one user queues may stall the rollup), so
+L1 admits only valid ones: the account is in the tree and not a special account, and the
+requester proves on L1 that it is the account's owner by opening the account's leaf in
+the last accepted state root (accounts are never deleted and their owner never changes,
+so the proof stays true until the entry is served). The circuit checks the owner again.
+The entry has the queue's deadline: served by then, or the rollup enters exodus.
+
 Native functions here; the batch circuit computes the same chain with its shared
 Poseidon of 5 (`circuits.batch.slot.signatures`), the same outcome and validity bits.
 """
@@ -52,7 +66,7 @@ from typing import TypeVar
 from ..field import check_elements
 from ..poseidon import poseidon
 from . import HashFn
-from .accounts import CLEARING_ACCOUNT
+from .accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from .widths import ACCOUNT_BITS, AMOUNT_BITS, L1_ADDRESS_BITS
 
 T = TypeVar("T")
@@ -63,7 +77,6 @@ PRIO_EMPTY = 0
 KIND_DEPOSIT = 1
 KIND_FORCED = 2
 KIND_FORCED_CLOSE = 3
-"""Reserved (forced close of positions)."""
 KINDS = (KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE)
 KIND_BITS = 2
 
@@ -116,6 +129,15 @@ def forced_entry(prio: int, account: int, amount: int, requester: int, hash_fn: 
     """The chain after a forced-withdrawal request (amount >= 1)."""
     _uint(amount, AMOUNT_BITS, "forced withdrawal amount", minimum=1)
     return priority_chain(prio, KIND_FORCED, account, amount, 0, 0, requester, hash_fn)
+
+
+def forced_close_entry(prio: int, account: int, requester: int, hash_fn: HashFn = poseidon) -> int:
+    """The chain after a forced-close request (amount 0, no key)."""
+    return priority_chain(prio, KIND_FORCED_CLOSE, account, 0, 0, 0, requester, hash_fn)
+
+
+FORCED_CLOSE_REFUSED = (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT)
+"""Accounts L1 refuses forced-close requests for (they are never liquidated)."""
 
 
 def deposit_outcome(leaf_exists: bool, leaf_pk: tuple[int, int], leaf_owner: int, pk: tuple[int, int],

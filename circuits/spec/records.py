@@ -20,9 +20,11 @@ a multiplexer.
 | liquidate (5)        | liquidator 1+4, target 5+4, steps 9+1 (3 bits: q of `circuits.spec.liquidation`) |
 | settle (6)           | account 1+4, clearing 5+4 (always the clearing account 2), slot 9+1       |
 | cancel (7)           | account 1+4, order_id 30+6                                                |
+| forced_close (8)     | backstop 1+4 (always the insurance fund 1), account 5+4, steps 9+1        |
+|                      | (always LIQ_STEPS: everything is taken)                                   |
 
-What L1 does with them, walking the records in order: a deposit or forced_withdraw
-record consumes the next entry of the priority queue (`circuits.spec.priority`; L1 checks
+What L1 does with them, walking the records in order: a deposit, forced_withdraw or
+forced_close record consumes the next entry of the priority queue (`circuits.spec.priority`; L1 checks
 the entry's kind, `PRIORITY_KIND`); L1 pays, in the transaction that accepts the batch,
 `amount` to `l1_address` for a withdraw, `paid` to the entry's requester for a
 forced_withdraw, and the entry's amount back to its depositor for a deposit with
@@ -38,11 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from .accounts import CLEARING_ACCOUNT
-from .ops import N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NAMES, OP_NOOP, OP_SETTLE, OP_TRADE, \
+from .accounts import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
+from .ops import N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_FORCED_CLOSE, OP_LIQUIDATE, OP_NAMES, OP_NOOP, OP_SETTLE, OP_TRADE, \
     OP_WITHDRAW, op_name
-from .liquidation import LIQ_STEP_BITS
-from .priority import KIND_DEPOSIT, KIND_FORCED
+from .liquidation import LIQ_STEP_BITS, LIQ_STEPS
+from .priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
 from .widths import (ACCOUNT_BITS, AMOUNT_BITS, FEE_RATE_BITS, INSTRUMENT_BITS, L1_ADDRESS_BITS, ORDER_ID_BITS,
                      PRICE_BITS, SIZE_BITS)
 
@@ -77,13 +79,15 @@ LAYOUT: dict[int, tuple[RecordField, ...]] = {
     OP_LIQUIDATE: (_f("liquidator", 1, _ACCOUNT), _f("target", 5, _ACCOUNT), _f("steps", 9, LIQ_STEP_BITS)),
     OP_SETTLE: (_f("account", 1, _ACCOUNT), _f("clearing", 5, _ACCOUNT), _f("slot", 9, INSTRUMENT_BITS)),
     OP_CANCEL: (_f("account", 1, _ACCOUNT), _f("order_id", 30, ORDER_ID_BITS)),
+    OP_FORCED_CLOSE: (_f("backstop", 1, _ACCOUNT), _f("account", 5, _ACCOUNT), _f("steps", 9, LIQ_STEP_BITS)),
 }
 """Per operation code, its fields in order (the table of the module docstring)."""
 
-PRIORITY_KIND = {OP_DEPOSIT: KIND_DEPOSIT, OP_FORCED: KIND_FORCED}
+PRIORITY_KIND = {OP_DEPOSIT: KIND_DEPOSIT, OP_FORCED: KIND_FORCED, OP_FORCED_CLOSE: KIND_FORCED_CLOSE}
 """Operations that consume a priority-queue entry, and the entry's kind."""
 
-FIXED_VALUES = {(OP_SETTLE, "clearing"): CLEARING_ACCOUNT}
+FIXED_VALUES = {(OP_SETTLE, "clearing"): CLEARING_ACCOUNT, (OP_FORCED_CLOSE, "backstop"): INSURANCE_ACCOUNT,
+                (OP_FORCED_CLOSE, "steps"): LIQ_STEPS}
 """Fields whose value is fixed by the operation (checked when decoding, default when encoding)."""
 
 
@@ -177,4 +181,4 @@ NOOP_RECORD = encode_record(OP_NOOP)
 __all__ = ["RECORD_BYTES", "OP_OFFSET", "RecordField", "LAYOUT", "PRIORITY_KIND", "FIXED_VALUES", "field",
            "Record", "encode_record", "decode_record", "split_records", "NOOP_RECORD",
            "OP_NOOP", "OP_DEPOSIT", "OP_WITHDRAW", "OP_FORCED", "OP_TRADE", "OP_LIQUIDATE", "OP_SETTLE",
-           "OP_CANCEL"]
+           "OP_CANCEL", "OP_FORCED_CLOSE"]

@@ -1,8 +1,8 @@
 """What users may send the operator, as objects and files.
 
 A request is a `SignedOrder` or a `Withdraw`, `Liquidate`, `Settle` or `Cancel` (signed), or a
-`Backstop` (unsigned: the insurance fund takes over an account failing maintenance). Deposits and forced
-withdrawals come from the L1 contract only, never from users. On the wire and in the inbox
+`Backstop` (unsigned: the insurance fund takes over an account failing maintenance). Deposits, forced
+withdrawals and forced closes come from the L1 contract only, never from users. On the wire and in the inbox
 a request is an object: `{"type": "order", "order": [...], "signature": [...]}` or an
 operation's `to_obj()`; files hold one such object or a list, as JSON (`.json`) or msgpack,
 at most `MAX_REQUEST_FILE_BYTES`. A malformed request (missing or unknown type, missing
@@ -44,7 +44,7 @@ def request_from_obj(obj):
         raise ValueError(f"a request's type is a string, got {type(t).__name__}")
     if t == "order":
         return SignedOrder.from_obj(obj)
-    if t in ("deposit", "forced_withdraw"):
+    if t in ("deposit", "forced_withdraw", "forced_close"):
         raise ValueError(f"{t} requests come from the L1 contract, not from users")
     if t not in USER_OPS:
         raise ValueError(f"unknown request type {t!r}")

@@ -13,6 +13,7 @@ from circuits.spec.records import Record
 
 from .base import Operation
 from .cancel import Cancel
+from .forced_close import ForcedClose
 from .liquidate import Backstop, Liquidate
 from .messages import BUY, PROVEN, SELL, BadRequest, Order, SignedOrder
 from .settle import Settle
@@ -20,11 +21,12 @@ from .trade import Trade
 from .transfers import Deposit, ForcedWithdraw, Noop, Withdraw
 from .witness import AccountUpdate, OpWitness, OrderUpdate
 
-__all__ = ["Operation", "Deposit", "Withdraw", "ForcedWithdraw", "Trade", "Liquidate", "Backstop", "Settle", "Cancel",
+__all__ = ["Operation", "Deposit", "Withdraw", "ForcedWithdraw", "ForcedClose", "Trade", "Liquidate", "Backstop", "Settle", "Cancel",
            "Noop", "Order", "SignedOrder", "BUY", "SELL", "PROVEN", "BadRequest", "OpWitness",
            "AccountUpdate", "OrderUpdate", "op_from_obj", "op_from_record", "OP_CLASSES"]
 
-OP_CLASSES = {"deposit": Deposit, "withdraw": Withdraw, "forced_withdraw": ForcedWithdraw, "trade": Trade,
+OP_CLASSES = {"deposit": Deposit, "withdraw": Withdraw, "forced_withdraw": ForcedWithdraw,
+              "forced_close": ForcedClose, "trade": Trade,
               "liquidate": Liquidate, "backstop": Backstop, "settle": Settle, "cancel": Cancel}
 
 
@@ -43,8 +45,8 @@ def op_from_obj(obj) -> Operation:
 
 def op_from_record(state, rec: Record, entry=None) -> Operation:
     """The operation a posted record shows, on `state` as the batches before left it.
-    `entry`: the L1 queue entry (a Deposit or ForcedWithdraw) a deposit or forced record
-    consumes. Signatures are `PROVEN` (the accepted proof verified them)."""
+    `entry`: the L1 queue entry (a Deposit, ForcedWithdraw or ForcedClose) a deposit,
+    forced-withdrawal or forced-close record consumes. Signatures are `PROVEN` (the accepted proof verified them)."""
     f = rec.fields
     if rec.op == codes.OP_NOOP:
         return Noop()
@@ -52,6 +54,10 @@ def op_from_record(state, rec: Record, entry=None) -> Operation:
         want = Deposit if rec.op == codes.OP_DEPOSIT else ForcedWithdraw
         if not isinstance(entry, want) or (entry.account, entry.amount) != (f["account"], f["amount"]):
             raise ValueError(f"a {rec.name} record does not match the L1 queue entry it consumes")
+        return entry
+    if rec.op == codes.OP_FORCED_CLOSE:
+        if not isinstance(entry, ForcedClose) or entry.account != f["account"]:
+            raise ValueError("a forced_close record does not match the L1 queue entry it consumes")
         return entry
     if rec.op == codes.OP_WITHDRAW:
         return Withdraw.proven(state, f["account"], f["amount"], f["l1_address"])

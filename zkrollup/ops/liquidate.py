@@ -55,18 +55,22 @@ def _check_steps(steps) -> None:
         raise ValueError(f"liquidation steps must be in 1..{rule.LIQ_STEPS}, got {steps!r}")
 
 
-def take_over(state, plan: Plan, taker: int, vl, target: int, vt, steps: Optional[int], backstop: bool) -> dict:
+def take_over(state, plan: Plan, taker: int, vl, target: int, vt, steps: Optional[int], backstop: bool,
+              forced: bool = False) -> dict:
     """Plan the liquidation of `target` (view vt) by `taker` (view vl; the insurance fund for
     the backstop) under the partial rule; returns the details (steps, what is taken, ...).
     NotLiquidatable unless the target fails maintenance (or for recorded steps the circuit
     would not prove); InsufficientMargin if a liquidator (not the backstop) would fail
-    initial margin."""
+    initial margin. ``forced``: a forced close (`forced_close.ForcedClose`, by the backstop):
+    every step, whether or not the target fails maintenance."""
     oracle, m = state.require_oracle(), state.market
     failing = margin.first_failing_mm(equities(vt.cash, vt.sizes, oracle))
-    if failing is None:
+    if failing is None and not forced:
         raise NotLiquidatable(f"account {target} passes maintenance margin")
     scen = oracle.scen
-    if steps is None:
+    if forced:
+        steps = rule.LIQ_STEPS
+    elif steps is None:
         steps = rule.steps_needed(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps)
     elif not rule.steps_valid(vt.cash, vt.sizes, scen, m.liq_bonus_bps, m.liq_penalty_bps, steps):
         raise NotLiquidatable(f"account {target} cannot be liquidated in {steps} steps")

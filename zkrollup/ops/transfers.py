@@ -47,7 +47,7 @@ from circuits import eddsa
 _FAST = poseidon_fast.poseidon
 
 
-def _check_queue_head(state, op, what: str) -> None:
+def check_queue_head(state, op, what: str) -> None:
     if not state.prio_queue:
         raise QueueError(f"no pending L1 queue entry for this {what}")
     if state.prio_queue[0] != op:
@@ -73,7 +73,7 @@ class Deposit(Operation):
         return prio_spec.deposit_entry(prio, self.account, self.pk, self.amount, self.depositor, _FAST)
 
     def apply(self, state):
-        _check_queue_head(state, self, "deposit")
+        check_queue_head(state, self, "deposit")
         plan = Plan(state)
         v = plan.view(self.account)
         outcome = prio_spec.deposit_outcome(v.exists, v.pk, v.owner, self.pk, self.depositor)
@@ -193,7 +193,7 @@ class ForcedWithdraw(Operation):
         return prio_spec.forced_entry(prio, self.account, self.amount, self.requester, _FAST)
 
     def apply(self, state):
-        _check_queue_head(state, self, "forced withdrawal")
+        check_queue_head(state, self, "forced withdrawal")
         oracle = state.require_oracle()
         plan = Plan(state)
         in_tree = plan.in_tree(self.account)

@@ -120,7 +120,7 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     touched = part(flush_on_touch, ops, A, B, run.pend_fee, run.pend_ins)
     cash = {"a": touched.cash_a, "b": touched.cash_b}
     req = part(request, shape, inp, ops, A)
-    part(roles, ops, A, B)
+    part(roles, ops, A, B, req.l1_address)
     so, haircut_old = part(old_sizes, shape, A, B)
 
     terms = part(trade_terms, shape, tv, inp, ops)

@@ -39,7 +39,7 @@ def leaves(cs: ConstraintSystem, ops: Ops, root: LC, A: PortVars, B: PortVars, n
 
 def priority(cs: ConstraintSystem, ops: Ops, run: Running, p5: LC) -> LC:
     """The priority chain after the slot [priority]: `p5` (the shared request hash, here
-    the next chain value) in a deposit or forced withdrawal, unchanged otherwise.
+    the next chain value) in a deposit, forced withdrawal or forced close, unchanged otherwise.
 
     Cost: 1 constraint.
     """

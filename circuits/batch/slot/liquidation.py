@@ -1,5 +1,7 @@
 """Partial liquidation in the slot (port A the liquidator, port B the target): the rule of
-`circuits.spec.liquidation` (docs/risk.md).
+`circuits.spec.liquidation` (docs/risk.md). A forced close (`ops.fc`, asked on L1 by the
+account's owner) is the same take-over by the insurance fund with q = LIQ_STEPS, whether
+or not the target fails maintenance: no minimality check.
 
 `liquidation` computes the terms of q steps (and of every fixed q' = 1..LIQ_STEPS - 1,
 for the minimality check): what is taken from each position, its mark value, the bonus,
@@ -109,14 +111,15 @@ def liquidation(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: Sl
                 cash_b: LC) -> Liquidation:
     """The terms of q steps and of each q' = 1..LIQ_STEPS - 1 steps of port B's portfolio [liq].
 
-    Enforces: q = 0 outside a liquidation, 1 <= q <= LIQ_STEPS in one; taken_k, value,
+    Enforces: q = 0 outside a take-over, 1 <= q <= LIQ_STEPS in one, q = LIQ_STEPS in a
+    forced close; taken_k, value,
     bonus and penalty exactly as `circuits.spec.liquidation.terms` (floors with proven
     remainders); the remainder `left` fits equity_bits. Computed in every slot (q = 0
     takes nothing outside a liquidation).
 
     Cost, with L = LIQ_STEPS and s = log2 L: L * K * (size_bits + s + 6) + K + 4L * (bps_bits
     + 2) + 2 (L - 1) * (gross_bits + bps_bits + 1) + equity_bits + 3 * LIQ_STEP_BITS + 9
-    constraints (K = 8, L = 4: 2,551).
+    constraints, + 1 for the forced close (K = 8, L = 4: 2,552).
     """
     lq = ops.lq
     with cs.namespace("liq"):
@@ -125,6 +128,7 @@ def liquidation(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: Sl
         cs.enforce(1 - lq, q, 0, name="steps_unused")
         unsigned(cs, LIQ_STEPS - q, LIQ_STEP_BITS, name="steps_max")
         unsigned(cs, q - lq, LIQ_STEP_BITS, name="steps_min")      # q >= 1 in a liquidation
+        cs.enforce(ops.fc, q - LIQ_STEPS, 0, name="steps_forced_close")
         full = q_bits[LIQ_STEP_SHIFT]                               # q <= LIQ_STEPS: the top bit
         now = _taken(cs, shape, tv, so_b, q, "now", checked=False)
         fewer = [_taken(cs, shape, tv, so_b, n, f"at{n}", checked=True) for n in range(1, LIQ_STEPS)]
@@ -135,7 +139,8 @@ def liquidation(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, inp: Sl
 
 def liquidation_checks(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops: Ops, liq: Liquidation,
                        e_old_b: list[LC], oh_j: list[LC]) -> None:
-    """In a liquidation [liq_checks]: the target fails maintenance, E_j < 0 at the hinted
+    """In a liquidation under the partial rule (`ops.minimal`: not a forced close) [liq_checks]:
+    the target fails maintenance, E_j < 0 at the hinted
     scenario j of its old equities; and after each q' < q steps (taken at the mark, bonus
     and penalty paid) it fails initial margin, Q_i < 0 at a hinted scenario i per q'. (After
     0 steps that is its old state, which fails IM because it fails MM.) With the IM check
@@ -149,16 +154,17 @@ def liquidation_checks(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, 
     Cost: (LIQ_STEPS - 1) * ((K + 2) * S + K + im_bits + 4) + S + im_bits + LIQ_STEPS + 5
     constraints (K = 8, S = 35, LIQ_STEPS = 4: 1,534).
     """
-    K, S, lq = shape.K, shape.S, ops.lq
+    K, S, lq = shape.K, shape.S, ops.minimal
     E = shape.im_bits + 1
     with cs.namespace("liq_checks"):
         e_j = dot(cs, oh_j, e_old_b, name="old_j")
         assert_nonneg(cs, -cs.mul(lq, e_j, name="fails_mm") - lq, E, name="fails_mm_range")
-        # oh_q[n] = [q == n]; q > n is the sum of oh_q above n (0 outside a liquidation: q = 0)
+        # oh_q[n] = [q == n]; q > n is the sum of oh_q above n (0 outside a liquidation: q = 0);
+        # a forced close has q = LIQ_STEPS, so that sum is 1 there and fc takes it back to 0
         oh_q = one_hot(cs, liq.steps, LIQ_STEPS + 1, name="q_sel")
         for n, p in enumerate(liq.fewer, start=1):
             with cs.namespace(f"at{n}"):
-                _fails_im(cs, K, S, tv, p, e_old_b, lc_sum(oh_q[n + 1:]), E)
+                _fails_im(cs, K, S, tv, p, e_old_b, lc_sum(oh_q[n + 1:]) - ops.fc, E)
 
 
 def _fails_im(cs: ConstraintSystem, K: int, S: int, tv: TablesVars, p: Taken, e_old_b: list[LC], gate: LC,

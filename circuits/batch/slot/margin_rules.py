@@ -96,7 +96,7 @@ def margin_equities(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, ops
                     return 0 if failing is None else failing
                 old = [sv(en[s]) - sv(dc) + sv(dh) - sv(df) * sv(cl[s]) for s in range(n)]
                 return spec.binding(old)
-            j = cs.hint(j_hint, lq if tag == "b" else 0, dcash, dhc, o.dfill, *e_new, *col,
+            j = cs.hint(j_hint, ops.minimal if tag == "b" else 0, dcash, dhc, o.dfill, *e_new, *col,
                         *(e_old_b if tag == "b" else e_new), name="j")
             oh_j = one_hot(cs, j, S, name="j_sel")
             e_j = dot(cs, oh_j, e_new, name="e_j")
@@ -111,7 +111,7 @@ def margin_checks(cs: ConstraintSystem, shape: BatchShape, ops: Ops, m: Margins,
     """The checks "value >= 0", one per scenario and port [margin_a, margin_b].
 
     Port A (withdrawal, liquidator but the backstop, maker, forced withdrawal paying > 0)
-    and port B (taker, liquidated target after the liquidation) pass initial margin (every
+    and port B (taker, target after a liquidation or forced close) pass initial margin (every
     new Q_s >= 0), or,
     for a trade side that reduces risk, no new Q_s is below its old Q_j. Port B is idle in
     a forced withdrawal, so its scenario-0 check also carries "port A's Q_j < IM_DEN" (a

@@ -18,8 +18,8 @@ from ...spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from ..account_leaf import AccountVars
 from ..ranges import Signed, signed
 from ..shape import BatchShape
-from ..witness import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_LIQUIDATE, OP_NOOP, OP_SETTLE, OP_TRADE,
-                       OP_WITHDRAW, SlotInput)
+from ..witness import (N_OPS, OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_FORCED_CLOSE, OP_LIQUIDATE, OP_NOOP, OP_SETTLE,
+                       OP_TRADE, OP_WITHDRAW, SlotInput)
 from .running import Ops
 
 
@@ -27,7 +27,7 @@ def selectors(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput) -> Ops:
     """The operation code and the instrument slot k as one-hot bits [op, inst].
 
     Enforces: the code is one of the N_OPS operations and k < K (`one_hot`).
-    Cost: (N_OPS + 1) + (K + 1) constraints (K = 8: 18).
+    Cost: (N_OPS + 1) + (K + 1) constraints (K = 8: 19).
     """
     W = cs.witness
     with cs.namespace("op"):
@@ -36,7 +36,8 @@ def selectors(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput) -> Ops:
         inst = W("k", inp.instrument)
         oh_k = one_hot(cs, inst, shape.K, name="sel")
     return Ops(sel[OP_NOOP], sel[OP_DEPOSIT], sel[OP_WITHDRAW], sel[OP_FORCED], sel[OP_TRADE],
-               sel[OP_LIQUIDATE], sel[OP_SETTLE], sel[OP_CANCEL], inst, oh_k, sel)
+               sel[OP_LIQUIDATE] + sel[OP_FORCED_CLOSE], sel[OP_SETTLE], sel[OP_CANCEL], inst, oh_k, sel,
+               fc=sel[OP_FORCED_CLOSE])
 
 
 @dataclass
@@ -111,21 +112,25 @@ def ports(cs: ConstraintSystem, shape: BatchShape, inp: SlotInput, ops: Ops) -> 
     return out[0], out[1]
 
 
-def roles(cs: ConstraintSystem, ops: Ops, A: PortVars, B: PortVars) -> None:
+def roles(cs: ConstraintSystem, ops: Ops, A: PortVars, B: PortVars, l1_address: LC) -> None:
     """Who may do what [roles]: the clearing account only settles (as port B); the fee
     account never trades or liquidates; the insurance fund is never liquidated, and a
-    liquidation by it is the backstop (sets `ops.bs`); every operation but a deposit and a
-    forced withdrawal names an existing account; the two accounts of a trade or a
-    liquidation differ. (A valid forced withdrawal is an existing non-clearing account by
-    its definition, `request`.)
+    liquidation by it is the backstop (sets `ops.bs`); a forced close is taken over by the
+    insurance fund, of an account whose owner is the requester (L1 admits only such
+    requests, `circuits.spec.priority`); every operation but a deposit and a forced
+    withdrawal names an existing account; the two accounts of a trade or a take-over
+    differ. (A valid forced withdrawal is an existing non-clearing account by its
+    definition, `request`.)
 
-    Cost: 10 constraints (7 rules, 2 products, 1 non-zero check).
+    Cost: 12 constraints (9 rules, 2 products, 1 non-zero check).
     """
     dep, wd, tr, lq, st, cn = ops.dep, ops.wd, ops.tr, ops.lq, ops.st, ops.cn
     with cs.namespace("roles"):
         cs.enforce(dep + wd + tr + lq + st + cn, A.is2, 0, name="a_not_clearing")
         cs.enforce(tr + lq, A.is0, 0, name="a_not_fee")
         ops.bs = cs.mul(lq, A.is1, name="backstop")
+        cs.enforce(ops.fc, 1 - A.is1, 0, name="fc_by_insurance")
+        cs.enforce(ops.fc, B.old.owner - l1_address, 0, name="fc_owner")
         cs.enforce(tr + lq, B.is0, 0, name="b_not_fee")
         cs.enforce(tr + lq, B.is2, 0, name="b_not_clearing")
         cs.enforce(lq, B.is1, 0, name="b_not_insurance")

@@ -29,12 +29,16 @@ class Ops:
     fw: LC
     tr: LC
     lq: LC
+    """A take-over of port B's positions by port A: a liquidation or a forced close (the
+    sum of their selectors)."""
     st: LC
     cn: LC
     inst: LC
     oh_k: list[LC]
     sel: list[LC]
     """All N_OPS bits, indexed by operation code."""
+    fc: LC = None
+    """A forced close (`selectors`): the backstop's take-over of everything, asked on L1."""
     fw_out: LC = None
     """A forced withdrawal naming an account outside the tree (served with 0, port A unused)."""
     bs: LC = None
@@ -57,8 +61,14 @@ class Ops:
 
     @property
     def prio(self) -> LC:
-        """The slot consumes a priority-queue entry (deposit, forced withdrawal)."""
-        return self.dep + self.fw
+        """The slot consumes a priority-queue entry (deposit, forced withdrawal, forced close)."""
+        return self.dep + self.fw + self.fc
+
+    @property
+    def minimal(self) -> LC:
+        """A take-over under the partial rule (a liquidation, the backstop's included): the
+        target fails maintenance and q is the fewest steps. A forced close takes everything."""
+        return self.lq - self.fc
 
     @property
     def signs_a(self) -> LC:
