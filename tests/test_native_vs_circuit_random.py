@@ -14,7 +14,7 @@ account depth 4, order depth 2, K = 4), one oracle table per batch:
 
 The random operations come from one pool: deposits (created, credited or refunded),
 withdrawals (of the trader or of the fee account), forced withdrawals (by the owner or by
-someone else), trades (random accounts, slot, side, size and price around the mark, fee
+someone else), forced closes (by the owner; L1 queues no other), trades (random accounts, slot, side, size and price around the mark, fee
 rates), cancels (of a known order or ahead of time), liquidation and settlement attempts,
 and operations the native state must refuse (stale nonce, another key, more than margin
 allows, liquidating a healthy account, settling a slot without a price or without a
@@ -247,6 +247,13 @@ class Scenario:
         w = self.attempt(self.s.enqueue_forced_withdraw(u, amount, addr(requester)))
         assert w.details["paid"] == (min(amount, max(allowed, 0)) if requester == u else 0)
 
+    def op_forced_close(self):
+        u = self.ch.pick(USERS)
+        if self.full():
+            return
+        w = self.attempt(self.s.enqueue_forced_close(u, addr(u)))
+        assert w is not None and not any(self.s.account(u).sizes) and self.s.account(u).cash >= 0
+
     def op_bad_withdraw(self):
         """Refused: a stale nonce, another account's key, or more than margin allows."""
         u = self.ch.pick(USERS)
@@ -368,7 +375,7 @@ class Scenario:
         assert len(self.rec) == before, "a trade on an expired slot was accepted"
 
     POOL = ("deposit", "withdraw", "fee_withdraw", "forced_withdraw", "bad_withdraw", "trade", "trade", "cancel",
-            "replayed_cancel", "liquidate", "settle", "trade_expired")
+            "replayed_cancel", "liquidate", "settle", "trade_expired", "forced_close")
 
     def random_ops(self, lo: int, hi: int):
         for _ in range(self.ch.int(lo, hi)):

@@ -10,7 +10,8 @@ a deposit under another key or from another address than an account's owner is r
 (nothing in the tree changes, the amount leaves the collateral back to L1); a front-runner
 who deposits first at a victim's fresh index never gets the victim's deposit; a cancelled
 order never fills again, and a replayed cancel is refused; a forced withdrawal pays only
-its account's owner.
+its account's owner; a forced close is queued only for its owner and, once queued, is always
+served: the account ends flat with cash >= 0 and the insurance fund holds what it held.
 """
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -318,6 +319,27 @@ class RollupMachine(RuleBasedStateMachine):
         acc = self.st.account(u)
         assert acc.nonce == nonce
         assert passes_initial(acc.cash, acc.sizes, self.st.oracle) or not valid or paid == 0
+
+    @rule(u=user, requester=st.sampled_from(USERS))
+    def forced_close(self, u, requester):
+        acc = self.st.account(u)
+        before = self.st.fingerprint()
+        if addr(requester) != acc.owner:
+            try:
+                self.st.enqueue_forced_close(u, addr(requester))
+            except ValueError:
+                assert self.st.fingerprint() == before and not self.st.prio_queue
+                event("forced close refused: not the owner")
+                return
+            raise AssertionError("a forced close by someone other than the owner was queued")
+        sizes = list(acc.sizes)
+        ins_sizes = list(self.st.account(INSURANCE_ACCOUNT).sizes)
+        w = self.st.apply(self.st.enqueue_forced_close(u, addr(requester)))   # never refused once queued
+        check_witness(self.st, w)
+        acc = self.st.account(u)
+        assert acc.sizes == [0] * 4 and acc.cash >= 0 and not self.st.prio_queue
+        assert self.st.account(INSURANCE_ACCOUNT).sizes == [a + b for a, b in zip(ins_sizes, sizes)]
+        event(f"forced close served{' with a shortfall' if w.details['shortfall'] else ''}")
 
     @rule()
     def noop(self):
