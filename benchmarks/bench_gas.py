@@ -16,8 +16,9 @@ Operations: token approve, deposit, forced-withdrawal request, oracle table publ
 (K x S, plain and with a settled slot; the table is calldata, L1 hashes it with the T4
 sponge), market registration, a batch verifier's deployment and setting, Groth16
 verification alone, exodus activation, exodus claims (depth acc_depth, with K positions and
-without), withdrawals after the claim period (the first one freezes the pool) and a
-deposit reclaim.
+without), withdrawals after the claim period (the first one freezes the pool), a deposit
+reclaim, and forced-close requests (the owner's leaf opened in the current root) beside a
+forced withdrawal and a deposit in the same state of the queue.
 
 Also: the capital cost of one withdrawal paid in the accepting transaction (`--zk-wait`
 seconds after it is requested) beside a 7-day optimistic challenge window
@@ -26,6 +27,7 @@ seconds after it is requested) beside a 7-day optimistic challenge window
 Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16,32,64] [--k 8] [--s 35]
     [--acc-depth 24] [--amount 1000000000] [--rate 0.05] [--zk-wait 600]
     python benchmarks/bench_gas.py --publish 16,35 [--k 8]     (oracle table publication only)
+    python benchmarks/bench_gas.py --forced-close              (forced-close requests only)
 """
 from __future__ import annotations
 
@@ -43,7 +45,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 from circuits.spec.accounts import account_leaf_of  # noqa: E402
 from circuits.spec.deployment import deployment_id  # noqa: E402
 from circuits.spec.public_input import batch_public_input  # noqa: E402
-from circuits.spec.records import LAYOUT, OP_DEPOSIT, OP_TRADE, OP_WITHDRAW, RECORD_BYTES, encode_record  # noqa
+from circuits.spec.records import (LAYOUT, OP_DEPOSIT, OP_TRADE, OP_WITHDRAW, PRIORITY_KIND, RECORD_BYTES,  # noqa
+                                   encode_record)
 from circuits.spec.state import oi_hash, state_root  # noqa: E402
 from verifier.calldata import BatchCalldata  # noqa: E402
 from verifier.evm import Chain, address_of  # noqa: E402
@@ -113,7 +116,7 @@ class Bench:
     def submit(self, records: list[bytes], table_id: int) -> int:
         """Submit a batch with a valid proof; returns its gas."""
         head = self.l1.entries_served
-        nq = sum(1 for r in records if r[0] in (1, 3))
+        nq = sum(1 for r in records if r[0] in PRIORITY_KIND)
         self.root += 1
         x = batch_public_input(records, old_root=self.l1.state_root, new_root=self.root,
                                oracle_hash=self.l1.oracle_table(table_id)["hash"], prio_old=self.l1.prio_chain(head),
@@ -185,6 +188,7 @@ def operations(k: int, s: int, acc_depth: int) -> dict:
     from groth16_forge import snarkjs_calldata
     ops["groth16_verify"] = v.transact("verifyProof", *snarkjs_calldata(p), [2**250 + 12345], sender=u).gas_used
     ops.update(exodus_ops(k, s, acc_depth))
+    ops.update(forced_close_ops(k, s, acc_depth))
     return ops
 
 
@@ -219,6 +223,52 @@ def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
     return ops
 
 
+def forced_close_ops(k: int, s: int, acc_depth: int) -> dict:
+    """Forced-close requests (the owner opens its leaf in the current root: leaf T8, K-wide
+    positions hash, ceil(depth / 2) T5 for the 4-ary path, T3; then the queue's T6), for an
+    account with K positions and a flat one, beside a forced-withdrawal request and a deposit
+    in the same state of the queue (each request from an address with no pending request,
+    after another address paid a fee; the deposit after another, as in the operations table).
+    Also the ownership proof alone (the exodus contract's proven_owner, sent as a transaction)."""
+    from zkrollup.smt import SparseMerkleTree
+    b = Bench(k, s, acc_depth, [1])
+    l1 = b.l1
+    sizes = tuple((-1) ** i * (i + 1) for i in range(k))
+    leaves = {5: (4, 500 * USD, sizes, 99, USERS[1]), 6: (1, 300 * USD, (0,) * k, 0, USERS[2])}
+    tree = SparseMerkleTree(acc_depth, hasher="reference")
+    for index, (nonce, cash, sz, orders, owner) in leaves.items():
+        tree.update(index, account_leaf_of(*PK, nonce, cash, sz, orders, address_int(owner)))
+    oi = list(range(1, k + 1))
+    tid, _ = b.publish()
+    l1.deposit(USERS[0], 7, *PK, 1000 * USD)
+    b.root = state_root(tree.root, oi_hash(oi)) - 1
+    b.submit([encode_record(OP_DEPOSIT, account=7, amount=1000 * USD, refunded=0)], tid)
+    fee = l1.forced_fee()
+
+    def opening(index):
+        nonce, cash, sz, orders, owner = leaves[index]
+        return [index, *PK, nonce, cash, list(sz), orders, owner, tree.proof(index), oi_hash(oi)]
+
+    ops = {"proven_owner_tx": b._gas(l1.exodus_contract, "proven_owner", *opening(5), sender=USERS[3])}
+    b._gas(l1.queue_contract, "request_forced_withdrawal", 7, USD, sender=USERS[0], value=fee)  # fees: 0 -> fee
+    ops["forced_close_request"] = b._gas(l1.queue_contract, "request_forced_close", *opening(5), sender=USERS[1],
+                                         value=fee)
+    ops["forced_close_request_flat"] = b._gas(l1.queue_contract, "request_forced_close", *opening(6),
+                                              sender=USERS[2], value=fee)
+    ops["forced_withdrawal_request_same_state"] = b._gas(l1.queue_contract, "request_forced_withdrawal", 7, USD,
+                                                         sender=USERS[3], value=fee)
+    q = cofactor_witness(PK)
+    l1.token.transact("approve", b.addrs.queue, 10**30, sender=USERS[3])
+    l1.queue_contract.transact("deposit", 8, *PK, *q, 100 * USD, sender=USERS[3])      # pending deposits: 0 -> x
+    ops["deposit_same_state"] = b._gas(l1.queue_contract, "deposit", 9, *PK, *q, 100 * USD, sender=USERS[3])
+    return ops
+
+
+def forced_close_table(ks=(8, 4), depths=(24, 16), s: int = 16) -> list[dict]:
+    """forced_close_ops for every K and account depth (S does not enter a request)."""
+    return [{"K": k, "acc_depth": d, **forced_close_ops(k, s, d)} for k in ks for d in depths]
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,2,4,8,16,32,64")
@@ -230,7 +280,13 @@ def main(argv=None) -> dict:
     ap.add_argument("--zk-wait", type=float, default=600.0, help="seconds until the batch is accepted")
     ap.add_argument("--publish", default=None, metavar="S,S,...",
                     help="only measure oracle table publication at K = --k for these S")
+    ap.add_argument("--forced-close", action="store_true",
+                    help="only measure forced-close requests at K = 8, 4 and account depths 24, 16")
     a = ap.parse_args(argv)
+    if a.forced_close:
+        out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "forced_close": forced_close_table()}
+        print(json.dumps(out, indent=2))
+        return out
     if a.publish:
         out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "K": a.k,
                "publication": {int(x): publication(Bench(a.k, int(x), a.acc_depth, [1])) for x in a.publish.split(",")}}

@@ -17,7 +17,7 @@ from circuits.cs import ConstraintSystem
 from circuits.field import R
 from circuits.spec.deployment import deployment_id
 from circuits.spec.public_input import batch_public_input
-from circuits.spec.records import encode_record
+from circuits.spec.records import OP_FORCED_CLOSE, PRIORITY_KIND, encode_record
 from circuits.spec.tables import MarketTable
 from prover.ref.groth16 import prove as prove_reference
 from prover.setup import setup
@@ -112,7 +112,7 @@ class Rig:
     def batch(self, records: list[bytes], new_root: int, table_id: int, n_consumed: int | None = None):
         """(records bytes, proof) of a batch the contract should accept now."""
         if n_consumed is None:
-            n_consumed = sum(1 for r in records if r[0] in (1, 3))
+            n_consumed = sum(1 for r in records if r[0] in PRIORITY_KIND)
         x = batch_public_input(records, **self.header(new_root, table_id, n_consumed))
         return b"".join(records), prove(x)
 
@@ -143,6 +143,10 @@ def forced_record(account: int, amount: int, paid: int) -> bytes:
     return encode_record(3, account=account, amount=amount, paid=paid)
 
 
+def forced_close_record(account: int) -> bytes:
+    return encode_record(OP_FORCED_CLOSE, account=account)
+
+
 __all__ = ["ALICE", "BOB", "CAROL", "EXPIRY", "GENESIS_ROOT", "GOV", "OPERATOR", "ORACLE", "PK", "Q", "Rig", "SPOT",
-           "T0", "USD", "deposit_record", "forced_record", "noop", "prove", "snapshot", "stand_in_key",
-           "withdraw_record"]
+           "T0", "USD", "deposit_record", "forced_close_record", "forced_record", "noop", "prove", "snapshot",
+           "stand_in_key", "withdraw_record"]

@@ -66,9 +66,11 @@ def _constants() -> list[tuple[str, int, str]]:
     c.append(("BABYJUB_A", babyjub.A, "circuits.babyjub (a x^2 + y^2 = 1 + d x^2 y^2)"))
     c.append(("BABYJUB_D", babyjub.D, "circuits.babyjub"))
     c.append(("BABYJUB_COFACTOR", babyjub.COFACTOR, "circuits.babyjub"))
+    c.append(("FEE_ACCOUNT", A.FEE_ACCOUNT, "circuits.spec.accounts"))
+    c.append(("INSURANCE_ACCOUNT", A.INSURANCE_ACCOUNT, "circuits.spec.accounts (the backstop)"))
     c.append(("CLEARING_ACCOUNT", A.CLEARING_ACCOUNT, "circuits.spec.accounts (deposits refused)"))
     c.append(("SPECIAL_OWNER", A.SPECIAL_OWNER, "circuits.spec.accounts (no exit)"))
-    for name in ("KIND_DEPOSIT", "KIND_FORCED", "KIND_BITS", "PRIO_EMPTY"):
+    for name in ("KIND_DEPOSIT", "KIND_FORCED", "KIND_FORCED_CLOSE", "KIND_BITS", "PRIO_EMPTY"):
         c.append((name, getattr(P, name), "circuits.spec.priority"))
     for op, name in enumerate(O.OP_NAMES):
         c.append((f"OP_{name.upper()}", op, "circuits.spec.ops"))

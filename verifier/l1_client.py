@@ -10,6 +10,7 @@ accepted batches with their records and payouts) from the chain's log
 
     l1 = RollupL1(chain, addresses, operator=op_addr, oracle=oracle_addr)
     l1.deposit(alice, account, pk_x, pk_y, amount, now)     # alice = msg.sender
+    l1.request_forced_close(account, alice, *leaf_opening(state, account), now=now)
     l1.publish_oracle_table(table, now)                     # as the oracle
     l1.submit_batch(calldata, proof, now)                   # as the operator: a BatchReceipt
     l1.state_root, l1.batch_number, l1.queue(), l1.accepted_batches(), l1.payouts(n)
@@ -26,10 +27,11 @@ the last block's time mines at the next block's (L1 time never goes back), and w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 from circuits import babyjub
 from circuits.field import R
+from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
 from circuits.spec.records import RECORD_BYTES
 from circuits.spec.widths import TIME_BITS
 from circuits.spec.tables import MarketTable, OracleTable
@@ -98,6 +100,7 @@ _REVERTS = {
     "rollup: a deposit record meets a queue entry of another kind": Reason.QUEUE_MISMATCH,
     "rollup: a forced-withdrawal record meets a queue entry of another kind": Reason.QUEUE_MISMATCH,
     "rollup: a forced withdrawal pays more than requested": Reason.QUEUE_MISMATCH,
+    "rollup: a forced-close record meets a queue entry of another kind": Reason.QUEUE_MISMATCH,
     "rollup: invalid proof": Reason.INVALID_PROOF,
 }
 
@@ -131,7 +134,7 @@ class BatchReceipt:
 @dataclass(frozen=True)
 class ExitLeaf:
     """The fields of an account leaf (circuits.spec.accounts): signed cash and sizes (what
-    an exodus claim submits)."""
+    an exodus claim and a forced-close request submit)."""
     pk_x: int
     pk_y: int
     nonce: int
@@ -142,6 +145,30 @@ class ExitLeaf:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", tuple(self.sizes))
+
+    @classmethod
+    def of(cls, fields) -> "ExitLeaf":
+        """From an account's leaf preimage (zkrollup.account.AccountFields, or anything with
+        pk, nonce, cash, sizes, orders_root and owner)."""
+        return cls(fields.pk[0], fields.pk[1], fields.nonce, fields.cash, tuple(fields.sizes), fields.orders_root,
+                   fields.owner)
+
+
+class LeafOpening(NamedTuple):
+    """An account's leaf, its Merkle path (3 siblings per level of the 4-ary tree) and the
+    open-interest hash: what opens the leaf in a state root. `claim` and
+    `request_forced_close` take it spread: `l1.claim(i, *opening, table)`."""
+    leaf: ExitLeaf
+    siblings: tuple
+    oi_hash: int
+
+
+def leaf_opening(state, account: int) -> LeafOpening:
+    """The opening of `account`'s leaf in a native state's root (zkrollup.state.RollupState,
+    or anything with account(i).fields(), proof(i) and oi_hash). It opens in L1's state root
+    while the native state is the one L1 last accepted: a batch accepted since moves the root,
+    and the request must be made again with a fresh opening."""
+    return LeafOpening(ExitLeaf.of(state.account(account).fields()), tuple(state.proof(account)), state.oi_hash)
 
 
 # --- argument checks --------------------------------------------------------------------------
@@ -347,11 +374,22 @@ class RollupL1:
         return self.queue(self.entries_served)
 
     def deposits(self) -> list[dict]:
-        return [e for e in self.queue() if e["kind"] == 1]
+        return [e for e in self.queue() if e["kind"] == KIND_DEPOSIT]
 
     def forced_requests(self, pending_only: bool = False) -> list[dict]:
-        out = [e for e in self.queue() if e["kind"] == 2]
+        """Forced-withdrawal entries (kind 2)."""
+        out = [e for e in self.queue() if e["kind"] == KIND_FORCED]
         return [e for e in out if e["served_batch"] is None] if pending_only else out
+
+    def forced_closes(self, pending_only: bool = False) -> list[dict]:
+        """Forced-close entries (kind 3; amount 0, no key; l1_address: the owner who asked)."""
+        out = [e for e in self.queue() if e["kind"] == KIND_FORCED_CLOSE]
+        return [e for e in out if e["served_batch"] is None] if pending_only else out
+
+    def pending_forced(self, l1_address) -> int:
+        """Unserved forced requests (withdrawals and closes) of `l1_address`; the queue takes
+        at most MAX_PENDING_FORCED."""
+        return self.queue_contract.call("pending_forced", as_address(l1_address))
 
     def oracle_table(self, table_id: int) -> Optional[dict]:
         """Published table `table_id`: table_id, hash, encoded (circuits.spec.tables'
@@ -552,6 +590,43 @@ class RollupL1:
                         value=self.forced_fee(), now=now)
         return self.queue_contract.events(rc, "ForcedWithdrawalQueued")[0].args["index"]
 
+    def request_forced_close(self, account: int, l1_address, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int,
+                             now: Optional[int] = None) -> int:
+        """`l1_address` (msg.sender, the account's owner) queues a forced close of every
+        position of `account`, paying the forced-request fee in ETH; it proves that it owns
+        the account by opening the account's leaf in the current state root (`leaf`, its
+        `siblings`, the open-interest hash: `leaf_opening(state, account)` of the state L1
+        last accepted). Returns the entry's index; ContractError with the queue's reason
+        otherwise (a batch accepted since the opening was read: read it again, resend)."""
+        sender = as_address(l1_address, "requester")
+        args = self._leaf_args(account, leaf, siblings, oi_hash)
+        rc = self._send(self.queue_contract, "request_forced_close", *args, sender=sender, value=self.forced_fee(),
+                        now=now)
+        return self.queue_contract.events(rc, "ForcedCloseQueued")[0].args["index"]
+
+    def proven_owner(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int) -> int:
+        """The owner of `account` (int) if this opening opens its leaf in the current state root
+        (what request_forced_close checks; a view, nothing is sent); ContractError otherwise."""
+        args = self._leaf_args(account, leaf, siblings, oi_hash)
+        return address_int(self._view(self.exodus_contract, "proven_owner", *args))
+
+    def _leaf_args(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int) -> list:
+        """The contracts' arguments of a leaf opening: account, pk_x, pk_y, nonce, cash,
+        sizes, orders_root, owner, siblings, oi_hash (checked, ContractError otherwise)."""
+        _uint(account, self.acc_depth, "account")
+        if not isinstance(leaf, ExitLeaf):
+            raise ContractError(f"expected an ExitLeaf, got {type(leaf).__name__}")
+        for v, what in ((leaf.pk_x, "pk_x"), (leaf.pk_y, "pk_y"), (leaf.nonce, "nonce"),
+                        (leaf.orders_root, "orders root"), (oi_hash, "open-interest hash")):
+            _felt(v, what)
+        cash = _int256(leaf.cash, "cash")
+        sizes = [_int256(v, "size") for v in leaf.sizes]
+        owner = as_address(leaf.owner, "owner")
+        if isinstance(siblings, (str, bytes)) or not hasattr(siblings, "__iter__"):
+            raise ContractError(f"siblings must be a sequence of field elements, got {siblings!r}")
+        sibs = [_felt(x, "sibling") for x in siblings]
+        return [account, leaf.pk_x, leaf.pk_y, leaf.nonce, cash, sizes, leaf.orders_root, owner, sibs, oi_hash]
+
     # --- batches ------------------------------------------------------------------------------
     def _batch_args(self, calldata) -> tuple:
         if isinstance(calldata, (bytes, bytearray, memoryview)):
@@ -623,24 +698,14 @@ class RollupL1:
         0, the last accepted batch's oracle table (an OracleTable). Returns the worth
         recorded; ExitRejected with the revert reason otherwise. A claim at or after
         claim_end is late (docs/l1.md, "Exodus")."""
-        _uint(account, self.acc_depth, "account")
-        if not isinstance(leaf, ExitLeaf):
-            raise ContractError(f"expected an ExitLeaf, got {type(leaf).__name__}")
-        for v, what in ((leaf.pk_x, "pk_x"), (leaf.pk_y, "pk_y"), (leaf.nonce, "nonce"),
-                        (leaf.orders_root, "orders root"), (oi_hash, "open-interest hash")):
-            _felt(v, what)
-        cash = _int256(leaf.cash, "cash")
-        sizes = [_int256(v, "size") for v in leaf.sizes]
-        owner = as_address(leaf.owner, "owner")
-        sibs = [_felt(s, "sibling") for s in siblings]
+        args = self._leaf_args(account, leaf, siblings, oi_hash)
         if table is None:
             packed = []
         elif isinstance(table, OracleTable):
             packed = table.packed()
         else:
             raise ContractError(f"expected an OracleTable, got {type(table).__name__}")
-        rc = self._send(self.exodus_contract, "claim", account, leaf.pk_x, leaf.pk_y, leaf.nonce, cash, sizes,
-                        leaf.orders_root, owner, sibs, oi_hash, packed, sender=sender or self.operator, now=now,
+        rc = self._send(self.exodus_contract, "claim", *args, packed, sender=sender or self.operator, now=now,
                         error=ExitRejected)
         return self.exodus_contract.events(rc, "Claimed")[0].args["worth"]
 
@@ -659,6 +724,6 @@ def _error(kind, text: Optional[str]):
     return kind(text)
 
 
-__all__ = ["BatchReceipt", "BatchRejected", "ContractError", "ExitLeaf", "ExitRejected", "PAYOUT_FORCED",
-           "PAYOUT_REFUND", "PAYOUT_WITHDRAWAL", "Payout", "Reason", "RollupL1", "address_int", "as_address",
-           "cofactor_witness", "proof_words"]
+__all__ = ["BatchReceipt", "BatchRejected", "ContractError", "ExitLeaf", "ExitRejected", "LeafOpening",
+           "PAYOUT_FORCED", "PAYOUT_REFUND", "PAYOUT_WITHDRAWAL", "Payout", "Reason", "RollupL1", "address_int",
+           "as_address", "cofactor_witness", "leaf_opening", "proof_words"]

@@ -12,9 +12,9 @@ The contracts (verifier/contracts/*.vy, docs/l1.md "The rollup's contracts"):
 | `token` | the ERC-20 collateral (deployed here unless an address is given) |
 | `governance` | the governor role (two-step hand-over) |
 | `rollup` | state root, batch number, verifier per batch size, custody, payouts, exodus switch |
-| `priority_queue` | deposits and forced withdrawals: the Poseidon chain, deadlines, fees |
+| `priority_queue` | deposits, forced withdrawals and forced closes: the Poseidon chain, deadlines, fees |
 | `tables` | the market registry and the oracle tables (validation, hashing) |
-| `exodus` | claims against the last accepted root, paid pro rata after the claim period |
+| `exodus` | claims against the last accepted root, paid pro rata after the claim period; proving an account's owner (forced closes) |
 | `batch_verifier` | Groth16 verification, one deployment per batch size and key |
 | Poseidon | T3 (state root), T5 (Merkle nodes of the 4-ary tree, instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
 
@@ -50,7 +50,8 @@ class L1Config:
     the scenarios of each margin grid, the account tree's depth). max_oracle_age: the
     oldest oracle table a batch may use, in seconds before the accepting block.
     priority_deadline: seconds a queued entry may wait before exodus. forced_fee (wei)
-    and max_pending_forced: the price and per-address limit of forced withdrawals."""
+    and max_pending_forced: the price and per-address limit of forced requests
+    (withdrawals and closes together)."""
     K: int
     S: int
     acc_depth: int

@@ -2,7 +2,7 @@
 
 A contract keeps in storage only what L1 itself needs (roots, chain values, hashes); what
 everybody else needs is in the events and the calldata of the transactions that made
-them: queue entries (DepositQueued / ForcedWithdrawalQueued), oracle tables
+them: queue entries (DepositQueued / ForcedWithdrawalQueued / ForcedCloseQueued), oracle tables
 (OracleTablePublished and the packed table in its calldata), markets (MarketRegistered),
 accepted batches (BatchAccepted and the records in the submit_batch calldata), token
 holders (Transfer), exodus claims and withdrawals (Claimed, Withdrawn) and reclaimed
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from eth_abi import decode
 
-from circuits.spec.ops import OP_DEPOSIT, OP_WITHDRAW
-from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED
+from circuits.spec.ops import OP_DEPOSIT, OP_FORCED_CLOSE, OP_WITHDRAW
+from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
 from circuits.spec.records import PRIORITY_KIND, RECORD_BYTES
 
 from .abi import Contract, abi_type, function
@@ -23,6 +23,10 @@ from .calldata import BatchCalldata
 from .evm import Receipt, to_address
 
 PAYOUT_WITHDRAWAL, PAYOUT_FORCED, PAYOUT_REFUND = 1, 2, 3
+
+_QUEUED = {"DepositQueued": KIND_DEPOSIT, "ForcedWithdrawalQueued": KIND_FORCED,
+           "ForcedCloseQueued": KIND_FORCED_CLOSE}
+"""The queue's events that append an entry, and its kind (a forced close has amount 0)."""
 
 
 def _int_address(a: str) -> int:
@@ -83,11 +87,11 @@ class History:
     def _queue(self, rc: Receipt) -> None:
         for ev in self.c["queue"].events(rc):
             a = ev.args
-            if ev.name in ("DepositQueued", "ForcedWithdrawalQueued"):
+            if ev.name in _QUEUED:
                 dep = ev.name == "DepositQueued"
                 self.entries.append({
-                    "index": a["index"], "kind": KIND_DEPOSIT if dep else KIND_FORCED, "account": a["account"],
-                    "amount": a["amount"], "pk_x": a["pk_x"] if dep else 0, "pk_y": a["pk_y"] if dep else 0,
+                    "index": a["index"], "kind": _QUEUED[ev.name], "account": a["account"],
+                    "amount": a.get("amount", 0), "pk_x": a["pk_x"] if dep else 0, "pk_y": a["pk_y"] if dep else 0,
                     "l1_address": _int_address(a["depositor"] if dep else a["requester"]), "chain": a["prio"],
                     "queued_at": rc.timestamp, "deadline": a["deadline"], "served_batch": None, "paid": None,
                     "reclaimed": False})
@@ -140,7 +144,10 @@ class History:
             elif r.op in PRIORITY_KIND:
                 e = self.entries[self.head]
                 self.head += 1
-                paid = (e["amount"] if r.fields["refunded"] else 0) if r.op == OP_DEPOSIT else r.fields["paid"]
+                if r.op == OP_DEPOSIT:
+                    paid = e["amount"] if r.fields["refunded"] else 0
+                else:                                       # a forced close pays nothing
+                    paid = 0 if r.op == OP_FORCED_CLOSE else r.fields["paid"]
                 e["served_batch"], e["paid"] = b, paid
                 if paid and e["l1_address"]:
                     out.append({"kind": PAYOUT_REFUND if r.op == OP_DEPOSIT else PAYOUT_FORCED,

@@ -16,6 +16,8 @@
         against the hash the tables contract stored for it), floored at 0 (an account in
         deficit has nothing to claim; its deficit falls on every claimant pro rata below).
         Special accounts (owner = SPECIAL_OWNER) have nobody to pay and cannot claim.
+        The same opening, outside exodus mode too, proves an account's owner to the queue
+        (proven_owner: a forced close is queued only for the owner, priority_queue.vy).
 
         Payment does not depend on who comes first (docs/l1.md, "Exodus"):
         - claim(): during the claim period (spec.EXODUS_CLAIM_PERIOD seconds from the
@@ -247,14 +249,13 @@ def due(account: uint256) -> uint256:
 
 @view
 @internal
-def _worth(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
-           sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
-           siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256,
-           table: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
-    """The account's worth (module docstring) once its leaf is proven in the state root."""
+def _prove_leaf(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
+                sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
+                siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256):
+    """Revert unless this leaf is at `account` in the rollup's state root (the root of the
+    last accepted batch): the leaf (Poseidon of 7), its positions hash (Poseidon of K), the
+    4-ary path and Poseidon(accounts root, oi_hash) (module docstring)."""
     assert account < (1 << ACC_DEPTH), "exodus: account index outside the account tree"
-    assert owner != convert(spec.SPECIAL_OWNER, address), "exodus: a special account has no owner to pay"
-    assert owner != empty(address), "exodus: no owner to pay"
     assert len(sizes) == K, "exodus: an account has K position sizes"
     assert len(siblings) == LEVELS * spec.TREE_SIBLINGS_PER_LEVEL, "exodus: the path has 3 siblings per tree level"
     assert pk_x < spec.R and pk_y < spec.R and nonce < spec.R and orders_root < spec.R and oi_hash < spec.R, \
@@ -270,6 +271,30 @@ def _worth(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash:
     accounts_root: uint256 = self._root(leaf, account, siblings)
     assert staticcall IPoseidon2(POSEIDON2).hash([accounts_root, oi_hash]) == staticcall IRollup(ROLLUP).state_root(), \
         "exodus: the leaf is not in the last accepted state root"
+
+
+@view
+@external
+def proven_owner(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
+                 sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
+                 siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256) -> address:
+    """The owner of `account`, proven by opening its leaf in the rollup's current state root
+    (reverts if the leaf is not there). In or out of exodus mode: the queue asks it before
+    it queues a forced close (verifier/contracts/priority_queue.vy)."""
+    self._prove_leaf(account, pk_x, pk_y, nonce, cash, sizes, orders_root, owner, siblings, oi_hash)
+    return owner
+
+
+@view
+@internal
+def _worth(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
+           sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
+           siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256,
+           table: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
+    """The account's worth (module docstring) once its leaf is proven in the state root."""
+    assert owner != convert(spec.SPECIAL_OWNER, address), "exodus: a special account has no owner to pay"
+    assert owner != empty(address), "exodus: no owner to pay"
+    self._prove_leaf(account, pk_x, pk_y, nonce, cash, sizes, orders_root, owner, siblings, oi_hash)
     value: int256 = cash + self._marks_value(sizes, table)
     if value > 0:
         return convert(value, uint256)

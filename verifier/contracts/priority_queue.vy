@@ -1,6 +1,6 @@
 # pragma version ~=0.4.3
 """
-@title The rollup's L1 priority queue: deposits and forced withdrawals, one chain
+@title The rollup's L1 priority queue: deposits, forced withdrawals and forced closes, one chain
 @notice Users queue entries here; batches consume them in order. Each entry extends the
         chain (circuits.spec.priority)
             prio' = Poseidon([prio, kind + 2^2 account + 2^34 amount, pk_x, pk_y, l1_address])
@@ -10,9 +10,16 @@
         the oldest unconsumed entry is past it, no batch is accepted and anyone may switch
         the rollup to exodus mode.
         Deposits pull the tokens from the depositor straight into the rollup contract
-        (approve this contract first). A forced withdrawal costs `forced_fee` in ETH (set
-        by the governor, collected for the fee sink) and one address may have at most
-        MAX_PENDING_FORCED unconsumed requests, so flooding the queue is expensive.
+        (approve this contract first). A forced withdrawal or forced close costs
+        `forced_fee` in ETH (set by the governor, collected for the fee sink) and one
+        address may have at most MAX_PENDING_FORCED unconsumed requests of the two kinds
+        together, so flooding the queue is expensive.
+        A forced close (circuits.spec.priority, "Forced close") must be servable, or one
+        user could stall the rollup until exodus: it is queued only for an account of the
+        tree that is not a special one, by its owner, who proves it by opening the
+        account's leaf in the current state root (the exodus contract's proven_owner,
+        reached through the rollup's EXODUS). Accounts are never deleted and their owner
+        never changes, so the proof stays true until a batch serves the entry.
         A deposit's key must be what the operator can serve: a point of Baby Jubjub's
         prime-order subgroup other than the identity (zkrollup.account.check_public_key).
         The depositor proves it cheaply with a cofactor witness Q on the curve with 8 Q = pk
@@ -31,10 +38,16 @@ interface IGovernance:
 
 interface IRollup:
     def exodus() -> bool: view
+    def EXODUS() -> address: view
     def release(receiver: address, amount: uint256): nonpayable
 
 interface IPoseidon5:
     def hash(inputs: uint256[5]) -> uint256: view
+
+interface IExodus:
+    def proven_owner(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
+                     sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
+                     siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256) -> address: view
 
 interface IERC20:
     def transferFrom(sender: address, receiver: address, amount: uint256) -> bool: nonpayable
@@ -57,6 +70,13 @@ event ForcedWithdrawalQueued:
     prio: uint256
     deadline: uint256
 
+event ForcedCloseQueued:
+    index: indexed(uint256)
+    account: uint256
+    requester: indexed(address)
+    prio: uint256
+    deadline: uint256
+
 event Consumed:
     first: uint256
     count: uint256
@@ -73,6 +93,7 @@ event ForcedFeeSet:
 TIME_BITS_PACKED: constant(uint256) = 30
 ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 AMOUNT_MASK: constant(uint256) = (1 << spec.AMOUNT_BITS) - 1
+MAX_PATH: constant(uint256) = spec.TREE_MAX_LEVELS * spec.TREE_SIBLINGS_PER_LEVEL
 
 GOVERNANCE: public(immutable(address))
 ROLLUP: public(immutable(address))
@@ -176,7 +197,6 @@ def _queue(kind: uint256, account: uint256, amount: uint256, pk_x: uint256, pk_y
     assert not self._overdue(), "queue: a priority request is past its deadline (exodus)"
     assert not staticcall IRollup(ROLLUP).exodus(), "queue: the rollup is in exodus mode"
     assert account < (1 << ACC_DEPTH), "queue: account index outside the account tree"
-    assert amount >= 1 and amount <= AMOUNT_MASK, "queue: amount must be in [1, 2^64)"
     offset: uint256 = block.timestamp - START
     assert offset < (1 << TIME_BITS_PACKED), "queue: clock beyond the queue's 2^30 s"
     n: uint256 = self.count
@@ -236,6 +256,7 @@ def deposit(account: uint256, pk_x: uint256, pk_y: uint256, q_x: uint256, q_y: u
     creates it (owner = msg.sender), or refunds the tokens to msg.sender in the accepting
     transaction (circuits.spec.priority)."""
     assert account != spec.CLEARING_ACCOUNT, "queue: deposits to the clearing account are refused"
+    assert amount >= 1 and amount <= AMOUNT_MASK, "queue: amount must be in [1, 2^64)"
     assert pk_x < spec.R and pk_y < spec.R, "queue: key coordinates must be below r"
     assert not (pk_x == 0 and pk_y == 1), "queue: the key is the identity"
     assert self._is_eight_times(pk_x, pk_y, q_x, q_y), \
@@ -259,6 +280,7 @@ def request_forced_withdrawal(account: uint256, amount: uint256) -> uint256:
     fee. Returns the entry's index."""
     assert msg.value == self.forced_fee, "queue: send exactly the forced-request fee"
     assert self.pending_forced[msg.sender] < MAX_PENDING_FORCED, "queue: too many pending forced requests from this address"
+    assert amount >= 1 and amount <= AMOUNT_MASK, "queue: amount must be in [1, 2^64)"
     index: uint256 = 0
     value: uint256 = 0
     deadline: uint256 = 0
@@ -267,6 +289,40 @@ def request_forced_withdrawal(account: uint256, amount: uint256) -> uint256:
     self.fees += msg.value
     log ForcedWithdrawalQueued(index=index, account=account, amount=amount, requester=msg.sender,
                                prio=value, deadline=deadline)
+    return index
+
+
+@payable
+@external
+def request_forced_close(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
+                         sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
+                         siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256) -> uint256:
+    """Queue a forced close of every position of `account` (circuits.spec.priority): the
+    batch that serves it hands them all to the insurance fund on the liquidation's terms.
+    msg.sender must own the account, shown by the account's leaf (key, nonce, signed cash,
+    the K signed sizes, orders root, owner), its Merkle path and the open-interest hash,
+    opened in the current state root; msg.value must be the forced fee. Returns the
+    entry's index."""
+    assert msg.value == self.forced_fee, "queue: send exactly the forced-request fee"
+    assert self.pending_forced[msg.sender] < MAX_PENDING_FORCED, "queue: too many pending forced requests from this address"
+    assert account < (1 << ACC_DEPTH), "queue: account index outside the account tree"
+    # the fund, the fee account and the clearing account are never closed out (the circuit
+    # could not serve them); they are owned by SPECIAL_OWNER, which is no sender, anyway
+    assert account != spec.FEE_ACCOUNT and account != spec.INSURANCE_ACCOUNT and account != spec.CLEARING_ACCOUNT, \
+        "queue: special accounts cannot be force-closed"
+    assert owner == msg.sender, "queue: only the account's owner may request its forced close"
+    # an entry no batch could serve would stall the rollup into exodus: the leaf must open in
+    # the current root (proven_owner reverts otherwise)
+    assert staticcall IExodus(staticcall IRollup(ROLLUP).EXODUS()).proven_owner(
+        account, pk_x, pk_y, nonce, cash, sizes, orders_root, owner, siblings, oi_hash) == msg.sender, \
+        "queue: only the account's owner may request its forced close"
+    index: uint256 = 0
+    value: uint256 = 0
+    deadline: uint256 = 0
+    index, value, deadline = self._queue(spec.KIND_FORCED_CLOSE, account, 0, 0, 0)
+    self.pending_forced[msg.sender] += 1
+    self.fees += msg.value
+    log ForcedCloseQueued(index=index, account=account, requester=msg.sender, prio=value, deadline=deadline)
     return index
 
 
@@ -284,7 +340,7 @@ def consume(n: uint256) -> (uint256, uint256, DynArray[uint256, spec.MAX_L1_BATC
         e: uint256 = self.entries[h + i]
         out.append(e)
         kind: uint256 = (e >> 224) & 3
-        if kind == spec.KIND_FORCED:
+        if kind == spec.KIND_FORCED or kind == spec.KIND_FORCED_CLOSE:
             self.pending_forced[convert(e & ADDRESS_MASK, address)] -= 1
         else:
             self.pending_deposits -= (e >> 160) & AMOUNT_MASK

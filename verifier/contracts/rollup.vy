@@ -11,11 +11,12 @@
         table the batch names (verifier/contracts/tables.vy; it must be no older than the
         last accepted batch's, published for the current market (tables.first_table_id),
         and its timestamp at most MAX_ORACLE_AGE seconds before this block), prio_old and prio_new from the priority queue (the chain values before and
-        after the entries the records consume: one per deposit or forced-withdrawal record,
-        in order, each of the record's kind). Nothing else comes from the operator. In the
-        same transaction it moves the root and the batch number and pays: a withdrawal's
-        amount to its L1 address, a forced withdrawal's paid amount to the entry's
-        requester, a refunded deposit's amount back to its depositor. A payout to the zero
+        after the entries the records consume: one per deposit, forced-withdrawal or
+        forced-close record, in order, each of the record's kind). Nothing else comes from
+        the operator. In the same transaction it moves the root and the batch number and
+        pays: a withdrawal's amount to its L1 address, a forced withdrawal's paid amount to
+        the entry's requester, a refunded deposit's amount back to its depositor; a forced
+        close pays nothing (the positions move inside the rollup). A payout to the zero
         address stays in the contract (a transfer to it would revert the batch, and one
         user must not be able to stop batches).
         Exodus: once the oldest unconsumed queue entry is past its deadline no batch is
@@ -65,6 +66,9 @@ event Released:
     amount: uint256
 
 ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+# the operations whose record consumes a queue entry (circuits.spec.records.PRIORITY_KIND),
+# as a bit set: one test per record instead of one comparison per operation
+QUEUE_OPS: constant(uint256) = (1 << spec.OP_DEPOSIT) | (1 << spec.OP_FORCED_WITHDRAW) | (1 << spec.OP_FORCED_CLOSE)
 
 GOVERNANCE: public(immutable(address))
 QUEUE: public(immutable(address))
@@ -138,7 +142,7 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     nq: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         op: uint256 = convert(extract32(buf, i * spec.RECORD_BYTES + spec.OP_OFFSET), uint256) >> 248
-        if op == spec.OP_DEPOSIT or op == spec.OP_FORCED_WITHDRAW:
+        if (QUEUE_OPS >> op) & 1 == 1:
             nq += 1
     return n, nq, oracle_hash
 
@@ -187,7 +191,7 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
         if op == spec.OP_WITHDRAW:
             self._send(convert(self._field(buf, at + spec.WITHDRAW_L1_ADDRESS_OFFSET, spec.WITHDRAW_L1_ADDRESS_BYTES), address),
                        self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES))
-        elif op == spec.OP_DEPOSIT or op == spec.OP_FORCED_WITHDRAW:
+        elif (QUEUE_OPS >> op) & 1 == 1:
             e: uint256 = entries[j]
             j += 1
             kind: uint256 = (e >> 224) & 3
@@ -197,6 +201,10 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
                 assert kind == spec.KIND_DEPOSIT, "rollup: a deposit record meets a queue entry of another kind"
                 if self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET, spec.DEPOSIT_REFUNDED_BYTES) != 0:
                     self._send(owner, amount)
+            elif op == spec.OP_FORCED_CLOSE:
+                # nothing to pay: the positions go to the fund inside the rollup (the proof binds
+                # the entry, account and requester, through the chain)
+                assert kind == spec.KIND_FORCED_CLOSE, "rollup: a forced-close record meets a queue entry of another kind"
             else:
                 assert kind == spec.KIND_FORCED, "rollup: a forced-withdrawal record meets a queue entry of another kind"
                 paid: uint256 = self._field(buf, at + spec.FORCED_WITHDRAW_PAID_OFFSET, spec.FORCED_WITHDRAW_PAID_BYTES)
