@@ -205,6 +205,9 @@ def test_setup_then_the_demo_in_the_same_directory_runs_end_to_end_in_story_orde
     assert "(partial): carol takes 4 FUTURE" in out and "(partial): the insurance fund takes 2 FUTURE" in out
     risk = json.loads((tmp_path / "report.json").read_text())["risk"]
     assert (risk["partial_liquidations"], risk["backstop_takeovers"]) == (2, 1)
+    # carol's forced close through L1: queued with her leaf's opening, served by the next batch
+    assert "carol queues a forced close on L1" in out and " fclose" in out
+    assert risk["forced_closes_served"] == 1 and risk["forced_closes"][0]["account"] == 6
     lines = out.splitlines()
     first_trade_batch = next(i for i, l in enumerate(lines) if l.startswith("  batch ") and " trade" in l)
     assert lines.index("  alice buys 10 CALL 60000: 10 filled") < first_trade_batch

@@ -18,7 +18,9 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
 5. The maker cancels its remaining quotes on the 66,000 call with signed cancels; Alice
    withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is left to
    him (from the L1 address that owns his account); the operator serves it. Both are paid
-   in the L1 call that accepts the batch.
+   in the L1 call that accepts the batch. Carol, say censored, asks L1 for a forced close
+   (proving with an opening of her leaf that she owns the account): the next batch must
+   serve it, and the insurance fund takes all her positions at the backstop's terms.
 6. The options and the future expire: the oracle publishes settlement prices; the
    operator settles every position (through the clearing account).
 7. Everyone withdraws; every batch was proved, verified by the contract and paid at once.
@@ -41,6 +43,7 @@ from typing import Callable, Optional
 from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.scenarios import STANDARD_SCENARIOS, base_move_bps
+from verifier.l1_client import leaf_opening
 
 from .capital import compare_withdrawal
 from .deployment import L1_CONFIG_FILE, L1_FILE, OPERATOR_FILE, Deployment, planned_deployment_id
@@ -121,6 +124,7 @@ class Demo:
         self.minted = 0
         self.reports: list[BatchReport] = []
         self.liquidations: list[dict] = []
+        self.forced_closes: list[dict] = []
         self.withdraw_wall: Optional[float] = None
         self.withdraw_paid_wall: Optional[float] = None
         self.order_ids = {i: 0 for i in NAMES}
@@ -182,7 +186,8 @@ class Demo:
     @staticmethod
     def ops_text(ops: dict) -> str:
         short = {"deposit": "dep", "withdraw": "wd", "forced_withdraw": "forced", "liquidate": "liq",
-                 "trade": "trade", "settle": "settle", "cancel": "cancel", "noop": "noop"}
+                 "trade": "trade", "settle": "settle", "cancel": "cancel", "noop": "noop",
+                 "forced_close": "fclose"}
         return ", ".join(f"{n} {short.get(k, k)}" for k, n in sorted(ops.items(), key=lambda t: t[0] == "noop"))
 
     def _on_batch(self, r: BatchReport) -> None:
@@ -218,6 +223,27 @@ class Demo:
                   f"{taker} takes {taken} at mark less {usd(d['bonus'])} USD bonus, {name} pays "
                   f"{usd(d['penalty'])} USD penalty to the insurance fund and keeps {kept}"
                   + ("" if full else " (passes initial margin again)"))
+
+    def forced_close(self, acct: int) -> None:
+        """The account's owner asks L1 to close every position (it proves it owns the
+        account with an opening of its leaf in the root L1 last accepted); the operator must
+        serve the queue entry by its deadline: the backstop takes everything."""
+        name, c = NAMES[acct], self.dep.contract
+        before = self.op.state.account(acct)
+        sizes, cash = list(before.sizes), before.cash
+        self.echo(f"\n[5b] {name}'s orders go unanswered (say the operator censors her): she asks L1 to close "
+                  f"her positions")
+        o = leaf_opening(self.op.l1_state, acct)
+        c.request_forced_close(acct, L1_ADDRESS[acct], o.leaf, o.siblings, o.oi_hash, self.t)
+        self.echo(f"  {name} queues a forced close on L1 from the address that owns account {acct} (her leaf "
+                  f"opened in the accepted root; deadline 7 days, or the rollup enters exodus)")
+        self.op.sync()
+        self.op.flush()
+        after = self.op.state.account(acct)
+        taken = ", ".join(f"{SLOT_NAMES[k]} {q:+d}" for k, q in enumerate(sizes) if q) or "nothing"
+        self.forced_closes.append({"account": acct, "taken": sizes, "cash_before": cash, "cash_after": after.cash})
+        self.echo(f"    the insurance fund took her positions ({taken}) at mark less the bonus; {name} paid the "
+                  f"penalty and holds {usd(after.cash)} USD, no positions")
 
     def base_move(self) -> str:
         return f"{base_move_bps(SMILES[EXPIRY].vol_at(SPOT, SPOT)) / 100:.2f}%"
@@ -348,6 +374,7 @@ class Demo:
               f"account (deadline 7 days)")
             self.op.sync()
         self.op.flush()
+        self.forced_close(6)
 
         e("\n[6] day 7: expiry; BTC settles at 54,000 USD; the operator settles every position")
         self.t = EXPIRY
@@ -422,7 +449,9 @@ class Demo:
         risk = {"liquidations": self.liquidations,
                 "partial_liquidations": sum(x["partial"] for x in self.liquidations),
                 "full_liquidations": sum(not x["partial"] for x in self.liquidations),
-                "backstop_takeovers": sum(x["backstop"] for x in self.liquidations)}
+                "backstop_takeovers": sum(x["backstop"] for x in self.liquidations),
+                "forced_closes": self.forced_closes,
+                "forced_closes_served": sum(r.ops.get("forced_close", 0) for r in self.reports)}
         return {"ok": all(checks.values()), "checks": checks, "batches": [self.batch_obj(r) for r in self.reports],
                 "risk": risk, "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
 
