@@ -13,7 +13,7 @@ from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCO
 from circuits.spec.ops import OP_FORCED_CLOSE, OP_LIQUIDATE
 from circuits.spec.records import decode_record
 from zkrollup.l1data import entry_op
-from zkrollup.ops import BUY, SELL, ForcedClose, Trade, op_from_obj, op_from_record
+from zkrollup.ops import BUY, SELL, ForcedClose, ForcedWithdraw, Trade, op_from_obj, op_from_record
 from zkrollup.operator.intake import request_from_obj
 from zkrollup.risk import passes_maintenance
 
@@ -160,3 +160,19 @@ def test_a_healthy_account_cannot_be_closed_as_a_liquidation_without_the_l1_requ
     batch, _ = rec.finish(1)
     batch.slots[0] = dataclasses.replace(batch.slots[0], op=OP_LIQUIDATE)
     assert first_failure(shape_of(s, 1), batch) == "slot0.liq_checks.fails_mm_range.sum"
+
+
+@pytest.mark.parametrize("op", [ForcedClose(3, addr(3)), ForcedWithdraw(3, 5, addr(3))], ids=lambda o: o.kind)
+def test_the_operator_never_drops_an_l1_request_the_circuit_refuses(op):
+    """The queue is served in order: a forced close the circuit cannot prove is a native-vs-
+    circuit disagreement (OperatorError), never refused and rebuilt away like a user's request."""
+    from types import SimpleNamespace
+    from zkrollup.operator.pipeline import Operator, OperatorError
+    from zkrollup.operator.proving import UnprovableBatch
+    refused = []
+    stub = SimpleNamespace(fault=lambda *a: None, _first_failing_op=lambda sb: 0,
+                           rollback=lambda err, refuse=None: refused.append(refuse))
+    with pytest.raises(OperatorError, match="serves an L1 request"):
+        Operator._refuse_unprovable(stub, SimpleNamespace(ops=[op], batch_number=7),
+                                    UnprovableBatch(7, "slot0.liq.left.range"))
+    assert refused == []

@@ -32,7 +32,7 @@ from ..errors import OperatorError, RollupError
 from ..keycache import KeyCache
 from ..keyfiles import vk_from_pk
 from ..matching import Book, MatchResult
-from ..ops import Backstop, Deposit, ForcedWithdraw, Noop, SignedOrder, Trade
+from ..ops import Backstop, Deposit, ForcedClose, ForcedWithdraw, Noop, SignedOrder, Trade
 from ..risk import passes_maintenance
 from ..store import StateStore
 from .genesis import Genesis, load_config
@@ -154,12 +154,13 @@ class Operator:
     def _refuse_unprovable(self, sb: SealedBatch, e: UnprovableBatch) -> None:
         """The circuit refused `sb` (the oldest sealed batch): refuse the operation at fault
         and rebuild every unaccepted batch without it. An L1 request (deposit, forced
-        withdrawal) cannot be refused (the queue is served in order): OperatorError."""
+        withdrawal, forced close) cannot be refused (the queue is served in order):
+        OperatorError."""
         i = e.slot
         if i is None or i >= len(sb.ops) or isinstance(sb.ops[i], Noop):
             i = self._first_failing_op(sb)
         op = sb.ops[i]
-        if isinstance(op, (Deposit, ForcedWithdraw)):
+        if isinstance(op, (Deposit, ForcedWithdraw, ForcedClose)):
             raise OperatorError(f"{e}; slot {i} serves an L1 request ({op.kind}), which cannot be "
                                 f"refused: the native state and the circuit disagree") from None
         self.fault("unprovable")
