@@ -34,6 +34,7 @@ from circuits.spec.messages import cancel_message, liquidate_message, order_mess
 from circuits.spec.orders import CANCELLED, apply_cancel, apply_fill, order_leaf, trade_fee
 from circuits.spec.public_input import batch_public_input
 from circuits.spec.records import encode_record
+from circuits.spec.solvency import fund_deficit
 from circuits.spec.state import oi_hash, state_root
 
 from spec_fixtures import market_table, oracle_table
@@ -410,6 +411,9 @@ class Model:
         batch = BatchInput(self.market, self.oracle, root0, oi0, prio0, slots, fee, ins)
         header = dict(old_root=state_root(root0, oi_hash(oi0)), new_root=state_root(self.tree.root, oi_hash(self.oi)),
                       oracle_hash=self.oracle.hash(), prio_old=prio0, prio_new=self.prio)
-        expected = dict(header, records=records, public_input=batch_public_input(records, **header))
+        fund = self.accts[INSURANCE_ACCOUNT]
+        deficit = fund_deficit(fund.cash, fund.sizes, self.oracle.mark)
+        expected = dict(header, records=records, fund_deficit=deficit,
+                        public_input=batch_public_input(records, deficit, **header))
         self.begin()
         return batch, expected

@@ -38,7 +38,7 @@ def prove_like(m: Model, n: int | None = None):
     assert cs.which_is_unsatisfied() is None
     assert (out.old_root, out.new_root, out.oracle_hash) == (exp["old_root"], exp["new_root"], exp["oracle_hash"])
     assert (out.prio_old, out.prio_new) == (exp["prio_old"], exp["prio_new"])
-    assert out.records == exp["records"]
+    assert out.records == exp["records"] and out.fund_deficit == exp["fund_deficit"]
     assert out.public_input == exp["public_input"] == cs.public_values()[0]
     return batch, exp, shape
 
@@ -92,7 +92,7 @@ def test_a_deposit_cannot_be_credited_to_a_front_runner_even_by_a_cheating_opera
     forged = exp["records"][0][:13] + b"\x00" + exp["records"][0][14:]
     from circuits.spec.public_input import batch_public_input
     header = {k: exp[k] for k in ("old_root", "new_root", "oracle_hash", "prio_old", "prio_new")}
-    assert first_failure(shape, batch, batch_public_input([forged], **header)) == "public_input"
+    assert first_failure(shape, batch, batch_public_input([forged], exp["fund_deficit"], **header)) == "public_input"
 
 
 # --- trades, fees, cancels ------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from circuits.field import R
 from circuits.gadgets.bits import bits_le
 from circuits.spec import ops
 from circuits.spec.liquidation import LIQ_STEP_BITS
+from circuits.gadgets.data_hash import pack_record
 from circuits.spec.public_input import HEADER_FIELDS, batch_data, header_bytes, public_input
+from circuits.spec.solvency import DEFICIT_BITS, trailer_bytes
 from circuits.spec.records import FIXED_VALUES, LAYOUT, RECORD_BYTES, encode_record
 
 BITS = {"a_account": 32, "b_account": 24, "amount": 64, "refunded": 1, "l1_paid": 160, "paid": 64, "slot": 3,
@@ -100,22 +102,25 @@ def test_the_alias_x_plus_r_of_a_header_field_is_refused(monkeypatch):
 
 
 @settings(max_examples=5, deadline=None)
-@given(st.lists(st.integers(0, R - 1), min_size=5, max_size=5), st.integers(0, 2))
-def test_the_digest_equals_public_input_of_the_same_bytes(header, n):
+@given(st.lists(st.integers(0, R - 1), min_size=5, max_size=5), st.integers(0, 2),
+       st.integers(0, 2 ** DEFICIT_BITS - 1))
+def test_the_digest_equals_public_input_of_the_same_bytes(header, n, deficit):
     vals = dict(zip(HEADER_FIELDS, header))
     records = [encode_record(ops.OP_CANCEL, account=i, order_id=i + 1) for i in range(n)]
     cs = ConstraintSystem()
     hb = header_bits(cs, {k: cs.witness(k, v) for k, v in vals.items()})
     rb = [[LC.constant((r[j // 8] >> (7 - j % 8)) & 1) for j in range(8 * RECORD_BYTES)] for r in records]
-    d = public_input_gadget(cs, hb, rb)
+    tb = pack_record(cs, [(cs.witness("deficit", deficit), DEFICIT_BITS)], name="trailer")
+    d = public_input_gadget(cs, hb, rb, tb)
     assert cs.which_is_unsatisfied() is None
-    assert cs.value(d) == public_input(batch_data(header_bytes(**vals), records))
+    assert cs.value(d) == public_input(batch_data(header_bytes(**vals), records, trailer_bytes(deficit)))
 
 
 def test_data_hash_cost_counts_the_built_gadget():
     cs = ConstraintSystem(solve=False)
     hb = header_bits(ConstraintSystem(solve=False), {k: cs.witness(k) for k in HEADER_FIELDS})
     rec = [cs.witness(f"r{i}") for i in range(8 * RECORD_BYTES)]
+    tail = [cs.witness(f"t{i}") for i in range(DEFICIT_BITS)]
     before = cs.num_constraints
-    public_input_gadget(cs, hb, [rec])
-    assert cs.num_constraints - before == data_hash_cost(bit_pattern(hb) + bit_pattern(rec))
+    public_input_gadget(cs, hb, [rec], tail)
+    assert cs.num_constraints - before == data_hash_cost(bit_pattern(hb) + bit_pattern(rec) + bit_pattern(tail))

@@ -46,6 +46,7 @@ def agree(rec: BatchRecorder, n_slots: int):
     assert (out.old_root, out.new_root, out.oracle_hash) == (h.old_root, h.new_root, h.oracle_hash)
     assert (out.prio_old, out.prio_new) == (h.prio_old, h.prio_new)
     assert list(out.records) == list(sb.records)
+    assert out.fund_deficit == sb.fund_deficit
     assert out.public_input == sb.public_input()
     assert rec.state.check_invariants() == []
     return batch, sb, shape

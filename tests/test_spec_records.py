@@ -12,6 +12,7 @@ from circuits.spec.liquidation import LIQ_STEP_BITS
 from circuits.spec.public_input import (HEADER_BYTES, HEADER_FIELDS, batch_data, batch_public_input, header_bytes,
                                         public_input)
 from circuits.spec.records import LAYOUT, RECORD_BYTES, decode_record, encode_record, field, split_records
+from circuits.spec.solvency import trailer_bytes
 
 TRADE = dict(maker=3, taker=4, slot=2, maker_side=1, fill=5, price=100, maker_fee_rate=1, taker_fee_rate=2,
              maker_order_id=7, taker_order_id=2 ** 48 - 1)
@@ -135,13 +136,18 @@ def test_header_is_five_canonical_big_endian_field_elements():
         header_bytes(**{**HEADER, "new_root": R})
 
 
-def test_public_input_is_sha256_of_header_and_records_shifted_by_three():
+def test_public_input_is_sha256_of_header_records_and_the_deficit_shifted_by_three():
     recs = [encode_record(ops.OP_TRADE, **TRADE), records.NOOP_RECORD]
-    data = header_bytes(**HEADER) + b"".join(recs)
+    data = header_bytes(**HEADER) + b"".join(recs) + (12345).to_bytes(16, "big")
     want = int.from_bytes(hashlib.sha256(data).digest(), "big") >> 3
-    assert batch_data(header_bytes(**HEADER), recs) == data
-    assert public_input(data) == batch_public_input(recs, **HEADER) == want < 2 ** 253 < R
-    assert batch_public_input(recs[::-1], **HEADER) != want
+    assert batch_data(header_bytes(**HEADER), recs, trailer_bytes(12345)) == data
+    assert public_input(data) == batch_public_input(recs, 12345, **HEADER) == want < 2 ** 253 < R
+    assert batch_public_input(recs[::-1], 12345, **HEADER) != want
+    assert batch_public_input(recs, 12346, **HEADER) != want
     with pytest.raises(ValueError, match="record 0"):
-        batch_data(header_bytes(**HEADER), [b"\x00" * 41])
-    assert batch_data(header_bytes(**HEADER), recs, trailer=b"xy").endswith(b"xy")
+        batch_data(header_bytes(**HEADER), [b"\x00" * 41], trailer_bytes(0))
+    with pytest.raises(ValueError, match="trailer"):
+        batch_data(header_bytes(**HEADER), recs, b"xy")
+    for bad in (-1, 2 ** 128, True):
+        with pytest.raises(ValueError, match="deficit"):
+            trailer_bytes(bad)

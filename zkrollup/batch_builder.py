@@ -31,7 +31,9 @@ from circuits.batch import witness as bw
 from circuits.batch.shape import BatchShape
 from circuits.spec.accounts import FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.ops import OP_NAMES
+from circuits.spec import solvency
 from circuits.spec.public_input import batch_data, header_bytes, public_input
+from circuits.spec.solvency import trailer_bytes
 from circuits.spec.tree import empty_root, path_length
 
 from . import units
@@ -107,6 +109,8 @@ class SealedBatch:
     records: list
     ops: list
     n_entries: int
+    fund_deficit: int
+    """The insurance fund's deficit after the batch (`circuits.spec.solvency`): the trailer."""
     details: list = field(default_factory=list)
     oracle: Optional[RiskOracleTable] = None
     market: Optional[Market] = None
@@ -123,8 +127,8 @@ class SealedBatch:
         return sum(1 for k in self.kinds if k == kind)
 
     def data(self) -> bytes:
-        """HEADER || RECORDS: what the public input hashes."""
-        return batch_data(self.fields.header(), self.records)
+        """HEADER || RECORDS || TRAILER: what the public input hashes."""
+        return batch_data(self.fields.header(), self.records, trailer_bytes(self.fund_deficit))
 
     def public_input(self) -> int:
         return public_input(self.data())
@@ -250,9 +254,11 @@ class BatchBuilder:
                               self.start_prio, list(self.slots), fee, ins)
         header = HeaderFields(self.start_root, self.state.root, self.oracle.hash(), self.start_prio,
                               self.state.prio)
+        fund = self.state.account(INSURANCE_ACCOUNT)
+        deficit = solvency.fund_deficit(fund.cash, fund.sizes, self.oracle.mark)
         self.state.end_batch()
         if self.state.batch_number != self.batch_number:
             raise AssertionError("batch numbers out of step")
         return SealedBatch(self.batch_number, n_slots, batch, header, [w.record for w in self.records],
-                           [w.op for w in self.records], self.state.prio_served - self.start_served,
+                           [w.op for w in self.records], self.state.prio_served - self.start_served, deficit,
                            [dict(w.details) for w in self.records])

@@ -11,9 +11,10 @@ Batch structure (constraint namespaces in brackets):
    pending fee / insurance totals and the priority chain; each yields its record.
 4. [flush_fee], [flush_insurance] the fee account (index 0) and the insurance fund
    (index 1) receive what is still pending: one leaf update each on the final root.
-5. [end] the new state root; [header] the five header fields, canonically decomposed;
-   [data_hash] SHA-256 over header and records, shifted: the single public input
-   (`public.py`, `circuits.spec.public_input`).
+5. [end] the new state root; [solvency] the insurance fund's deficit after the flush
+   (`solvency.py`, `circuits.spec.solvency`); [header] the five header fields,
+   canonically decomposed; [data_hash] SHA-256 over header, records and the deficit as
+   trailer, shifted: the single public input (`public.py`, `circuits.spec.public_input`).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from .public import header_bits, public_input_gadget
 from .ranges import signed_range
 from .records import record_value
 from .shape import BatchShape
+from .solvency import fund_deficit
 from .slot import Running, slot_gadget
 from .tables import tables_gadget
 from .witness import AccountFields, BatchInput, Flush
@@ -50,6 +52,7 @@ class BatchOutputs:
     prio_old: int
     prio_new: int
     records: list[bytes]
+    fund_deficit: int
     public_input: int
 
 
@@ -62,8 +65,9 @@ def state_root_gadget(cs: ConstraintSystem, accounts_root: Operand, oi: Sequence
 
 
 def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pending: LC,
-           root: LC, name: str) -> LC:
-    """Add ``pending`` to the cash of the special account at ``index``; returns the new root.
+           root: LC, name: str) -> tuple[LC, AccountVars]:
+    """Add ``pending`` to the cash of the special account at ``index``; returns the new root
+    and the account's new fields.
 
     The index is a constant, so placing the node among its siblings costs nothing: two
     paths of one Poseidon(4) per level of the 4-ary tree (297 each), two account leaves and
@@ -85,7 +89,7 @@ def _flush(cs: ConstraintSystem, shape: BatchShape, index: int, fl: Flush, pendi
         h_new = account_leaf_gadget(cs, new, name="leaf_new")
         r_old = merkle4_root_unchecked(cs, h_old, bits, sibs, name="path_old")
         cs.assert_equal(r_old, root, name="old_root")
-        return merkle4_root_unchecked(cs, h_new, bits, sibs, name="path_new")
+        return merkle4_root_unchecked(cs, h_new, bits, sibs, name="path_new"), new
 
 
 def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[BatchInput] = None,
@@ -124,15 +128,16 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
         with cs.namespace(f"slot{i}"):
             run, bits = slot_gadget(cs, shape, tv, run, batch.slots[i] if solving else None)
             records.append(bits)
-    root = _flush(cs, shape, FEE_ACCOUNT, batch.fee_flush if solving else Flush(), run.pend_fee,
-                  run.root, "flush_fee")
-    root = _flush(cs, shape, INSURANCE_ACCOUNT, batch.insurance_flush if solving else Flush(),
-                  run.pend_ins, root, "flush_insurance")
+    root, _ = _flush(cs, shape, FEE_ACCOUNT, batch.fee_flush if solving else Flush(), run.pend_fee,
+                     run.root, "flush_fee")
+    root, fund = _flush(cs, shape, INSURANCE_ACCOUNT, batch.insurance_flush if solving else Flush(),
+                        run.pend_ins, root, "flush_insurance")
     with cs.namespace("end"):
         new_root = state_root_gadget(cs, root, run.oi)
+    deficit, trailer = fund_deficit(cs, shape, tv, fund)
     header = header_bits(cs, dict(old_root=old_root, new_root=new_root, oracle_hash=tv.oracle_hash,
                                   prio_old=prio0, prio_new=run.prio))
-    digest = public_input_gadget(cs, header, records)
+    digest = public_input_gadget(cs, header, records, trailer)
     pub = cs.public("public_input", v(lambda: cs.value(digest) if public_input is None else public_input))
     cs.assert_equal(pub, digest, name="public_input")
     if not solving:
@@ -140,7 +145,7 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
     val = cs.value
     return BatchOutputs(val(old_root), val(new_root), val(root), [val(x) for x in run.oi],
                         val(tv.market_hash), val(tv.oracle_hash), val(prio0), val(run.prio),
-                        [record_value(cs, r) for r in records], val(digest))
+                        [record_value(cs, r) for r in records], val(deficit), val(digest))
 
 
 # ---- compile (cached) and solve ----------------------------------------------------------------

@@ -2,12 +2,12 @@
 in a shape-only constraint system (the numbers in tests/constraint_counts.json and
 docs/batch_circuit.md come from these builders).
 
-    total(N) = N * slot + tables + 2 * flush + roots + header + data_hash(N) + 1
+    total(N) = N * slot + tables + 2 * flush + roots + solvency + header + data_hash(N) + 1
                - FIRST_SLOT_SAVING
 
 (+ 1: the public-input equality; the first slot is cheaper: its pending totals start as
 constants, see `FIRST_SLOT_SAVING`.) `data_hash(N)` is the SHA-256 over the 160-byte
-header and N records (`public.data_hash_cost` of the message's bit pattern: the
+header, N records and the 16-byte trailer (the fund's deficit, `solvency`) (`public.data_hash_cost` of the message's bit pattern: the
 constant bits, e.g. the high bits of narrow fields, cost less).
 
 `slot_part_costs(shape)` splits the slot into its sub-gadgets (`slot.SLOT_PARTS`), as
@@ -21,8 +21,10 @@ from ..cs import ConstraintSystem
 from ..spec.accounts import FEE_ACCOUNT
 from .circuit import _flush, state_root_gadget
 from .public import bit_pattern, data_hash_cost, header_bits
+from .account_leaf import AccountVars
 from .shape import BatchShape
 from .slot import SLOT_PARTS, Running, slot_gadget
+from .solvency import fund_deficit
 from .tables import TablesVars, tables_gadget
 from .witness import Flush
 
@@ -65,8 +67,16 @@ def build_header(cs: ConstraintSystem, shape: BatchShape) -> list:
                                                        "prio_new")})
 
 
+def build_solvency(cs: ConstraintSystem, shape: BatchShape) -> list:
+    """The fund's deficit on free witnesses; returns the trailer bits."""
+    W = cs.witness
+    fund = AccountVars(W("pk_x"), W("pk_y"), W("nonce"), W("cash"), [W(f"size{k}") for k in range(shape.K)],
+                       W("orders_root"), W("owner"))
+    return fund_deficit(cs, shape, _table_witnesses(cs, shape), fund)[1]
+
+
 PARTS = {"slot": build_slot, "tables": build_tables, "flush": build_flush, "roots": build_roots,
-         "header": build_header}
+         "solvency": build_solvency, "header": build_header}
 
 FIRST_SLOT_SAVING = 4
 """Constraints the first slot saves: its pending totals (4 products) start as constants.
@@ -82,14 +92,15 @@ def part_cost(part: str, shape: BatchShape) -> int:
 
 @lru_cache(maxsize=None)
 def message_pattern(shape: BatchShape) -> tuple:
-    """The SHA-256 message's bit pattern (`public.bit_pattern`): header, then N records."""
+    """The SHA-256 message's bit pattern (`public.bit_pattern`): header, N records, trailer."""
     head = bit_pattern(build_header(ConstraintSystem(solve=False), shape))
     rec = bit_pattern(build_slot(ConstraintSystem(solve=False), shape))
-    return head + rec * shape.n_slots
+    tail = bit_pattern(build_solvency(ConstraintSystem(solve=False), shape))
+    return head + rec * shape.n_slots + tail
 
 
 def data_hash_part_cost(shape: BatchShape) -> int:
-    """Constraints of the SHA-256 over the header and the N records."""
+    """Constraints of the SHA-256 over the header, the N records and the trailer."""
     return data_hash_cost(message_pattern(shape))
 
 
@@ -117,5 +128,6 @@ def batch_cost(shape: BatchShape) -> dict[str, int]:
     parts = {p: part_cost(p, shape) for p in PARTS}
     parts["data_hash"] = data_hash_part_cost(shape)
     parts["total"] = (shape.n_slots * parts["slot"] + parts["tables"] + 2 * parts["flush"]
-                      + parts["roots"] + parts["header"] + parts["data_hash"] + 1 - FIRST_SLOT_SAVING)
+                      + parts["roots"] + parts["solvency"] + parts["header"] + parts["data_hash"] + 1
+                      - FIRST_SLOT_SAVING)
     return parts

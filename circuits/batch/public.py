@@ -30,9 +30,10 @@ def header_bits(cs: ConstraintSystem, values: dict[str, Operand], name: str = "h
 
 
 def public_input_gadget(cs: ConstraintSystem, header: list[LC], records: Sequence[Sequence[LC]],
-                        name: str = "data_hash") -> LC:
-    """uint256(sha256(header || records)) >> 3 of the header's and the records' bits
-    (all boolean already: decompositions and sums of bits of exclusive operations).
+                        trailer: Sequence[LC], name: str = "data_hash") -> LC:
+    """uint256(sha256(header || records || trailer)) >> 3 of the header's, the records' and
+    the trailer's bits (all boolean already: decompositions and sums of bits of exclusive
+    operations; the trailer is the fund's deficit, `circuits.batch.solvency`).
 
     Cost: `data_hash_cost(bit_pattern(header + records))` (SHA-256, about 25,600 per 64
     bytes; constant bits cost a little less).
@@ -40,6 +41,7 @@ def public_input_gadget(cs: ConstraintSystem, header: list[LC], records: Sequenc
     bits = list(header)
     for r in records:
         bits += list(r)
+    bits += list(trailer)
     return data_digest(cs, bits, check_bits=False, name=name)
 
 
