@@ -12,11 +12,14 @@ who deposits first at a victim's fresh index never gets the victim's deposit; a 
 order never fills again, and a replayed cancel is refused; a forced withdrawal pays only
 its account's owner; a forced close is queued only for its owner and, once queued, is always
 served: the account ends flat with cash >= 0 and the insurance fund holds what it held.
+Socialised loss: a model of L1's ledger (`circuits.spec.solvency.exit_payout` on every
+exit, with the fund's deficit at the time) never pays out more than it holds, and what it
+holds less what it retained is exactly the accounts' cash.
 """
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from circuits.spec import margin
+from circuits.spec import margin, solvency
 from circuits.spec.accounts import CLEARING_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.orders import CANCELLED
 from zkrollup.errors import (CancelledOrder, NotLiquidatable, OverFill, ReplayedOrder, RollupError, StaleNonce)
@@ -54,6 +57,7 @@ class RollupMachine(RuleBasedStateMachine):
             n = int(frac * cash[seller] / (8 if k < 2 else 15))   # near the seller's margin limit
             if n:
                 self.trade(buyer, seller, k, True, n, n, 0, 0, 0, False)
+        self.held, self.retained = self.st.total_cash(), 0      # L1's ledger (circuits.spec.solvency)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -68,7 +72,25 @@ class RollupMachine(RuleBasedStateMachine):
             return None
         event(f"{op.kind} applied")
         check_witness(self.st, w)
+        if hasattr(self, "held"):
+            self.ledger(w)
         return w
+
+    def ledger(self, w):
+        """What L1's ledger does with an accepted operation's record: a credited deposit adds
+        to held; an exit is paid `exit_payout` of the fund's deficit and the rest retained."""
+        if w.kind == "deposit" and w.details["outcome"] != "refund":
+            self.held += w.op.amount
+        elif w.kind in ("withdraw", "forced_withdraw"):
+            x = w.op.amount if w.kind == "withdraw" else w.details["paid"]
+            fund = self.st.account(INSURANCE_ACCOUNT)
+            deficit = solvency.fund_deficit(fund.cash, fund.sizes, self.st.oracle.mark)
+            paid = solvency.exit_payout(x, self.held, deficit, self.retained)
+            assert 0 <= paid <= min(x, self.held)
+            if paid < x:
+                event("exit paid pro rata (the fund is in deficit)")
+            self.held -= paid
+            self.retained += x - paid
 
     def fresh_oid(self, u):
         self.next_oid[u] += 1
@@ -314,6 +336,7 @@ class RollupMachine(RuleBasedStateMachine):
         allowed = im_allowance(acc.cash, acc.sizes, self.st.oracle)
         nonce = acc.nonce
         w = self.st.apply(req)
+        self.ledger(w)
         paid = w.details["paid"]
         assert paid == (min(amount * USD, allowed) if valid else 0)
         acc = self.st.account(u)
@@ -353,6 +376,11 @@ class RollupMachine(RuleBasedStateMachine):
     def state_invariants_hold(self):
         if hasattr(self, "st"):
             assert self.st.check_invariants() == []
+
+    @invariant()
+    def l1_holds_the_accounts_cash_plus_what_it_retained(self):
+        if hasattr(self, "held"):
+            assert self.held >= 0 and self.held - self.retained == self.st.total_cash()
 
     @invariant()
     def initial_margin_implies_maintenance(self):
