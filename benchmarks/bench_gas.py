@@ -9,15 +9,18 @@ public input the contract builds (a key whose trapdoor the benchmark knows,
 tests/groth16_forge.py: the verifier's gas depends only on the number of public inputs,
 one). Each batch follows others, as in steady operation (the first batch of a deployment
 pays ~40k more for storage it writes first). Also per batch: the marginal gas of one
-withdrawal (a trade record replaced by a withdrawal record paid in the same transaction)
-and of one deposit (a queue entry consumed).
+withdrawal (a trade record replaced by a withdrawal record paid in the same transaction),
+of one withdrawal paid pro rata under an uncovered deficit of the insurance fund (in
+batches that all post that deficit), and of one deposit (a queue entry consumed) that
+creates a new account (the rollup learns its owner: a fresh storage slot) or credits an
+account again (its owner already known: nothing written).
 
 Operations: token approve, deposit, forced-withdrawal request, oracle table publication
 (K x S, plain and with a settled slot; the table is calldata, L1 hashes it with the T4
 sponge), market registration, a batch verifier's deployment and setting, Groth16
 verification alone, exodus activation, exodus claims (depth acc_depth, with K positions and
 without), withdrawals after the claim period (the first one freezes the pool), a deposit
-reclaim, and forced-close requests (the owner's leaf opened in the current root) beside a
+reclaim, and a forced-close request (its owner known from an accepted deposit) beside a
 forced withdrawal and a deposit in the same state of the queue.
 
 Also: the capital cost of one withdrawal paid in the accepting transaction (`--zk-wait`
@@ -28,6 +31,7 @@ Prints JSON. Usage: python benchmarks/bench_gas.py [--sizes 1,2,4,8,16,32,64] [-
     [--acc-depth 24] [--amount 1000000000] [--rate 0.05] [--zk-wait 600]
     python benchmarks/bench_gas.py --publish 16,35 [--k 8]     (oracle table publication only)
     python benchmarks/bench_gas.py --forced-close              (forced-close requests only)
+    python benchmarks/bench_gas.py --batches-only              (the batch table only)
 """
 from __future__ import annotations
 
@@ -113,17 +117,27 @@ class Bench:
                              taker_fee_rate=r.randrange(0, 50_000), maker_order_id=r.randrange(1, 1 << 24),
                              taker_order_id=r.randrange(1, 1 << 24))
 
-    def submit(self, records: list[bytes], table_id: int) -> int:
-        """Submit a batch with a valid proof; returns its gas."""
+    def submit(self, records: list[bytes], table_id: int, deficit: int = 0) -> int:
+        """Submit a batch with a valid proof (of the insurance fund's deficit `deficit`);
+        returns its gas."""
         head = self.l1.entries_served
         nq = sum(1 for r in records if r[0] in PRIORITY_KIND)
         self.root += 1
-        x = batch_public_input(records, old_root=self.l1.state_root, new_root=self.root,
+        x = batch_public_input(records, deficit, old_root=self.l1.state_root, new_root=self.root,
                                oracle_hash=self.l1.oracle_table(table_id)["hash"], prio_old=self.l1.prio_chain(head),
                                prio_new=self.l1.prio_chain(head + nq))
         proof = forge(self.trap, [x], self.rng.randrange(1, 2**250), self.rng.randrange(1, 2**250))
-        cd = BatchCalldata(self.l1.batch_number + 1, self.root, table_id, tuple(records))
+        cd = BatchCalldata(self.l1.batch_number + 1, self.root, table_id, tuple(records), deficit)
         return self.l1.submit_batch(cd, proof).gas
+
+    def withdrawal(self) -> bytes:
+        return encode_record(OP_WITHDRAW, account=self.rng.randrange(3, 1 << 20),
+                             amount=self.rng.randrange(1, 10**4) * USD, l1_address=address_int(self.rng.choice(USERS)))
+
+
+DEFICIT = 10**6 * USD
+"""The insurance fund's deficit of the "under a deficit" batches: uncovered, so every exit
+is paid pro rata (held 10^8 USD: a 1% cut)."""
 
 
 def batches(b: Bench, sizes) -> list[dict]:
@@ -131,24 +145,34 @@ def batches(b: Bench, sizes) -> list[dict]:
     b.l1.deposit(USERS[0], 3, *PK, 10**8 * USD)      # collateral for the withdrawals below
     b.submit([encode_record(OP_DEPOSIT, account=3, amount=10**8 * USD, refunded=0)], tid)
     b.submit([b.trade()], tid)                      # the deployment's first batches write fresh storage
+    b.submit([b.withdrawal()], tid, DEFICIT)        # ... among them `retained` (a first haircut)
+    b.submit([b.trade()], tid)
     out = []
-    for n in sizes:
+    for i, n in enumerate(sizes):
         tid, _ = b.publish()                        # fresh (blocks are 12 s apart)
         trades = b.submit([b.trade() for _ in range(n)], tid)
         worst = b.submit([b.trade(worst=True) for _ in range(n)], tid)
-        wd = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(
-            OP_WITHDRAW, account=b.rng.randrange(3, 1 << 20), amount=b.rng.randrange(1, 10**4) * USD,
-            l1_address=address_int(b.rng.choice(USERS)))], tid)
-        u = b.rng.choice(USERS)
-        b.l1.deposit(u, 5, *PK, 100 * USD)
-        dep = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(OP_DEPOSIT, account=5, amount=100 * USD,
-                                                                            refunded=0)], tid)
+        wd = b.submit([b.trade() for _ in range(n - 1)] + [b.withdrawal()], tid)
+        u = USERS[i % len(USERS)]
+        new_account = 100 + i
+        b.l1.deposit(u, new_account, *PK, 100 * USD)
+        dep = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(
+            OP_DEPOSIT, account=new_account, amount=100 * USD, refunded=0)], tid)
+        b.l1.deposit(u, new_account, *PK, 100 * USD)
+        dep_again = b.submit([b.trade() for _ in range(n - 1)] + [encode_record(
+            OP_DEPOSIT, account=new_account, amount=100 * USD, refunded=0)], tid)
         again = b.submit([b.trade() for _ in range(n)], tid)
+        b.submit([b.trade() for _ in range(n)], tid, DEFICIT)          # the deficit posted
+        wd_cut = b.submit([b.trade() for _ in range(n - 1)] + [b.withdrawal()], tid, DEFICIT)
+        again_cut = b.submit([b.trade() for _ in range(n)], tid, DEFICIT)
+        b.submit([b.trade() for _ in range(n)], tid)                    # back to no deficit
         out.append({"N": n, "batch_gas": trades, "gas_per_trade": round(trades / n),
                     "worst_batch_gas": worst, "worst_gas_per_trade": round(worst / n),
                     "calldata_record_bytes": n * RECORD_BYTES,
                     "withdrawal_marginal_gas": wd - again, "deposit_marginal_gas": dep - again,
-                    "repeat_batch_gas": again})
+                    "deposit_again_marginal_gas": dep_again - again,
+                    "withdrawal_under_deficit_marginal_gas": wd_cut - again_cut,
+                    "repeat_batch_gas": again, "repeat_batch_gas_under_deficit": again_cut})
     return out
 
 
@@ -224,37 +248,20 @@ def exodus_ops(k: int, s: int, acc_depth: int) -> dict:
 
 
 def forced_close_ops(k: int, s: int, acc_depth: int) -> dict:
-    """Forced-close requests (the owner opens its leaf in the current root: leaf T8, K-wide
-    positions hash, ceil(depth / 2) T5 for the 4-ary path, T3; then the queue's T6), for an
-    account with K positions and a flat one, beside a forced-withdrawal request and a deposit
-    in the same state of the queue (each request from an address with no pending request,
-    after another address paid a fee; the deposit after another, as in the operations table).
-    Also the ownership proof alone (the exodus contract's proven_owner, sent as a transaction)."""
-    from zkrollup.smt import SparseMerkleTree
-    b = Bench(k, s, acc_depth, [1])
+    """A forced-close request (the queue asks the rollup's owner_of, which an accepted deposit
+    set), beside a forced-withdrawal request and a deposit in the same state of the queue
+    (each request from an address with no pending request, after another address paid a
+    fee; the deposit after another, as in the operations table). K and the account depth do
+    not enter a request any more."""
+    b = Bench(k, s, acc_depth, [1, 2])
     l1 = b.l1
-    sizes = tuple((-1) ** i * (i + 1) for i in range(k))
-    leaves = {5: (4, 500 * USD, sizes, 99, USERS[1]), 6: (1, 300 * USD, (0,) * k, 0, USERS[2])}
-    tree = SparseMerkleTree(acc_depth, hasher="reference")
-    for index, (nonce, cash, sz, orders, owner) in leaves.items():
-        tree.update(index, account_leaf_of(*PK, nonce, cash, sz, orders, address_int(owner)))
-    oi = list(range(1, k + 1))
     tid, _ = b.publish()
-    l1.deposit(USERS[0], 7, *PK, 1000 * USD)
-    b.root = state_root(tree.root, oi_hash(oi)) - 1
-    b.submit([encode_record(OP_DEPOSIT, account=7, amount=1000 * USD, refunded=0)], tid)
+    for u, acct in ((USERS[1], 5), (USERS[2], 6)):
+        l1.deposit(u, acct, *PK, 1000 * USD)
+    b.submit([encode_record(OP_DEPOSIT, account=a, amount=1000 * USD, refunded=0) for a in (5, 6)], tid)
     fee = l1.forced_fee()
-
-    def opening(index):
-        nonce, cash, sz, orders, owner = leaves[index]
-        return [index, *PK, nonce, cash, list(sz), orders, owner, tree.proof(index), oi_hash(oi)]
-
-    ops = {"proven_owner_tx": b._gas(l1.exodus_contract, "proven_owner", *opening(5), sender=USERS[3])}
     b._gas(l1.queue_contract, "request_forced_withdrawal", 7, USD, sender=USERS[0], value=fee)  # fees: 0 -> fee
-    ops["forced_close_request"] = b._gas(l1.queue_contract, "request_forced_close", *opening(5), sender=USERS[1],
-                                         value=fee)
-    ops["forced_close_request_flat"] = b._gas(l1.queue_contract, "request_forced_close", *opening(6),
-                                              sender=USERS[2], value=fee)
+    ops = {"forced_close_request": b._gas(l1.queue_contract, "request_forced_close", 5, sender=USERS[1], value=fee)}
     ops["forced_withdrawal_request_same_state"] = b._gas(l1.queue_contract, "request_forced_withdrawal", 7, USD,
                                                          sender=USERS[3], value=fee)
     q = cofactor_witness(PK)
@@ -262,11 +269,6 @@ def forced_close_ops(k: int, s: int, acc_depth: int) -> dict:
     l1.queue_contract.transact("deposit", 8, *PK, *q, 100 * USD, sender=USERS[3])      # pending deposits: 0 -> x
     ops["deposit_same_state"] = b._gas(l1.queue_contract, "deposit", 9, *PK, *q, 100 * USD, sender=USERS[3])
     return ops
-
-
-def forced_close_table(ks=(8, 4), depths=(24, 16), s: int = 16) -> list[dict]:
-    """forced_close_ops for every K and account depth (S does not enter a request)."""
-    return [{"K": k, "acc_depth": d, **forced_close_ops(k, s, d)} for k in ks for d in depths]
 
 
 def main(argv=None) -> dict:
@@ -281,10 +283,19 @@ def main(argv=None) -> dict:
     ap.add_argument("--publish", default=None, metavar="S,S,...",
                     help="only measure oracle table publication at K = --k for these S")
     ap.add_argument("--forced-close", action="store_true",
-                    help="only measure forced-close requests at K = 8, 4 and account depths 24, 16")
+                    help="only measure a forced-close request (at K = --k, depth --acc-depth)")
+    ap.add_argument("--batches-only", action="store_true", help="only measure the batches")
     a = ap.parse_args(argv)
     if a.forced_close:
-        out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "forced_close": forced_close_table()}
+        out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "K": a.k, "acc_depth": a.acc_depth,
+               "forced_close": forced_close_ops(a.k, a.s, a.acc_depth)}
+        print(json.dumps(out, indent=2))
+        return out
+    if a.batches_only:
+        sizes = [int(x) for x in a.sizes.split(",")]
+        out = {"engine": "pyrevm 0.3.7 (REVM, Cancun), verifier/evm.py", "K": a.k, "S": a.s,
+               "acc_depth": a.acc_depth, "record_bytes": RECORD_BYTES,
+               "batches": batches(Bench(a.k, a.s, a.acc_depth, sizes), sizes)}
         print(json.dumps(out, indent=2))
         return out
     if a.publish:

@@ -1,5 +1,6 @@
-"""Batch calldata (v3): canonical bytes and file round trips, strict decoding of the header
-and of every record, sizes."""
+"""Batch calldata (v4): canonical bytes and file round trips, strict decoding of the header,
+of every record and of the insurance fund's deficit after them, sizes; the deficit is
+required and must fit 128 bits."""
 import dataclasses
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from circuits.field import R
 from circuits.spec.ops import OP_CANCEL, OP_DEPOSIT, OP_FORCED, OP_NOOP, OP_SETTLE, OP_TRADE, OP_WITHDRAW
 from circuits.spec.records import RECORD_BYTES, encode_record
+from circuits.spec.solvency import DEFICIT_BYTES
 from verifier.calldata import HEADER_BYTES, BatchCalldata, CalldataError
 
 u = lambda bits: st.integers(0, 2 ** bits - 1)      # noqa: E731
@@ -27,33 +29,38 @@ record = st.one_of(
 @st.composite
 def calldata(draw):
     return BatchCalldata(batch_number=draw(u(64)), new_root=draw(st.integers(0, R - 1)),
-                         oracle_table_id=draw(u(32)), records=tuple(draw(st.lists(record, min_size=1, max_size=20))))
+                         oracle_table_id=draw(u(32)), records=tuple(draw(st.lists(record, min_size=1, max_size=20))),
+                         fund_deficit=draw(st.one_of(st.just(0), u(128), st.just(2**128 - 1))))
 
 
 @settings(max_examples=50, deadline=None)
 @given(calldata())
-def test_bytes_and_file_round_trip(cd):
+def test_bytes_and_file_round_trip_with_the_deficit_after_the_records(cd):
     raw = cd.to_bytes()
-    assert len(raw) == HEADER_BYTES + RECORD_BYTES * cd.batch_size
+    assert len(raw) == HEADER_BYTES + RECORD_BYTES * cd.batch_size + DEFICIT_BYTES
     assert BatchCalldata.from_bytes(raw) == cd
     assert BatchCalldata.from_dict(cd.to_dict()) == cd
-    assert cd.data() == raw[HEADER_BYTES:]
+    assert cd.data() == raw[HEADER_BYTES:-DEFICIT_BYTES]
+    assert cd.trailer() == raw[-DEFICIT_BYTES:] == cd.fund_deficit.to_bytes(16, "big")
 
 
 def base():
     return BatchCalldata(7, 12, 3, (encode_record(OP_NOOP),
-                                    encode_record(OP_WITHDRAW, account=3, amount=5, l1_address=0xA11CE)))
+                                    encode_record(OP_WITHDRAW, account=3, amount=5, l1_address=0xA11CE)), 99)
 
 
 @pytest.mark.parametrize("mutate", [
     lambda b: b + b"\x00",                                    # trailing byte
     lambda b: b[:-1],                                         # missing byte
     lambda b: b"\x02" + b[1:],                                # unknown (old) version
+    lambda b: b"\x03" + b[1:-DEFICIT_BYTES],                  # v3: no deficit
+    lambda b: b[:-DEFICIT_BYTES],                             # the deficit missing
+    lambda b: b + bytes(DEFICIT_BYTES),                       # a second deficit
     lambda b: b[:9] + R.to_bytes(32, "big") + b[41:],         # new root not below r
     lambda b: b[:HEADER_BYTES] + b"\x08" + b[HEADER_BYTES + 1:],               # unknown op code
     lambda b: b[:HEADER_BYTES + 1] + b"\x01" + b[HEADER_BYTES + 2:],           # noop with a field
-    lambda b: b[:-1] + b"\x01",                               # withdraw: an unused byte not 0
-    lambda b: b[:45] + b"\x00\x00" + b[47:HEADER_BYTES],      # no records
+    lambda b: b[:-1 - DEFICIT_BYTES] + b"\x01" + b[-DEFICIT_BYTES:],   # withdraw: an unused byte not 0
+    lambda b: b[:45] + b"\x00\x00" + b[47:HEADER_BYTES] + b[-DEFICIT_BYTES:],    # no records
     lambda b: b[:45] + b"\x00\x03" + b[47:],                  # a count that does not fit the length
 ])
 def test_malformed_bytes_are_refused(mutate):
@@ -65,13 +72,23 @@ def test_malformed_bytes_are_refused(mutate):
     {"batch_number": -1}, {"batch_number": 2 ** 64}, {"new_root": R}, {"new_root": -1},
     {"oracle_table_id": 2 ** 32}, {"records": ()}, {"records": (b"\x00" * 41,)}, {"records": ("noop",)},
     {"records": (encode_record(OP_NOOP)[:-1] + b"\x01",)}, {"batch_number": True}, {"records": b"x" * 42},
+    {"fund_deficit": 2 ** 128}, {"fund_deficit": -1}, {"fund_deficit": None}, {"fund_deficit": True},
+    {"fund_deficit": 1.0},
 ])
 def test_out_of_range_fields_are_refused(change):
     with pytest.raises(CalldataError):
         dataclasses.replace(base(), **change)
 
 
+def test_the_deficit_is_required_and_the_largest_128_bit_one_is_encoded():
+    with pytest.raises(TypeError):
+        BatchCalldata(7, 12, 3, (encode_record(OP_NOOP),))                 # no default
+    cd = dataclasses.replace(base(), fund_deficit=2 ** 128 - 1)
+    assert cd.to_bytes()[-DEFICIT_BYTES:] == b"\xff" * DEFICIT_BYTES
+    assert BatchCalldata.from_bytes(cd.to_bytes()).fund_deficit == 2 ** 128 - 1
+
+
 def test_from_dict_refuses_other_formats():
-    for d in (None, {}, {"format": "x"}, {**base().to_dict(), "version": 2}, {**base().to_dict(), "calldata": 5}):
+    for d in (None, {}, {"format": "x"}, {**base().to_dict(), "version": 3}, {**base().to_dict(), "calldata": 5}):
         with pytest.raises(CalldataError):
             BatchCalldata.from_dict(d)

@@ -1,4 +1,4 @@
-"""The calldata of one batch submission (v3): what the L1 contract receives with a proof.
+"""The calldata of one batch submission (v4): what the L1 contract receives with a proof.
 
 `BatchCalldata` carries only what the contract cannot know itself:
 
@@ -9,15 +9,18 @@
     records          one record per slot (`circuits.spec.records`, RECORD_BYTES each):
                      the posted data: what the contract pays and what anyone rebuilds
                      the state from; N, the batch size, is their number
+    fund_deficit     the insurance fund's deficit after the batch (`circuits.spec.solvency`),
+                     in [0, 2^128): the public input's trailer, which L1 acts on (exits
+                     are paid pro rata while it is not covered)
 
 The contract builds the rest of the public input from its own state (old root, priority
 chain before and after the entries the records consume, the oracle table's hash):
-`circuits.spec.public_input`.
+`circuits.spec.public_input`, sha256(HEADER || `data()` || `trailer()`) >> 3.
 
 Canonical byte encoding (`to_bytes` / `from_bytes`), big-endian, what a contract reads:
 
-    version u8 (=3) | batch_number u64 | new_root 32B | oracle_table_id u32 | n u16 |
-    n x record (RECORD_BYTES)
+    version u8 (=4) | batch_number u64 | new_root 32B | oracle_table_id u32 | n u16 |
+    n x record (RECORD_BYTES) | fund_deficit 16B
 
 Decoding is strict: unknown version, trailing or missing bytes, a root not below r, or
 a record `circuits.spec.records.decode_record` refuses (unknown op code, a value over its
@@ -31,10 +34,11 @@ from dataclasses import dataclass
 
 from circuits.field import R
 from circuits.spec.records import RECORD_BYTES, Record, decode_record
+from circuits.spec.solvency import DEFICIT_BITS, DEFICIT_BYTES, trailer_bytes
 
-CALLDATA_VERSION = 3
+CALLDATA_VERSION = 4
 DICT_FORMAT = "zkrollup.batch_calldata"
-DICT_VERSION = 3
+DICT_VERSION = 4
 
 MAX_BATCH_SIZE = (1 << 16) - 1
 BATCH_NUMBER_BITS = 64
@@ -65,12 +69,14 @@ def _record(r, i: int) -> Record:
 
 @dataclass(frozen=True)
 class BatchCalldata:
-    """One batch's calldata (see the module docstring); `records` are checked and kept as bytes."""
+    """One batch's calldata (see the module docstring); `records` are checked and kept as
+    bytes. Every field is required: a batch's fund_deficit is never implied."""
 
     batch_number: int
     new_root: int
     oracle_table_id: int
-    records: tuple = ()
+    records: tuple
+    fund_deficit: int
 
     def __post_init__(self) -> None:
         _uint(self.batch_number, BATCH_NUMBER_BITS, "batch_number")
@@ -85,6 +91,7 @@ class BatchCalldata:
         for i, r in enumerate(recs):
             _record(r, i)
         object.__setattr__(self, "records", tuple(bytes(r) for r in recs))
+        _uint(self.fund_deficit, DEFICIT_BITS, "fund_deficit")
 
     @property
     def batch_size(self) -> int:
@@ -98,10 +105,14 @@ class BatchCalldata:
         """RECORDS: the posted data the public input hashes after the header."""
         return b"".join(self.records)
 
+    def trailer(self) -> bytes:
+        """TRAILER: the fund's deficit, DEFICIT_BYTES big-endian, hashed after the records."""
+        return trailer_bytes(self.fund_deficit)
+
     # -- canonical bytes -------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         return _HEAD.pack(CALLDATA_VERSION, self.batch_number, self.new_root.to_bytes(32, "big"),
-                          self.oracle_table_id, len(self.records)) + self.data()
+                          self.oracle_table_id, len(self.records)) + self.data() + self.trailer()
 
     @classmethod
     def from_bytes(cls, data) -> "BatchCalldata":
@@ -113,11 +124,12 @@ class BatchCalldata:
         ver, bn, new, table, n = _HEAD.unpack_from(data, 0)
         if ver != CALLDATA_VERSION:
             raise CalldataError(f"unknown calldata version {ver}")
-        want = HEADER_BYTES + n * RECORD_BYTES
+        want = HEADER_BYTES + n * RECORD_BYTES + DEFICIT_BYTES
         if len(data) != want:
-            raise CalldataError(f"calldata has {len(data)} bytes, {n} records need exactly {want}")
+            raise CalldataError(f"calldata has {len(data)} bytes, {n} records and the deficit need exactly {want}")
         recs = tuple(data[HEADER_BYTES + i * RECORD_BYTES:HEADER_BYTES + (i + 1) * RECORD_BYTES] for i in range(n))
-        return cls(batch_number=bn, new_root=int.from_bytes(new, "big"), oracle_table_id=table, records=recs)
+        return cls(batch_number=bn, new_root=int.from_bytes(new, "big"), oracle_table_id=table, records=recs,
+                   fund_deficit=int.from_bytes(data[want - DEFICIT_BYTES:], "big"))
 
     # -- files -----------------------------------------------------------------------------
     def to_dict(self) -> dict:

@@ -10,7 +10,8 @@ accepted batches with their records and payouts) from the chain's log
 
     l1 = RollupL1(chain, addresses, operator=op_addr, oracle=oracle_addr)
     l1.deposit(alice, account, pk_x, pk_y, amount, now)     # alice = msg.sender
-    l1.request_forced_close(account, alice, *leaf_opening(state, account), now=now)
+    l1.request_forced_close(account, alice, now=now)       # alice owns the account
+    l1.owner_of(account), l1.held(), l1.retained(), l1.fund_deficit()
     l1.publish_oracle_table(table, now)                     # as the oracle
     l1.submit_batch(calldata, proof, now)                   # as the operator: a BatchReceipt
     l1.state_root, l1.batch_number, l1.queue(), l1.accepted_batches(), l1.payouts(n)
@@ -84,6 +85,7 @@ class Reason:
     TOO_MANY_ENTRIES = "the records consume more L1 queue entries than are pending"
     QUEUE_MISMATCH = "a record does not fit the L1 queue entry it consumes"
     INVALID_PROOF = "invalid proof"
+    INSOLVENT = "the payouts would leave less than the tokens held and the queued deposits"
 
 
 _REVERTS = {
@@ -92,6 +94,9 @@ _REVERTS = {
     "rollup: no verifying key for this batch size": Reason.NO_VERIFYING_KEY,
     "rollup: the records are not N whole records": Reason.MALFORMED_CALLDATA,
     "rollup: the new root is not below r": Reason.MALFORMED_CALLDATA,
+    "rollup: the fund's deficit is not below 2^128": Reason.MALFORMED_CALLDATA,
+    "rollup: insolvent: the tokens held for the accounts and the queued deposits exceed the balance":
+        Reason.INSOLVENT,
     "tables: no such oracle table": Reason.UNKNOWN_ORACLE_TABLE,
     "rollup: stale oracle table": Reason.STALE_ORACLE_TABLE,
     "rollup: oracle table older than the last accepted batch's": Reason.STALE_ORACLE_TABLE,
@@ -126,9 +131,10 @@ class BatchReceipt:
     payouts: tuple          # of Payout, as the token's Transfer events of the transaction show
     gas: int
     accepted_at: int
-    data_hash: bytes = b""  # sha256(header || records), in the BatchAccepted event
+    data_hash: bytes = b""  # sha256(header || records || trailer), in the BatchAccepted event
     block: int = 0
     tx_bytes: int = 0       # the L1 transaction's input (ABI-encoded calldata)
+    fund_deficit: int = 0   # the insurance fund's deficit the batch proved (its payouts' haircut)
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,8 @@ class ExitLeaf:
 
 class LeafOpening(NamedTuple):
     """An account's leaf, its Merkle path (3 siblings per level of the 4-ary tree) and the
-    open-interest hash: what opens the leaf in a state root. `claim` and
-    `request_forced_close` take it spread: `l1.claim(i, *opening, table)`."""
+    open-interest hash: what opens the leaf in a state root. `claim` takes it spread:
+    `l1.claim(i, *opening, table)`."""
     leaf: ExitLeaf
     siblings: tuple
     oi_hash: int
@@ -166,8 +172,7 @@ class LeafOpening(NamedTuple):
 def leaf_opening(state, account: int) -> LeafOpening:
     """The opening of `account`'s leaf in a native state's root (zkrollup.state.RollupState,
     or anything with account(i).fields(), proof(i) and oi_hash). It opens in L1's state root
-    while the native state is the one L1 last accepted: a batch accepted since moves the root,
-    and the request must be made again with a fresh opening."""
+    while the native state is the one L1 last accepted (in exodus mode, the frozen root)."""
     return LeafOpening(ExitLeaf.of(state.account(account).fields()), tuple(state.proof(account)), state.oi_hash)
 
 
@@ -434,7 +439,8 @@ class RollupL1:
         table id, records) and its canonical bytes (calldata_bytes), tx_input (the L1
         transaction's input, ABI-encoded), proof, public_input,
         data_hash, old_root, new_root, oracle_hash, market_hash, table_id, prio_old,
-        prio_new, first_entry, entries_served, accepted_at, gas, block."""
+        prio_new, first_entry, entries_served, accepted_at, gas, block, and the solvency
+        ledger after it: fund_deficit (the calldata's), held, retained."""
         return [dict(b) for b in self._scan().batches]
 
     def batch_records(self, batch_number: int) -> list[bytes]:
@@ -445,7 +451,8 @@ class RollupL1:
 
     def payouts(self, batch_number: int) -> list[dict]:
         """What accepted batch `batch_number` paid on L1, in record order: kind, account,
-        l1_address, amount."""
+        l1_address, amount (what was paid: an exit's amount after the pro-rata haircut while
+        the fund's deficit was not covered, docs/l1.md "Socialised loss and solvency")."""
         h = self._scan()
         if batch_number not in h.payouts:
             raise ContractError(f"no accepted batch {batch_number!r}")
@@ -590,25 +597,35 @@ class RollupL1:
                         value=self.forced_fee(), now=now)
         return self.queue_contract.events(rc, "ForcedWithdrawalQueued")[0].args["index"]
 
-    def request_forced_close(self, account: int, l1_address, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int,
-                             now: Optional[int] = None) -> int:
+    def request_forced_close(self, account: int, l1_address, now: Optional[int] = None) -> int:
         """`l1_address` (msg.sender, the account's owner) queues a forced close of every
-        position of `account`, paying the forced-request fee in ETH; it proves that it owns
-        the account by opening the account's leaf in the current state root (`leaf`, its
-        `siblings`, the open-interest hash: `leaf_opening(state, account)` of the state L1
-        last accepted). Returns the entry's index; ContractError with the queue's reason
-        otherwise (a batch accepted since the opening was read: read it again, resend)."""
+        position of `account`, paying the forced-request fee in ETH. The queue admits it only
+        from the owner the rollup contract learned from an accepted deposit (`owner_of`).
+        Returns the entry's index; ContractError with the queue's reason otherwise."""
         sender = as_address(l1_address, "requester")
-        args = self._leaf_args(account, leaf, siblings, oi_hash)
-        rc = self._send(self.queue_contract, "request_forced_close", *args, sender=sender, value=self.forced_fee(),
+        _uint(account, self.acc_depth, "account")
+        rc = self._send(self.queue_contract, "request_forced_close", account, sender=sender, value=self.forced_fee(),
                         now=now)
         return self.queue_contract.events(rc, "ForcedCloseQueued")[0].args["index"]
 
-    def proven_owner(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int) -> int:
-        """The owner of `account` (int) if this opening opens its leaf in the current state root
-        (what request_forced_close checks; a view, nothing is sent); ContractError otherwise."""
-        args = self._leaf_args(account, leaf, siblings, oi_hash)
-        return address_int(self._view(self.exodus_contract, "proven_owner", *args))
+    def owner_of(self, account: int) -> Optional[int]:
+        """The owner (int) of `account` as L1 knows it: the depositor of a deposit an accepted
+        batch credited to it (None: no such deposit yet). What request_forced_close checks."""
+        a = address_int(self.rollup.call("owner_of", _uint(account, 256, "account")))
+        return a or None
+
+    # --- solvency (circuits.spec.solvency) ---------------------------------------------------
+    def held(self) -> int:
+        """Tokens the rollup contract holds for the accounts' cash: credited deposits - exit payouts."""
+        return self.rollup.call("held")
+
+    def retained(self) -> int:
+        """What exit haircuts kept back while the insurance fund's deficit was not covered."""
+        return self.rollup.call("retained")
+
+    def fund_deficit(self) -> int:
+        """The insurance fund's deficit the last accepted batch proved."""
+        return self.rollup.call("fund_deficit")
 
     def _leaf_args(self, account: int, leaf: ExitLeaf, siblings: Sequence[int], oi_hash: int) -> list:
         """The contracts' arguments of a leaf opening: account, pk_x, pk_y, nonce, cash,
@@ -643,7 +660,7 @@ class RollupL1:
             raise BatchRejected(Reason.OUT_OF_ORDER, f"batch {calldata.batch_number}, expected {bn + 1}")
         if len(calldata.records) > 64:
             raise BatchRejected(Reason.MALFORMED_CALLDATA, "L1 takes at most 64 records per batch")
-        return calldata.new_root, calldata.oracle_table_id, calldata.data()
+        return calldata.new_root, calldata.oracle_table_id, calldata.data(), calldata.fund_deficit
 
     def expected_public_input(self, calldata, now: Optional[int] = None) -> int:
         """The public input submit_batch would check (BatchRejected where it would refuse
@@ -670,7 +687,8 @@ class RollupL1:
         if {(p.l1_address, p.amount) for p in pays} - paid:
             raise ContractError("the accepting transaction's transfers differ from the records' payouts")
         return BatchReceipt(ev["batch_number"], old_root, ev["new_root"], b["public_input"], b["entries_served"],
-                            pays, rc.gas_used, rc.timestamp, b["data_hash"], rc.block, len(b["tx_input"]))
+                            pays, rc.gas_used, rc.timestamp, b["data_hash"], rc.block, len(b["tx_input"]),
+                            b["fund_deficit"])
 
     # --- exodus -------------------------------------------------------------------------------
     def activate_exodus(self, *, sender=None, now: Optional[int] = None) -> None:

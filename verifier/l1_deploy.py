@@ -11,10 +11,10 @@ The contracts (verifier/contracts/*.vy, docs/l1.md "The rollup's contracts"):
 |---|---|
 | `token` | the ERC-20 collateral (deployed here unless an address is given) |
 | `governance` | the governor role (two-step hand-over) |
-| `rollup` | state root, batch number, verifier per batch size, custody, payouts, exodus switch |
+| `rollup` | state root, batch number, verifier per batch size, custody, payouts, the owners credited deposits prove, the solvency ledger, exodus switch |
 | `priority_queue` | deposits, forced withdrawals and forced closes: the Poseidon chain, deadlines, fees |
 | `tables` | the market registry and the oracle tables (validation, hashing) |
-| `exodus` | claims against the last accepted root, paid pro rata after the claim period; proving an account's owner (forced closes) |
+| `exodus` | claims against the last accepted root, paid pro rata after the claim period |
 | `batch_verifier` | Groth16 verification, one deployment per batch size and key |
 | Poseidon | T3 (state root), T5 (Merkle nodes of the 4-ary tree, instrument ids), T6 (the queue's chain), the T4 sponge (market and oracle hashes), T8 (the account leaf) and T(K+1) (positions, open interest) |
 

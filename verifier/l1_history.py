@@ -8,7 +8,10 @@ accepted batches (BatchAccepted and the records in the submit_batch calldata), t
 holders (Transfer), exodus claims and withdrawals (Claimed, Withdrawn) and reclaimed
 deposits. `History.scan()` reads the log once from where it stopped (on a node:
 eth_getLogs and eth_getTransactionByHash), and derives per batch what it consumed and
-paid by walking its records against the queue, exactly as the rollup contract does.
+paid by walking its records against the queue, exactly as the rollup contract does: the
+owners its credited deposits prove (`owners`, the contract's owner_of) and its solvency
+ledger (`held`, `retained`, `fund_deficit`; exits paid `circuits.spec.solvency.exit_payout`),
+checked against the contract's Solvency event of every batch.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from eth_abi import decode
 from circuits.spec.ops import OP_DEPOSIT, OP_FORCED_CLOSE, OP_WITHDRAW
 from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
 from circuits.spec.records import PRIORITY_KIND, RECORD_BYTES
+from circuits.spec.solvency import exit_payout
 
 from .abi import Contract, abi_type, function
 from .calldata import BatchCalldata
@@ -54,6 +58,8 @@ class History:
         self.holders: set[int] = set()
         self.exits: dict[int, dict] = {}
         self.head = 0
+        self.owners: dict[int, int] = {}       # account -> owner (int), as rollup.owner_of
+        self.held = self.retained = self.fund_deficit = 0
 
     def scan(self) -> None:
         for seq, rc, data in self.chain.transactions(self.cursor):
@@ -110,14 +116,20 @@ class History:
                 self.markets.append((ev.args["market_hash"], tuple(ev.args["rows"])))
 
     def _batch(self, rc: Receipt, data: bytes) -> None:
+        solvency = {e.args["batch_number"]: e.args for e in self.c["rollup"].events(rc, "Solvency")}
         for ev in self.c["rollup"].events(rc, "BatchAccepted"):
             a = ev.args
-            new_root, table_id, records, proof = call_args(self.c["rollup"], "submit_batch", 4, data)
+            new_root, table_id, records, deficit, proof = call_args(self.c["rollup"], "submit_batch", 5, data)
             recs = [bytes(records[i:i + RECORD_BYTES]) for i in range(0, len(records), RECORD_BYTES)]
             cd = BatchCalldata(batch_number=a["batch_number"], new_root=new_root, oracle_table_id=table_id,
-                               records=tuple(recs))
+                               records=tuple(recs), fund_deficit=deficit)
             first = self.head
+            self.fund_deficit = deficit                 # this batch's deficit prices its own exits
             pays = self._walk(a["batch_number"], cd)
+            s = solvency.get(a["batch_number"])
+            if s is None or (s["held"], s["retained"], s["fund_deficit"]) != (self.held, self.retained, deficit):
+                raise RuntimeError(f"batch {a['batch_number']}: the contract's Solvency event differs from the "
+                                   f"ledger derived from its records")
             table = self.tables[table_id - 1]
             digest = bytes(a["data_hash"])
             self.batches.append({
@@ -131,23 +143,40 @@ class History:
                 "prio_old": self.entries[first - 1]["chain"] if first else 0,
                 "prio_new": self.entries[self.head - 1]["chain"] if self.head else 0,
                 "first_entry": first, "entries_served": tuple(range(first, self.head)),
-                "accepted_at": rc.timestamp, "gas": rc.gas_used, "block": rc.block})
+                "accepted_at": rc.timestamp, "gas": rc.gas_used, "block": rc.block,
+                "fund_deficit": deficit, "held": self.held, "retained": self.retained})
             self.payouts[a["batch_number"]] = pays
 
+    def _exit(self, x: int) -> int:
+        """Pay an exit of x as the contract does: exit_payout, retain the rest, held -= payout
+        (saturating at 0)."""
+        paid = exit_payout(x, self.held, self.fund_deficit, self.retained)
+        self.retained += x - paid
+        self.held -= min(self.held, paid)
+        return paid
+
     def _walk(self, b: int, cd: BatchCalldata) -> list[dict]:
-        """Consume queue entries and list the payouts as the rollup contract does."""
+        """Consume queue entries, learn owners, keep the ledger and list the payouts as the
+        rollup contract does (rollup.vy `_pay`)."""
         out = []
         for r in cd.decoded():
             if r.op == OP_WITHDRAW:
                 out.append({"kind": PAYOUT_WITHDRAWAL, "account": r.fields["account"],
-                            "l1_address": r.fields["l1_address"], "amount": r.fields["amount"]})
+                            "l1_address": r.fields["l1_address"], "amount": self._exit(r.fields["amount"])})
             elif r.op in PRIORITY_KIND:
                 e = self.entries[self.head]
                 self.head += 1
                 if r.op == OP_DEPOSIT:
-                    paid = e["amount"] if r.fields["refunded"] else 0
-                else:                                       # a forced close pays nothing
-                    paid = 0 if r.op == OP_FORCED_CLOSE else r.fields["paid"]
+                    if r.fields["refunded"]:
+                        paid = e["amount"]                  # a refund: in full, not a claim
+                    else:
+                        paid = 0
+                        self.held += e["amount"]
+                        self.owners[r.fields["account"]] = e["l1_address"]
+                elif r.op == OP_FORCED_CLOSE:               # a forced close pays nothing
+                    paid = 0
+                else:
+                    paid = self._exit(r.fields["paid"])
                 e["served_batch"], e["paid"] = b, paid
                 if paid and e["l1_address"]:
                     out.append({"kind": PAYOUT_REFUND if r.op == OP_DEPOSIT else PAYOUT_FORCED,

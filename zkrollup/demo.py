@@ -43,7 +43,7 @@ from typing import Callable, Optional
 from circuits import eddsa
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 from circuits.spec.scenarios import STANDARD_SCENARIOS, base_move_bps
-from verifier.l1_client import leaf_opening
+from verifier.l1_client import PAYOUT_REFUND
 
 from .capital import compare_withdrawal
 from .deployment import L1_CONFIG_FILE, L1_FILE, OPERATOR_FILE, Deployment, planned_deployment_id
@@ -125,6 +125,7 @@ class Demo:
         self.reports: list[BatchReport] = []
         self.liquidations: list[dict] = []
         self.forced_closes: list[dict] = []
+        self.last_deficit = self.last_retained = self.pro_rata = 0
         self.withdraw_wall: Optional[float] = None
         self.withdraw_paid_wall: Optional[float] = None
         self.order_ids = {i: 0 for i in NAMES}
@@ -201,6 +202,16 @@ class Demo:
                 f"{NAMES.get(a, a)} {usd(x)}" for _, a, _, x in r.payouts)
         self.echo(f"  batch {r.batch_number}: [{ops}] proved in {r.prove_s:.1f} s, accepted by L1 "
                   f"(verify {r.verify_s:.2f} s, gas {r.gas:,}){paid}")
+        c = self.dep.contract
+        deficit, retained, held = c.fund_deficit(), c.retained(), c.held()
+        if retained > self.last_retained:           # this batch's exits were paid pro rata
+            self.pro_rata += sum(1 for p in r.payouts if p[0] != PAYOUT_REFUND)
+            self.last_retained = retained
+        if deficit != self.last_deficit:
+            self.echo(f"    the batch proves the insurance fund {usd(deficit)} USD under water"
+                      + (f": L1 pays exits pro rata, {held / (held + deficit - retained):.6f} of their amount, "
+                         f"until {usd(deficit)} USD is retained" if deficit > retained else ""))
+            self.last_deficit = deficit
 
     def submit(self, what: str, req):
         res = self.op.submit(req)
@@ -225,18 +236,17 @@ class Demo:
                   + ("" if full else " (passes initial margin again)"))
 
     def forced_close(self, acct: int) -> None:
-        """The account's owner asks L1 to close every position (it proves it owns the
-        account with an opening of its leaf in the root L1 last accepted); the operator must
-        serve the queue entry by its deadline: the backstop takes everything."""
+        """The account's owner asks L1 to close every position (L1 knows the owner from the
+        deposit that created the account); the operator must serve the queue entry by its
+        deadline: the backstop takes everything."""
         name, c = NAMES[acct], self.dep.contract
         before = self.op.state.account(acct)
         sizes, cash = list(before.sizes), before.cash
         self.echo(f"\n[5b] {name}'s orders go unanswered (say the operator censors her): she asks L1 to close "
                   f"her positions")
-        o = leaf_opening(self.op.l1_state, acct)
-        c.request_forced_close(acct, L1_ADDRESS[acct], o.leaf, o.siblings, o.oi_hash, self.t)
-        self.echo(f"  {name} queues a forced close on L1 from the address that owns account {acct} (her leaf "
-                  f"opened in the accepted root; deadline 7 days, or the rollup enters exodus)")
+        c.request_forced_close(acct, L1_ADDRESS[acct], self.t)
+        self.echo(f"  {name} queues a forced close on L1 from the address that owns account {acct} (L1 learnt "
+                  f"it from her deposit; deadline 7 days, or the rollup enters exodus)")
         self.op.sync()
         self.op.flush()
         after = self.op.state.account(acct)
@@ -435,6 +445,8 @@ class Demo:
             "rebuilt from L1 data alone to the same root": rebuilt.root == st.root,
             "withdrawals paid in the accepting calls": paid == sum(c.l1_balances().values()),
             "tokens conserved on L1": conserved,
+            "L1 solvent: tokens held >= accounts' cash ledger + queued deposits":
+                c.collateral >= c.held() + c.pending_deposit_total,
             "native invariants hold": st.check_invariants() == [],
         }
         e(f"\nL1: batch {c.batch_number}, root {hex(c.state_root)[:18]}..., contract holds {usd(c.collateral)} USD")
@@ -451,7 +463,9 @@ class Demo:
                 "full_liquidations": sum(not x["partial"] for x in self.liquidations),
                 "backstop_takeovers": sum(x["backstop"] for x in self.liquidations),
                 "forced_closes": self.forced_closes,
-                "forced_closes_served": sum(r.ops.get("forced_close", 0) for r in self.reports)}
+                "forced_closes_served": sum(r.ops.get("forced_close", 0) for r in self.reports),
+                "socialised_loss": {"fund_deficit": c.fund_deficit(), "retained": c.retained(), "held": c.held(),
+                                    "exits_paid_pro_rata": self.pro_rata}}
         return {"ok": all(checks.values()), "checks": checks, "batches": [self.batch_obj(r) for r in self.reports],
                 "risk": risk, "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
 

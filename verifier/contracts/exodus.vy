@@ -16,8 +16,6 @@
         against the hash the tables contract stored for it), floored at 0 (an account in
         deficit has nothing to claim; its deficit falls on every claimant pro rata below).
         Special accounts (owner = SPECIAL_OWNER) have nobody to pay and cannot claim.
-        The same opening, outside exodus mode too, proves an account's owner to the queue
-        (proven_owner: a forced close is queued only for the owner, priority_queue.vy).
 
         Payment does not depend on who comes first (docs/l1.md, "Exodus"):
         - claim(): during the claim period (spec.EXODUS_CLAIM_PERIOD seconds from the
@@ -271,18 +269,6 @@ def _prove_leaf(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, 
     accounts_root: uint256 = self._root(leaf, account, siblings)
     assert staticcall IPoseidon2(POSEIDON2).hash([accounts_root, oi_hash]) == staticcall IRollup(ROLLUP).state_root(), \
         "exodus: the leaf is not in the last accepted state root"
-
-
-@view
-@external
-def proven_owner(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
-                 sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
-                 siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256) -> address:
-    """The owner of `account`, proven by opening its leaf in the rollup's current state root
-    (reverts if the leaf is not there). In or out of exodus mode: the queue asks it before
-    it queues a forced close (verifier/contracts/priority_queue.vy)."""
-    self._prove_leaf(account, pk_x, pk_y, nonce, cash, sizes, orders_root, owner, siblings, oi_hash)
-    return owner
 
 
 @view

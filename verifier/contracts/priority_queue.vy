@@ -16,10 +16,10 @@
         together, so flooding the queue is expensive.
         A forced close (circuits.spec.priority, "Forced close") must be servable, or one
         user could stall the rollup until exodus: it is queued only for an account of the
-        tree that is not a special one, by its owner, who proves it by opening the
-        account's leaf in the current state root (the exodus contract's proven_owner,
-        reached through the rollup's EXODUS). Accounts are never deleted and their owner
-        never changes, so the proof stays true until a batch serves the entry.
+        tree that is not a special one, by its owner, as the rollup contract learned it
+        from the deposits it accepted (rollup.owner_of: a credited deposit's depositor is
+        the account's owner). Accounts are never deleted and their owner never changes, so
+        this stays true until a batch serves the entry, whatever batches come in between.
         A deposit's key must be what the operator can serve: a point of Baby Jubjub's
         prime-order subgroup other than the identity (zkrollup.account.check_public_key).
         The depositor proves it cheaply with a cofactor witness Q on the curve with 8 Q = pk
@@ -38,16 +38,11 @@ interface IGovernance:
 
 interface IRollup:
     def exodus() -> bool: view
-    def EXODUS() -> address: view
+    def owner_of(account: uint256) -> address: view
     def release(receiver: address, amount: uint256): nonpayable
 
 interface IPoseidon5:
     def hash(inputs: uint256[5]) -> uint256: view
-
-interface IExodus:
-    def proven_owner(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
-                     sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
-                     siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256) -> address: view
 
 interface IERC20:
     def transferFrom(sender: address, receiver: address, amount: uint256) -> bool: nonpayable
@@ -93,7 +88,6 @@ event ForcedFeeSet:
 TIME_BITS_PACKED: constant(uint256) = 30
 ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 AMOUNT_MASK: constant(uint256) = (1 << spec.AMOUNT_BITS) - 1
-MAX_PATH: constant(uint256) = spec.TREE_MAX_LEVELS * spec.TREE_SIBLINGS_PER_LEVEL
 
 GOVERNANCE: public(immutable(address))
 ROLLUP: public(immutable(address))
@@ -294,27 +288,21 @@ def request_forced_withdrawal(account: uint256, amount: uint256) -> uint256:
 
 @payable
 @external
-def request_forced_close(account: uint256, pk_x: uint256, pk_y: uint256, nonce: uint256, cash: int256,
-                         sizes: DynArray[int256, spec.MAX_INSTRUMENTS], orders_root: uint256, owner: address,
-                         siblings: DynArray[uint256, MAX_PATH], oi_hash: uint256) -> uint256:
+def request_forced_close(account: uint256) -> uint256:
     """Queue a forced close of every position of `account` (circuits.spec.priority): the
     batch that serves it hands them all to the insurance fund on the liquidation's terms.
-    msg.sender must own the account, shown by the account's leaf (key, nonce, signed cash,
-    the K signed sizes, orders root, owner), its Merkle path and the open-interest hash,
-    opened in the current state root; msg.value must be the forced fee. Returns the
-    entry's index."""
+    msg.sender must own the account (rollup.owner_of, learned from the accepted deposits);
+    msg.value must be the forced fee. Returns the entry's index."""
     assert msg.value == self.forced_fee, "queue: send exactly the forced-request fee"
     assert self.pending_forced[msg.sender] < MAX_PENDING_FORCED, "queue: too many pending forced requests from this address"
     assert account < (1 << ACC_DEPTH), "queue: account index outside the account tree"
     # the fund, the fee account and the clearing account are never closed out (the circuit
-    # could not serve them); they are owned by SPECIAL_OWNER, which is no sender, anyway
+    # could not serve them); no deposit credits them, so owner_of has none for them anyway
     assert account != spec.FEE_ACCOUNT and account != spec.INSURANCE_ACCOUNT and account != spec.CLEARING_ACCOUNT, \
         "queue: special accounts cannot be force-closed"
-    assert owner == msg.sender, "queue: only the account's owner may request its forced close"
-    # an entry no batch could serve would stall the rollup into exodus: the leaf must open in
-    # the current root (proven_owner reverts otherwise)
-    assert staticcall IExodus(staticcall IRollup(ROLLUP).EXODUS()).proven_owner(
-        account, pk_x, pk_y, nonce, cash, sizes, orders_root, owner, siblings, oi_hash) == msg.sender, \
+    # an entry no batch could serve would stall the rollup into exodus: only the owner, whom an
+    # accepted deposit proved (an account without one does not exist: owner_of is empty)
+    assert staticcall IRollup(ROLLUP).owner_of(account) == msg.sender, \
         "queue: only the account's owner may request its forced close"
     index: uint256 = 0
     value: uint256 = 0

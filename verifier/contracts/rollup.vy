@@ -2,11 +2,12 @@
 """
 @title The rollup contract: state root, batches, payouts, custody, exodus switch
 @notice Holds the collateral token of every account and of the queued deposits.
-        submit_batch(new_root, table_id, records, proof) accepts a batch of N records
-        (circuits.spec.records, N = len(records) / RECORD_BYTES) only if the proof
+        submit_batch(new_root, table_id, records, fund_deficit, proof) accepts a batch of N
+        records (circuits.spec.records, N = len(records) / RECORD_BYTES) only if the proof
         verifies, with the verifier contract the governor set for N, against the single
         public input (circuits.spec.public_input)
-            sha256(old_root || new_root || oracle_hash || prio_old || prio_new || records) >> 3
+            sha256(old_root || new_root || oracle_hash || prio_old || prio_new || records
+                   || fund_deficit as 16 bytes) >> 3
         which this contract builds itself: old_root from its storage, oracle_hash from the
         table the batch names (verifier/contracts/tables.vy; it must be no older than the
         last accepted batch's, published for the current market (tables.first_table_id),
@@ -15,10 +16,22 @@
         forced-close record, in order, each of the record's kind). Nothing else comes from
         the operator. In the same transaction it moves the root and the batch number and
         pays: a withdrawal's amount to its L1 address, a forced withdrawal's paid amount to
-        the entry's requester, a refunded deposit's amount back to its depositor; a forced
-        close pays nothing (the positions move inside the rollup). A payout to the zero
-        address stays in the contract (a transfer to it would revert the batch, and one
-        user must not be able to stop batches).
+        the entry's requester (each exit pro rata while the insurance fund's deficit is not
+        covered, below), a refunded deposit's amount back to its depositor, in full; a
+        forced close pays nothing (the positions move inside the rollup). A payout to the
+        zero address stays in the contract (a transfer to it would revert the batch, and
+        one user must not be able to stop batches).
+        Owners: a deposit record that is not refunded created its account with owner = the
+        entry's depositor or credited it because owner = depositor
+        (circuits.spec.priority.deposit_outcome); an owner never changes and accounts are
+        never deleted, so owner_of[account] = depositor is the account's owner from then on
+        (the queue admits a forced close only from it, priority_queue.vy).
+        Solvency (circuits.spec.solvency): the proof binds fund_deficit, the insurance
+        fund's deficit after the batch. The contract keeps the ledger held (credited
+        deposits - exit payouts, the tokens standing for the accounts' cash) and retained
+        (what haircuts kept back); while retained < fund_deficit every exit of x is paid
+        x * held // (held + fund_deficit - retained) and x - payout is retained. After
+        paying it asserts held + the queued deposits <= its token balance.
         Exodus: once the oldest unconsumed queue entry is past its deadline no batch is
         accepted and anyone may call activate_exodus (exodus_since records when); from then
         on the exodus contract pays claims (pro rata after its claim period,
@@ -33,6 +46,7 @@ interface IGovernance:
 
 interface IQueue:
     def overdue() -> bool: view
+    def pending_deposits() -> uint256: view
     def consume(n: uint256) -> (uint256, uint256, DynArray[uint256, spec.MAX_L1_BATCH]): nonpayable
     def preview(n: uint256) -> (uint256, uint256, DynArray[uint256, spec.MAX_L1_BATCH]): view
 
@@ -45,6 +59,7 @@ interface IVerifier:
 
 interface IERC20:
     def transfer(receiver: address, amount: uint256) -> bool: nonpayable
+    def balanceOf(owner: address) -> uint256: view
 
 event BatchAccepted:
     batch_number: indexed(uint256)
@@ -53,6 +68,12 @@ event BatchAccepted:
     table_id: uint256
     data_hash: bytes32
     n_records: uint256
+
+event Solvency:
+    batch_number: indexed(uint256)
+    held: uint256
+    retained: uint256
+    fund_deficit: uint256
 
 event VerifierSet:
     batch_size: indexed(uint256)
@@ -66,6 +87,7 @@ event Released:
     amount: uint256
 
 ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+DEFICIT_BITS: constant(uint256) = 128       # circuits.spec.solvency.DEFICIT_BITS (the trailer's 16 bytes)
 # the operations whose record consumes a queue entry (circuits.spec.records.PRIORITY_KIND),
 # as a bit set: one test per record instead of one comparison per operation
 QUEUE_OPS: constant(uint256) = (1 << spec.OP_DEPOSIT) | (1 << spec.OP_FORCED_WITHDRAW) | (1 << spec.OP_FORCED_CLOSE)
@@ -84,6 +106,10 @@ last_table_id: public(uint256)
 exodus: public(bool)
 exodus_since: public(uint256)
 verifier: public(HashMap[uint256, address])
+owner_of: public(HashMap[uint256, address])     # set by accepted deposits (module docstring)
+held: public(uint256)           # tokens standing for the accounts' cash: credited deposits - exit payouts
+retained: public(uint256)       # what exit haircuts kept back (covers the fund's deficit)
+fund_deficit: public(uint256)   # the insurance fund's deficit after the last accepted batch
 
 
 @deploy
@@ -125,7 +151,7 @@ def _field(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], offset: uint256, size: uint2
 @view
 @internal
 def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYTES + 32],
-           size: uint256) -> (uint256, uint256, uint256):
+           size: uint256, fund_deficit: uint256) -> (uint256, uint256, uint256):
     """Everything but the queue and the proof; returns (N, queue entries consumed, oracle hash)."""
     assert not self.exodus, "rollup: exodus mode"
     assert not staticcall IQueue(QUEUE).overdue(), "rollup: a priority request is past its deadline (exodus)"
@@ -133,6 +159,7 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     assert n >= 1 and n * spec.RECORD_BYTES == size, "rollup: the records are not N whole records"
     assert self.verifier[n] != empty(address), "rollup: no verifying key for this batch size"
     assert new_root < spec.R, "rollup: the new root is not below r"
+    assert fund_deficit < (1 << DEFICIT_BITS), "rollup: the fund's deficit is not below 2^128"
     assert table_id >= self.last_table_id, "rollup: oracle table older than the last accepted batch's"
     oracle_hash: uint256 = 0
     timestamp: uint256 = 0
@@ -150,15 +177,19 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
 @view
 @internal
 def _digest(new_root: uint256, oracle_hash: uint256, prio_old: uint256, prio_new: uint256,
-            records: Bytes[spec.MAX_RECORDS_BYTES]) -> bytes32:
+            records: Bytes[spec.MAX_RECORDS_BYTES], fund_deficit: uint256) -> bytes32:
+    """sha256(HEADER || RECORDS || TRAILER), the trailer the deficit as 16 bytes big-endian
+    (circuits.spec.public_input; fund_deficit < 2^128 is checked first)."""
     return sha256(concat(convert(self.state_root, bytes32), convert(new_root, bytes32),
                          convert(oracle_hash, bytes32), convert(prio_old, bytes32),
-                         convert(prio_new, bytes32), records))
+                         convert(prio_new, bytes32), records,
+                         convert(convert(fund_deficit, uint128), bytes16)))
 
 
 @view
 @external
-def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES]) -> uint256:
+def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES],
+                          fund_deficit: uint256) -> uint256:
     """The public input submit_batch would check for this batch now (a view: the operator
     compares it with its witness before proving); reverts where submit_batch would before
     looking at the proof."""
@@ -166,12 +197,12 @@ def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[s
     n: uint256 = 0
     nq: uint256 = 0
     oracle_hash: uint256 = 0
-    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records))
+    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit)
     prio_old: uint256 = 0
     prio_new: uint256 = 0
     entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
     prio_old, prio_new, entries = staticcall IQueue(QUEUE).preview(nq)
-    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records), uint256) >> 3
+    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records, fund_deficit), uint256) >> 3
 
 
 @internal
@@ -181,16 +212,34 @@ def _send(receiver: address, amount: uint256):
     assert extcall IERC20(TOKEN).transfer(receiver, amount), "rollup: token transfer failed"
 
 
+@pure
 @internal
-def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[uint256, spec.MAX_L1_BATCH]):
-    """Walk the records: check each consuming record against its entry's kind, pay."""
+def _exit_payout(x: uint256, held: uint256, deficit: uint256, retained: uint256) -> uint256:
+    """What an exit of x is paid (circuits.spec.solvency.exit_payout): x while the deficit is
+    covered (retained >= deficit), else x * held // (held + deficit - retained). No overflow:
+    x < 2^64 (a record's amount) and held < 2^128 (the tokens held, far below it)."""
+    if retained >= deficit:
+        return x
+    return x * held // (held + (deficit - retained))
+
+
+@internal
+def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[uint256, spec.MAX_L1_BATCH],
+         deficit: uint256) -> uint256:
+    """Walk the records: check each consuming record against its entry's kind, learn the
+    owners of credited deposits, keep the ledger, pay (module docstring). Returns held."""
+    held: uint256 = self.held
+    retained: uint256 = self.retained
     j: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         at: uint256 = i * spec.RECORD_BYTES
         op: uint256 = convert(extract32(buf, at + spec.OP_OFFSET), uint256) >> 248
+        x: uint256 = 0
+        receiver: address = empty(address)
         if op == spec.OP_WITHDRAW:
-            self._send(convert(self._field(buf, at + spec.WITHDRAW_L1_ADDRESS_OFFSET, spec.WITHDRAW_L1_ADDRESS_BYTES), address),
-                       self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES))
+            x = self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES)
+            receiver = convert(self._field(buf, at + spec.WITHDRAW_L1_ADDRESS_OFFSET, spec.WITHDRAW_L1_ADDRESS_BYTES),
+                               address)
         elif (QUEUE_OPS >> op) & 1 == 1:
             e: uint256 = entries[j]
             j += 1
@@ -200,34 +249,48 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
             if op == spec.OP_DEPOSIT:
                 assert kind == spec.KIND_DEPOSIT, "rollup: a deposit record meets a queue entry of another kind"
                 if self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET, spec.DEPOSIT_REFUNDED_BYTES) != 0:
-                    self._send(owner, amount)
+                    self._send(owner, amount)           # not a claim on the accounts: in full
+                else:
+                    held += amount
+                    account: uint256 = self._field(buf, at + spec.DEPOSIT_ACCOUNT_OFFSET, spec.DEPOSIT_ACCOUNT_BYTES)
+                    if self.owner_of[account] != owner:
+                        self.owner_of[account] = owner
             elif op == spec.OP_FORCED_CLOSE:
                 # nothing to pay: the positions go to the fund inside the rollup (the proof binds
                 # the entry, account and requester, through the chain)
                 assert kind == spec.KIND_FORCED_CLOSE, "rollup: a forced-close record meets a queue entry of another kind"
             else:
                 assert kind == spec.KIND_FORCED, "rollup: a forced-withdrawal record meets a queue entry of another kind"
-                paid: uint256 = self._field(buf, at + spec.FORCED_WITHDRAW_PAID_OFFSET, spec.FORCED_WITHDRAW_PAID_BYTES)
-                assert paid <= amount, "rollup: a forced withdrawal pays more than requested"
-                self._send(owner, paid)
+                x = self._field(buf, at + spec.FORCED_WITHDRAW_PAID_OFFSET, spec.FORCED_WITHDRAW_PAID_BYTES)
+                assert x <= amount, "rollup: a forced withdrawal pays more than requested"
+                receiver = owner
+        if x != 0:
+            payout: uint256 = self._exit_payout(x, held, deficit, retained)
+            retained += x - payout
+            held -= min(held, payout)           # saturating: a genesis without deposits
+            self._send(receiver, payout)
+    self.held = held
+    self.retained = retained
+    return held
 
 
 @nonreentrant
 @external
 def submit_batch(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES],
-                 proof: uint256[8]) -> uint256:
-    """Verify and apply one batch (module docstring); proof = [a.x, a.y, b.x.c1, b.x.c0,
+                 fund_deficit: uint256, proof: uint256[8]) -> uint256:
+    """Verify and apply one batch (module docstring); fund_deficit: the insurance fund's
+    deficit after the batch, the public input's trailer; proof = [a.x, a.y, b.x.c1, b.x.c0,
     b.y.c1, b.y.c0, c.x, c.y]. Returns the new batch number."""
     buf: Bytes[spec.MAX_RECORDS_BYTES + 32] = concat(records, empty(bytes32))
     n: uint256 = 0
     nq: uint256 = 0
     oracle_hash: uint256 = 0
-    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records))
+    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit)
     prio_old: uint256 = 0
     prio_new: uint256 = 0
     entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
     prio_old, prio_new, entries = extcall IQueue(QUEUE).consume(nq)
-    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records)
+    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records, fund_deficit)
     assert staticcall IVerifier(self.verifier[n]).verifyProof(
         [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]],
         [convert(digest, uint256) >> 3]), "rollup: invalid proof"
@@ -238,7 +301,12 @@ def submit_batch(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_R
     self.last_table_id = table_id
     log BatchAccepted(batch_number=bn, old_root=old_root, new_root=new_root, table_id=table_id,
                       data_hash=digest, n_records=n)
-    self._pay(buf, n, entries)
+    # this batch's deficit first: it prices the batch's own exits
+    self.fund_deficit = fund_deficit
+    held: uint256 = self._pay(buf, n, entries, fund_deficit)
+    assert held + staticcall IQueue(QUEUE).pending_deposits() <= staticcall IERC20(TOKEN).balanceOf(self), \
+        "rollup: insolvent: the tokens held for the accounts and the queued deposits exceed the balance"
+    log Solvency(batch_number=bn, held=held, retained=self.retained, fund_deficit=fund_deficit)
     return bn
 
 

@@ -4,8 +4,9 @@ state committed after each.
 For a batch: `preflight` asks the contract which public input it would check now
 (`expected_public_input`: a stale oracle table is refused here, before any proving work)
 and compares it with the batch's; `submit` sends calldata (batch number, new root, oracle
-table id and the records: the posted data) and proof, the contract verifies and pays the
-withdrawals, forced withdrawals and deposit refunds in the same call; `adopt` takes a batch the contract accepted before a crash (checked to be
+table id, the records: the posted data, and the insurance fund's deficit) and proof, the
+contract verifies and pays the withdrawals, forced withdrawals (pro rata while the fund's
+deficit is not covered) and deposit refunds in the same call; `adopt` takes a batch the contract accepted before a crash (checked to be
 this operator's). Either way `commit` replays the batch on the *accepted* state, which
 must reach the batch's root, and stores it with the batch record in one transaction
 (`StateStore`): the state, `operator/last_event` (the journal event of the batch's seal),
@@ -51,7 +52,7 @@ class Submitter:
 
     def calldata(self, sb: SealedBatch) -> BatchCalldata:
         return BatchCalldata(batch_number=sb.batch_number, new_root=sb.fields.new_root,
-                             oracle_table_id=sb.table_id, records=tuple(sb.records))
+                             oracle_table_id=sb.table_id, records=tuple(sb.records), fund_deficit=sb.fund_deficit)
 
     def preflight(self, sb: SealedBatch) -> tuple[BatchCalldata, int]:
         """(calldata, time of submission) after the contract confirmed, without a proof, that
