@@ -2,15 +2,23 @@
 proves the insurance fund's deficit after it, posted as the public input's trailer; the
 rollup contract keeps the ledger `held` (credited deposits - exit payouts) and `retained`
 (what haircuts kept back), and pays every exit (a withdrawal's amount, a forced
-withdrawal's paid) `exit_payout`: in full while retained >= deficit, else pro rata,
-x * held // (held + deficit - retained), rounded down. Checked here with the stand-in
-verifier: the ratio is the same for every exit of a batch and of the next (the order of
-exits does not matter), retained grows by each haircut, exits are paid in full again once
-retained covers the deficit, refunds are never cut, held follows deposits and payouts, the
-Solvency event and the getters agree with the history's mirror, a calldata whose deficit
-is not the one the proof was made for is an invalid proof, and a batch that would pay out
-the queued deposits' tokens is refused (held + queued deposits <= the token balance)."""
+withdrawal's paid) `exit_payout` at one ratio per batch, the ledger's before the batch
+(held0, retained0): in full while retained0 >= deficit, else pro rata,
+x * held0 // (held0 + deficit - retained0), rounded down. Checked here with the stand-in
+verifier: every exit of a batch is paid the same ratio whatever the order of its records
+(a deposit credited earlier in the batch does not raise it: the review's case, held 1,000,
+D 250, a 9,000 deposit and a 100 withdrawal, pays 80 in either order; it shares the
+deficit from the next batch on), the ratio of the next batch is the same within rounding,
+retained grows by each haircut, exits are paid in full again once retained covers the
+deficit, refunds are never cut, held follows deposits and payouts, a batch's payouts total
+at most held0 + its credited deposits, the Solvency event and the getters agree with the
+history's mirror, the client compares the accepting transaction's transfers with the
+mirrored payouts as an ordered list, a calldata whose deficit is not the one the proof was
+made for is an invalid proof, and a batch that would pay out the queued deposits' tokens
+is refused (held + queued deposits <= the token balance)."""
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -18,7 +26,9 @@ from circuits.spec.solvency import exit_payout
 from circuits.spec.public_input import batch_public_input
 from verifier.calldata import BatchCalldata, CalldataError
 from verifier.evm import ExecutionFailed
-from verifier.l1_client import PAYOUT_FORCED, PAYOUT_REFUND, PAYOUT_WITHDRAWAL, BatchRejected, Reason, address_int
+from verifier.l1_client import (PAYOUT_FORCED, PAYOUT_REFUND, PAYOUT_WITHDRAWAL, BatchRejected, ContractError, Reason,
+                                address_int)
+from verifier.l1_history import History
 
 from l1_helpers import (ALICE, BOB, CAROL, OPERATOR, USD, Rig, deposit_record, forced_record, noop,
                         snapshot, withdraw_record)
@@ -52,11 +62,12 @@ class Ledger:
 
     def exits(self, amounts: list[int], deficit: int, to=ALICE) -> list[int]:
         """One batch of withdrawals from A to `to`; returns the amounts paid (checked to be the
-        native twin's, walking the ledger from the getters)."""
+        native twin's at the ledger before the batch, read from the getters, walking it)."""
         held, retained, _ = self.state()
+        held0, retained0 = held, retained
         want = []
         for x in amounts:
-            p = exit_payout(x, held, deficit, retained)
+            p = exit_payout(x, held0, deficit, retained0)
             retained += x - p
             held -= min(held, p)
             want.append(p)
@@ -126,13 +137,79 @@ def test_with_a_deficit_exits_in_one_batch_and_the_next_are_paid_the_same_ratio_
 
 
 def test_the_order_of_exits_does_not_change_what_each_is_paid():
+    """One ratio per batch: every exit is paid exactly x * held0 // (held0 + D - retained0),
+    whatever its place; the ledger after the batch is the same in either order."""
     amounts = [400 * USD, 7 * USD, 123_456_789, 250 * USD]
     forward, backward = Ledger(), Ledger()
     a = forward.exits(amounts, 300 * USD)
     b = backward.exits(amounts[::-1], 300 * USD)[::-1]
-    assert all(abs(x - y) <= 1 for x, y in zip(a, b)), (a, b)
-    # each within a unit of x * held / (held + deficit), the ratio before any exit
-    assert all(abs(p - x * 1000 / 1300) <= 1 for x, p in zip(amounts, a))
+    assert a == b == [x * (1000 * USD) // (1300 * USD) for x in amounts]
+    assert forward.state() == backward.state()
+
+
+# --- one ratio per batch: record order cannot move value between exits -------------------------
+
+def test_the_reviews_case_a_withdrawal_before_or_after_a_large_credited_deposit_is_paid_the_same():
+    """held 1,000, D 250, a 9,000 deposit credited in the same batch as a 100 withdrawal: at
+    the ratio of the ledger as walked the withdrawal got 80.00 before the deposit and 97.56
+    after it (the operator, who orders the records, chose); at the ledger before the batch
+    it gets 80.00 in either order, and the ledger after the batch is the same."""
+    results = []
+    for deposit_first in (False, True):
+        led = Ledger()
+        led.rig.deposit(CAROL, 9, 9000 * USD)
+        w, d = withdraw_record(A, 100 * USD, ALICE), deposit_record(9, 9000 * USD)
+        rc = led.batch([d, w] if deposit_first else [w, d], 250 * USD)
+        results.append(([p.amount for p in rc.payouts], led.state()))
+    assert results[0] == results[1] == ([80 * USD], (9920 * USD, 20 * USD, 250 * USD))
+    # the walked ratio after the deposit would have paid 100 * 10,000 / 10,250 = 97.56
+    assert exit_payout(100 * USD, 10_000 * USD, 250 * USD, 0) == 97_560_975
+
+
+def test_two_exits_in_one_batch_get_the_same_ratio_whatever_the_order_of_the_records():
+    """A withdrawal, a forced withdrawal and a credited deposit in every order the queue
+    allows (the deposit's entry before the forced one's; the withdrawal anywhere): each exit
+    is paid x * 1,000 // 1,250, the ledger after the batch and the payouts' total are the
+    same in every order, and the total is at most held0 + the batch's credited deposits."""
+    wx, fx, dep = 100 * USD, 50 * USD, 4000 * USD
+    seen = set()
+    for at in range(3):                                    # the withdrawal before, between, after
+        led = Ledger()
+        l1 = led.l1
+        led.rig.deposit(CAROL, 9, dep)
+        l1.request_forced_withdrawal(B, BOB, 60 * USD)
+        held0 = l1.held()
+        queued = [deposit_record(9, dep), forced_record(B, 60 * USD, fx)]
+        records = queued[:at] + [withdraw_record(A, wx, ALICE)] + queued[at:]
+        rc = led.batch(records, 250 * USD)
+        pays = {p.kind: p.amount for p in rc.payouts}
+        assert pays == {PAYOUT_WITHDRAWAL: wx * 1000 // 1250, PAYOUT_FORCED: fx * 1000 // 1250}
+        assert sum(pays.values()) <= held0 + dep
+        seen.add((tuple(sorted(pays.items())), led.state()))
+        b = l1.accepted_batches()[-1]
+        assert (b["held"], b["retained"], b["fund_deficit"]) == led.state()       # the mirror agrees
+    assert len(seen) == 1
+    (_, state), = seen
+    assert state == (1000 * USD + dep - 120 * USD, 30 * USD, 250 * USD)
+
+
+def test_every_order_of_a_batchs_withdrawals_and_deposits_pays_the_same_and_leaves_the_same_ledger():
+    """Withdrawals anywhere around two credited deposits (queue order kept): every order
+    pays each exit the same and leaves the same ledger."""
+    outcomes = set()
+    for order in sorted(set(itertools.permutations("wwdd"))):
+        led = Ledger()
+        led.rig.deposit(CAROL, 9, 3000 * USD)
+        led.rig.deposit(CAROL, 10, 500 * USD)
+        deposits = iter([deposit_record(9, 3000 * USD), deposit_record(10, 500 * USD)])
+        withdrawals = iter([withdraw_record(A, 300 * USD, ALICE), withdraw_record(B, 77_777_777, BOB)])
+        records = [next(deposits) if c == "d" else next(withdrawals) for c in order]
+        rc = led.batch(records, 400 * USD)
+        outcomes.add((tuple(sorted((p.l1_address, p.amount) for p in rc.payouts)), led.state()))
+    assert len(outcomes) == 1
+    (pays, state), = outcomes
+    assert sorted(a for _, a in pays) == sorted([300 * USD * 1000 // 1400, 77_777_777 * 1000 // 1400])
+    assert state[0] == 4500 * USD - sum(a for _, a in pays)
 
 
 def test_retained_grows_by_the_haircut_and_exits_are_paid_in_full_once_it_covers_the_deficit(led):
@@ -168,12 +245,16 @@ def test_a_forced_withdrawal_is_haircut_like_a_withdrawal_and_its_entry_records_
     assert led.state() == (960 * USD, 10 * USD, 250 * USD)
 
 
-def test_a_credited_deposit_raises_held_and_with_it_the_ratio_of_later_exits(led):
-    """A deposit credited before an exit in the same batch is a claim backed in full: it
-    joins held (the deficit is then shared over more claims)."""
+def test_a_credited_deposit_shares_the_deficit_from_the_next_batch_on(led):
+    """A deposit credited in a batch is a claim backed in full: it joins held, but the exits
+    of its own batch keep the ratio of the ledger before it (1,000 / 1,250); from the next
+    batch on the deficit is shared over more claims (held 1,170 after the batch, retained
+    20: 1,170 / 1,400)."""
     led.rig.deposit(CAROL, 9, 250 * USD)
     rc = led.batch([deposit_record(9, 250 * USD), withdraw_record(A, 100 * USD, ALICE)], 250 * USD)
-    assert [p.amount for p in rc.payouts] == [100 * USD * 1250 // 1500]
+    assert [p.amount for p in rc.payouts] == [100 * USD * 1000 // 1250]
+    assert led.state() == (1170 * USD, 20 * USD, 250 * USD)
+    assert led.exits([100 * USD], 250 * USD) == [100 * USD * 1170 // 1400]
 
 
 def test_the_deficit_is_posted_in_the_calldata_history_and_receipt(led):
@@ -264,3 +345,23 @@ def test_held_never_exceeds_what_the_contract_holds_beyond_the_queued_deposits(l
     assert l1.held() + l1.pending_deposit_total <= l1.collateral
     # what exits left behind (the haircuts) is still in the contract, within held
     assert l1.collateral == l1.held() + l1.pending_deposit_total
+
+
+# --- the client's cross-check of the payouts -----------------------------------------------------
+
+@pytest.mark.parametrize("tamper", ["duplicated", "missing", "reordered"])
+def test_the_client_compares_the_transfers_with_the_mirrored_payouts_as_an_ordered_list(led, monkeypatch, tamper):
+    """The history's mirror is made to list one payout twice (one transfer too few), to drop
+    one (a transfer too many) or to swap two: a comparison of sets passed all three; the
+    client compares the Transfer events with the payouts in order and refuses each."""
+    walk = History._walk
+
+    def mirrored(self, b, cd):
+        pays = walk(self, b, cd)
+        return {"duplicated": pays + pays[-1:], "missing": pays[:-1], "reordered": pays[::-1]}[tamper]
+
+    records = [withdraw_record(A, 100 * USD, ALICE), withdraw_record(B, 30 * USD, BOB)]
+    led.batch(records, 0)                                  # untampered: accepted and checked
+    monkeypatch.setattr(History, "_walk", mirrored)
+    with pytest.raises(ContractError, match="transfers differ from the records' payouts"):
+        led.batch(records, 0)

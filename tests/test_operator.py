@@ -432,3 +432,34 @@ def test_a_batch_refused_for_a_stale_table_waits_for_the_next_table_instead_of_s
     op.flush()                                      # what the rebuild left open
     assert c.batch_number == 4 and in_step(dep)
     assert sum(c.l1_balance(ADDR[a]) for a in (3, 4, 5)) == 3 * USD
+
+
+def test_a_loss_left_outside_the_fund_is_backstopped_before_an_exit_and_the_exit_is_paid_pro_rata(dep):
+    """A short settled deep under water is flat with negative cash: the operator backstops it
+    (positions or not) before admitting the winner's withdrawal, so the batch proves the
+    fund's deficit and L1 pays the exit pro rata instead of in full (which would leave L1
+    unable to pay later exits; found by an adversarial review)."""
+    op, c, clock = dep.operator, dep.contract, dep.clock
+    fut = op.state.oracle.mark[2]
+    size = 10_500
+    op.submit(order(3, SELL, size, fut, 1, slot=2))
+    assert op.submit(order(5, BUY, size, fut, 1, slot=2)).filled == size
+    op.flush()
+    clock.t = T0 + 30 * DAY
+    up = SPOT * 13 // 10
+    dep.oracle.publish(table(spot=up, ts=clock.t, settle={0: up, 1: up, 2: up}), now=clock.t)
+    op.flush()
+    three = op.state.account(3)
+    assert not any(three.sizes) and three.cash < 0 and op.liquidatable() == [3]
+    loss = -three.cash
+    amount = op.state.account(5).cash // 2
+    op.submit(Withdraw.create(KEYS[5], 5, amount, op.state.account(5).nonce, ADDR[5], DID))
+    assert op.liquidatable() == [] and op.state.account(3).cash == 0
+    op.flush()
+    rep = [r for r in op.batch_reports() if "withdraw" in r.ops][-1]
+    assert rep.ops.get("liquidate") == 1                      # the backstop came first, same batch
+    deficit, held = c.fund_deficit(), c.held()
+    assert deficit == loss > 0
+    [(_, acct, _, paid)] = rep.payouts
+    assert acct == 5 and paid < amount and c.retained() == amount - paid
+    assert c.collateral >= c.held() + c.pending_deposit_total

@@ -86,11 +86,13 @@ def test_exit_payout_is_full_while_the_deficit_is_covered():
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 10 ** 12), st.integers(1, 10 ** 12), st.integers(0, 10 ** 12),
        st.lists(st.integers(1, 10 ** 9), min_size=1, max_size=8))
-def test_exits_get_the_same_ratio_whatever_their_order_and_never_more_than_is_held(held, deficit, retained, xs):
-    """The ratio held / (held + uncovered) does not move as exits are paid (up to the
-    rounding, always in the fund's favour), so nobody gains by leaving first; L1 never
-    pays out more than it holds. A consistent ledger: retained is part of held, and the
-    accounts other than the fund claim held - retained + deficit in all."""
+def test_nobody_gains_by_leaving_first_and_l1_never_pays_more_than_it_holds(held, deficit, retained, xs):
+    """The ratio held / (held + uncovered) does not fall as exits are paid (each payout is
+    rounded down, and what rounding keeps back is retained, which can only raise the
+    ratio): the first exit gets at most the ratio, every later one at least it (less one
+    unit of rounding), so nobody gains by leaving first; L1 never pays out more than it
+    holds. A consistent ledger: retained is part of held, and the accounts other than the
+    fund claim held - retained + deficit in all."""
     assume(retained <= held and sum(xs) <= held - retained + deficit)
 
     def run(order):
@@ -108,11 +110,10 @@ def test_exits_get_the_same_ratio_whatever_their_order_and_never_more_than_is_he
     if uncovered <= 0:
         assert paid == xs
         return
-    ratio = held / (held + uncovered)
+    # exact integer comparisons: p0 <= x0 * held / (held + uncovered) <= p_i + 1
+    assert paid[0] * (held + uncovered) <= xs[0] * held
     for x, p in zip(xs, paid):
-        # each exit gets floor(x * ratio') with ratio' drifting only by earlier roundings
-        assert p <= x * ratio + 1e-9 * x + 1 and p >= x * ratio - len(xs) - 1e-9 * x * len(xs)
-    assert sum(run(list(reversed(xs)))[0]) <= sum(xs)
+        assert x * held < (p + 1) * (held + uncovered) and p <= x
 
 
 def test_a_bankrupt_backstop_leaves_a_deficit_the_batch_proves_and_posts():

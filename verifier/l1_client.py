@@ -682,9 +682,14 @@ class RollupL1:
         ev = self.rollup.events(rc, "BatchAccepted")[0].args
         h = self._scan()
         b = h.batches[-1]
-        paid = {(address_int(e.args["receiver"]), e.args["value"]) for e in self.token.events(rc, "Transfer")}
+        # every token transfer of the accepting transaction, in order, must be one payout the
+        # records call for, in record order (a list, not a set: an extra, a missing or a
+        # duplicated transfer, or one from another sender, is caught)
+        rollup = address_int(self.rollup.address)
+        paid = [(address_int(e.args["sender"]), address_int(e.args["receiver"]), e.args["value"])
+                for e in self.token.events(rc, "Transfer")]
         pays = tuple(Payout(**p) for p in h.payouts[ev["batch_number"]])
-        if {(p.l1_address, p.amount) for p in pays} - paid:
+        if paid != [(rollup, p.l1_address, p.amount) for p in pays]:
             raise ContractError("the accepting transaction's transfers differ from the records' payouts")
         return BatchReceipt(ev["batch_number"], old_root, ev["new_root"], b["public_input"], b["entries_served"],
                             pays, rc.gas_used, rc.timestamp, b["data_hash"], rc.block, len(b["tx_input"]),

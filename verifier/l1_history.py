@@ -10,8 +10,9 @@ deposits. `History.scan()` reads the log once from where it stopped (on a node:
 eth_getLogs and eth_getTransactionByHash), and derives per batch what it consumed and
 paid by walking its records against the queue, exactly as the rollup contract does: the
 owners its credited deposits prove (`owners`, the contract's owner_of) and its solvency
-ledger (`held`, `retained`, `fund_deficit`; exits paid `circuits.spec.solvency.exit_payout`),
-checked against the contract's Solvency event of every batch.
+ledger (`held`, `retained`, `fund_deficit`; every exit of a batch paid
+`circuits.spec.solvency.exit_payout` at the ledger as it stood before the batch, one ratio
+per batch), checked against the contract's Solvency event of every batch.
 """
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ class History:
         self.head = 0
         self.owners: dict[int, int] = {}       # account -> owner (int), as rollup.owner_of
         self.held = self.retained = self.fund_deficit = 0
+        self._ratio = (0, 0)                   # (held, retained) before the batch being walked
 
     def scan(self) -> None:
         for seq, rc, data in self.chain.transactions(self.cursor):
@@ -125,6 +127,7 @@ class History:
                                records=tuple(recs), fund_deficit=deficit)
             first = self.head
             self.fund_deficit = deficit                 # this batch's deficit prices its own exits
+            self._ratio = (self.held, self.retained)    # ... at the ledger before the batch
             pays = self._walk(a["batch_number"], cd)
             s = solvency.get(a["batch_number"])
             if s is None or (s["held"], s["retained"], s["fund_deficit"]) != (self.held, self.retained, deficit):
@@ -148,9 +151,11 @@ class History:
             self.payouts[a["batch_number"]] = pays
 
     def _exit(self, x: int) -> int:
-        """Pay an exit of x as the contract does: exit_payout, retain the rest, held -= payout
+        """Pay an exit of x as the contract does: exit_payout at the ledger before the batch
+        (`_ratio`: one ratio for every exit of the batch), retain the rest, held -= payout
         (saturating at 0)."""
-        paid = exit_payout(x, self.held, self.fund_deficit, self.retained)
+        held0, retained0 = self._ratio
+        paid = exit_payout(x, held0, self.fund_deficit, retained0)
         self.retained += x - paid
         self.held -= min(self.held, paid)
         return paid

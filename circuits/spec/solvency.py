@@ -18,16 +18,21 @@ fund hold claims worth sum(cash) + D while L1 holds only what was deposited and 
 out. L1 keeps that ledger, `held` (credited deposits - exit payouts), and `retained`: the
 part of `held` that no account's cash stands for (what earlier haircuts kept back, which
 covers the deficit). While the deficit is not covered, uncovered = D - retained > 0, every
-exit (a withdrawal's amount, a forced withdrawal's paid) of x is paid
+exit of a batch (a withdrawal's amount, a forced withdrawal's paid) of x is paid
 
     payout = x * held // (held + uncovered)             (`exit_payout`)
 
-and the rest, x - payout, is retained. The ratio held / (held + uncovered) is what each
-claim would get if everyone left at once, and it does not move as exits are paid (both
-terms shrink in proportion), so it does not matter who leaves first: the same rule as
-exodus's pro-rata pool (verifier/contracts/exodus.vy), applied while the rollup runs.
-Once retained >= D (the fund recovered, or enough was kept back) exits are paid in full.
-Deposits refunded by a batch are not claims on the accounts and are always paid in full.
+with held and retained as they stood before the batch (one ratio per batch: the order of
+its records cannot move value between its exits; a deposit it credits shares the deficit
+from the next batch on), and the rest, x - payout, is retained. The ratio held / (held +
+uncovered) is what each claim would get if everyone left at once, and paying exits this
+way does not lower it for the next batch (both terms shrink in proportion, rounding
+retains), so it does not matter who leaves first: the same rule as exodus's pro-rata pool
+(verifier/contracts/exodus.vy), applied while the rollup runs. Once retained >= D (the
+fund recovered, or enough was kept back) exits are paid in full. Deposits refunded by a
+batch are not claims on the accounts and are always paid in full. D only sees losses the
+fund has taken over: the operator backstops every account failing maintenance before it
+admits an exit (`zkrollup.operator.sequencer.Sequencer.backstop_failing`).
 
 Native functions here; L1's twin is `verifier/contracts/rollup.vy` (`_exit_payout`), the
 circuit's `circuits.batch.solvency`.

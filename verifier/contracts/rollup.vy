@@ -29,9 +29,11 @@
         Solvency (circuits.spec.solvency): the proof binds fund_deficit, the insurance
         fund's deficit after the batch. The contract keeps the ledger held (credited
         deposits - exit payouts, the tokens standing for the accounts' cash) and retained
-        (what haircuts kept back); while retained < fund_deficit every exit of x is paid
-        x * held // (held + fund_deficit - retained) and x - payout is retained. After
-        paying it asserts held + the queued deposits <= its token balance.
+        (what haircuts kept back); every exit of a batch is paid at one ratio, the
+        ledger's before the batch (held0, retained0): while retained0 < fund_deficit an
+        exit of x is paid x * held0 // (held0 + fund_deficit - retained0), and x - payout
+        is retained. After paying it asserts held + the queued deposits <= its token
+        balance.
         Exodus: once the oldest unconsumed queue entry is past its deadline no batch is
         accepted and anyone may call activate_exodus (exodus_since records when); from then
         on the exodus contract pays claims (pro rata after its claim period,
@@ -215,9 +217,10 @@ def _send(receiver: address, amount: uint256):
 @pure
 @internal
 def _exit_payout(x: uint256, held: uint256, deficit: uint256, retained: uint256) -> uint256:
-    """What an exit of x is paid (circuits.spec.solvency.exit_payout): x while the deficit is
-    covered (retained >= deficit), else x * held // (held + deficit - retained). No overflow:
-    x < 2^64 (a record's amount) and held < 2^128 (the tokens held, far below it)."""
+    """What an exit of x is paid (circuits.spec.solvency.exit_payout; held and retained: the
+    ledger before the batch): x while the deficit is covered (retained >= deficit), else
+    x * held // (held + deficit - retained). No overflow: x < 2^64 (a record's amount) and
+    held < 2^128 (the tokens held, far below it)."""
     if retained >= deficit:
         return x
     return x * held // (held + (deficit - retained))
@@ -230,6 +233,11 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
     owners of credited deposits, keep the ledger, pay (module docstring). Returns held."""
     held: uint256 = self.held
     retained: uint256 = self.retained
+    # every exit is priced at the ledger as it stood before the batch (held0, retained0), not
+    # as the walk has moved it: a deposit credited earlier in the batch would raise the ratio
+    # of the exits after it, and the operator orders the records (docs/l1.md)
+    held0: uint256 = held
+    retained0: uint256 = retained
     j: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         at: uint256 = i * spec.RECORD_BYTES
@@ -265,7 +273,7 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
                 assert x <= amount, "rollup: a forced withdrawal pays more than requested"
                 receiver = owner
         if x != 0:
-            payout: uint256 = self._exit_payout(x, held, deficit, retained)
+            payout: uint256 = self._exit_payout(x, held0, deficit, retained0)
             retained += x - payout
             held -= min(held, payout)           # saturating: a genesis without deposits
             self._send(receiver, payout)

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from verifier.l1_client import BatchRejected, Reason
-from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
 
 from .. import batchfile, units
 from ..batch_builder import BatchBuilder, SealedBatch
@@ -33,7 +32,6 @@ from ..keycache import KeyCache
 from ..keyfiles import vk_from_pk
 from ..matching import Book, MatchResult
 from ..ops import Backstop, Deposit, ForcedClose, ForcedWithdraw, Noop, SignedOrder, Trade
-from ..risk import passes_maintenance
 from ..store import StateStore
 from .genesis import Genesis, load_config
 from .intake import read_request_file, request_from_obj, request_obj
@@ -41,7 +39,7 @@ from .journal import Journal
 from .pool import InProcessPool, ProverPool
 from .proving import BatchProver, ProvedBatch, UnprovableBatch
 from .reports import BatchReport
-from .sequencer import MarketChanged, Sequencer
+from .sequencer import MarketChanged, Sequencer, failing_maintenance
 from .submission import BATCH_PREFIX, LAST_EVENT, TABLE_ID, Submitter
 
 
@@ -402,13 +400,9 @@ class Operator:
         return None if blob is None else batchfile.unpack(blob)
 
     def liquidatable(self) -> list[int]:
-        """Accounts of the working state that fail maintenance margin (may be liquidated)."""
-        st = self.state
-        if st.oracle is None:
-            return []
-        return [idx for idx, acc in st.accounts_items()
-                if idx not in (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT) and any(acc.sizes)
-                and not passes_maintenance(acc.cash, acc.sizes, st.oracle)]
+        """Accounts of the working state that fail maintenance margin (may be liquidated), with
+        positions or not (one a settlement left with negative cash is backstopped too)."""
+        return failing_maintenance(self.state)
 
     def backstop(self, targets: Optional[list[int]] = None) -> list:
         """The insurance fund takes over what no liquidator did: a `Backstop` of each target

@@ -24,14 +24,15 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from typing import Callable, Iterator, Optional
-from circuits.spec.accounts import CLEARING_ACCOUNT
+from circuits.spec.accounts import CLEARING_ACCOUNT, SPECIAL_ACCOUNTS
 
 from .. import signatures
 from ..batch_builder import BatchBuilder, SealedBatch
 from ..errors import OperatorError, RollupError, SlotInUse, Unprovable
 from ..l1data import entry_op, published_markets, published_oracle
 from ..matching import Book
-from ..ops import Cancel, Operation, Settle, SignedOrder, op_from_obj
+from ..ops import Backstop, Cancel, ForcedWithdraw, Operation, Settle, SignedOrder, Withdraw, op_from_obj
+from ..risk import passes_maintenance
 from . import orders
 from .intake import request_from_obj
 from .journal import Journal
@@ -133,6 +134,17 @@ class Sequencer:
     def emit_op(self, op: Operation) -> None:
         self.emit({"kind": "op", "op": op.to_obj()})
 
+    def backstop_failing(self) -> None:
+        """Before an exit is admitted, move every loss into the insurance fund: a Backstop of
+        each account failing maintenance, positions or not (a settlement can leave one flat
+        with negative cash), so the fund's deficit the batch proves prices the exit
+        (docs/risk.md, "Socialised loss"). One the state or the circuit refuses is skipped."""
+        for idx in failing_maintenance(self.state):
+            try:
+                self.emit_op(Backstop(idx))
+            except RollupError:
+                pass
+
     def seal(self, resume_from: Optional[int] = None) -> SealedBatch:
         """Seal the open batch now (padding with Noop); journaled by the next `write_journal`.
         `resume_from`: the inbox entry to process again after a rollback (default: the one
@@ -220,6 +232,8 @@ class Sequencer:
                 status = "done" if result.error is None else "partial"
                 return result, status, json.dumps({"filled": result.filled, "rested": result.rested,
                                                    "error": result.error})
+            if isinstance(req, Withdraw):
+                self.backstop_failing()
             self.emit_op(req)
             result = self.builder.records[-1]
             if isinstance(req, Cancel):
@@ -270,7 +284,10 @@ class Sequencer:
                     pass                    # refused before: the position stays open
         if self.state.oracle is not None:
             for e in c.queue(self.state.prio_served):
-                self.emit_op(entry_op(e))
+                op = entry_op(e)
+                if isinstance(op, ForcedWithdraw):
+                    self.backstop_failing()
+                self.emit_op(op)
         if self._pending:
             self.write_journal()
 
@@ -283,6 +300,15 @@ class MarketChanged(OperatorError):
 def op_key(obj: dict) -> str:
     """One operation object as a canonical string (to look it up among the refused)."""
     return json.dumps(obj, sort_keys=True)
+
+
+def failing_maintenance(state) -> list[int]:
+    """Accounts other than the special ones that fail maintenance margin now (may be
+    liquidated or backstopped); none without an oracle table."""
+    if state.oracle is None:
+        return []
+    return [idx for idx, acc in state.accounts_items()
+            if idx not in SPECIAL_ACCOUNTS and not passes_maintenance(acc.cash, acc.sizes, state.oracle)]
 
 
 def settlements(state) -> Iterator[Settle]:
