@@ -51,9 +51,10 @@ the insurance fund takes every position at the mark less the bonus, the account 
 penalty, a shortfall falls on the fund), whether or not the account fails maintenance.
 Every queued request must be servable (nothing one user queues may stall the rollup), so
 L1 admits only valid ones: the account is in the tree and not a special account, and the
-requester proves on L1 that it is the account's owner by opening the account's leaf in
-the last accepted state root (accounts are never deleted and their owner never changes,
-so the proof stays true until the entry is served). The circuit checks the owner again.
+requester is its owner as L1 learnt it from the deposits it accepted (a deposit record
+that is not refunded created the account with owner = the depositor or credited it
+because owner == depositor; accounts are never deleted and their owner never changes, so
+this stays true until the entry is served). The circuit checks the owner again.
 The entry has the queue's deadline: served by then, or the rollup enters exodus.
 
 Native functions here; the batch circuit computes the same chain with its shared
