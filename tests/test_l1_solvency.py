@@ -152,8 +152,9 @@ def test_the_order_of_exits_does_not_change_what_each_is_paid():
 def test_the_reviews_case_a_withdrawal_before_or_after_a_large_credited_deposit_is_paid_the_same():
     """held 1,000, D 250, a 9,000 deposit credited in the same batch as a 100 withdrawal: at
     the ratio of the ledger as walked the withdrawal got 80.00 before the deposit and 97.56
-    after it (the operator, who orders the records, chose); at the ledger before the batch
-    it gets 80.00 in either order, and the ledger after the batch is the same."""
+    after it (the operator, who orders the records, chose); at the batch's one ratio (the
+    ledger before it with its credited deposits: 10,000 / 10,250) it gets 97.56 in either
+    order, and the ledger after the batch is the same."""
     results = []
     for deposit_first in (False, True):
         led = Ledger()
@@ -161,16 +162,17 @@ def test_the_reviews_case_a_withdrawal_before_or_after_a_large_credited_deposit_
         w, d = withdraw_record(A, 100 * USD, ALICE), deposit_record(9, 9000 * USD)
         rc = led.batch([d, w] if deposit_first else [w, d], 250 * USD)
         results.append(([p.amount for p in rc.payouts], led.state()))
-    assert results[0] == results[1] == ([80 * USD], (9920 * USD, 20 * USD, 250 * USD))
-    # the walked ratio after the deposit would have paid 100 * 10,000 / 10,250 = 97.56
-    assert exit_payout(100 * USD, 10_000 * USD, 250 * USD, 0) == 97_560_975
+    paid = exit_payout(100 * USD, 10_000 * USD, 250 * USD, 0)
+    assert paid == 97_560_975
+    assert results[0] == results[1] == ([paid], (10_000 * USD - paid, 100 * USD - paid, 250 * USD))
 
 
 def test_two_exits_in_one_batch_get_the_same_ratio_whatever_the_order_of_the_records():
     """A withdrawal, a forced withdrawal and a credited deposit in every order the queue
     allows (the deposit's entry before the forced one's; the withdrawal anywhere): each exit
-    is paid x * 1,000 // 1,250, the ledger after the batch and the payouts' total are the
-    same in every order, and the total is at most held0 + the batch's credited deposits."""
+    is paid x * 5,000 // 5,250 (held before the batch with its credited deposit), the ledger
+    after the batch and the payouts' total are the same in every order, and the total is at
+    most held0 + the batch's credited deposits."""
     wx, fx, dep = 100 * USD, 50 * USD, 4000 * USD
     seen = set()
     for at in range(3):                                    # the withdrawal before, between, after
@@ -183,14 +185,15 @@ def test_two_exits_in_one_batch_get_the_same_ratio_whatever_the_order_of_the_rec
         records = queued[:at] + [withdraw_record(A, wx, ALICE)] + queued[at:]
         rc = led.batch(records, 250 * USD)
         pays = {p.kind: p.amount for p in rc.payouts}
-        assert pays == {PAYOUT_WITHDRAWAL: wx * 1000 // 1250, PAYOUT_FORCED: fx * 1000 // 1250}
+        assert pays == {PAYOUT_WITHDRAWAL: wx * 5000 // 5250, PAYOUT_FORCED: fx * 5000 // 5250}
         assert sum(pays.values()) <= held0 + dep
         seen.add((tuple(sorted(pays.items())), led.state()))
         b = l1.accepted_batches()[-1]
         assert (b["held"], b["retained"], b["fund_deficit"]) == led.state()       # the mirror agrees
     assert len(seen) == 1
-    (_, state), = seen
-    assert state == (1000 * USD + dep - 120 * USD, 30 * USD, 250 * USD)
+    (pays, state), = seen
+    total = sum(a for _, a in pays)
+    assert state == (1000 * USD + dep - total, wx + fx - total, 250 * USD)
 
 
 def test_every_order_of_a_batchs_withdrawals_and_deposits_pays_the_same_and_leaves_the_same_ledger():
@@ -208,7 +211,7 @@ def test_every_order_of_a_batchs_withdrawals_and_deposits_pays_the_same_and_leav
         outcomes.add((tuple(sorted((p.l1_address, p.amount) for p in rc.payouts)), led.state()))
     assert len(outcomes) == 1
     (pays, state), = outcomes
-    assert sorted(a for _, a in pays) == sorted([300 * USD * 1000 // 1400, 77_777_777 * 1000 // 1400])
+    assert sorted(a for _, a in pays) == sorted([300 * USD * 4500 // 4900, 77_777_777 * 4500 // 4900])
     assert state[0] == 4500 * USD - sum(a for _, a in pays)
 
 
@@ -245,16 +248,31 @@ def test_a_forced_withdrawal_is_haircut_like_a_withdrawal_and_its_entry_records_
     assert led.state() == (960 * USD, 10 * USD, 250 * USD)
 
 
-def test_a_credited_deposit_shares_the_deficit_from_the_next_batch_on(led):
-    """A deposit credited in a batch is a claim backed in full: it joins held, but the exits
-    of its own batch keep the ratio of the ledger before it (1,000 / 1,250); from the next
-    batch on the deficit is shared over more claims (held 1,170 after the batch, retained
-    20: 1,170 / 1,400)."""
+def test_a_credited_deposit_shares_the_deficit_at_once(led):
+    """A deposit credited in a batch is a claim like any other: the exits of its own batch
+    are priced with it in held (1,250 / 1,500), and the ratio carries over to the next
+    batch (up to rounding)."""
     led.rig.deposit(CAROL, 9, 250 * USD)
     rc = led.batch([deposit_record(9, 250 * USD), withdraw_record(A, 100 * USD, ALICE)], 250 * USD)
-    assert [p.amount for p in rc.payouts] == [100 * USD * 1000 // 1250]
-    assert led.state() == (1170 * USD, 20 * USD, 250 * USD)
-    assert led.exits([100 * USD], 250 * USD) == [100 * USD * 1170 // 1400]
+    paid = 100 * USD * 1250 // 1500
+    assert [p.amount for p in rc.payouts] == [paid]
+    assert led.state() == (1250 * USD - paid, 100 * USD - paid, 250 * USD)
+    (nxt,) = led.exits([100 * USD], 250 * USD)
+    assert abs(nxt - paid) <= 1
+
+
+def test_exits_funded_by_the_batchs_own_deposit_are_not_cut_below_their_share():
+    """Found by the L1 state machine against the intermediate rule (the ledger before the
+    batch without its deposits): with nothing held before, a 100 USD deposit and a 50 USD
+    withdrawal in one batch under a 1-unit deficit paid 0 and retained 50 USD, more than the
+    deficit. Now the exit gets 50 * 100 / (100 + 1 unit) and at most the deficit is retained."""
+    rig = Rig()
+    rig.deposit(ALICE, 5, 100 * USD)
+    rc = rig.submit([deposit_record(5, 100 * USD), withdraw_record(5, 50 * USD, ALICE)], 1001, rig.publish(),
+                    deficit=1)
+    paid = exit_payout(50 * USD, 100 * USD, 1, 0)
+    assert [p.amount for p in rc.payouts] == [paid] and paid == 50 * USD - 1
+    assert (rig.l1.held(), rig.l1.retained()) == (100 * USD - paid, 1)
 
 
 def test_the_deficit_is_posted_in_the_calldata_history_and_receipt(led):

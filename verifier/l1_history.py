@@ -127,7 +127,10 @@ class History:
                                records=tuple(recs), fund_deficit=deficit)
             first = self.head
             self.fund_deficit = deficit                 # this batch's deficit prices its own exits
-            self._ratio = (self.held, self.retained)    # ... at the ledger before the batch
+            # ... at one ratio: the ledger before the batch with every deposit it credits
+            credited = sum(self.entries[first + i]["amount"] for i, r in enumerate(
+                [r for r in cd.decoded() if r.op in PRIORITY_KIND]) if r.op == OP_DEPOSIT and not r.fields["refunded"])
+            self._ratio = (self.held + (credited if deficit > self.retained else 0), self.retained)
             pays = self._walk(a["batch_number"], cd)
             s = solvency.get(a["batch_number"])
             if s is None or (s["held"], s["retained"], s["fund_deficit"]) != (self.held, self.retained, deficit):
@@ -152,8 +155,8 @@ class History:
 
     def _exit(self, x: int) -> int:
         """Pay an exit of x as the contract does: exit_payout at the ledger before the batch
-        (`_ratio`: one ratio for every exit of the batch), retain the rest, held -= payout
-        (saturating at 0)."""
+        with the batch's credited deposits (`_ratio`: one ratio for every exit of the batch),
+        retain the rest, held -= payout (saturating at 0)."""
         held0, retained0 = self._ratio
         paid = exit_payout(x, held0, self.fund_deficit, retained0)
         self.retained += x - paid

@@ -22,9 +22,10 @@ exit of a batch (a withdrawal's amount, a forced withdrawal's paid) of x is paid
 
     payout = x * held // (held + uncovered)             (`exit_payout`)
 
-with held and retained as they stood before the batch (one ratio per batch: the order of
-its records cannot move value between its exits; a deposit it credits shares the deficit
-from the next batch on), and the rest, x - payout, is retained. The ratio held / (held +
+with retained as it stood before the batch and held as it stood before the batch plus
+every deposit the batch credits (one ratio per batch: the order of its records cannot move
+value between its exits; its deposits share the deficit at once, and exits they fund are
+not cut below their share), and the rest, x - payout, is retained. The ratio held / (held +
 uncovered) is what each claim would get if everyone left at once, and paying exits this
 way does not lower it for the next batch (both terms shrink in proportion, rounding
 retains), so it does not matter who leaves first: the same rule as exodus's pro-rata pool

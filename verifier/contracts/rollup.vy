@@ -226,6 +226,24 @@ def _exit_payout(x: uint256, held: uint256, deficit: uint256, retained: uint256)
     return x * held // (held + (deficit - retained))
 
 
+@pure
+@internal
+def _credited(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256,
+              entries: DynArray[uint256, spec.MAX_L1_BATCH]) -> uint256:
+    """The deposits the batch credits (deposit records not refunded, their entries' amounts)."""
+    total: uint256 = 0
+    j: uint256 = 0
+    for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
+        at: uint256 = i * spec.RECORD_BYTES
+        op: uint256 = convert(extract32(buf, at + spec.OP_OFFSET), uint256) >> 248
+        if (QUEUE_OPS >> op) & 1 == 1:
+            if op == spec.OP_DEPOSIT and self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET,
+                                                     spec.DEPOSIT_REFUNDED_BYTES) == 0:
+                total += (entries[j] >> 160) & ((1 << spec.AMOUNT_BITS) - 1)
+            j += 1
+    return total
+
+
 @internal
 def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[uint256, spec.MAX_L1_BATCH],
          deficit: uint256) -> uint256:
@@ -233,11 +251,14 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
     owners of credited deposits, keep the ledger, pay (module docstring). Returns held."""
     held: uint256 = self.held
     retained: uint256 = self.retained
-    # every exit is priced at the ledger as it stood before the batch (held0, retained0), not
-    # as the walk has moved it: a deposit credited earlier in the batch would raise the ratio
-    # of the exits after it, and the operator orders the records (docs/l1.md)
+    # every exit is priced at one ratio, not at the ledger as the walk moves it (a deposit
+    # credited earlier in the batch would raise the ratio of the exits after it, and the
+    # operator orders the records): the ledger before the batch with all the deposits the
+    # batch credits (exits they fund would otherwise be cut below their share, docs/l1.md)
     held0: uint256 = held
     retained0: uint256 = retained
+    if deficit > retained0:
+        held0 += self._credited(buf, n, entries)
     j: uint256 = 0
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         at: uint256 = i * spec.RECORD_BYTES
