@@ -67,7 +67,7 @@ from typing import TypeVar
 from ..field import check_elements
 from ..poseidon import poseidon
 from . import HashFn
-from .accounts import CLEARING_ACCOUNT, FEE_ACCOUNT, INSURANCE_ACCOUNT
+from .accounts import CLEARING_ACCOUNT, SPECIAL_ACCOUNTS
 from .widths import ACCOUNT_BITS, AMOUNT_BITS, L1_ADDRESS_BITS
 
 T = TypeVar("T")
@@ -137,7 +137,7 @@ def forced_close_entry(prio: int, account: int, requester: int, hash_fn: HashFn 
     return priority_chain(prio, KIND_FORCED_CLOSE, account, 0, 0, 0, requester, hash_fn)
 
 
-FORCED_CLOSE_REFUSED = (FEE_ACCOUNT, INSURANCE_ACCOUNT, CLEARING_ACCOUNT)
+FORCED_CLOSE_REFUSED = SPECIAL_ACCOUNTS
 """Accounts L1 refuses forced-close requests for (they are never liquidated)."""
 
 

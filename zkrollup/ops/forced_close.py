@@ -2,8 +2,8 @@
 on L1 (a priority-queue entry of kind forced close, `circuits.spec.priority`).
 
 A user whose orders the operator censors cannot trade out of a position; a forced
-withdrawal only pays free cash. So the owner queues a forced close on L1 (proving there
-that it owns the account, so every queued request can be served); the batch that reaches
+withdrawal only pays free cash. So the owner queues a forced close on L1 (which admits
+only the account's owner, so every queued request can be served); the batch that reaches
 the entry must serve it, by the queue's deadline, or the rollup enters exodus. It is the
 backstop's take-over (`liquidate.take_over`) of all LIQ_STEPS steps, at the same terms:
 the insurance fund takes every position at the mark less the bonus, the account pays the
@@ -35,8 +35,8 @@ _FAST = poseidon_fast.poseidon
 
 def check_forced_close(state, account: int, requester: int) -> None:
     """ValueError unless L1 would queue this request: the account is in the tree, is not a
-    special account, exists, and `requester` is its owner (L1 checks the owner with an
-    opening of the account's leaf in the last accepted root)."""
+    special account, exists, and `requester` is its owner (L1 checks the owner it learnt
+    from the deposits it accepted, `rollup.owner_of`)."""
     if not isinstance(account, int) or isinstance(account, bool) or not 0 <= account < state.tree.capacity:
         raise ValueError(f"forced close: account must be in [0, 2^{state.account_depth})")
     if account in prio_spec.FORCED_CLOSE_REFUSED:
