@@ -28,7 +28,7 @@ the last block's time mines at the next block's (L1 time never goes back), and w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Optional, Sequence
+from typing import Optional, Sequence
 
 from circuits import babyjub
 from circuits.field import R
@@ -140,7 +140,7 @@ class BatchReceipt:
 @dataclass(frozen=True)
 class ExitLeaf:
     """The fields of an account leaf (circuits.spec.accounts): signed cash and sizes (what
-    an exodus claim and a forced-close request submit)."""
+    an exodus claim submits)."""
     pk_x: int
     pk_y: int
     nonce: int
@@ -151,29 +151,6 @@ class ExitLeaf:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", tuple(self.sizes))
-
-    @classmethod
-    def of(cls, fields) -> "ExitLeaf":
-        """From an account's leaf preimage (zkrollup.account.AccountFields, or anything with
-        pk, nonce, cash, sizes, orders_root and owner)."""
-        return cls(fields.pk[0], fields.pk[1], fields.nonce, fields.cash, tuple(fields.sizes), fields.orders_root,
-                   fields.owner)
-
-
-class LeafOpening(NamedTuple):
-    """An account's leaf, its Merkle path (3 siblings per level of the 4-ary tree) and the
-    open-interest hash: what opens the leaf in a state root. `claim` takes it spread:
-    `l1.claim(i, *opening, table)`."""
-    leaf: ExitLeaf
-    siblings: tuple
-    oi_hash: int
-
-
-def leaf_opening(state, account: int) -> LeafOpening:
-    """The opening of `account`'s leaf in a native state's root (zkrollup.state.RollupState,
-    or anything with account(i).fields(), proof(i) and oi_hash). It opens in L1's state root
-    while the native state is the one L1 last accepted (in exodus mode, the frozen root)."""
-    return LeafOpening(ExitLeaf.of(state.account(account).fields()), tuple(state.proof(account)), state.oi_hash)
 
 
 # --- argument checks --------------------------------------------------------------------------
@@ -747,6 +724,6 @@ def _error(kind, text: Optional[str]):
     return kind(text)
 
 
-__all__ = ["BatchReceipt", "BatchRejected", "ContractError", "ExitLeaf", "ExitRejected", "LeafOpening",
+__all__ = ["BatchReceipt", "BatchRejected", "ContractError", "ExitLeaf", "ExitRejected",
            "PAYOUT_FORCED", "PAYOUT_REFUND", "PAYOUT_WITHDRAWAL", "Payout", "Reason", "RollupL1", "address_int",
-           "as_address", "cofactor_witness", "leaf_opening", "proof_words"]
+           "as_address", "cofactor_witness", "proof_words"]
