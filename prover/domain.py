@@ -54,22 +54,3 @@ def batch_inverse(values: list[int]) -> list[int]:
         out[i] = prefix[i] * inv % R
         inv = inv * values[i] % R
     return out
-
-
-def lagrange_at(tau: int, n: int, indices=None) -> list[int]:
-    """L_k(tau) for the n-th roots of unity, k in `indices` (default all): 
-    L_k(x) = (x^n - 1)/n * w^k / (x - w^k). tau must not be a root of unity."""
-    w = root_of_unity(n)
-    ks = range(n) if indices is None else indices
-    powers = [pow(w, k, R) for k in ks] if indices is not None else _powers(w, n)
-    denoms = [(tau - p) % R for p in powers]
-    invs = batch_inverse(denoms)
-    z_over_n = (pow(tau, n, R) - 1) * pow(n, R - 2, R) % R
-    return [z_over_n * p % R * iv % R for p, iv in zip(powers, invs)]
-
-
-def _powers(w: int, n: int) -> list[int]:
-    out = [1] * n
-    for i in range(1, n):
-        out[i] = out[i - 1] * w % R
-    return out

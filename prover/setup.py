@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import partial
 from typing import Callable, Optional
 
 import numpy as np
@@ -14,9 +15,9 @@ import numpy as np
 from circuits.field import R
 from circuits.r1cs import R1CS, SparseMatrix
 
-from .domain import batch_inverse, domain_size_for, lagrange_at
+from .domain import batch_inverse, domain_size_for
 from .keys import ProvingKey
-from . import fixed_base
+from . import fixed_base, fr_vec, setup_evals
 
 Progress = Optional[Callable[[str, float], None]]
 
@@ -43,24 +44,6 @@ def qap_a_rows(r1cs: R1CS) -> SparseMatrix:
     return SparseMatrix(*QapEvaluator.public_rows(r1cs.A, r1cs.n_public))
 
 
-def _wire_evaluations(r1cs: R1CS, qap_a: SparseMatrix, lag: list[int]):
-    """A_j(tau), B_j(tau), C_j(tau) for every wire j from the QAP rows and the Lagrange
-    values lag[i] = L_i(tau)."""
-    nw = r1cs.n_wires
-    out = []
-    for m in (qap_a, r1cs.B, r1cs.C):
-        acc = [0] * nw
-        vals = m.coeff_ints()
-        idx = m.indices.tolist()
-        ptr = m.indptr.tolist()
-        for i in range(m.n_rows):
-            li = lag[i]
-            for k in range(ptr[i], ptr[i + 1]):
-                acc[idx[k]] += vals[k] * li
-        out.append(acc)
-    return [[v % R for v in vec] for vec in out]
-
-
 def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -> ProvingKey:
     """Groth16 setup for `r1cs`. Returns the proving key (the verifying key is derived from it)."""
     tau, alpha, beta, gamma, delta = _toxic_waste(seed)
@@ -73,29 +56,40 @@ def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -
         from . import jit
         jit.ensure(("setup", "prove"), lambda msg: report(msg, 0.0))
     report("lagrange", 0.0)
-    lag = lagrange_at(tau, n)
+    nw, npub = r1cs.n_wires, r1cs.n_public
+    lag = setup_evals.lagrange(tau, n)
     qap_a = qap_a_rows(r1cs)
-    a_t, b_t, c_t = _wire_evaluations(r1cs, qap_a, lag)
-    npub = r1cs.n_public
+    a_t, b_t, c_t = (setup_evals.wire_evaluations(m, lag, nw) for m in (qap_a, r1cs.B, r1cs.C))
+    del lag
     gamma_inv, delta_inv = batch_inverse([gamma, delta])
-    lin = [(beta * a + alpha * b + c) % R for a, b, c in zip(a_t, b_t, c_t)]
-    ic = [v * gamma_inv % R for v in lin[:npub + 1]]
-    cq = [v * delta_inv % R for v in lin[npub + 1:]]
-    # H[i] = L^{2n}_{2i+1}(tau) / delta
-    lag2 = lagrange_at(tau, 2 * n, indices=range(1, 2 * n, 2))
-    hq = [v * delta_inv % R for v in lag2]
+    lin = fr_vec.scale(a_t, beta)                       # beta*A_j + alpha*B_j + C_j
+    fr_vec.add(lin, fr_vec.scale(b_t, alpha), out=lin)
+    fr_vec.add(lin, c_t, out=lin)
+    del c_t
+    canon = fr_vec.from_montgomery
+    ic = canon(fr_vec.scale(lin[:npub + 1], gamma_inv))
+    cq = canon(fr_vec.scale(lin[npub + 1:], delta_inv))
+    del lin
+    hq = setup_evals.lagrange_odd(tau, n)                # H[i] = L^{2n}_{2i+1}(tau) / delta
+    canon(fr_vec.scale(hq, delta_inv, out=hq), out=hq)
+    a_t, b_t = canon(a_t, out=a_t), canon(b_t, out=b_t)
     report("G1 points", 0.1)
-    g1 = fixed_base.g1_mul_many
+    g1 = partial(fixed_base.g1_batch_mul, fixed_base.G1_GEN)
     A = g1(a_t)
+    del a_t
     report("G1 points", 0.3)
     B1 = g1(b_t)
     report("G1 points", 0.45)
-    C = g1(cq) if cq else np.zeros((0, 8), dtype=np.uint64)
+    C = g1(cq) if cq.shape[0] else np.zeros((0, 8), dtype=np.uint64)
     IC = g1(ic)
+    del cq, ic
     report("G1 points", 0.6)
     H = g1(hq)
+    del hq
     report("G2 points", 0.75)
-    B2 = fixed_base.g2_mul_many(b_t)
+    B2 = fixed_base.g2_batch_mul(fixed_base.G2_GEN, b_t)
+    del b_t
+    g1 = fixed_base.g1_mul_many
     small1 = g1([alpha, beta, delta])
     small2 = fixed_base.g2_mul_many([beta, gamma, delta])
     report("done", 1.0)
