@@ -32,10 +32,10 @@ MAX_FILE_BYTES = 1 << 40
 something that is not a regular file (/dev/zero, a FIFO), is refused before reading."""
 
 
-def read_file(path, limit: int, error: type[Exception], what: str = "file") -> bytes:
-    """The bytes of the regular file `path`, at most `limit`: a directory, a device, a FIFO
-    or a larger file raises `error` (one line naming the file) before anything is read, so
-    no input path can exhaust memory or block."""
+def open_regular(path, limit: int, error: type[Exception], what: str = "file"):
+    """(open binary file, size) of the regular file `path` of at most `limit` bytes: a
+    directory, a device, a FIFO or a larger file raises `error` (one line naming the file)
+    before it is opened, so no input path can exhaust memory or block."""
     name = os.fspath(path)
     try:
         st = os.stat(name)                  # before opening: opening a FIFO would block
@@ -45,11 +45,21 @@ def read_file(path, limit: int, error: type[Exception], what: str = "file") -> b
             raise error(f"{name}: the {what} is not a regular file")
         if st.st_size > limit:
             raise error(f"{name}: the {what} has {st.st_size:,} bytes, more than the {limit:,} it may have")
-        with open(name, "rb") as f:
-            data = f.read(min(st.st_size, limit) + 1)
+        return open(name, "rb"), st.st_size
     except OSError as e:
         raise error(f"{name}: cannot read {what} ({e.strerror or e})") from None
-    if len(data) > st.st_size:              # grew while being read
+
+
+def read_file(path, limit: int, error: type[Exception], what: str = "file") -> bytes:
+    """The bytes of the regular file `path`, at most `limit` (checked as `open_regular`)."""
+    name = os.fspath(path)
+    f, size = open_regular(path, limit, error, what)
+    try:
+        with f:
+            data = f.read(min(size, limit) + 1)
+    except OSError as e:
+        raise error(f"{name}: cannot read {what} ({e.strerror or e})") from None
+    if len(data) > size:                    # grew while being read
         raise error(f"{name}: the {what} changed while being read")
     return data
 

@@ -258,14 +258,23 @@ class ConstraintSystem:
     ``strict``: while solving, raise `UnsatisfiedConstraint` at the first `enforce` that
     does not hold (handy when debugging a gadget: the traceback points at it). Without
     it, the failure is only recorded and `which_is_unsatisfied` reports it.
+    ``record=False`` (solving only): keep the values, not the rows and names, when only
+    the witness and the first failing constraint are wanted (a batch's witness: the rows
+    of a 4-million-constraint circuit are gigabytes of Python objects). Such a system
+    cannot be tampered with (`set_value`), listed (`wire_names`) or compiled (`to_r1cs`).
     """
 
     ONE = LC({0: 1}, 1)
     """The constant 1 (variable 0)."""
 
-    def __init__(self, solve: bool = True, strict: bool = False) -> None:
+    def __init__(self, solve: bool = True, strict: bool = False, record: bool = True) -> None:
         self._solve = bool(solve)
         self._strict = bool(strict) and self._solve
+        if not record and not self._solve:
+            raise ValueError("record=False only while solving: compiling is recording the rows")
+        self._record = bool(record)
+        self._n_constraints = 0
+        self._first_failure_name: Optional[str] = None
         # variables: index 0 is the constant 1
         self._values: list[int] = [1]
         self._is_public: list[bool] = [False]
@@ -289,7 +298,7 @@ class ConstraintSystem:
 
     @property
     def num_constraints(self) -> int:
-        return len(self._c_name)
+        return self._n_constraints
 
     @property
     def num_variables(self) -> int:
@@ -322,8 +331,9 @@ class ConstraintSystem:
         idx = len(self._values)
         self._values.append(val)
         self._is_public.append(public)
-        self._var_prefix.append(self._prefix)
-        self._var_name.append(name)
+        if self._record:
+            self._var_prefix.append(self._prefix)
+            self._var_name.append(name)
         if public:
             self._n_public += 1
         return LC({idx: 1}, val)
@@ -398,22 +408,25 @@ class ConstraintSystem:
             b = as_lc(b)
         if type(c) is not LC:
             c = as_lc(c)
-        ta, tb, tc = a.terms, b.terms, c.terms
-        self._a_idx.extend(ta)
-        self._a_co.extend(ta.values())
-        self._a_ptr.append(len(self._a_idx))
-        self._b_idx.extend(tb)
-        self._b_co.extend(tb.values())
-        self._b_ptr.append(len(self._b_idx))
-        self._c_idx.extend(tc)
-        self._c_co.extend(tc.values())
-        self._c_ptr.append(len(self._c_idx))
-        self._c_prefix.append(self._prefix)
-        self._c_name.append(name)
+        if self._record:
+            ta, tb, tc = a.terms, b.terms, c.terms
+            self._a_idx.extend(ta)
+            self._a_co.extend(ta.values())
+            self._a_ptr.append(len(self._a_idx))
+            self._b_idx.extend(tb)
+            self._b_co.extend(tb.values())
+            self._b_ptr.append(len(self._b_idx))
+            self._c_idx.extend(tc)
+            self._c_co.extend(tc.values())
+            self._c_ptr.append(len(self._c_idx))
+            self._c_prefix.append(self._prefix)
+            self._c_name.append(name)
+        self._n_constraints += 1
         if self._solve and (a.val * b.val - c.val) % R:
-            i = len(self._c_name) - 1
+            i = self._n_constraints - 1
             if self._first_failure is None:
                 self._first_failure = i
+                self._first_failure_name = self._prefix + name
             if self._strict:
                 raise UnsatisfiedConstraint(
                     f"constraint #{i} '{self._prefix}{name}' fails: {a.val} * {b.val} != {c.val}")
@@ -460,6 +473,7 @@ class ConstraintSystem:
         """
         if not self._solve:
             raise RuntimeError("set_value needs a solving ConstraintSystem")
+        self._need_rows("set_value")
         if type(x) is LC:
             v = x.single_var()
             if v is None:
@@ -475,6 +489,7 @@ class ConstraintSystem:
         """The variable with this full name (namespace prefix included) as the LC 1*v, for
         tests that read or overwrite one witness value (`value`, `set_value`); KeyError if
         no variable has that name."""
+        self._need_rows("variable")
         for v in range(1, len(self._var_name)):
             if self._var_prefix[v] + self._var_name[v] == name:
                 return LC({v: 1}, self._values[v])
@@ -511,10 +526,19 @@ class ConstraintSystem:
         i = self.first_unsatisfied()
         return None if i is None else self.constraint_name(i)
 
+    def _need_rows(self, what: str) -> None:
+        if not self._record:
+            raise RuntimeError(f"{what} needs a ConstraintSystem that records its rows (record=True)")
+
     def constraint_name(self, i: int) -> str:
+        if not self._record:
+            if i == self._first_failure and self._first_failure_name is not None:
+                return self._first_failure_name
+            self._need_rows("constraint_name")
         return self._c_prefix[i] + self._c_name[i]
 
     def constraint_names(self) -> list[str]:
+        self._need_rows("constraint_names")
         return [p + n for p, n in zip(self._c_prefix, self._c_name)]
 
     # -- output ---------------------------------------------------------------------------
@@ -545,11 +569,13 @@ class ConstraintSystem:
 
     def wire_names(self) -> list[str]:
         """Wire names in R1CS wire order ('one' for wire 0)."""
+        self._need_rows("wire_names")
         return [self._var_prefix[v] + self._var_name[v] for v in self._wire_vars()]
 
     def to_r1cs(self, names: bool = True) -> R1CS:
         """The compiled R1CS (wire 0 = 1, publics 1..n_public in allocation order, then
         privates). ``names=False`` skips wire and constraint names (saves memory)."""
+        self._need_rows("to_r1cs")
         perm = self._wire_order()
 
         def matrix(ptr: list[int], idx: list[int], co: list[int]) -> SparseMatrix:

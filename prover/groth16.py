@@ -119,6 +119,7 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
     report("QAP", 0.05)
     t0 = time.perf_counter()
     h = h_snarkjs(a, b, None, canonical=True)
+    del a, b, c, wm        # the domain-sized vectors: not needed by the MSMs
     t["qap_s"] = time.perf_counter() - t0
     report("MSM A", 0.2)
     t0 = time.perf_counter()

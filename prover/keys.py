@@ -26,7 +26,7 @@ from typing import Optional
 import msgpack
 import numpy as np
 
-from circuits.binfile import MAX_FILE_BYTES, read_file
+from circuits.binfile import MAX_FILE_BYTES, open_regular
 from circuits.r1cs import R1CS, SparseMatrix
 
 
@@ -130,19 +130,77 @@ def _unpack_matrix(d, name: str) -> Optional[SparseMatrix]:
     return SparseMatrix(indptr, indices, coeffs)
 
 
+def _bin_header(n: int) -> bytes:
+    """msgpack's bin 8/16/32 header for n bytes (msgpack's Packer has no streaming bin)."""
+    if n < 1 << 8:
+        return bytes((0xc4, n))
+    if n < 1 << 16:
+        return b"\xc5" + n.to_bytes(2, "big")
+    if n < 1 << 32:
+        return b"\xc6" + n.to_bytes(4, "big")
+    raise ValueError(f"an array of {n} bytes does not fit a msgpack bin (< 4 GiB)")
+
+
+def _write_bin(f, arr: np.ndarray, dtype: str) -> None:
+    a = np.ascontiguousarray(arr, dtype=dtype)
+    f.write(_bin_header(a.nbytes))
+    f.write(memoryview(a).cast("B"))
+
+
+def _write_matrix(f, packer, m: Optional[SparseMatrix]) -> None:
+    if m is None:
+        f.write(packer.pack(None))
+        return
+    f.write(packer.pack_map_header(3))
+    for name, arr, dtype in (("indptr", m.indptr, "<i8"), ("indices", m.indices, "<i8"),
+                             ("coeffs", m.coeffs, "<u8")):
+        f.write(packer.pack(name))
+        _write_bin(f, arr, dtype)
+
+
 def save_proving_key(pk: ProvingKey, path: str) -> None:
-    doc = {"format": PK_FORMAT, "version": PK_VERSION, "curve": "bn128",
-           "n_vars": pk.n_vars, "n_public": pk.n_public, "domain_size": pk.domain_size,
-           "n_constraints": pk.n_constraints, "source": pk.source, "meta": pk.meta,
-           "qap_A": _pack_matrix(pk.qap_A), "qap_B": _pack_matrix(pk.qap_B),
-           "qap_C": _pack_matrix(pk.qap_C)}
-    for name in _ARRAYS:
-        doc[name] = np.ascontiguousarray(getattr(pk, name), dtype="<u8").tobytes()
+    """Write `pk` as one msgpack map, every array streamed from memory to the file (no copy
+    of the key is built in memory: a 4-million-constraint key is gigabytes)."""
+    import os
+    small = {"format": PK_FORMAT, "version": PK_VERSION, "curve": "bn128",
+             "n_vars": pk.n_vars, "n_public": pk.n_public, "domain_size": pk.domain_size,
+             "n_constraints": pk.n_constraints, "source": pk.source, "meta": pk.meta}
+    packer = msgpack.Packer(use_bin_type=True)
     tmp = f"{path}.tmp"
     with open(tmp, "wb") as f:
-        msgpack.pack(doc, f, use_bin_type=True)
-    import os
+        f.write(packer.pack_map_header(len(small) + 3 + len(_ARRAYS)))
+        for k, v in small.items():
+            f.write(packer.pack(k))
+            f.write(packer.pack(v))
+        for name in ("qap_A", "qap_B", "qap_C"):
+            f.write(packer.pack(name))
+            _write_matrix(f, packer, getattr(pk, name))
+        for name in _ARRAYS:
+            f.write(packer.pack(name))
+            _write_bin(f, getattr(pk, name), "<u8")
     os.replace(tmp, path)
+
+
+def _read_doc(path: str) -> dict:
+    """The key file's top-level map, read value by value (the peak is the key plus its
+    largest array, not three copies of the whole file)."""
+    f, size = open_regular(path, MAX_FILE_BYTES, KeyFormatError, "proving key")
+    with f:
+        u = msgpack.Unpacker(f, raw=False, strict_map_key=False, max_buffer_size=max(size, 1 << 22),
+                             read_size=1 << 22)
+        try:
+            n = u.read_map_header()
+            doc = {}
+            for _ in range(n):
+                k = u.unpack()
+                doc[k] = u.unpack()
+            try:
+                u.unpack()
+            except msgpack.OutOfData:
+                return doc
+            raise ValueError("trailing data")
+        except Exception as e:  # msgpack raises several unrelated types for corrupt input
+            raise KeyFormatError(f"{path} is not a proving key (msgpack: {type(e).__name__})") from None
 
 
 def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:
@@ -150,11 +208,7 @@ def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:
 
     validate=False skips the point checks (one pass over every point): only for a file this
     process or `prover.key_store` validated before (a cache entry named by its content hash)."""
-    raw = read_file(path, MAX_FILE_BYTES, KeyFormatError, "proving key")
-    try:
-        doc = msgpack.unpackb(raw, raw=False, strict_map_key=False)
-    except Exception as e:  # msgpack raises several unrelated types for corrupt input
-        raise KeyFormatError(f"{path} is not a proving key (msgpack: {type(e).__name__})") from None
+    doc = _read_doc(path)
     if not isinstance(doc, dict) or doc.get("format") != PK_FORMAT:
         raise KeyFormatError(f"{path} is not a zkrollup Groth16 proving key")
     if doc.get("version") != PK_VERSION:
@@ -165,10 +219,11 @@ def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:
     try:
         arrays = {}
         for name in _ARRAYS:
-            buf = doc[name]
+            buf = doc.pop(name)
             if not isinstance(buf, bytes) or len(buf) % (8 * _WIDTH[name]):
                 raise KeyFormatError(f"{path}: field {name} is truncated or malformed")
             a = np.frombuffer(buf, dtype="<u8").astype(np.uint64)
+            del buf
             arrays[name] = a if name in ("alpha1", "beta1", "beta2", "gamma2", "delta1", "delta2") \
                 else a.reshape(-1, _WIDTH[name])
         pk = ProvingKey(int(doc["n_vars"]), int(doc["n_public"]), int(doc["domain_size"]),

@@ -260,3 +260,32 @@ def test_exported_circuit_passes_snarkjs_wtns_check(tmp_path, snarkjs):
     write_wtns(bad, tmp_path / "bad.wtns")
     rc, out = check(tmp_path / "bad.wtns")
     assert "WITNESS IS NOT CORRECT" in out, out
+
+
+def _two_squares(cs, x=3, y=9, z=5):
+    xv, yv = cs.witness("x", x), cs.public("y", y)
+    with cs.namespace("sq"):
+        cs.enforce(xv, xv, yv, name="xx")
+        zv = cs.witness("z", z)
+        cs.enforce(zv, zv, cs.mul(zv, zv, name="zz"), name="again")
+
+
+@pytest.mark.parametrize("x, y, failing", [(3, 9, None), (3, 10, "sq.xx"), (4, 9, "sq.xx")])
+def test_unrecorded_solve_gives_the_same_witness_count_and_first_failure(x, y, failing):
+    full, bare = ConstraintSystem(solve=True), ConstraintSystem(solve=True, record=False)
+    _two_squares(full, x, y)
+    _two_squares(bare, x, y)
+    assert bare.witness_values() == full.witness_values()
+    assert bare.num_constraints == full.num_constraints == 3
+    assert bare.which_is_unsatisfied() == full.which_is_unsatisfied() == failing
+
+
+def test_unrecorded_solve_refuses_what_needs_the_rows():
+    cs = ConstraintSystem(solve=True, record=False)
+    _two_squares(cs)
+    for call in (cs.to_r1cs, cs.wire_names, cs.constraint_names, lambda: cs.set_value(1, 2),
+                 lambda: cs.variable("x"), lambda: cs.constraint_name(0)):
+        with pytest.raises(RuntimeError, match="record"):
+            call()
+    with pytest.raises(ValueError, match="only while solving"):
+        ConstraintSystem(solve=False, record=False)

@@ -174,7 +174,7 @@ def compile_batch(shape: BatchShape, cache: bool = True) -> R1CS:
     else:
         cs = ConstraintSystem(solve=False)
         batch_circuit(cs, shape)
-        r1cs = cs.to_r1cs()
+        r1cs = cs.to_r1cs(names=False)   # as read back from the cache: circom's .r1cs has no names
         if cache:
             from ..circom_io import write_r1cs
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +194,7 @@ def solve_batch(shape: BatchShape, batch: BatchInput, check: bool = True,
     wire order of `compile_batch(shape)` (the same circuit function builds both).
     """
     from ..cs import UnsatisfiedConstraint
-    cs = ConstraintSystem(solve=True)
+    cs = ConstraintSystem(solve=True, record=False)     # the witness only: no rows in memory
     out = batch_circuit(cs, shape, batch, public_input)
     if check:
         bad = cs.which_is_unsatisfied()
