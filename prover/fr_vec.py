@@ -380,13 +380,17 @@ KIND_GENERAL, KIND_ONE, KIND_MINUS_ONE = 0, 1, 2
 
 
 @njit(cache=True)
-def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1):
-    """out[i] = sum_k coeffs[k] * w[indices[k]] over rows r0 <= i < r1 (all Montgomery).
+def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1, canonical):
+    """out[i] = sum_k coeffs[k] * w[indices[k]] over rows r0 <= i < r1 (w and out Montgomery;
+    coeffs Montgomery, or canonical when `canonical`).
 
     Coefficient kind 1 (= 1) adds w, kind 2 (= -1) subtracts it, kind 0 multiplies;
-    zero witness values (bits are half of a circom witness) are skipped."""
+    zero witness values (bits are half of a circom witness) are skipped. A canonical
+    coefficient c times w*2^256 gives c*w itself: those products are summed apart (g) and
+    brought to Montgomery form once per row (times R^2), so the matrix needs no copy."""
     for i in range(r0, r1):
         s0, s1, s2, s3 = ZERO, ZERO, ZERO, ZERO
+        g0, g1, g2, g3 = ZERO, ZERO, ZERO, ZERO
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             w0, w1, w2, w3 = w[j, 0], w[j, 1], w[j, 2], w[j, 3]
@@ -399,7 +403,13 @@ def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1):
             if kd == 0:
                 w0, w1, w2, w3 = fr_mul(coeffs[k, 0], coeffs[k, 1], coeffs[k, 2], coeffs[k, 3],
                                         w0, w1, w2, w3)
+                if canonical:
+                    g0, g1, g2, g3 = fr_add(g0, g1, g2, g3, w0, w1, w2, w3)
+                    continue
             s0, s1, s2, s3 = fr_add(s0, s1, s2, s3, w0, w1, w2, w3)
+        if canonical and (g0 | g1 | g2 | g3) != ZERO:
+            g0, g1, g2, g3 = fr_mul(g0, g1, g2, g3, _RR0, _RR1, _RR2, _RR3)
+            s0, s1, s2, s3 = fr_add(s0, s1, s2, s3, g0, g1, g2, g3)
         out[i, 0] = s0
         out[i, 1] = s1
         out[i, 2] = s2
@@ -407,20 +417,24 @@ def _spmv_rows(indptr, indices, coeffs, kinds, w, out, r0, r1):
 
 
 @njit(cache=True, nogil=True)
-def _k_spmv(t0, step, indptr, indices, coeffs, kinds, w, out, n_chunks):
+def _k_spmv(t0, step, indptr, indices, coeffs, kinds, w, out, n_chunks, canonical):
     n = indptr.shape[0] - 1
     for ch in range(t0, n_chunks, step):
-        _spmv_rows(indptr, indices, coeffs, kinds, w, out, ch * n // n_chunks, (ch + 1) * n // n_chunks)
+        _spmv_rows(indptr, indices, coeffs, kinds, w, out, ch * n // n_chunks, (ch + 1) * n // n_chunks,
+                   canonical)
 
 
 class MontCSR:
-    """A CSR matrix over Fr with Montgomery coefficients, prepared for `matvec`.
+    """A CSR matrix over Fr, prepared for `matvec`.
 
     Build it once per circuit (`from_sparse` for `circuits.r1cs.SparseMatrix`, whose
-    coefficients are canonical; `from_montgomery` when they already are Montgomery, as
-    after reading a zkey), then call `matvec(w)` per proof."""
+    coefficients are canonical and are used as they are, without a copy;
+    `from_montgomery` when they are Montgomery, as after reading a zkey), then call
+    `matvec(w)` per proof."""
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, coeffs: np.ndarray, kinds: np.ndarray):
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, coeffs: np.ndarray, kinds: np.ndarray,
+                 canonical: bool = False):
+        self.canonical = bool(canonical)
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int64)
         self.coeffs = check_array(np.ascontiguousarray(coeffs), "coeffs")
@@ -445,12 +459,12 @@ class MontCSR:
         return self.indices.shape[0]
 
     @staticmethod
-    def _kinds(coeffs_mont: np.ndarray) -> np.ndarray:
-        one = np.array(limbs(MONT_ONE), dtype=np.uint64)
-        mone = np.array(limbs(MONT_MINUS_ONE), dtype=np.uint64)
-        kinds = np.zeros(coeffs_mont.shape[0], dtype=np.uint8)
-        kinds[(coeffs_mont == one).all(axis=1)] = KIND_ONE
-        kinds[(coeffs_mont == mone).all(axis=1)] = KIND_MINUS_ONE
+    def _kinds(coeffs: np.ndarray, canonical: bool = False) -> np.ndarray:
+        one = np.array(limbs(1 if canonical else MONT_ONE), dtype=np.uint64)
+        mone = np.array(limbs(R - 1 if canonical else MONT_MINUS_ONE), dtype=np.uint64)
+        kinds = np.zeros(coeffs.shape[0], dtype=np.uint8)
+        kinds[(coeffs == one).all(axis=1)] = KIND_ONE
+        kinds[(coeffs == mone).all(axis=1)] = KIND_MINUS_ONE
         return kinds
 
     @classmethod
@@ -462,10 +476,11 @@ class MontCSR:
 
     @classmethod
     def from_sparse(cls, m) -> "MontCSR":
-        """From a `circuits.r1cs.SparseMatrix` (canonical coefficients, range-checked)."""
+        """From a `circuits.r1cs.SparseMatrix` (canonical coefficients, range-checked, shared
+        with the matrix: a big circuit's coefficients are gigabytes)."""
         coeffs = np.ascontiguousarray(m.coeffs, dtype=np.uint64).reshape(-1, 4)
-        mont = to_montgomery(coeffs) if coeffs.shape[0] else coeffs.copy()
-        return cls(m.indptr, m.indices, mont, cls._kinds(mont))
+        _range_check(coeffs, "coefficient")
+        return cls(m.indptr, m.indices, coeffs, cls._kinds(coeffs, canonical=True), canonical=True)
 
     def matvec(self, w: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
         """<row_i, w> for every row, w a Montgomery array with one entry per wire.
@@ -482,5 +497,6 @@ class MontCSR:
             if out.shape[0] < self.n_rows:
                 raise ValueError(f"out has {out.shape[0]} rows, the matrix has {self.n_rows}")
         n_chunks = max(1, min(64, self.n_rows // 256))
-        threads.run(_k_spmv, n_chunks, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks)
+        threads.run(_k_spmv, n_chunks, self.nnz, self.indptr, self.indices, self.coeffs, self.kinds, w, out, n_chunks,
+                    self.canonical)
         return out

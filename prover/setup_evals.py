@@ -90,7 +90,5 @@ def wire_evaluations(m: SparseMatrix, lag: np.ndarray, n_wires: int) -> np.ndarr
     rows = rows[order]
     coeffs = np.ascontiguousarray(np.asarray(m.coeffs, dtype=np.uint64).reshape(-1, 4)[order])
     del order
-    if coeffs.shape[0]:
-        fr_vec.to_montgomery(coeffs, out=coeffs)
-    t = fr_vec.MontCSR(indptr, rows, coeffs, fr_vec.MontCSR._kinds(coeffs))
+    t = fr_vec.MontCSR(indptr, rows, coeffs, fr_vec.MontCSR._kinds(coeffs, canonical=True), canonical=True)
     return t.matvec(lag)

@@ -182,3 +182,14 @@ def test_matvec_rejects_a_short_witness(fv):
     csr = fv.MontCSR.from_sparse(SparseMatrix.from_rows([{3: 1}]))
     with pytest.raises(ValueError, match="refers to wire 3"):
         csr.matvec(fv.zeros(3))
+
+
+def test_matvec_from_a_sparse_matrix_shares_its_coefficients_and_refuses_unreduced_ones():
+    m = SparseMatrix.from_rows([{0: 3, 1: 1}, {1: R - 1, 0: 7}])
+    csr = fast.MontCSR.from_sparse(m)
+    assert csr.canonical and np.shares_memory(csr.coeffs, m.coeffs)     # no copy of a big circuit
+    assert fast.to_ints(csr.matvec(fast.from_ints([5, 11]))) == [(15 + 11) % R, (35 - 11) % R]
+    bad = SparseMatrix(m.indptr, m.indices, m.coeffs.copy())
+    bad.coeffs[0] = np.array([(R >> (64 * i)) & (2**64 - 1) for i in range(4)], dtype=np.uint64)
+    with pytest.raises(ValueError, match="coefficient 0"):
+        fast.MontCSR.from_sparse(bad)
