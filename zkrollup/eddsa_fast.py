@@ -59,17 +59,17 @@ _CHALLENGE_WIDTH = 6                           # Poseidon of 5 inputs: t = 6
 
 # --- field and point kernels (tuples of limbs, kept in registers) -----------------------
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def _mul(x, y):
     return fr_mul(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def _add(x, y):
     return fr_add(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def _sub(x, y):
     return fr_sub(x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3])
 
