@@ -144,7 +144,8 @@ def _bin_header(n: int) -> bytes:
 def _write_bin(f, arr: np.ndarray, dtype: str) -> None:
     a = np.ascontiguousarray(arr, dtype=dtype)
     f.write(_bin_header(a.nbytes))
-    f.write(memoryview(a).cast("B"))
+    if a.nbytes:                # an empty array (no private wires, no C entries) has no bytes
+        f.write(memoryview(a).cast("B"))
 
 
 def _write_matrix(f, packer, m: Optional[SparseMatrix]) -> None:
@@ -167,6 +168,18 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
              "n_constraints": pk.n_constraints, "source": pk.source, "meta": pk.meta}
     packer = msgpack.Packer(use_bin_type=True)
     tmp = f"{path}.tmp"
+    try:
+        _write_key(tmp, packer, small, pk)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+    os.replace(tmp, path)
+
+
+def _write_key(tmp: str, packer, small: dict, pk: ProvingKey) -> None:
     with open(tmp, "wb") as f:
         f.write(packer.pack_map_header(len(small) + 3 + len(_ARRAYS)))
         for k, v in small.items():
@@ -178,7 +191,6 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
         for name in _ARRAYS:
             f.write(packer.pack(name))
             _write_bin(f, getattr(pk, name), "<u8")
-    os.replace(tmp, path)
 
 
 def _read_doc(path: str) -> dict:
@@ -190,17 +202,18 @@ def _read_doc(path: str) -> dict:
                              read_size=1 << 22)
         try:
             n = u.read_map_header()
+        except Exception:       # empty, or another msgpack type at the top
+            raise KeyFormatError(f"{path} is not a zkrollup Groth16 proving key") from None
+        try:
             doc = {}
             for _ in range(n):
                 k = u.unpack()
                 doc[k] = u.unpack()
-            try:
-                u.unpack()
-            except msgpack.OutOfData:
-                return doc
-            raise ValueError("trailing data")
         except Exception as e:  # msgpack raises several unrelated types for corrupt input
             raise KeyFormatError(f"{path} is not a proving key (msgpack: {type(e).__name__})") from None
+        if u.tell() != size:
+            raise KeyFormatError(f"{path} is not a proving key ({size - u.tell()} bytes after its map)")
+        return doc
 
 
 def load_proving_key(path: str, *, validate: bool = True) -> ProvingKey:

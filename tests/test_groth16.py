@@ -163,3 +163,47 @@ def test_fast_witness_check_names_the_same_constraint_as_the_reference(xs, pos, 
     bad[i] = (bad[i] + delta) % R
     assert first_unsatisfied_r1cs(r1cs, bad) == r1cs.first_unsatisfied(bad)
     assert first_unsatisfied_r1cs(r1cs, wit) is None
+
+
+def _all_public_key():
+    """A circuit whose wires are all public and whose C matrix has no entries: the key has
+    empty arrays (no C points, an empty qap_C)."""
+    from circuits.cs import compile_circuit
+
+    def circ(cs):
+        x = cs.public("x", 3)
+        cs.enforce(x, 0, 0, name="zero")
+
+    return setup(compile_circuit(circ), seed=b"empty")
+
+
+def test_a_key_with_empty_arrays_round_trips_through_its_file(tmp_path):
+    pk = _all_public_key()
+    assert pk.C.shape[0] == 0 and pk.qap_C.nnz == 0
+    path = tmp_path / "pk.bin"
+    save_proving_key(pk, str(path))
+    back = load_proving_key(str(path))
+    assert back.C.shape == (0, 8) and back.qap_C.nnz == 0
+    for name in ("A", "B1", "B2", "H", "IC"):
+        assert np.array_equal(getattr(pk, name), getattr(back, name))
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("tail", [b"\xc4", b"\xc6\xff\xff\xff\xff", b"\x00", b"\x81\xa1a\x01"])
+def test_a_key_file_with_bytes_after_its_map_is_refused(tmp_path, small, tail):
+    from prover.keys import KeyFormatError
+    path = tmp_path / "pk.bin"
+    save_proving_key(small[2], str(path))
+    with open(path, "ab") as f:
+        f.write(tail)
+    with pytest.raises(KeyFormatError, match="not a proving key"):
+        load_proving_key(str(path))
+
+
+@pytest.mark.parametrize("doc", [b"\x93\x01\x02\x03", b"\xa3abc", b""])
+def test_a_file_that_is_not_a_msgpack_map_is_not_a_proving_key(tmp_path, doc):
+    from prover.keys import KeyFormatError
+    path = tmp_path / "pk.bin"
+    path.write_bytes(doc)
+    with pytest.raises(KeyFormatError, match="not a .*proving key"):
+        load_proving_key(str(path))
