@@ -69,10 +69,30 @@ def message(group: str) -> Optional[str]:
 # writes Numba's on-disk cache; the caller then loads instead of compiling.
 
 PARTS = {"prove": ("fr", "g1", "g2"), "setup": ("fb1", "fb2"), "keys": ("g1", "g2")}
+PART_COST_S = {"g2": 18, "g1": 14, "fb2": 9, "fb1": 6, "fr": 6}
+"""Measured CPU seconds of each part's cold compile: the longest start first, so that the
+parallel processes finish together."""
+
+
+def register(group: str, job: str, first_run_s: int, kernels, parts) -> None:
+    """Add a group of kernels that lives outside the prover (e.g. the native state's Poseidon
+    and EdDSA): `kernels` as "module:function" names of top-level kernels, `parts` as
+    {"module:function": cost_s} of zero-argument warm-ups, each run in its own process by
+    `precompile` (so the prover names no module of the packages above it)."""
+    KERNELS[group] = list(kernels)
+    PARTS[group] = tuple(parts)
+    PART_COST_S.update(parts)
+    FIRST_RUN_S[group] = first_run_s
+    _JOB[group] = job
 
 
 def warm(part: str) -> None:
-    """Compile (or load) the kernels of one part by calling them on tiny inputs."""
+    """Compile (or load) the kernels of one part by calling them on tiny inputs; a registered
+    part "module:function" by calling that function."""
+    if ":" in part:
+        mod, fn = part.split(":", 1)
+        getattr(importlib.import_module(mod), fn)()
+        return
     import numpy as np
     from circuits.field import R
     if part == "fr":
@@ -114,7 +134,7 @@ def precompile(groups, jobs: Optional[int] = None) -> None:
     import os
     import subprocess
     import sys
-    parts = sorted({p for g in groups for p in PARTS[g]})
+    parts = sorted({p for g in groups for p in PARTS[g]}, key=lambda p: (-PART_COST_S.get(p, 5), p))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     jobs = max(1, jobs or os.cpu_count() or 1)
