@@ -292,8 +292,9 @@ class Demo:
             e("[keys] no cached key for this batch shape: compiling the batch circuit and running the "
               "Groth16 setup (first run only)")
         from prover import jit     # first run on this machine: say what compiles, on every core
-        jit.ensure(("prove",) if keys.has(shape) else ("keys", "setup", "prove"), lambda m: e(f"  {m}"),
-                   background=True)
+        from . import kernels      # noqa: F401 -- registers the native state's kernels ("native")
+        jit.ensure(("prove", "native") if keys.has(shape) else ("keys", "setup", "prove", "native"),
+                   lambda m: e(f"  {m}"), background=True)
         self.dep = Deployment.create(self.dir, genesis, cfg.batch_size, keys=keys, clock=self.clock,
                                      progress=self.progress, on_batch=self._on_batch,
                                      on_compiled=lambda n: e(f"  batch circuit: {n:,} constraints"),
