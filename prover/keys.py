@@ -108,13 +108,6 @@ _WIDTH = {"alpha1": 8, "beta1": 8, "beta2": 16, "gamma2": 16, "delta1": 8, "delt
           "A": 8, "B1": 8, "B2": 16, "C": 8, "H": 8, "IC": 8}
 
 
-def _pack_matrix(m: Optional[SparseMatrix]):
-    if m is None:
-        return None
-    return {"indptr": m.indptr.astype("<i8").tobytes(), "indices": m.indices.astype("<i8").tobytes(),
-            "coeffs": m.coeffs.astype("<u8").tobytes()}
-
-
 def _unpack_matrix(d, name: str) -> Optional[SparseMatrix]:
     if d is None:
         return None

@@ -89,8 +89,7 @@ def setup(r1cs: R1CS, seed: Optional[bytes] = None, progress: Progress = None) -
     report("G2 points", 0.75)
     B2 = fixed_base.g2_batch_mul(fixed_base.G2_GEN, b_t)
     del b_t
-    g1 = fixed_base.g1_mul_many
-    small1 = g1([alpha, beta, delta])
+    small1 = fixed_base.g1_mul_many([alpha, beta, delta])
     small2 = fixed_base.g2_mul_many([beta, gamma, delta])
     report("done", 1.0)
     pk = ProvingKey(n_vars=r1cs.n_wires, n_public=npub, domain_size=n,

@@ -87,8 +87,5 @@ def wire_evaluations(m: SparseMatrix, lag: np.ndarray, n_wires: int) -> np.ndarr
     order = np.argsort(m.indices, kind="stable")
     indptr = np.zeros(n_wires + 1, dtype=np.int64)
     np.cumsum(np.bincount(m.indices, minlength=n_wires), out=indptr[1:])
-    rows = rows[order]
-    coeffs = np.ascontiguousarray(np.asarray(m.coeffs, dtype=np.uint64).reshape(-1, 4)[order])
-    del order
-    t = fr_vec.MontCSR(indptr, rows, coeffs, fr_vec.MontCSR._kinds(coeffs, canonical=True), canonical=True)
-    return t.matvec(lag)
+    coeffs = np.asarray(m.coeffs, dtype=np.uint64).reshape(-1, 4)[order]
+    return fr_vec.MontCSR.from_sparse(SparseMatrix(indptr, rows[order], coeffs)).matvec(lag)
