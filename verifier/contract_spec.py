@@ -22,6 +22,7 @@ from circuits.spec import ops as O
 from circuits.spec import priority as P
 from circuits.spec import public_input as PI
 from circuits.spec import records as REC
+from circuits.spec import solvency as SOLV
 from circuits.spec import tables as T
 from circuits.spec import tree as TREE
 from circuits.spec import widths as W
@@ -34,6 +35,14 @@ MAX_L1_BATCH = 64
 EXODUS_CLAIM_PERIOD = 14 * 24 * 3600
 """Seconds from exodus activation during which accounts claim their worth; withdrawals
 (pro rata when the claims exceed the pool) start when it ends (verifier/contracts/exodus.vy)."""
+
+
+ENTRY_AMOUNT_SHIFT = W.L1_ADDRESS_BITS
+ENTRY_KIND_SHIFT = ENTRY_AMOUNT_SHIFT + W.AMOUNT_BITS
+ENTRY_TIME_SHIFT = ENTRY_KIND_SHIFT + P.KIND_BITS
+"""The priority queue's storage word of an entry (verifier/contracts/priority_queue.vy, read
+by rollup.vy too): l1_address | amount << ENTRY_AMOUNT_SHIFT | kind << ENTRY_KIND_SHIFT |
+(queued at - START) << ENTRY_TIME_SHIFT."""
 
 
 def _max_packed_oracle() -> int:
@@ -75,6 +84,7 @@ def _constants() -> list[tuple[str, int, str]]:
     for op, name in enumerate(O.OP_NAMES):
         c.append((f"OP_{name.upper()}", op, "circuits.spec.ops"))
     c.append(("N_OPS", O.N_OPS, "circuits.spec.ops"))
+    c.append(("DEFICIT_BITS", SOLV.DEFICIT_BITS, "circuits.spec.solvency (the trailer's fund deficit)"))
     c.append(("RECORD_BYTES", REC.RECORD_BYTES, "circuits.spec.records"))
     c.append(("OP_OFFSET", REC.OP_OFFSET, "circuits.spec.records"))
     c += _record_fields()
@@ -84,6 +94,9 @@ def _constants() -> list[tuple[str, int, str]]:
     c.append(("TREE_SIBLINGS_PER_LEVEL", TREE.SIBLINGS_PER_LEVEL, "circuits.spec.tree"))
     c.append(("TREE_MAX_LEVELS", TREE.levels(W.ACCOUNT_BITS), "circuits.spec.tree (an account tree of ACCOUNT_BITS)"))
     c.append(("MAX_L1_BATCH", MAX_L1_BATCH, "verifier.contract_spec (L1 bound)"))
+    c.append(("ENTRY_AMOUNT_SHIFT", ENTRY_AMOUNT_SHIFT, "verifier.contract_spec (queue entry word)"))
+    c.append(("ENTRY_KIND_SHIFT", ENTRY_KIND_SHIFT, "verifier.contract_spec (queue entry word)"))
+    c.append(("ENTRY_TIME_SHIFT", ENTRY_TIME_SHIFT, "verifier.contract_spec (queue entry word)"))
     c.append(("MAX_RECORDS_BYTES", MAX_L1_BATCH * REC.RECORD_BYTES, "verifier.contract_spec (L1 bound)"))
     c.append(("MAX_PACKED_ORACLE", _max_packed_oracle(), "verifier.contract_spec (K = 16, S = 35)"))
     c.append(("EXODUS_CLAIM_PERIOD", EXODUS_CLAIM_PERIOD, "verifier.contract_spec (seconds, from exodus activation)"))

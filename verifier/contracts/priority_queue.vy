@@ -28,7 +28,8 @@
         Every entry is published in an event with all its fields (the operator builds the
         batch from them); storage keeps what L1 itself needs: the chain value, and the
         kind, amount, L1 address and time of each entry, packed in one word
-            l1_address | amount << 160 | kind << 224 | (queued at - START) << 226.
+            l1_address | amount << 160 | kind << 224 | (queued at - START) << 226
+        (spec.ENTRY_*_SHIFT, rendered by verifier/contract_spec.py; rollup.vy reads it too).
 """
 
 import spec
@@ -86,8 +87,9 @@ event ForcedFeeSet:
     sink: address
 
 TIME_BITS_PACKED: constant(uint256) = 30
-ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+ADDRESS_MASK: constant(uint256) = (1 << spec.ENTRY_AMOUNT_SHIFT) - 1
 AMOUNT_MASK: constant(uint256) = (1 << spec.AMOUNT_BITS) - 1
+KIND_MASK: constant(uint256) = (1 << spec.KIND_BITS) - 1
 
 GOVERNANCE: public(immutable(address))
 ROLLUP: public(immutable(address))
@@ -143,8 +145,8 @@ def prio(n: uint256) -> uint256:
 @internal
 def _unpack(e: uint256) -> (uint256, address, uint256, uint256):
     """(kind, l1 address, amount, deadline) of a packed entry."""
-    return ((e >> 224) & 3, convert(e & ADDRESS_MASK, address), (e >> 160) & AMOUNT_MASK,
-            START + (e >> 226) + DEADLINE)
+    return ((e >> spec.ENTRY_KIND_SHIFT) & KIND_MASK, convert(e & ADDRESS_MASK, address),
+            (e >> spec.ENTRY_AMOUNT_SHIFT) & AMOUNT_MASK, START + (e >> spec.ENTRY_TIME_SHIFT) + DEADLINE)
 
 
 @view
@@ -161,7 +163,7 @@ def _overdue() -> bool:
     h: uint256 = self.head
     if h >= self.count:
         return False
-    return block.timestamp > START + (self.entries[h] >> 226) + DEADLINE
+    return block.timestamp > START + (self.entries[h] >> spec.ENTRY_TIME_SHIFT) + DEADLINE
 
 
 @view
@@ -197,7 +199,8 @@ def _queue(kind: uint256, account: uint256, amount: uint256, pk_x: uint256, pk_y
     packed: uint256 = kind | (account << spec.KIND_BITS) | (amount << (spec.KIND_BITS + spec.ACCOUNT_BITS))
     value: uint256 = staticcall IPoseidon5(POSEIDON5).hash(
         [self.chain_after[n], packed, pk_x, pk_y, convert(msg.sender, uint256)])
-    self.entries[n] = convert(msg.sender, uint256) | (amount << 160) | (kind << 224) | (offset << 226)
+    self.entries[n] = (convert(msg.sender, uint256) | (amount << spec.ENTRY_AMOUNT_SHIFT)
+                       | (kind << spec.ENTRY_KIND_SHIFT) | (offset << spec.ENTRY_TIME_SHIFT))
     self.chain_after[n + 1] = value
     self.count = n + 1
     return n, value, block.timestamp + DEADLINE
@@ -327,11 +330,11 @@ def consume(n: uint256) -> (uint256, uint256, DynArray[uint256, spec.MAX_L1_BATC
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         e: uint256 = self.entries[h + i]
         out.append(e)
-        kind: uint256 = (e >> 224) & 3
+        kind: uint256 = (e >> spec.ENTRY_KIND_SHIFT) & KIND_MASK
         if kind == spec.KIND_FORCED or kind == spec.KIND_FORCED_CLOSE:
             self.pending_forced[convert(e & ADDRESS_MASK, address)] -= 1
         else:
-            self.pending_deposits -= (e >> 160) & AMOUNT_MASK
+            self.pending_deposits -= (e >> spec.ENTRY_AMOUNT_SHIFT) & AMOUNT_MASK
     self.head = h + n
     if n > 0:
         log Consumed(first=h, count=n)

@@ -88,8 +88,10 @@ event Released:
     receiver: indexed(address)
     amount: uint256
 
-ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
-DEFICIT_BITS: constant(uint256) = 128       # circuits.spec.solvency.DEFICIT_BITS (the trailer's 16 bytes)
+# a queue entry's storage word (priority_queue.vy): l1_address | amount << .. | kind << .. | time << ..
+ADDRESS_MASK: constant(uint256) = (1 << spec.ENTRY_AMOUNT_SHIFT) - 1
+AMOUNT_MASK: constant(uint256) = (1 << spec.AMOUNT_BITS) - 1
+KIND_MASK: constant(uint256) = (1 << spec.KIND_BITS) - 1
 # the operations whose record consumes a queue entry (circuits.spec.records.PRIORITY_KIND),
 # as a bit set: one test per record instead of one comparison per operation
 QUEUE_OPS: constant(uint256) = (1 << spec.OP_DEPOSIT) | (1 << spec.OP_FORCED_WITHDRAW) | (1 << spec.OP_FORCED_CLOSE)
@@ -161,7 +163,7 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     assert n >= 1 and n * spec.RECORD_BYTES == size, "rollup: the records are not N whole records"
     assert self.verifier[n] != empty(address), "rollup: no verifying key for this batch size"
     assert new_root < spec.R, "rollup: the new root is not below r"
-    assert fund_deficit < (1 << DEFICIT_BITS), "rollup: the fund's deficit is not below 2^128"
+    assert fund_deficit < (1 << spec.DEFICIT_BITS), "rollup: the fund's deficit is not below 2^128"
     assert table_id >= self.last_table_id, "rollup: oracle table older than the last accepted batch's"
     oracle_hash: uint256 = 0
     timestamp: uint256 = 0
@@ -239,7 +241,7 @@ def _credited(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256,
         if (QUEUE_OPS >> op) & 1 == 1:
             if op == spec.OP_DEPOSIT and self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET,
                                                      spec.DEPOSIT_REFUNDED_BYTES) == 0:
-                total += (entries[j] >> 160) & ((1 << spec.AMOUNT_BITS) - 1)
+                total += (entries[j] >> spec.ENTRY_AMOUNT_SHIFT) & AMOUNT_MASK
             j += 1
     return total
 
@@ -272,9 +274,9 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
         elif (QUEUE_OPS >> op) & 1 == 1:
             e: uint256 = entries[j]
             j += 1
-            kind: uint256 = (e >> 224) & 3
+            kind: uint256 = (e >> spec.ENTRY_KIND_SHIFT) & KIND_MASK
             owner: address = convert(e & ADDRESS_MASK, address)
-            amount: uint256 = (e >> 160) & ((1 << spec.AMOUNT_BITS) - 1)
+            amount: uint256 = (e >> spec.ENTRY_AMOUNT_SHIFT) & AMOUNT_MASK
             if op == spec.OP_DEPOSIT:
                 assert kind == spec.KIND_DEPOSIT, "rollup: a deposit record meets a queue entry of another kind"
                 if self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET, spec.DEPOSIT_REFUNDED_BYTES) != 0:
