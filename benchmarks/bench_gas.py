@@ -123,11 +123,12 @@ class Bench:
         head = self.l1.entries_served
         nq = sum(1 for r in records if r[0] in PRIORITY_KIND)
         self.root += 1
-        x = batch_public_input(records, deficit, old_root=self.l1.state_root, new_root=self.root,
+        oi = tuple(self.rng.randrange(1, 10**6) for _ in range(self.k))   # as a live market's: non-zero bytes
+        x = batch_public_input(records, deficit, oi, old_root=self.l1.state_root, new_root=self.root,
                                oracle_hash=self.l1.oracle_table(table_id)["hash"], prio_old=self.l1.prio_chain(head),
                                prio_new=self.l1.prio_chain(head + nq))
         proof = forge(self.trap, [x], self.rng.randrange(1, 2**250), self.rng.randrange(1, 2**250))
-        cd = BatchCalldata(self.l1.batch_number + 1, self.root, table_id, tuple(records), deficit)
+        cd = BatchCalldata(self.l1.batch_number + 1, self.root, table_id, tuple(records), deficit, oi)
         return self.l1.submit_batch(cd, proof).gas
 
     def withdrawal(self) -> bytes:

@@ -414,6 +414,7 @@ class Model:
         fund = self.accts[INSURANCE_ACCOUNT]
         deficit = fund_deficit(fund.cash, fund.sizes, self.oracle.mark)
         expected = dict(header, records=records, fund_deficit=deficit,
-                        public_input=batch_public_input(records, deficit, **header))
+                        open_interest=tuple(self.oi),
+                        public_input=batch_public_input(records, deficit, tuple(self.oi), **header))
         self.begin()
         return batch, expected

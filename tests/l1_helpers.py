@@ -109,21 +109,30 @@ class Rig:
                     oracle_hash=self.l1.oracle_table(table_id)["hash"],
                     prio_old=self.l1.prio_chain(head), prio_new=self.l1.prio_chain(head + n_consumed))
 
+    def open_interest(self, oi=None) -> tuple:
+        """The batch's K open interests (all 0 unless given)."""
+        return (0,) * self.K if oi is None else tuple(oi)
+
     def batch(self, records: list[bytes], new_root: int, table_id: int, n_consumed: int | None = None,
-              deficit: int = 0):
+              deficit: int = 0, oi=None):
         """(records bytes, proof) of a batch the contract should accept now (the proof is
-        made for the insurance fund's deficit `deficit`, the public input's trailer)."""
+        made for the solvency outputs: the insurance fund's deficit `deficit`, the records'
+        cash flow, the open interests `oi`)."""
         if n_consumed is None:
             n_consumed = sum(1 for r in records if r[0] in PRIORITY_KIND)
-        x = batch_public_input(records, deficit, **self.header(new_root, table_id, n_consumed))
+        x = batch_public_input(records, deficit, self.open_interest(oi),
+                               **self.header(new_root, table_id, n_consumed))
         return b"".join(records), prove(x)
 
-    def calldata(self, records: list[bytes], new_root: int, table_id: int, deficit: int = 0) -> BatchCalldata:
-        return BatchCalldata(self.l1.batch_number + 1, new_root, table_id, tuple(records), deficit)
+    def calldata(self, records: list[bytes], new_root: int, table_id: int, deficit: int = 0,
+                 oi=None) -> BatchCalldata:
+        return BatchCalldata(self.l1.batch_number + 1, new_root, table_id, tuple(records), deficit,
+                             self.open_interest(oi))
 
-    def submit(self, records: list[bytes], new_root: int, table_id: int, now: int | None = None, deficit: int = 0):
-        data, proof = self.batch(records, new_root, table_id, deficit=deficit)
-        return self.l1.submit_batch(self.calldata(records, new_root, table_id, deficit), proof, now)
+    def submit(self, records: list[bytes], new_root: int, table_id: int, now: int | None = None, deficit: int = 0,
+               oi=None):
+        data, proof = self.batch(records, new_root, table_id, deficit=deficit, oi=oi)
+        return self.l1.submit_batch(self.calldata(records, new_root, table_id, deficit, oi), proof, now)
 
     def deposit(self, who: str, account: int, amount: int, **kw) -> int:
         return self.l1.deposit(who, account, *PK, amount, **kw)

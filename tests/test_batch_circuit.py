@@ -92,7 +92,8 @@ def test_a_deposit_cannot_be_credited_to_a_front_runner_even_by_a_cheating_opera
     forged = exp["records"][0][:13] + b"\x00" + exp["records"][0][14:]
     from circuits.spec.public_input import batch_public_input
     header = {k: exp[k] for k in ("old_root", "new_root", "oracle_hash", "prio_old", "prio_new")}
-    assert first_failure(shape, batch, batch_public_input([forged], exp["fund_deficit"], **header)) == "public_input"
+    assert first_failure(shape, batch, batch_public_input([forged], exp["fund_deficit"], exp["open_interest"], **header)) \
+        == "public_input"
 
 
 # --- trades, fees, cancels ------------------------------------------------------------------------

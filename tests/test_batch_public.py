@@ -16,7 +16,7 @@ from circuits.spec import ops
 from circuits.spec.liquidation import LIQ_STEP_BITS
 from circuits.gadgets.data_hash import pack_record
 from circuits.spec.public_input import HEADER_FIELDS, batch_data, header_bytes, public_input
-from circuits.spec.solvency import DEFICIT_BITS, trailer_bytes
+from circuits.spec.solvency import CASH_FLOW_BITS, CASH_FLOW_OFFSET, DEFICIT_BITS, OI_BITS, trailer_bytes
 from circuits.spec.records import FIXED_VALUES, LAYOUT, RECORD_BYTES, encode_record
 
 BITS = {"a_account": 32, "b_account": 24, "amount": 64, "refunded": 1, "l1_paid": 160, "paid": 64, "slot": 3,
@@ -103,17 +103,20 @@ def test_the_alias_x_plus_r_of_a_header_field_is_refused(monkeypatch):
 
 @settings(max_examples=5, deadline=None)
 @given(st.lists(st.integers(0, R - 1), min_size=5, max_size=5), st.integers(0, 2),
-       st.integers(0, 2 ** DEFICIT_BITS - 1))
-def test_the_digest_equals_public_input_of_the_same_bytes(header, n, deficit):
+       st.integers(0, 2 ** DEFICIT_BITS - 1), st.integers(-2 ** 127, 2 ** 127 - 1),
+       st.lists(st.integers(0, 2 ** OI_BITS - 1), min_size=1, max_size=3))
+def test_the_digest_equals_public_input_of_the_same_bytes(header, n, deficit, flow, oi):
     vals = dict(zip(HEADER_FIELDS, header))
     records = [encode_record(ops.OP_CANCEL, account=i, order_id=i + 1) for i in range(n)]
     cs = ConstraintSystem()
     hb = header_bits(cs, {k: cs.witness(k, v) for k, v in vals.items()})
     rb = [[LC.constant((r[j // 8] >> (7 - j % 8)) & 1) for j in range(8 * RECORD_BYTES)] for r in records]
-    tb = pack_record(cs, [(cs.witness("deficit", deficit), DEFICIT_BITS)], name="trailer")
+    tb = pack_record(cs, [(cs.witness("deficit", deficit), DEFICIT_BITS),
+                          (cs.witness("flow", flow) + CASH_FLOW_OFFSET, CASH_FLOW_BITS)]
+                     + [(cs.witness(f"oi{k}", x), OI_BITS) for k, x in enumerate(oi + oi)], name="trailer")
     d = public_input_gadget(cs, hb, rb, tb)
     assert cs.which_is_unsatisfied() is None
-    assert cs.value(d) == public_input(batch_data(header_bytes(**vals), records, trailer_bytes(deficit)))
+    assert cs.value(d) == public_input(batch_data(header_bytes(**vals), records, trailer_bytes(deficit, flow, oi)))
 
 
 def test_data_hash_cost_counts_the_built_gadget():

@@ -38,7 +38,7 @@ CALLS = {
     "market": lambda l1, v, i: l1.register_market(v),
     "market_opening": lambda l1, v, i: l1.register_market(l1.market(), oi_opening=(v, [0] * 4)),
     "submit": lambda l1, v, i: l1.submit_batch(v, prove(1)),
-    "submit_proof": lambda l1, v, i: l1.submit_batch(BatchCalldata(1, 5, 1, (noop(),), 0), v),
+    "submit_proof": lambda l1, v, i: l1.submit_batch(BatchCalldata(1, 5, 1, (noop(),), 0, (0,) * 4), v),
     "expected": lambda l1, v, i: l1.expected_public_input(v),
     "prio": lambda l1, v, i: l1.prio_chain(v),
     "reclaim": lambda l1, v, i: l1.reclaim_deposit(v),

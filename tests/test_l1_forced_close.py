@@ -304,7 +304,7 @@ def _rejected(w: World, records: list[bytes]) -> BatchRejected:
     contract's own record walk; nothing changes."""
     rig, tid = w.rig, w.rig.publish()
     _, proof = rig.batch(records, w.root + 1, tid)
-    cd = BatchCalldata(rig.l1.batch_number + 1, w.root + 1, tid, tuple(records), 0)
+    cd = rig.calldata(records, w.root + 1, tid)
     assert rig.l1.expected_public_input(cd) > 0             # the preflight does not walk the records
     before = snapshot(rig.chain)
     with pytest.raises(BatchRejected) as e:

@@ -30,7 +30,8 @@ def rejected(rig, new_root, table_id, data, proof, reason=None, match=None, defi
     before = snapshot(rig.chain)
     try:
         cd = BatchCalldata(rig.l1.batch_number + 1, new_root, table_id,
-                           tuple(data[i:i + RECORD_BYTES] for i in range(0, len(data), RECORD_BYTES)), deficit)
+                           tuple(data[i:i + RECORD_BYTES] for i in range(0, len(data), RECORD_BYTES)), deficit,
+                           rig.open_interest())
     except ValueError:
         cd = None
     if cd is not None:
@@ -41,7 +42,7 @@ def rejected(rig, new_root, table_id, data, proof, reason=None, match=None, defi
             assert err.reason == reason, err
     else:
         with pytest.raises(ExecutionFailed) as e:
-            rig.l1.rollup.transact("submit_batch", new_root, table_id, data, deficit, proof_words(proof),
+            rig.l1.rollup.transact("submit_batch", new_root, table_id, data, deficit, bytes(5 * rig.K), proof_words(proof),
                                    sender=OPERATOR)
         err = e.value
     assert snapshot(rig.chain) == before
@@ -65,11 +66,11 @@ def test_an_accepted_batch_moves_root_and_number_and_emits_its_data_hash(rig):
     records = [deposit_record(5, 100 * USD), noop()]
     header = rig.header(1001, tid, 1)
     cd = rig.calldata(records, 1001, tid)
-    assert rig.l1.expected_public_input(cd) == batch_public_input(records, 0, **header)
+    assert rig.l1.expected_public_input(cd) == batch_public_input(records, 0, rig.open_interest(), **header)
     rc = rig.submit(records, 1001, tid)
     assert (rig.l1.state_root, rig.l1.batch_number, rig.l1.last_oracle_table_id, rig.l1.entries_served) == \
         (1001, 1, tid, 1)
-    assert rc.public_input == batch_public_input(records, 0, **header) and rc.payouts == ()
+    assert rc.public_input == batch_public_input(records, 0, rig.open_interest(), **header) and rc.payouts == ()
     assert rc.entries_served == (0,) and rc.old_root == GENESIS_ROOT and rc.new_root == 1001
     (b,) = rig.l1.accepted_batches()
     assert (b["batch_number"], b["old_root"], b["new_root"], b["table_id"], b["calldata"]) == \
@@ -79,7 +80,9 @@ def test_an_accepted_batch_moves_root_and_number_and_emits_its_data_hash(rig):
     assert b["public_input"] == rc.public_input and b["gas"] == rc.gas
     import hashlib
     from circuits.spec.public_input import batch_data, header_bytes
-    assert b["data_hash"] == hashlib.sha256(batch_data(header_bytes(**header), records, bytes(16))).digest()
+    from circuits.spec.solvency import cash_flow, trailer_bytes
+    trailer = trailer_bytes(0, cash_flow(records), rig.open_interest())
+    assert b["data_hash"] == hashlib.sha256(batch_data(header_bytes(**header), records, trailer)).digest()
     with pytest.raises(BatchRejected) as e:
         rig.l1.submit_batch(cd, prove(1))
     assert e.value.reason == Reason.REPLAYED
@@ -126,7 +129,7 @@ def test_a_proof_made_for_another_old_root_is_refused(rig):
     records = [withdraw_record(5, USD, ALICE)]
     header = rig.header(1002, tid, 0)
     header["old_root"] = GENESIS_ROOT                     # as if batch 1 had not happened
-    rejected(rig, 1002, tid, b"".join(records), prove(batch_public_input(records, 0, **header)),
+    rejected(rig, 1002, tid, b"".join(records), prove(batch_public_input(records, 0, rig.open_interest(), **header)),
              Reason.INVALID_PROOF)
 
 
@@ -196,11 +199,11 @@ def test_new_root_and_batch_size_checks(rig):
     with pytest.raises(BatchRejected):
         rig.l1.submit_batch(b"junk", prove(1))
     with pytest.raises(ExecutionFailed, match="not below r"):
-        rig.l1.rollup.transact("submit_batch", R, tid, noop(), 0, [1] * 8, sender=OPERATOR)
+        rig.l1.rollup.transact("submit_batch", R, tid, noop(), 0, bytes(5 * rig.K), [1] * 8, sender=OPERATOR)
     assert snapshot(rig.chain) == before
     rejected(rig, 5, tid, noop() * 3, prove(1), Reason.NO_VERIFYING_KEY)
     with pytest.raises(BatchRejected) as e:
-        rig.l1.submit_batch(BatchCalldata(1, 5, tid, (noop(),) * 65, 0), prove(1))
+        rig.l1.submit_batch(BatchCalldata(1, 5, tid, (noop(),) * 65, 0, rig.open_interest()), prove(1))
     assert e.value.reason == Reason.MALFORMED_CALLDATA and "at most 64" in str(e.value)
 
 
@@ -234,10 +237,10 @@ def test_governance_is_handed_on_in_two_steps(rig):
 
 def test_expected_public_input_refuses_what_submit_would(rig):
     with pytest.raises(BatchRejected) as e:
-        rig.l1.expected_public_input(BatchCalldata(1, 5, 1, (noop(),), 0))
+        rig.l1.expected_public_input(BatchCalldata(1, 5, 1, (noop(),), 0, rig.open_interest()))
     assert e.value.reason == Reason.UNKNOWN_ORACLE_TABLE
     tid = rig.publish()
     rig.deposit(ALICE, 5, USD)
-    x = rig.l1.expected_public_input(BatchCalldata(1, 5, tid, (deposit_record(5, USD),), 0))
-    assert x == batch_public_input([deposit_record(5, USD)], 0, **rig.header(5, tid, 1))
+    x = rig.l1.expected_public_input(BatchCalldata(1, 5, tid, (deposit_record(5, USD),), 0, rig.open_interest()))
+    assert x == batch_public_input([deposit_record(5, USD)], 0, rig.open_interest(), **rig.header(5, tid, 1))
     assert rig.l1.entries_served == 0                          # a view: nothing consumed

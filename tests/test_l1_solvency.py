@@ -312,7 +312,7 @@ def test_expected_public_input_hashes_the_deficit_after_the_records(led):
     header = rig.header(2000, tid, 0)
     for d in (0, 1, 250 * USD, 2**128 - 1):
         assert l1.expected_public_input(rig.calldata(records, 2000, tid, d)) == \
-            batch_public_input(records, d, **header)
+            batch_public_input(records, d, rig.open_interest(), **header)
     assert len({l1.expected_public_input(rig.calldata(records, 2000, tid, d)) for d in (0, 1, 2)}) == 3
 
 
@@ -324,9 +324,9 @@ def test_a_deficit_of_2_128_or_more_is_refused_before_the_proof(led):
         for d in (2**128, 2**256 - 1):
             with pytest.raises(ExecutionFailed, match="deficit is not below 2\\^128"):
                 if fn == "submit_batch":
-                    l1.rollup.transact(fn, 2000, tid, noop(), d, *extra, sender=OPERATOR)
+                    l1.rollup.transact(fn, 2000, tid, noop(), d, bytes(5 * rig.K), *extra, sender=OPERATOR)
                 else:
-                    l1.rollup.call(fn, 2000, tid, noop(), d)
+                    l1.rollup.call(fn, 2000, tid, noop(), d, bytes(5 * rig.K))
     assert snapshot(rig.chain) == before
     with pytest.raises(CalldataError):
         rig.calldata([noop()], 2000, tid, 2**128)

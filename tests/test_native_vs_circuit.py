@@ -16,6 +16,7 @@ from circuits.batch.circuit import first_failure, solve_batch
 from circuits.batch.witness import Signature
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT
 from circuits.spec.orders import CANCELLED
+from circuits.spec.solvency import cash_flow
 from zkrollup.errors import BadInstrument, CancelledOrder, ReplayedOrder, RollupError, WrongDeployment
 from zkrollup.l1data import entry_op
 from zkrollup.market import Instrument
@@ -47,6 +48,9 @@ def agree(rec: BatchRecorder, n_slots: int):
     assert (out.prio_old, out.prio_new) == (h.prio_old, h.prio_new)
     assert list(out.records) == list(sb.records)
     assert out.fund_deficit == sb.fund_deficit
+    # the solvency outputs: the leaves' cash flow is the records', long = short open interest
+    assert out.cash_flow == cash_flow(sb.records)
+    assert out.oi_short == out.oi == list(sb.open_interest) == list(rec.state.oi)
     assert out.public_input == sb.public_input()
     assert rec.state.check_invariants() == []
     return batch, sb, shape

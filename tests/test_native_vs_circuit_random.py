@@ -41,7 +41,7 @@ from circuits.cs import ConstraintSystem
 from circuits.spec.accounts import CLEARING_ACCOUNT, FEE_ACCOUNT
 from circuits.spec.liquidation import LIQ_STEPS
 from circuits.spec.public_input import batch_data, public_input
-from circuits.spec.solvency import trailer_bytes
+from circuits.spec.solvency import cash_flow, trailer_bytes
 from zkrollup.errors import (BadInstrument, BadSignature, NothingToSettle, NotLiquidatable, ReplayedOrder,
                              RollupError, StaleNonce)
 from zkrollup.ops import BUY, SELL, Cancel, Liquidate, Settle, Trade, Withdraw
@@ -196,7 +196,7 @@ class Scenario:
         i, j = self.ch.int(0, len(records) - 1), self.ch.int(0, len(records[0]) - 1)
         records[i][j] ^= 1 << self.ch.int(0, 7)
         forged = public_input(batch_data(sb.fields.header(), [bytes(r) for r in records],
-                                         trailer_bytes(sb.fund_deficit)))
+                                         trailer_bytes(sb.fund_deficit, cash_flow(sb.records), sb.open_interest)))
         assert forged != sb.public_input()
         assert _fails_with(cs, "public_input", forged) == "public_input"
         self.note("tampered record refused")

@@ -28,10 +28,11 @@ def chain(tmp_path):
 def noop_batch(l1, root, table_id, now):
     recs = [encode_record(0)]
     head = l1.entries_served
-    x = batch_public_input(recs, 0, old_root=l1.state_root, new_root=root,
+    oi = (0,) * l1.market().K
+    x = batch_public_input(recs, 0, oi, old_root=l1.state_root, new_root=root,
                            oracle_hash=l1.oracle_table(table_id)["hash"],
                            prio_old=l1.prio_chain(head), prio_new=l1.prio_chain(head))
-    return l1.submit_batch(BatchCalldata(l1.batch_number + 1, root, table_id, tuple(recs), 0), prove(x), now)
+    return l1.submit_batch(BatchCalldata(l1.batch_number + 1, root, table_id, tuple(recs), 0, oi), prove(x), now)
 
 
 def test_the_rebuild_follows_every_market_change_not_only_the_last(chain):

@@ -12,12 +12,12 @@ from circuits.batch.tables import TablesVars
 from circuits.cs import ConstraintSystem
 from circuits.field import R
 from circuits.spec.accounts import INSURANCE_ACCOUNT
-from circuits.spec.solvency import DEFICIT_BITS, exit_payout, fund_deficit, fund_value, trailer_bytes
+from circuits.spec.solvency import DEFICIT_BITS, DEFICIT_BYTES, exit_payout, fund_deficit, fund_value
 from circuits.spec.widths import CASH_BITS, PRICE_BITS, SIZE_BITS
 from zkrollup.ops import BUY, SELL, Backstop, Trade
 from zkrollup.units import batch_shape
 
-from batch_native import BatchRecorder
+from batch_native import BatchRecorder, shape_of
 from rollup_helpers import SPOT, order, reprice
 from test_native_vs_circuit import agree, base_state
 
@@ -48,7 +48,7 @@ def test_the_gadget_proves_the_spec_deficit_and_posts_its_bytes(cash, sizes, mar
     want = fund_deficit(cash, sizes, mark)
     assert cs.value(d) == want == max(0, -fund_value(cash, sizes, mark))
     got = bytes(sum(cs.value(bits[i + j]) << (7 - j) for j in range(8)) for i in range(0, len(bits), 8))
-    assert got == trailer_bytes(want) and len(bits) == DEFICIT_BITS
+    assert got == want.to_bytes(DEFICIT_BYTES, "big") and len(bits) == DEFICIT_BITS
 
 
 @pytest.mark.parametrize("cash, sizes, mark", [
@@ -140,3 +140,90 @@ def test_a_healthy_fund_posts_zero():
     rec.apply(Trade(order(5, BUY, 10, mark, 1), order(3, SELL, 10, mark, 1), 10, mark))
     _, sb, _ = agree(rec, 1)
     assert sb.fund_deficit == 0
+
+
+# --- the solvency outputs: a circuit that mints cash or lots cannot satisfy L1 ---------------------
+
+def _faulty_batch(monkeypatch, part: str, fault, native_fault):
+    """A one-trade batch under a rule with an accounting error, made both natively (the
+    operator's state: `native_fault(role, kwargs)` edits what the trade plans for each side,
+    so the witness paths agree) and in the circuit (the slot part `part` wrapped by `fault`);
+    returns (batch, shape, the circuit's outputs, L1's public input for the root, records
+    and open interests that operator posts)."""
+    import functools
+    from circuits.batch.slot import gadget as gadget_mod
+    from circuits.spec.public_input import batch_public_input
+    from zkrollup.ops.base import Plan
+    real_set = Plan.set
+
+    def planned(self, index, role, **kw):
+        native_fault(role, kw)
+        return real_set(self, index, role, **kw)
+    s = base_state()
+    rec = BatchRecorder(s)
+    mark = s.oracle.mark[0]
+    with monkeypatch.context() as m:
+        m.setattr(Plan, "set", planned)
+        rec.apply(Trade(order(5, BUY, 10, mark, 1), order(3, SELL, 10, mark, 1), 10, mark))
+    batch, sb = rec.finish(1)
+    shape = shape_of(s, 1)
+    real = getattr(gadget_mod, part)
+    monkeypatch.setattr(gadget_mod, part, functools.wraps(real)(lambda *a: fault(real, *a)))
+    _, out = solve_batch(shape, batch)
+    assert out.new_root == sb.fields.new_root and out.records == sb.records
+    l1 = batch_public_input(out.records, out.fund_deficit, sb.open_interest, **sb.fields.__dict__)
+    return batch, shape, out, l1
+
+
+def test_a_slot_that_mints_cash_posts_another_flow_than_l1s_and_cannot_be_proven(monkeypatch):
+    from dataclasses import replace
+    from circuits.batch.circuit import first_failure
+    from circuits.spec.solvency import cash_flow
+
+    def mint(real, cs, shape, ops, *rest):
+        c = real(cs, shape, ops, *rest)
+        return replace(c, a=c.a + ops.tr)             # port A (the maker) gets one unit from nowhere
+
+    def mint_native(role, kw):
+        if role == "maker":
+            kw["cash"] += 1
+    batch, shape, out, l1 = _faulty_batch(monkeypatch, "new_cash", mint, mint_native)
+    assert out.cash_flow == cash_flow(out.records) + 1
+    assert out.oi_short == out.oi
+    assert first_failure(shape, batch) is None                    # the faulty circuit is self-consistent ...
+    assert first_failure(shape, batch, l1) == "public_input"      # ... but no proof of it meets L1's input
+
+
+def test_a_slot_that_moves_a_lot_without_a_counterparty_posts_long_not_short(monkeypatch):
+    from dataclasses import replace
+    from circuits.batch.circuit import first_failure
+
+    def extra_lot(real, cs, shape, ops, A, B, so, haircut_old, orders, *rest):
+        bad = {"a": replace(orders["a"], dfill=orders["a"].dfill + ops.tr), "b": orders["b"]}
+        return real(cs, shape, ops, A, B, so, haircut_old, bad, *rest)
+
+    def extra_lot_native(role, kw):
+        if role == "maker":
+            kw["sizes"] = [kw["sizes"][0] + 1] + list(kw["sizes"][1:])
+    batch, shape, out, l1 = _faulty_batch(monkeypatch, "positions", extra_lot, extra_lot_native)
+    assert out.oi == [11] + [0] * (len(out.oi) - 1) and out.oi_short == [10] + [0] * (len(out.oi) - 1)
+    assert first_failure(shape, batch) is None
+    assert first_failure(shape, batch, l1) == "public_input"       # L1 hashes the calldata's 11 twice
+    from circuits.spec.public_input import batch_public_input
+    h = dict(old_root=out.old_root, new_root=out.new_root, oracle_hash=out.oracle_hash, prio_old=out.prio_old,
+             prio_new=out.prio_new)
+    for oi in (out.oi, out.oi_short):                              # whichever open interests are posted
+        assert first_failure(shape, batch, batch_public_input(out.records, out.fund_deficit, oi, **h)) \
+            == "public_input"
+
+
+def test_an_honest_batch_posts_the_records_flow_and_equal_long_and_short_open_interest():
+    from circuits.spec.solvency import cash_flow
+    s = base_state()
+    rec = BatchRecorder(s)
+    mark = s.oracle.mark[0]
+    rec.apply(Trade(order(5, BUY, 10, mark, 1), order(3, SELL, 10, mark, 1), 10, mark))
+    batch, sb, shape = agree(rec, 2)
+    _, out = solve_batch(shape, batch)
+    assert sum(sb.open_interest) == 10 and out.oi == out.oi_short == list(sb.open_interest)
+    assert out.cash_flow == cash_flow(sb.records) == 0

@@ -12,7 +12,7 @@ from circuits.spec.liquidation import LIQ_STEP_BITS
 from circuits.spec.public_input import (HEADER_BYTES, HEADER_FIELDS, batch_data, batch_public_input, header_bytes,
                                         public_input)
 from circuits.spec.records import LAYOUT, RECORD_BYTES, decode_record, encode_record, field, split_records
-from circuits.spec.solvency import trailer_bytes
+from circuits.spec.solvency import cash_flow, trailer_bytes
 
 TRADE = dict(maker=3, taker=4, slot=2, maker_side=1, fill=5, price=100, maker_fee_rate=1, taker_fee_rate=2,
              maker_order_id=7, taker_order_id=2 ** 48 - 1)
@@ -136,18 +136,41 @@ def test_header_is_five_canonical_big_endian_field_elements():
         header_bytes(**{**HEADER, "new_root": R})
 
 
-def test_public_input_is_sha256_of_header_records_and_the_deficit_shifted_by_three():
+def test_public_input_is_sha256_of_header_records_and_the_solvency_outputs_shifted_by_three():
     recs = [encode_record(ops.OP_TRADE, **TRADE), records.NOOP_RECORD]
-    data = header_bytes(**HEADER) + b"".join(recs) + (12345).to_bytes(16, "big")
+    oi = (7, 0, 2 ** 40 - 1)
+    oib = b"".join(x.to_bytes(5, "big") for x in oi)
+    # the trade record moves no cash: the flow is 0, posted as 2^127
+    data = header_bytes(**HEADER) + b"".join(recs) + (12345).to_bytes(16, "big") + (2 ** 127).to_bytes(16, "big") \
+        + oib + oib
     want = int.from_bytes(hashlib.sha256(data).digest(), "big") >> 3
-    assert batch_data(header_bytes(**HEADER), recs, trailer_bytes(12345)) == data
-    assert public_input(data) == batch_public_input(recs, 12345, **HEADER) == want < 2 ** 253 < R
-    assert batch_public_input(recs[::-1], 12345, **HEADER) != want
-    assert batch_public_input(recs, 12346, **HEADER) != want
+    assert batch_data(header_bytes(**HEADER), recs, trailer_bytes(12345, 0, oi)) == data
+    assert public_input(data) == batch_public_input(recs, 12345, oi, **HEADER) == want < 2 ** 253 < R
+    assert batch_public_input(recs[::-1], 12345, oi, **HEADER) != want
+    assert batch_public_input(recs, 12346, oi, **HEADER) != want
+    assert batch_public_input(recs, 12345, (7, 0, 2 ** 40 - 2), **HEADER) != want
     with pytest.raises(ValueError, match="record 0"):
-        batch_data(header_bytes(**HEADER), [b"\x00" * 41], trailer_bytes(0))
+        batch_data(header_bytes(**HEADER), [b"\x00" * 41], trailer_bytes(0, 0, oi))
     with pytest.raises(ValueError, match="trailer"):
         batch_data(header_bytes(**HEADER), recs, b"xy")
     for bad in (-1, 2 ** 128, True):
         with pytest.raises(ValueError, match="deficit"):
-            trailer_bytes(bad)
+            trailer_bytes(bad, 0, oi)
+    for bad in (-2 ** 127 - 1, 2 ** 127, True):
+        with pytest.raises(ValueError, match="cash flow"):
+            trailer_bytes(0, bad, oi)
+    for bad in ((-1,), (2 ** 40,), (True,)):
+        with pytest.raises(ValueError, match="open interest 0"):
+            trailer_bytes(0, 0, bad)
+
+
+def test_the_cash_flow_counts_credited_deposits_less_withdrawals_and_forced_payouts():
+    dep = lambda a, refunded=0: encode_record(ops.OP_DEPOSIT, account=5, amount=a, refunded=refunded)  # noqa: E731
+    wd = encode_record(ops.OP_WITHDRAW, account=5, amount=30, l1_address=9)
+    fw = encode_record(ops.OP_FORCED, account=5, amount=50, paid=20)
+    trade = encode_record(ops.OP_TRADE, **TRADE)
+    assert cash_flow([]) == 0
+    assert cash_flow([dep(100), dep(70, refunded=1), wd, fw, trade, records.NOOP_RECORD]) == 100 - 30 - 20
+    assert cash_flow([wd, fw]) == -50
+    with pytest.raises(ValueError):
+        cash_flow([b"\xff" * RECORD_BYTES])

@@ -1,4 +1,4 @@
-"""The calldata of one batch submission (v4): what the L1 contract receives with a proof.
+"""The calldata of one batch submission (v5): what the L1 contract receives with a proof.
 
 `BatchCalldata` carries only what the contract cannot know itself:
 
@@ -12,15 +12,19 @@
     fund_deficit     the insurance fund's deficit after the batch (`circuits.spec.solvency`),
                      in [0, 2^128): the public input's trailer, which L1 acts on (exits
                      are paid pro rata while it is not covered)
+    open_interest    the K open interests after the batch, each in [0, 2^OI_BITS): L1
+                     hashes them as the trailer's long and again as its short totals, so
+                     the proof shows long = short in every instrument slot
 
 The contract builds the rest of the public input from its own state (old root, priority
 chain before and after the entries the records consume, the oracle table's hash):
-`circuits.spec.public_input`, sha256(HEADER || `data()` || `trailer()`) >> 3.
+`circuits.spec.public_input`, sha256(HEADER || `data()` || `trailer()`) >> 3 (the trailer's
+cash flow is the records', `circuits.spec.solvency.cash_flow`).
 
 Canonical byte encoding (`to_bytes` / `from_bytes`), big-endian, what a contract reads:
 
-    version u8 (=4) | batch_number u64 | new_root 32B | oracle_table_id u32 | n u16 |
-    n x record (RECORD_BYTES) | fund_deficit 16B
+    version u8 (=5) | batch_number u64 | new_root 32B | oracle_table_id u32 | n u16 |
+    n x record (RECORD_BYTES) | fund_deficit 16B | K u8 | K x open interest (OI_BYTES)
 
 Decoding is strict: unknown version, trailing or missing bytes, a root not below r, or
 a record `circuits.spec.records.decode_record` refuses (unknown op code, a value over its
@@ -34,11 +38,12 @@ from dataclasses import dataclass
 
 from circuits.field import R
 from circuits.spec.records import RECORD_BYTES, Record, decode_record
-from circuits.spec.solvency import DEFICIT_BITS, DEFICIT_BYTES, trailer_bytes
+from circuits.spec.solvency import DEFICIT_BITS, DEFICIT_BYTES, OI_BYTES, cash_flow, open_interest_bytes, trailer_bytes
+from circuits.spec.widths import MAX_INSTRUMENTS
 
-CALLDATA_VERSION = 4
+CALLDATA_VERSION = 5
 DICT_FORMAT = "zkrollup.batch_calldata"
-DICT_VERSION = 4
+DICT_VERSION = 5
 
 MAX_BATCH_SIZE = (1 << 16) - 1
 BATCH_NUMBER_BITS = 64
@@ -77,6 +82,7 @@ class BatchCalldata:
     oracle_table_id: int
     records: tuple
     fund_deficit: int
+    open_interest: tuple
 
     def __post_init__(self) -> None:
         _uint(self.batch_number, BATCH_NUMBER_BITS, "batch_number")
@@ -92,6 +98,14 @@ class BatchCalldata:
             _record(r, i)
         object.__setattr__(self, "records", tuple(bytes(r) for r in recs))
         _uint(self.fund_deficit, DEFICIT_BITS, "fund_deficit")
+        oi = tuple(self.open_interest) if isinstance(self.open_interest, (list, tuple)) else None
+        if oi is None or not 1 <= len(oi) <= MAX_INSTRUMENTS:
+            raise CalldataError(f"open_interest must be a list of 1..{MAX_INSTRUMENTS} ints")
+        try:
+            open_interest_bytes(oi)
+        except ValueError as e:
+            raise CalldataError(str(e)) from None
+        object.__setattr__(self, "open_interest", oi)
 
     @property
     def batch_size(self) -> int:
@@ -105,14 +119,20 @@ class BatchCalldata:
         """RECORDS: the posted data the public input hashes after the header."""
         return b"".join(self.records)
 
+    def open_interest_bytes(self) -> bytes:
+        """The open interests as L1 receives them (OI_BYTES big-endian each)."""
+        return open_interest_bytes(self.open_interest)
+
     def trailer(self) -> bytes:
-        """TRAILER: the fund's deficit, DEFICIT_BYTES big-endian, hashed after the records."""
-        return trailer_bytes(self.fund_deficit)
+        """TRAILER: the solvency outputs hashed after the records (`circuits.spec.solvency`)."""
+        return trailer_bytes(self.fund_deficit, cash_flow(self.records), self.open_interest)
 
     # -- canonical bytes -------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         return _HEAD.pack(CALLDATA_VERSION, self.batch_number, self.new_root.to_bytes(32, "big"),
-                          self.oracle_table_id, len(self.records)) + self.data() + self.trailer()
+                          self.oracle_table_id, len(self.records)) + self.data() \
+            + self.fund_deficit.to_bytes(DEFICIT_BYTES, "big") + bytes([len(self.open_interest)]) \
+            + self.open_interest_bytes()
 
     @classmethod
     def from_bytes(cls, data) -> "BatchCalldata":
@@ -124,12 +144,18 @@ class BatchCalldata:
         ver, bn, new, table, n = _HEAD.unpack_from(data, 0)
         if ver != CALLDATA_VERSION:
             raise CalldataError(f"unknown calldata version {ver}")
-        want = HEADER_BYTES + n * RECORD_BYTES + DEFICIT_BYTES
+        at = HEADER_BYTES + n * RECORD_BYTES + DEFICIT_BYTES
+        if len(data) < at + 1:
+            raise CalldataError(f"calldata has {len(data)} bytes, {n} records, the deficit and K need {at + 1}")
+        k = data[at]
+        want = at + 1 + k * OI_BYTES
         if len(data) != want:
-            raise CalldataError(f"calldata has {len(data)} bytes, {n} records and the deficit need exactly {want}")
+            raise CalldataError(f"calldata has {len(data)} bytes, {n} records, the deficit and {k} open "
+                                f"interests need exactly {want}")
         recs = tuple(data[HEADER_BYTES + i * RECORD_BYTES:HEADER_BYTES + (i + 1) * RECORD_BYTES] for i in range(n))
+        oi = tuple(int.from_bytes(data[at + 1 + j * OI_BYTES:at + 1 + (j + 1) * OI_BYTES], "big") for j in range(k))
         return cls(batch_number=bn, new_root=int.from_bytes(new, "big"), oracle_table_id=table, records=recs,
-                   fund_deficit=int.from_bytes(data[want - DEFICIT_BYTES:], "big"))
+                   fund_deficit=int.from_bytes(data[at - DEFICIT_BYTES:at], "big"), open_interest=oi)
 
     # -- files -----------------------------------------------------------------------------
     def to_dict(self) -> dict:

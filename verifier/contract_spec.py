@@ -63,6 +63,8 @@ def _record_fields() -> list[tuple[str, int, str]]:
 
 def _constants() -> list[tuple[str, int, str]]:
     """(name, value, comment) of every constant, in module order."""
+    if not SOLV.DEFICIT_BITS == SOLV.CASH_FLOW_BITS == 128:
+        raise ValueError("rollup.vy hashes the trailer's deficit and cash flow as bytes16: both must be 128 bits")
     c = [("R", R, "the BN254 scalar field modulus"), ("Q", Q, "the BN254 base field modulus")]
     for name in ("SIZE_BITS", "PRICE_BITS", "CONTRACT_SIZE_BITS", "AMOUNT_BITS", "CASH_BITS", "NONCE_BITS",
                  "TIME_BITS", "L1_ADDRESS_BITS", "ACCOUNT_BITS", "BPS_DENOMINATOR", "MAX_INSTRUMENTS",
@@ -85,6 +87,9 @@ def _constants() -> list[tuple[str, int, str]]:
         c.append((f"OP_{name.upper()}", op, "circuits.spec.ops"))
     c.append(("N_OPS", O.N_OPS, "circuits.spec.ops"))
     c.append(("DEFICIT_BITS", SOLV.DEFICIT_BITS, "circuits.spec.solvency (the trailer's fund deficit)"))
+    c.append(("CASH_FLOW_OFFSET", SOLV.CASH_FLOW_OFFSET, "circuits.spec.solvency (the trailer's signed cash flow)"))
+    c.append(("OI_BYTES", SOLV.OI_BYTES, "circuits.spec.solvency (an open interest in the trailer)"))
+    c.append(("MAX_OI_BYTES", W.MAX_INSTRUMENTS * SOLV.OI_BYTES, "verifier.contract_spec (K <= MAX_INSTRUMENTS)"))
     c.append(("RECORD_BYTES", REC.RECORD_BYTES, "circuits.spec.records"))
     c.append(("OP_OFFSET", REC.OP_OFFSET, "circuits.spec.records"))
     c += _record_fields()

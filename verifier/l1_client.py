@@ -95,6 +95,7 @@ _REVERTS = {
     "rollup: the records are not N whole records": Reason.MALFORMED_CALLDATA,
     "rollup: the new root is not below r": Reason.MALFORMED_CALLDATA,
     "rollup: the fund's deficit is not below 2^128": Reason.MALFORMED_CALLDATA,
+    "rollup: not K open interests": Reason.MALFORMED_CALLDATA,
     "rollup: insolvent: the tokens held for the accounts and the queued deposits exceed the balance":
         Reason.INSOLVENT,
     "tables: no such oracle table": Reason.UNKNOWN_ORACLE_TABLE,
@@ -637,7 +638,8 @@ class RollupL1:
             raise BatchRejected(Reason.OUT_OF_ORDER, f"batch {calldata.batch_number}, expected {bn + 1}")
         if len(calldata.records) > 64:
             raise BatchRejected(Reason.MALFORMED_CALLDATA, "L1 takes at most 64 records per batch")
-        return calldata.new_root, calldata.oracle_table_id, calldata.data(), calldata.fund_deficit
+        return (calldata.new_root, calldata.oracle_table_id, calldata.data(), calldata.fund_deficit,
+                calldata.open_interest_bytes())
 
     def expected_public_input(self, calldata, now: Optional[int] = None) -> int:
         """The public input submit_batch would check (BatchRejected where it would refuse

@@ -110,7 +110,9 @@ class SealedBatch:
     ops: list
     n_entries: int
     fund_deficit: int
-    """The insurance fund's deficit after the batch (`circuits.spec.solvency`): the trailer."""
+    """The insurance fund's deficit after the batch (`circuits.spec.solvency`): the trailer's first field."""
+    open_interest: tuple
+    """The K open interests after the batch (the trailer's long and short totals)."""
     details: list = field(default_factory=list)
     oracle: Optional[RiskOracleTable] = None
     market: Optional[Market] = None
@@ -128,7 +130,8 @@ class SealedBatch:
 
     def data(self) -> bytes:
         """HEADER || RECORDS || TRAILER: what the public input hashes."""
-        return batch_data(self.fields.header(), self.records, trailer_bytes(self.fund_deficit))
+        trailer = trailer_bytes(self.fund_deficit, solvency.cash_flow(self.records), self.open_interest)
+        return batch_data(self.fields.header(), self.records, trailer)
 
     def public_input(self) -> int:
         return public_input(self.data())
@@ -261,4 +264,5 @@ class BatchBuilder:
             raise AssertionError("batch numbers out of step")
         return SealedBatch(self.batch_number, n_slots, batch, header, [w.record for w in self.records],
                            [w.op for w in self.records], self.state.prio_served - self.start_served, deficit,
+                           tuple(self.state.oi),
                            [dict(w.details) for w in self.records])

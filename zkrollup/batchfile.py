@@ -13,7 +13,8 @@ Layout (a msgpack map, format tag and version first):
 The file holds every value once: the public input's header (`circuits.spec.public_input`)
 takes old_root, prio_old and oracle_hash from the circuit input (the state the batch
 starts from, its oracle table), new_root from the calldata and prio_new from the file;
-the records and the trailer (the fund's deficit) are the calldata's
+the records and the trailer (the solvency outputs: the fund's deficit and the open
+interests, the cash flow from the records) are the calldata's
 (`BatchFile.public_input`). So any edit of the records
 (amounts, L1 addresses, accounts), of the roots, the chain values or the tables changes
 the public input, and the proof no longer verifies.
@@ -34,7 +35,6 @@ from circuits.batch import witness as bw
 from circuits.batch.shape import BatchShape
 from circuits.field import R
 from circuits.spec.public_input import batch_data, header_bytes, public_input
-from circuits.spec.solvency import trailer_bytes
 from circuits.spec.state import oi_hash, state_root
 from circuits.spec.tables import MarketTable, OracleTable
 
@@ -42,10 +42,11 @@ from .batch_builder import SealedBatch
 from .files import read_limited
 
 FORMAT = "zkrollup.batch"
-VERSION = 5
+VERSION = 6
 """3: Merkle paths of the 4-ary trees (`circuits.spec.tree`: 3 siblings per level); 4: a
 liquidation slot's steps (`SlotInput.liq_steps`, partial liquidation); 5: the calldata's
-fund deficit (the public input's trailer, `circuits.spec.solvency`)."""
+fund deficit (the public input's trailer, `circuits.spec.solvency`); 6: the calldata's open
+interests (the trailer's solvency outputs)."""
 MAX_FILE_BYTES = 64 << 20
 """A batch file of N = 64 at depth 32 is about 1 MB; anything far larger is not one."""
 _BIGINT = 1
@@ -286,7 +287,7 @@ class BatchFile:
         """SHA-256 of the header, the records and the trailer, as L1 computes it
         (`circuits.spec.public_input`)."""
         cd = self.calldata
-        return public_input(batch_data(header_bytes(**self.header()), cd.records, trailer_bytes(cd.fund_deficit)))
+        return public_input(batch_data(header_bytes(**self.header()), cd.records, cd.trailer()))
 
     def to_bytes(self) -> bytes:
         return pack({"format": FORMAT, "version": VERSION, "shape": self.shape.as_dict(),

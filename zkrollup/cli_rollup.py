@@ -376,7 +376,7 @@ def _verify_accepted(dir_: str) -> None:
             cd = rec["calldata"]
             p = rec["proof"]
             proof = Proof(a=tuple(p["a"]), b=tuple(tuple(x) for x in p["b"]), c=tuple(p["c"]))
-            pub = batch_public_input(cd.records, cd.fund_deficit, old_root=rec["old_root"], new_root=rec["new_root"],
+            pub = batch_public_input(cd.records, cd.fund_deficit, cd.open_interest, old_root=rec["old_root"], new_root=rec["new_root"],
                                      oracle_hash=rec["oracle_hash"], prio_old=rec["prio_old"],
                                      prio_new=rec["prio_new"])
             rebuilt[cd.batch_number] = pub == rec["public_input"]

@@ -448,6 +448,9 @@ class Demo:
             "tokens conserved on L1": conserved,
             "L1 solvent: tokens held >= accounts' cash ledger + queued deposits":
                 c.collateral >= c.held() + c.pending_deposit_total,
+            "proven total cash (L1's held - retained) = the accounts' cash": c.held() - c.retained() == st.total_cash(),
+            "open interest on L1 (long = short, proven) = the operator's":
+                not self.reports or c.accepted_batches()[-1]["calldata"].open_interest == tuple(st.oi),
             "native invariants hold": st.check_invariants() == [],
         }
         e(f"\nL1: batch {c.batch_number}, root {hex(c.state_root)[:18]}..., contract holds {usd(c.collateral)} USD")
@@ -466,7 +469,9 @@ class Demo:
                 "forced_closes": self.forced_closes,
                 "forced_closes_served": sum(r.ops.get("forced_close", 0) for r in self.reports),
                 "socialised_loss": {"fund_deficit": c.fund_deficit(), "retained": c.retained(), "held": c.held(),
-                                    "exits_paid_pro_rata": self.pro_rata}}
+                                    "exits_paid_pro_rata": self.pro_rata},
+                "solvency_outputs": {"proven_total_cash": c.held() - c.retained(), "accounts_cash": st.total_cash(),
+                                     "open_interest": list(st.oi), "batches_checked_on_l1": len(self.reports)}}
         return {"ok": all(checks.values()), "checks": checks, "batches": [self.batch_obj(r) for r in self.reports],
                 "risk": risk, "l1": self.l1_obj(), "withdrawal_zk_vs_optimistic": capital, "total_s": total_s, "keys_s": keys_s}
 

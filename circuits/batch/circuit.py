@@ -11,10 +11,11 @@ Batch structure (constraint namespaces in brackets):
    pending fee / insurance totals and the priority chain; each yields its record.
 4. [flush_fee], [flush_insurance] the fee account (index 0) and the insurance fund
    (index 1) receive what is still pending: one leaf update each on the final root.
-5. [end] the new state root; [solvency] the insurance fund's deficit after the flush
+5. [end] the new state root; [solvency] the solvency outputs: the insurance fund's
+   deficit after the flush, the batch's cash flow, the open interests long and short
    (`solvency.py`, `circuits.spec.solvency`); [header] the five header fields,
-   canonically decomposed; [data_hash] SHA-256 over header, records and the deficit as
-   trailer, shifted: the single public input (`public.py`, `circuits.spec.public_input`).
+   canonically decomposed; [data_hash] SHA-256 over header, records and the solvency
+   outputs as trailer, shifted: the single public input (`public.py`, `circuits.spec.public_input`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..cs import LC, ConstraintSystem, Operand
+from ..field import R
 from ..gadgets.merkle4 import merkle4_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
@@ -33,7 +35,7 @@ from .public import header_bits, public_input_gadget
 from .ranges import signed_range
 from .records import record_value
 from .shape import BatchShape
-from .solvency import fund_deficit
+from .solvency import solvency
 from .slot import Running, slot_gadget
 from .tables import tables_gadget
 from .witness import AccountFields, BatchInput, Flush
@@ -54,6 +56,9 @@ class BatchOutputs:
     records: list[bytes]
     fund_deficit: int
     public_input: int
+    cash_flow: int
+    """How much the batch moved the accounts' total cash (the leaves' sum)."""
+    oi_short: list[int]
 
 
 def state_root_gadget(cs: ConstraintSystem, accounts_root: Operand, oi: Sequence[Operand]) -> LC:
@@ -122,7 +127,7 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
         oi = [W(f"oi{k}", v(lambda: batch.oi[k])) for k in range(K)]
         prio0 = W("prio", v(lambda: batch.prio))
         old_root = state_root_gadget(cs, acc_root, oi)
-    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), prio0)
+    run = Running(acc_root, oi, LC.constant(0), LC.constant(0), prio0, list(oi), LC.constant(0))
     records = []
     for i in range(shape.n_slots):
         with cs.namespace(f"slot{i}"):
@@ -134,10 +139,10 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
                         run.pend_ins, root, "flush_insurance")
     with cs.namespace("end"):
         new_root = state_root_gadget(cs, root, run.oi)
-    deficit, trailer = fund_deficit(cs, shape, tv, fund)
+    sol = solvency(cs, shape, tv, fund, run.cash_flow, run.oi, run.oi_short)
     header = header_bits(cs, dict(old_root=old_root, new_root=new_root, oracle_hash=tv.oracle_hash,
                                   prio_old=prio0, prio_new=run.prio))
-    digest = public_input_gadget(cs, header, records, trailer)
+    digest = public_input_gadget(cs, header, records, sol.trailer)
     pub = cs.public("public_input", v(lambda: cs.value(digest) if public_input is None else public_input))
     cs.assert_equal(pub, digest, name="public_input")
     if not solving:
@@ -145,7 +150,13 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
     val = cs.value
     return BatchOutputs(val(old_root), val(new_root), val(root), [val(x) for x in run.oi],
                         val(tv.market_hash), val(tv.oracle_hash), val(prio0), val(run.prio),
-                        [record_value(cs, r) for r in records], val(deficit), val(digest))
+                        [record_value(cs, r) for r in records], val(sol.deficit), val(digest),
+                        _signed_value(val(sol.flow)), [val(x) for x in run.oi_short])
+
+
+def _signed_value(x: int) -> int:
+    """A field element read as a signed integer (the cash flow)."""
+    return x - R if x > R // 2 else x
 
 
 # ---- compile (cached) and solve ----------------------------------------------------------------

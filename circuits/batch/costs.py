@@ -7,7 +7,7 @@ docs/batch_circuit.md come from these builders).
 
 (+ 1: the public-input equality; the first slot is cheaper: its pending totals start as
 constants, see `FIRST_SLOT_SAVING`.) `data_hash(N)` is the SHA-256 over the 160-byte
-header, N records and the 16-byte trailer (the fund's deficit, `solvency`) (`public.data_hash_cost` of the message's bit pattern: the
+header, N records and the trailer (the solvency outputs, `solvency`) (`public.data_hash_cost` of the message's bit pattern: the
 constant bits, e.g. the high bits of narrow fields, cost less).
 
 `slot_part_costs(shape)` splits the slot into its sub-gadgets (`slot.SLOT_PARTS`), as
@@ -24,7 +24,7 @@ from .public import bit_pattern, data_hash_cost, header_bits
 from .account_leaf import AccountVars
 from .shape import BatchShape
 from .slot import SLOT_PARTS, Running, slot_gadget
-from .solvency import fund_deficit
+from .solvency import solvency
 from .tables import TablesVars, tables_gadget
 from .witness import Flush
 
@@ -42,8 +42,9 @@ def _table_witnesses(cs: ConstraintSystem, shape: BatchShape) -> TablesVars:
 def build_slot(cs: ConstraintSystem, shape: BatchShape, costs: dict[str, int] | None = None) -> list:
     """One slot on free witnesses; returns its record bits."""
     tv = _table_witnesses(cs, shape)
-    run = Running(cs.witness("root"), [cs.witness(f"oi{k}") for k in range(shape.K)],
-                  cs.witness("pf"), cs.witness("pi"), cs.witness("prio"))
+    oi = [cs.witness(f"oi{k}") for k in range(shape.K)]
+    run = Running(cs.witness("root"), oi, cs.witness("pf"), cs.witness("pi"), cs.witness("prio"),
+                  [cs.witness(f"oi_short{k}") for k in range(shape.K)], cs.witness("flow"))
     return slot_gadget(cs, shape, tv, run, None, costs)[1]
 
 
@@ -68,11 +69,12 @@ def build_header(cs: ConstraintSystem, shape: BatchShape) -> list:
 
 
 def build_solvency(cs: ConstraintSystem, shape: BatchShape) -> list:
-    """The fund's deficit on free witnesses; returns the trailer bits."""
+    """The solvency outputs on free witnesses; returns the trailer bits."""
     W = cs.witness
     fund = AccountVars(W("pk_x"), W("pk_y"), W("nonce"), W("cash"), [W(f"size{k}") for k in range(shape.K)],
                        W("orders_root"), W("owner"))
-    return fund_deficit(cs, shape, _table_witnesses(cs, shape), fund)[1]
+    return solvency(cs, shape, _table_witnesses(cs, shape), fund, W("flow"),
+                    [W(f"oi{k}") for k in range(shape.K)], [W(f"oi_short{k}") for k in range(shape.K)]).trailer
 
 
 PARTS = {"slot": build_slot, "tables": build_tables, "flush": build_flush, "roots": build_roots,

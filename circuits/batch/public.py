@@ -33,7 +33,7 @@ def public_input_gadget(cs: ConstraintSystem, header: list[LC], records: Sequenc
                         trailer: Sequence[LC], name: str = "data_hash") -> LC:
     """uint256(sha256(header || records || trailer)) >> 3 of the header's, the records' and
     the trailer's bits (all boolean already: decompositions and sums of bits of exclusive
-    operations; the trailer is the fund's deficit, `circuits.batch.solvency`).
+    operations; the trailer is the solvency outputs, `circuits.batch.solvency`).
 
     Cost: `data_hash_cost(bit_pattern(header + records))` (SHA-256, about 25,600 per 64
     bytes; constant bits cost a little less).

@@ -3,15 +3,16 @@
     public_input = int.from_bytes(sha256(HEADER || RECORDS || TRAILER), "big") >> 3   (< 2^253 < r)
     HEADER  = old_root || new_root || oracle_hash || prio_old || prio_new
     RECORDS = record(slot 0) || ... || record(slot N-1)      (`circuits.spec.records`)
-    TRAILER = the insurance fund's deficit after the batch, 16 bytes (`circuits.spec.solvency`)
+    TRAILER = the solvency outputs (`circuits.spec.solvency`): the insurance fund's deficit
+              after the batch, the batch's cash flow, the K open interests long and short
 
 Each header field is a field element (< r) written as 32 bytes big-endian (160 bytes);
 the circuit proves each is the canonical encoding of the value it uses (a strict 254-bit
 decomposition). L1 builds the header from its own storage (old_root, prio_old), the
 oracle table the batch names (oracle_hash, which binds the market hash and through it
 the deployment id), its queue (prio_new: the chain value after the entries the records
-consume) and the calldata (new_root, RECORDS, the fund's deficit, which L1 then acts on:
-`circuits.spec.solvency`), hashes it with the SHA-256 precompile and shifts the digest:
+consume), the calldata (new_root, RECORDS, the fund's deficit, which L1 then acts on, and
+the K open interests) and the records (the cash flow): `circuits.spec.solvency`; hashes it with the SHA-256 precompile and shifts the digest:
 nothing else comes from the operator.
 
 Native: `header_bytes`, `batch_data`, `public_input`. The circuit's twin is
@@ -24,7 +25,7 @@ from typing import Sequence
 from ..field import FIELD_BYTES, R
 from ..gadgets.data_hash import data_digest_native
 from .records import RECORD_BYTES
-from .solvency import DEFICIT_BYTES, trailer_bytes
+from .solvency import CASH_FLOW_BYTES, DEFICIT_BYTES, OI_BYTES, cash_flow, trailer_bytes
 
 HEADER_FIELDS = ("old_root", "new_root", "oracle_hash", "prio_old", "prio_new")
 HEADER_BYTES = FIELD_BYTES * len(HEADER_FIELDS)
@@ -45,8 +46,9 @@ def header_bytes(*, old_root: int, new_root: int, oracle_hash: int, prio_old: in
 
 def batch_data(header: bytes, records: Sequence[bytes], trailer: bytes) -> bytes:
     """HEADER || RECORDS || TRAILER (ValueError for a wrong header, record or trailer length)."""
-    if len(trailer) != DEFICIT_BYTES:
-        raise ValueError(f"the trailer has {DEFICIT_BYTES} bytes, got {len(trailer)}")
+    fixed = DEFICIT_BYTES + CASH_FLOW_BYTES
+    if len(trailer) < fixed or (len(trailer) - fixed) % (2 * OI_BYTES):
+        raise ValueError(f"the trailer has {fixed} + 2 * {OI_BYTES} * K bytes, got {len(trailer)}")
     if len(header) != HEADER_BYTES:
         raise ValueError(f"the header has {HEADER_BYTES} bytes, got {len(header)}")
     for i, r in enumerate(records):
@@ -60,6 +62,9 @@ def public_input(data: bytes) -> int:
     return data_digest_native(data)
 
 
-def batch_public_input(records: Sequence[bytes], fund_deficit: int, **header: int) -> int:
-    """`public_input(batch_data(header_bytes(**header), records, trailer_bytes(fund_deficit)))`."""
-    return public_input(batch_data(header_bytes(**header), records, trailer_bytes(fund_deficit)))
+def batch_public_input(records: Sequence[bytes], fund_deficit: int, open_interest: Sequence[int],
+                       **header: int) -> int:
+    """The public input of a batch from what L1 has: the header, the records, the fund's
+    deficit and the open interests (the cash flow is the records', `cash_flow`)."""
+    trailer = trailer_bytes(fund_deficit, cash_flow(records), open_interest)
+    return public_input(batch_data(header_bytes(**header), records, trailer))

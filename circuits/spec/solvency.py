@@ -9,8 +9,8 @@ value at the mark is
 
 and its deficit D = max(0, -value). Every batch proves D at its end, after the fund has
 received what the batch deferred to it (`circuits.batch.solvency`), and posts it after the
-records: the public input is sha256(HEADER || RECORDS || TRAILER) >> 3 with TRAILER = D as
-`DEFICIT_BYTES` bytes big-endian (`trailer_bytes`). So L1 knows, with every batch, whether
+records: the public input is sha256(HEADER || RECORDS || TRAILER) >> 3 with TRAILER starting
+with D as `DEFICIT_BYTES` bytes big-endian (`trailer_bytes`; the rest below). So L1 knows, with every batch, whether
 the fund is under water: it never goes negative silently.
 
 **Who bears it.** Positions net to zero across accounts, so the accounts other than the
@@ -35,15 +35,51 @@ batch are not claims on the accounts and are always paid in full. D only sees lo
 fund has taken over: the operator backstops every account failing maintenance before it
 admits an exit (`zkrollup.operator.sequencer.Sequencer.backstop_failing`).
 
-Native functions here; L1's twin is `verifier/contracts/rollup.vy` (`_exit_payout`), the
-circuit's `circuits.batch.solvency`.
+**The solvency outputs** (item 5). The trailer carries two more proven checks, each of
+which L1 fills in itself, so a batch is accepted only if the circuit's value is L1's:
+
+    TRAILER = D (DEFICIT_BYTES) || CASH_FLOW_OFFSET + flow (CASH_FLOW_BYTES)
+              || oi[0..K-1] (OI_BYTES each) || oi[0..K-1] again
+
+- *Total cash.* The circuit sums, over both ports of every slot and the pending fee and
+  insurance totals, new cash - old cash (an unused port's new cash is its old one): how much
+  the accounts' total cash moved, computed from the cash the slots write, not from the
+  operations' rules. L1 puts in `cash_flow(records)` (credited deposits - withdrawals -
+  forced withdrawals' paid amounts, read from the records it pays from), so a batch that
+  mints or burns cash anywhere cannot be proven. L1's ledger held - retained starts at 0 and
+  moves by exactly that flow (while held is not saturated at 0), so it is the proven total
+  cash less what the genesis state held (none for a genesis built by `zkrollup`: cash enters
+  only by deposits); after paying, L1 asserts that held (that total plus what haircuts
+  retained) plus the queued deposits is covered by its token balance.
+- *Open interest.* The circuit carries, beside each slot's long open interest (the sum of
+  positive sizes, committed in the state root), the short one: the sum of negative sizes,
+  moved from slot to slot by the sizes the slots write (a port's short change is its long
+  change less its size change), so long = short after the batch means the batch conserved
+  every instrument slot's total size. The trailer holds the K long totals, then
+  the K short totals, after the batch; L1 receives the K open interests with the calldata and
+  hashes them in both places, so a proof exists only if long = short in every instrument slot.
+
+Native functions here; L1's twin is `verifier/contracts/rollup.vy` (`_exit_payout`,
+`_cash_flow`, `_digest`), the circuit's `circuits.batch.solvency`.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
+from .ops import OP_DEPOSIT, OP_FORCED, OP_WITHDRAW
+from .records import decode_record
+from .widths import SIZE_BITS
+
 DEFICIT_BITS = 128
 DEFICIT_BYTES = DEFICIT_BITS // 8
+CASH_FLOW_BITS = 128
+CASH_FLOW_BYTES = CASH_FLOW_BITS // 8
+CASH_FLOW_OFFSET = 1 << (CASH_FLOW_BITS - 1)
+"""The batch's cash flow is signed: the trailer holds CASH_FLOW_OFFSET + flow."""
+OI_BITS = SIZE_BITS
+"""Open interest per instrument slot is below 2^SIZE_BITS (`circuits.batch.slot.positions`)."""
+OI_BYTES = OI_BITS // 8
+assert OI_BITS % 8 == 0
 
 
 def fund_value(cash: int, sizes: Sequence[int], mark: Sequence[int]) -> int:
@@ -59,11 +95,43 @@ def fund_deficit(cash: int, sizes: Sequence[int], mark: Sequence[int]) -> int:
     return d
 
 
-def trailer_bytes(deficit: int) -> bytes:
-    """The batch data's trailer: the deficit, DEFICIT_BYTES big-endian."""
+def cash_flow(records: Sequence[bytes]) -> int:
+    """How much the batch moves the accounts' total cash, from its records: credited
+    deposits (not refunded) - withdrawals - forced withdrawals' paid amounts."""
+    flow = 0
+    for rec in records:
+        r = decode_record(bytes(rec))
+        op, f = r.op, r.fields
+        if op == OP_DEPOSIT and not f["refunded"]:
+            flow += f["amount"]
+        elif op == OP_WITHDRAW:
+            flow -= f["amount"]
+        elif op == OP_FORCED:
+            flow -= f["paid"]
+    return flow
+
+
+def open_interest_bytes(oi: Sequence[int]) -> bytes:
+    """The K open interests, OI_BYTES big-endian each (what L1 receives and hashes twice)."""
+    out = b""
+    for k, v in enumerate(oi):
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 1 << OI_BITS:
+            raise ValueError(f"open interest {k} must be an int in [0, 2^{OI_BITS}), got {v!r}")
+        out += v.to_bytes(OI_BYTES, "big")
+    return out
+
+
+def trailer_bytes(deficit: int, flow: int, oi: Sequence[int]) -> bytes:
+    """The batch data's trailer (module docstring): the fund's deficit, the cash flow
+    (offset), the K open interests as the long totals and again as the short ones."""
     if not isinstance(deficit, int) or isinstance(deficit, bool) or not 0 <= deficit < 1 << DEFICIT_BITS:
         raise ValueError(f"the fund's deficit must be an int in [0, 2^{DEFICIT_BITS}), got {deficit!r}")
-    return deficit.to_bytes(DEFICIT_BYTES, "big")
+    if not isinstance(flow, int) or isinstance(flow, bool) or not -CASH_FLOW_OFFSET <= flow < CASH_FLOW_OFFSET:
+        raise ValueError(f"the cash flow must be an int in [-2^{CASH_FLOW_BITS - 1}, 2^{CASH_FLOW_BITS - 1}), "
+                         f"got {flow!r}")
+    oib = open_interest_bytes(oi)
+    return deficit.to_bytes(DEFICIT_BYTES, "big") + (CASH_FLOW_OFFSET + flow).to_bytes(CASH_FLOW_BYTES, "big") \
+        + oib + oib
 
 
 def exit_payout(amount: int, held: int, deficit: int, retained: int) -> int:

@@ -2,12 +2,13 @@
 """
 @title The rollup contract: state root, batches, payouts, custody, exodus switch
 @notice Holds the collateral token of every account and of the queued deposits.
-        submit_batch(new_root, table_id, records, fund_deficit, proof) accepts a batch of N
+        submit_batch(new_root, table_id, records, fund_deficit, open_interest, proof) accepts a batch of N
         records (circuits.spec.records, N = len(records) / RECORD_BYTES) only if the proof
         verifies, with the verifier contract the governor set for N, against the single
         public input (circuits.spec.public_input)
             sha256(old_root || new_root || oracle_hash || prio_old || prio_new || records
-                   || fund_deficit as 16 bytes) >> 3
+                   || fund_deficit as 16 bytes || CASH_FLOW_OFFSET + cash flow as 16 bytes
+                   || open_interest || open_interest) >> 3
         which this contract builds itself: old_root from its storage, oracle_hash from the
         table the batch names (verifier/contracts/tables.vy; it must be no older than the
         last accepted batch's, published for the current market (tables.first_table_id),
@@ -34,6 +35,14 @@
         exit of x is paid x * held0 // (held0 + fund_deficit - retained0), and x - payout
         is retained. After paying it asserts held + the queued deposits <= its token
         balance.
+        Solvency outputs (circuits.spec.solvency): the contract fills in the cash flow from
+        the records (credited deposits - withdrawals - forced withdrawals' paid amounts) and
+        the K open interests (OI_BYTES each, from the calldata) twice, where the circuit puts
+        the flow it sums from the leaf writes and the long and the short open interest: the
+        proof verifies only if no cash was minted or burnt and long = short in every slot.
+        Since held - retained starts at 0 and moves by exactly each batch's proven flow
+        (while held is not saturated at 0), it is the accounts' proven total cash less what
+        a genesis state held (none where cash enters only by deposits).
         Exodus: once the oldest unconsumed queue entry is past its deadline no batch is
         accepted and anyone may call activate_exodus (exodus_since records when); from then
         on the exodus contract pays claims (pro rata after its claim period,
@@ -54,6 +63,7 @@ interface IQueue:
 
 interface ITables:
     def table(table_id: uint256) -> (uint256, uint256): view
+    def K() -> uint256: view
     def first_table_id() -> uint256: view
 
 interface IVerifier:
@@ -155,7 +165,7 @@ def _field(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], offset: uint256, size: uint2
 @view
 @internal
 def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYTES + 32],
-           size: uint256, fund_deficit: uint256) -> (uint256, uint256, uint256):
+           size: uint256, fund_deficit: uint256, oi_size: uint256) -> (uint256, uint256, uint256):
     """Everything but the queue and the proof; returns (N, queue entries consumed, oracle hash)."""
     assert not self.exodus, "rollup: exodus mode"
     assert not staticcall IQueue(QUEUE).overdue(), "rollup: a priority request is past its deadline (exodus)"
@@ -164,6 +174,7 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     assert self.verifier[n] != empty(address), "rollup: no verifying key for this batch size"
     assert new_root < spec.R, "rollup: the new root is not below r"
     assert fund_deficit < (1 << spec.DEFICIT_BITS), "rollup: the fund's deficit is not below 2^128"
+    assert oi_size == staticcall ITables(TABLES).K() * spec.OI_BYTES, "rollup: not K open interests"
     assert table_id >= self.last_table_id, "rollup: oracle table older than the last accepted batch's"
     oracle_hash: uint256 = 0
     timestamp: uint256 = 0
@@ -178,22 +189,47 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     return n, nq, oracle_hash
 
 
+@pure
+@internal
+def _cash_flow(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256) -> uint256:
+    """CASH_FLOW_OFFSET + the records' cash flow (circuits.spec.solvency.cash_flow): credited
+    deposits - withdrawals - forced withdrawals' paid amounts (no underflow: N amounts below
+    2^64 each against an offset of 2^127)."""
+    flow: uint256 = spec.CASH_FLOW_OFFSET
+    for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
+        at: uint256 = i * spec.RECORD_BYTES
+        op: uint256 = convert(extract32(buf, at + spec.OP_OFFSET), uint256) >> 248
+        if op == spec.OP_DEPOSIT:
+            if self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET, spec.DEPOSIT_REFUNDED_BYTES) == 0:
+                flow += self._field(buf, at + spec.DEPOSIT_AMOUNT_OFFSET, spec.DEPOSIT_AMOUNT_BYTES)
+        elif op == spec.OP_WITHDRAW:
+            flow -= self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES)
+        elif op == spec.OP_FORCED_WITHDRAW:
+            flow -= self._field(buf, at + spec.FORCED_WITHDRAW_PAID_OFFSET, spec.FORCED_WITHDRAW_PAID_BYTES)
+    return flow
+
+
 @view
 @internal
 def _digest(new_root: uint256, oracle_hash: uint256, prio_old: uint256, prio_new: uint256,
-            records: Bytes[spec.MAX_RECORDS_BYTES], fund_deficit: uint256) -> bytes32:
-    """sha256(HEADER || RECORDS || TRAILER), the trailer the deficit as 16 bytes big-endian
-    (circuits.spec.public_input; fund_deficit < 2^128 is checked first)."""
+            records: Bytes[spec.MAX_RECORDS_BYTES], buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256,
+            fund_deficit: uint256, open_interest: Bytes[spec.MAX_OI_BYTES]) -> bytes32:
+    """sha256(HEADER || RECORDS || TRAILER), the trailer the solvency outputs: the deficit
+    and the records' cash flow as 16 bytes big-endian each, the open interests as the long
+    and again as the short totals (circuits.spec.public_input; fund_deficit < 2^128 and the
+    open interests' length are checked first)."""
     return sha256(concat(convert(self.state_root, bytes32), convert(new_root, bytes32),
                          convert(oracle_hash, bytes32), convert(prio_old, bytes32),
                          convert(prio_new, bytes32), records,
-                         convert(convert(fund_deficit, uint128), bytes16)))
+                         convert(convert(fund_deficit, uint128), bytes16),
+                         convert(convert(self._cash_flow(buf, n), uint128), bytes16),
+                         open_interest, open_interest))
 
 
 @view
 @external
 def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES],
-                          fund_deficit: uint256) -> uint256:
+                          fund_deficit: uint256, open_interest: Bytes[spec.MAX_OI_BYTES]) -> uint256:
     """The public input submit_batch would check for this batch now (a view: the operator
     compares it with its witness before proving); reverts where submit_batch would before
     looking at the proof."""
@@ -201,12 +237,13 @@ def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[s
     n: uint256 = 0
     nq: uint256 = 0
     oracle_hash: uint256 = 0
-    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit)
+    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit, len(open_interest))
     prio_old: uint256 = 0
     prio_new: uint256 = 0
     entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
     prio_old, prio_new, entries = staticcall IQueue(QUEUE).preview(nq)
-    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records, fund_deficit), uint256) >> 3
+    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records, buf, n, fund_deficit,
+                                open_interest), uint256) >> 3
 
 
 @internal
@@ -308,20 +345,22 @@ def _pay(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256, entries: DynArray[
 @nonreentrant
 @external
 def submit_batch(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_RECORDS_BYTES],
-                 fund_deficit: uint256, proof: uint256[8]) -> uint256:
+                 fund_deficit: uint256, open_interest: Bytes[spec.MAX_OI_BYTES], proof: uint256[8]) -> uint256:
     """Verify and apply one batch (module docstring); fund_deficit: the insurance fund's
-    deficit after the batch, the public input's trailer; proof = [a.x, a.y, b.x.c1, b.x.c0,
+    deficit after the batch, open_interest: the K open interests after it (OI_BYTES
+    big-endian each), both in the public input's trailer; proof = [a.x, a.y, b.x.c1, b.x.c0,
     b.y.c1, b.y.c0, c.x, c.y]. Returns the new batch number."""
     buf: Bytes[spec.MAX_RECORDS_BYTES + 32] = concat(records, empty(bytes32))
     n: uint256 = 0
     nq: uint256 = 0
     oracle_hash: uint256 = 0
-    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit)
+    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit, len(open_interest))
     prio_old: uint256 = 0
     prio_new: uint256 = 0
     entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
     prio_old, prio_new, entries = extcall IQueue(QUEUE).consume(nq)
-    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records, fund_deficit)
+    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records, buf, n, fund_deficit,
+                                   open_interest)
     assert staticcall IVerifier(self.verifier[n]).verifyProof(
         [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]],
         [convert(digest, uint256) >> 3]), "rollup: invalid proof"

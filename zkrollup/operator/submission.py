@@ -52,7 +52,8 @@ class Submitter:
 
     def calldata(self, sb: SealedBatch) -> BatchCalldata:
         return BatchCalldata(batch_number=sb.batch_number, new_root=sb.fields.new_root,
-                             oracle_table_id=sb.table_id, records=tuple(sb.records), fund_deficit=sb.fund_deficit)
+                             oracle_table_id=sb.table_id, records=tuple(sb.records), fund_deficit=sb.fund_deficit,
+                             open_interest=tuple(sb.open_interest))
 
     def preflight(self, sb: SealedBatch) -> tuple[BatchCalldata, int]:
         """(calldata, time of submission) after the contract confirmed, without a proof, that

@@ -147,5 +147,8 @@ def slot_gadget(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, run: Ru
     prio = part(priority, ops, run, p5)
     pf, pi = part(pending_totals, ops, touched, sides["a"].fee + sides["b"].fee,
                   liq.now.penalty + liq.full_neg)
-    return Running(root, pos.oi, pf, pi, prio), bits
+    flow = (run.cash_flow + cash_new.a - A.old.cash + cash_new.b - B.old.cash
+            + pf - run.pend_fee + pi - run.pend_ins)
+    oi_short = [run.oi_short[k] + pos.d_short[k] for k in range(shape.K)]
+    return Running(root, pos.oi, pf, pi, prio, oi_short, flow), bits
 

@@ -22,6 +22,9 @@ class Positions:
     """Each port's new sum_k |size_k|."""
     oi: list[LC]
     """Open interest per instrument slot after this slot."""
+    d_short: list[LC]
+    """How much each slot's short open interest grows: sum over ports of the change of
+    max(-size, 0) = the change of max(size, 0) - the change of size."""
 
 
 def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B: PortVars,
@@ -34,7 +37,8 @@ def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B:
     target's positions (`liq.now`) to the liquidator. Enforces: every new size of port A
     and port B's new slot-k size fit size_bits (port B's other sizes are unchanged or
     shrink towards 0); a trade leaves slot k's open interest below 2^size_bits.
-    oi_k += sum over ports of max(new, 0) - max(old, 0).
+    oi_k += sum over ports of max(new, 0) - max(old, 0); the short open interest grows by
+    that less the sum over ports of new - old size (`Positions.d_short`, no constraint).
 
     Cost: K * (size_bits + 13) + 2 * size_bits + 11 constraints (products 3K + 4; port A
     K signed splits; port B 5K + 1 and one split; open interest K + size_bits + 2).
@@ -45,8 +49,10 @@ def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B:
         xa = cs.mul(tr, orders["a"].dfill, name="tr_a") - cs.mul(st, settle.size_a_k, name="st_a")
         xb = cs.mul(tr, orders["b"].dfill, name="tr_b") + cs.mul(st, settle.size_a_k, name="st_b")
         take = [cs.mul(lq, liq.now.signed[k], name=f"take{k}") for k in range(K)]
-        new_sizes_a = [A.old.sizes[k] + cs.mul(oh_k[k], xa, name=f"a{k}") + take[k] for k in range(K)]
-        new_sizes_b = [B.old.sizes[k] + cs.mul(oh_k[k], xb, name=f"b{k}") - take[k] for k in range(K)]
+        moved_a = [cs.mul(oh_k[k], xa, name=f"a{k}") for k in range(K)]
+        moved_b = [cs.mul(oh_k[k], xb, name=f"b{k}") for k in range(K)]
+        new_sizes_a = [A.old.sizes[k] + moved_a[k] + take[k] for k in range(K)]
+        new_sizes_b = [B.old.sizes[k] + moved_b[k] - take[k] for k in range(K)]
     # port A's new sizes may all change (a liquidator takes the target's portfolio): each
     # is range-checked and split. Port B's change only in the instrument slot k (trade,
     # settlement) or all shrink towards 0 by what a liquidation takes (same sign, no
@@ -66,10 +72,14 @@ def positions(cs: ConstraintSystem, shape: BatchShape, ops: Ops, A: PortVars, B:
                   for k in range(K)]
     # open interest: oi_k += sum over ports of max(new, 0) - max(old, 0)
     with cs.namespace("oi"):
-        new_oi = [oi[k] + sn_a[k].pos - so["a"][k].pos + dpos_b[k] for k in range(K)]
+        d_long = [sn_a[k].pos - so["a"][k].pos + dpos_b[k] for k in range(K)]
+        new_oi = [oi[k] + d_long[k] for k in range(K)]
         oi_k = dot(cs, oh_k, new_oi, name="traded")
         unsigned(cs, cs.mul(tr, oi_k, name="sel"), shape.size_bits, name="trade_oi_range")
-    return Positions(new_sizes_a, new_sizes_b, {"a": lc_sum(x.abs for x in sn_a), "b": hc_new_b}, new_oi)
+    # short change = long change - the net change of the sizes both ports write (no
+    # constraint: a linear form; what a liquidation takes cancels between the ports)
+    d_short = [d_long[k] - (new_sizes_a[k] - A.old.sizes[k]) - (new_sizes_b[k] - B.old.sizes[k]) for k in range(K)]
+    return Positions(new_sizes_a, new_sizes_b, {"a": lc_sum(x.abs for x in sn_a), "b": hc_new_b}, new_oi, d_short)
 
 
 @dataclass

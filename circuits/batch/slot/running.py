@@ -9,13 +9,20 @@ from ...cs import LC
 @dataclass
 class Running:
     """The running state: the account root, open interest per instrument slot, the pending
-    fee and insurance totals, the priority-queue chain value (`circuits.spec.priority`)."""
+    fee and insurance totals, the priority-queue chain value (`circuits.spec.priority`), and
+    the solvency outputs' running values (`circuits.spec.solvency`): the short open interest
+    per instrument slot and the cash flow so far."""
 
     root: LC
     oi: list[LC]
     pend_fee: LC
     pend_ins: LC
     prio: LC
+    oi_short: list[LC]
+    """Sum of the negative sizes' magnitudes per slot (starts equal to oi: the previous
+    batch proved them equal)."""
+    cash_flow: LC
+    """Sum over both ports of the slots so far of new cash - old cash, plus the pending totals' growth."""
 
 
 @dataclass
