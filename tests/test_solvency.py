@@ -133,11 +133,15 @@ def test_a_bankrupt_backstop_leaves_a_deficit_the_batch_proves_and_posts():
     assert out.fund_deficit == sb.fund_deficit
 
 
-def test_a_healthy_fund_posts_zero():
-    s = base_state()
-    rec = BatchRecorder(s)
-    mark = s.oracle.mark[0]
+def _trade_ten(rec: BatchRecorder) -> None:
+    """Account 5 buys 10 of slot 0 from account 3 at the mark."""
+    mark = rec.state.oracle.mark[0]
     rec.apply(Trade(order(5, BUY, 10, mark, 1), order(3, SELL, 10, mark, 1), 10, mark))
+
+
+def test_a_healthy_fund_posts_zero():
+    rec = BatchRecorder(base_state())
+    _trade_ten(rec)
     _, sb, _ = agree(rec, 1)
     assert sb.fund_deficit == 0
 
@@ -161,10 +165,9 @@ def _faulty_batch(monkeypatch, part: str, fault, native_fault):
         return real_set(self, index, role, **kw)
     s = base_state()
     rec = BatchRecorder(s)
-    mark = s.oracle.mark[0]
     with monkeypatch.context() as m:
         m.setattr(Plan, "set", planned)
-        rec.apply(Trade(order(5, BUY, 10, mark, 1), order(3, SELL, 10, mark, 1), 10, mark))
+        _trade_ten(rec)
     batch, sb = rec.finish(1)
     shape = shape_of(s, 1)
     real = getattr(gadget_mod, part)
@@ -219,10 +222,8 @@ def test_a_slot_that_moves_a_lot_without_a_counterparty_posts_long_not_short(mon
 
 def test_an_honest_batch_posts_the_records_flow_and_equal_long_and_short_open_interest():
     from circuits.spec.solvency import cash_flow
-    s = base_state()
-    rec = BatchRecorder(s)
-    mark = s.oracle.mark[0]
-    rec.apply(Trade(order(5, BUY, 10, mark, 1), order(3, SELL, 10, mark, 1), 10, mark))
+    rec = BatchRecorder(base_state())
+    _trade_ten(rec)
     batch, sb, shape = agree(rec, 2)
     _, out = solve_batch(shape, batch)
     assert sum(sb.open_interest) == 10 and out.oi == out.oi_short == list(sb.open_interest)
