@@ -60,7 +60,7 @@ which L1 fills in itself, so a batch is accepted only if the circuit's value is 
   hashes them in both places, so a proof exists only if long = short in every instrument slot.
 
 Native functions here; L1's twin is `verifier/contracts/rollup.vy` (`_exit_payout`,
-`_cash_flow`, `_digest`), the circuit's `circuits.batch.solvency`.
+`_check`: the cash flow, `_digest`), the circuit's `circuits.batch.solvency`.
 """
 from __future__ import annotations
 

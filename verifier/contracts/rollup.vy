@@ -165,8 +165,11 @@ def _field(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], offset: uint256, size: uint2
 @view
 @internal
 def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYTES + 32],
-           size: uint256, fund_deficit: uint256, oi_size: uint256) -> (uint256, uint256, uint256):
-    """Everything but the queue and the proof; returns (N, queue entries consumed, oracle hash)."""
+           size: uint256, fund_deficit: uint256, oi_size: uint256) -> (uint256, uint256, uint256, uint256):
+    """Everything but the queue and the proof; returns (N, queue entries consumed, oracle hash,
+    CASH_FLOW_OFFSET + the records' cash flow). The flow is circuits.spec.solvency.cash_flow:
+    credited deposits - withdrawals - forced withdrawals' paid amounts (no underflow: N
+    amounts below 2^64 each against an offset of 2^127)."""
     assert not self.exodus, "rollup: exodus mode"
     assert not staticcall IQueue(QUEUE).overdue(), "rollup: a priority request is past its deadline (exodus)"
     n: uint256 = size // spec.RECORD_BYTES
@@ -182,23 +185,12 @@ def _check(new_root: uint256, table_id: uint256, buf: Bytes[spec.MAX_RECORDS_BYT
     assert table_id >= staticcall ITables(TABLES).first_table_id(), "rollup: oracle table of a replaced market"
     assert timestamp + MAX_ORACLE_AGE >= block.timestamp, "rollup: stale oracle table"
     nq: uint256 = 0
-    for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
-        op: uint256 = convert(extract32(buf, i * spec.RECORD_BYTES + spec.OP_OFFSET), uint256) >> 248
-        if (QUEUE_OPS >> op) & 1 == 1:
-            nq += 1
-    return n, nq, oracle_hash
-
-
-@pure
-@internal
-def _cash_flow(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256) -> uint256:
-    """CASH_FLOW_OFFSET + the records' cash flow (circuits.spec.solvency.cash_flow): credited
-    deposits - withdrawals - forced withdrawals' paid amounts (no underflow: N amounts below
-    2^64 each against an offset of 2^127)."""
     flow: uint256 = spec.CASH_FLOW_OFFSET
     for i: uint256 in range(n, bound=spec.MAX_L1_BATCH):
         at: uint256 = i * spec.RECORD_BYTES
         op: uint256 = convert(extract32(buf, at + spec.OP_OFFSET), uint256) >> 248
+        if (QUEUE_OPS >> op) & 1 == 1:
+            nq += 1
         if op == spec.OP_DEPOSIT:
             if self._field(buf, at + spec.DEPOSIT_REFUNDED_OFFSET, spec.DEPOSIT_REFUNDED_BYTES) == 0:
                 flow += self._field(buf, at + spec.DEPOSIT_AMOUNT_OFFSET, spec.DEPOSIT_AMOUNT_BYTES)
@@ -206,14 +198,14 @@ def _cash_flow(buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256) -> uint256:
             flow -= self._field(buf, at + spec.WITHDRAW_AMOUNT_OFFSET, spec.WITHDRAW_AMOUNT_BYTES)
         elif op == spec.OP_FORCED_WITHDRAW:
             flow -= self._field(buf, at + spec.FORCED_WITHDRAW_PAID_OFFSET, spec.FORCED_WITHDRAW_PAID_BYTES)
-    return flow
+    return n, nq, oracle_hash, flow
 
 
 @view
 @internal
 def _digest(new_root: uint256, oracle_hash: uint256, prio_old: uint256, prio_new: uint256,
-            records: Bytes[spec.MAX_RECORDS_BYTES], buf: Bytes[spec.MAX_RECORDS_BYTES + 32], n: uint256,
-            fund_deficit: uint256, open_interest: Bytes[spec.MAX_OI_BYTES]) -> bytes32:
+            records: Bytes[spec.MAX_RECORDS_BYTES], fund_deficit: uint256, flow: uint256,
+            open_interest: Bytes[spec.MAX_OI_BYTES]) -> bytes32:
     """sha256(HEADER || RECORDS || TRAILER), the trailer the solvency outputs: the deficit
     and the records' cash flow as 16 bytes big-endian each, the open interests as the long
     and again as the short totals (circuits.spec.public_input; fund_deficit < 2^128 and the
@@ -222,7 +214,7 @@ def _digest(new_root: uint256, oracle_hash: uint256, prio_old: uint256, prio_new
                          convert(oracle_hash, bytes32), convert(prio_old, bytes32),
                          convert(prio_new, bytes32), records,
                          convert(convert(fund_deficit, uint128), bytes16),
-                         convert(convert(self._cash_flow(buf, n), uint128), bytes16),
+                         convert(convert(flow, uint128), bytes16),
                          open_interest, open_interest))
 
 
@@ -237,12 +229,13 @@ def expected_public_input(new_root: uint256, table_id: uint256, records: Bytes[s
     n: uint256 = 0
     nq: uint256 = 0
     oracle_hash: uint256 = 0
-    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit, len(open_interest))
+    flow: uint256 = 0
+    n, nq, oracle_hash, flow = self._check(new_root, table_id, buf, len(records), fund_deficit, len(open_interest))
     prio_old: uint256 = 0
     prio_new: uint256 = 0
     entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
     prio_old, prio_new, entries = staticcall IQueue(QUEUE).preview(nq)
-    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records, buf, n, fund_deficit,
+    return convert(self._digest(new_root, oracle_hash, prio_old, prio_new, records, fund_deficit, flow,
                                 open_interest), uint256) >> 3
 
 
@@ -354,12 +347,13 @@ def submit_batch(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_R
     n: uint256 = 0
     nq: uint256 = 0
     oracle_hash: uint256 = 0
-    n, nq, oracle_hash = self._check(new_root, table_id, buf, len(records), fund_deficit, len(open_interest))
+    flow: uint256 = 0
+    n, nq, oracle_hash, flow = self._check(new_root, table_id, buf, len(records), fund_deficit, len(open_interest))
     prio_old: uint256 = 0
     prio_new: uint256 = 0
     entries: DynArray[uint256, spec.MAX_L1_BATCH] = []
     prio_old, prio_new, entries = extcall IQueue(QUEUE).consume(nq)
-    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records, buf, n, fund_deficit,
+    digest: bytes32 = self._digest(new_root, oracle_hash, prio_old, prio_new, records, fund_deficit, flow,
                                    open_interest)
     assert staticcall IVerifier(self.verifier[n]).verifyProof(
         [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]],
