@@ -14,6 +14,11 @@ Expected = SealedBatch
 
 
 class BatchRecorder(BatchBuilder):
+    def __init__(self, state):
+        super().__init__(state)
+        self.start_cash = state.total_cash()
+        """The accounts' total cash before the batch (what its records' cash flow moves)."""
+
     def finish(self, n_slots: int):
         sealed = super().finish(n_slots)
         return sealed.circuit_input, sealed

@@ -49,7 +49,7 @@ def agree(rec: BatchRecorder, n_slots: int):
     assert list(out.records) == list(sb.records)
     assert out.fund_deficit == sb.fund_deficit
     # the solvency outputs: the leaves' cash flow is the records', long = short open interest
-    assert out.cash_flow == cash_flow(sb.records)
+    assert out.cash_flow == cash_flow(sb.records) == rec.state.total_cash() - rec.start_cash
     assert out.oi_short == out.oi == list(sb.open_interest) == list(rec.state.oi)
     assert out.public_input == sb.public_input()
     assert rec.state.check_invariants() == []

@@ -158,6 +158,7 @@ class Scenario:
         input and compute the native header and records; tampered variants must fail."""
         n = max(1, len(self.rec))
         kinds = [w.kind for w in self.rec.records]
+        start_cash = self.rec.start_cash
         batch, sb = self.rec.finish(n)
         self.rec = None
         assert self.s.check_invariants() == []
@@ -172,6 +173,10 @@ class Scenario:
         assert (out.prio_old, out.prio_new) == (h.prio_old, h.prio_new)
         assert out.new_root == self.s.root
         assert list(out.records) == list(sb.records)
+        # the solvency outputs: the leaves' flow is the records' and the native cash's move;
+        # long = short open interest, the native state's
+        assert out.cash_flow == cash_flow(sb.records) == self.s.total_cash() - start_cash
+        assert out.oi_short == out.oi == list(sb.open_interest) == list(self.s.oi)
         assert out.public_input == pub
         self.stats["batches proven"] += 1
         self.stats["slots proven"] += n

@@ -57,7 +57,7 @@ class BatchOutputs:
     fund_deficit: int
     public_input: int
     cash_flow: int
-    """How much the batch moved the accounts' total cash (the leaves' sum)."""
+    """How much the batch moved the accounts' total cash (summed over the slots' ports)."""
     oi_short: list[int]
 
 

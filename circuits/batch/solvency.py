@@ -1,6 +1,6 @@
 """The batch's solvency outputs (`circuits.spec.solvency`): the insurance fund's deficit
 after the batch, proven from its leaf as the end flush writes it and acted on by L1
-(pro-rata exits while it is uncovered); the batch's cash flow, summed from the leaf writes;
+(pro-rata exits while it is uncovered); the batch's cash flow, summed from the cash the slots write;
 the K open interests long and short. All are posted after the records (the public input's
 trailer); L1 fills in the cash flow from the records and the open interests from the
 calldata, twice, so it checks both."""
@@ -48,7 +48,7 @@ def fund_deficit(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, fund: 
 def solvency(cs: ConstraintSystem, shape: BatchShape, tv: TablesVars, fund: AccountVars, flow: LC,
              oi: Sequence[LC], oi_short: Sequence[LC], name: str = "solvency") -> Solvency:
     """The trailer: the fund's deficit (`fund_deficit`), CASH_FLOW_OFFSET + the cash flow
-    (the leaves' sum, `circuits.batch.slot.gadget`), the K long open interests, then the K
+    (summed over the slots' ports, `circuits.batch.slot.gadget`), the K long open interests, then the K
     short ones.
 
     Enforces each value's decomposition: |flow| < 2^(CASH_FLOW_BITS - 1) (it is below
