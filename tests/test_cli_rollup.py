@@ -200,18 +200,23 @@ def test_setup_then_the_demo_in_the_same_directory_runs_end_to_end_in_story_orde
     code, out = run("demo", "--dir", d, *sizes, "-q", "--report", tmp_path / "report.json")
     assert code == 0, out
     assert "proving key found in the cache" in out
-    assert out.count("[ok]") == 7 and "FAILED" not in out
+    assert out.count("[ok]") == 9 and "FAILED" not in out
     # the risk lifecycle: a partial liquidation by carol, then the insurance fund's backstop
     assert "(partial): carol takes 4 FUTURE" in out and "(partial): the insurance fund takes 2 FUTURE" in out
     risk = json.loads((tmp_path / "report.json").read_text())["risk"]
     assert (risk["partial_liquidations"], risk["backstop_takeovers"]) == (2, 1)
-    # carol's forced close through L1: queued with her leaf's opening, served by the next batch
+    # carol's forced close through L1: queued from the address that owns her account (L1's
+    # owner registry, learnt from her deposit), served by the next batch
     assert "carol queues a forced close on L1" in out and " fclose" in out
     assert risk["forced_closes_served"] == 1 and risk["forced_closes"][0]["account"] == 6
     # the fund ends under water (proven by the batches); the last exits are paid pro rata
     loss = risk["socialised_loss"]
     assert loss["fund_deficit"] > 0 and loss["retained"] > 0 and loss["exits_paid_pro_rata"] >= 1
     assert "L1 pays exits pro rata" in out
+    # the solvency outputs: L1's proven total cash is the accounts' cash, its open interest
+    # (long = short, proven every batch) the operator's
+    sol = risk["solvency_outputs"]
+    assert sol["proven_total_cash"] == sol["accounts_cash"] and sol["batches_checked_on_l1"] >= 9
     lines = out.splitlines()
     first_trade_batch = next(i for i, l in enumerate(lines) if l.startswith("  batch ") and " trade" in l)
     assert lines.index("  alice buys 10 CALL 60000: 10 filled") < first_trade_batch

@@ -19,7 +19,7 @@ The story (simulated time, prices in USD, one contract = 1 BTC = 100 lots of 0.0
    withdraws part of her profit; Bob asks L1 for a forced withdrawal of what is left to
    him (from the L1 address that owns his account); the operator serves it. Both are paid
    in the L1 call that accepts the batch. Carol, say censored, asks L1 for a forced close
-   (proving with an opening of her leaf that she owns the account): the next batch must
+   (from the L1 address that owns her account, which L1 learnt from her deposit): the next batch must
    serve it, and the insurance fund takes all her positions at the backstop's terms.
 6. The options and the future expire: the oracle publishes settlement prices; the
    operator settles every position (through the clearing account).
