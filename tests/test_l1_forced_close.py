@@ -16,7 +16,6 @@ import dataclasses
 import pytest
 
 from circuits.spec.priority import FORCED_CLOSE_REFUSED, KIND_FORCED_CLOSE, forced_close_entry
-from verifier.calldata import BatchCalldata
 from verifier.evm import ExecutionFailed
 from verifier.l1_client import BatchRejected, ContractError, Reason, address_int
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from circuits.spec.public_input import batch_data, batch_public_input, header_bytes, public_input
-from circuits.spec.solvency import CASH_FLOW_OFFSET, OI_BYTES, cash_flow, trailer_bytes
+from circuits.spec.solvency import CASH_FLOW_OFFSET, OI_BYTES, cash_flow
 from verifier.evm import ExecutionFailed
 from verifier.l1_client import BatchRejected, Reason
 

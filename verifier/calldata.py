@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 from circuits.field import R
 from circuits.spec.records import RECORD_BYTES, Record, decode_record
-from circuits.spec.solvency import DEFICIT_BITS, DEFICIT_BYTES, OI_BYTES, cash_flow, open_interest_bytes, trailer_bytes
+from circuits.spec.solvency import (DEFICIT_BITS, DEFICIT_BYTES, OI_BYTES, cash_flow, open_interest_bytes,
+                                    open_interest_from_bytes, trailer_bytes)
 from circuits.spec.widths import MAX_INSTRUMENTS
 
 CALLDATA_VERSION = 5
@@ -153,7 +154,7 @@ class BatchCalldata:
             raise CalldataError(f"calldata has {len(data)} bytes, {n} records, the deficit and {k} open "
                                 f"interests need exactly {want}")
         recs = tuple(data[HEADER_BYTES + i * RECORD_BYTES:HEADER_BYTES + (i + 1) * RECORD_BYTES] for i in range(n))
-        oi = tuple(int.from_bytes(data[at + 1 + j * OI_BYTES:at + 1 + (j + 1) * OI_BYTES], "big") for j in range(k))
+        oi = open_interest_from_bytes(data[at + 1:])
         return cls(batch_number=bn, new_root=int.from_bytes(new, "big"), oracle_table_id=table, records=recs,
                    fund_deficit=int.from_bytes(data[at - DEFICIT_BYTES:at], "big"), open_interest=oi)
 

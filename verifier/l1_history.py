@@ -21,7 +21,7 @@ from eth_abi import decode
 from circuits.spec.ops import OP_DEPOSIT, OP_FORCED_CLOSE, OP_WITHDRAW
 from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
 from circuits.spec.records import PRIORITY_KIND, RECORD_BYTES
-from circuits.spec.solvency import OI_BYTES, exit_payout
+from circuits.spec.solvency import exit_payout, open_interest_from_bytes
 
 from .abi import Contract, abi_type, function
 from .calldata import BatchCalldata
@@ -123,9 +123,8 @@ class History:
             a = ev.args
             new_root, table_id, records, deficit, oi, proof = call_args(self.c["rollup"], "submit_batch", 6, data)
             recs = [bytes(records[i:i + RECORD_BYTES]) for i in range(0, len(records), RECORD_BYTES)]
-            oi = [int.from_bytes(oi[j:j + OI_BYTES], "big") for j in range(0, len(oi), OI_BYTES)]
             cd = BatchCalldata(batch_number=a["batch_number"], new_root=new_root, oracle_table_id=table_id,
-                               records=tuple(recs), fund_deficit=deficit, open_interest=tuple(oi))
+                               records=tuple(recs), fund_deficit=deficit, open_interest=open_interest_from_bytes(oi))
             first = self.head
             self.fund_deficit = deficit                 # this batch's deficit prices its own exits
             # ... at one ratio: the ledger before the batch with every deposit it credits

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..cs import LC, ConstraintSystem, Operand
-from ..field import R
+from ..field import to_signed
 from ..gadgets.merkle4 import merkle4_root_unchecked
 from ..gadgets.poseidon import poseidon as poseidon_gadget
 from ..r1cs import R1CS
@@ -151,12 +151,7 @@ def batch_circuit(cs: ConstraintSystem, shape: BatchShape, batch: Optional[Batch
     return BatchOutputs(val(old_root), val(new_root), val(root), [val(x) for x in run.oi],
                         val(tv.market_hash), val(tv.oracle_hash), val(prio0), val(run.prio),
                         [record_value(cs, r) for r in records], val(sol.deficit), val(digest),
-                        _signed_value(val(sol.flow)), [val(x) for x in run.oi_short])
-
-
-def _signed_value(x: int) -> int:
-    """A field element read as a signed integer (the cash flow)."""
-    return x - R if x > R // 2 else x
+                        to_signed(val(sol.flow)), [val(x) for x in run.oi_short])
 
 
 # ---- compile (cached) and solve ----------------------------------------------------------------

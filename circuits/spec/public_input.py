@@ -25,7 +25,7 @@ from typing import Sequence
 from ..field import FIELD_BYTES, R
 from ..gadgets.data_hash import data_digest_native
 from .records import RECORD_BYTES
-from .solvency import CASH_FLOW_BYTES, DEFICIT_BYTES, OI_BYTES, cash_flow, trailer_bytes
+from .solvency import cash_flow, trailer_bytes, trailer_slots
 
 HEADER_FIELDS = ("old_root", "new_root", "oracle_hash", "prio_old", "prio_new")
 HEADER_BYTES = FIELD_BYTES * len(HEADER_FIELDS)
@@ -46,9 +46,7 @@ def header_bytes(*, old_root: int, new_root: int, oracle_hash: int, prio_old: in
 
 def batch_data(header: bytes, records: Sequence[bytes], trailer: bytes) -> bytes:
     """HEADER || RECORDS || TRAILER (ValueError for a wrong header, record or trailer length)."""
-    fixed = DEFICIT_BYTES + CASH_FLOW_BYTES
-    if len(trailer) < fixed or (len(trailer) - fixed) % (2 * OI_BYTES):
-        raise ValueError(f"the trailer has {fixed} + 2 * {OI_BYTES} * K bytes, got {len(trailer)}")
+    trailer_slots(len(trailer))
     if len(header) != HEADER_BYTES:
         raise ValueError(f"the header has {HEADER_BYTES} bytes, got {len(header)}")
     for i, r in enumerate(records):

@@ -111,6 +111,21 @@ def cash_flow(records: Sequence[bytes]) -> int:
     return flow
 
 
+def open_interest_from_bytes(data: bytes) -> tuple[int, ...]:
+    """The open interests of `open_interest_bytes` (ValueError unless whole OI_BYTES fields)."""
+    if len(data) % OI_BYTES:
+        raise ValueError(f"open interests are {OI_BYTES} bytes each, got {len(data)} bytes")
+    return tuple(int.from_bytes(data[j:j + OI_BYTES], "big") for j in range(0, len(data), OI_BYTES))
+
+
+def trailer_slots(n_bytes: int) -> int:
+    """K of a trailer of `n_bytes` (`trailer_bytes`; ValueError when no K gives that length)."""
+    fixed = DEFICIT_BYTES + CASH_FLOW_BYTES
+    if n_bytes < fixed or (n_bytes - fixed) % (2 * OI_BYTES):
+        raise ValueError(f"the trailer has {fixed} + 2 * {OI_BYTES} * K bytes, got {n_bytes}")
+    return (n_bytes - fixed) // (2 * OI_BYTES)
+
+
 def open_interest_bytes(oi: Sequence[int]) -> bytes:
     """The K open interests, OI_BYTES big-endian each (what L1 receives and hashes twice)."""
     out = b""

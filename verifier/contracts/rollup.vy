@@ -38,7 +38,7 @@
         Solvency outputs (circuits.spec.solvency): the contract fills in the cash flow from
         the records (credited deposits - withdrawals - forced withdrawals' paid amounts) and
         the K open interests (OI_BYTES each, from the calldata) twice, where the circuit puts
-        the flow it sums from the leaf writes and the long and the short open interest: the
+        the flow it sums from the cash the slots write and the long and the short open interest: the
         proof verifies only if no cash was minted or burnt and long = short in every slot.
         Since held - retained starts at 0 and moves by exactly each batch's proven flow
         (while held is not saturated at 0), it is the accounts' proven total cash less what
