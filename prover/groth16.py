@@ -75,6 +75,19 @@ def _qap(pk: ProvingKey):
     return q
 
 
+def prepare(pk: ProvingKey) -> None:
+    """Pay now what the first proof under `pk` in this process would: load (or compile) every
+    proving kernel, on tiny inputs of the signatures real proofs use (`prover.jit.warm`), and
+    prepare the key's QAP rows and its domain's tables. For a prover process that should answer its first batch at
+    full speed; cheaper than a throwaway proof (no domain-sized NTT or MSM)."""
+    from . import jit
+    from .qap import prepare_domain
+    for part in jit.PARTS["prove"]:
+        jit.warm(part)
+    _qap(pk)
+    prepare_domain(pk.domain_size)
+
+
 def first_unsatisfied_fast(pk, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Optional[int]:
     """First constraint i < n_constraints with a_i*b_i != c_i (Montgomery rows, canonical reps)."""
     from . import fr_vec

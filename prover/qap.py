@@ -89,6 +89,13 @@ def _abc_on_coset(a, b, c, d: Domain, shift: int) -> np.ndarray:
     return xs
 
 
+def prepare_domain(n: int) -> None:
+    """Build (once per process) the tables `h_snarkjs` uses for domain size n: the stage
+    twiddles and the coset table, the part of a first proof's QAP stage that is not work."""
+    d = domain(n)
+    d.powers(snarkjs_shift(d.n), d.n_inv, bitrev=True)
+
+
 def h_snarkjs(a: np.ndarray, b: np.ndarray, c: Optional[np.ndarray] = None, *,
               canonical: bool = False, overwrite: bool = False) -> np.ndarray:
     """Convention (a): [A(x_i)B(x_i) - C(x_i)] at x_i = w_2n * omega_n^i, i < n, natural order.

@@ -54,6 +54,22 @@ def test_fast_prover_equals_reference_for_fixed_randomisers(small):
     assert fast.public == ref.public == wit[1:4]
 
 
+def test_prepare_builds_the_key_rows_and_domain_tables_and_changes_no_proof():
+    r1cs, wit = _circuit(2, seed=7)
+    pk = setup(r1cs, seed=b"prepare")
+    from prover.ntt import domain
+    from prover.qap import snarkjs_shift
+    fast_groth16.prepare(pk)
+    q = pk.__dict__["_qap"]
+    fast_groth16.prepare(pk)                        # idempotent: the same rows, not rebuilt
+    assert pk.__dict__["_qap"] is q
+    d = domain(pk.domain_size)
+    assert (snarkjs_shift(d.n) % R, d.n_inv % R, True, False) in d._tables
+    fast = prove(pk, wit, rs=(5, 6))
+    ref = prove_reference(pk, wit, rs=(5, 6))
+    assert (fast.a, fast.b, fast.c) == (ref.a, ref.b, ref.c)
+
+
 @pytest.fixture(scope="module", params=[fast_groth16, ref_groth16], ids=["numba", "ref"])
 def P(request):
     return request.param

@@ -5,7 +5,7 @@
                                                    `dask worker ADDRESS --nthreads 1`)
 
 `attach(prover)` identifies the proving key by its path and SHA-256 and registers a worker
-plugin that loads it once per worker process and warms the prover up (one throwaway proof),
+plugin that loads it once per worker process and warms the prover up (`prover.groth16.prepare`),
 on the workers present and on every worker that joins later
 (`zkrollup.operator.pool_worker`). Workers that do not see the operator's key file need
 `ship_key=True`: the key's bytes then travel inside the plugin, once per worker (the

@@ -9,8 +9,9 @@
   never the key.
 - `ProverWorkerPlugin` does that loading when the plugin is registered and whenever a
   worker joins later (a worker restarted after a crash included), then warms the prover
-  up with one throwaway proof of the all-zero witness, so that loading the Numba kernels
-  from their cache and preparing the key's QAP rows are not paid by the first batch.
+  up (`prover.groth16.prepare`: the kernels loaded on tiny inputs, the key's QAP rows and
+  its domain's tables; 0.4 s for the demo's key where a throwaway proof took 2.5 s), so
+  that none of it is paid by the first batch.
 - `prove_task` solves the batch circuit on the worker (`proving.prove_circuit_input`) and
   proves. Solving here rather than in the operator keeps the operator's one core for
   sequencing, and the input is ~500 times smaller than the witness (N = 16, depth 24:
@@ -118,15 +119,12 @@ def _set_threads(n: Optional[int]) -> None:
 
 
 def warm_up(pk, numba_threads: Optional[int] = None) -> None:
-    """One throwaway proof of the all-zero witness: loads every prover kernel and the key's
-    QAP rows, so the first real batch pays neither."""
-    import numpy as np
-    from prover.groth16 import prove
-    w = np.zeros((pk.n_vars, 4), dtype=np.uint64)
-    w[0, 0] = 1
+    """Load every prover kernel and the key's QAP rows (`prover.groth16.prepare`), so the
+    first real batch pays neither."""
+    from prover.groth16 import prepare
     with _PROVE_LOCK:
         _set_threads(numba_threads)
-        prove(pk, w, check=False)
+        prepare(pk)
 
 
 class ProverWorkerPlugin(WorkerPlugin):
