@@ -146,3 +146,28 @@ def test_sigkill_at_a_point_loses_nothing(tmp_path, point, reference):
         script(d, done)
     assert outcome(d) == reference
     d.close()
+
+
+def test_a_batch_somebody_else_sends_first_is_adopted_not_fatal(tmp_path, reference):
+    """A batch's calldata and proof are public once sent: a watcher may land the operator's
+    own batch first (front-running it), after which the operator's transaction reverts. The
+    operator finds its batch accepted and adopts it; the run ends as an uninterrupted one."""
+    from verifier.evm import address_of
+    from zkrollup.keyfiles import proof_for_verifier
+    d = deploy(tmp_path / "r", Clock())
+    watcher = address_of("watcher")
+    d.chain.fund(watcher, 10**18)
+    sub, first = d.operator.submitter, []
+    own_submit = sub.submit
+
+    def front_run(sb, cd, now, proved):
+        if not first:
+            d.contract.submit_batch(cd, proof_for_verifier(proved.proof), now=now, sender=watcher)
+            first.append(sb.batch_number)
+        return own_submit(sb, cd, now, proved)
+
+    sub.submit = front_run
+    script(d, [])
+    assert first and outcome(d) == reference
+    assert rebuild_from_l1(d.contract, genesis()).root == d.contract.state_root
+    d.close()

@@ -43,6 +43,16 @@ def call_args(contract: Contract, name: str, nargs: int, data: bytes) -> tuple:
     return decode([abi_type(p) for p in fn["inputs"]], data[4:])
 
 
+def _own_calldata(data, what: str) -> bytes:
+    """The calldata of the transaction that logged `what`, which must have been sent to the
+    logging contract itself: the contracts refuse batches and tables relayed by another
+    contract (their data would not be in the calldata), so None is a ValueError."""
+    if data is None:
+        raise ValueError(f"the {what} was accepted in a transaction sent to another contract: its data "
+                         f"is not that transaction's calldata")
+    return data
+
+
 class History:
     """The published history of one deployment (module docstring). `contracts`: the
     client's Contract objects by role (token, rollup, queue, tables, exodus)."""
@@ -72,10 +82,10 @@ class History:
             roles = {self._by_address.get(to_address(log.address)) for log in rc.logs}
             if "queue" in roles:
                 self._queue(rc)
-            if "tables" in roles and to == "tables":
-                self._tables(rc, data)
-            if "rollup" in roles and to == "rollup":
-                self._batch(rc, data)
+            if "tables" in roles:
+                self._tables(rc, data if to == "tables" else None)
+            if "rollup" in roles:
+                self._batch(rc, data if to == "rollup" else None)
             if "token" in roles:
                 for ev in self.c["token"].events(rc, "Transfer"):
                     self.holders.update(_int_address(ev.args[k]) for k in ("sender", "receiver"))
@@ -110,7 +120,7 @@ class History:
         tables = self.c["tables"]
         for ev in tables.events(rc):
             if ev.name == "OracleTablePublished":
-                (packed,) = call_args(tables, "publish_oracle_table", 1, data)
+                (packed,) = call_args(tables, "publish_oracle_table", 1, _own_calldata(data, "oracle table"))
                 self.tables.append({"table_id": ev.args["table_id"], "hash": ev.args["table_hash"],
                                     "published_at": ev.args["timestamp"], "block_time": rc.timestamp,
                                     "packed": tuple(packed)})
@@ -121,7 +131,8 @@ class History:
         solvency = {e.args["batch_number"]: e.args for e in self.c["rollup"].events(rc, "Solvency")}
         for ev in self.c["rollup"].events(rc, "BatchAccepted"):
             a = ev.args
-            new_root, table_id, records, deficit, oi, proof = call_args(self.c["rollup"], "submit_batch", 6, data)
+            new_root, table_id, records, deficit, oi, proof = call_args(self.c["rollup"], "submit_batch", 6,
+                                                                       _own_calldata(data, f"batch {a['batch_number']}"))
             recs = [bytes(records[i:i + RECORD_BYTES]) for i in range(0, len(records), RECORD_BYTES)]
             cd = BatchCalldata(batch_number=a["batch_number"], new_root=new_root, oracle_table_id=table_id,
                                records=tuple(recs), fund_deficit=deficit, open_interest=open_interest_from_bytes(oi))

@@ -22,6 +22,10 @@
         forced close pays nothing (the positions move inside the rollup). A payout to the
         zero address stays in the contract (a transfer to it would revert the batch, and
         one user must not be able to stop batches).
+        Sender: anyone may submit a proven batch, from an externally owned account only: the
+        batch's records are published as its transaction's calldata (data availability), so
+        a batch relayed by a contract, whose calldata is the relay's, would be accepted with
+        its data where no reader of the chain looks for it.
         Owners: a deposit record that is not refunded created its account with owner = the
         entry's depositor or credited it because owner = depositor
         (circuits.spec.priority.deposit_outcome); an owner never changes and accounts are
@@ -343,6 +347,7 @@ def submit_batch(new_root: uint256, table_id: uint256, records: Bytes[spec.MAX_R
     deficit after the batch, open_interest: the K open interests after it (OI_BYTES
     big-endian each), both in the public input's trailer; proof = [a.x, a.y, b.x.c1, b.x.c0,
     b.y.c1, b.y.c0, c.x, c.y]. Returns the new batch number."""
+    assert msg.sender == tx.origin, "rollup: a batch is sent by an account, not through a contract"
     buf: Bytes[spec.MAX_RECORDS_BYTES + 32] = concat(records, empty(bytes32))
     n: uint256 = 0
     nq: uint256 = 0

@@ -2,7 +2,8 @@
 """
 @title Tables: the rollup's market registry and oracle tables
 @notice The governor registers the market (its K instrument slots; K is the deployment's)
-        and names the oracle. The oracle publishes oracle tables as calldata, packed
+        and names the oracle, an externally owned account: it publishes oracle tables as
+        its transactions' calldata (where readers of the chain find them), packed
         (circuits.spec.tables: the market hash, then 48-bit lanes five to a field
         element: timestamp, spot, K, S, the base move, the K x S scenario values
         scenario-major (scenario 0 the marks), then per slot its vol, settled flag and
@@ -252,6 +253,7 @@ def _sponge(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
 def publish_oracle_table(packed: DynArray[uint256, spec.MAX_PACKED_ORACLE]) -> uint256:
     """The oracle publishes a table (packed, module docstring); returns its id."""
     assert msg.sender == self.oracle, "oracle: only the oracle publishes tables"
+    assert msg.sender == tx.origin, "oracle: a table is sent by an account, not through a contract"
     mh: uint256 = self.market_hash
     assert mh != 0, "oracle: no market registered"
     assert len(packed) == N_PACKED, "oracle: the table does not have the deployment's K and S"

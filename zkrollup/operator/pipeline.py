@@ -331,13 +331,18 @@ class Operator:
                     self._refuse_unprovable(sb, e)
                     continue
                 except BatchRejected as e:
-                    if e.reason == Reason.STALE_ORACLE_TABLE:
+                    if self.contract.batch_number >= sb.batch_number:
+                        # sent first by somebody else (its calldata and proof are public once
+                        # submitted): ours if adopt finds it is, else OperatorError
+                        report = self.submitter.adopt(sb, self.prover.n_constraints())
+                    elif e.reason == Reason.STALE_ORACLE_TABLE:
                         newer = self.contract.latest_oracle_table_id > sb.table_id
                         self.rollback(str(e))
                         if not newer:
                             break           # rebuilt under the same table: wait for the oracle's next one
                         continue
-                    raise OperatorError(f"batch {sb.batch_number} refused by L1: {e}") from None
+                    else:
+                        raise OperatorError(f"batch {sb.batch_number} refused by L1: {e}") from None
             self.sequencer.sealed.pop(0)
             self.sequencer.state.dirty.clear()
             reports.append(report)
