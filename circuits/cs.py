@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import operator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -297,6 +297,11 @@ class ConstraintSystem:
         return self._solve
 
     @property
+    def recording(self) -> bool:
+        """True when the rows and names are kept (every system but a solve-only one)."""
+        return self._record
+
+    @property
     def num_constraints(self) -> int:
         return self._n_constraints
 
@@ -337,6 +342,20 @@ class ConstraintSystem:
         if public:
             self._n_public += 1
         return LC({idx: 1}, val)
+
+    def append_solved(self, values: Sequence[int], n_constraints: int) -> int:
+        """For a gadget's solve-only fast path (e.g. `circuits.gadgets.sha256_solve`): append
+        private wires holding `values` (each in [0, r)) and count `n_constraints` constraints
+        the gadget would have added, every one of which the caller has made sure holds.
+        Returns the first new wire's index. Only in a solve-only system (record=False): a
+        recording one must build its rows."""
+        if self._record or not self._solve:
+            raise RuntimeError("append_solved is for systems that solve without recording")
+        first = len(self._values)
+        self._values.extend(values)
+        self._is_public.extend([False] * len(values))
+        self._n_constraints += n_constraints
+        return first
 
     def public(self, name: str, value: Any = None) -> LC:
         """Allocate a public input. ``value``: int (reduced mod r) or zero-arg callable,

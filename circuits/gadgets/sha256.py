@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Optional, Sequence
 
 from ..cs import LC, ConstraintSystem, Operand, as_lc
+from .sha256_solve import compress_values
 from .sha256_words import (MOD, WORD, Sum, Word, as_sum, ch_word, constant_word, maj_word,
                            packed, reduce32, reduce_bits, xor_rot)
 
@@ -143,6 +144,9 @@ def _round(cs: ConstraintSystem, v: list, wt: Word | Sum, kt: int, last: bool) -
 
 
 def _compress(cs: ConstraintSystem, state: list[Word], block: list[Word]) -> list[Word]:
+    fast = compress_values(cs, state, block, K)     # a solve-only system: the same wires, on ints
+    if fast is not None:
+        return fast
     with cs.namespace("schedule"):
         w = _schedule(cs, block)
     v = list(state)
