@@ -7,8 +7,8 @@ and peak memory (ru_maxrss of the process, from wait4):
   * ours: `zkrollup groth16 prove CIRCUIT.zkey WITNESS.wtns proof.json public.json`. The first
     call of a key file validates it and caches the validated form (prover.key_store), the
     later calls load it: both are reported ("first" and "warm"). The .r1cs beside the .zkey
-    lets ours check the witness against every constraint (snarkjs and groth16py do not), so
-    the pairing self-check is skipped (see the CLI's --self-check). Numba kernels are
+    lets ours check the witness against every constraint (snarkjs and groth16py do not), and
+    the fresh proof is verified before it is written (the CLI's --self-check). Numba kernels are
     compiled beforehand (a cold compile is measured separately: --cold).
   * snarkjs 0.7.6: `snarkjs groth16 prove` (node; $NODE_TOOLS/node_modules/.bin/snarkjs).
   * groth16py (arkworks, Rust): a Python process running import_zkey + prove_wtns.

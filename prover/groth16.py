@@ -126,7 +126,8 @@ def prove(pk: ProvingKey, witness, rs: Optional[tuple[int, int]] = None, *,
         bad = first_unsatisfied_fast(pk, a, b, c)
         if bad is not None:
             names = pk.meta.get("constraint_names")
-            label = f"#{bad}" + (f" {names[bad]}" if names and bad < len(names) and names[bad] else "")
+            named = isinstance(names, list) and bad < len(names) and isinstance(names[bad], str) and names[bad]
+            label = f"#{bad}" + (f" {names[bad]}" if named else "")
             raise WitnessError(f"the witness does not satisfy the circuit: constraint {label} fails")
     t["witness_s"] = time.perf_counter() - t0
     report("QAP", 0.05)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Optional
 
@@ -168,20 +169,32 @@ def _validate(path: str, r1cs_path: Optional[str]) -> ProvingKey:
     return load_proving_key(path)
 
 
+def _regular(path: str, what: str) -> None:
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise KeyFormatError(f"cannot read {what} {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise KeyFormatError(f"{path}: the {what} is not a regular file")
+
+
 def load_key(path: str, r1cs_path: Optional[str] = None) -> ProvingKey:
     """The validated proving key of `path` (see the module docstring). An r1cs_path is used
     for .zkey files only (our own keys carry their circuit); for a .zkey without one,
     CIRCUIT.r1cs beside CIRCUIT.zkey is used when present. `pk.meta["validated"]` says
     whether this call validated the file ("now") or found it in the cache ("cached")."""
     path = os.fspath(path)
+    _regular(path, "proving key")           # before opening: a FIFO would block, /dev/zero never end
     try:
         zkey = is_zkey(path)
     except OSError as e:
         raise KeyFormatError(f"cannot read proving key {path}: {e.strerror}") from None
     if not zkey:
         r1cs_path = None
-    elif r1cs_path is None and path.endswith(".zkey") and os.path.exists(path[:-5] + ".r1cs"):
+    elif r1cs_path is None and path.endswith(".zkey") and os.path.isfile(path[:-5] + ".r1cs"):
         r1cs_path = path[:-5] + ".r1cs"
+    if r1cs_path is not None:
+        _regular(os.fspath(r1cs_path), "circuit (.r1cs)")
     root = cache_dir()
     if root is None:
         pk = _validate(path, r1cs_path)

@@ -114,7 +114,6 @@ def test_witness_of_the_wrong_length_is_refused(tmp_path):
 
 def test_zkey_for_another_curve_is_refused(tmp_path):
     data = bytearray(open(f"{V}/demo.zkey", "rb").read())
-    from circuits.field import R
     q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
     i = data.find(q.to_bytes(32, "little"))
     data[i:i + 32] = (q - 2).to_bytes(32, "little")
@@ -131,18 +130,63 @@ def test_snarkjs_accepts_our_proofs(snarkjs, zkey_proof, own_key):
         assert res.returncode == 0 and "OK" in res.stdout, res.stdout + res.stderr
 
 
-def test_self_check_runs_only_when_the_witness_could_not_be_checked(tmp_path, monkeypatch):
+def test_self_check_runs_unless_told_never(tmp_path, monkeypatch):
     from zkrollup import keyfiles
     calls = []
     real = keyfiles.self_check
     monkeypatch.setattr(keyfiles, "self_check", lambda pk, proof: calls.append(1) or real(pk, proof))
     args = (f"{V}/demo.wtns", tmp_path / "p.json", tmp_path / "q.json")
-    assert run("prove", f"{V}/demo.zkey", *args)[0] == 0 and calls == []      # demo.r1cs beside it
-    assert run("prove", f"{V}/demo.zkey", *args, "--self-check", "always")[0] == 0 and calls == [1]
+    assert run("prove", f"{V}/demo.zkey", *args)[0] == 0 and calls == [1]       # demo.r1cs beside it
     shutil.copy(f"{V}/demo.zkey", tmp_path / "lone.zkey")
     code, out = run("prove", tmp_path / "lone.zkey", *args)
     assert code == 0 and calls == [1, 1] and "witness checked by verifying the proof" in out
     assert run("prove", tmp_path / "lone.zkey", *args, "--self-check", "never")[0] == 0 and calls == [1, 1]
+
+
+def _zkey_with_h_point_negated(path):
+    """demo.zkey with the y of its H point #5 negated: still on the curve, so the key
+    validates, but no longer the key of demo.zkey's verifying key."""
+    import struct
+    from verifier.curve import Q
+    d = bytearray(open(f"{V}/demo.zkey", "rb").read())
+    pos = 12
+    for _ in range(struct.unpack_from("<I", d, 8)[0]):
+        kind, size = struct.unpack_from("<IQ", d, pos)
+        pos += 12
+        if kind == 9:                       # the H points (G1, 64 bytes each, x then y)
+            o = pos + 5 * 64 + 32
+            d[o:o + 32] = (Q - int.from_bytes(d[o:o + 32], "little")).to_bytes(32, "little")
+        pos += size
+    path.write_bytes(bytes(d))
+
+
+def test_a_key_changed_on_the_curve_writes_no_proof_even_with_its_r1cs(tmp_path):
+    """The witness checks out against every constraint (the .r1cs is the circuit's), the key
+    validates (every point on its curve), yet the proof would be invalid: the self-check
+    refuses it and nothing is written (found by an adversarial review)."""
+    _zkey_with_h_point_negated(tmp_path / "demo.zkey")
+    shutil.copy(f"{V}/demo.r1cs", tmp_path / "demo.r1cs")
+    code, out = run("prove", tmp_path / "demo.zkey", f"{V}/demo.wtns", tmp_path / "p.json", tmp_path / "q.json")
+    assert code == 2 and out.startswith("error: the proof does not verify") and len(out.splitlines()) == 1
+    assert not (tmp_path / "p.json").exists() and not (tmp_path / "q.json").exists()
+
+
+def test_proof_and_public_inputs_are_written_together_or_not_at_all(tmp_path):
+    code, out = run("prove", f"{V}/demo.zkey", f"{V}/demo.wtns", tmp_path / "p.json", tmp_path / "no" / "q.json")
+    assert code == 2 and out.startswith("error:")
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_a_key_or_circuit_that_is_no_regular_file_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    args = (f"{V}/demo.wtns", tmp_path / "p.json", tmp_path / "q.json")
+    for extra in ([fifo, *args], ["/dev/zero", *args], [f"{V}/demo.zkey", *args, "--r1cs", fifo],
+                  [f"{V}/demo.zkey", *args, "--r1cs", "/dev/zero"]):
+        code, out = run("prove", *extra)
+        assert code == 2 and "is not a regular file" in out, out
+    code, out = run("export-vk", fifo, tmp_path / "vk.json")
+    assert code == 2 and "is not a regular file" in out
 
 
 def test_timings_report_where_the_time_went(tmp_path):

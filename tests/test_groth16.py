@@ -134,6 +134,17 @@ def test_unsatisfying_witness_is_refused_before_proving_naming_the_constraint(P,
         P.prove(pk, [2] + wit[1:])
 
 
+@pytest.mark.parametrize("names", [5, {0: "x"}, [7, None], "abc"])
+def test_malformed_constraint_names_in_a_key_only_drop_the_name(small, names):
+    import dataclasses
+    r1cs, wit, pk = small
+    odd = dataclasses.replace(pk, meta={**(pk.meta or {}), "constraint_names": names})
+    bad = list(wit)
+    bad[-1] = (bad[-1] + 1) % R
+    with pytest.raises(WitnessError, match=r"constraint #\d+ fails"):
+        fast_groth16.prove(odd, bad)
+
+
 def test_proving_key_file_round_trip(tmp_path, small):
     r1cs, wit, pk = small
     path = tmp_path / "pk.bin"

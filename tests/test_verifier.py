@@ -220,12 +220,25 @@ def test_malformed_vk_fields_are_rejected(path, value, match):
     rejects(sj.vk_from_json, with_field(VK_JSON, path, value), match=match)
 
 
-@pytest.mark.parametrize("key", ["protocol", "curve", "nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma_2",
+@pytest.mark.parametrize("key", ["curve", "nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma_2",
                                  "vk_delta_2", "IC"])
 def test_vk_missing_field_is_rejected(key):
     doc = copy.deepcopy(VK_JSON)
     del doc[key]
     rejects(sj.vk_from_json, doc, match=key)
+
+
+def test_vk_files_snarkjs_accepts_are_accepted():
+    """snarkjs reads a vk without 'protocol' and normalises the curve's name (upper case,
+    letters and digits): so do we (found by an adversarial review)."""
+    base = sj.vk_from_json(VK_JSON)
+    doc = copy.deepcopy(VK_JSON)
+    del doc["protocol"]
+    assert sj.vk_from_json(doc) == base
+    for name in ("BN254", "bn-128", "Alt_BN128", "bn254"):
+        assert sj.vk_from_json(with_field(VK_JSON, ["curve"], name)) == base
+    for name in ("bn25", "bls12_381", 254, None):
+        rejects(sj.vk_from_json, with_field(VK_JSON, ["curve"], name), match="curve")
 
 
 @pytest.mark.parametrize("text", [PROOF_TEXT[: len(PROOF_TEXT) // 2], "", "garbage", "[]", "null", "{}",

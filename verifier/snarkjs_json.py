@@ -32,6 +32,7 @@ verification_key.json equals the one snarkjs exports for the same key (a test ch
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,7 +48,7 @@ from .errors import VerifierInputError
 from .groth16 import Proof, VerifyingKey, verify
 
 JsonInput = Union[str, bytes, dict, list]
-CURVE_NAMES = ("bn128", "bn254", "alt_bn128")
+CURVE_NAMES = ("BN128", "BN254", "ALTBN128")      # in `_curve_name` form
 _DECIMAL = re.compile(r"[0-9]{1,90}")
 _BN_X = 4965661367192848881
 SNARKJS_GT_POWER = 2 * _BN_X * (6 * _BN_X * _BN_X + 3 * _BN_X + 1)
@@ -159,13 +160,22 @@ def _g2(v, name: str, allow_infinity: bool) -> G2Point:
     raise VerifierInputError(f"{name}: projective z must be [1, 0] (or the infinity encoding)")
 
 
-def _check_protocol(obj: dict, required: bool) -> None:
-    for key, ok, want in (("protocol", ("groth16",), "groth16"), ("curve", CURVE_NAMES, "bn128")):
+def _curve_name(v) -> Optional[str]:
+    """snarkjs's normal form of a curve name (upper case, letters and digits only: "BN-254",
+    "bn254" and "alt_bn128" name BN254), None for a non-string."""
+    return "".join(re.findall("[A-Za-z0-9]+", v.upper())) if isinstance(v, str) else None
+
+
+def _check_protocol(obj: dict, required: tuple) -> None:
+    """'protocol' must be groth16 and 'curve' BN254 (in any of snarkjs's spellings) where
+    present; the keys in `required` must be present."""
+    for key, ok, want in (("protocol", lambda v: v == "groth16", "groth16"),
+                          ("curve", lambda v: _curve_name(v) in CURVE_NAMES, "bn128")):
         if key not in obj:
-            if required:
+            if key in required:
                 raise VerifierInputError(f"missing field {key!r}")
             continue
-        if obj[key] not in ok:
+        if not ok(obj[key]):
             raise VerifierInputError(f"{key} is {_short(obj[key])}, only {want!r} is supported")
 
 
@@ -186,7 +196,7 @@ def _vk_from_json(data: JsonInput, check=None) -> VerifyingKey:
     obj = _load(data)
     if not isinstance(obj, dict):
         raise VerifierInputError("expected a JSON object")
-    _check_protocol(obj, required=True)
+    _check_protocol(obj, required=("curve",))      # snarkjs needs the curve, not the protocol
     n_public = _field(obj, "nPublic")
     if not isinstance(n_public, int) or isinstance(n_public, bool) or n_public < 0:
         raise VerifierInputError(f"nPublic must be a non-negative integer, got {_short(n_public)}")
@@ -216,7 +226,7 @@ def _proof_from_json(data: JsonInput, check=None) -> Proof:
     obj = _load(data)
     if not isinstance(obj, dict):
         raise VerifierInputError("expected a JSON object")
-    _check_protocol(obj, required=False)
+    _check_protocol(obj, required=())
     proof = Proof(a=_g1(_field(obj, "pi_a"), "pi_a", True),
                   b=_g2(_field(obj, "pi_b"), "pi_b", True),
                   c=_g1(_field(obj, "pi_c"), "pi_c", True))
@@ -361,6 +371,25 @@ def write_proof(path, proof: Proof) -> None:
 
 def write_public(path, values: Sequence[int]) -> None:
     _write(path, public_to_json(values))
+
+
+def write_proof_and_public(proof_path, proof: Proof, public_path, values: Sequence[int]) -> None:
+    """Both files or neither: each is written whole beside its place first, then both are
+    moved in (a proof must never stand beside another proof's public inputs)."""
+    tmps = []
+    try:
+        for path, text in ((proof_path, dumps(proof_to_json(proof))), (public_path, dumps(public_to_json(values)))):
+            tmp = f"{os.fspath(path)}.tmp"
+            with open(tmp, "w") as f:
+                tmps.append(tmp)
+                f.write(text)
+    except BaseException:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        raise
+    os.replace(tmps[0], proof_path)
+    os.replace(tmps[1], public_path)
 
 
 def _short(v) -> str:

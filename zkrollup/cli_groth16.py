@@ -85,11 +85,11 @@ def setup(circuit: str, pk_path: str, vk_path: str, seed) -> None:
 @click.option("--r1cs", "r1cs_path", default=None, type=click.Path(dir_okay=False),
               help="The circuit's .r1cs, to check the witness against every constraint when the key "
                    "is a .zkey (default: CIRCUIT.r1cs beside CIRCUIT.zkey, if present).")
-@click.option("--self-check", "self_check", type=click.Choice(["auto", "always", "never"]), default="auto",
+@click.option("--self-check", "self_check", type=click.Choice(["always", "never"]), default="always",
               show_default=True,
-              help="Verify the fresh proof with the independent verifier (a pairing check): 'auto' does "
-                   "so only when the witness could not be checked against the circuit's constraints "
-                   "(a .zkey without its .r1cs).")
+              help="Verify the fresh proof with the independent verifier (the EVM's pairing precompile, "
+                   "~10 ms) before writing it: a key changed on the curve proves wrong from a satisfying "
+                   "witness.")
 @click.option("--timings", is_flag=True, help="Print where the time went (JSON, on stderr).")
 @cli_errors
 def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_path, self_check: str,
@@ -98,13 +98,15 @@ def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_p
 
     The key is validated on its first use and cached by content hash (prover.key_store); the
     witness is checked against every constraint before any group work (our keys carry the
-    circuit; a .zkey needs its .r1cs). A satisfying witness under a validated key gives a
-    valid proof, so the pairing self-check runs by default only when that check was not
-    possible (see --self-check)."""
+    circuit; a .zkey needs its .r1cs, found beside it or named by --r1cs). The fresh proof is
+    verified before it is written (--self-check): validation proves every point on its
+    curve, not that the points are the key's, so only the pairing check sees a key whose
+    H, C or A points were changed. Proof and public inputs are written together or not at
+    all."""
     from circuits.circom_io import read_wtns_limbs
     from prover import jit
     from prover.groth16 import prove as groth16_prove
-    from verifier.snarkjs_json import write_proof, write_public
+    from verifier.snarkjs_json import write_proof_and_public
 
     jit.skip_blas_probe()
     t = {}
@@ -122,17 +124,16 @@ def prove(key_path: str, witness: str, proof_path: str, public_path: str, r1cs_p
     t["prove_s"] = time.perf_counter() - t1
     checked = pk.qap_C is not None
     t1 = time.perf_counter()
-    if self_check == "always" or (self_check == "auto" and not checked):
+    if self_check == "always":
         keyfiles.self_check(pk, proof)
         t["self_check_s"] = time.perf_counter() - t1
-    write_proof(proof_path, keyfiles.proof_for_verifier(proof))
-    write_public(public_path, proof.public)
+    write_proof_and_public(proof_path, keyfiles.proof_for_verifier(proof), public_path, proof.public)
     if timings:
         t["key_validated"] = pk.meta.get("validated")
         t["stages"] = {k: round(v, 4) for k, v in proof.timings.items()}
         click.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in t.items()}), err=True)
     click.echo(f"proof written to {proof_path} ({t['prove_s']:.2f} s"
-               f"{'' if checked else '; witness checked by verifying the proof'})")
+               f"{'' if checked or self_check == 'never' else '; witness checked by verifying the proof'})")
 
 
 @groth16.command()

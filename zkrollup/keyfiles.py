@@ -10,7 +10,7 @@ from typing import Optional
 from prover.groth16 import Proof as ProverProof
 from prover.convert import g1_point, g1_to_ints, g2_point
 from prover.keys import ProvingKey
-from verifier.groth16 import Proof, VerifyingKey, verify
+from verifier.groth16 import Proof, VerifyingKey
 
 
 class WitnessMismatch(ValueError):
@@ -35,7 +35,12 @@ def proof_for_verifier(p: ProverProof) -> Proof:
 
 
 def self_check(pk: ProvingKey, proof: ProverProof) -> None:
-    """Verify a fresh proof with the independent verifier before anyone sees it."""
-    if not verify(vk_from_pk(pk), proof.public, proof_for_verifier(proof)):
-        raise WitnessMismatch("the proof does not verify: the witness does not satisfy the circuit "
-                              "(pass --r1cs CIRCUIT.r1cs to name the failing constraint)")
+    """Verify a fresh proof with the independent verifier before anyone sees it (the EVM's
+    pairing precompile, `verifier.fast_groth16`: ~10 ms). A satisfying witness is not
+    enough: a key whose H, C or A points were changed (still on the curve, so it validates)
+    proves wrong, and only the pairing check sees it."""
+    from verifier import fast_groth16
+    if not fast_groth16.verify(vk_from_pk(pk), proof.public, proof_for_verifier(proof)):
+        raise WitnessMismatch("the proof does not verify: the proving key does not match its verifying key, "
+                              "or the witness does not satisfy the circuit (pass --r1cs CIRCUIT.r1cs to "
+                              "check it constraint by constraint)")
