@@ -187,7 +187,7 @@ def demo(dir_, keys_dir, fresh, batch_size, acc_depth, ord_depth, provers, sched
 def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     """Prove a batch file (msgpack, written by the operator) with the cached key of its shape."""
     from prover.groth16 import prove as groth16_prove
-    from verifier.snarkjs_json import write_proof, write_public
+    from verifier.snarkjs_json import write_proof_and_public
     from .batchfile import BatchFile
     from .keyfiles import proof_for_verifier, self_check
 
@@ -212,8 +212,7 @@ def prove(batch_file, dir_, keys_dir, proof_path, public_path) -> None:
     base = Path(batch_file)
     proof_path = proof_path or str(base.with_suffix(".proof.json"))
     public_path = public_path or str(base.with_suffix(".public.json"))
-    write_proof(proof_path, proof_for_verifier(proof))
-    write_public(public_path, proof.public)
+    write_proof_and_public(proof_path, proof_for_verifier(proof), public_path, proof.public)
     click.echo(f"batch {bf.batch_number}: {pk.n_constraints:,} constraints, witness {solve_s:.2f} s, "
                f"proof {prove_s:.2f} s -> {proof_path}, {public_path}")
 
