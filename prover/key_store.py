@@ -77,6 +77,13 @@ def _digest(path: str, index: Optional[Path]) -> str:
     return digest
 
 
+def file_digest(path) -> str:
+    """SHA-256 of a file's bytes, remembered in the key cache's index per (path, size,
+    mtime_ns, inode) like the validated keys (hashed again when the cache is off)."""
+    root = cache_dir()
+    return _digest(os.fspath(path), root / "index" if root is not None else None)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

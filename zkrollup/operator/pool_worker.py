@@ -54,11 +54,10 @@ class KeyRef:
 
 
 def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """The key file's SHA-256, once per file version on this machine (the operator names the
+    key by it, and each worker on the machine checks the file it reads against it)."""
+    from prover.key_store import file_digest
+    return file_digest(path)
 
 
 def key_ref(path, shape_key: str) -> KeyRef:
