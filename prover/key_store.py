@@ -55,11 +55,15 @@ def is_zkey(path) -> bool:
         return f.read(4) == b"zkey"
 
 
-def _digest(path: str, index: Optional[Path]) -> str:
-    """SHA-256 of the file's bytes, remembered per (size, mtime_ns, inode) in `index`."""
+def _slot(path: str, index: Optional[Path]) -> tuple[str, Optional[Path]]:
     st = os.stat(path)
     stamp = f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
-    slot = index / (hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json") if index else None
+    return stamp, index / (hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json") if index else None
+
+
+def _digest(path: str, index: Optional[Path]) -> str:
+    """SHA-256 of the file's bytes, remembered per (size, mtime_ns, inode) in `index`."""
+    stamp, slot = _slot(path, index)
     if slot is not None and slot.exists():
         try:
             rec = json.loads(slot.read_text())
@@ -82,6 +86,15 @@ def file_digest(path) -> str:
     mtime_ns, inode) like the validated keys (hashed again when the cache is off)."""
     root = cache_dir()
     return _digest(os.fspath(path), root / "index" if root is not None else None)
+
+
+def remember_digest(path, digest: str) -> None:
+    """Record the SHA-256 of a file just written whole (its writer hashed the bytes on the
+    way), so that `file_digest` need not read it again."""
+    root = cache_dir()
+    if root is not None:
+        stamp, slot = _slot(os.fspath(path), root / "index")
+        _atomic_write(slot, json.dumps({"stamp": stamp, "sha256": digest}).encode())
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

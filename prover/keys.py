@@ -162,7 +162,7 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
     packer = msgpack.Packer(use_bin_type=True)
     tmp = f"{path}.tmp"
     try:
-        _write_key(tmp, packer, small, pk)
+        digest = _write_key(tmp, packer, small, pk)
     except BaseException:
         try:
             os.remove(tmp)
@@ -170,10 +170,25 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
             pass
         raise
     os.replace(tmp, path)
+    from .key_store import remember_digest
+    remember_digest(path, digest)           # the prover pool names the key by it
 
 
-def _write_key(tmp: str, packer, small: dict, pk: ProvingKey) -> None:
-    with open(tmp, "wb") as f:
+class _Hashing:
+    """A binary file that hashes (SHA-256) what is written to it."""
+
+    def __init__(self, f):
+        self.f, self.h = f, hashlib.sha256()
+
+    def write(self, b) -> int:
+        self.h.update(b)
+        return self.f.write(b)
+
+
+def _write_key(tmp: str, packer, small: dict, pk: ProvingKey) -> str:
+    """Write the key to `tmp`; returns the SHA-256 of the bytes written."""
+    with open(tmp, "wb") as raw:
+        f = _Hashing(raw)
         f.write(packer.pack_map_header(len(small) + 3 + len(_ARRAYS)))
         for k, v in small.items():
             f.write(packer.pack(k))
@@ -184,6 +199,7 @@ def _write_key(tmp: str, packer, small: dict, pk: ProvingKey) -> None:
         for name in _ARRAYS:
             f.write(packer.pack(name))
             _write_bin(f, getattr(pk, name), "<u8")
+    return f.h.hexdigest()
 
 
 def _read_doc(path: str) -> dict:

@@ -87,3 +87,28 @@ def test_digest_index_follows_the_file_not_its_name(cache, zkey):
     assert key_store._digest(str(zkey), cache / "index") == d1
     os.utime(zkey, ns=(1, 1))
     assert key_store._digest(str(zkey), cache / "index") == d1      # same bytes, new stamp
+
+
+def test_a_saved_key_is_hashed_on_the_way_and_named_without_reading_it_again(cache, tmp_path, monkeypatch):
+    import builtins
+    import hashlib
+    from prover.keys import save_proving_key
+    from prover.setup import setup
+    r1cs = read_r1cs(str(V / "demo.r1cs"))
+    pk = setup(r1cs, seed=b"digest")
+    path = str(tmp_path / "k.pk")
+    save_proving_key(pk, path)
+    with open(path, "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    real_open = builtins.open
+
+    def no_reading(p, *a, **kw):
+        if os.fspath(p) == path:
+            raise AssertionError("the key file was read again")
+        return real_open(p, *a, **kw)
+
+    monkeypatch.setattr(builtins, "open", no_reading)
+    assert key_store.file_digest(path) == want
+    monkeypatch.setattr(builtins, "open", real_open)
+    os.utime(path, ns=(1, 1))                       # another version of the file: hashed again
+    assert key_store.file_digest(path) == want
