@@ -251,6 +251,18 @@ def lc_sum(items: Iterable[Operand]) -> LC:
     return LC({v: c for v, c in t.items() if c}, val % R)
 
 
+def folded_product(a: LC, b: LC) -> Optional[LC]:
+    """a * b as a linear combination when a or b is a constant (what `ConstraintSystem.mul`
+    returns without a constraint), else None."""
+    k = a.constant_value()
+    if k is not None:
+        return b * k
+    k = b.constant_value()
+    if k is not None:
+        return a * k
+    return None
+
+
 class ConstraintSystem:
     """Builder for an R1CS over BN254's Fr; see the module docstring.
 
@@ -453,12 +465,9 @@ class ConstraintSystem:
     def mul(self, a: Operand, b: Operand, name: str = "mul") -> LC:
         """A new variable equal to a * b. Cost: 1 constraint (0 if a or b is a constant)."""
         a, b = as_lc(a), as_lc(b)
-        ka = a.constant_value()
-        if ka is not None:
-            return b * ka
-        kb = b.constant_value()
-        if kb is not None:
-            return a * kb
+        folded = folded_product(a, b)
+        if folded is not None:
+            return folded
         out = self._alloc(name, a.val * b.val, False)
         self.enforce(a, b, out, name)
         return out

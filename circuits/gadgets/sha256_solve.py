@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from ..cs import LC, ConstraintSystem
+from ..cs import LC, ConstraintSystem, folded_product
 from ..field import R
 from . import sha256_words as sw
 
@@ -63,12 +63,9 @@ class _Wires:
 
     def mul(self, x: LC, y: LC) -> LC:
         """cs.mul: a constant operand folds, else one wire."""
-        k = x.constant_value()
-        if k is not None:
-            return y * k
-        k = y.constant_value()
-        if k is not None:
-            return x * k
+        folded = folded_product(x, y)
+        if folded is not None:
+            return folded
         self.constraints += 1
         return LC({self.new(x.val * y.val): 1}, x.val * y.val % R)
 
