@@ -2,13 +2,15 @@
 their transaction's calldata, where every reader of the chain (verifier.l1_history) finds
 it. A relayed batch would be accepted with its records in the relay's calldata, out of
 every reader's sight: the client, the operator's recovery and the rebuild from L1 would
-all stop at it (a stall anyone could cause with one relay contract)."""
+all stop at it (a stall anyone could cause with one relay contract). Likewise the reader
+decodes what the contract accepted as the contract does: a copy of a batch with a dirty
+padding byte is accepted by L1 and must be read back, not stop every reader."""
 import pytest
 
 from verifier.abi import deploy
 from verifier.evm import ExecutionFailed, address_of
 from verifier.l1_client import proof_words
-from verifier.l1_history import _own_calldata
+from verifier.l1_history import _own_calldata, call_args
 from verifier.vyper_build import compile_vyper
 
 from l1_helpers import ALICE, USD, Rig, deposit_record, snapshot, withdraw_record
@@ -70,3 +72,30 @@ def test_the_history_refuses_logged_data_whose_transaction_went_elsewhere():
     assert _own_calldata(b"\x01\x02", "batch 3") == b"\x01\x02"
     with pytest.raises(ValueError, match="batch 3 was accepted in a transaction sent to another contract"):
         _own_calldata(None, "batch 3")
+
+
+def padded(raw: bytes, contract, name: str, arg: int) -> bytes:
+    """`raw` (a call to `name`) with a nonzero byte in the padding after its dynamic
+    argument `arg`: calldata the contract's decoder accepts, not the canonical encoding."""
+    body = bytearray(raw)
+    off = int.from_bytes(body[4 + 32 * arg:4 + 32 * arg + 32], "big")
+    n = int.from_bytes(body[4 + off:4 + off + 32], "big")
+    assert n % 32, "no padding to dirty"
+    body[4 + off + 32 + n] = 0xFF
+    return bytes(body)
+
+
+def test_a_batch_with_a_dirty_padding_byte_is_accepted_and_read_back():
+    r, _ = _rig_with_relay()
+    cd, raw, _ = _second_batch(r)
+    r.chain.transact(MALLORY, r.l1.rollup.address, padded(raw, r.l1.rollup, "submit_batch", 2))
+    assert r.l1.batch_number == 2
+    assert [b["calldata"] for b in r.l1.accepted_batches()][1] == cd
+    assert r.l1.payouts(2)[0]["amount"] == 10 * USD
+
+
+def test_the_reader_checks_the_function_called():
+    r, _ = _rig_with_relay()
+    _, raw, _ = _second_batch(r)
+    with pytest.raises(ValueError, match="did not call publish_oracle_table"):
+        call_args(r.l1.tables, "publish_oracle_table", 1, raw)

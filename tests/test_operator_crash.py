@@ -148,12 +148,16 @@ def test_sigkill_at_a_point_loses_nothing(tmp_path, point, reference):
     d.close()
 
 
-def test_a_batch_somebody_else_sends_first_is_adopted_not_fatal(tmp_path, reference):
+@pytest.mark.parametrize("copy", ["as sent", "dirty padding"])
+def test_a_batch_somebody_else_sends_first_is_adopted_not_fatal(tmp_path, reference, copy):
     """A batch's calldata and proof are public once sent: a watcher may land the operator's
-    own batch first (front-running it), after which the operator's transaction reverts. The
-    operator finds its batch accepted and adopts it; the run ends as an uninterrupted one."""
+    own batch first (front-running it), as sent or re-encoded with a dirty padding byte the
+    contract's decoder ignores, after which the operator's transaction reverts. The operator
+    finds its batch accepted and adopts it; the run ends as an uninterrupted one."""
     from verifier.evm import address_of
+    from verifier.l1_client import proof_words
     from zkrollup.keyfiles import proof_for_verifier
+    from test_l1_relayed_calls import padded
     d = deploy(tmp_path / "r", Clock())
     watcher = address_of("watcher")
     d.chain.fund(watcher, 10**18)
@@ -162,7 +166,13 @@ def test_a_batch_somebody_else_sends_first_is_adopted_not_fatal(tmp_path, refere
 
     def front_run(sb, cd, now, proved):
         if not first:
-            d.contract.submit_batch(cd, proof_for_verifier(proved.proof), now=now, sender=watcher)
+            proof = proof_for_verifier(proved.proof)
+            if copy == "as sent":
+                d.contract.submit_batch(cd, proof, now=now, sender=watcher)
+            else:
+                rollup = d.contract.rollup
+                raw = rollup.encode("submit_batch", *d.contract._batch_args(cd), proof_words(proof))
+                d.chain.transact(watcher, rollup.address, padded(raw, rollup, "submit_batch", 2))
             first.append(sb.batch_number)
         return own_submit(sb, cd, now, proved)
 

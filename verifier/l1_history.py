@@ -23,7 +23,7 @@ from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
 from circuits.spec.records import PRIORITY_KIND, RECORD_BYTES
 from circuits.spec.solvency import exit_payout, open_interest_from_bytes
 
-from .abi import Contract, abi_type, function
+from .abi import Contract, abi_type, function, selector, signature
 from .calldata import BatchCalldata
 from .evm import Receipt, to_address
 
@@ -39,8 +39,14 @@ def _int_address(a: str) -> int:
 
 
 def call_args(contract: Contract, name: str, nargs: int, data: bytes) -> tuple:
+    """The arguments of a call to `name` the contract accepted, decoded as the contract's
+    (Vyper's) decoder reads them: padding bytes are not checked (strict=False), or anyone
+    could resend a batch with one dirty padding byte, which L1 accepts and a strict reader
+    cannot read (a stall of every reader; found by an adversarial review)."""
     fn = function(contract.abi, name, nargs)
-    return decode([abi_type(p) for p in fn["inputs"]], data[4:])
+    if bytes(data[:4]) != selector(signature(fn)):
+        raise ValueError(f"the transaction that logged {name} did not call {name}")
+    return decode([abi_type(p) for p in fn["inputs"]], bytes(data[4:]), strict=False)
 
 
 def _own_calldata(data, what: str) -> bytes:
