@@ -177,6 +177,29 @@ def test_proof_and_public_inputs_are_written_together_or_not_at_all(tmp_path):
     assert sorted(os.listdir(tmp_path)) == []
 
 
+def test_output_paths_are_never_confused_with_temporary_files(tmp_path, monkeypatch):
+    """Temporary files get unique names (a planted link is never written through), and a
+    proof and its public inputs may not name one file (found by an adversarial review)."""
+    monkeypatch.chdir(tmp_path)
+    args = (f"{V}/demo.zkey", f"{V}/demo.wtns")
+    os.symlink(tmp_path / "victim", tmp_path / "p.json.tmp")
+    code, out = run("prove", *args, "p.json", "q.json")
+    assert code == 0 and not (tmp_path / "victim").exists()
+    assert json.load(open("p.json"))["protocol"] == "groth16" and isinstance(json.load(open("q.json")), list)
+    assert oct(os.stat("p.json").st_mode & 0o777) == oct(0o666 & ~_umask())
+    code, out = run("prove", *args, "a.tmp", "a")
+    assert code == 0 and json.load(open("a.tmp"))["protocol"] == "groth16" and isinstance(json.load(open("a")), list)
+    for same in (("x.json", "x.json"), ("x.json", "./x.json")):
+        code, out = run("prove", *args, *same)
+        assert code == 2 and "name the same file" in out and not os.path.exists("x.json")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_a_key_or_circuit_that_is_no_regular_file_is_refused_at_once(tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)

@@ -36,6 +36,7 @@ import contextlib
 import json
 import os
 import re
+import tempfile
 from typing import Any, Optional, Sequence, Union
 
 from py_ecc import optimized_bn128 as ob
@@ -354,11 +355,43 @@ def dumps(obj) -> str:
     return json.dumps(obj, indent=1)
 
 
+def _temp_beside(path) -> str:
+    """A new file of a unique name in `path`'s directory (created exclusively: never an
+    existing file or a link someone planted), for writing `path` whole and moving it in."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(os.fspath(path))}.", suffix=".tmp",
+                               dir=os.path.dirname(os.fspath(path)) or ".")
+    os.close(fd)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)    # mkstemp's 0600 would make the written file private
+    return tmp
+
+
 def _write(path, obj) -> None:
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "w") as f:
-        f.write(dumps(obj))
-    os.replace(tmp, path)
+    write_files([(path, dumps(obj))])
+
+
+def write_files(items) -> None:
+    """Write each (path, text) whole: all of them or none (each is written to a temporary
+    file beside its place first, then all are moved in). Two items naming one file are
+    refused (ValueError)."""
+    items = list(items)
+    real = [os.path.realpath(os.fspath(p)) for p, _ in items]
+    if len(set(real)) != len(real):
+        raise ValueError(f"{items[0][0]} and {items[-1][0]} name the same file")
+    tmps = []
+    try:
+        for path, text in items:
+            tmps.append(_temp_beside(path))
+            with open(tmps[-1], "w") as f:
+                f.write(text)
+    except BaseException:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        raise
+    for tmp, (path, _) in zip(tmps, items):
+        os.replace(tmp, path)
 
 
 def write_vk(path, vk: VerifyingKey) -> None:
@@ -374,22 +407,9 @@ def write_public(path, values: Sequence[int]) -> None:
 
 
 def write_proof_and_public(proof_path, proof: Proof, public_path, values: Sequence[int]) -> None:
-    """Both files or neither: each is written whole beside its place first, then both are
-    moved in (a proof must never stand beside another proof's public inputs)."""
-    tmps = []
-    try:
-        for path, text in ((proof_path, dumps(proof_to_json(proof))), (public_path, dumps(public_to_json(values)))):
-            tmp = f"{os.fspath(path)}.tmp"
-            with open(tmp, "w") as f:
-                tmps.append(tmp)
-                f.write(text)
-    except BaseException:
-        for tmp in tmps:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
-        raise
-    os.replace(tmps[0], proof_path)
-    os.replace(tmps[1], public_path)
+    """Both files or neither (`write_files`): a proof must never stand beside another proof's
+    public inputs."""
+    write_files([(proof_path, dumps(proof_to_json(proof))), (public_path, dumps(public_to_json(values)))])
 
 
 def _short(v) -> str:
