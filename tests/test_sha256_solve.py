@@ -137,6 +137,16 @@ def test_a_wrong_hint_is_left_to_the_gadget_which_names_the_constraint(monkeypat
     assert fast[0].witness_values() == slow[0].witness_values()
 
 
+def test_numpy_integer_hints_give_the_gadgets_witness(monkeypatch):
+    import numpy as np
+    real = sw._bits_of
+    monkeypatch.setattr(sw, "_bits_of", lambda v, n: [np.int64(b) for b in real(v, n)])
+    rnd = random.Random(2)
+    block = [(rnd.randrange(2), False) for _ in range(512)]
+    state = [((v >> (31 - j)) & 1, True) for v in sh.IV for j in range(32)]
+    _same(*_compress_both(state, block))
+
+
 def test_a_non_boolean_input_is_left_to_the_gadget(monkeypatch):
     taken = _replays(monkeypatch)
     out = []

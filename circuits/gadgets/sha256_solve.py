@@ -32,6 +32,7 @@ of `sha256_words.Sum`, and whether its LC would be constant.
 """
 from __future__ import annotations
 
+import operator
 from typing import Optional, Sequence
 
 from ..cs import LC, ConstraintSystem, folded_product
@@ -71,12 +72,24 @@ class _Wires:
 
     def pairs(self, s: int) -> int:
         """`sha256_words._pairs_sum`: the hinted q, checked."""
-        q = sw._pairs(s) % R
+        q = _hinted(sw._pairs, s)
         if (s * s - s - 2 * q) % R:
             raise _Decline
         self.new(q)
         self.constraints += 1
         return q
+
+
+def _hinted(fn, *args):
+    """A hint's value(s) reduced as the system stores them (`cs.hint` takes any integer,
+    numpy's included); anything unexpected declines, and the gadget then does what it does."""
+    try:
+        out = fn(*args)
+        if isinstance(out, (list, tuple)):
+            return [operator.index(v) % R for v in out]
+        return operator.index(out) % R
+    except Exception:   # noqa: BLE001 -- a hint that misbehaves is the gadget's to report
+        raise _Decline from None
 
 
 def _term(v: int, const: bool) -> tuple:
@@ -181,8 +194,8 @@ def _reduce32(W: _Wires, s: tuple) -> list:
         raise _Decline                  # the gadget raises its ValueError
     x = v + off
     m = n if n == WORD else n - 1       # hinted bits; above WORD the msb is no wire
-    bits = [b % R for b in sw._bits_of(x, m)]
-    if len(bits) != m or any(b > 1 for b in bits):
+    bits = _hinted(sw._bits_of, x, m)
+    if not isinstance(bits, list) or len(bits) != m or any(b > 1 for b in bits):
         raise _Decline
     low = sum(b << i for i, b in enumerate(bits))
     if (n == WORD and low != x) or (n > WORD and (x - low) not in (0, 1 << (n - 1))):
