@@ -55,9 +55,9 @@ def is_zkey(path) -> bool:
         return f.read(4) == b"zkey"
 
 
-def _slot(path: str, index: Optional[Path]) -> tuple[str, Optional[Path]]:
-    st = os.stat(path)
-    stamp = f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+def _slot(path: str, index: Optional[Path], st: Optional[os.stat_result] = None) -> tuple[str, Optional[Path]]:
+    st = st or os.stat(path)
+    stamp = f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}|{st.st_dev}"
     return stamp, index / (hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json") if index else None
 
 
@@ -88,12 +88,14 @@ def file_digest(path) -> str:
     return _digest(os.fspath(path), root / "index" if root is not None else None)
 
 
-def remember_digest(path, digest: str) -> None:
+def remember_digest(path, digest: str, st: os.stat_result) -> None:
     """Record the SHA-256 of a file just written whole (its writer hashed the bytes on the
-    way), so that `file_digest` need not read it again."""
+    way), so that `file_digest` need not read it again. `st`: the written file's stat taken
+    before it was moved to `path` (a rename keeps size, times and inode; a stat after the move
+    could see another writer's file)."""
     root = cache_dir()
     if root is not None:
-        stamp, slot = _slot(os.fspath(path), root / "index")
+        stamp, slot = _slot(os.fspath(path), root / "index", st)
         _atomic_write(slot, json.dumps({"stamp": stamp, "sha256": digest}).encode())
 
 

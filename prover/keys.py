@@ -169,9 +169,10 @@ def save_proving_key(pk: ProvingKey, path: str) -> None:
         except OSError:
             pass
         raise
+    st = os.stat(tmp)
     os.replace(tmp, path)
     from .key_store import remember_digest
-    remember_digest(path, digest)           # the prover pool names the key by it
+    remember_digest(path, digest, st)       # the prover pool names the key by it
 
 
 class _Hashing:

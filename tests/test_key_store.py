@@ -112,3 +112,20 @@ def test_a_saved_key_is_hashed_on_the_way_and_named_without_reading_it_again(cac
     monkeypatch.setattr(builtins, "open", real_open)
     os.utime(path, ns=(1, 1))                       # another version of the file: hashed again
     assert key_store.file_digest(path) == want
+
+
+def test_a_worker_checks_the_key_bytes_not_a_remembered_hash(cache, tmp_path):
+    """The operator names its key by a remembered hash; a worker reads the bytes: a file
+    rewritten in place with its size and times kept is refused, not loaded under the old
+    key's name (found by an adversarial review)."""
+    from zkrollup.operator.pool_worker import KeyUnavailable, _load, key_ref
+    path = tmp_path / "k.pk"
+    path.write_bytes(b"A" * 4096)
+    st = os.stat(path)
+    ref = key_ref(path, "shape")
+    with open(path, "r+b") as f:                    # same inode, same size
+        f.write(b"B" * 4096)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert key_ref(path, "shape").sha256 == ref.sha256      # the remembered name is stale ...
+    with pytest.raises(KeyUnavailable):
+        _load(ref, None)                                    # ... the worker sees through it

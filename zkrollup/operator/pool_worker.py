@@ -54,16 +54,21 @@ class KeyRef:
 
 
 def file_sha256(path) -> str:
-    """The key file's SHA-256, once per file version on this machine (the operator names the
-    key by it, and each worker on the machine checks the file it reads against it)."""
-    from prover.key_store import file_digest
-    return file_digest(path)
+    """The SHA-256 of the file's bytes, read now: what a worker checks the key file it is
+    about to load against (never a remembered value: a file rewritten in place keeping its
+    size and times must not pass for the operator's key)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def key_ref(path, shape_key: str) -> KeyRef:
     """The reference of the key file at `path`, made for batch shape `shape_key`."""
     p = Path(path).resolve()
-    return KeyRef(str(p), file_sha256(p), shape_key, p.stat().st_size)
+    from prover.key_store import file_digest        # remembered: the worker checks the bytes
+    return KeyRef(str(p), file_digest(p), shape_key, p.stat().st_size)
 
 
 _KEYS: dict = {}                        # sha256 -> ProvingKey, this process's cache
