@@ -78,8 +78,9 @@ def _qap(pk: ProvingKey):
 def prepare(pk: ProvingKey) -> None:
     """Pay now what the first proof under `pk` in this process would: load (or compile) every
     proving kernel, on tiny inputs of the signatures real proofs use (`prover.jit.warm`), and
-    prepare the key's QAP rows and its domain's tables. For a prover process that should answer its first batch at
-    full speed; cheaper than a throwaway proof (no domain-sized NTT or MSM)."""
+    prepare the key's QAP rows and its domain's tables. For a prover process that should
+    answer its first batch at full speed; cheaper than a throwaway proof (no domain-sized NTT
+    or MSM)."""
     from . import jit
     from .qap import prepare_domain
     for part in jit.PARTS["prove"]:

@@ -24,12 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
+from circuits.binfile import MAX_FILE_BYTES, open_regular
 from circuits.r1cs import SparseMatrix
 
 from .keys import KeyFormatError, ProvingKey, load_proving_key
@@ -61,8 +61,18 @@ def _slot(path: str, index: Optional[Path], st: Optional[os.stat_result] = None)
     return stamp, index / (hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json") if index else None
 
 
+def sha256_of_file(path) -> str:
+    """SHA-256 of the file's bytes, read now."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 24), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _digest(path: str, index: Optional[Path]) -> str:
-    """SHA-256 of the file's bytes, remembered per (size, mtime_ns, inode) in `index`."""
+    """SHA-256 of the file's bytes, remembered per (path, size, mtime_ns, inode, device) in
+    `index`."""
     stamp, slot = _slot(path, index)
     if slot is not None and slot.exists():
         try:
@@ -71,11 +81,7 @@ def _digest(path: str, index: Optional[Path]) -> str:
                 return rec["sha256"]
         except (OSError, ValueError):
             pass
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 24), b""):
-            h.update(chunk)
-    digest = h.hexdigest()
+    digest = sha256_of_file(path)
     if slot is not None:
         _atomic_write(slot, json.dumps({"stamp": stamp, "sha256": digest}).encode())
     return digest
@@ -83,7 +89,7 @@ def _digest(path: str, index: Optional[Path]) -> str:
 
 def file_digest(path) -> str:
     """SHA-256 of a file's bytes, remembered in the key cache's index per (path, size,
-    mtime_ns, inode) like the validated keys (hashed again when the cache is off)."""
+    mtime_ns, inode, device) like the validated keys (hashed again when the cache is off)."""
     root = cache_dir()
     return _digest(os.fspath(path), root / "index" if root is not None else None)
 
@@ -192,12 +198,9 @@ def _validate(path: str, r1cs_path: Optional[str]) -> ProvingKey:
 
 
 def _regular(path: str, what: str) -> None:
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise KeyFormatError(f"cannot read {what} {path}: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise KeyFormatError(f"{path}: the {what} is not a regular file")
+    """KeyFormatError unless `path` is a regular file (`circuits.binfile.open_regular`)."""
+    f, _ = open_regular(path, MAX_FILE_BYTES, KeyFormatError, what)
+    f.close()
 
 
 def load_key(path: str, r1cs_path: Optional[str] = None) -> ProvingKey:

@@ -57,11 +57,8 @@ def file_sha256(path) -> str:
     """The SHA-256 of the file's bytes, read now: what a worker checks the key file it is
     about to load against (never a remembered value: a file rewritten in place keeping its
     size and times must not pass for the operator's key)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from prover.key_store import sha256_of_file
+    return sha256_of_file(path)
 
 
 def key_ref(path, shape_key: str) -> KeyRef:

@@ -115,11 +115,11 @@ class Submitter:
 
     def export(self, sb: SealedBatch, cd: BatchCalldata, proof=None) -> Path:
         """Write the batch file (and the proof, when given) into `export_dir`; returns its path."""
-        from verifier.snarkjs_json import write_proof, write_public
+        from verifier.snarkjs_json import write_proof_and_public
         self.export_dir.mkdir(parents=True, exist_ok=True)
         path = self.export_dir / f"batch_{sb.batch_number:06d}.msgpack"
         batchfile.BatchFile.of(self.shape, sb, cd).write(path)
         if proof is not None:
-            write_proof(str(path.with_suffix(".proof.json")), proof_for_verifier(proof))
-            write_public(str(path.with_suffix(".public.json")), proof.public)
+            write_proof_and_public(str(path.with_suffix(".proof.json")), proof_for_verifier(proof),
+                                   str(path.with_suffix(".public.json")), proof.public)
         return path
