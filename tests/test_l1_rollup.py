@@ -15,7 +15,7 @@ from verifier.calldata import BatchCalldata
 from verifier.l1_client import (PAYOUT_FORCED, PAYOUT_REFUND, PAYOUT_WITHDRAWAL, BatchRejected, ContractError,
                                 Reason, address_int, proof_words)
 
-from l1_helpers import (ALICE, BOB, CAROL, GENESIS_ROOT, GOV, OPERATOR, PK, USD, Rig, deposit_record,
+from l1_helpers import (ALICE, BOB, CAROL, GENESIS_ROOT, GOV, OPERATOR, USD, Rig, deposit_record,
                         forced_record, noop, prove, snapshot, stand_in_key, withdraw_record)
 
 

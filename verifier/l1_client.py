@@ -33,7 +33,6 @@ from typing import Optional, Sequence
 from circuits import babyjub
 from circuits.field import R
 from circuits.spec.priority import KIND_DEPOSIT, KIND_FORCED, KIND_FORCED_CLOSE
-from circuits.spec.records import RECORD_BYTES
 from circuits.spec.widths import TIME_BITS
 from circuits.spec.tables import MarketTable, OracleTable
 
